@@ -1,0 +1,85 @@
+// Package kvstore is an embedded, thread-safe key-value store whose whole
+// state lives in one human-readable JSON file: an object mapping each key to
+// any JSON value, written with sorted keys and two-space indentation so that
+// it reads well, can be fixed by hand, and diffs cleanly in git.
+//
+//	store, err := kvstore.Open("settings.json", &kvstore.Options{AlwaysSave: true})
+//	if err != nil {
+//		return err
+//	}
+//	defer store.Close()
+//	err = store.Set("theme", map[string]any{"name": "dark", "size": 14})
+//
+// # Values
+//
+// A value is encoded to JSON when it is stored and kept as compact JSON
+// bytes. Later changes to the Go value passed to Set do not reach the store,
+// a value that JSON cannot represent (a channel, NaN, a cycle) is refused by
+// Set, and reading a value gives the same Go type whether or not the store
+// was reopened in between. Get decodes the way encoding/json decodes into an
+// interface{}; GetAs decodes into a type of the caller's choosing; GetRaw and
+// the iterators return the JSON itself.
+//
+// # Concurrency
+//
+// All methods may be called from any number of goroutines. Reads never wait
+// for disk I/O: a save takes an O(1) copy-on-write snapshot under the lock
+// and writes it outside the lock.
+//
+// One process at a time may open a file for writing: Open takes an advisory
+// lock on a sidecar file (path + ".lock"), and a second writer, in the same
+// process or another, gets an error wrapping ErrLocked. Stores opened with
+// Options.ReadOnly take no lock and may view a file that a writer owns;
+// because the data file is only ever replaced by rename, they always read a
+// complete file.
+//
+// # Save strategies
+//
+// With Options.AlwaysSave, Set, SetRaw and Delete return only once their
+// change is on disk, or return the save's error. Writers that arrive while a
+// save is running share the next one (group commit), so many concurrent
+// writers cost few saves.
+//
+// Otherwise changes are saved by a background saver every
+// Options.SaveInterval (one minute by default), by Flush, and by Close. The
+// saver does nothing while there are no pending changes. A failed save keeps
+// the changes pending, is retried at the next tick, and is reported through
+// Events and LastSaveError; Close returns the final save's error.
+//
+// # Durability
+//
+// A save writes a temporary file in the same directory, fsyncs it, renames
+// it over the data file and fsyncs the directory, so a crash at any instant
+// leaves either the old or the new complete file. Temporary files left by a
+// crash are removed at the next Open. A new file gets mode 0644; an existing
+// file keeps its permission bits.
+//
+// A save never overwrites changes made by someone else: if the file changed
+// on disk since the store last read or wrote it (someone edited it by hand),
+// the save fails with ErrConflict and the changes stay pending until the
+// caller chooses Reload (take the file) or Overwrite (replace it). Changes
+// are detected by comparing the file's identity, size and modification time.
+//
+// On Linux and macOS the lock is flock(2) and the directory is fsynced. On
+// Windows the lock is LockFileEx and directories cannot be fsynced, so a
+// power cut right after a save may leave the previous file in place (never a
+// partial one). On macOS, fsync does not force the drive's own cache to
+// stable storage; a power cut can lose the most recent saves there.
+//
+// # Events
+//
+// Every completed save, whatever started it, is reported on the Events
+// channel as a FlushEvent: when it finished, why it ran, how many keys and
+// bytes it wrote, how long it took, and its error. Sending never blocks the
+// store: a reader that falls behind loses older events, never the latest.
+// Close closes the channel after the final save's event.
+//
+// # Errors
+//
+// Invalid JSON, in the data file at Open or Reload or in the text given to
+// SetRaw, is reported as a *SyntaxError with the line and column, and
+// errors.Is(err, ErrCorrupt) holds. A store never writes over a file it could
+// not parse: Open fails and the file is left as it was. An empty file, or
+// one holding only white space, is an empty store; a file whose top-level
+// value is not an object is an error.
+package kvstore

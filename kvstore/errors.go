@@ -1,0 +1,53 @@
+package kvstore
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrClosed is returned by every operation on a store after Close.
+var ErrClosed = errors.New("kvstore: store is closed")
+
+// ErrReadOnly is returned by operations that would change a store opened
+// with Options.ReadOnly.
+var ErrReadOnly = errors.New("kvstore: store is read-only")
+
+// ErrLocked is returned by Open when another writer, in this process or
+// another, already has the file open. The returned error names the file.
+var ErrLocked = errors.New("kvstore: file is in use by another writer")
+
+// ErrConflict is returned by a save when the file on disk changed since the
+// store last read or wrote it, for example because someone edited it by hand.
+// The store's changes stay pending: call Reload to take the file's content
+// (dropping the pending changes) or Overwrite to replace it.
+var ErrConflict = errors.New("kvstore: file changed on disk since it was loaded")
+
+// ErrNotFound is returned by GetAs when the key does not exist.
+var ErrNotFound = errors.New("kvstore: key not found")
+
+// ErrCorrupt is wrapped by every *SyntaxError, so callers can test for a bad
+// file or bad JSON text with errors.Is without inspecting the position.
+var ErrCorrupt = errors.New("kvstore: invalid JSON")
+
+// SyntaxError describes invalid JSON: in a data file at Open or Reload, in a
+// journal line, or in the text passed to SetRaw. Line and Column are 1-based;
+// Column counts bytes.
+type SyntaxError struct {
+	File   string // the file that holds the text, or "" for SetRaw input
+	Line   int    // 1-based line number
+	Column int    // 1-based byte column within the line
+	Offset int64  // 0-based byte offset of the error
+	Msg    string // what is wrong, e.g. "invalid character 'x' looking for value"
+}
+
+// Error formats the error as "file:line:column: msg", or
+// "line L, column C: msg" when there is no file.
+func (e *SyntaxError) Error() string {
+	if e.File == "" {
+		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
+}
+
+// Unwrap makes errors.Is(err, ErrCorrupt) true for every SyntaxError.
+func (e *SyntaxError) Unwrap() error { return ErrCorrupt }

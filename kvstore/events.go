@@ -1,0 +1,65 @@
+package kvstore
+
+import "time"
+
+// FlushReason says what started a flush.
+type FlushReason int
+
+const (
+	// FlushPeriodic is a save by the background saver.
+	FlushPeriodic FlushReason = iota + 1
+	// FlushAlways is a save made for a write in always-save mode.
+	FlushAlways
+	// FlushManual is a save requested with Flush or Overwrite.
+	FlushManual
+	// FlushClose is the final save made by Close.
+	FlushClose
+)
+
+// String returns the reason in lower case: "periodic", "always", "manual"
+// or "close".
+func (r FlushReason) String() string {
+	switch r {
+	case FlushPeriodic:
+		return "periodic"
+	case FlushAlways:
+		return "always"
+	case FlushManual:
+		return "manual"
+	case FlushClose:
+		return "close"
+	}
+	return "unknown"
+}
+
+// FlushEvent reports one completed flush attempt, successful or not.
+type FlushEvent struct {
+	Time     time.Time     // when the flush finished
+	Reason   FlushReason   // what started it
+	Keys     int           // number of keys in the saved state
+	Bytes    int64         // bytes written to disk
+	Duration time.Duration // how long the flush took
+	Err      error         // nil on success; the changes stay pending otherwise
+}
+
+// eventBuffer is how many events wait for a slow reader before the oldest
+// is dropped.
+const eventBuffer = 16
+
+// emit delivers ev without ever blocking the saver: when the buffer is full
+// the oldest event is dropped, so a slow reader misses intermediate events
+// but always receives the latest. Only flushes send, and they are
+// serialized by flushMu, so there is a single sender.
+func (s *KVStore) emit(ev FlushEvent) {
+	for {
+		select {
+		case s.events <- ev:
+			return
+		default:
+		}
+		select {
+		case <-s.events:
+		default:
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package kvstore
+
+import (
+	"io"
+	"os"
+)
+
+// fileSystem is every file operation the store performs on its data file.
+// Production code uses osFS; tests substitute an implementation that fails
+// chosen steps to prove that each failure is reported and loses nothing.
+type fileSystem interface {
+	// ReadFile returns the content of name and the FileInfo of the very file
+	// that was read, so the two always belong together.
+	ReadFile(name string) ([]byte, os.FileInfo, error)
+	Stat(name string) (os.FileInfo, error)
+	CreateTemp(dir, pattern string) (tempFile, error)
+	Rename(oldpath, newpath string) error
+	Remove(name string) error
+	ReadDir(dir string) ([]os.DirEntry, error)
+	// SyncDir makes a rename in dir durable; a no-op where the OS has no
+	// such operation.
+	SyncDir(dir string) error
+}
+
+// tempFile is the part of *os.File a save uses.
+type tempFile interface {
+	io.Writer
+	Name() string
+	Chmod(mode os.FileMode) error
+	Sync() error
+	Close() error
+}
+
+type osFS struct{}
+
+func (osFS) ReadFile(name string) ([]byte, os.FileInfo, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if info.IsDir() {
+		return nil, info, nil
+	}
+	data := make([]byte, 0, info.Size()+1)
+	for {
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, info, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(data) == cap(data) { // the file grew while we read it
+			data = append(data, 0)[:len(data)]
+		}
+	}
+}
+
+func (osFS) Stat(name string) (os.FileInfo, error) { return os.Stat(name) }
+
+func (osFS) CreateTemp(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) }
+
+func (osFS) Rename(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
+
+func (osFS) Remove(name string) error { return os.Remove(name) }
+
+func (osFS) ReadDir(dir string) ([]os.DirEntry, error) { return os.ReadDir(dir) }
+
+func (osFS) SyncDir(dir string) error { return syncDir(dir) }

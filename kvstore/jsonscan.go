@@ -1,0 +1,492 @@
+package kvstore
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// This file holds the JSON machinery the store runs on every load and save:
+// a validating scanner that compacts values in the same pass, and an indenter
+// for already-compact values. Both are purpose-built because they dominate
+// load and flush time; encoding/json's scanner is several times slower and
+// would need a second pass to compact.
+
+// maxDepth bounds nesting, as encoding/json does, so hostile input cannot
+// exhaust memory through the container stack.
+const maxDepth = 10000
+
+// scanError is a position-carrying error from the scanner, turned into a
+// *SyntaxError once the file name and line/column are known.
+type scanError struct {
+	off int
+	msg string
+}
+
+func (e *scanError) syntaxError(file string, src []byte) *SyntaxError {
+	line, col := lineCol(src, e.off)
+	return &SyntaxError{File: file, Line: line, Column: col, Offset: int64(e.off), Msg: e.msg}
+}
+
+// lineCol converts a byte offset into a 1-based line and byte column.
+func lineCol(src []byte, off int) (line, col int) {
+	off = min(off, len(src))
+	before := src[:off]
+	line = 1 + bytes.Count(before, []byte{'\n'})
+	col = off - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return line, col
+}
+
+// plainStringByte marks bytes that may be copied verbatim inside a string.
+var plainStringByte = func() (t [256]bool) {
+	for i := range t {
+		t[i] = i >= 0x20 && i != '"' && i != '\\'
+	}
+	return t
+}()
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+func skipSpace(src []byte, i int) int {
+	for i < len(src) && isSpace(src[i]) {
+		i++
+	}
+	return i
+}
+
+func describe(c byte) string {
+	switch {
+	case c == '\'':
+		return `'\''`
+	case c == '"':
+		return `'"'`
+	case c < 0x20 || c >= 0x7f:
+		return fmt.Sprintf("byte 0x%02x", c)
+	}
+	return "'" + string(rune(c)) + "'"
+}
+
+func errAt(src []byte, i int, context string) *scanError {
+	if i >= len(src) {
+		return &scanError{off: len(src), msg: "unexpected end of JSON input"}
+	}
+	return &scanError{off: i, msg: "invalid character " + describe(src[i]) + " " + context}
+}
+
+// scanString validates the string starting at src[i] (a '"') and appends it
+// verbatim to dst. It returns the index just past the closing quote.
+func scanString(dst, src []byte, i int) ([]byte, int, *scanError) {
+	start := i
+	i++
+	for {
+		j := i
+		for j < len(src) && plainStringByte[src[j]] {
+			j++
+		}
+		i = j
+		if i >= len(src) {
+			return dst, i, &scanError{off: start, msg: "unterminated string"}
+		}
+		switch c := src[i]; {
+		case c == '"':
+			i++
+			return append(dst, src[start:i]...), i, nil
+		case c == '\\':
+			if i+1 >= len(src) {
+				return dst, i, &scanError{off: start, msg: "unterminated string"}
+			}
+			switch src[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				for k := 2; k < 6; k++ {
+					if i+k >= len(src) || !isHex(src[i+k]) {
+						return dst, i, &scanError{off: i, msg: `invalid \u escape in string`}
+					}
+				}
+				i += 6
+			default:
+				return dst, i, &scanError{off: i + 1, msg: "invalid character " + describe(src[i+1]) + " in string escape"}
+			}
+		default:
+			return dst, i, &scanError{off: i, msg: "invalid control character " + describe(c) + " in string (escape it as \\u00XX)"}
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// scanNumber validates a JSON number at src[i] and returns the index past it.
+func scanNumber(src []byte, i int) (int, *scanError) {
+	if src[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(src) && src[i] == '0':
+		i++
+	case i < len(src) && isDigit(src[i]):
+		for i < len(src) && isDigit(src[i]) {
+			i++
+		}
+	default:
+		return i, errAt(src, i, "in numeric literal")
+	}
+	if i < len(src) && src[i] == '.' {
+		i++
+		if i >= len(src) || !isDigit(src[i]) {
+			return i, errAt(src, i, "after decimal point in numeric literal")
+		}
+		for i < len(src) && isDigit(src[i]) {
+			i++
+		}
+	}
+	if i < len(src) && (src[i] == 'e' || src[i] == 'E') {
+		i++
+		if i < len(src) && (src[i] == '+' || src[i] == '-') {
+			i++
+		}
+		if i >= len(src) || !isDigit(src[i]) {
+			return i, errAt(src, i, "in exponent of numeric literal")
+		}
+		for i < len(src) && isDigit(src[i]) {
+			i++
+		}
+	}
+	return i, nil
+}
+
+// scanKey scans an object key and the colon after it, appending both.
+func scanKey(dst, src []byte, i int) ([]byte, int, *scanError) {
+	i = skipSpace(src, i)
+	if i >= len(src) || src[i] != '"' {
+		return dst, i, errAt(src, i, "looking for beginning of object key string")
+	}
+	dst, i, err := scanString(dst, src, i)
+	if err != nil {
+		return dst, i, err
+	}
+	i = skipSpace(src, i)
+	if i >= len(src) || src[i] != ':' {
+		return dst, i, errAt(src, i, "after object key")
+	}
+	return append(dst, ':'), i + 1, nil
+}
+
+// compactValue validates the JSON value that starts at or after src[i] and
+// appends its compact form (all insignificant white space removed, every
+// other byte kept) to dst. It returns the index just past the value.
+func compactValue(dst, src []byte, i int) ([]byte, int, *scanError) {
+	var stack []byte // open containers: '{' or '['
+	var err *scanError
+	for {
+		// Expecting a value.
+		i = skipSpace(src, i)
+		if i >= len(src) {
+			return dst, i, errAt(src, i, "")
+		}
+		switch c := src[i]; {
+		case c == '{' || c == '[':
+			closer := byte('}')
+			if c == '[' {
+				closer = ']'
+			}
+			dst = append(dst, c)
+			i = skipSpace(src, i+1)
+			if i < len(src) && src[i] == closer {
+				dst = append(dst, closer)
+				i++
+				break
+			}
+			if len(stack) >= maxDepth {
+				return dst, i, &scanError{off: i, msg: fmt.Sprintf("exceeded max nesting depth of %d", maxDepth)}
+			}
+			stack = append(stack, c)
+			if c == '{' {
+				if dst, i, err = scanKey(dst, src, i); err != nil {
+					return dst, i, err
+				}
+			}
+			continue
+		case c == '"':
+			if dst, i, err = scanString(dst, src, i); err != nil {
+				return dst, i, err
+			}
+		case c == '-' || isDigit(c):
+			start := i
+			if i, err = scanNumber(src, i); err != nil {
+				return dst, i, err
+			}
+			dst = append(dst, src[start:i]...)
+		case c == 't' || c == 'f' || c == 'n':
+			lit := "null"
+			if c == 't' {
+				lit = "true"
+			} else if c == 'f' {
+				lit = "false"
+			}
+			for k := 0; k < len(lit); k++ {
+				if i+k >= len(src) || src[i+k] != lit[k] {
+					return dst, i + k, errAt(src, i+k, "in literal "+lit+" (expecting '"+lit[k:k+1]+"')")
+				}
+			}
+			dst = append(dst, lit...)
+			i += len(lit)
+		default:
+			return dst, i, errAt(src, i, "looking for beginning of value")
+		}
+
+		// A value is complete: close containers until one wants more.
+		for {
+			if len(stack) == 0 {
+				return dst, i, nil
+			}
+			i = skipSpace(src, i)
+			top := stack[len(stack)-1]
+			if i < len(src) && src[i] == ',' {
+				dst = append(dst, ',')
+				i++
+				if top == '{' {
+					if dst, i, err = scanKey(dst, src, i); err != nil {
+						return dst, i, err
+					}
+				}
+				break
+			}
+			if i < len(src) && (top == '{' && src[i] == '}' || top == '[' && src[i] == ']') {
+				dst = append(dst, src[i])
+				i++
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			if top == '{' {
+				return dst, i, errAt(src, i, "after object key:value pair (missing ',' or '}'?)")
+			}
+			return dst, i, errAt(src, i, "after array element (missing ',' or ']'?)")
+		}
+	}
+}
+
+// compactJSON validates that text is exactly one JSON value (surrounding
+// white space allowed) and returns its compact form.
+func compactJSON(text []byte) ([]byte, *scanError) {
+	dst, i, err := compactValue(make([]byte, 0, len(text)), text, 0)
+	if err != nil {
+		return nil, err
+	}
+	if i = skipSpace(text, i); i < len(text) {
+		return nil, errAt(text, i, "after top-level value")
+	}
+	return dst, nil
+}
+
+// decodeKey turns a quoted JSON string into a Go string. Keys must be valid
+// UTF-8 so that they survive the round trip through the file unchanged.
+func decodeKey(quoted []byte) (string, bool) {
+	inner := quoted[1 : len(quoted)-1]
+	if !utf8.Valid(inner) {
+		return "", false
+	}
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return string(inner), true
+	}
+	var s string
+	if json.Unmarshal(quoted, &s) != nil {
+		return "", false
+	}
+	// Unmarshal turns a lone surrogate escape into U+FFFD; refuse such a key
+	// rather than change it.
+	want := bytes.Count(inner, []byte("\uFFFD")) + bytes.Count(bytes.ToLower(inner), []byte(`\ufffd`))
+	return s, strings.Count(s, "\uFFFD") == want
+}
+
+// parseObject scans a whole data file: an object whose members become
+// entries. Empty or all-white-space input is an empty object. Values are
+// compacted into one arena allocation, so loading costs one allocation per
+// key (its string) plus one for all values.
+func parseObject(src []byte, visit func(key string, keyOff int, value []byte) *scanError) *scanError {
+	i := 0
+	if bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) { // UTF-8 byte order mark
+		i = 3
+	}
+	i = skipSpace(src, i)
+	if i >= len(src) {
+		return nil
+	}
+	if src[i] != '{' {
+		kind := "value"
+		switch c := src[i]; {
+		case c == '[':
+			kind = "an array"
+		case c == '"':
+			kind = "a string"
+		case c == '-' || isDigit(c):
+			kind = "a number"
+		case c == 't' || c == 'f':
+			kind = "a boolean"
+		case c == 'n':
+			kind = "null"
+		default:
+			return errAt(src, i, "looking for beginning of object")
+		}
+		return &scanError{off: i, msg: "the top-level value is " + kind + "; a store file must hold a JSON object"}
+	}
+	arena := make([]byte, 0, len(src))
+	i = skipSpace(src, i+1)
+	if i < len(src) && src[i] == '}' {
+		i++
+	} else {
+		for {
+			i = skipSpace(src, i)
+			if i >= len(src) || src[i] != '"' {
+				return errAt(src, i, "looking for beginning of object key string")
+			}
+			keyOff := i
+			var err *scanError
+			var keyEnd int
+			if _, keyEnd, err = scanString(nil, src, i); err != nil {
+				return err
+			}
+			key, ok := decodeKey(src[i:keyEnd])
+			if !ok {
+				return &scanError{off: keyOff, msg: "object key is not valid UTF-8"}
+			}
+			i = skipSpace(src, keyEnd)
+			if i >= len(src) || src[i] != ':' {
+				return errAt(src, i, "after object key")
+			}
+			start := len(arena)
+			if arena, i, err = compactValue(arena, src, i+1); err != nil {
+				return err
+			}
+			if err := visit(key, keyOff, arena[start:len(arena):len(arena)]); err != nil {
+				return err
+			}
+			i = skipSpace(src, i)
+			if i < len(src) && src[i] == ',' {
+				i++
+				continue
+			}
+			if i < len(src) && src[i] == '}' {
+				i++
+				break
+			}
+			return errAt(src, i, "after object key:value pair (missing ',' or '}'?)")
+		}
+	}
+	if i = skipSpace(src, i); i < len(src) {
+		return errAt(src, i, "after the top-level object")
+	}
+	return nil
+}
+
+// appendQuoted appends s as a JSON string. Unlike encoding/json it does not
+// escape <, > and &, so keys stay readable; control characters and the
+// JavaScript line separators are escaped.
+func appendQuoted(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != '\u2028' && r != '\u2029' {
+				i += size
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\u202`...)
+			dst = append(dst, hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		i++
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// appendIndented appends compact, valid JSON v indented by two spaces per
+// level, as json.Indent(dst, v, prefix, "  ") would with prefix being depth
+// levels of indentation, but in a single pass with no validation.
+func appendIndented(dst, v []byte, depth int) []byte {
+	newline := func(dst []byte, depth int) []byte {
+		dst = append(dst, '\n')
+		for range depth {
+			dst = append(dst, ' ', ' ')
+		}
+		return dst
+	}
+	for i := 0; i < len(v); {
+		switch c := v[i]; c {
+		case '"':
+			j := i + 1
+			for {
+				k := bytes.IndexByte(v[j:], '"')
+				j += k
+				backslashes := 0
+				for b := j - 1; v[b] == '\\'; b-- {
+					backslashes++
+				}
+				j++
+				if backslashes%2 == 0 {
+					break
+				}
+			}
+			dst = append(dst, v[i:j]...)
+			i = j
+		case '{', '[':
+			if i+1 < len(v) && (v[i+1] == '}' || v[i+1] == ']') {
+				dst = append(dst, c, v[i+1])
+				i += 2
+				continue
+			}
+			depth++
+			dst = newline(append(dst, c), depth)
+			i++
+		case '}', ']':
+			depth--
+			dst = append(newline(dst, depth), c)
+			i++
+		case ',':
+			dst = newline(append(dst, ','), depth)
+			i++
+		case ':':
+			dst = append(dst, ':', ' ')
+			i++
+		default:
+			j := i + 1
+			for j < len(v) && v[j] != ',' && v[j] != '}' && v[j] != ']' {
+				j++
+			}
+			dst = append(dst, v[i:j]...)
+			i = j
+		}
+	}
+	return dst
+}

@@ -1,0 +1,58 @@
+//go:build unix
+
+package kvstore
+
+import (
+	"errors"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// lockFile takes an exclusive advisory lock on the file at path, creating it
+// if needed. flock locks belong to an open file description, so a second
+// Open in the same process is refused just like one in another process.
+// It returns errLockHeld if another writer holds the lock.
+func lockFile(path string) (release func() error, err error) {
+	for {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+			f.Close()
+			if errors.Is(err, unix.EWOULDBLOCK) {
+				return nil, errLockHeld
+			}
+			return nil, err
+		}
+		// The previous holder removes the lock file when it closes. If it did
+		// so between our open and our flock, we hold a lock on an orphan and
+		// must try again on the file that is now at path.
+		held, err1 := f.Stat()
+		named, err2 := os.Stat(path)
+		if err1 == nil && err2 == nil && os.SameFile(held, named) {
+			return func() error {
+				rmErr := os.Remove(path)
+				if err := f.Close(); err != nil {
+					return err
+				}
+				return rmErr
+			}, nil
+		}
+		f.Close()
+	}
+}
+
+// syncDir fsyncs a directory so that a rename inside it survives a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

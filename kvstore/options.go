@@ -1,0 +1,35 @@
+package kvstore
+
+import "time"
+
+// DefaultSaveInterval is the periodic save interval used when
+// Options.SaveInterval is zero.
+const DefaultSaveInterval = time.Minute
+
+// Options configures Open. The zero value, and a nil *Options, give the
+// defaults: periodic save every minute, read-write.
+type Options struct {
+	// AlwaysSave makes every Set, SetRaw and Delete durable on disk before it
+	// returns. Writers that arrive while a save is running share the next
+	// one. When false, changes are saved by the periodic saver, by Flush and
+	// by Close.
+	AlwaysSave bool
+
+	// SaveInterval is how often the background saver writes pending changes.
+	// Zero means DefaultSaveInterval; a negative value disables the periodic
+	// saver (changes are then saved only by AlwaysSave, Flush and Close).
+	// The saver does nothing while there are no pending changes.
+	SaveInterval time.Duration
+
+	// ReadOnly opens the file for reading only. No lock is taken, so any
+	// number of read-only stores may view a file that a writer owns; every
+	// change returns ErrReadOnly. Reload picks up what the writer saved.
+	ReadOnly bool
+}
+
+func (o *Options) saveInterval() time.Duration {
+	if o.SaveInterval == 0 {
+		return DefaultSaveInterval
+	}
+	return o.SaveInterval
+}

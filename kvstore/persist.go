@@ -1,0 +1,136 @@
+package kvstore
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tidwall/btree"
+)
+
+// tempPrefix names the temporary files a save writes before renaming them
+// over the data file; Open removes strays left by a crash.
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
+
+// loadFile reads and parses the data file at path. A missing file is an
+// empty store with a nil FileInfo.
+func loadFile(fsys fileSystem, path string) (*btree.Map[string, []byte], os.FileInfo, error) {
+	data, info, err := fsys.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return new(btree.Map[string, []byte]), nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("kvstore: read %s: %w", path, err)
+	}
+	if info.IsDir() {
+		return nil, nil, fmt.Errorf("kvstore: read %s: is a directory, not a data file", path)
+	}
+	m, err := parseFile(path, data)
+	return m, info, err
+}
+
+// parseFile turns the bytes of a data file into an ordered map of compact
+// values. Duplicate keys are an error: keeping either value would silently
+// drop the other at the next save.
+func parseFile(name string, data []byte) (*btree.Map[string, []byte], error) {
+	m := new(btree.Map[string, []byte])
+	serr := parseObject(data, func(key string, keyOff int, value []byte) *scanError {
+		if _, dup := m.Load(key, value); dup {
+			return &scanError{off: keyOff, msg: fmt.Sprintf("duplicate key %q", key)}
+		}
+		return nil
+	})
+	if serr != nil {
+		return nil, serr.syntaxError(name, data)
+	}
+	return m, nil
+}
+
+// encodeFile renders a snapshot as the data file's bytes: one object, keys
+// sorted, values indented by two spaces, a final newline. Equal snapshots
+// give equal bytes.
+func encodeFile(dst []byte, m *btree.Map[string, []byte]) []byte {
+	dst = append(dst, '{')
+	m.Scan(func(key string, value []byte) bool {
+		if len(dst) > 1 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '\n', ' ', ' ')
+		dst = appendQuoted(dst, key)
+		dst = append(dst, ':', ' ')
+		dst = appendIndented(dst, value, 1)
+		return true
+	})
+	if len(dst) > 1 {
+		dst = append(dst, '\n')
+	}
+	return append(dst, '}', '\n')
+}
+
+// sameFile reports whether two observations of the data file describe the
+// same unchanged file. nil means the file did not exist.
+func sameFile(a, b os.FileInfo) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
+
+// writeFileAtomic replaces path with data so that a crash at any moment
+// leaves either the old or the new complete file: write a temp file in the
+// same directory, fsync it, rename it over path, fsync the directory.
+// renamed reports whether the new file took path's place, which is true even
+// when the final directory fsync failed.
+func writeFileAtomic(fsys fileSystem, path string, data []byte, perm os.FileMode) (renamed bool, err error) {
+	dir := filepath.Dir(path)
+	tmp, err := fsys.CreateTemp(dir, tempPrefix(path)+"*")
+	if err != nil {
+		return false, fmt.Errorf("create temp file in %s: %w", dir, err)
+	}
+	defer func() {
+		if err != nil && !renamed {
+			tmp.Close()
+			fsys.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return false, fmt.Errorf("write %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		return false, fmt.Errorf("chmod %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return false, fmt.Errorf("fsync %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return false, fmt.Errorf("close %s: %w", tmp.Name(), err)
+	}
+	if err := fsys.Rename(tmp.Name(), path); err != nil {
+		return false, fmt.Errorf("rename %s over %s: %w", tmp.Name(), path, err)
+	}
+	renamed = true
+	if err := fsys.SyncDir(dir); err != nil {
+		// The new file is in place; only its durability across a power cut
+		// is in doubt. Report it so the caller does not assume more.
+		return true, fmt.Errorf("fsync directory %s: %w", dir, err)
+	}
+	return true, nil
+}
+
+// removeStrayTemps deletes temp files that a crashed save left behind. It
+// runs only while holding the write lock, so no live save owns them.
+func removeStrayTemps(fsys fileSystem, path string) {
+	entries, err := fsys.ReadDir(filepath.Dir(path))
+	if err != nil {
+		return
+	}
+	prefix := tempPrefix(path)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) && e.Type().IsRegular() {
+			fsys.Remove(filepath.Join(filepath.Dir(path), e.Name()))
+		}
+	}
+}

@@ -1,0 +1,561 @@
+package kvstore
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"iter"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tidwall/btree"
+)
+
+// errLockHeld is lockFile's signal that another writer owns the file.
+var errLockHeld = errors.New("lock held by another writer")
+
+// lockedError names the file another writer holds; errors.Is matches it
+// with ErrLocked.
+type lockedError struct{ path, lockPath string }
+
+func (e *lockedError) Error() string {
+	return fmt.Sprintf("kvstore: %s is in use by another writer (it holds %s)", e.path, e.lockPath)
+}
+
+func (e *lockedError) Is(target error) bool { return target == ErrLocked }
+
+// KVStore is a key-value store kept in one JSON file. All methods are safe
+// for concurrent use.
+type KVStore struct {
+	path string
+	opts Options
+	fsys fileSystem
+
+	// mu guards the in-memory state. Saves hold it only to take an O(1)
+	// copy-on-write snapshot of data.
+	mu       sync.RWMutex
+	data     *btree.Map[string, []byte] // key -> compact JSON value
+	seq      uint64                     // number of changes applied so far
+	savedSeq uint64                     // changes covered by the last good save or reload
+	closed   bool
+	lastErr  error // error of the most recent save attempt
+
+	// flushMu serializes saves and guards the fields below it. Writers in
+	// always-save mode queue on it; whoever gets it saves every change made
+	// so far, so the writers behind it find their change already on disk
+	// (group commit).
+	flushMu  sync.Mutex
+	disk     os.FileInfo // the data file as last read or written; nil if absent
+	released bool        // Close has made its final save and dropped the lock
+	discards []seqRange  // changes dropped by Reload, for writers still waiting
+	lastSize int         // size of the last file written, to presize the next
+
+	unlock func() error
+	events chan FlushEvent
+	stop   chan struct{}
+	saver  sync.WaitGroup
+}
+
+// seqRange is the half-open interval (from, to] of change numbers.
+type seqRange struct{ from, to uint64 }
+
+// NewKVStore opens the store at path, creating the file on first save if it
+// does not exist. With alwaysSave every change is on disk before the call
+// that made it returns; either way pending changes are saved every minute
+// and by Close. It is Open(path, &Options{AlwaysSave: alwaysSave}).
+func NewKVStore(path string, alwaysSave bool) (*KVStore, error) {
+	return Open(path, &Options{AlwaysSave: alwaysSave})
+}
+
+// Open opens the store at path with the given options; nil means the
+// defaults. The file is read once, here; it need not exist. Unless
+// opts.ReadOnly is set, Open takes an exclusive lock on path+".lock", and
+// fails with an error wrapping ErrLocked if another writer holds it.
+func Open(path string, opts *Options) (*KVStore, error) {
+	return open(path, opts, osFS{})
+}
+
+func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if path == "" {
+		return nil, errors.New("kvstore: open: empty path")
+	}
+	dir := filepath.Dir(path)
+	switch info, err := fsys.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("kvstore: open %s: directory %s does not exist", path, dir)
+	case err != nil:
+		return nil, fmt.Errorf("kvstore: open %s: %w", path, err)
+	case !info.IsDir():
+		return nil, fmt.Errorf("kvstore: open %s: %s is not a directory", path, dir)
+	}
+
+	s := &KVStore{
+		path:   path,
+		opts:   o,
+		fsys:   fsys,
+		events: make(chan FlushEvent, eventBuffer),
+		stop:   make(chan struct{}),
+	}
+	if !o.ReadOnly {
+		lockPath := path + ".lock"
+		unlock, err := lockFile(lockPath)
+		if errors.Is(err, errLockHeld) {
+			return nil, &lockedError{path: path, lockPath: lockPath}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("kvstore: open %s: lock %s: %w", path, lockPath, err)
+		}
+		s.unlock = unlock
+	}
+	data, info, err := loadFile(fsys, path)
+	if err != nil {
+		if s.unlock != nil {
+			s.unlock()
+		}
+		return nil, err
+	}
+	s.data, s.disk = data, info
+	if o.ReadOnly {
+		return s, nil
+	}
+	removeStrayTemps(fsys, path)
+	if interval := o.saveInterval(); interval > 0 {
+		s.saver.Add(1)
+		go s.runSaver(interval)
+	}
+	return s, nil
+}
+
+// runSaver is the periodic saver: on each tick it saves if anything changed.
+// A failed save leaves the changes pending, so the next tick retries.
+func (s *KVStore) runSaver(interval time.Duration) {
+	defer s.saver.Done()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			if s.Dirty() {
+				s.flushMu.Lock()
+				s.flushLocked(FlushPeriodic, false)
+				s.flushMu.Unlock()
+			}
+		}
+	}
+}
+
+// Path returns the data file's path as given to Open.
+func (s *KVStore) Path() string { return s.path }
+
+// ReadOnly reports whether the store was opened with Options.ReadOnly.
+func (s *KVStore) ReadOnly() bool { return s.opts.ReadOnly }
+
+// encodeValue turns a Go value into the canonical compact JSON the store
+// keeps. HTML characters are not escaped, so strings stay readable.
+func encodeValue(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})), nil
+}
+
+func checkKey(op, key string) error {
+	if !utf8.ValidString(key) {
+		return fmt.Errorf("kvstore: %s %q: key is not valid UTF-8", op, key)
+	}
+	return nil
+}
+
+// Set stores value under key. The value is encoded to JSON now, so later
+// changes to it (a map the caller keeps using) do not reach the store. A
+// value that cannot be encoded (a channel, a func, NaN, a cycle) is refused
+// with an error and the store is unchanged. In always-save mode Set returns
+// once the change is on disk, or the save's error; the change is then kept
+// and stays pending.
+func (s *KVStore) Set(key string, value any) error {
+	if err := checkKey("set", key); err != nil {
+		return err
+	}
+	raw, err := encodeValue(value)
+	if err != nil {
+		return fmt.Errorf("kvstore: set %q: value cannot be stored as JSON: %w", key, err)
+	}
+	return s.apply(key, raw, false)
+}
+
+// SetRaw stores the JSON text raw under key after checking that it is one
+// valid JSON value. It is kept as written, minus insignificant white space,
+// so numbers keep their exact digits. Invalid text is refused with an error
+// wrapping a *SyntaxError that gives the line and column. Durability is as
+// for Set.
+func (s *KVStore) SetRaw(key string, raw []byte) error {
+	if err := checkKey("set", key); err != nil {
+		return err
+	}
+	compact, serr := compactJSON(raw)
+	if serr != nil {
+		return fmt.Errorf("kvstore: set %q: %w", key, serr.syntaxError("", raw))
+	}
+	return s.apply(key, compact, false)
+}
+
+// Delete removes key; deleting a missing key does nothing. Durability is as
+// for Set.
+func (s *KVStore) Delete(key string) error {
+	return s.apply(key, nil, true)
+}
+
+// apply makes one change in memory and, in always-save mode, waits until a
+// save covers it.
+func (s *KVStore) apply(key string, raw []byte, del bool) error {
+	s.mu.Lock()
+	if err := s.writableLocked(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	if del {
+		if _, ok := s.data.Delete(key); !ok {
+			s.mu.Unlock()
+			return nil
+		}
+	} else if old, ok := s.data.Set(key, raw); ok && bytes.Equal(old, raw) {
+		s.mu.Unlock()
+		return nil
+	}
+	s.seq++
+	seq := s.seq
+	s.mu.Unlock()
+	if s.opts.AlwaysSave {
+		return s.syncTo(seq)
+	}
+	return nil
+}
+
+func (s *KVStore) writableLocked() error {
+	if s.closed {
+		return ErrClosed
+	}
+	if s.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	return nil
+}
+
+// syncTo returns once change number seq is on disk, saving if no save has
+// covered it yet.
+func (s *KVStore) syncTo(seq uint64) error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	for _, r := range s.discards {
+		if r.from < seq && seq <= r.to {
+			return fmt.Errorf("kvstore: save %s: change discarded by Reload before it was saved", s.path)
+		}
+	}
+	s.mu.RLock()
+	saved, lastErr := s.savedSeq, s.lastErr
+	s.mu.RUnlock()
+	if saved >= seq {
+		return nil
+	}
+	if s.released {
+		return fmt.Errorf("kvstore: change not saved before Close: %w", lastErr)
+	}
+	return s.flushLocked(FlushAlways, false)
+}
+
+// flushLocked saves the current state if it has pending changes (or
+// unconditionally with force) and reports the attempt as an event. The
+// caller holds flushMu. With force the file is written even if it changed
+// on disk since it was loaded.
+func (s *KVStore) flushLocked(reason FlushReason, force bool) error {
+	if s.released {
+		return ErrClosed
+	}
+	s.mu.Lock()
+	if s.seq == s.savedSeq && !force {
+		s.mu.Unlock()
+		return nil
+	}
+	snap, seq := s.data.Copy(), s.seq
+	s.mu.Unlock()
+
+	start := time.Now()
+	n, err := s.save(snap, force)
+	if err != nil {
+		err = fmt.Errorf("kvstore: save %s: %w", s.path, err)
+	}
+	end := time.Now()
+
+	s.mu.Lock()
+	if err == nil {
+		s.savedSeq = seq
+	}
+	s.lastErr = err
+	s.mu.Unlock()
+	s.emit(FlushEvent{Time: end, Reason: reason, Keys: snap.Len(), Bytes: int64(n), Duration: end.Sub(start), Err: err})
+	return err
+}
+
+// save writes snap to the data file unless someone else changed the file
+// since this store last read or wrote it.
+func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error) {
+	cur, err := s.fsys.Stat(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		cur = nil
+	case err != nil:
+		return 0, err
+	}
+	if cur != nil && !force && !sameFile(cur, s.disk) {
+		return 0, fmt.Errorf("%w (Reload to take the file's content, or Overwrite to replace it)", ErrConflict)
+	}
+	perm := os.FileMode(0o644)
+	if cur != nil {
+		perm = cur.Mode().Perm()
+	}
+	buf := encodeFile(make([]byte, 0, s.lastSize+s.lastSize/8), snap)
+	renamed, err := writeFileAtomic(s.fsys, s.path, buf, perm)
+	if renamed {
+		s.disk, _ = s.fsys.Stat(s.path)
+		s.lastSize = len(buf)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return len(buf), nil
+}
+
+// Flush saves pending changes now; it does nothing if there are none. It
+// returns ErrConflict, leaving the changes pending, if the file changed on
+// disk since it was loaded.
+func (s *KVStore) Flush() error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	return s.flushLocked(FlushManual, false)
+}
+
+// Overwrite saves the store's current state even if the file changed on
+// disk since it was loaded, replacing what is there. Use it to settle an
+// ErrConflict in favour of this store.
+func (s *KVStore) Overwrite() error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	return s.flushLocked(FlushManual, true)
+}
+
+// Reload replaces the store's content with the file's, dropping pending
+// changes. Use it to settle an ErrConflict in favour of the file, or in a
+// read-only store to see what the writer has saved since. If the file
+// cannot be read or parsed the store is left as it was.
+func (s *KVStore) Reload() error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	if s.released {
+		return ErrClosed
+	}
+	data, info, err := loadFile(s.fsys, s.path)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.savedSeq < s.seq {
+		s.discards = append(s.discards, seqRange{s.savedSeq, s.seq})
+	}
+	s.data, s.savedSeq, s.lastErr = data, s.seq, nil
+	s.mu.Unlock()
+	s.disk = info
+	return nil
+}
+
+func (s *KVStore) checkWritable() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.writableLocked()
+}
+
+// Close saves pending changes, stops the background saver, releases the
+// lock and closes the Events channel. It returns the final save's error.
+// Calling Close again does nothing and returns nil; every other method
+// returns ErrClosed (or, for those without an error, an empty result).
+func (s *KVStore) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+
+	close(s.stop)
+	s.saver.Wait()
+
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	var err error
+	if !s.opts.ReadOnly {
+		err = s.flushLocked(FlushClose, false)
+	}
+	s.released = true
+	if s.unlock != nil {
+		if uerr := s.unlock(); uerr != nil && err == nil {
+			err = fmt.Errorf("kvstore: close %s: release lock: %w", s.path, uerr)
+		}
+	}
+	close(s.events)
+	s.mu.Lock()
+	s.data = new(btree.Map[string, []byte])
+	s.mu.Unlock()
+	return err
+}
+
+// Events returns the channel on which every completed flush is reported:
+// periodic, always-save, manual and the final one made by Close. Delivery
+// never blocks the store; a reader that falls behind misses older events but
+// always receives the latest. The channel is closed by Close. All calls
+// return the same channel, so use one reader.
+func (s *KVStore) Events() <-chan FlushEvent { return s.events }
+
+// Dirty reports whether there are changes not yet saved.
+func (s *KVStore) Dirty() bool { return s.Pending() > 0 }
+
+// Pending returns the number of changes made since the last successful save
+// (or Reload).
+func (s *KVStore) Pending() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return int(s.seq - s.savedSeq)
+}
+
+// LastSaveError returns the error of the most recent save attempt, or nil
+// if it succeeded or none was made.
+func (s *KVStore) LastSaveError() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.lastErr
+}
+
+func (s *KVStore) lookup(key string) ([]byte, bool) {
+	s.mu.RLock()
+	v, ok := s.data.Get(key)
+	s.mu.RUnlock()
+	return v, ok
+}
+
+// Get returns the value stored under key, decoded as encoding/json decodes
+// into an interface{}: objects as map[string]interface{}, arrays as
+// []interface{}, numbers as float64. Each call returns a fresh value that
+// the caller may modify. A value has the same Go type before and after the
+// store is reopened. Use GetAs for a typed result or GetRaw for the JSON.
+func (s *KVStore) Get(key string) (interface{}, bool) {
+	raw, ok := s.lookup(key)
+	if !ok {
+		return nil, false
+	}
+	var v interface{}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		// Stored values are validated JSON; this cannot happen.
+		panic(fmt.Sprintf("kvstore: stored value of %q is not valid JSON: %v", key, err))
+	}
+	return v, true
+}
+
+// GetRaw returns a copy of the compact JSON stored under key, without
+// decoding it.
+func (s *KVStore) GetRaw(key string) (json.RawMessage, bool) {
+	raw, ok := s.lookup(key)
+	if !ok {
+		return nil, false
+	}
+	return bytes.Clone(raw), true
+}
+
+// GetAs decodes the value stored under key into a T. It returns an error
+// wrapping ErrNotFound if the key does not exist, ErrClosed after Close, or
+// the decoding error if the JSON does not fit T.
+func GetAs[T any](s *KVStore, key string) (T, error) {
+	var v T
+	s.mu.RLock()
+	closed := s.closed
+	raw, ok := s.data.Get(key)
+	s.mu.RUnlock()
+	if closed {
+		return v, ErrClosed
+	}
+	if !ok {
+		return v, fmt.Errorf("%w: %q", ErrNotFound, key)
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, fmt.Errorf("kvstore: get %q as %T: %w", key, v, err)
+	}
+	return v, nil
+}
+
+// Has reports whether key exists.
+func (s *KVStore) Has(key string) bool {
+	_, ok := s.lookup(key)
+	return ok
+}
+
+// Keys returns all keys in ascending byte order.
+func (s *KVStore) Keys() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	keys := make([]string, 0, s.data.Len())
+	s.data.Scan(func(k string, _ []byte) bool {
+		keys = append(keys, k)
+		return true
+	})
+	return keys
+}
+
+// Len returns the number of keys.
+func (s *KVStore) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.data.Len()
+}
+
+// snapshot returns a copy-on-write copy of the data in O(1); later writes
+// to the store do not show in it.
+func (s *KVStore) snapshot() *btree.Map[string, []byte] {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data.Copy()
+}
+
+// All iterates over every key and a copy of its JSON value in ascending key
+// order. It sees the store as it was when the loop started; the loop body
+// may call any method of the store.
+func (s *KVStore) All() iter.Seq2[string, json.RawMessage] {
+	return s.Prefix("")
+}
+
+// Prefix is like All but yields only the keys that start with prefix.
+func (s *KVStore) Prefix(prefix string) iter.Seq2[string, json.RawMessage] {
+	return func(yield func(string, json.RawMessage) bool) {
+		s.snapshot().Ascend(prefix, func(k string, v []byte) bool {
+			return strings.HasPrefix(k, prefix) && yield(k, bytes.Clone(v))
+		})
+	}
+}
