@@ -20,6 +20,20 @@ type fileSystem interface {
 	// SyncDir makes a rename in dir durable; a no-op where the OS has no
 	// such operation.
 	SyncDir(dir string) error
+	// OpenAppend opens name for appending, creating it with perm if needed.
+	OpenAppend(name string, perm os.FileMode) (appendFile, error)
+	// Lock takes the exclusive writer lock held in the file at name; it
+	// returns errLockHeld if another writer has it.
+	Lock(name string) (release func() error, err error)
+}
+
+// appendFile is the part of *os.File the journal uses.
+type appendFile interface {
+	io.Writer
+	Sync() error
+	Truncate(size int64) error
+	Stat() (os.FileInfo, error)
+	Close() error
 }
 
 // tempFile is the part of *os.File a save uses.
@@ -73,3 +87,9 @@ func (osFS) Remove(name string) error { return os.Remove(name) }
 func (osFS) ReadDir(dir string) ([]os.DirEntry, error) { return os.ReadDir(dir) }
 
 func (osFS) SyncDir(dir string) error { return syncDir(dir) }
+
+func (osFS) OpenAppend(name string, perm os.FileMode) (appendFile, error) {
+	return os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, perm)
+}
+
+func (osFS) Lock(name string) (func() error, error) { return lockFile(name) }

@@ -108,7 +108,7 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 	}
 	if !o.ReadOnly {
 		lockPath := path + ".lock"
-		unlock, err := lockFile(lockPath)
+		unlock, err := fsys.Lock(lockPath)
 		if errors.Is(err, errLockHeld) {
 			return nil, &lockedError{path: path, lockPath: lockPath}
 		}
