@@ -110,6 +110,8 @@ func scanString(dst, src []byte, i int) ([]byte, int, *scanError) {
 			default:
 				return dst, i, &scanError{off: i + 1, msg: "invalid character " + describe(src[i+1]) + " in string escape"}
 			}
+		case c == '\n':
+			return dst, i, &scanError{off: i, msg: "line break inside a string (missing closing quote?)"}
 		default:
 			return dst, i, &scanError{off: i, msg: "invalid control character " + describe(c) + " in string (escape it as \\u00XX)"}
 		}
@@ -196,15 +198,15 @@ func compactValue(dst, src []byte, i int) ([]byte, int, *scanError) {
 			if c == '[' {
 				closer = ']'
 			}
+			if len(stack) >= maxDepth {
+				return dst, i, &scanError{off: i, msg: fmt.Sprintf("exceeded max nesting depth of %d", maxDepth)}
+			}
 			dst = append(dst, c)
 			i = skipSpace(src, i+1)
 			if i < len(src) && src[i] == closer {
 				dst = append(dst, closer)
 				i++
 				break
-			}
-			if len(stack) >= maxDepth {
-				return dst, i, &scanError{off: i, msg: fmt.Sprintf("exceeded max nesting depth of %d", maxDepth)}
 			}
 			stack = append(stack, c)
 			if c == '{' {

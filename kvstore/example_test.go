@@ -1,0 +1,148 @@
+package kvstore_test
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// exampleDir returns a fresh directory for an example's data file.
+func exampleDir() string {
+	dir, err := os.MkdirTemp("", "kvstore-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	return dir
+}
+
+// The original API: open with always-save, set, get, delete, list.
+func ExampleNewKVStore() {
+	dir := exampleDir()
+	defer os.RemoveAll(dir)
+
+	store, err := kvstore.NewKVStore(filepath.Join(dir, "data.json"), true)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+
+	store.Set("user1", map[string]interface{}{"name": "John Doe", "age": 30})
+	value, exists := store.Get("user1")
+	fmt.Println(value, exists)
+	store.Delete("user1")
+	fmt.Println(store.Keys())
+	// Output:
+	// map[age:30 name:John Doe] true
+	// []
+}
+
+func ExampleOpen() {
+	dir := exampleDir()
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "settings.json")
+
+	store, err := kvstore.Open(path, &kvstore.Options{SaveInterval: -1})
+	if err != nil {
+		log.Fatal(err)
+	}
+	store.Set("theme", map[string]any{"name": "dark", "size": 14})
+	store.Set("recent", []string{"a.txt", "b.txt"})
+	if err := store.Close(); err != nil { // saves the pending changes
+		log.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	fmt.Print(string(data))
+	// Output:
+	// {
+	//   "recent": [
+	//     "a.txt",
+	//     "b.txt"
+	//   ],
+	//   "theme": {
+	//     "name": "dark",
+	//     "size": 14
+	//   }
+	// }
+}
+
+func ExampleGetAs() {
+	dir := exampleDir()
+	defer os.RemoveAll(dir)
+	store, _ := kvstore.Open(filepath.Join(dir, "data.json"), nil)
+	defer store.Close()
+
+	type Window struct {
+		Width, Height int
+	}
+	store.Set("window", Window{1280, 800})
+	w, err := kvstore.GetAs[Window](store, "window")
+	fmt.Println(w.Width, w.Height, err)
+	_, err = kvstore.GetAs[Window](store, "nope")
+	fmt.Println(errors.Is(err, kvstore.ErrNotFound))
+	// Output:
+	// 1280 800 <nil>
+	// true
+}
+
+func ExampleKVStore_SetRaw() {
+	dir := exampleDir()
+	defer os.RemoveAll(dir)
+	store, _ := kvstore.Open(filepath.Join(dir, "data.json"), nil)
+	defer store.Close()
+
+	store.SetRaw("price", []byte(`{"amount": 10.50, "currency": "EUR"}`))
+	raw, _ := store.GetRaw("price")
+	fmt.Println(string(raw))
+
+	err := store.SetRaw("broken", []byte("{\n  \"amount\": 10.50,\n  \"currency\": EUR\n}"))
+	var syntax *kvstore.SyntaxError
+	if errors.As(err, &syntax) {
+		fmt.Printf("line %d, column %d: %s\n", syntax.Line, syntax.Column, syntax.Msg)
+	}
+	// Output:
+	// {"amount":10.50,"currency":"EUR"}
+	// line 3, column 15: invalid character 'E' looking for beginning of value
+}
+
+func ExampleKVStore_Prefix() {
+	dir := exampleDir()
+	defer os.RemoveAll(dir)
+	store, _ := kvstore.Open(filepath.Join(dir, "data.json"), nil)
+	defer store.Close()
+
+	for _, k := range []string{"user/2", "session/9", "user/1"} {
+		store.Set(k, len(k))
+	}
+	for key, raw := range store.Prefix("user/") {
+		fmt.Println(key, string(raw))
+	}
+	// Output:
+	// user/1 6
+	// user/2 6
+}
+
+func ExampleKVStore_Events() {
+	dir := exampleDir()
+	defer os.RemoveAll(dir)
+	store, _ := kvstore.Open(filepath.Join(dir, "data.json"), &kvstore.Options{SaveInterval: -1})
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range store.Events() { // closed by Close
+			fmt.Println(ev.Reason, ev.Keys, ev.Err)
+		}
+	}()
+	store.Set("a", 1)
+	store.Flush()
+	store.Set("b", 2)
+	store.Close()
+	<-done
+	// Output:
+	// manual 1 <nil>
+	// close 2 <nil>
+}

@@ -1,0 +1,112 @@
+package kvstore
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// jsonSamples covers every token kind, nesting, escapes and white space.
+var jsonSamples = []string{
+	`0`, `-0`, `1.5e-300`, `-12.0E+5`, `123456789012345678901234567890`,
+	`true`, `false`, `null`, `""`, `"plain"`, `"esc \" \\ \/ \b \f \n \r \t \u00e9 \uD83D\uDE00"`,
+	`"unicode é 日本 😀 \u2028"`, `"<&>"`,
+	`[]`, `{}`, `[[]]`, `{"a":{}}`, `[{}, [], {"x": [1, {"y": null}]}]`,
+	" {\n\t\"k\" : [ 1 ,\r\n 2 ] , \"e\":{ } }\n ",
+	`{"a":"b\\","c":"\\\"d"}`, `["]", "}", ",", ":"]`,
+}
+
+func TestCompactMatchesEncodingJSON(t *testing.T) {
+	for _, s := range jsonSamples {
+		var want bytes.Buffer
+		if err := json.Compact(&want, []byte(s)); err != nil {
+			t.Fatalf("sample %q is not JSON: %v", s, err)
+		}
+		got, err := compactJSON([]byte(s))
+		if err != nil {
+			t.Errorf("compactJSON(%q): %v", s, err.msg)
+			continue
+		}
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("compactJSON(%q) = %s, want %s", s, got, want.Bytes())
+		}
+	}
+}
+
+func TestIndentMatchesEncodingJSON(t *testing.T) {
+	for _, s := range jsonSamples {
+		compact, _ := compactJSON([]byte(s))
+		for depth := range 3 {
+			var want bytes.Buffer
+			json.Indent(&want, compact, strings.Repeat("  ", depth), "  ")
+			if got := appendIndented(nil, compact, depth); !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("appendIndented(%s, %d) =\n%s\nwant\n%s", compact, depth, got, want.Bytes())
+			}
+		}
+	}
+}
+
+func TestValidationMatchesEncodingJSON(t *testing.T) {
+	invalid := []string{
+		``, ` `, `{`, `}`, `[`, `[1`, `[1,]`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{a:1}`, `{"a" 1}`,
+		`01`, `-`, `+1`, `1.`, `.5`, `1e`, `1e+`, `0x1`, `NaN`, `Infinity`, `tru`, `nulll`, `True`,
+		`"abc`, `"\x"`, `"\u12"`, `"\u12G4"`, "\"a\tb\"", "\"\x00\"", `'a'`, `[1 2]`, `{"a":1 "b":2}`,
+		`1 2`, `[]]`, `{}}`,
+	}
+	for _, s := range invalid {
+		if json.Valid([]byte(s)) {
+			t.Fatalf("sample %q is valid JSON", s)
+		}
+		if _, err := compactJSON([]byte(s)); err == nil {
+			t.Errorf("compactJSON(%q) accepted invalid JSON", s)
+		}
+	}
+	deep := strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1)
+	if _, err := compactJSON([]byte(deep)); err == nil || !strings.Contains(err.msg, "depth") {
+		t.Errorf("nesting past %d accepted: %v", maxDepth, err)
+	}
+	ok := strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth)
+	if _, err := compactJSON([]byte(ok)); err != nil {
+		t.Errorf("nesting of %d refused: %v", maxDepth, err.msg)
+	}
+}
+
+func TestAppendQuotedRoundTrips(t *testing.T) {
+	keys := []string{"", "plain", `q"uote`, `back\slash`, "nl\ncr\rtab\t", "\x00\x01\x1f\x7f",
+		"<&>", "é日本😀", "\u2028\u2029", "\u200b\u202e", "\x1b[31mred"}
+	for _, k := range keys {
+		q := appendQuoted(nil, k)
+		var back string
+		if err := json.Unmarshal(q, &back); err != nil || back != k {
+			t.Errorf("appendQuoted(%q) = %s, decodes to %q (%v)", k, q, back, err)
+		}
+		if bytes.ContainsAny(q, "\n\r\t\x00\x1b") {
+			t.Errorf("appendQuoted(%q) = %q left a control character raw", k, q)
+		}
+	}
+}
+
+func TestDecodeKeyRefusesKeysItCannotKeep(t *testing.T) {
+	for quoted, want := range map[string]string{
+		`"a"`: "a", `"\u0041\n"`: "A\n", `"\uD83D\uDE00"`: "😀", `"\ufffd"`: "\ufffd",
+	} {
+		if got, ok := decodeKey([]byte(quoted)); !ok || got != want {
+			t.Errorf("decodeKey(%s) = %q, %v", quoted, got, ok)
+		}
+	}
+	for _, quoted := range []string{`"\uD800"`, "\"\xff\"", `"a\udc00b"`} {
+		if got, ok := decodeKey([]byte(quoted)); ok {
+			t.Errorf("decodeKey(%s) accepted a key that would change to %q", quoted, got)
+		}
+	}
+}
+
+func TestLineCol(t *testing.T) {
+	src := []byte("ab\ncd\n\nef")
+	for off, want := range map[int][2]int{0: {1, 1}, 2: {1, 3}, 3: {2, 1}, 6: {3, 1}, 8: {4, 2}, 99: {4, 3}} {
+		if l, c := lineCol(src, off); l != want[0] || c != want[1] {
+			t.Errorf("lineCol(%d) = %d:%d, want %d:%d", off, l, c, want[0], want[1])
+		}
+	}
+}
