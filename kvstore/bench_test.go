@@ -1,0 +1,338 @@
+package kvstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The benchmarks compare the store with a baseline that works the way the
+// original library did: a map of decoded values under a mutex, saved by
+// json.Marshal of the whole map and os.WriteFile on every always-save write,
+// and loaded with json.Unmarshal. Both run in the same `go test -bench` run,
+// so their ratio holds across machines. Every benchmark reports writes/s,
+// MB written and fsyncs per operation so the mechanism behind a number is
+// visible.
+
+var benchSizes = []int{1_000, 10_000, 100_000}
+
+// benchValue returns a JSON object of about 200 bytes, distinct per i.
+func benchValue(i int) map[string]any {
+	return map[string]any{
+		"id":     i,
+		"name":   fmt.Sprintf("user-%06d", i),
+		"email":  fmt.Sprintf("user%06d@example.com", i),
+		"tags":   []any{"alpha", "beta", "gamma"},
+		"score":  float64(i%1000) / 8,
+		"active": i%2 == 0,
+		"bio":    strings.Repeat("lorem ipsum ", 6),
+	}
+}
+
+func benchKey(i int) string { return fmt.Sprintf("key:%08d", i) }
+
+// writeBenchFile writes a data file with n keys and returns its path.
+func writeBenchFile(b *testing.B, n int) string {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "data.json")
+	m := make(map[string]any, n)
+	for i := range n {
+		m[benchKey(i)] = benchValue(i)
+	}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// countingFS counts bytes written and fsyncs made through the store's
+// file-system seam.
+type countingFS struct {
+	osFS
+	bytes, syncs atomic.Int64
+}
+
+type countingFile struct {
+	tempFile
+	fs *countingFS
+}
+
+type countingAppend struct {
+	appendFile
+	fs *countingFS
+}
+
+func (c *countingFS) CreateTemp(dir, pattern string) (tempFile, error) {
+	f, err := c.osFS.CreateTemp(dir, pattern)
+	return countingFile{f, c}, err
+}
+
+func (c *countingFS) OpenAppend(name string, perm os.FileMode) (appendFile, error) {
+	f, err := c.osFS.OpenAppend(name, perm)
+	return countingAppend{f, c}, err
+}
+
+func (c *countingFS) SyncDir(dir string) error {
+	c.syncs.Add(1)
+	return c.osFS.SyncDir(dir)
+}
+
+func (f countingFile) Write(p []byte) (int, error) {
+	f.fs.bytes.Add(int64(len(p)))
+	return f.tempFile.Write(p)
+}
+
+func (f countingFile) Sync() error { f.fs.syncs.Add(1); return f.tempFile.Sync() }
+
+func (f countingAppend) Write(p []byte) (int, error) {
+	f.fs.bytes.Add(int64(len(p)))
+	return f.appendFile.Write(p)
+}
+
+func (f countingAppend) Sync() error { f.fs.syncs.Add(1); return f.appendFile.Sync() }
+
+// baselineStore is the original library's method, kept here as the yardstick.
+type baselineStore struct {
+	mu   sync.Mutex
+	path string
+	data map[string]any
+	fs   *countingFS
+}
+
+func openBaseline(path string, fs *countingFS) (*baselineStore, error) {
+	s := &baselineStore{path: path, data: map[string]any{}, fs: fs}
+	b, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(b, &s.data)
+	} else if os.IsNotExist(err) {
+		err = nil
+	}
+	return s, err
+}
+
+func (s *baselineStore) Set(key string, v any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.data[key] = v
+	b, err := json.Marshal(s.data)
+	if err != nil {
+		return err
+	}
+	s.fs.bytes.Add(int64(len(b)))
+	return os.WriteFile(s.path, b, 0o644)
+}
+
+func (s *baselineStore) Get(key string) (any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.data[key]
+	return v, ok
+}
+
+// reportIO adds throughput and I/O-per-operation metrics.
+func reportIO(b *testing.B, fs *countingFS, elapsed time.Duration) {
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "writes/s")
+	b.ReportMetric(float64(fs.bytes.Load())/1e6/float64(b.N), "MB/op")
+	b.ReportMetric(float64(fs.syncs.Load())/float64(b.N), "fsyncs/op")
+}
+
+// runWriters splits b.N calls of set over the given number of goroutines.
+func runWriters(b *testing.B, writers int, set func(i int) error) time.Duration {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= b.N {
+					return
+				}
+				if err := set(i); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(start)
+}
+
+func BenchmarkSet(b *testing.B) {
+	value, _ := json.Marshal(benchValue(7))
+	for _, n := range benchSizes {
+		for _, writers := range []int{1, 8} {
+			for _, strategy := range []string{"baseline", "always", "periodic"} {
+				b.Run(fmt.Sprintf("%s/keys=%d/writers=%d", strategy, n, writers), func(b *testing.B) {
+					path := writeBenchFile(b, n)
+					fs := &countingFS{}
+					var set func(i int) error
+					switch strategy {
+					case "baseline":
+						s, err := openBaseline(path, fs)
+						if err != nil {
+							b.Fatal(err)
+						}
+						var v any
+						json.Unmarshal(value, &v)
+						set = func(i int) error { return s.Set(benchKey(i%n), v) }
+					default:
+						s, err := open(path, &Options{AlwaysSave: strategy == "always"}, fs)
+						if err != nil {
+							b.Fatal(err)
+						}
+						defer s.Close()
+						set = func(i int) error { return s.SetRaw(benchKey(i%n), value) }
+					}
+					b.ResetTimer()
+					reportIO(b, fs, runWriters(b, writers, set))
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkFlush measures one periodic save of the whole store.
+func BenchmarkFlush(b *testing.B) {
+	const n = 100_000
+	for _, strategy := range []string{"baseline", "store"} {
+		b.Run(fmt.Sprintf("%s/keys=%d", strategy, n), func(b *testing.B) {
+			path := writeBenchFile(b, n)
+			fs := &countingFS{}
+			var flush func(i int) error
+			if strategy == "baseline" {
+				s, err := openBaseline(path, fs)
+				if err != nil {
+					b.Fatal(err)
+				}
+				flush = func(i int) error { return s.Set(benchKey(0), i) }
+			} else {
+				s, err := open(path, &Options{SaveInterval: -1}, fs)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				flush = func(i int) error {
+					if err := s.Set(benchKey(0), i); err != nil {
+						return err
+					}
+					return s.Flush()
+				}
+			}
+			b.ResetTimer()
+			start := time.Now()
+			for i := range b.N {
+				if err := flush(i); err != nil {
+					b.Fatal(err)
+				}
+			}
+			elapsed := time.Since(start)
+			b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N), "ms/flush")
+			b.ReportMetric(float64(fs.bytes.Load())/1e6/float64(b.N), "MB/op")
+		})
+	}
+}
+
+func BenchmarkGet(b *testing.B) {
+	const n = 100_000
+	path := writeBenchFile(b, n)
+	base, err := openBaseline(path, &countingFS{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := Open(path, &Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	gets := map[string]func(key string) bool{
+		"baseline": func(k string) bool { _, ok := base.Get(k); return ok },
+		"Get":      func(k string) bool { _, ok := s.Get(k); return ok },
+		"GetRaw":   func(k string) bool { _, ok := s.GetRaw(k); return ok },
+	}
+	for _, name := range []string{"baseline", "Get", "GetRaw"} {
+		get := gets[name]
+		b.Run(fmt.Sprintf("%s/keys=%d/parallel", name, n), func(b *testing.B) {
+			var seed atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				i := int(seed.Add(7919))
+				for pb.Next() {
+					i = (i + 104729) % n
+					if !get(benchKey(i)) {
+						b.Error("missing key")
+					}
+				}
+			})
+		})
+	}
+}
+
+func BenchmarkKeys(b *testing.B) {
+	const n = 100_000
+	path := writeBenchFile(b, n)
+	s, err := Open(path, &Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for b.Loop() {
+		if len(s.Keys()) != n {
+			b.Fatal("wrong key count")
+		}
+	}
+}
+
+// BenchmarkLoad measures Open on an existing file and the heap the loaded
+// store keeps per key.
+func BenchmarkLoad(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		path := ""
+		for _, strategy := range []string{"baseline", "store"} {
+			b.Run(fmt.Sprintf("%s/keys=%d", strategy, n), func(b *testing.B) {
+				if path == "" {
+					path = writeBenchFile(b, n)
+				}
+				var keep any
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				b.ResetTimer()
+				for range b.N {
+					keep = nil
+					if strategy == "baseline" {
+						s, err := openBaseline(path, &countingFS{})
+						if err != nil {
+							b.Fatal(err)
+						}
+						keep = s
+					} else {
+						s, err := Open(path, &Options{ReadOnly: true})
+						if err != nil {
+							b.Fatal(err)
+						}
+						keep = s
+					}
+				}
+				b.StopTimer()
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(n), "heapB/key")
+				runtime.KeepAlive(keep)
+			})
+		}
+	}
+}
