@@ -42,6 +42,9 @@ type tempFile interface {
 	Name() string
 	Chmod(mode os.FileMode) error
 	Sync() error
+	// Stat describes the open file itself, so the save learns the identity
+	// of the file it is about to rename without looking it up by name.
+	Stat() (os.FileInfo, error)
 	Close() error
 }
 

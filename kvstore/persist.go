@@ -83,12 +83,15 @@ func sameFile(a, b os.FileInfo) bool {
 // leaves either the old or the new complete file: write a temp file in the
 // same directory, fsync it, rename it over path, fsync the directory.
 // renamed reports whether the new file took path's place, which is true even
-// when the final directory fsync failed.
-func writeFileAtomic(fsys fileSystem, path string, data []byte, perm os.FileMode) (renamed bool, err error) {
+// when the final directory fsync failed; info then describes that file. It
+// is taken from the open temp file, not by looking path up after the rename,
+// so it cannot be lost to a failed stat or describe a file someone else put
+// there in between (either would break conflict detection).
+func writeFileAtomic(fsys fileSystem, path string, data []byte, perm os.FileMode) (info os.FileInfo, renamed bool, err error) {
 	dir := filepath.Dir(path)
 	tmp, err := fsys.CreateTemp(dir, tempPrefix(path)+"*")
 	if err != nil {
-		return false, fmt.Errorf("create temp file in %s: %w", dir, err)
+		return nil, false, fmt.Errorf("create temp file in %s: %w", dir, err)
 	}
 	defer func() {
 		if err != nil && !renamed {
@@ -97,27 +100,30 @@ func writeFileAtomic(fsys fileSystem, path string, data []byte, perm os.FileMode
 		}
 	}()
 	if _, err := tmp.Write(data); err != nil {
-		return false, fmt.Errorf("write %s: %w", tmp.Name(), err)
+		return nil, false, fmt.Errorf("write %s: %w", tmp.Name(), err)
 	}
 	if err := tmp.Chmod(perm); err != nil {
-		return false, fmt.Errorf("chmod %s: %w", tmp.Name(), err)
+		return nil, false, fmt.Errorf("chmod %s: %w", tmp.Name(), err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return false, fmt.Errorf("fsync %s: %w", tmp.Name(), err)
+		return nil, false, fmt.Errorf("fsync %s: %w", tmp.Name(), err)
+	}
+	if info, err = tmp.Stat(); err != nil {
+		return nil, false, fmt.Errorf("stat %s: %w", tmp.Name(), err)
 	}
 	if err := tmp.Close(); err != nil {
-		return false, fmt.Errorf("close %s: %w", tmp.Name(), err)
+		return nil, false, fmt.Errorf("close %s: %w", tmp.Name(), err)
 	}
 	if err := fsys.Rename(tmp.Name(), path); err != nil {
-		return false, fmt.Errorf("rename %s over %s: %w", tmp.Name(), path, err)
+		return nil, false, fmt.Errorf("rename %s over %s: %w", tmp.Name(), path, err)
 	}
 	renamed = true
 	if err := fsys.SyncDir(dir); err != nil {
 		// The new file is in place; only its durability across a power cut
 		// is in doubt. Report it so the caller does not assume more.
-		return true, fmt.Errorf("fsync directory %s: %w", dir, err)
+		return info, true, fmt.Errorf("fsync directory %s: %w", dir, err)
 	}
-	return true, nil
+	return info, true, nil
 }
 
 // removeStrayTemps deletes temp files that a crashed save left behind. It

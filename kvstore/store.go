@@ -329,9 +329,9 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 		perm = cur.Mode().Perm()
 	}
 	buf := encodeFile(make([]byte, 0, s.lastSize+s.lastSize/8), snap)
-	renamed, err := writeFileAtomic(s.fsys, s.path, buf, perm)
+	info, renamed, err := writeFileAtomic(s.fsys, s.path, buf, perm)
 	if renamed {
-		s.disk, _ = s.fsys.Stat(s.path)
+		s.disk = info
 		s.lastSize = len(buf)
 	}
 	if err != nil {
