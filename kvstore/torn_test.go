@@ -1,0 +1,363 @@
+package kvstore
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// exampleFile builds a store file the way a user would, with values that
+// exercise the encoder (nesting, escapes, non-ASCII, exact numbers), and
+// returns its bytes and content.
+func exampleFile(t *testing.T, keys int) ([]byte, state) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "example.json")
+	s, err := Open(path, &Options{SaveInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := map[string]string{
+		"theme":       `{"name": "dark", "size": 14, "fonts": ["mono", "sans"], "empty": {}, "none": []}`,
+		"ключ":        `"значение with \"quotes\" and \\ and \n and <&>"`,
+		"big":         `123456789012345678901234567890.123456789`,
+		"neg":         `-1.5e-300`,
+		"flags":       `[true, false, null]`,
+		"nested":      `{"a": {"b": {"c": [1, [2, [3, {}]]]}}}`,
+		"tab\tkey":    `"x"`,
+		"emoji🙂":      `"🙂"`,
+		"escaped\\\"": `""`,
+	}
+	for k, v := range fixed {
+		if err := s.SetRaw(k, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range keys {
+		if err := s.Set(fmt.Sprintf("key%05d", i), map[string]any{"i": i, "s": strings.Repeat("v", i%50), "l": []int{i, i * 2}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := storeState(s)
+	mustClose(t, s)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, want
+}
+
+// oracleState decodes a data file with encoding/json, independently of
+// the store's own scanner: ok is false if the bytes are not a complete
+// store file (white space only is an empty store).
+func oracleState(data []byte) (state, bool) {
+	if len(bytes.TrimLeft(data, " \t\r\n")) == 0 {
+		return state{}, true
+	}
+	if !json.Valid(data) {
+		return nil, false
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, false
+	}
+	st := state{}
+	for k, v := range m {
+		var c bytes.Buffer
+		if err := json.Compact(&c, v); err != nil {
+			return nil, false
+		}
+		st[k] = c.String()
+	}
+	return st, true
+}
+
+// checkTornOpen writes data (a prefix of full) as the data file in a new
+// directory and opens it, read-write and read-only: each open must load
+// exactly what encoding/json finds in the bytes, or fail with a
+// *SyntaxError naming the file, without panicking, without loading a
+// partial value and without touching the file.
+func checkTornOpen(t *testing.T, dir string, data []byte, full state) {
+	t.Helper()
+	path := filepath.Join(dir, "data.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, complete := oracleState(data)
+	for _, opts := range []*Options{{SaveInterval: -1}, {ReadOnly: true}} {
+		s, err := Open(path, opts)
+		if err == nil {
+			got := storeState(s)
+			if cerr := s.Close(); cerr != nil {
+				t.Fatalf("Close: %v", cerr)
+			}
+			if !complete {
+				t.Fatalf("%d bytes: Open loaded a torn file as %v", len(data), got)
+			}
+			if !maps.Equal(got, want) {
+				t.Fatalf("%d bytes: Open loaded %v, want %v", len(data), got, want)
+			}
+			for k, v := range got {
+				if full[k] != v {
+					t.Fatalf("%d bytes: key %q loaded as %s, which is not its complete value %s", len(data), k, v, full[k])
+				}
+			}
+		} else {
+			if complete {
+				t.Fatalf("%d bytes: Open failed on a complete file: %v", len(data), err)
+			}
+			var se *SyntaxError
+			if !errors.As(err, &se) || !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("%d bytes: Open error %v is not a *SyntaxError", len(data), err)
+			}
+			if se.File != path || se.Line < 1 || se.Column < 1 || se.Offset < 0 || se.Offset > int64(len(data)) {
+				t.Fatalf("%d bytes: SyntaxError %+v does not point into %s", len(data), se, path)
+			}
+			if line, col := lineCol(data, int(se.Offset)); line != se.Line || col != se.Column {
+				t.Fatalf("%d bytes: SyntaxError at offset %d says %d:%d, the offset is at %d:%d", len(data), se.Offset, se.Line, se.Column, line, col)
+			}
+		}
+		now, err := os.ReadFile(path)
+		if err != nil || !bytes.Equal(now, data) {
+			t.Fatalf("%d bytes: opening the torn file changed it (%v)", len(data), err)
+		}
+		if strays := strayTemps(t, path); len(strays) > 0 {
+			t.Fatalf("%d bytes: Open left temp files %v", len(data), strays)
+		}
+	}
+}
+
+// TestTornDataFileEveryOffset truncates a small store file at every byte
+// offset. Only the empty prefix (an empty store, as documented), the file
+// without its final newline and the whole file may load; every other
+// prefix must fail with a clear error, leaving the file as it was.
+func TestTornDataFileEveryOffset(t *testing.T) {
+	full, want := exampleFile(t, 3)
+	root := t.TempDir()
+	loaded := 0
+	for n := 0; n <= len(full); n++ {
+		dir := filepath.Join(root, fmt.Sprint(n))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		checkTornOpen(t, dir, full[:n], want)
+		if _, ok := oracleState(full[:n]); ok {
+			loaded++
+		}
+	}
+	if loaded != 3 {
+		t.Errorf("%d prefixes of the %d-byte file are complete files; expected 3 (empty, without final newline, whole)", loaded, len(full))
+	}
+}
+
+// TestTornLargeDataFile truncates a large store file at random offsets.
+func TestTornLargeDataFile(t *testing.T) {
+	keys, cuts := 2000, 120
+	if testing.Short() {
+		keys, cuts = 500, 20
+	}
+	full, want := exampleFile(t, keys)
+	seed := uint64(time.Now().UnixNano())
+	r := rand.New(rand.NewPCG(seed, 0))
+	t.Logf("%d-byte file, seed %d", len(full), seed)
+	root := t.TempDir()
+	offsets := []int{len(full) - 1, len(full) - 2, len(full), 1, len(full) / 2}
+	for len(offsets) < cuts {
+		offsets = append(offsets, r.IntN(len(full)))
+	}
+	for i, n := range offsets {
+		dir := filepath.Join(root, fmt.Sprint(i))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		checkTornOpen(t, dir, full[:n], want)
+		if t.Failed() {
+			t.Fatalf("seed %d, offset %d", seed, n)
+		}
+	}
+}
+
+// TestReloadTornFile: a store whose file is replaced by a torn one keeps
+// its content on Reload and says why, and a read-only viewer does too.
+func TestReloadTornFile(t *testing.T) {
+	full, want := exampleFile(t, 20)
+	path := filepath.Join(t.TempDir(), "data.json")
+	if err := os.WriteFile(path, full, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []*Options{{SaveInterval: -1}, {ReadOnly: true}} {
+		s, err := Open(path, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		torn := full[:len(full)*2/3]
+		if err := os.WriteFile(path, torn, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Reload(); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("Reload of a torn file: %v, want ErrCorrupt", err)
+		}
+		if got := storeState(s); !maps.Equal(got, want) {
+			t.Errorf("a failed Reload changed the store to %d keys", len(got))
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if now, _ := os.ReadFile(path); !bytes.Equal(now, torn) {
+			t.Error("the store wrote over the torn file")
+		}
+		if err := os.WriteFile(path, full, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// storeFiles copies every file of the store at path (the data file and
+// any journal) except the lock and temp files.
+func storeFiles(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, filepath.Base(path)) || strings.HasSuffix(name, ".lock") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(filepath.Dir(path), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = b
+	}
+	return files
+}
+
+// TestTornJournal truncates the journal of an always-save store at every
+// byte offset, as a crash in the middle of an append leaves it. Open must
+// succeed (a torn last line is dropped) and load the state after some
+// prefix of the writes, never losing more as the journal gets longer, and
+// load them all from the whole journal. A corrupt line in the middle must
+// fail Open with a *SyntaxError naming the journal and the line. Where the
+// store keeps no journal, it checks that the data file alone holds every
+// acknowledged write.
+func TestTornJournal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.json")
+	s, err := Open(path, &Options{AlwaysSave: true, SaveInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	states := []state{storeState(s)}
+	for i := range 24 {
+		k := fmt.Sprintf("k%d", i%7)
+		var err error
+		if i%5 == 4 {
+			err = s.Delete(k)
+		} else {
+			err = s.SetRaw(k, []byte(fmt.Sprintf(`{"i": %d, "s": "line\nbreak \"%d\""}`, i, i)))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		states = append(states, storeState(s))
+	}
+	files := storeFiles(t, path)
+	mustClose(t, s)
+	final := states[len(states)-1]
+
+	jname := filepath.Base(path) + ".journal"
+	journal, ok := files[jname]
+	if !ok {
+		t.Logf("the store keeps no journal (no %s after always-save writes; files: %v): checking the data file alone", jname, slices.Sorted(maps.Keys(files)))
+		got, ok := oracleState(files[filepath.Base(path)])
+		if !ok || !maps.Equal(got, final) {
+			t.Fatalf("the data file holds %v, want every acknowledged write %v", got, final)
+		}
+		return
+	}
+	t.Logf("journal of %d bytes; files %v", len(journal), slices.Sorted(maps.Keys(files)))
+
+	root := t.TempDir()
+	prev := 0 // index in states of the last state loaded
+	for n := 0; n <= len(journal); n++ {
+		dir := filepath.Join(root, fmt.Sprint(n))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, b := range files {
+			if name == jname {
+				b = b[:n]
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := filepath.Join(dir, filepath.Base(path))
+		s, err := Open(p, &Options{ReadOnly: true})
+		if err != nil {
+			t.Fatalf("journal cut at %d of %d bytes: Open failed: %v", n, len(journal), err)
+		}
+		got := storeState(s)
+		s.Close()
+		idx := slices.IndexFunc(states, func(st state) bool { return maps.Equal(st, got) })
+		if idx < 0 {
+			t.Fatalf("journal cut at %d bytes: loaded %v, which is no state the writes went through", n, got)
+		}
+		// Several states can be equal; take the first one at or after prev.
+		for j := max(prev, idx); j < len(states); j++ {
+			if maps.Equal(states[j], got) {
+				idx = j
+				break
+			}
+		}
+		if idx < prev {
+			t.Fatalf("journal cut at %d bytes loads an older state (#%d) than a shorter cut did (#%d)", n, idx, prev)
+		}
+		prev = idx
+	}
+	if prev != len(states)-1 {
+		t.Fatalf("the whole journal loads state #%d, want the last, #%d", prev, len(states)-1)
+	}
+
+	// A corrupt line in the middle is an error naming the journal and line.
+	lines := bytes.SplitAfter(journal, []byte("\n"))
+	if len(lines) < 4 {
+		t.Fatalf("only %d journal lines for 24 writes", len(lines))
+	}
+	mid := len(lines) / 2
+	bad := slices.Clone(lines)
+	bad[mid] = []byte("{this is not json\n")
+	dir := filepath.Join(root, "corrupt")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range files {
+		if name == jname {
+			b = bytes.Join(bad, nil)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := filepath.Join(dir, filepath.Base(path))
+	before := storeFiles(t, p)
+	_, err = Open(p, &Options{AlwaysSave: true})
+	var se *SyntaxError
+	if !errors.As(err, &se) || se.File != p+".journal" || se.Line != mid+1 {
+		t.Fatalf("Open with a corrupt journal line %d: %v (%+v), want a *SyntaxError naming %s line %d", mid+1, err, se, jname, mid+1)
+	}
+	if after := storeFiles(t, p); !maps.EqualFunc(before, after, bytes.Equal) {
+		t.Fatal("a failed Open changed the store's files")
+	}
+}
