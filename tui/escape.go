@@ -1,0 +1,95 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Keys and values come from a file anyone may have edited, and Bubble Tea's
+// renderer passes several escape sequences straight to the terminal (OSC 8
+// hyperlinks, 8-bit CSI, \r, \b). So every piece of data is escaped before it
+// is drawn: a character that could move the cursor, change the terminal's
+// state, reorder text (bidi controls) or hide itself (zero-width and other
+// format characters) is shown as \uXXXX, and a byte that is not UTF-8 as \xNN.
+//
+// Inside a JSON string, \uXXXX is the JSON escape for the same character, so
+// the value pane still shows valid JSON with the same meaning.
+
+// unsafeRune reports whether r must not reach the terminal as itself.
+func unsafeRune(r rune) bool {
+	switch {
+	case r < 0x20 || r == 0x7f: // C0 controls and DEL
+		return true
+	case r >= 0x80 && r <= 0x9f: // C1 controls, including 8-bit CSI
+		return true
+	case r < 0x80:
+		return false
+	case r == '\u2028' || r == '\u2029': // line and paragraph separators
+		return true
+	}
+	// Cf holds the bidi controls (U+202A-202E, U+2066-2069, U+200E/F,
+	// U+061C), the zero-width characters (U+200B-200D, U+2060, U+FEFF), the
+	// soft hyphen and the tag characters.
+	return unicode.Is(unicode.Cf, r)
+}
+
+// hasUnsafe reports whether s holds anything displayEscape would change.
+func hasUnsafe(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || unsafeRune(r) {
+			return true
+		}
+		i += size
+	}
+	return false
+}
+
+// displayEscape returns s with every unsafe character written as \uXXXX (or
+// \UXXXXXXXX beyond the Basic Multilingual Plane) and every invalid UTF-8 byte
+// as \xNN. Safe text is returned unchanged without allocating.
+func displayEscape(s string) string {
+	if !hasUnsafe(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unsafeRune(r) && r > 0xffff:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		case unsafeRune(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// firstUnsafe returns the first unsafe character of s for messages, written
+// the way displayEscape writes it, or "" if there is none.
+func firstUnsafe(s string) string {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || unsafeRune(r) {
+			return displayEscape(s[i : i+size])
+		}
+		i += size
+	}
+	return ""
+}

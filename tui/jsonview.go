@@ -1,0 +1,196 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// tokenKind classifies a piece of pretty-printed JSON for syntax colours.
+type tokenKind uint8
+
+const (
+	tokPunct tokenKind = iota
+	tokKey
+	tokString
+	tokNumber
+	tokLiteral
+)
+
+// token is one coloured piece of a line. Its text is already escaped for
+// display; start is its byte offset within the line's text.
+type token struct {
+	kind  tokenKind
+	start int
+	text  string
+}
+
+// jsonLine is one line of pretty-printed JSON: an indent level and tokens.
+type jsonLine struct {
+	depth  int
+	tokens []token
+	width  int // byte length of the concatenated token texts
+}
+
+func (l *jsonLine) add(kind tokenKind, text string) {
+	l.tokens = append(l.tokens, token{kind: kind, start: l.width, text: text})
+	l.width += len(text)
+}
+
+// prettyLines lays out JSON text with two-space indentation, the way
+// json.Indent does, but as tokens so the view can colour them and draw only
+// the lines on screen. It never rewrites numbers or string escapes: what is
+// shown is what is stored, except that unsafe characters are escaped.
+func prettyLines(raw []byte) []jsonLine {
+	var (
+		lines     []jsonLine
+		cur       jsonLine
+		stack     []byte // open containers: '{' or '['
+		expectKey bool
+	)
+	newline := func() {
+		lines = append(lines, cur)
+		cur = jsonLine{depth: len(stack)}
+	}
+	skipSpace := func(i int) int {
+		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+			i++
+		}
+		return i
+	}
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			i++
+		case '{', '[':
+			closer := byte('}')
+			if c == '[' {
+				closer = ']'
+			}
+			if j := skipSpace(i + 1); j < len(raw) && raw[j] == closer {
+				cur.add(tokPunct, string([]byte{c, closer}))
+				i = j + 1
+				continue
+			}
+			cur.add(tokPunct, string(c))
+			stack = append(stack, c)
+			expectKey = c == '{'
+			newline()
+			i++
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+			newline()
+			cur.add(tokPunct, string(c))
+			i++
+		case ',':
+			cur.add(tokPunct, ",")
+			newline()
+			expectKey = len(stack) > 0 && stack[len(stack)-1] == '{'
+			i++
+		case ':':
+			cur.add(tokPunct, ": ")
+			expectKey = false
+			i++
+		case '"':
+			j := i + 1
+			for j < len(raw) && raw[j] != '"' {
+				if raw[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(raw))
+			kind := tokString
+			if expectKey {
+				kind = tokKey
+			}
+			cur.add(kind, displayEscape(string(raw[i:j])))
+			i = j
+		default:
+			j := i
+			for j < len(raw) && !strings.ContainsRune(",:{}[] \t\n\r\"", rune(raw[j])) {
+				j++
+			}
+			if j == i {
+				j++
+			}
+			kind := tokNumber
+			if c == 't' || c == 'f' || c == 'n' {
+				kind = tokLiteral
+			}
+			cur.add(kind, displayEscape(string(raw[i:j])))
+			i = j
+		}
+	}
+	if len(cur.tokens) > 0 {
+		lines = append(lines, cur)
+	}
+	return lines
+}
+
+// visualRow is one screen row of the value pane: a byte range of a line's
+// text, drawn after indent columns of space.
+type visualRow struct {
+	line     int
+	from, to int
+	indent   int
+}
+
+// wrapLines splits lines into screen rows no wider than width cells, breaking
+// long strings across rows rather than hiding their end. Continuation rows
+// keep the line's indentation so the structure stays readable. Indentation is
+// capped at half the width so deep nesting still leaves room for text.
+func wrapLines(lines []jsonLine, width int) []visualRow {
+	if width < 1 {
+		width = 1
+	}
+	rows := make([]visualRow, 0, len(lines))
+	for li := range lines {
+		l := &lines[li]
+		indent := min(2*l.depth, width/2)
+		avail := width - indent
+		from, used := 0, 0
+		for ti := range l.tokens {
+			t := l.tokens[ti].text
+			for k := 0; k < len(t); {
+				cluster, w := nextCluster(t[k:])
+				if used+w > avail && used > 0 {
+					at := l.tokens[ti].start + k
+					rows = append(rows, visualRow{line: li, from: from, to: at, indent: indent})
+					from, used = at, 0
+				}
+				used += w
+				k += len(cluster)
+			}
+		}
+		rows = append(rows, visualRow{line: li, from: from, to: l.width, indent: indent})
+	}
+	return rows
+}
+
+// nextCluster returns the first grapheme cluster of s and its width in
+// cells, with a fast path for ASCII.
+func nextCluster(s string) (string, int) {
+	if c := s[0]; c < 0x80 && (len(s) == 1 || s[1] < 0x80) {
+		return s[:1], 1
+	}
+	return ansi.FirstGraphemeCluster(s, ansi.GraphemeWidth)
+}
+
+// renderRow draws one visual row with syntax colours.
+func renderRow(l *jsonLine, r visualRow, st *Styles) string {
+	var b strings.Builder
+	b.WriteString(strings.Repeat(" ", r.indent))
+	for _, t := range l.tokens {
+		end := t.start + len(t.text)
+		if end <= r.from || t.start >= r.to {
+			continue
+		}
+		lo, hi := max(r.from, t.start)-t.start, min(r.to, end)-t.start
+		b.WriteString(st.tokenStyle(t.kind).Render(t.text[lo:hi]))
+	}
+	return b.String()
+}

@@ -1,0 +1,117 @@
+package tui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap lists every action the UI binds to keys. The program's defaults are
+// defined in the main package's keymap.go; the help line and the full help
+// are generated from these same bindings, so they cannot disagree with what
+// the keys do. Bindings that cannot apply in the current mode are disabled
+// before help is drawn.
+type KeyMap struct {
+	Up       key.Binding
+	Down     key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+
+	Filter       key.Binding // start typing a filter
+	AcceptFilter key.Binding // leave the filter input, keeping the filter
+	ClearFilter  key.Binding // leave the filter input and drop the filter
+
+	Edit       key.Binding // open the selected value in the editor
+	SwitchPane key.Binding // move focus between the key list and the value
+	Save       key.Binding // flush pending changes to disk now
+	Apply      key.Binding // editor: validate and store the value
+	Cancel     key.Binding // editor: close without storing
+
+	Help key.Binding
+	Quit key.Binding
+
+	Yes key.Binding // answer a question with yes
+	No  key.Binding // answer a question with no
+}
+
+// ShortHelp returns the bindings of the one-line help, in display order.
+// Disabled bindings are skipped by the help renderer.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{
+		k.Yes, k.No,
+		k.Apply, k.Cancel,
+		k.AcceptFilter, k.ClearFilter,
+		k.Up, k.Down, k.Filter, k.Edit, k.SwitchPane, k.Save, k.Help, k.Quit,
+	}
+}
+
+// FullHelp returns every binding but the yes/no answers, in groups: moving,
+// filtering, editing and the application.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane},
+		{k.Filter, k.AcceptFilter, k.ClearFilter},
+		{k.Edit, k.Apply, k.Cancel, k.Save},
+		{k.Help, k.Quit},
+	}
+}
+
+// fullHelpTitles names the groups of FullHelp, in the same order.
+var fullHelpTitles = []string{"Move", "Filter", "Edit", "App"}
+
+// mode is what the UI is doing, which decides where keys go.
+type mode int
+
+const (
+	modeBrowse   mode = iota // keys move in the focused pane
+	modeFilter               // keys type into the filter
+	modeEdit                 // keys go to the editor
+	modeConfirm              // a yes/no question is waiting
+	modeQuitting             // the final save is running
+)
+
+// forMode returns a copy of k with only the bindings that work in mode m
+// enabled, for the one-line help.
+func (k KeyMap) forMode(m mode, readOnly, filtered bool) KeyMap {
+	all := []*key.Binding{
+		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
+		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Edit, &k.SwitchPane,
+		&k.Save, &k.Apply, &k.Cancel, &k.Help, &k.Quit, &k.Yes, &k.No,
+	}
+	for _, b := range all {
+		b.SetEnabled(false)
+	}
+	on := func(bs ...*key.Binding) {
+		for _, b := range bs {
+			b.SetEnabled(true)
+		}
+	}
+	switch m {
+	case modeBrowse:
+		on(&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
+			&k.Filter, &k.SwitchPane, &k.Help, &k.Quit)
+		if !readOnly {
+			on(&k.Edit, &k.Save)
+		}
+		if filtered {
+			on(&k.ClearFilter)
+		}
+	case modeFilter:
+		on(&k.AcceptFilter, &k.ClearFilter)
+	case modeEdit:
+		on(&k.Apply, &k.Cancel)
+	case modeConfirm:
+		on(&k.Yes, &k.No)
+	}
+	return k
+}
+
+// forFullHelp returns a copy of k for the full help: every binding the store
+// allows, whatever the mode, since the full help is where users learn the
+// keys of the other modes.
+func (k KeyMap) forFullHelp(readOnly bool) KeyMap {
+	if readOnly {
+		for _, b := range []*key.Binding{&k.Edit, &k.Apply, &k.Cancel, &k.Save} {
+			b.SetEnabled(false)
+		}
+	}
+	return k
+}

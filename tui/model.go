@@ -1,0 +1,504 @@
+// Package tui is the terminal UI for browsing and hand-editing a kvstore
+// file: a filterable key list, the selected value pretty-printed with syntax
+// colours, an editor that only stores valid JSON, and a status bar driven by
+// the store's flush events.
+package tui
+
+import (
+	"errors"
+	"path/filepath"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// Smallest terminal the layout supports.
+const (
+	MinWidth  = 40
+	MinHeight = 10
+)
+
+// Options configures New.
+type Options struct {
+	// Keys are the key bindings; the program's defaults are in keymap.go.
+	Keys KeyMap
+	// AlwaysSave tells the UI that every change is saved as it is made, so
+	// applying an edit shows "saving…" until the write returns.
+	AlwaysSave bool
+	// Now is the clock for the time shown after a save the user asked for;
+	// nil means time.Now.
+	Now func() time.Time
+}
+
+// question is a yes/no question waiting for an answer, and what it is about.
+type question int
+
+const (
+	askDiscardEdit     question = iota + 1 // esc in a changed editor
+	askQuitDiscardEdit                     // quit from a changed editor
+	askQuitUnsaved                         // the final save failed
+)
+
+// Model is the root Bubble Tea model. It owns the child models (key list,
+// value pane, editor, status bar, help) and decides, from its mode, which of
+// them gets each key.
+type Model struct {
+	store      Store
+	keys       KeyMap
+	now        func() time.Time
+	alwaysSave bool
+	styles     Styles
+
+	list   keyList
+	value  valuePane
+	editor editor
+	status statusBar
+	help   help.Model
+
+	mode       mode
+	editing    bool // the editor is open (also while a question is asked)
+	focusValue bool // keys move the value pane instead of the list
+	showHelp   bool
+	asking     question
+	askText    string
+
+	width, height int
+}
+
+// New returns the UI for store. It reads the store's keys once: the UI is the
+// store's only writer, and it adds no keys.
+func New(store Store, opts Options) Model {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	st := newStyles(true)
+	m := Model{
+		store:      store,
+		keys:       opts.Keys,
+		now:        now,
+		alwaysSave: opts.AlwaysSave,
+		list:       newKeyList(store.Keys()),
+		editor:     newEditor(),
+		status: statusBar{
+			file:  store.Path(),
+			state: saveState{readOnly: store.ReadOnly(), pending: store.Pending()},
+		},
+		help: help.New(),
+	}
+	m.setStyles(st)
+	m.syncValue()
+	return m
+}
+
+// Init asks for the terminal's background colour and starts waiting for
+// flush events.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, waitForEvent(m.store.Events()))
+}
+
+func (m *Model) setStyles(st Styles) {
+	m.styles = st
+	m.help.Styles.ShortKey = st.HelpKey
+	m.help.Styles.ShortDesc = st.HelpDesc
+	m.help.Styles.ShortSeparator = st.HelpSep
+	m.help.Styles.Ellipsis = st.HelpSep
+}
+
+// Update handles one message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.setStyles(newStyles(msg.IsDark()))
+		return m, nil
+	case flushEventMsg:
+		m.onFlushEvent(msg.ev)
+		return m, waitForEvent(m.store.Events())
+	case eventsClosedMsg:
+		m.status.state.closed = true
+		return m, nil
+	case flushDoneMsg:
+		return m.onFlushDone(msg)
+	case appliedMsg:
+		return m.onApplied(msg)
+	case quitFlushDoneMsg:
+		return m.onQuitFlushDone(msg)
+	case clearMessageMsg:
+		m.status.ClearMessage(msg.id)
+		return m, nil
+	case ShutdownMsg:
+		return m, tea.Quit
+	case tea.KeyPressMsg:
+		return m.handleKey(msg)
+	case tea.PasteMsg:
+		return m.handlePaste(msg)
+	}
+	if m.mode == modeEdit {
+		var cmd tea.Cmd
+		m.editor, cmd = m.editor.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+// onFlushEvent records a completed save, whoever started it.
+func (m *Model) onFlushEvent(ev kvstore.FlushEvent) {
+	st := &m.status.state
+	if ev.Err != nil {
+		st.err = ev.Err
+	} else {
+		st.err = nil
+		if ev.Time.After(st.lastSave) {
+			st.lastSave = ev.Time
+		}
+	}
+	st.pending = m.store.Pending()
+}
+
+func (m Model) onFlushDone(msg flushDoneMsg) (tea.Model, tea.Cmd) {
+	st := &m.status.state
+	st.saving = false
+	st.pending = m.store.Pending()
+	if msg.err != nil {
+		st.err = msg.err
+		return m, nil
+	}
+	st.err = nil
+	if msg.at.After(st.lastSave) {
+		st.lastSave = msg.at
+	}
+	return m, nil
+}
+
+func (m Model) onApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
+	st := &m.status.state
+	st.saving = false
+	st.pending = m.store.Pending()
+	var syn *kvstore.SyntaxError
+	switch {
+	case msg.err == nil:
+	case errors.As(msg.err, &syn), errors.Is(msg.err, kvstore.ErrReadOnly), errors.Is(msg.err, kvstore.ErrClosed):
+		// Not stored: keep the editor open with the text as typed.
+		m.editor.SetError(msg.err, msg.text)
+		return m, nil
+	default:
+		// Stored, but the always-save write failed; the change is pending.
+		st.err = msg.err
+	}
+	m.closeEditor()
+	m.syncValueForce()
+	return m, m.status.SetMessage("applied "+displayEscape(msg.key), false)
+}
+
+func (m Model) onQuitFlushDone(msg quitFlushDoneMsg) (tea.Model, tea.Cmd) {
+	m.status.state.saving = false
+	if msg.err == nil {
+		return m, tea.Quit
+	}
+	m.status.state.err = msg.err
+	m.status.state.pending = m.store.Pending()
+	m.ask(askQuitUnsaved, "Changes are not saved. Quit anyway?")
+	return m, nil
+}
+
+// ask puts a yes/no question on the bottom line.
+func (m *Model) ask(q question, text string) {
+	m.asking, m.askText, m.mode = q, text, modeConfirm
+}
+
+func (m Model) answer(yes bool) (tea.Model, tea.Cmd) {
+	q := m.asking
+	m.asking, m.askText = 0, ""
+	switch {
+	case q == askDiscardEdit && yes:
+		m.closeEditor()
+	case q == askQuitDiscardEdit && yes:
+		m.closeEditor()
+		return m.startQuit()
+	case q == askQuitUnsaved && yes:
+		return m, tea.Quit
+	case m.editing:
+		m.mode = modeEdit
+	default:
+		m.mode = modeBrowse
+	}
+	return m, nil
+}
+
+func (m Model) handlePaste(msg tea.PasteMsg) (tea.Model, tea.Cmd) {
+	switch m.mode {
+	case modeEdit:
+		var cmd tea.Cmd
+		m.editor, cmd = m.editor.Update(msg)
+		return m, cmd
+	case modeFilter:
+		m.setQuery(m.list.Query() + singleLine(msg.Content))
+	}
+	return m, nil
+}
+
+// handleKey routes a key by mode. A text input (the editor, the filter)
+// gets printable keys first, so typing q types a q.
+func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := &m.keys
+	switch m.mode {
+	case modeQuitting:
+		return m, nil
+	case modeConfirm:
+		switch {
+		case key.Matches(msg, k.Yes):
+			return m.answer(true)
+		case key.Matches(msg, k.No):
+			return m.answer(false)
+		}
+		return m, nil
+	case modeEdit:
+		return m.editKey(msg)
+	case modeFilter:
+		return m.filterKey(msg)
+	}
+	return m.browseKey(msg)
+}
+
+func (m Model) editKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := &m.keys
+	switch {
+	case key.Matches(msg, k.Apply):
+		return m.apply()
+	case key.Matches(msg, k.Cancel):
+		if m.editor.applying {
+			return m, nil
+		}
+		if m.editor.Changed() {
+			m.ask(askDiscardEdit, "Discard your changes to "+displayEscape(m.editor.key)+"?")
+			return m, nil
+		}
+		m.closeEditor()
+		return m, nil
+	case msg.Text == "" && key.Matches(msg, k.Quit):
+		if m.editor.Changed() {
+			m.ask(askQuitDiscardEdit, "Discard your changes and quit?")
+			return m, nil
+		}
+		m.closeEditor()
+		return m.startQuit()
+	}
+	var cmd tea.Cmd
+	m.editor, cmd = m.editor.Update(msg)
+	return m, cmd
+}
+
+func (m Model) filterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := &m.keys
+	q := m.list.Query()
+	switch {
+	case key.Matches(msg, k.AcceptFilter):
+		m.mode = modeBrowse
+	case key.Matches(msg, k.ClearFilter):
+		m.mode = modeBrowse
+		m.list.ClearFilter()
+		m.syncValue()
+	case msg.Text != "":
+		m.setQuery(q + singleLine(msg.Text))
+	case msg.Code == tea.KeyBackspace:
+		if q != "" {
+			_, size := lastRune(q)
+			m.setQuery(q[:len(q)-size])
+		}
+	case msg.String() == "ctrl+u":
+		m.setQuery("")
+	case key.Matches(msg, k.Quit):
+		return m.startQuit()
+	default:
+		m.moveList(msg)
+	}
+	return m, nil
+}
+
+func (m *Model) setQuery(q string) {
+	m.list.SetFilter(q)
+	m.syncValue()
+}
+
+func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := &m.keys
+	if m.showHelp {
+		switch {
+		case key.Matches(msg, k.Help), msg.Code == tea.KeyEscape:
+			m.showHelp = false
+			m.layout()
+		case key.Matches(msg, k.Quit):
+			return m.startQuit()
+		}
+		return m, nil
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.startQuit()
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+		m.layout()
+	case key.Matches(msg, k.Save):
+		return m.save()
+	case key.Matches(msg, k.Filter):
+		m.mode = modeFilter
+		m.focusValue = false
+	case m.list.Filtered() && key.Matches(msg, k.ClearFilter):
+		m.list.ClearFilter()
+		m.syncValue()
+	case key.Matches(msg, k.Edit):
+		return m.startEdit()
+	case key.Matches(msg, k.SwitchPane):
+		m.focusValue = !m.focusValue
+	case m.focusValue:
+		m.scrollValue(msg)
+	default:
+		m.moveList(msg)
+	}
+	return m, nil
+}
+
+func (m *Model) moveList(msg tea.KeyPressMsg) {
+	k := &m.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		m.list.MoveBy(-1)
+	case key.Matches(msg, k.Down):
+		m.list.MoveBy(1)
+	case key.Matches(msg, k.Top):
+		m.list.Top()
+	case key.Matches(msg, k.Bottom):
+		m.list.Bottom()
+	case key.Matches(msg, k.PageUp):
+		m.list.MoveBy(-m.list.Page())
+	case key.Matches(msg, k.PageDown):
+		m.list.MoveBy(m.list.Page())
+	default:
+		return
+	}
+	m.syncValue()
+}
+
+func (m *Model) scrollValue(msg tea.KeyPressMsg) {
+	k := &m.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		m.value.ScrollBy(-1)
+	case key.Matches(msg, k.Down):
+		m.value.ScrollBy(1)
+	case key.Matches(msg, k.Top):
+		m.value.Top()
+	case key.Matches(msg, k.Bottom):
+		m.value.Bottom()
+	case key.Matches(msg, k.PageUp):
+		m.value.ScrollBy(-m.value.Page())
+	case key.Matches(msg, k.PageDown):
+		m.value.ScrollBy(m.value.Page())
+	}
+}
+
+func (m Model) save() (tea.Model, tea.Cmd) {
+	if m.store.ReadOnly() {
+		return m, m.status.SetMessage("read-only: nothing to save", true)
+	}
+	m.status.state.saving = true
+	return m, flushCmd(m.store, m.now)
+}
+
+func (m Model) startEdit() (tea.Model, tea.Cmd) {
+	if m.store.ReadOnly() {
+		return m, m.status.SetMessage("read-only: values cannot be changed", true)
+	}
+	k, ok := m.list.Selected()
+	if !ok {
+		return m, nil
+	}
+	raw, ok := m.store.GetRaw(k)
+	if !ok {
+		return m, m.status.SetMessage(displayEscape(k)+" no longer exists", true)
+	}
+	if err := m.editor.Open(k, raw); err != nil {
+		return m, m.status.SetMessage(err.Error(), true)
+	}
+	m.editing, m.mode = true, modeEdit
+	m.editor.SetSize(m.width, max(m.height-2, 1))
+	return m, nil
+}
+
+func (m Model) apply() (tea.Model, tea.Cmd) {
+	if m.editor.applying {
+		return m, nil
+	}
+	k := m.editor.key
+	if !m.editor.Changed() {
+		m.closeEditor()
+		return m, m.status.SetMessage("no changes to "+displayEscape(k), false)
+	}
+	m.editor.applying = true
+	m.status.state.saving = m.alwaysSave
+	return m, applyCmd(m.store, k, m.editor.Text())
+}
+
+func (m *Model) closeEditor() {
+	m.editor.Close()
+	m.editing, m.mode = false, modeBrowse
+}
+
+// startQuit saves pending changes in a Cmd; Update quits when it succeeds
+// and asks when it fails.
+func (m Model) startQuit() (tea.Model, tea.Cmd) {
+	if m.store.ReadOnly() {
+		return m, tea.Quit
+	}
+	m.mode = modeQuitting
+	m.status.state.saving = true
+	return m, quitFlushCmd(m.store)
+}
+
+// syncValue shows the selected key's value if the selection changed.
+func (m *Model) syncValue() {
+	if k, ok := m.list.Selected(); ok && k == m.value.key && m.value.exists {
+		return
+	}
+	m.syncValueForce()
+}
+
+// syncValueForce reloads the selected value from the store.
+func (m *Model) syncValueForce() {
+	k, ok := m.list.Selected()
+	if !ok {
+		if m.list.Filtered() {
+			m.value.SetNote("no key matches the filter")
+		} else {
+			m.value.SetNote("the store is empty")
+		}
+		return
+	}
+	raw, exists := m.store.GetRaw(k)
+	m.value.SetValue(k, raw, exists)
+}
+
+// layout gives each child its size after a resize or a help toggle.
+func (m *Model) layout() {
+	w, h := m.width, m.height
+	bodyH := max(h-2, 1)
+	listW := min(max(w/3, 16), 40)
+	m.list.SetSize(listW, bodyH)
+	m.value.SetSize(max(w-listW-1, 1), bodyH)
+	m.editor.SetSize(w, bodyH)
+	m.status.width = w
+	m.help.SetWidth(w)
+}
+
+// fileTitle is the window title.
+func (m *Model) fileTitle() string {
+	return "kvstore: " + displayEscape(filepath.Base(m.store.Path()))
+}

@@ -1,0 +1,90 @@
+package tui
+
+import "charm.land/lipgloss/v2"
+
+// Styles holds every style the UI draws with. It is built by newStyles for a
+// light or dark terminal background and rebuilt when the terminal reports
+// its background colour. Colour is never the only signal: the selection has
+// a marker and the focused pane a bold title, so NO_COLOR users lose nothing.
+type Styles struct {
+	Title        lipgloss.Style
+	TitleFocused lipgloss.Style
+	Marker       lipgloss.Style
+	Selected     lipgloss.Style
+	Key          lipgloss.Style
+	Dim          lipgloss.Style
+	Separator    lipgloss.Style
+	FilterPrompt lipgloss.Style
+
+	JSONKey     lipgloss.Style
+	JSONString  lipgloss.Style
+	JSONNumber  lipgloss.Style
+	JSONLiteral lipgloss.Style
+	JSONPunct   lipgloss.Style
+
+	StatusFile   lipgloss.Style
+	StatusSaved  lipgloss.Style
+	StatusDirty  lipgloss.Style
+	StatusSaving lipgloss.Style
+	StatusError  lipgloss.Style
+	StatusNote   lipgloss.Style
+	Prompt       lipgloss.Style
+
+	EditorError lipgloss.Style
+	HelpKey     lipgloss.Style
+	HelpDesc    lipgloss.Style
+	HelpSep     lipgloss.Style
+}
+
+// newStyles returns the styles for a dark or light terminal background.
+func newStyles(isDark bool) Styles {
+	ld := lipgloss.LightDark(isDark)
+	c := lipgloss.Color
+	accent := ld(c("#5A3FC0"), c("#A58BFF"))
+	dim := ld(c("#7A7A7A"), c("#8A8A8A"))
+	return Styles{
+		Title:        lipgloss.NewStyle().Foreground(dim),
+		TitleFocused: lipgloss.NewStyle().Foreground(accent).Bold(true),
+		Marker:       lipgloss.NewStyle().Foreground(accent).Bold(true),
+		Selected:     lipgloss.NewStyle().Foreground(accent).Bold(true),
+		Key:          lipgloss.NewStyle(),
+		Dim:          lipgloss.NewStyle().Foreground(dim),
+		Separator:    lipgloss.NewStyle().Foreground(ld(c("#D0D0D0"), c("#3A3A3A"))),
+		FilterPrompt: lipgloss.NewStyle().Foreground(accent).Bold(true),
+
+		JSONKey:     lipgloss.NewStyle().Foreground(ld(c("#1F5FAF"), c("#7FB4FF"))),
+		JSONString:  lipgloss.NewStyle().Foreground(ld(c("#2E7D32"), c("#9BDB8C"))),
+		JSONNumber:  lipgloss.NewStyle().Foreground(ld(c("#B35C00"), c("#FFB86C"))),
+		JSONLiteral: lipgloss.NewStyle().Foreground(ld(c("#A0287D"), c("#FF87D7"))),
+		JSONPunct:   lipgloss.NewStyle().Foreground(dim),
+
+		StatusFile:   lipgloss.NewStyle().Bold(true),
+		StatusSaved:  lipgloss.NewStyle().Foreground(ld(c("#2E7D32"), c("#9BDB8C"))),
+		StatusDirty:  lipgloss.NewStyle().Foreground(ld(c("#B35C00"), c("#FFB86C"))),
+		StatusSaving: lipgloss.NewStyle().Foreground(accent),
+		StatusError:  lipgloss.NewStyle().Foreground(ld(c("#C62828"), c("#FF6B6B"))).Bold(true),
+		StatusNote:   lipgloss.NewStyle().Foreground(dim).Italic(true),
+		Prompt:       lipgloss.NewStyle().Foreground(ld(c("#C62828"), c("#FF6B6B"))).Bold(true),
+
+		EditorError: lipgloss.NewStyle().Foreground(ld(c("#C62828"), c("#FF6B6B"))),
+		HelpKey:     lipgloss.NewStyle().Foreground(ld(c("#5C5C5C"), c("#A0A0A0"))).Bold(true),
+		HelpDesc:    lipgloss.NewStyle().Foreground(dim),
+		HelpSep:     lipgloss.NewStyle().Foreground(ld(c("#C0C0C0"), c("#4A4A4A"))),
+	}
+}
+
+// tokenStyle returns the syntax colour for a kind of JSON token.
+func (s *Styles) tokenStyle(k tokenKind) lipgloss.Style {
+	switch k {
+	case tokKey:
+		return s.JSONKey
+	case tokString:
+		return s.JSONString
+	case tokNumber:
+		return s.JSONNumber
+	case tokLiteral:
+		return s.JSONLiteral
+	default:
+		return s.JSONPunct
+	}
+}

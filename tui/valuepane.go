@@ -1,0 +1,95 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+)
+
+// valuePane is the right pane: the selected value pretty-printed with syntax
+// colours, scrollable when it is longer than the pane. The value is laid out
+// once per selection and per width; a frame styles only the rows on screen,
+// so a large value costs no more to scroll than a small one.
+type valuePane struct {
+	key    string
+	exists bool
+	lines  []jsonLine
+	rows   []visualRow
+	offset int
+	width  int
+	height int // rows for the value, not counting the title
+	note   string
+}
+
+// SetValue shows raw, the compact JSON stored under key.
+func (p *valuePane) SetValue(key string, raw []byte, exists bool) {
+	p.key, p.exists, p.note = key, exists, ""
+	p.lines = prettyLines(raw)
+	p.offset = 0
+	p.relayout()
+}
+
+// SetNote shows a message instead of a value (no keys, no match).
+func (p *valuePane) SetNote(note string) {
+	p.key, p.exists, p.note = "", false, note
+	p.lines, p.rows, p.offset = nil, nil, 0
+}
+
+// SetSize sets the pane's size, in cells, including its title.
+func (p *valuePane) SetSize(w, h int) {
+	if w = max(w, 1); w != p.width {
+		p.width = w
+		p.relayout()
+	}
+	p.height = max(h-1, 1)
+	p.clamp()
+}
+
+func (p *valuePane) relayout() {
+	p.rows = wrapLines(p.lines, p.width)
+	p.clamp()
+}
+
+// ScrollBy scrolls by delta rows; Top and Bottom jump to either end.
+func (p *valuePane) ScrollBy(delta int) { p.offset += delta; p.clamp() }
+func (p *valuePane) Top()               { p.offset = 0 }
+func (p *valuePane) Bottom()            { p.offset = len(p.rows); p.clamp() }
+
+// Page returns the number of rows a page scrolls.
+func (p *valuePane) Page() int { return max(p.height-1, 1) }
+
+func (p *valuePane) clamp() {
+	p.offset = max(min(p.offset, len(p.rows)-p.height), 0)
+}
+
+// View draws the title (the key, and the visible range when the value does
+// not fit) and the visible rows.
+func (p *valuePane) View(st *Styles, focused bool) string {
+	var b strings.Builder
+	title := displayEscape(p.key)
+	if p.key == "" {
+		title = "Value"
+	}
+	if len(p.rows) > p.height {
+		last := min(p.offset+p.height, len(p.rows))
+		title = fmt.Sprintf("%s  %d-%d/%d", title, p.offset+1, last, len(p.rows))
+	}
+	if focused {
+		b.WriteString(fit(st.TitleFocused.Render("▸ "+title), p.width))
+	} else {
+		b.WriteString(fit(st.Title.Render(title), p.width))
+	}
+	for i := range p.height {
+		b.WriteByte('\n')
+		row := p.offset + i
+		switch {
+		case p.note != "" && i == 0:
+			b.WriteString(fit(st.Dim.Render(p.note), p.width))
+		case row < len(p.rows):
+			r := p.rows[row]
+			b.WriteString(fit(renderRow(&p.lines[r.line], r, st), p.width))
+		default:
+			b.WriteString(strings.Repeat(" ", p.width))
+		}
+	}
+	return b.String()
+}
