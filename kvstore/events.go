@@ -14,10 +14,13 @@ const (
 	FlushManual
 	// FlushClose is the final save made by Close.
 	FlushClose
+	// FlushCompact is a background rewrite of the data file that folds the
+	// always-save journal into it.
+	FlushCompact
 )
 
-// String returns the reason in lower case: "periodic", "always", "manual"
-// or "close".
+// String returns the reason in lower case: "periodic", "always", "manual",
+// "close" or "compact".
 func (r FlushReason) String() string {
 	switch r {
 	case FlushPeriodic:
@@ -28,6 +31,8 @@ func (r FlushReason) String() string {
 		return "manual"
 	case FlushClose:
 		return "close"
+	case FlushCompact:
+		return "compact"
 	}
 	return "unknown"
 }
@@ -36,8 +41,9 @@ func (r FlushReason) String() string {
 type FlushEvent struct {
 	Time     time.Time     // when the flush finished
 	Reason   FlushReason   // what started it
-	Keys     int           // number of keys in the saved state
-	Bytes    int64         // bytes written to disk
+	Keys     int           // number of keys in the store
+	Changes  int           // changes this flush made durable
+	Bytes    int64         // bytes written: the whole file, or the journal lines appended
 	Duration time.Duration // how long the flush took
 	Err      error         // nil on success; the changes stay pending otherwise
 }
@@ -48,9 +54,10 @@ const eventBuffer = 16
 
 // emit delivers ev without ever blocking the saver: when the buffer is full
 // the oldest event is dropped, so a slow reader misses intermediate events
-// but always receives the latest. Only flushes send, and they are
-// serialized by flushMu, so there is a single sender.
+// but always receives the latest.
 func (s *KVStore) emit(ev FlushEvent) {
+	s.emitMu.Lock()
+	defer s.emitMu.Unlock()
 	for {
 		select {
 		case s.events <- ev:

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/tidwall/btree"
@@ -37,27 +37,50 @@ type KVStore struct {
 	opts Options
 	fsys fileSystem
 
+	// Locks are taken in the order flushMu, jmu, mu, emitMu.
+
 	// mu guards the in-memory state. Saves hold it only to take an O(1)
 	// copy-on-write snapshot of data.
 	mu       sync.RWMutex
 	data     *btree.Map[string, []byte] // key -> compact JSON value
 	seq      uint64                     // number of changes applied so far
-	savedSeq uint64                     // changes covered by the last good save or reload
+	savedSeq uint64                     // changes made durable (file or journal) or dropped by Reload
+	fileSeq  uint64                     // changes covered by the data file
 	closed   bool
-	lastErr  error // error of the most recent save attempt
+	lastErr  error      // error of the most recent save or append
+	fileErr  error      // error of the most recent whole-file save
+	discards []seqRange // changes dropped by Reload, for writers still waiting
+	jpending []byte     // journal lines of changes not yet appended
+	jbroken  bool       // a journal append failed: the next save must rewrite the file
 
-	// flushMu serializes saves and guards the fields below it. Writers in
-	// always-save mode queue on it; whoever gets it saves every change made
-	// so far, so the writers behind it find their change already on disk
-	// (group commit).
+	// flushMu serializes whole-file saves and guards the fields below it.
+	// Writers in always-save mode without a journal queue on it; whoever
+	// gets it saves every change made so far, so the writers behind it find
+	// their change already on disk (group commit).
 	flushMu  sync.Mutex
 	disk     os.FileInfo // the data file as last read or written; nil if absent
 	released bool        // Close has made its final save and dropped the lock
-	discards []seqRange  // changes dropped by Reload, for writers still waiting
-	lastSize int         // size of the last file written, to presize the next
+	// staleJournal: journal files are on disk whose changes the data file
+	// may lack; the next whole-file save removes them.
+	staleJournal bool
 
+	// jmu serializes journal appends and guards the fields below it; the
+	// journal gives always-save its group commit (see journal.go).
+	jmu           sync.Mutex
+	journaling    bool       // always-save through the journal
+	jfile         appendFile // the active journal, nil until the next append opens it
+	journalOpened bool       // the active journal was created since the last rotation
+	activeBytes   int64      // bytes appended to the active journal
+	jgen          int        // highest segment generation used
+	jspare        []byte     // a drained jpending buffer, reused
+
+	lastSize   atomic.Int64 // size of the last data file written
+	lastAppend atomic.Int64 // UnixNano of the last journal append
+
+	emitMu sync.Mutex
 	unlock func() error
 	events chan FlushEvent
+	kick   chan struct{} // an append happened: check the compaction triggers
 	stop   chan struct{}
 	saver  sync.WaitGroup
 }
@@ -104,6 +127,7 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 		opts:   o,
 		fsys:   fsys,
 		events: make(chan FlushEvent, eventBuffer),
+		kick:   make(chan struct{}, 1),
 		stop:   make(chan struct{}),
 	}
 	if !o.ReadOnly {
@@ -117,43 +141,23 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 		}
 		s.unlock = unlock
 	}
-	data, info, err := loadFile(fsys, path)
-	if err != nil {
+	s.journaling = o.AlwaysSave && !o.ReadOnly
+	if err := s.load(); err != nil {
 		if s.unlock != nil {
 			s.unlock()
 		}
 		return nil, err
 	}
-	s.data, s.disk = data, info
-	if o.ReadOnly {
-		return s, nil
-	}
-	removeStrayTemps(fsys, path)
-	if interval := o.saveInterval(); interval > 0 {
+	if !o.ReadOnly {
+		removeStrayTemps(fsys, path)
+		if err := s.recoverJournal(); err != nil {
+			s.unlock()
+			return nil, err
+		}
 		s.saver.Add(1)
-		go s.runSaver(interval)
+		go s.runSaver(o.saveInterval())
 	}
 	return s, nil
-}
-
-// runSaver is the periodic saver: on each tick it saves if anything changed.
-// A failed save leaves the changes pending, so the next tick retries.
-func (s *KVStore) runSaver(interval time.Duration) {
-	defer s.saver.Done()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			if s.Dirty() {
-				s.flushMu.Lock()
-				s.flushLocked(FlushPeriodic, false)
-				s.flushMu.Unlock()
-			}
-		}
-	}
 }
 
 // Path returns the data file's path as given to Open.
@@ -239,9 +243,15 @@ func (s *KVStore) apply(key string, raw []byte, del bool) error {
 	}
 	s.seq++
 	seq := s.seq
+	if s.journaling {
+		s.jpending = appendJournalLine(s.jpending, key, raw, del)
+	}
 	s.mu.Unlock()
-	if s.opts.AlwaysSave {
-		return s.syncTo(seq)
+	switch {
+	case s.journaling:
+		return s.syncJournal(seq)
+	case s.opts.AlwaysSave:
+		return s.syncFile(seq)
 	}
 	return nil
 }
@@ -256,177 +266,10 @@ func (s *KVStore) writableLocked() error {
 	return nil
 }
 
-// syncTo returns once change number seq is on disk, saving if no save has
-// covered it yet.
-func (s *KVStore) syncTo(seq uint64) error {
-	s.flushMu.Lock()
-	defer s.flushMu.Unlock()
-	for _, r := range s.discards {
-		if r.from < seq && seq <= r.to {
-			return fmt.Errorf("kvstore: save %s: change discarded by Reload before it was saved", s.path)
-		}
-	}
-	s.mu.RLock()
-	saved, lastErr := s.savedSeq, s.lastErr
-	s.mu.RUnlock()
-	if saved >= seq {
-		return nil
-	}
-	if s.released {
-		return fmt.Errorf("kvstore: change not saved before Close: %w", lastErr)
-	}
-	return s.flushLocked(FlushAlways, false)
-}
-
-// flushLocked saves the current state if it has pending changes (or
-// unconditionally with force) and reports the attempt as an event. The
-// caller holds flushMu. With force the file is written even if it changed
-// on disk since it was loaded.
-func (s *KVStore) flushLocked(reason FlushReason, force bool) error {
-	if s.released {
-		return ErrClosed
-	}
-	s.mu.Lock()
-	if s.seq == s.savedSeq && !force {
-		s.mu.Unlock()
-		return nil
-	}
-	snap, seq := s.data.Copy(), s.seq
-	s.mu.Unlock()
-
-	start := time.Now()
-	n, err := s.save(snap, force)
-	if err != nil {
-		err = fmt.Errorf("kvstore: save %s: %w", s.path, err)
-	}
-	end := time.Now()
-
-	s.mu.Lock()
-	if err == nil {
-		s.savedSeq = seq
-	}
-	s.lastErr = err
-	s.mu.Unlock()
-	s.emit(FlushEvent{Time: end, Reason: reason, Keys: snap.Len(), Bytes: int64(n), Duration: end.Sub(start), Err: err})
-	return err
-}
-
-// save writes snap to the data file unless someone else changed the file
-// since this store last read or wrote it.
-func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error) {
-	cur, err := s.fsys.Stat(s.path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		cur = nil
-	case err != nil:
-		return 0, err
-	}
-	if cur != nil && !force && !sameFile(cur, s.disk) {
-		return 0, fmt.Errorf("%w (Reload to take the file's content, or Overwrite to replace it)", ErrConflict)
-	}
-	perm := os.FileMode(0o644)
-	if cur != nil {
-		perm = cur.Mode().Perm()
-	}
-	buf := encodeFile(make([]byte, 0, s.lastSize+s.lastSize/8), snap)
-	info, renamed, err := writeFileAtomic(s.fsys, s.path, buf, perm)
-	if renamed {
-		s.disk = info
-		s.lastSize = len(buf)
-	}
-	if err != nil {
-		return 0, err
-	}
-	return len(buf), nil
-}
-
-// Flush saves pending changes now; it does nothing if there are none. It
-// returns ErrConflict, leaving the changes pending, if the file changed on
-// disk since it was loaded.
-func (s *KVStore) Flush() error {
-	if err := s.checkWritable(); err != nil {
-		return err
-	}
-	s.flushMu.Lock()
-	defer s.flushMu.Unlock()
-	return s.flushLocked(FlushManual, false)
-}
-
-// Overwrite saves the store's current state even if the file changed on
-// disk since it was loaded, replacing what is there. Use it to settle an
-// ErrConflict in favour of this store.
-func (s *KVStore) Overwrite() error {
-	if err := s.checkWritable(); err != nil {
-		return err
-	}
-	s.flushMu.Lock()
-	defer s.flushMu.Unlock()
-	return s.flushLocked(FlushManual, true)
-}
-
-// Reload replaces the store's content with the file's, dropping pending
-// changes. Use it to settle an ErrConflict in favour of the file, or in a
-// read-only store to see what the writer has saved since. If the file
-// cannot be read or parsed the store is left as it was.
-func (s *KVStore) Reload() error {
-	s.flushMu.Lock()
-	defer s.flushMu.Unlock()
-	if s.released {
-		return ErrClosed
-	}
-	data, info, err := loadFile(s.fsys, s.path)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	if s.savedSeq < s.seq {
-		s.discards = append(s.discards, seqRange{s.savedSeq, s.seq})
-	}
-	s.data, s.savedSeq, s.lastErr = data, s.seq, nil
-	s.mu.Unlock()
-	s.disk = info
-	return nil
-}
-
 func (s *KVStore) checkWritable() error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.writableLocked()
-}
-
-// Close saves pending changes, stops the background saver, releases the
-// lock and closes the Events channel. It returns the final save's error.
-// Calling Close again does nothing and returns nil; every other method
-// returns ErrClosed (or, for those without an error, an empty result).
-func (s *KVStore) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	s.mu.Unlock()
-
-	close(s.stop)
-	s.saver.Wait()
-
-	s.flushMu.Lock()
-	defer s.flushMu.Unlock()
-	var err error
-	if !s.opts.ReadOnly {
-		err = s.flushLocked(FlushClose, false)
-	}
-	s.released = true
-	if s.unlock != nil {
-		if uerr := s.unlock(); uerr != nil && err == nil {
-			err = fmt.Errorf("kvstore: close %s: release lock: %w", s.path, uerr)
-		}
-	}
-	close(s.events)
-	s.mu.Lock()
-	s.data = new(btree.Map[string, []byte])
-	s.mu.Unlock()
-	return err
 }
 
 // Events returns the channel on which every completed flush is reported:
@@ -448,11 +291,17 @@ func (s *KVStore) Pending() int {
 }
 
 // LastSaveError returns the error of the most recent save attempt, or nil
-// if it succeeded or none was made.
+// if it succeeded or none was made. In always-save mode a failure to fold
+// the journal into the data file (such as ErrConflict) is reported here
+// until a later save of the file succeeds, even though the changes
+// themselves are durable in the journal.
 func (s *KVStore) LastSaveError() error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.lastErr
+	if s.lastErr != nil {
+		return s.lastErr
+	}
+	return s.fileErr
 }
 
 func (s *KVStore) lookup(key string) ([]byte, bool) {

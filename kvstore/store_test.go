@@ -150,8 +150,11 @@ func TestSetRejectsUnencodableValues(t *testing.T) {
 		"cycle": cycle,
 		"deep":  map[string]any{"ok": 1, "bad": math.NaN()},
 	}
-	s, path := openStore(t, &kvstore.Options{AlwaysSave: true})
+	s, path := openStore(t, &kvstore.Options{SaveInterval: -1})
 	mustSet(t, s, "keep", "me")
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	before := readFile(t, path)
 	for name, v := range bad {
 		err := s.Set(name, v)
@@ -536,6 +539,9 @@ func TestAlwaysSaveReturnsSaveError(t *testing.T) {
 	path := filepath.Join(dir, "data.json")
 	s := openAt(t, path, &kvstore.Options{AlwaysSave: true, SaveInterval: -1})
 	mustSet(t, s, "before", 1)
+	if err := s.Flush(); err != nil { // folds and closes the journal
+		t.Fatal(err)
+	}
 	restore := hideDir(t, dir)
 	err := s.Set("k", "v")
 	if err == nil || !strings.Contains(err.Error(), path) {

@@ -1,0 +1,471 @@
+package kvstore
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tidwall/btree"
+)
+
+// compactIdle is how long the journal must see no appends before the
+// background compaction folds it into the data file.
+const compactIdle = time.Second
+
+// minCompactBytes is the journal size below which compaction waits for a
+// pause in writes, however small the data file.
+const minCompactBytes = 1 << 20
+
+// load reads the data file and, in a read-only store, replays the journals a
+// writer may have left, so a viewer sees every acknowledged write. A writer
+// may compact while a viewer reads; the data file then changes under the
+// viewer, which retries until it reads the file and journals of one state.
+func (s *KVStore) load() error {
+	for attempt := 0; ; attempt++ {
+		data, info, err := loadFile(s.fsys, s.path)
+		if err != nil {
+			return err
+		}
+		found, err := replayJournals(s.fsys, s.path, data)
+		if err != nil {
+			return err
+		}
+		if s.opts.ReadOnly && found && attempt < 10 {
+			if now, err := s.fsys.Stat(s.path); err == nil && !sameFile(now, info) {
+				continue
+			}
+		}
+		s.mu.Lock()
+		s.data = data
+		s.mu.Unlock()
+		s.disk = info
+		if info != nil {
+			s.lastSize.Store(info.Size())
+		}
+		s.staleJournal = s.staleJournal || found
+		return nil
+	}
+}
+
+// recoverJournal runs at Open: if journals were replayed, the data file is
+// behind them, so it is brought up to date at once and the journals removed.
+func (s *KVStore) recoverJournal() error {
+	gens, err := journalSegments(s.fsys, s.path)
+	if err != nil {
+		return fmt.Errorf("kvstore: open %s: %w", s.path, err)
+	}
+	if len(gens) > 0 {
+		s.jgen = gens[len(gens)-1]
+	}
+	if !s.staleJournal {
+		return nil
+	}
+	s.seq, s.savedSeq = 1, 1 // the replayed state is durable, but not in the file
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	if err := s.flushLocked(FlushCompact, false); err != nil {
+		return fmt.Errorf("kvstore: open %s: fold the journal into the file: %w", s.path, err)
+	}
+	return nil
+}
+
+// runSaver is the background goroutine: it saves pending changes every
+// interval (retrying failed saves), and compacts the journal when it grows
+// large or when appends pause. It does nothing while nothing changes.
+func (s *KVStore) runSaver(interval time.Duration) {
+	defer s.saver.Done()
+	var tick <-chan time.Time
+	if interval > 0 {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		tick = t.C
+	}
+	idle := time.NewTimer(compactIdle)
+	idle.Stop()
+	idleArmed := false
+	for {
+		select {
+		case <-s.stop:
+			idle.Stop()
+			return
+		case <-tick:
+			if s.Dirty() {
+				s.flush(FlushPeriodic)
+			}
+		case <-s.kick:
+			if s.journalBytes() >= max(minCompactBytes, s.lastSize.Load()) {
+				s.flush(FlushCompact)
+			} else if !idleArmed {
+				idle.Reset(compactIdle)
+				idleArmed = true
+			}
+		case <-idle.C:
+			idleArmed = false
+			if wait := compactIdle - time.Since(time.Unix(0, s.lastAppend.Load())); wait > 0 {
+				idle.Reset(wait)
+				idleArmed = true
+			} else {
+				s.flush(FlushCompact)
+			}
+		}
+	}
+}
+
+func (s *KVStore) flush(reason FlushReason) error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	return s.flushLocked(reason, false)
+}
+
+// journalBytes is the size of the active journal.
+func (s *KVStore) journalBytes() int64 {
+	s.jmu.Lock()
+	defer s.jmu.Unlock()
+	return s.activeBytes
+}
+
+// discardedLocked reports whether Reload dropped change seq before it was
+// saved. The caller holds mu.
+func (s *KVStore) discardedLocked(seq uint64) bool {
+	for _, r := range s.discards {
+		if r.from < seq && seq <= r.to {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *KVStore) errDiscarded() error {
+	return fmt.Errorf("kvstore: save %s: change discarded by Reload before it was saved", s.path)
+}
+
+// syncFile returns once change number seq is in the data file, saving the
+// whole file if no save has covered it yet.
+func (s *KVStore) syncFile(seq uint64) error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	s.mu.RLock()
+	saved, lastErr, discarded := s.savedSeq, s.lastErr, s.discardedLocked(seq)
+	s.mu.RUnlock()
+	switch {
+	case discarded:
+		return s.errDiscarded()
+	case saved >= seq:
+		return nil
+	case s.released:
+		return fmt.Errorf("kvstore: change not saved before Close: %w", lastErr)
+	}
+	return s.flushLocked(FlushAlways, false)
+}
+
+// syncJournal returns once change number seq is durable in the journal. The
+// writer that gets jmu appends every pending line at once with one fsync;
+// the writers queued behind it then find their change already durable.
+func (s *KVStore) syncJournal(seq uint64) error {
+	s.jmu.Lock()
+	s.mu.Lock()
+	if s.discardedLocked(seq) {
+		s.mu.Unlock()
+		s.jmu.Unlock()
+		return s.errDiscarded()
+	}
+	if s.savedSeq >= seq {
+		s.mu.Unlock()
+		s.jmu.Unlock()
+		return nil
+	}
+	if s.jbroken || s.closed {
+		// After a failed append the journal's tail is in doubt, so
+		// durability comes from rewriting the data file instead.
+		s.mu.Unlock()
+		s.jmu.Unlock()
+		return s.syncFile(seq)
+	}
+	batch, upto, prev, keys := s.jpending, s.seq, s.savedSeq, s.data.Len()
+	s.jpending = s.jspare[:0]
+	s.mu.Unlock()
+
+	start := time.Now()
+	err := s.appendJournal(batch)
+	end := time.Now()
+	s.jspare = batch
+
+	s.mu.Lock()
+	if err == nil {
+		s.savedSeq = max(s.savedSeq, upto)
+		s.lastErr = nil
+	} else {
+		s.jbroken = true
+		s.lastErr = err
+	}
+	s.mu.Unlock()
+	s.emit(FlushEvent{Time: end, Reason: FlushAlways, Keys: keys, Changes: int(upto - prev),
+		Bytes: int64(len(batch)), Duration: end.Sub(start), Err: err})
+	s.jmu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.lastAppend.Store(end.UnixNano())
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// appendJournal writes batch to the active journal and fsyncs it. The
+// caller holds jmu.
+func (s *KVStore) appendJournal(batch []byte) error {
+	jpath := journalPath(s.path)
+	if s.jfile == nil {
+		perm := os.FileMode(0o644)
+		if s.disk != nil {
+			perm = s.disk.Mode().Perm()
+		}
+		f, err := s.fsys.OpenAppend(jpath, perm)
+		if err != nil {
+			return fmt.Errorf("kvstore: save %s: open journal: %w", s.path, err)
+		}
+		// The new journal's directory entry must be durable before any
+		// write is acknowledged through it.
+		if err := s.fsys.SyncDir(filepath.Dir(s.path)); err != nil {
+			f.Close()
+			return fmt.Errorf("kvstore: save %s: fsync directory: %w", s.path, err)
+		}
+		s.jfile = f
+		s.journalOpened = true
+	}
+	_, err := s.jfile.Write(batch)
+	if err == nil {
+		err = s.jfile.Sync()
+	}
+	if err != nil {
+		s.jfile.Close()
+		s.jfile = nil
+		return fmt.Errorf("kvstore: save %s: append to journal %s: %w", s.path, jpath, err)
+	}
+	s.activeBytes += int64(len(batch))
+	return nil
+}
+
+// rotateJournalLocked closes the active journal and renames it to the next
+// segment, so that appends after this instant go to a new journal while the
+// data file is rewritten. The caller holds flushMu and jmu.
+func (s *KVStore) rotateJournalLocked() error {
+	if s.jfile != nil {
+		s.jfile.Close()
+		s.jfile = nil
+	}
+	if !s.journalOpened && !s.staleJournal {
+		return nil
+	}
+	next := s.jgen + 1
+	err := s.fsys.Rename(journalPath(s.path), segmentPath(s.path, next))
+	switch {
+	case err == nil:
+		s.jgen = next
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("kvstore: save %s: rotate journal: %w", s.path, err)
+	}
+	s.staleJournal = true
+	s.journalOpened = false
+	s.activeBytes = 0
+	return nil
+}
+
+// removeSegments deletes the journal segments up to generation gen, whose
+// changes the data file now holds. A segment that cannot be removed is
+// harmless: replaying it over a newer file changes nothing.
+func (s *KVStore) removeSegments(gen int) {
+	gens, err := journalSegments(s.fsys, s.path)
+	if err != nil {
+		return
+	}
+	for _, g := range gens {
+		if g <= gen {
+			s.fsys.Remove(segmentPath(s.path, g))
+		}
+	}
+	s.staleJournal = false
+}
+
+// flushLocked writes the whole state to the data file if the file is behind
+// (or unconditionally with force), folding any journal into it, and reports
+// the attempt as an event. The caller holds flushMu. With force the file is
+// written even if it changed on disk since it was loaded.
+func (s *KVStore) flushLocked(reason FlushReason, force bool) error {
+	if s.released {
+		return ErrClosed
+	}
+	s.jmu.Lock()
+	s.mu.Lock()
+	if !force && s.seq == s.fileSeq && !s.journalOpened && !s.staleJournal {
+		s.mu.Unlock()
+		s.jmu.Unlock()
+		return nil
+	}
+	snap, seq, prev := s.data.Copy(), s.seq, s.savedSeq
+	s.mu.Unlock()
+	start := time.Now()
+	err := s.rotateJournalLocked()
+	gen := s.jgen
+	s.jmu.Unlock()
+
+	var n int
+	if err == nil {
+		n, err = s.save(snap, force)
+	}
+	if err == nil && s.staleJournal {
+		s.removeSegments(gen)
+	}
+	end := time.Now()
+
+	s.mu.Lock()
+	if err == nil {
+		s.fileSeq = seq
+		s.savedSeq = max(s.savedSeq, seq)
+		s.jbroken = false
+	}
+	s.lastErr, s.fileErr = err, err
+	s.mu.Unlock()
+	s.emit(FlushEvent{Time: end, Reason: reason, Keys: snap.Len(), Changes: int(max(seq, prev) - prev),
+		Bytes: int64(n), Duration: end.Sub(start), Err: err})
+	return err
+}
+
+// save writes snap to the data file unless someone else changed the file
+// since this store last read or wrote it.
+func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error) {
+	cur, err := s.fsys.Stat(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		cur = nil
+	case err != nil:
+		return 0, fmt.Errorf("kvstore: save %s: %w", s.path, err)
+	}
+	if cur != nil && !force && !sameFile(cur, s.disk) {
+		return 0, fmt.Errorf("kvstore: save %s: %w (Reload to take the file's content, or Overwrite to replace it)", s.path, ErrConflict)
+	}
+	perm := os.FileMode(0o644)
+	if cur != nil {
+		perm = cur.Mode().Perm()
+	}
+	last := s.lastSize.Load()
+	buf := encodeFile(make([]byte, 0, last+last/8), snap)
+	info, renamed, err := writeFileAtomic(s.fsys, s.path, buf, perm)
+	if renamed {
+		s.disk = info
+		s.lastSize.Store(int64(len(buf)))
+	}
+	if err != nil {
+		return 0, fmt.Errorf("kvstore: save %s: %w", s.path, err)
+	}
+	return len(buf), nil
+}
+
+// Flush brings the data file up to date now: it saves pending changes and
+// folds the always-save journal into the file. It does nothing if the file
+// is current. It returns an error wrapping ErrConflict, leaving the changes
+// pending, if the file changed on disk since it was loaded.
+func (s *KVStore) Flush() error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	return s.flush(FlushManual)
+}
+
+// Overwrite saves the store's current state even if the file changed on
+// disk since it was loaded, replacing what is there. Use it to settle an
+// ErrConflict in favour of this store.
+func (s *KVStore) Overwrite() error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	return s.flushLocked(FlushManual, true)
+}
+
+// Reload replaces the store's content with the data file's, dropping every
+// change the file does not hold, including those kept only in the
+// always-save journal. Use it to settle an ErrConflict in favour of the
+// file, or in a read-only store to see what the writer has saved since. If
+// the file cannot be read or parsed the store is left as it was.
+func (s *KVStore) Reload() error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	if s.released {
+		return ErrClosed
+	}
+	if s.opts.ReadOnly {
+		return s.load()
+	}
+	data, info, err := loadFile(s.fsys, s.path)
+	if err != nil {
+		return err
+	}
+	s.jmu.Lock()
+	defer s.jmu.Unlock()
+	if err := s.rotateJournalLocked(); err != nil {
+		return err
+	}
+	s.removeSegments(s.jgen)
+	s.mu.Lock()
+	if s.savedSeq < s.seq {
+		s.discards = append(s.discards, seqRange{s.savedSeq, s.seq})
+	}
+	s.data, s.savedSeq, s.fileSeq = data, s.seq, s.seq
+	s.lastErr, s.fileErr, s.jbroken = nil, nil, false
+	s.jpending = s.jpending[:0]
+	s.mu.Unlock()
+	s.disk = info
+	return nil
+}
+
+// Close saves pending changes, folds the journal into the data file, stops
+// the background saver, releases the lock and closes the Events channel. It
+// returns the final save's error; changes made durable in the journal stay
+// there for the next Open even then. Calling Close again does nothing and
+// returns nil; every other method returns ErrClosed (or, for those without
+// an error, an empty result).
+func (s *KVStore) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+
+	close(s.stop)
+	s.saver.Wait()
+
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	var err error
+	if !s.opts.ReadOnly {
+		err = s.flushLocked(FlushClose, false)
+	}
+	s.released = true
+	s.jmu.Lock()
+	if s.jfile != nil {
+		s.jfile.Close()
+		s.jfile = nil
+	}
+	s.jmu.Unlock()
+	if s.unlock != nil {
+		if uerr := s.unlock(); uerr != nil && err == nil {
+			err = fmt.Errorf("kvstore: close %s: release lock: %w", s.path, uerr)
+		}
+	}
+	s.emitMu.Lock()
+	close(s.events)
+	s.emitMu.Unlock()
+	s.mu.Lock()
+	s.data = new(btree.Map[string, []byte])
+	s.mu.Unlock()
+	return err
+}
