@@ -44,6 +44,7 @@ func (s *KVStore) load() error {
 		s.disk = info
 		if info != nil {
 			s.lastSize.Store(info.Size())
+			s.perm.Store(uint32(info.Mode().Perm()))
 		}
 		s.staleJournal = s.staleJournal || found
 		return nil
@@ -96,7 +97,7 @@ func (s *KVStore) runSaver(interval time.Duration) {
 				s.flush(FlushPeriodic)
 			}
 		case <-s.kick:
-			if s.journalBytes() >= max(minCompactBytes, s.lastSize.Load()) {
+			if s.journalBytes() >= max(s.compactBytes, s.lastSize.Load()) {
 				s.flush(FlushCompact)
 			} else if !idleArmed {
 				idle.Reset(compactIdle)
@@ -221,11 +222,7 @@ func (s *KVStore) syncJournal(seq uint64) error {
 func (s *KVStore) appendJournal(batch []byte) error {
 	jpath := journalPath(s.path)
 	if s.jfile == nil {
-		perm := os.FileMode(0o644)
-		if s.disk != nil {
-			perm = s.disk.Mode().Perm()
-		}
-		f, err := s.fsys.OpenAppend(jpath, perm)
+		f, err := s.fsys.OpenAppend(jpath, os.FileMode(s.perm.Load()))
 		if err != nil {
 			return fmt.Errorf("kvstore: save %s: open journal: %w", s.path, err)
 		}
@@ -359,6 +356,7 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	if renamed {
 		s.disk = info
 		s.lastSize.Store(int64(len(buf)))
+		s.perm.Store(uint32(perm))
 	}
 	if err != nil {
 		return 0, fmt.Errorf("kvstore: save %s: %w", s.path, err)

@@ -74,8 +74,10 @@ type KVStore struct {
 	jgen          int        // highest segment generation used
 	jspare        []byte     // a drained jpending buffer, reused
 
-	lastSize   atomic.Int64 // size of the last data file written
-	lastAppend atomic.Int64 // UnixNano of the last journal append
+	compactBytes int64         // journal size that triggers compaction, at least
+	lastSize     atomic.Int64  // size of the last data file written
+	perm         atomic.Uint32 // permission bits of the data file, for the journal
+	lastAppend   atomic.Int64  // UnixNano of the last journal append
 
 	emitMu sync.Mutex
 	unlock func() error
@@ -129,7 +131,10 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 		events: make(chan FlushEvent, eventBuffer),
 		kick:   make(chan struct{}, 1),
 		stop:   make(chan struct{}),
+
+		compactBytes: minCompactBytes,
 	}
+	s.perm.Store(0o644)
 	if !o.ReadOnly {
 		lockPath := path + ".lock"
 		unlock, err := fsys.Lock(lockPath)
