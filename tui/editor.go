@@ -36,7 +36,7 @@ type editor struct {
 	applying bool
 	keys     editorKeyMap
 
-	errMsg  string // why the last apply failed
+	errMsg  string // why the last apply failed, escaped for display
 	errLine string // the offending line, escaped for display
 	errCol  int    // cells before the error on errLine
 
@@ -140,10 +140,10 @@ func (e *editor) SetError(err error, text string) {
 	e.clearError()
 	var syn *kvstore.SyntaxError
 	if !errors.As(err, &syn) {
-		e.errMsg = err.Error()
+		e.errMsg = displayEscape(err.Error())
 		return
 	}
-	e.errMsg = fmt.Sprintf("line %d, column %d: %s", syn.Line, syn.Column, syn.Msg)
+	e.errMsg = displayEscape(fmt.Sprintf("line %d, column %d: %s", syn.Line, syn.Column, syn.Msg))
 	lines := strings.Split(text, "\n")
 	if syn.Line >= 1 && syn.Line <= len(lines) {
 		line := lines[syn.Line-1]
@@ -161,16 +161,29 @@ func (e *editor) SetSize(w, h int) {
 	e.scrollToCursor()
 }
 
+// maxErrorRows is how many rows the error message may wrap to.
+const maxErrorRows = 3
+
+// errorRows returns the error message wrapped to the editor's width.
+func (e *editor) errorRows() []string {
+	if e.errMsg == "" {
+		return nil
+	}
+	rows := strings.Split(ansi.Wrap("✗ "+e.errMsg, max(e.width, 1), " "), "\n")
+	if len(rows) > maxErrorRows {
+		rows = rows[:maxErrorRows]
+		rows[maxErrorRows-1] = ansi.Truncate(rows[maxErrorRows-1], max(e.width-1, 0), "") + "…"
+	}
+	return rows
+}
+
 // errorHeight is the number of rows the error takes.
 func (e *editor) errorHeight() int {
-	switch {
-	case e.errMsg == "":
-		return 0
-	case e.errLine == "":
-		return 1
-	default:
-		return 3
+	n := len(e.errorRows())
+	if e.errLine != "" {
+		n += 2
 	}
+	return n
 }
 
 // textHeight is the number of rows for text.
@@ -300,8 +313,10 @@ func (e *editor) View(st *Styles) string {
 		b.WriteString(st.Dim.Render(num) + fit(line, tw))
 	}
 	if e.errMsg != "" {
-		b.WriteByte('\n')
-		b.WriteString(fit(st.EditorError.Render("✗ "+displayEscape(e.errMsg)), e.width))
+		for _, row := range e.errorRows() {
+			b.WriteByte('\n')
+			b.WriteString(fit(st.EditorError.Render(row), e.width))
+		}
 		if e.errLine != "" {
 			line, caret := e.errLine, e.errCol
 			// Keep the caret on screen when the line is wider than the pane.

@@ -66,7 +66,7 @@ func helpEntries(groups [][]key.Binding, titles []string, decor int) []helpEntry
 func helpColumns(entries []helpEntry, width, height int, st *Styles) ([]string, bool) {
 	rows := make([]string, height)
 	used := 0
-	const gap = 3
+	const gap = 2
 	for start := 0; start < len(entries); start += height {
 		col := entries[start:min(start+height, len(entries))]
 		keyW, descW := 0, 0

@@ -32,14 +32,15 @@ type KeyMap struct {
 	No  key.Binding // answer a question with no
 }
 
-// ShortHelp returns the bindings of the one-line help, in display order.
-// Disabled bindings are skipped by the help renderer.
+// ShortHelp returns the bindings of the one-line help, in display order:
+// the current mode's own keys, then help and quit, so that a narrow terminal
+// still shows how to get the full help. Disabled bindings are skipped.
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		k.Yes, k.No,
 		k.Apply, k.Cancel,
 		k.AcceptFilter, k.ClearFilter,
-		k.Up, k.Down, k.Filter, k.Edit, k.SwitchPane, k.Save, k.Help, k.Quit,
+		k.Help, k.Quit, k.Filter, k.Edit, k.Save, k.SwitchPane, k.Up, k.Down,
 	}
 }
 

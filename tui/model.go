@@ -67,6 +67,11 @@ type Model struct {
 	askText    string
 
 	width, height int
+
+	// tick and waitEvents make the Cmds that wait: a timer and the next
+	// flush event. Tests replace them to run every other Cmd inline.
+	tick       func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
+	waitEvents func() tea.Cmd
 }
 
 // New returns the UI for store. It reads the store's keys once: the UI is the
@@ -86,10 +91,12 @@ func New(store Store, opts Options) Model {
 		editor:     newEditor(),
 		status: statusBar{
 			file:  store.Path(),
-			state: saveState{readOnly: store.ReadOnly(), pending: store.Pending()},
+			state: saveState{readOnly: store.ReadOnly(), pending: store.Pending(), path: store.Path()},
 		},
 		help: help.New(),
+		tick: tea.Tick,
 	}
+	m.waitEvents = func() tea.Cmd { return waitForEvent(store.Events()) }
 	m.setStyles(st)
 	m.syncValue()
 	return m
@@ -98,7 +105,7 @@ func New(store Store, opts Options) Model {
 // Init asks for the terminal's background colour and starts waiting for
 // flush events.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, waitForEvent(m.store.Events()))
+	return tea.Batch(tea.RequestBackgroundColor, m.waitEvents())
 }
 
 func (m *Model) setStyles(st Styles) {
@@ -121,7 +128,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case flushEventMsg:
 		m.onFlushEvent(msg.ev)
-		return m, waitForEvent(m.store.Events())
+		return m, m.waitEvents()
 	case eventsClosedMsg:
 		m.status.state.closed = true
 		return m, nil
@@ -195,7 +202,7 @@ func (m Model) onApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
 	}
 	m.closeEditor()
 	m.syncValueForce()
-	return m, m.status.SetMessage("applied "+displayEscape(msg.key), false)
+	return m, m.flash("applied "+displayEscape(msg.key), false)
 }
 
 func (m Model) onQuitFlushDone(msg quitFlushDoneMsg) (tea.Model, tea.Cmd) {
@@ -207,6 +214,12 @@ func (m Model) onQuitFlushDone(msg quitFlushDoneMsg) (tea.Model, tea.Cmd) {
 	m.status.state.pending = m.store.Pending()
 	m.ask(askQuitUnsaved, "Changes are not saved. Quit anyway?")
 	return m, nil
+}
+
+// flash shows a status message and returns the timer Cmd that ends it.
+func (m *Model) flash(msg string, isErr bool) tea.Cmd {
+	id := m.status.SetMessage(msg, isErr)
+	return m.tick(statusMessageTimeout, func(time.Time) tea.Msg { return clearMessageMsg{id: id} })
 }
 
 // ask puts a yes/no question on the bottom line.
@@ -407,7 +420,7 @@ func (m *Model) scrollValue(msg tea.KeyPressMsg) {
 
 func (m Model) save() (tea.Model, tea.Cmd) {
 	if m.store.ReadOnly() {
-		return m, m.status.SetMessage("read-only: nothing to save", true)
+		return m, m.flash("read-only: nothing to save", true)
 	}
 	m.status.state.saving = true
 	return m, flushCmd(m.store, m.now)
@@ -415,7 +428,7 @@ func (m Model) save() (tea.Model, tea.Cmd) {
 
 func (m Model) startEdit() (tea.Model, tea.Cmd) {
 	if m.store.ReadOnly() {
-		return m, m.status.SetMessage("read-only: values cannot be changed", true)
+		return m, m.flash("read-only: values cannot be changed", true)
 	}
 	k, ok := m.list.Selected()
 	if !ok {
@@ -423,10 +436,10 @@ func (m Model) startEdit() (tea.Model, tea.Cmd) {
 	}
 	raw, ok := m.store.GetRaw(k)
 	if !ok {
-		return m, m.status.SetMessage(displayEscape(k)+" no longer exists", true)
+		return m, m.flash(displayEscape(k)+" no longer exists", true)
 	}
 	if err := m.editor.Open(k, raw); err != nil {
-		return m, m.status.SetMessage(err.Error(), true)
+		return m, m.flash(err.Error(), true)
 	}
 	m.editing, m.mode = true, modeEdit
 	m.editor.SetSize(m.width, max(m.height-2, 1))
@@ -440,7 +453,7 @@ func (m Model) apply() (tea.Model, tea.Cmd) {
 	k := m.editor.key
 	if !m.editor.Changed() {
 		m.closeEditor()
-		return m, m.status.SetMessage("no changes to "+displayEscape(k), false)
+		return m, m.flash("no changes to "+displayEscape(k), false)
 	}
 	m.editor.applying = true
 	m.status.state.saving = m.alwaysSave

@@ -1,12 +1,12 @@
 package tui
 
 import (
+	"errors"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
+	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
 // saveState is what the status bar knows about saving, kept up to date from
@@ -17,7 +17,8 @@ type saveState struct {
 	lastSave time.Time // when the last good save finished
 	err      error     // the last save's error, until a save succeeds
 	readOnly bool
-	closed   bool // the store's event channel closed
+	closed   bool   // the store's event channel closed
+	path     string // the data file, to shorten error messages
 }
 
 // text returns the save state in a few words and the style to draw it in.
@@ -28,7 +29,7 @@ func (s saveState) text(st *Styles) string {
 	case s.saving:
 		return st.StatusSaving.Render("saving…")
 	case s.err != nil:
-		return st.StatusError.Render("save failed: " + displayEscape(s.err.Error()))
+		return st.StatusError.Render("save failed: " + displayEscape(s.reason()))
 	case s.pending == 1:
 		return st.StatusDirty.Render("1 unsaved change")
 	case s.pending > 1:
@@ -40,6 +41,19 @@ func (s saveState) text(st *Styles) string {
 	default:
 		return st.StatusSaved.Render("no unsaved changes")
 	}
+}
+
+// reason shortens a save error for the status bar: the file is named
+// there already, and a conflict gets a plain explanation.
+func (s saveState) reason() string {
+	if errors.Is(s.err, kvstore.ErrConflict) {
+		return "the file changed on disk since it was loaded"
+	}
+	msg := s.err.Error()
+	if s.path != "" {
+		msg = strings.ReplaceAll(msg, s.path, filepath.Base(s.path))
+	}
+	return strings.ReplaceAll(msg, "kvstore: ", "")
 }
 
 // statusMessageTimeout is how long a transient status message stays.
@@ -60,12 +74,11 @@ type statusBar struct {
 // a newer message.
 type clearMessageMsg struct{ id int }
 
-// SetMessage shows msg and returns the Cmd that clears it later.
-func (s *statusBar) SetMessage(msg string, isErr bool) tea.Cmd {
+// SetMessage shows msg and returns its id, for the timer that clears it.
+func (s *statusBar) SetMessage(msg string, isErr bool) int {
 	s.msgID++
 	s.msg, s.msgErr = msg, isErr
-	id := s.msgID
-	return tea.Tick(statusMessageTimeout, func(time.Time) tea.Msg { return clearMessageMsg{id: id} })
+	return s.msgID
 }
 
 // ClearMessage ends the message if id is still the current one.
@@ -91,12 +104,4 @@ func (s *statusBar) View(st *Styles) string {
 		}
 	}
 	return fit(b.String(), s.width)
-}
-
-// plural formats a count with a noun: "1 key", "3 keys".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }

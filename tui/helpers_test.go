@@ -1,0 +1,264 @@
+package tui
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"go.uber.org/goleak"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// fixedNow is the clock of every test model, so golden files are stable.
+var fixedNow = time.Date(2026, 11, 25, 14, 3, 22, 0, time.UTC)
+
+// testKeyMap mirrors the program's defaults in keymap.go, which the main
+// package's tests check against the key table of the README.
+func testKeyMap() KeyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		Up:           b("↑/k", "up", "up", "k"),
+		Down:         b("↓/j", "down", "down", "j"),
+		Top:          b("g/home", "first", "g", "home"),
+		Bottom:       b("G/end", "last", "G", "end"),
+		PageUp:       b("pgup", "page up", "pgup"),
+		PageDown:     b("pgdn", "page down", "pgdown"),
+		Filter:       b("/", "filter", "/"),
+		AcceptFilter: b("enter", "keep filter", "enter"),
+		ClearFilter:  b("esc", "clear filter", "esc"),
+		Edit:         b("e/enter", "edit", "enter", "e"),
+		SwitchPane:   b("tab", "switch pane", "tab"),
+		Save:         b("ctrl+s", "save now", "ctrl+s"),
+		Apply:        b("ctrl+s", "apply", "ctrl+s"),
+		Cancel:       b("esc", "cancel", "esc"),
+		Help:         b("?", "help", "?"),
+		Quit:         b("q", "quit", "q", "ctrl+c"),
+		Yes:          b("y", "yes", "y", "Y"),
+		No:           b("n", "no", "n", "N", "esc"),
+	}
+}
+
+// Keys as the terminal delivers them.
+var (
+	keyEnter     = tea.KeyPressMsg{Code: tea.KeyEnter}
+	keyEsc       = tea.KeyPressMsg{Code: tea.KeyEscape}
+	keyTab       = tea.KeyPressMsg{Code: tea.KeyTab}
+	keyUp        = tea.KeyPressMsg{Code: tea.KeyUp}
+	keyDown      = tea.KeyPressMsg{Code: tea.KeyDown}
+	keyHome      = tea.KeyPressMsg{Code: tea.KeyHome}
+	keyEnd       = tea.KeyPressMsg{Code: tea.KeyEnd}
+	keyPgUp      = tea.KeyPressMsg{Code: tea.KeyPgUp}
+	keyPgDown    = tea.KeyPressMsg{Code: tea.KeyPgDown}
+	keyBackspace = tea.KeyPressMsg{Code: tea.KeyBackspace}
+	keyCtrlS     = tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
+	keyCtrlC     = tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+)
+
+// keyText is a printable key.
+func keyText(s string) tea.KeyPressMsg {
+	r := []rune(s)
+	return tea.KeyPressMsg{Code: r[0], Text: s}
+}
+
+// openStore writes values (raw JSON text by key) to a file and opens it.
+func openStore(t testing.TB, values map[string]string, opts *kvstore.Options) *kvstore.KVStore {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "data.json")
+	if values != nil {
+		w, err := kvstore.Open(path, &kvstore.Options{SaveInterval: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range values {
+			if err := w.SetRaw(k, []byte(v)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if opts == nil {
+		opts = &kvstore.Options{SaveInterval: -1}
+	}
+	s, err := kvstore.Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// openDemo opens the demo store.
+func openDemo(t testing.TB) *kvstore.KVStore {
+	t.Helper()
+	path, err := WriteDemo(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := kvstore.Open(path, &kvstore.Options{SaveInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Messages the harness records instead of feeding back.
+type (
+	armedMsg struct{}              // the model started waiting for an event
+	timerMsg struct{ msg tea.Msg } // a timer was started; msg is what it sends
+)
+
+// harness drives a Model with plain Update calls. It runs every Cmd the
+// model returns inline and feeds the messages back, except the two that
+// wait: timers are recorded (fire them with fire) and event waits are
+// counted (deliver events with nextEvent).
+type harness struct {
+	t      testing.TB
+	m      Model
+	store  Store
+	armed  int
+	timers []tea.Msg
+	quit   bool
+}
+
+func newHarness(t testing.TB, store Store, w, h int) *harness {
+	t.Helper()
+	m := New(store, Options{Keys: testKeyMap(), Now: func() time.Time { return fixedNow }})
+	hs := &harness{t: t, store: store}
+	m.tick = func(_ time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+		return func() tea.Msg { return timerMsg{fn(fixedNow)} }
+	}
+	m.waitEvents = func() tea.Cmd { return func() tea.Msg { return armedMsg{} } }
+	hs.m = m
+	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
+	return hs
+}
+
+// send passes each message to Update and, before the next one, everything
+// that follows from it, as if the user waited for the screen to settle.
+func (h *harness) send(msgs ...tea.Msg) {
+	h.t.Helper()
+	for _, msg := range msgs {
+		next, cmd := h.m.Update(msg)
+		h.m = next.(Model)
+		h.send(h.run(cmd)...)
+	}
+}
+
+func (h *harness) run(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	switch msg := cmd().(type) {
+	case nil:
+		return nil
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, h.run(c)...)
+		}
+		return out
+	case armedMsg:
+		h.armed++
+		return nil
+	case timerMsg:
+		h.timers = append(h.timers, msg.msg)
+		return nil
+	case tea.QuitMsg:
+		h.quit = true
+		return nil
+	default:
+		return []tea.Msg{msg}
+	}
+}
+
+// typeText sends each character of s as a key press.
+func (h *harness) typeText(s string) {
+	h.t.Helper()
+	for _, r := range s {
+		h.send(keyText(string(r)))
+	}
+}
+
+// nextEvent delivers the store's next flush event, as the event wait would.
+func (h *harness) nextEvent() kvstore.FlushEvent {
+	h.t.Helper()
+	select {
+	case ev := <-h.store.Events():
+		h.send(flushEventMsg{ev: ev})
+		return ev
+	case <-time.After(5 * time.Second):
+		h.t.Fatal("no flush event within 5s")
+		return kvstore.FlushEvent{}
+	}
+}
+
+// screen returns the view without styles.
+func (h *harness) screen() string {
+	return ansi.Strip(h.m.View().Content)
+}
+
+// statusLine returns the status bar without styles.
+func (h *harness) statusLine() string {
+	lines := strings.Split(h.screen(), "\n")
+	if h.m.showHelp {
+		return lines[len(lines)-1]
+	}
+	return lines[len(lines)-2]
+}
+
+// selected returns the selected key.
+func (h *harness) selected() string {
+	k, _ := h.m.list.Selected()
+	return k
+}
+
+func (h *harness) wantStatus(want string) {
+	h.t.Helper()
+	if got := h.statusLine(); !strings.Contains(got, want) {
+		h.t.Fatalf("status line %q does not contain %q", got, want)
+	}
+}
+
+func (h *harness) wantScreen(want string) {
+	h.t.Helper()
+	if got := h.screen(); !strings.Contains(got, want) {
+		h.t.Fatalf("screen does not contain %q:\n%s", want, got)
+	}
+}
+
+// golden compares got with testdata/name.golden, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./tui -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file (run go test ./tui -update if the change is intended)\ngot:\n%s\nwant:\n%s", name, got, want)
+	}
+}

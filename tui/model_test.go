@@ -1,0 +1,634 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// numbered returns n keys "key-000".. with small object values.
+func numbered(n int) map[string]string {
+	v := make(map[string]string, n)
+	for i := range n {
+		v[fmt.Sprintf("key-%03d", i)] = fmt.Sprintf(`{"n":%d}`, i)
+	}
+	return v
+}
+
+func TestMovementKeys(t *testing.T) {
+	h := newHarness(t, openStore(t, numbered(100), nil), 80, 24)
+	steps := []struct {
+		key  tea.KeyPressMsg
+		want string
+	}{
+		{keyText("j"), "key-001"},
+		{keyDown, "key-002"},
+		{keyText("k"), "key-001"},
+		{keyUp, "key-000"},
+		{keyUp, "key-000"}, // stops at the top
+		{keyText("G"), "key-099"},
+		{keyDown, "key-099"}, // stops at the bottom
+		{keyText("g"), "key-000"},
+		{keyEnd, "key-099"},
+		{keyHome, "key-000"},
+		{keyPgDown, fmt.Sprintf("key-%03d", h.m.list.Page())},
+		{keyPgUp, "key-000"},
+	}
+	for _, s := range steps {
+		h.send(s.key)
+		if got := h.selected(); got != s.want {
+			t.Fatalf("after %s: selected %q, want %q", s.key, got, s.want)
+		}
+		// The value pane follows the selection.
+		h.wantScreen("▸ " + s.want)
+		n := strings.TrimLeft(strings.TrimPrefix(s.want, "key-"), "0")
+		if n == "" {
+			n = "0"
+		}
+		h.wantScreen(`"n": ` + n)
+	}
+}
+
+func TestScrollingKeepsSelectionVisible(t *testing.T) {
+	h := newHarness(t, openStore(t, numbered(100), nil), 40, 10)
+	for i := 1; i <= 99; i++ {
+		h.send(keyText("j"))
+		h.wantScreen(fmt.Sprintf("▸ key-%03d", i))
+	}
+	for i := 98; i >= 0; i-- {
+		h.send(keyText("k"))
+		h.wantScreen(fmt.Sprintf("▸ key-%03d", i))
+	}
+	h.wantScreen("100 keys")
+}
+
+func TestFilterTypesKeepsAndClears(t *testing.T) {
+	h := newHarness(t, openStore(t, map[string]string{
+		"alpha": "1", "beta": "2", "gamma": "3", "user/ada": "4", "user/bob": "5", "under/sea": "6",
+	}, nil), 80, 24)
+	h.send(keyText("j"), keyText("j")) // gamma
+	h.send(keyText("/"))
+	if h.m.mode != modeFilter {
+		t.Fatal("/ did not start the filter")
+	}
+	// Typing q, j, k, e types them instead of quitting, moving or editing.
+	h.typeText("user")
+	if h.quit || h.m.editing {
+		t.Fatal("a printable key acted as a binding while filtering")
+	}
+	h.wantScreen("/user")
+	h.wantScreen("2 of 6 keys")
+	if got := h.selected(); got != "user/ada" {
+		t.Fatalf("selected %q, want the first match user/ada", got)
+	}
+	h.send(keyDown)
+	if got := h.selected(); got != "user/bob" {
+		t.Fatalf("down while filtering selected %q, want user/bob", got)
+	}
+	h.send(keyBackspace, keyBackspace) // "us": substring matches, then fuzzy
+	want := []string{"user/ada", "user/bob", "under/sea"}
+	if got := h.m.list.Len(); got != len(want) {
+		t.Fatalf("%d matches for us, want %d", got, len(want))
+	}
+	for i, k := range want {
+		if got := h.m.list.keyAt(i); got != k {
+			t.Fatalf("match %d is %q, want %q (substring matches first, then fuzzy)", i, got, k)
+		}
+	}
+	h.send(keyText("e"), keyText("r"), keyEnter)
+	if h.m.mode != modeBrowse || !h.m.list.Filtered() {
+		t.Fatal("enter did not keep the filter")
+	}
+	h.send(keyText("j")) // moves again once the filter is kept
+	if got := h.selected(); got != "user/bob" {
+		t.Fatalf("selected %q, want user/bob", got)
+	}
+	h.send(keyEsc)
+	if h.m.list.Filtered() {
+		t.Fatal("esc did not clear the kept filter")
+	}
+	if got := h.selected(); got != "user/bob" {
+		t.Fatalf("clearing the filter selected %q, want user/bob kept", got)
+	}
+	h.wantScreen("6 keys")
+
+	// esc while typing clears at once.
+	h.send(keyText("/"), keyText("z"), keyText("z"))
+	h.wantScreen("no key matches the filter")
+	h.send(keyEsc)
+	if h.m.list.Filtered() || h.m.mode != modeBrowse {
+		t.Fatal("esc while typing did not clear the filter")
+	}
+
+	// ctrl+u empties the query, pasted text is typed.
+	h.send(keyText("/"), tea.PasteMsg{Content: "ga\nmma"})
+	if got := h.m.list.Query(); got != "ga mma" {
+		t.Fatalf("pasted query %q", got)
+	}
+	h.send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
+	if h.m.list.Filtered() {
+		t.Fatal("ctrl+u did not empty the filter")
+	}
+}
+
+func TestEditApplyMarksDirtyThenSaved(t *testing.T) {
+	s := openStore(t, map[string]string{"a": `{"x":1}`, "b": `[1,2]`}, nil)
+	h := newHarness(t, s, 80, 24)
+	h.wantStatus("no unsaved changes")
+	h.send(keyText("e"))
+	if !h.m.editing || h.m.mode != modeEdit {
+		t.Fatal("e did not open the editor")
+	}
+	if got, want := h.m.editor.Text(), "{\n  \"x\": 1\n}"; got != want {
+		t.Fatalf("editor text %q, want %q", got, want)
+	}
+	h.wantScreen("Editing a")
+	// Typing q, j, ? and esc-free keys edit the text.
+	h.send(keyDown, keyEnd)
+	h.typeText("0")
+	h.send(keyCtrlS)
+	if h.m.editing {
+		t.Fatalf("valid JSON did not close the editor: %s", h.m.editor.errMsg)
+	}
+	raw, _ := s.GetRaw("a")
+	if string(raw) != `{"x":10}` {
+		t.Fatalf("stored %s", raw)
+	}
+	h.wantStatus("1 unsaved change")
+	h.wantStatus("applied a")
+	h.wantScreen(`"x": 10`)
+
+	h.send(keyCtrlS)
+	// The flush ran inline; its event is still in the channel.
+	h.wantStatus("saved 14:03:22")
+	ev := h.nextEvent()
+	if ev.Err != nil || ev.Reason != kvstore.FlushManual {
+		t.Fatalf("event %+v", ev)
+	}
+	h.wantStatus("saved " + ev.Time.Format("15:04:05"))
+	if h.armed != 1 {
+		t.Fatalf("the event wait was re-armed %d times after one event, want 1", h.armed)
+	}
+}
+
+func TestSavingShownWhileFlushRuns(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, nil)
+	h := newHarness(t, s, 80, 24)
+	if err := s.SetRaw("a", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	// Update alone, without running the Cmd: the flush is in flight.
+	next, cmd := h.m.Update(keyCtrlS)
+	h.m = next.(Model)
+	h.wantStatus("saving…")
+	h.send(cmd())
+	h.wantStatus("saved 14:03:22")
+}
+
+func TestEnterEditsAndEscCancels(t *testing.T) {
+	h := newHarness(t, openStore(t, map[string]string{"a": `"text"`}, nil), 80, 24)
+	h.send(keyEnter)
+	if !h.m.editing {
+		t.Fatal("enter did not open the editor")
+	}
+	h.send(keyEsc)
+	if h.m.editing {
+		t.Fatal("esc did not close an unchanged editor")
+	}
+
+	h.send(keyText("e"), keyEnd)
+	h.typeText("!")
+	h.send(keyEsc)
+	if h.m.mode != modeConfirm {
+		t.Fatal("esc on a changed value did not ask first")
+	}
+	h.wantScreen("Discard your changes to a?")
+	h.send(keyText("n"))
+	if h.m.mode != modeEdit || h.m.editor.Text() != `"text"!` {
+		t.Fatalf("no did not return to the editor with the text: mode %d text %q", h.m.mode, h.m.editor.Text())
+	}
+	h.send(keyEsc, keyText("y"))
+	if h.m.editing {
+		t.Fatal("yes did not discard the edit")
+	}
+	raw, _ := h.store.GetRaw("a")
+	if string(raw) != `"text"` {
+		t.Fatalf("a cancelled edit was stored: %s", raw)
+	}
+}
+
+func TestInvalidEditKeepsTextAndShowsPosition(t *testing.T) {
+	s := openStore(t, map[string]string{"cfg": `{"a":1,"b":2}`}, nil)
+	h := newHarness(t, s, 80, 24)
+	h.send(keyText("e"), keyDown, keyEnd)
+	h.typeText(" x") // `"a": 1, x`
+	typed := h.m.editor.Text()
+	h.send(keyCtrlS)
+	if !h.m.editing {
+		t.Fatal("invalid JSON closed the editor")
+	}
+	if got := h.m.editor.Text(); got != typed {
+		t.Fatalf("text changed after a failed apply:\n%q\nwant\n%q", got, typed)
+	}
+	h.wantScreen("line 2, column 11: invalid character 'x'")
+	if n := strings.Count(h.screen(), `"a": 1, x`); n != 2 {
+		t.Fatalf("the offending line is on screen %d times, want 2 (text and error)", n)
+	}
+	h.wantScreen("\n            ^ ") // the caret under the x
+	raw, _ := s.GetRaw("cfg")
+	if string(raw) != `{"a":1,"b":2}` {
+		t.Fatalf("invalid text changed the store: %s", raw)
+	}
+	row, col := h.m.editor.buf.Cursor()
+	if row != 1 || col != 10 {
+		t.Fatalf("cursor at %d:%d, want the error at 1:10", row, col)
+	}
+	h.wantStatus("no unsaved changes")
+}
+
+func TestTabSwitchesFocusAndScrollsValue(t *testing.T) {
+	long := "[" + strings.Repeat(`"item",`, 40) + `"end"]`
+	h := newHarness(t, openStore(t, map[string]string{"a": long, "b": "1"}, nil), 80, 24)
+	h.send(keyTab)
+	if !h.m.focusValue {
+		t.Fatal("tab did not focus the value")
+	}
+	h.wantScreen("▸ a  1-21/43")
+	h.send(keyText("j"), keyDown)
+	if h.m.value.offset != 2 || h.selected() != "a" {
+		t.Fatalf("j/down in the value pane: offset %d, selected %q", h.m.value.offset, h.selected())
+	}
+	h.send(keyText("G"))
+	h.wantScreen("23-43/43")
+	h.send(keyText("g"), keyPgDown)
+	if h.m.value.offset != h.m.value.Page() {
+		t.Fatalf("pgdown scrolled to %d", h.m.value.offset)
+	}
+	h.send(keyPgUp, keyText("k"))
+	if h.m.value.offset != 0 {
+		t.Fatalf("pgup/k scrolled to %d", h.m.value.offset)
+	}
+	h.send(keyTab, keyText("j"))
+	if h.m.focusValue || h.selected() != "b" {
+		t.Fatal("tab did not give the keys back to the list")
+	}
+}
+
+func TestHelpToggles(t *testing.T) {
+	h := newHarness(t, openStore(t, numbered(3), nil), 80, 24)
+	h.send(keyText("?"))
+	if !h.m.showHelp {
+		t.Fatal("? did not show the full help")
+	}
+	for _, want := range []string{"page down", "keep filter", "apply", "switch pane", "quit"} {
+		h.wantScreen(want)
+	}
+	h.send(keyText("j")) // ignored while the help is shown
+	h.send(keyText("?"))
+	if h.m.showHelp || h.selected() != "key-000" {
+		t.Fatal("? did not hide the help, or a key leaked through it")
+	}
+}
+
+func TestSaveErrorThenRecovery(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, nil)
+	h := newHarness(t, s, 80, 24)
+	if err := s.SetRaw("a", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	// Someone edits the file by hand: the save must not overwrite it.
+	if err := os.WriteFile(s.Path(), []byte(`{"a": 1, "hand": true}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyCtrlS)
+	h.wantStatus("save failed:")
+	h.wantStatus("changed on disk")
+	ev := h.nextEvent()
+	if ev.Err == nil {
+		t.Fatal("the failed save's event has no error")
+	}
+	h.wantStatus("save failed:")
+
+	// The user settles it outside the UI; the next save succeeds.
+	if err := s.Overwrite(); err != nil {
+		t.Fatal(err)
+	}
+	h.nextEvent()
+	h.wantStatus("saved ")
+}
+
+func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
+	t.Run("clean", func(t *testing.T) {
+		s := openStore(t, map[string]string{"a": "1"}, nil)
+		h := newHarness(t, s, 80, 24)
+		if err := s.SetRaw("a", []byte("3")); err != nil {
+			t.Fatal(err)
+		}
+		h.send(keyText("q"))
+		if !h.quit {
+			t.Fatal("q did not quit")
+		}
+		if s.Pending() != 0 {
+			t.Fatal("q quit without saving")
+		}
+	})
+	t.Run("ctrl+c", func(t *testing.T) {
+		h := newHarness(t, openStore(t, map[string]string{"a": "1"}, nil), 80, 24)
+		h.send(keyCtrlC)
+		if !h.quit {
+			t.Fatal("ctrl+c did not quit")
+		}
+	})
+	t.Run("failing", func(t *testing.T) {
+		s := openStore(t, map[string]string{"a": "1"}, nil)
+		h := newHarness(t, s, 80, 24)
+		if err := s.SetRaw("a", []byte("3")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(s.Path(), []byte(`{"b": 2}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h.send(keyText("q"))
+		if h.quit {
+			t.Fatal("quit although the final save failed")
+		}
+		h.wantScreen("Changes are not saved. Quit anyway?")
+		h.wantStatus("save failed:")
+		h.send(keyText("j")) // not an answer
+		if h.m.mode != modeConfirm {
+			t.Fatal("a non-answer key dismissed the question")
+		}
+		h.send(keyText("n"))
+		if h.quit || h.m.mode != modeBrowse {
+			t.Fatal("no did not return to browsing")
+		}
+		h.send(keyText("q"), keyText("y"))
+		if !h.quit {
+			t.Fatal("yes did not quit")
+		}
+	})
+	t.Run("from a changed editor", func(t *testing.T) {
+		h := newHarness(t, openStore(t, map[string]string{"a": "1"}, nil), 80, 24)
+		h.send(keyText("e"))
+		h.typeText("q") // types a q
+		if h.quit || h.m.editor.Text() != "q1" {
+			t.Fatalf("q in the editor: quit %v, text %q", h.quit, h.m.editor.Text())
+		}
+		h.send(keyCtrlC)
+		h.wantScreen("Discard your changes and quit?")
+		h.send(keyText("y"))
+		if !h.quit {
+			t.Fatal("yes did not quit")
+		}
+	})
+	t.Run("signal", func(t *testing.T) {
+		h := newHarness(t, openStore(t, map[string]string{"a": "1"}, nil), 80, 24)
+		h.send(keyText("e"), keyText("x"))
+		h.send(ShutdownMsg{})
+		if !h.quit {
+			t.Fatal("ShutdownMsg did not quit")
+		}
+	})
+}
+
+func TestReadOnly(t *testing.T) {
+	dir := openStore(t, map[string]string{"a": "1"}, nil).Path()
+	ro, err := kvstore.Open(dir, &kvstore.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ro.Close() })
+	h := newHarness(t, ro, 80, 24)
+	h.wantStatus("read-only")
+	h.send(keyText("e"))
+	if h.m.editing {
+		t.Fatal("a read-only store opened the editor")
+	}
+	h.wantStatus("values cannot be changed")
+	h.send(keyCtrlS)
+	h.wantStatus("nothing to save")
+	if strings.Contains(h.screen(), "edit") {
+		t.Fatal("the help offers editing in a read-only store")
+	}
+	h.send(keyText("q"))
+	if !h.quit {
+		t.Fatal("q did not quit a read-only store")
+	}
+}
+
+func TestStatusMessageExpiresByID(t *testing.T) {
+	h := newHarness(t, openStore(t, map[string]string{"a": "1", "b": "2"}, nil), 80, 24)
+	h.send(keyText("e"), keyCtrlS) // "no changes to a"
+	h.send(keyText("j"), keyText("e"), keyCtrlS)
+	h.wantStatus("no changes to b")
+	if len(h.timers) != 2 {
+		t.Fatalf("%d timers, want 2", len(h.timers))
+	}
+	h.send(h.timers[0]) // the first message's timer must not end the second
+	h.wantStatus("no changes to b")
+	h.send(h.timers[1])
+	if strings.Contains(h.statusLine(), "no changes") {
+		t.Fatalf("message still shown: %q", h.statusLine())
+	}
+}
+
+func TestEventsClosed(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, nil)
+	h := newHarness(t, s, 80, 24)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h.send(waitForEvent(s.Events())())
+	h.wantStatus("closed")
+	if h.armed != 0 {
+		t.Fatal("the wait was re-armed on a closed channel")
+	}
+}
+
+func TestWaitForEventDeliversEvents(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, nil)
+	if err := s.SetRaw("a", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	msg, ok := waitForEvent(s.Events())().(flushEventMsg)
+	if !ok || msg.ev.Err != nil || msg.ev.Keys != 1 {
+		t.Fatalf("got %#v", msg)
+	}
+}
+
+func TestAlwaysSaveShowsSavingUntilWriteReturns(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, &kvstore.Options{AlwaysSave: true, SaveInterval: -1})
+	h := newHarness(t, s, 80, 24)
+	h.m.alwaysSave = true
+	h.send(keyText("e"), keyEnd, keyText("2"))
+	next, cmd := h.m.Update(keyCtrlS)
+	h.m = next.(Model)
+	h.wantStatus("saving…")
+	h.send(cmd())
+	h.nextEvent()
+	h.wantStatus("saved ")
+	if s.Pending() != 0 {
+		t.Fatal("always-save left the change pending")
+	}
+}
+
+func TestBackgroundColourRebuildsStyles(t *testing.T) {
+	h := newHarness(t, openStore(t, numbered(2), nil), 80, 24)
+	dark := h.m.styles.JSONKey.GetForeground()
+	h.send(tea.BackgroundColorMsg{Color: whiteColor{}})
+	if h.m.styles.JSONKey.GetForeground() == dark {
+		t.Fatal("a light background kept the dark styles")
+	}
+}
+
+type whiteColor struct{}
+
+func (whiteColor) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0xffff }
+
+func TestResizeAndTooSmall(t *testing.T) {
+	h := newHarness(t, openStore(t, numbered(50), nil), 80, 24)
+	for _, size := range [][2]int{{40, 10}, {120, 40}, {57, 13}, {80, 24}} {
+		h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		lines := strings.Split(h.screen(), "\n")
+		if len(lines) != size[1] {
+			t.Fatalf("%dx%d: %d lines", size[0], size[1], len(lines))
+		}
+		for i, l := range lines {
+			if w := len([]rune(l)); w != size[0] {
+				t.Fatalf("%dx%d: line %d is %d wide: %q", size[0], size[1], i, w, l)
+			}
+		}
+	}
+	h.send(tea.WindowSizeMsg{Width: 39, Height: 9})
+	h.wantScreen("Terminal too small")
+}
+
+func TestEditorRefusesValueTooLong(t *testing.T) {
+	big := "[" + strings.Repeat("1,", maxEditLines) + "1]"
+	h := newHarness(t, openStore(t, map[string]string{"big": big}, nil), 80, 24)
+	h.send(keyText("e"))
+	if h.m.editing {
+		t.Fatal("the editor opened a value longer than it takes")
+	}
+	h.wantStatus("10,003 lines")
+}
+
+func TestUnsafeCharactersAreEscapedEverywhere(t *testing.T) {
+	values := map[string]string{
+		"esc\x1b[31mkey":         `"x"`,
+		"c1\u009bkey":            `"\u009b[2J"`,
+		"bidi\u202ekey":          "\"a\u202eb\u2066c\"",
+		"zw\u200bkey":            "\"a\u200bb\ufeffc\u00ad\"",
+		"hyperlink":              `"\u001b]8;;http://x\u0007"`,
+		"raw-c1-in-value":        "\"\u0085\u009d\"",
+		"ok":                     `"plain"`,
+		"line\u2028sep":          `1`,
+		"del\x7fkey":             `2`,
+		"tag\U000E0041key":       `3`,
+		"combining e\u0301 fine": `4`,
+	}
+	s := openStore(t, values, nil)
+	h := newHarness(t, s, 100, 30)
+	for i := 0; i < len(values); i++ {
+		for _, scr := range []string{h.m.View().Content, h.screen()} {
+			if c := firstUnsafeInView(scr); c != "" {
+				t.Fatalf("key %q: the view holds raw %s", h.selected(), c)
+			}
+		}
+		if h.m.value.key != "raw-c1-in-value" && h.m.value.key != "c1\u009bkey" {
+			// Edit, then leave without changing anything.
+			h.send(keyText("e"))
+			if h.m.editing {
+				if c := firstUnsafeInView(h.m.View().Content); c != "" {
+					t.Fatalf("editor for %q holds raw %s", h.selected(), c)
+				}
+				h.send(keyEsc)
+			}
+		}
+		h.send(keyText("j"))
+	}
+	h.send(keyText("g"))
+	h.wantScreen(`bidi\u202ekey`)
+	h.wantScreen(`c1\u009bkey`)
+	h.wantScreen(`esc\u001b[31mkey`)
+	h.wantScreen(`tag\U000e0041key`)
+	h.wantScreen("combining e\u0301 fine")
+}
+
+// firstUnsafeInView returns the first character of a rendered view that
+// must not reach the terminal, ignoring the view's own SGR sequences and
+// line breaks.
+func firstUnsafeInView(s string) string {
+	for _, line := range strings.Split(stripSGR(s), "\n") {
+		if c := firstUnsafe(line); c != "" {
+			return c
+		}
+	}
+	return ""
+}
+
+// stripSGR removes the colour sequences lipgloss writes (ESC [ ... m) and
+// nothing else, so any other escape is left to be found.
+func stripSGR(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x1b && i+1 < len(s) && s[i+1] == '[' {
+			j := i + 2
+			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == ';' || s[j] == ':') {
+				j++
+			}
+			if j < len(s) && s[j] == 'm' {
+				i = j
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func TestEditorEditsValueWithInvisibleCharacters(t *testing.T) {
+	s := openStore(t, map[string]string{"k": "\"a\u202eb\""}, nil)
+	h := newHarness(t, s, 80, 24)
+	h.send(keyText("e"))
+	if !h.m.editing {
+		t.Fatal("the editor refused a value it can show escaped")
+	}
+	h.wantScreen(`"a\u202eb"`)
+	h.send(keyCtrlS)
+	h.wantStatus("no changes to k")
+	h.send(keyText("e"), keyEnd)
+	h.typeText("x")
+	h.send(keyBackspace, keyCtrlS)
+	raw, _ := s.GetRaw("k")
+	if string(raw) != "\"a\u202eb\"" {
+		t.Fatalf("stored %q", raw)
+	}
+}
+
+func TestEmptyStore(t *testing.T) {
+	h := newHarness(t, openStore(t, nil, nil), 80, 24)
+	h.wantScreen("the store is empty")
+	h.wantScreen("0 keys")
+	h.send(keyText("j"), keyText("e"), keyText("G"))
+	if h.m.editing {
+		t.Fatal("opened an editor with no key")
+	}
+}
+
+func TestEditorPasteAndKeys(t *testing.T) {
+	h := newHarness(t, openStore(t, map[string]string{"a": "[]"}, nil), 80, 24)
+	h.send(keyText("e"), keyEnd, keyText("x"))
+	h.send(tea.PasteMsg{Content: "1,\r\n2"})
+	if got := h.m.editor.Text(); got != "[]x1,\n2" {
+		t.Fatalf("text %q", got)
+	}
+}
