@@ -173,7 +173,13 @@ func runWriters(b *testing.B, writers int, set func(i int) error) time.Duration 
 }
 
 func BenchmarkSet(b *testing.B) {
-	value, _ := json.Marshal(benchValue(7))
+	// Writes alternate between two values, so that every write is a change.
+	var values [2][]byte
+	var decoded [2]any
+	for i := range values {
+		values[i], _ = json.Marshal(benchValue(7 + i))
+		json.Unmarshal(values[i], &decoded[i])
+	}
 	for _, n := range benchSizes {
 		for _, writers := range []int{1, 8} {
 			for _, strategy := range []string{"baseline", "always", "periodic"} {
@@ -187,16 +193,14 @@ func BenchmarkSet(b *testing.B) {
 						if err != nil {
 							b.Fatal(err)
 						}
-						var v any
-						json.Unmarshal(value, &v)
-						set = func(i int) error { return s.Set(benchKey(i%n), v) }
+						set = func(i int) error { return s.Set(benchKey(i%n), decoded[i/n%2]) }
 					default:
 						s, err := open(path, &Options{AlwaysSave: strategy == "always"}, fs)
 						if err != nil {
 							b.Fatal(err)
 						}
 						defer s.Close()
-						set = func(i int) error { return s.SetRaw(benchKey(i%n), value) }
+						set = func(i int) error { return s.SetRaw(benchKey(i%n), values[i/n%2]) }
 					}
 					b.ResetTimer()
 					reportIO(b, fs, runWriters(b, writers, set))

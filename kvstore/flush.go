@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/tidwall/btree"
@@ -14,6 +15,10 @@ import (
 // compactIdle is how long the journal must see no appends before the
 // background compaction folds it into the data file.
 const compactIdle = time.Second
+
+// gatherWait bounds how long a journal append waits for the writers of the
+// previous batch to queue their next changes (see syncJournal).
+const gatherWait = 200 * time.Microsecond
 
 // minCompactBytes is the journal size below which compaction waits for a
 // pause in writes, however small the data file.
@@ -185,7 +190,19 @@ func (s *KVStore) syncJournal(seq uint64) error {
 		s.jmu.Unlock()
 		return s.syncFile(seq)
 	}
+	if s.lastBatch > 1 {
+		// The last batch came from several writers. They are about to queue
+		// their next changes; a moment's wait lets one fsync cover them all
+		// instead of splitting them over two.
+		deadline := time.Now().Add(gatherWait)
+		for s.seq-s.savedSeq < s.lastBatch && time.Now().Before(deadline) {
+			s.mu.Unlock()
+			runtime.Gosched()
+			s.mu.Lock()
+		}
+	}
 	batch, upto, prev, keys := s.jpending, s.seq, s.savedSeq, s.data.Len()
+	s.lastBatch = upto - prev
 	s.jpending = s.jspare[:0]
 	s.mu.Unlock()
 

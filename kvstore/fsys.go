@@ -92,7 +92,17 @@ func (osFS) ReadDir(dir string) ([]os.DirEntry, error) { return os.ReadDir(dir) 
 func (osFS) SyncDir(dir string) error { return syncDir(dir) }
 
 func (osFS) OpenAppend(name string, perm os.FileMode) (appendFile, error) {
-	return os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, perm)
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, perm)
+	if err != nil {
+		return nil, err
+	}
+	return journalFile{f}, nil
 }
+
+// journalFile syncs with fdatasync where the OS has it: an append needs its
+// data and the file's new size on disk, not its modification time.
+type journalFile struct{ *os.File }
+
+func (f journalFile) Sync() error { return datasync(f.File) }
 
 func (osFS) Lock(name string) (func() error, error) { return lockFile(name) }

@@ -73,6 +73,7 @@ type KVStore struct {
 	activeBytes   int64      // bytes appended to the active journal
 	jgen          int        // highest segment generation used
 	jspare        []byte     // a drained jpending buffer, reused
+	lastBatch     uint64     // changes in the previous append
 
 	compactBytes int64         // journal size that triggers compaction, at least
 	lastSize     atomic.Int64  // size of the last data file written
