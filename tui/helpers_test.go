@@ -16,10 +16,21 @@ import (
 	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+// The -update flag rewrites the golden files. teatest's golden package
+// defines a flag of that name already; both then mean the same thing.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files in testdata")
+	}
+}
+
+func updating() bool { return flag.Lookup("update").Value.String() == "true" }
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m,
+		// teatest starts a goroutine per program that waits for SIGINT for
+		// the rest of the process; it is the test library's, not ours.
+		goleak.IgnoreTopFunction("github.com/charmbracelet/x/exp/teatest/v2.NewTestModel.func2"))
 }
 
 // fixedNow is the clock of every test model, so golden files are stable.
@@ -248,7 +259,7 @@ func (h *harness) wantScreen(want string) {
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,305 @@
+package tui
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"pgregory.net/rapid"
+)
+
+func TestDisplayEscape(t *testing.T) {
+	cases := map[string]string{
+		"plain":            "plain",
+		"a\x1b[31mb":       `a\u001b[31mb`,
+		"\r\b\t\n":         `\u000d\u0008\u0009\u000a`,
+		"del\x7f":          `del\u007f`,
+		"csi\u009b2J":      `csi\u009b2J`,
+		"bidi\u202eabc":    `bidi\u202eabc`,
+		"iso\u2066x\u2069": `iso\u2066x\u2069`,
+		"zw\u200b\u200d":   `zw\u200b\u200d`,
+		"bom\ufeff":        `bom\ufeff`,
+		"ls\u2028":         `ls\u2028`,
+		"tag\U000E0041":    `tag\U000e0041`,
+		"bad\xffbyte":      `bad\xffbyte`,
+		"日本語 é 🚀":          "日本語 é 🚀",
+		"e\u0301":          "e\u0301",
+	}
+	for in, want := range cases {
+		if got := displayEscape(in); got != want {
+			t.Errorf("displayEscape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDisplayEscapeNeverLeavesUnsafe(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.String().Draw(t, "s")
+		if raw := rapid.SliceOf(rapid.Byte()).Draw(t, "raw"); len(raw) > 0 {
+			s += string(raw)
+		}
+		out := displayEscape(s)
+		if hasUnsafe(out) {
+			t.Fatalf("displayEscape(%q) = %q still holds %s", s, out, firstUnsafe(out))
+		}
+		if !hasUnsafe(s) && out != s {
+			t.Fatalf("safe text %q changed to %q", s, out)
+		}
+	})
+}
+
+// jsonValue generates arbitrary JSON text, compact.
+func jsonValue() *rapid.Generator[string] {
+	var gen func(depth int) *rapid.Generator[string]
+	gen = func(depth int) *rapid.Generator[string] {
+		leaves := []*rapid.Generator[string]{
+			rapid.SampledFrom([]string{"null", "true", "false", "0", "-1.5e3", "18446744073709551617"}),
+			rapid.Map(rapid.String(), func(s string) string { b, _ := json.Marshal(s); return string(b) }),
+		}
+		if depth == 0 {
+			return rapid.OneOf(leaves...)
+		}
+		arr := rapid.Map(rapid.SliceOfN(gen(depth-1), 0, 4), func(v []string) string {
+			return "[" + strings.Join(v, ",") + "]"
+		})
+		obj := rapid.Map(rapid.MapOfN(rapid.String(), gen(depth-1), 0, 4), func(m map[string]string) string {
+			var parts []string
+			for k, v := range m {
+				kb, _ := json.Marshal(k)
+				parts = append(parts, string(kb)+":"+v)
+			}
+			return "{" + strings.Join(parts, ",") + "}"
+		})
+		return rapid.OneOf(append(leaves, arr, obj)...)
+	}
+	return gen(3)
+}
+
+// joinLines renders lines as plain text, the way the value pane shows them
+// at unlimited width.
+func joinLines(lines []jsonLine) string {
+	var b strings.Builder
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(strings.Repeat("  ", l.depth))
+		for _, tk := range l.tokens {
+			b.WriteString(tk.text)
+		}
+	}
+	return b.String()
+}
+
+func TestPrettyLinesMatchesIndent(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		raw := jsonValue().Draw(t, "json")
+		var want bytes.Buffer
+		if err := json.Indent(&want, []byte(raw), "", "  "); err != nil {
+			t.Fatalf("generator made invalid JSON %s: %v", raw, err)
+		}
+		// json.Indent's output, escaped for display line by line.
+		lines := strings.Split(want.String(), "\n")
+		for i, l := range lines {
+			lines[i] = displayEscape(l)
+		}
+		if got := joinLines(prettyLines([]byte(raw))); got != strings.Join(lines, "\n") {
+			t.Fatalf("pretty lines differ from json.Indent\ngot:\n%s\nwant:\n%s", got, want.String())
+		}
+	})
+}
+
+func TestPrettyLinesKinds(t *testing.T) {
+	lines := prettyLines([]byte(`{"k":"v","n":1.50,"t":true,"z":null,"a":[]}`))
+	kinds := map[string]tokenKind{}
+	for _, l := range lines {
+		for _, tk := range l.tokens {
+			kinds[tk.text] = tk.kind
+		}
+	}
+	want := map[string]tokenKind{`"k"`: tokKey, `"v"`: tokString, "1.50": tokNumber, "true": tokLiteral, "null": tokLiteral, "[]": tokPunct, "{": tokPunct}
+	for text, k := range want {
+		if kinds[text] != k {
+			t.Errorf("%s is kind %d, want %d", text, kinds[text], k)
+		}
+	}
+}
+
+func TestWrapLinesFitAndCover(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		raw := jsonValue().Draw(t, "json")
+		width := rapid.IntRange(4, 60).Draw(t, "width")
+		lines := prettyLines([]byte(raw))
+		rows := wrapLines(lines, width)
+		st := newStyles(true)
+		covered := make([]string, len(lines))
+		for _, r := range rows {
+			text := ansi.Strip(renderRow(&lines[r.line], r, &st))
+			if w := ansi.StringWidth(text); w > width && r.to-r.from > 1 {
+				t.Fatalf("row %q is %d wide, more than %d", text, w, width)
+			}
+			covered[r.line] += strings.TrimLeft(text[:r.indent], " ") + text[r.indent:]
+		}
+		for i, l := range lines {
+			var want strings.Builder
+			for _, tk := range l.tokens {
+				want.WriteString(tk.text)
+			}
+			if covered[i] != want.String() {
+				t.Fatalf("line %d rows give %q, want %q", i, covered[i], want.String())
+			}
+		}
+	})
+}
+
+func TestMatcherOrderAndNarrowing(t *testing.T) {
+	keys := []string{"Alpha", "a-lap", "alpine", "beta", "gamma/alpha", "zeta"}
+	var m matcher
+	got := names(keys, m.match(keys, "alp"))
+	want := []string{"Alpha", "alpine", "gamma/alpha", "a-lap"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("alp: %v, want %v (substring, case-insensitive, then fuzzy)", got, want)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		alpha := rapid.SampledFrom([]rune("abcAB/é"))
+		keys := rapid.SliceOfDistinct(rapid.StringOfN(alpha, 0, 8, -1), func(s string) string { return s }).Draw(t, "keys")
+		slices.Sort(keys)
+		query := rapid.StringOfN(alpha, 1, 5, -1).Draw(t, "query")
+		var inc matcher
+		for i := 1; i <= len([]rune(query)); i++ {
+			inc.match(keys, string([]rune(query)[:i]))
+		}
+		var full matcher
+		a := slices.Clone(inc.matches)
+		b := full.match(keys, query)
+		if !slices.Equal(a, b) {
+			t.Fatalf("typing %q one rune at a time gave %v, a fresh search %v", query, names(keys, a), names(keys, b))
+		}
+		for _, i := range b {
+			k := strings.ToLower(keys[i])
+			if !fuzzyContains(k, strings.ToLower(query)) {
+				t.Fatalf("%q matched %q", keys[i], query)
+			}
+		}
+	})
+}
+
+func names(keys []string, idx []int) []string {
+	out := make([]string, len(idx))
+	for i, j := range idx {
+		out[i] = keys[j]
+	}
+	return out
+}
+
+func TestTextBufferKeepsTextExactly(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.String().Draw(t, "text")
+		b := newTextBuffer(s)
+		if got := b.String(); got != s {
+			t.Fatalf("round trip of %q gave %q", s, got)
+		}
+		// Moving the cursor around never changes the text.
+		for _, op := range rapid.SliceOfN(rapid.IntRange(0, 9), 0, 30).Draw(t, "moves") {
+			switch op {
+			case 0:
+				b.Left()
+			case 1:
+				b.Right()
+			case 2:
+				b.LineBy(-1)
+			case 3:
+				b.LineBy(1)
+			case 4:
+				b.Home()
+			case 5:
+				b.End()
+			case 6:
+				b.WordLeft()
+			case 7:
+				b.WordRight()
+			case 8:
+				b.Begin()
+			case 9:
+				b.Finish()
+			}
+		}
+		if got := b.String(); got != s {
+			t.Fatalf("moving changed %q to %q", s, got)
+		}
+	})
+}
+
+func TestTextBufferEditsLikeAString(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		text := []rune(rapid.StringOf(rapid.SampledFrom([]rune("ab\n é\t"))).Draw(t, "text"))
+		b := newTextBuffer(string(text))
+		pos := 0 // the cursor as an index into text
+		sync := func() {
+			row, col := b.Cursor()
+			lines := strings.Split(string(text), "\n")
+			p := 0
+			for i := 0; i < row; i++ {
+				p += len([]rune(lines[i])) + 1
+			}
+			pos = p + col
+		}
+		for _, op := range rapid.SliceOfN(rapid.IntRange(0, 5), 0, 40).Draw(t, "ops") {
+			switch op {
+			case 0:
+				s := rapid.StringOfN(rapid.SampledFrom([]rune("xy\nñ")), 1, 3, -1).Draw(t, "insert")
+				b.Insert(s)
+				text = slices.Insert(text, pos, []rune(s)...)
+			case 1:
+				b.Backspace()
+				if pos > 0 {
+					text = slices.Delete(text, pos-1, pos)
+				}
+			case 2:
+				b.Delete()
+				if pos < len(text) {
+					text = slices.Delete(text, pos, pos+1)
+				}
+			case 3:
+				b.Left()
+			case 4:
+				b.Right()
+			case 5:
+				b.LineBy(rapid.IntRange(-2, 2).Draw(t, "lines"))
+			}
+			sync()
+			if got := b.String(); got != string(text) {
+				t.Fatalf("buffer %q, want %q", got, string(text))
+			}
+		}
+	})
+}
+
+func TestTextBufferWordAndKill(t *testing.T) {
+	b := newTextBuffer(`  "name": "Ada Lovelace",`)
+	b.End()
+	b.WordLeft()
+	b.DeleteWordBack()
+	if got := b.String(); got != `  "name": "Lovelace",` {
+		t.Fatalf("delete word: %q", got)
+	}
+	b.KillToEnd()
+	if got := b.String(); got != `  "name": "` {
+		t.Fatalf("kill to end: %q", got)
+	}
+	b.KillToStart()
+	if got := b.String(); got != "" {
+		t.Fatalf("kill to start: %q", got)
+	}
+}
+
+func TestGroupDigits(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 3400: "3,400", 100000: "100,000", 1234567: "1,234,567"} {
+		if got := groupDigits(n); got != want {
+			t.Errorf("groupDigits(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
