@@ -77,7 +77,7 @@ func parseArgs(args []string, stdout io.Writer) (config, error) {
 	case c.demo:
 		return c, errors.New("--demo takes no FILE")
 	case fs.NArg() == 0:
-		return c, errors.New("no FILE given (try --demo, or --help)")
+		return c, errors.New("no FILE given; kvstore --demo opens a sample store")
 	case fs.NArg() > 1:
 		return c, fmt.Errorf("one FILE expected, got %d (flags go before FILE)", fs.NArg())
 	case c.interval < 0:
