@@ -304,12 +304,9 @@ func BenchmarkKeys(b *testing.B) {
 // store keeps per key.
 func BenchmarkLoad(b *testing.B) {
 	for _, n := range []int{100_000, 1_000_000} {
-		path := ""
+		path := writeBenchFile(b, n)
 		for _, strategy := range []string{"baseline", "store"} {
 			b.Run(fmt.Sprintf("%s/keys=%d", strategy, n), func(b *testing.B) {
-				if path == "" {
-					path = writeBenchFile(b, n)
-				}
 				var keep any
 				var before, after runtime.MemStats
 				runtime.GC()
@@ -319,14 +316,14 @@ func BenchmarkLoad(b *testing.B) {
 					keep = nil
 					if strategy == "baseline" {
 						s, err := openBaseline(path, &countingFS{})
-						if err != nil {
-							b.Fatal(err)
+						if err != nil || len(s.data) != n {
+							b.Fatal("baseline load failed", err)
 						}
 						keep = s
 					} else {
 						s, err := Open(path, &Options{ReadOnly: true})
-						if err != nil {
-							b.Fatal(err)
+						if err != nil || s.Len() != n {
+							b.Fatal("load failed", err)
 						}
 						keep = s
 					}

@@ -308,10 +308,13 @@ func decodeKey(quoted []byte) (string, bool) {
 }
 
 // parseObject scans a whole data file: an object whose members become
-// entries. Empty or all-white-space input is an empty object. Values are
-// compacted into one arena allocation, so loading costs one allocation per
-// key (its string) plus one for all values.
-func parseObject(src []byte, visit func(key string, keyOff int, value []byte) *scanError) *scanError {
+// entries. Empty or all-white-space input is an empty object. Compact values
+// are appended to arena, so loading costs one allocation per key (its
+// string) and none per value. arena may be src[:0]: compaction only ever
+// drops bytes, so it writes behind the point it reads, and the values then
+// share src's memory. Error offsets are offsets into src, whose bytes before
+// the offset such an in-place scan has overwritten.
+func parseObject(src, arena []byte, visit func(key string, keyOff int, value []byte) *scanError) *scanError {
 	i := 0
 	if bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) { // UTF-8 byte order mark
 		i = 3
@@ -338,7 +341,6 @@ func parseObject(src []byte, visit func(key string, keyOff int, value []byte) *s
 		}
 		return &scanError{off: i, msg: "the top-level value is " + kind + "; a store file must hold a JSON object"}
 	}
-	arena := make([]byte, 0, len(src))
 	i = skipSpace(src, i+1)
 	if i < len(src) && src[i] == '}' {
 		i++

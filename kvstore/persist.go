@@ -28,16 +28,38 @@ func loadFile(fsys fileSystem, path string) (*btree.Map[string, []byte], os.File
 	if info.IsDir() {
 		return nil, nil, fmt.Errorf("kvstore: read %s: is a directory, not a data file", path)
 	}
-	m, err := parseFile(path, data)
-	return m, info, err
+	m, err := parseFileInPlace(path, data)
+	if err != nil {
+		// The in-place scan has overwritten what the error's line and column
+		// are counted in; read the file again for an exact position.
+		if again, _, rerr := fsys.ReadFile(path); rerr == nil {
+			if _, perr := parseFile(path, again); perr != nil {
+				err = perr
+			}
+		}
+		return nil, nil, err
+	}
+	return m, info, nil
 }
 
 // parseFile turns the bytes of a data file into an ordered map of compact
-// values. Duplicate keys are an error: keeping either value would silently
-// drop the other at the next save.
+// values, leaving data as it was. Duplicate keys are an error: keeping
+// either value would silently drop the other at the next save.
 func parseFile(name string, data []byte) (*btree.Map[string, []byte], error) {
+	return parse(name, data, make([]byte, 0, len(data)))
+}
+
+// parseFileInPlace is parseFile for a buffer the caller gives up: the values
+// are compacted into data itself, which saves allocating and clearing a
+// second file-sized buffer (a third of load time). On error, the position is
+// only exact for parseFile.
+func parseFileInPlace(name string, data []byte) (*btree.Map[string, []byte], error) {
+	return parse(name, data, data[:0])
+}
+
+func parse(name string, data, arena []byte) (*btree.Map[string, []byte], error) {
 	m := new(btree.Map[string, []byte])
-	serr := parseObject(data, func(key string, keyOff int, value []byte) *scanError {
+	serr := parseObject(data, arena, func(key string, keyOff int, value []byte) *scanError {
 		if _, dup := m.Load(key, value); dup {
 			return &scanError{off: keyOff, msg: fmt.Sprintf("duplicate key %q", key)}
 		}
