@@ -150,13 +150,35 @@ func traceOf(t *testing.T, opts *Options, do func(s *KVStore) error) []saveStep 
 	return stepsOf(calls)
 }
 
+// dataFileUntouched are the steps whose failure must leave the data file
+// byte for byte as it was: those of a whole-file save before its rename,
+// and every journal operation (an always-save write appends to the
+// journal and never touches the data file).
+var dataFileUntouched = map[fsOp]bool{
+	opCreateTemp: true, opWrite: true, opChmod: true, opSync: true, opTempStat: true, opClose: true, opRename: true,
+	opOpenAppend: true, opAppendWrite: true, opAppendSync: true, opAppendStat: true, opAppendTruncate: true,
+}
+
+// dataFileHolds reports whether the data file alone, without any journal,
+// is a complete file holding exactly want.
+func dataFileHolds(t testing.TB, path string, want state) bool {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	got, ok := oracleState(data)
+	return ok && maps.Equal(got, want)
+}
+
 // TestAlwaysSaveFailsAtEachStep fails each file operation of an always-save
 // write in turn, with each errno, and checks what a user relies on: Set
-// reports the failure (wrapping the errno), the file on disk still loads
-// with the old content (byte for byte when the failure came before the
-// rename), no temp file is left behind, the change is kept in memory and
-// pending, an event reports the error, and the next write after the disk
-// recovers saves everything without a false conflict.
+// reports the failure (wrapping the errno), the store's files still load
+// with the old content or the new (the data file byte for byte as it was
+// unless a whole-file save got as far as its rename), no temp file is left
+// behind, the change is kept in memory and pending, an event reports the
+// error, and the next write after the disk recovers saves everything
+// without a false conflict.
 func TestAlwaysSaveFailsAtEachStep(t *testing.T) {
 	steps := traceOf(t, &Options{AlwaysSave: true}, func(s *KVStore) error { return s.Set("probe", 2) })
 	type variant struct {
@@ -187,6 +209,9 @@ func TestAlwaysSaveFailsAtEachStep(t *testing.T) {
 			if err := s.SetRaw("b", []byte(`{"n": 1, "list": [1, 2.50, "x"]}`)); err != nil {
 				t.Fatal(err)
 			}
+			if err := s.Flush(); err != nil {
+				t.Fatal(err)
+			}
 			oldBytes, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
@@ -200,14 +225,14 @@ func TestAlwaysSaveFailsAtEachStep(t *testing.T) {
 			ft := ffs.add(&fault{op: v.step.op, nth: v.step.nth, err: v.errno, short: v.short})
 			err = s.Set("c", "new")
 			if ffs.fired(ft) == 0 {
-				t.Fatalf("the save no longer reaches step %v; the trace was %v", v.step, steps)
+				t.Fatalf("the write no longer reaches step %v; the trace was %v", v.step, steps)
 			}
 			got := diskState(t, path)
 			if err == nil {
 				// The store may absorb a failed step only if the change is
 				// durable all the same.
 				if !maps.Equal(got, want) {
-					t.Fatalf("Set returned nil although %v failed, and the file holds %v, want %v", v.step, got, want)
+					t.Fatalf("Set returned nil although %v failed, and the store's files hold %v, want %v", v.step, got, want)
 				}
 			} else {
 				if !errors.Is(err, v.errno) {
@@ -216,14 +241,15 @@ func TestAlwaysSaveFailsAtEachStep(t *testing.T) {
 				if !strings.Contains(err.Error(), path) {
 					t.Errorf("Set error %q does not name the data file", err)
 				}
-				if beforeRename[v.step.op] {
-					now, rerr := os.ReadFile(path)
-					if rerr != nil || !bytes.Equal(now, oldBytes) {
-						t.Fatalf("a failure at %v changed the data file:\nbefore %q\nafter  %q (%v)", v.step, oldBytes, now, rerr)
-					}
+				now, rerr := os.ReadFile(path)
+				if dataFileUntouched[v.step.op] && (rerr != nil || !bytes.Equal(now, oldBytes)) {
+					t.Fatalf("a failure at %v changed the data file:\nbefore %q\nafter  %q (%v)", v.step, oldBytes, now, rerr)
+				}
+				if !bytes.Equal(now, oldBytes) && !dataFileHolds(t, path, want) {
+					t.Fatalf("after a failure at %v the data file is neither the old one nor a complete new one: %q", v.step, now)
 				}
 				if !maps.Equal(got, old) && !maps.Equal(got, want) {
-					t.Fatalf("after the failed save the file holds %v, want the old %v or the new %v", got, old, want)
+					t.Fatalf("after the failed save the store's files hold %v, want the old %v or the new %v", got, old, want)
 				}
 				if v, ok := s.GetRaw("c"); !ok || string(v) != `"new"` {
 					t.Errorf("the change was dropped from memory after the failed save: %s, %v", v, ok)
@@ -251,16 +277,78 @@ func TestAlwaysSaveFailsAtEachStep(t *testing.T) {
 			}
 			want = want.with("d", "4")
 			if got := diskState(t, path); !maps.Equal(got, want) {
-				t.Fatalf("after recovery the file holds %v, want %v", got, want)
+				t.Fatalf("after recovery the store's files hold %v, want %v", got, want)
 			}
 			if s.Pending() != 0 || s.LastSaveError() != nil {
 				t.Errorf("after recovery Pending() = %d, LastSaveError() = %v", s.Pending(), s.LastSaveError())
 			}
 			mustClose(t, s)
-			if got := diskState(t, path); !maps.Equal(got, want) {
-				t.Fatalf("after Close the file holds %v, want %v", got, want)
+			if !dataFileHolds(t, path, want) {
+				t.Fatalf("after Close the data file alone does not hold %v", want)
 			}
 		})
+	}
+}
+
+// TestAlwaysSaveCompactionFailsAtEachStep fails each step of folding the
+// always-save journal into the data file (as Flush, Close and the
+// background compaction do): the error is reported, no acknowledged write
+// is lost from what a new Open loads, and the next compaction after the
+// disk recovers leaves the data file complete.
+func TestAlwaysSaveCompactionFailsAtEachStep(t *testing.T) {
+	steps := traceOf(t, &Options{AlwaysSave: true}, func(s *KVStore) error {
+		if err := s.Set("probe", 2); err != nil {
+			return err
+		}
+		return s.Flush()
+	})
+	list := errnos
+	if testing.Short() {
+		list = errnos[:2]
+	}
+	for _, errno := range list {
+		for _, st := range steps {
+			t.Run(fmt.Sprintf("%v/%v", st, errno), func(t *testing.T) {
+				s, ffs, path := openFaulty(t, &Options{AlwaysSave: true, SaveInterval: -1})
+				defer s.Close()
+				if err := s.Set("a", 1); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Flush(); err != nil {
+					t.Fatal(err)
+				}
+				// The same history as traceOf's, so the steps line up.
+				want := state{"a": "1"}
+				ft := ffs.inject(st.op, st.nth, errno)
+				setErr := s.Set("probe", 2)
+				err := setErr
+				if err == nil {
+					err = s.Flush()
+				}
+				old := maps.Clone(want)
+				want["probe"] = "2"
+				if ffs.fired(ft) == 0 {
+					t.Fatalf("the compaction no longer reaches step %v", st)
+				}
+				if err != nil && !errors.Is(err, errno) {
+					t.Fatalf("error %q does not wrap %v", err, errno)
+				}
+				// Once Set has returned nil the write must survive any
+				// failure of the compaction; before that it may be lost.
+				got := diskState(t, path)
+				if !maps.Equal(got, want) && !(setErr != nil && maps.Equal(got, old)) {
+					t.Fatalf("after a failure at %v (Set: %v, Flush: %v) the store's files hold %v, want %v", st, setErr, err, got, want)
+				}
+				ffs.heal()
+				if err := s.Flush(); err != nil {
+					t.Fatalf("Flush after the disk recovered: %v", err)
+				}
+				mustClose(t, s)
+				if !dataFileHolds(t, path, want) {
+					t.Fatalf("after recovery and Close the data file alone does not hold %v", want)
+				}
+			})
+		}
 	}
 }
 
@@ -399,7 +487,9 @@ func TestManyFailedSavesThenOneGoodSaveWritesEverything(t *testing.T) {
 	if err := s.Set("keep", "me"); err != nil {
 		t.Fatal(err)
 	}
+	// A full disk fails every write, to the journal and to temp files.
 	ffs.add(&fault{op: opWrite, err: syscall.ENOSPC, short: true})
+	ffs.add(&fault{op: opAppendWrite, err: syscall.ENOSPC, short: true})
 	want := state{"keep": `"me"`}
 	for i := range 5 {
 		k := fmt.Sprintf("k%d", i)
@@ -419,9 +509,10 @@ func TestManyFailedSavesThenOneGoodSaveWritesEverything(t *testing.T) {
 		t.Errorf("Pending() = %d after 6 unsaved changes", s.Pending())
 	}
 	ffs.heal()
-	if err := s.Flush(); err != nil {
-		t.Fatalf("Flush after the disk recovered: %v", err)
+	if err := s.Set("after", true); err != nil {
+		t.Fatalf("Set after the disk recovered: %v", err)
 	}
+	want["after"] = "true"
 	if got := diskState(t, path); !maps.Equal(got, want) {
 		t.Fatalf("after recovery the file holds %v, want %v", got, want)
 	}
@@ -436,16 +527,15 @@ func TestFailedDirSyncIsNotAConflict(t *testing.T) {
 		t.Run(fmt.Sprintf("always=%v", opts.AlwaysSave), func(t *testing.T) {
 			s, ffs, path := openFaulty(t, opts)
 			defer s.Close()
-			ffs.inject(opSyncDir, 1, syscall.EIO)
-			err := s.Set("a", 1)
-			if err == nil {
-				err = s.Flush()
+			if err := s.Set("a", 1); err != nil {
+				t.Fatal(err)
 			}
-			if !errors.Is(err, syscall.EIO) {
+			ffs.inject(opSyncDir, 1, syscall.EIO)
+			if err := s.Flush(); !errors.Is(err, syscall.EIO) {
 				t.Fatalf("save with a failing directory fsync: %v, want EIO", err)
 			}
-			if got := diskState(t, path); !maps.Equal(got, state{"a": "1"}) {
-				t.Fatalf("the renamed file holds %v", got)
+			if !dataFileHolds(t, path, state{"a": "1"}) {
+				t.Fatal("the renamed file is not in place")
 			}
 			if err := s.Set("b", 2); err != nil && !errors.Is(err, ErrConflict) {
 				t.Fatal(err)
@@ -468,7 +558,12 @@ func TestFailedDirSyncIsNotAConflict(t *testing.T) {
 // file is its own, so the next save is not refused with a false
 // ErrConflict.
 func TestFailedStatIsNotAConflict(t *testing.T) {
-	steps := traceOf(t, &Options{AlwaysSave: true}, func(s *KVStore) error { return s.Set("probe", 2) })
+	steps := traceOf(t, &Options{SaveInterval: -1}, func(s *KVStore) error {
+		if err := s.Set("probe", 2); err != nil {
+			return err
+		}
+		return s.Flush()
+	})
 	var stats []saveStep
 	for _, st := range steps {
 		if st.op == opStat {
@@ -480,17 +575,26 @@ func TestFailedStatIsNotAConflict(t *testing.T) {
 	}
 	for _, st := range stats {
 		t.Run(st.String(), func(t *testing.T) {
-			s, ffs, path := openFaulty(t, &Options{AlwaysSave: true, SaveInterval: -1})
+			s, ffs, path := openFaulty(t, &Options{SaveInterval: -1})
 			defer s.Close()
 			if err := s.Set("a", 1); err != nil {
 				t.Fatal(err)
 			}
+			if err := s.Flush(); err != nil {
+				t.Fatal(err)
+			}
 			ffs.inject(opStat, st.nth, syscall.EIO)
-			if err := s.Set("b", 2); err != nil && !errors.Is(err, syscall.EIO) {
-				t.Fatalf("Set: %v", err)
+			if err := s.Set("b", 2); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Flush(); err != nil && !errors.Is(err, syscall.EIO) {
+				t.Fatalf("Flush: %v", err)
 			}
 			ffs.heal()
 			if err := s.Set("c", 3); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Flush(); err != nil {
 				t.Fatalf("the save after a failed stat: %v", err)
 			}
 			want := state{"a": "1", "b": "2", "c": "3"}
@@ -507,9 +611,12 @@ func TestFailedStatIsNotAConflict(t *testing.T) {
 // their file for its own; its next save must report ErrConflict instead of
 // silently overwriting their edit.
 func TestFileReplacedRightAfterSaveIsAConflict(t *testing.T) {
-	s, ffs, path := openFaulty(t, &Options{AlwaysSave: true, SaveInterval: -1})
+	s, ffs, path := openFaulty(t, &Options{SaveInterval: -1})
 	defer s.Close()
 	if err := s.Set("a", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	theirs := []byte("{\n  \"edited\": \"by hand\"\n}\n")
@@ -530,7 +637,13 @@ func TestFileReplacedRightAfterSaveIsAConflict(t *testing.T) {
 	if err := s.Set("b", 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Set("c", 3); !errors.Is(err, ErrConflict) {
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("c", 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); !errors.Is(err, ErrConflict) {
 		t.Fatalf("save over a file replaced by someone else: %v, want ErrConflict", err)
 	}
 	if now, _ := os.ReadFile(path); !bytes.Equal(now, theirs) {
@@ -646,14 +759,20 @@ func TestReloadFault(t *testing.T) {
 // temp file fails, the stray is left behind; the next Open removes it and
 // the data file is unharmed.
 func TestStrayTempRemovedAtNextOpen(t *testing.T) {
-	s, ffs, path := openFaulty(t, &Options{AlwaysSave: true, SaveInterval: -1})
+	s, ffs, path := openFaulty(t, &Options{SaveInterval: -1})
 	if err := s.Set("a", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	ffs.inject(opSync, 1, syscall.EIO)
 	ffs.inject(opRemove, 1, syscall.EROFS)
-	if err := s.Set("b", 2); !errors.Is(err, syscall.EIO) {
-		t.Fatalf("Set with a failing fsync: %v, want EIO", err)
+	if err := s.Set("b", 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("Flush with a failing fsync: %v, want EIO", err)
 	}
 	if strays := strayTemps(t, path); len(strays) != 1 {
 		t.Fatalf("temp files after a failed save whose cleanup failed: %v, want one", strays)
@@ -673,83 +792,118 @@ func TestStrayTempRemovedAtNextOpen(t *testing.T) {
 	mustClose(t, s)
 }
 
-// TestFullTmpfs fills a real 64 KiB tmpfs: the save that does not fit fails
-// with ENOSPC and leaves the old file intact, and once space is freed (by
-// deleting keys) the next save writes everything. It needs to mount a
-// tmpfs, which takes root; where that is not allowed it says so in the log
-// and proves the same promises with an injected ENOSPC instead.
+// TestFullTmpfs runs the store on a real, tiny tmpfs that another file
+// fills up: the write that does not fit fails with ENOSPC (in always-save
+// mode from Set, in periodic mode from Flush), what was saved before still
+// loads, and once space is freed the next save writes everything, including
+// the change that failed. Mounting a tmpfs takes root; where that is not
+// allowed the test says so in its log and proves the same promises with an
+// injected ENOSPC instead.
 func TestFullTmpfs(t *testing.T) {
-	dir := t.TempDir()
-	mnt := filepath.Join(dir, "tmpfs")
-	if err := os.Mkdir(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	var fsys fileSystem = osFS{}
-	var ffs *faultFS
-	out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt).CombinedOutput()
-	if err != nil {
-		t.Logf("COULD NOT RUN ON A REAL FULL DISK: mounting a 64 KiB tmpfs failed (%v: %s); using an injected ENOSPC instead", err, bytes.TrimSpace(out))
-		ffs = newFaultFS()
-		fsys = ffs
-	} else {
-		t.Logf("mounted a 64 KiB tmpfs at %s", mnt)
-		t.Cleanup(func() {
-			if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
-				t.Errorf("umount %s: %v: %s", mnt, err, out)
+	for _, opts := range []Options{{AlwaysSave: true, SaveInterval: -1}, {SaveInterval: -1}} {
+		t.Run(fmt.Sprintf("always=%v", opts.AlwaysSave), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "tmpfs")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var fsys fileSystem = osFS{}
+			var ffs *faultFS
+			out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput()
+			if err != nil {
+				t.Logf("COULD NOT RUN ON A REAL FULL DISK: mounting a 256 KiB tmpfs failed (%v: %s); using an injected ENOSPC instead", err, bytes.TrimSpace(out))
+				ffs = newFaultFS()
+				fsys = ffs
+			} else {
+				t.Cleanup(func() {
+					if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+						t.Errorf("umount %s: %v: %s", dir, err, out)
+					}
+				})
+			}
+			path := filepath.Join(dir, "data.json")
+			s, err := open(path, &opts, fsys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			save := func() error {
+				if opts.AlwaysSave {
+					return nil // Set already saved
+				}
+				return s.Flush()
+			}
+			want := state{}
+			value := strings.Repeat("v", 3000)
+			for i := range 5 {
+				k := fmt.Sprintf("k%d", i)
+				if err := s.Set(k, value); err != nil {
+					t.Fatal(err)
+				}
+				want[k] = `"` + value + `"`
+			}
+			if err := save(); err != nil {
+				t.Fatal(err)
+			}
+
+			// Another program fills the disk.
+			ballast := filepath.Join(dir, "ballast")
+			if ffs != nil {
+				ffs.add(&fault{op: opWrite, err: syscall.ENOSPC, short: true})
+				ffs.add(&fault{op: opAppendWrite, err: syscall.ENOSPC, short: true})
+			} else {
+				f, err := os.Create(ballast)
+				if err != nil {
+					t.Fatal(err)
+				}
+				chunk := make([]byte, 4096)
+				for {
+					if _, err := f.Write(chunk); err != nil {
+						if !errors.Is(err, syscall.ENOSPC) {
+							t.Fatal(err)
+						}
+						break
+					}
+				}
+				f.Close()
+				t.Logf("tmpfs at %s is full", dir)
+			}
+
+			err = s.Set("big", strings.Repeat("b", 20000))
+			if err == nil {
+				err = save()
+			}
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("a save on a full disk: %v, want ENOSPC", err)
+			}
+			t.Logf("on the full disk: %v", err)
+			if got := diskState(t, path); !maps.Equal(got, want) {
+				t.Fatalf("after ENOSPC the store's files hold %d keys, want the %d saved before", len(got), len(want))
+			}
+			if strays := strayTemps(t, path); len(strays) > 0 {
+				t.Errorf("the failed save left %v filling the disk", strays)
+			}
+
+			// Space is freed; the next save writes everything.
+			if ffs != nil {
+				ffs.heal()
+			} else if err := os.Remove(ballast); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Set("after", 1); err != nil {
+				t.Fatalf("Set after space was freed: %v", err)
+			}
+			if err := save(); err != nil {
+				t.Fatalf("Flush after space was freed: %v", err)
+			}
+			want["big"] = `"` + strings.Repeat("b", 20000) + `"`
+			want["after"] = "1"
+			if got := diskState(t, path); !maps.Equal(got, want) {
+				t.Fatalf("after space was freed the store's files hold %d keys, want %d", len(got), len(want))
+			}
+			mustClose(t, s)
+			if !dataFileHolds(t, path, want) {
+				t.Fatal("after Close the data file alone does not hold everything")
 			}
 		})
 	}
-	path := filepath.Join(mnt, "data.json")
-	s, err := open(path, &Options{AlwaysSave: true, SaveInterval: -1}, fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	big := strings.Repeat("x", 6000)
-	want := state{}
-	var full error
-	for i := 0; i < 40 && full == nil; i++ {
-		k := fmt.Sprintf("k%02d", i)
-		if ffs != nil && i == 6 {
-			ffs.add(&fault{op: opWrite, err: syscall.ENOSPC, short: true})
-		}
-		full = s.Set(k, big)
-		if full == nil {
-			want[k] = `"` + big + `"`
-		}
-	}
-	if full == nil {
-		t.Fatal("wrote 240 KB to a 64 KiB disk without an error")
-	}
-	if !errors.Is(full, syscall.ENOSPC) {
-		t.Fatalf("the save that did not fit failed with %v, want ENOSPC", full)
-	}
-	t.Logf("disk full after %d keys: %v", len(want), full)
-	if got := diskState(t, path); !maps.Equal(got, want) {
-		t.Fatalf("after ENOSPC the file holds %d keys, want the %d saved before", len(got), len(want))
-	}
-	if strays := strayTemps(t, path); len(strays) > 0 {
-		t.Errorf("the failed save left %v filling the disk", strays)
-	}
-	// Free space by deleting keys. The first deletes may still not fit
-	// (the old file and the new one must coexist until the rename).
-	keys := slices.Sorted(maps.Keys(storeState(s)))
-	if ffs != nil {
-		ffs.heal()
-	}
-	var last error
-	for _, k := range keys[:len(keys)/2+1] {
-		last = s.Delete(k)
-		if last != nil && !errors.Is(last, syscall.ENOSPC) {
-			t.Fatalf("Delete %s: %v", k, last)
-		}
-	}
-	if last != nil {
-		t.Fatalf("still no space after deleting half the keys: %v", last)
-	}
-	want = storeState(s)
-	if got := diskState(t, path); !maps.Equal(got, want) {
-		t.Fatalf("after freeing space the file holds %d keys, want %d", len(got), len(want))
-	}
-	mustClose(t, s)
 }
