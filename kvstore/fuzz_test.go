@@ -1,0 +1,362 @@
+package kvstore
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sync"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/tidwall/btree"
+)
+
+// The fuzz targets below run their seed corpus (testdata/fuzz/FuzzXxx) in
+// every `go test`; `go test -run=^$ -fuzz=FuzzLoad ./kvstore/` explores
+// further. Each compares the store's hand-written JSON scanner and encoder
+// with encoding/json, which serves as the independent oracle.
+
+// checkSyntaxError fails unless err is a *SyntaxError for file whose
+// offset, line and column point into src consistently.
+func checkSyntaxError(t *testing.T, err error, file string, src []byte) {
+	t.Helper()
+	var se *SyntaxError
+	if !errors.As(err, &se) || !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("error %v is not a *SyntaxError", err)
+	}
+	if se.File != file {
+		t.Fatalf("SyntaxError names %q, want %q", se.File, file)
+	}
+	if se.Offset < 0 || se.Offset > int64(len(src)) || se.Msg == "" {
+		t.Fatalf("SyntaxError %+v is outside the %d-byte input", se, len(src))
+	}
+	if line, col := lineCol(src, int(se.Offset)); line != se.Line || col != se.Column {
+		t.Fatalf("SyntaxError %+v: offset %d is at %d:%d", se, se.Offset, line, col)
+	}
+}
+
+// surrogateEscape matches a \u escape of a UTF-16 surrogate, which
+// encoding/json quietly turns into U+FFFD when it is not part of a pair.
+var surrogateEscape = regexp.MustCompile(`(?i)\\ud[89a-f][0-9a-f]{2}`)
+
+// oracleMembers decodes a top-level JSON object with encoding/json and
+// returns its members in order, each value compacted. ok is false if the
+// text is not one JSON object.
+func oracleMembers(data []byte) (keys []string, values [][]byte, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, false
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, false
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, nil, false
+		}
+		var c bytes.Buffer
+		if json.Compact(&c, raw) != nil {
+			return nil, nil, false
+		}
+		keys = append(keys, key)
+		values = append(values, c.Bytes())
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, false
+	}
+	return keys, values, true
+}
+
+// slowDepth is the nesting beyond which the fuzz targets skip the save
+// round trip: the indented file grows with the square of the depth (a
+// 20 KB value nested 10000 deep saves as 200 MB), so such inputs only
+// stall the fuzzer. Acceptance and errors are still checked for them.
+const slowDepth = 200
+
+// jsonDepth returns the deepest nesting of brackets outside strings.
+func jsonDepth(b []byte) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
+}
+
+// checkRoundTrip proves that a loaded map survives a save: the file the
+// store writes parses back to the same keys and byte-identical values,
+// writing that again gives the same bytes, and encoding/json reads the
+// same keys and values from it.
+func checkRoundTrip(t *testing.T, m *btree.Map[string, []byte]) {
+	t.Helper()
+	out := encodeFile(nil, m)
+	back, err := parseFile("saved.json", out)
+	if err != nil {
+		t.Fatalf("the store cannot read the file it wrote: %v\n%s", err, out)
+	}
+	if back.Len() != m.Len() {
+		t.Fatalf("the saved file holds %d keys, the store had %d", back.Len(), m.Len())
+	}
+	m.Scan(func(k string, v []byte) bool {
+		if got, ok := back.Get(k); !ok || !bytes.Equal(got, v) {
+			t.Fatalf("key %q: saved %s, read back %s (%v)", k, v, got, ok)
+		}
+		return true
+	})
+	if again := encodeFile(nil, back); !bytes.Equal(again, out) {
+		t.Fatalf("saving the same content twice gave different files:\n%s\n%s", out, again)
+	}
+	if !json.Valid(out) {
+		return // nesting beyond encoding/json's limit; checked by the store above
+	}
+	keys, values, ok := oracleMembers(out)
+	if !ok || len(keys) != m.Len() {
+		t.Fatalf("encoding/json reads %d keys (ok %v) from a saved file of %d keys", len(keys), ok, m.Len())
+	}
+	for i, k := range keys {
+		if v, ok := m.Get(k); !ok || !bytes.Equal(v, values[i]) {
+			t.Fatalf("encoding/json reads key %q as %s, the store has %s", k, values[i], v)
+		}
+	}
+}
+
+// FuzzLoad feeds arbitrary bytes to the data file parser: it must never
+// panic, must report bad input as a *SyntaxError with a correct position,
+// must accept what encoding/json accepts as an object (unless a key is
+// duplicated or is not exact UTF-8, which the store refuses by design),
+// must load the same members encoding/json sees, and every value it loads
+// must be readable by Get and survive a save.
+func FuzzLoad(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := parseFile("data.json", data)
+		body := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+		keys, values, objectOK := oracleMembers(body)
+		if err != nil {
+			checkSyntaxError(t, err, "data.json", data)
+			if objectOK && utf8.Valid(body) && !surrogateEscape.Match(body) && json.Valid(body) {
+				seen := map[string]bool{}
+				for _, k := range keys {
+					if seen[k] {
+						return // duplicate keys are refused on purpose
+					}
+					seen[k] = true
+				}
+				t.Fatalf("the store refuses a JSON object that encoding/json reads: %v", err)
+			}
+			return
+		}
+		empty := len(bytes.TrimLeft(body, " \t\r\n")) == 0
+		if !empty && !objectOK && json.Valid(body) {
+			t.Fatalf("the store loaded %d keys from JSON that is not an object", m.Len())
+		}
+		if empty && m.Len() != 0 {
+			t.Fatalf("white space loaded as %d keys", m.Len())
+		}
+		if objectOK {
+			if len(keys) != m.Len() {
+				t.Fatalf("the store loaded %d keys, encoding/json sees %d", m.Len(), len(keys))
+			}
+			for i, k := range keys {
+				if v, ok := m.Get(k); !ok || !bytes.Equal(v, values[i]) {
+					t.Fatalf("key %q: the store loaded %s, encoding/json sees %s", k, v, values[i])
+				}
+			}
+		}
+		m.Scan(func(k string, v []byte) bool {
+			if !utf8.ValidString(k) {
+				t.Fatalf("loaded key %q is not valid UTF-8", k)
+			}
+			if !json.Valid(v) {
+				t.Fatalf("loaded value %q of key %q is not valid JSON; Get would panic", v, k)
+			}
+			return true
+		})
+		if jsonDepth(data) <= slowDepth {
+			checkRoundTrip(t, m)
+		}
+	})
+}
+
+// fuzzStore is one store per fuzzing process, reused by every input.
+func fuzzStore(f *testing.F) *KVStore {
+	s, err := Open(filepath.Join(f.TempDir(), "fuzz.json"), &Options{SaveInterval: -1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { s.Close() })
+	return s
+}
+
+// FuzzSetRaw stores arbitrary text under an arbitrary key: SetRaw must
+// accept exactly what encoding/json accepts, keep it exactly as
+// json.Compact would, refuse the rest with a positioned *SyntaxError and
+// no change, and the value and key must come back unchanged through Get,
+// GetRaw and a save. The store's indenter must match json.Indent.
+func FuzzSetRaw(f *testing.F) {
+	s := fuzzStore(f)
+	f.Fuzz(func(t *testing.T, key string, raw []byte) {
+		defer s.Delete(key)
+		err := s.SetRaw(key, raw)
+		if !utf8.ValidString(key) {
+			if err == nil {
+				t.Fatalf("SetRaw accepted key %q, which is not valid UTF-8", key)
+			}
+			return
+		}
+		if err != nil {
+			checkSyntaxError(t, err, "", raw)
+			if json.Valid(raw) {
+				t.Fatalf("SetRaw refuses JSON that encoding/json accepts: %v", err)
+			}
+			if s.Has(key) {
+				t.Fatal("a refused SetRaw stored the key")
+			}
+			return
+		}
+		if !json.Valid(raw) {
+			t.Fatalf("SetRaw accepted %q, which encoding/json refuses", raw)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, raw); err != nil {
+			t.Fatal(err)
+		}
+		got, ok := s.GetRaw(key)
+		if !ok || !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("GetRaw = %s (%v), want %s", got, ok, want.Bytes())
+		}
+		var wantV any
+		if err := json.Unmarshal(raw, &wantV); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := s.Get(key); !reflect.DeepEqual(v, wantV) {
+			t.Fatalf("Get = %#v, want %#v", v, wantV)
+		}
+		if jsonDepth(raw) > slowDepth {
+			return
+		}
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, got, "  ", "  "); err != nil {
+			t.Fatal(err)
+		}
+		if mine := appendIndented(nil, got, 1); !bytes.Equal(mine, indented.Bytes()) {
+			t.Fatalf("indented value differs from json.Indent:\n%s\n%s", mine, indented.Bytes())
+		}
+		m := new(btree.Map[string, []byte])
+		m.Set(key, got)
+		checkRoundTrip(t, m)
+	})
+}
+
+var journalProbe struct {
+	once sync.Once
+	has  bool
+}
+
+// storeKeepsJournal reports whether always-save writes go to a journal
+// file beside the data file.
+func storeKeepsJournal(t testing.TB) bool {
+	journalProbe.once.Do(func() {
+		path := filepath.Join(t.TempDir(), "probe.json")
+		s, err := Open(path, &Options{AlwaysSave: true, SaveInterval: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.Set("probe", 1); err != nil {
+			t.Fatal(err)
+		}
+		_, err = os.Stat(path + ".journal")
+		journalProbe.has = err == nil
+	})
+	return journalProbe.has
+}
+
+// journalBase is the data file the journal fuzz target replays over.
+const journalBase = "{\n  \"a\": 1,\n  \"b\": {\n    \"c\": [\n      true\n    ]\n  }\n}\n"
+
+// FuzzJournal opens a store whose journal holds arbitrary bytes. Open must
+// never panic; it either fails with a *SyntaxError and leaves both files
+// as they were, or loads values that are all valid JSON, and opening the
+// same files again (read-only, then read-write and closed, then again)
+// gives the same content. Where the store keeps no journal, the stray file
+// must not change what loads.
+func FuzzJournal(f *testing.F) {
+	f.Fuzz(func(t *testing.T, journal []byte) {
+		path := filepath.Join(t.TempDir(), "data.json")
+		if err := os.WriteFile(path, []byte(journalBase), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path+".journal", journal, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(path, &Options{ReadOnly: true})
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Open with a bad journal: %v, want a *SyntaxError", err)
+			}
+			var se *SyntaxError
+			if errors.As(err, &se) && se.File != path+".journal" && se.File != path {
+				t.Fatalf("SyntaxError names %q", se.File)
+			}
+			if _, err := Open(path, &Options{AlwaysSave: true}); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("read-write Open of a journal that read-only Open refused: %v", err)
+			}
+			data, _ := os.ReadFile(path)
+			j, _ := os.ReadFile(path + ".journal")
+			if string(data) != journalBase || !bytes.Equal(j, journal) {
+				t.Fatal("a failed Open changed the store's files")
+			}
+			return
+		}
+		first := storeState(s)
+		s.Close()
+		for k, v := range first {
+			if !json.Valid([]byte(v)) {
+				t.Fatalf("key %q loaded as invalid JSON %q", k, v)
+			}
+		}
+		if !storeKeepsJournal(t) {
+			if base, _ := oracleState([]byte(journalBase)); !maps.Equal(first, base) {
+				t.Fatalf("a store without a journal loaded %v from a stray journal file", first)
+			}
+		}
+		if again := diskState(t, path); !maps.Equal(again, first) {
+			t.Fatalf("a second read-only Open loads %v, the first loaded %v", again, first)
+		}
+		w, err := Open(path, &Options{AlwaysSave: true})
+		if err != nil {
+			t.Fatalf("read-write Open of a journal that read-only Open accepted: %v", err)
+		}
+		if got := storeState(w); !maps.Equal(got, first) {
+			t.Fatalf("read-write Open loads %v, read-only loaded %v", got, first)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if again := diskState(t, path); !maps.Equal(again, first) {
+			t.Fatalf("after a read-write Open and Close the store loads %v, before it loaded %v", again, first)
+		}
+	})
+}
