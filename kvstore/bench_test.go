@@ -268,6 +268,10 @@ func BenchmarkGet(b *testing.B) {
 		"Get":      func(k string) bool { _, ok := s.Get(k); return ok },
 		"GetRaw":   func(k string) bool { _, ok := s.GetRaw(k); return ok },
 	}
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = benchKey(i)
+	}
 	for _, name := range []string{"baseline", "Get", "GetRaw"} {
 		get := gets[name]
 		b.Run(fmt.Sprintf("%s/keys=%d/parallel", name, n), func(b *testing.B) {
@@ -276,7 +280,7 @@ func BenchmarkGet(b *testing.B) {
 				i := int(seed.Add(7919))
 				for pb.Next() {
 					i = (i + 104729) % n
-					if !get(benchKey(i)) {
+					if !get(keys[i]) {
 						b.Error("missing key")
 					}
 				}

@@ -43,8 +43,9 @@ func (s *KVStore) load() error {
 				continue
 			}
 		}
+		index := indexOf(data)
 		s.mu.Lock()
-		s.data = data
+		s.data, s.index = data, index
 		s.mu.Unlock()
 		s.disk = info
 		if info != nil {
@@ -428,11 +429,12 @@ func (s *KVStore) Reload() error {
 		return err
 	}
 	s.removeSegments(s.jgen)
+	index := indexOf(data)
 	s.mu.Lock()
 	if s.savedSeq < s.seq {
 		s.discards = append(s.discards, seqRange{s.savedSeq, s.seq})
 	}
-	s.data, s.savedSeq, s.fileSeq = data, s.seq, s.seq
+	s.data, s.index, s.savedSeq, s.fileSeq = data, index, s.seq, s.seq
 	s.lastErr, s.fileErr, s.jbroken = nil, nil, false
 	s.jpending = s.jpending[:0]
 	s.mu.Unlock()
@@ -480,7 +482,17 @@ func (s *KVStore) Close() error {
 	close(s.events)
 	s.emitMu.Unlock()
 	s.mu.Lock()
-	s.data = new(btree.Map[string, []byte])
+	s.data, s.index = new(btree.Map[string, []byte]), map[string][]byte{}
 	s.mu.Unlock()
 	return err
+}
+
+// indexOf builds the lookup map for the entries of m.
+func indexOf(m *btree.Map[string, []byte]) map[string][]byte {
+	index := make(map[string][]byte, m.Len())
+	m.Scan(func(k string, v []byte) bool {
+		index[k] = v
+		return true
+	})
+	return index
 }
