@@ -38,7 +38,9 @@ func (s *KVStore) load() error {
 		if err != nil {
 			return err
 		}
-		if s.opts.ReadOnly && found && attempt < 10 {
+		if s.opts.ReadOnly && attempt < 10 {
+			// A compaction between reading the file and the journals may
+			// have removed journal lines that the file read lacks.
 			if now, err := s.fsys.Stat(s.path); err == nil && !sameFile(now, info) {
 				continue
 			}
