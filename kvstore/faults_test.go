@@ -15,6 +15,12 @@ import (
 	"time"
 )
 
+// fataler is the part of testing.TB (and rapid.T) that the helpers use.
+type fataler interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
 // state is a store's content as key -> compact JSON text.
 type state map[string]string
 
@@ -55,7 +61,7 @@ func storeState(s *KVStore) state {
 // diskState loads the file at path the way a new reader would (a read-only
 // Open, which also replays a journal if the store keeps one) and returns its
 // content. It fails the test if the file does not load.
-func diskState(t testing.TB, path string) state {
+func diskState(t fataler, path string) state {
 	t.Helper()
 	s, err := Open(path, &Options{ReadOnly: true})
 	if err != nil {
