@@ -246,11 +246,12 @@ func FuzzSetRaw(f *testing.F) {
 		if !ok || !bytes.Equal(got, want.Bytes()) {
 			t.Fatalf("GetRaw = %s (%v), want %s", got, ok, want.Bytes())
 		}
-		var wantV any
-		if err := json.Unmarshal(raw, &wantV); err != nil {
-			t.Fatal(err)
+		v, panicked := getNoPanic(s, key)
+		if panicked != nil {
+			t.Fatalf("Get of the value stored from %q panics: %v", raw, panicked)
 		}
-		if v, _ := s.Get(key); !reflect.DeepEqual(v, wantV) {
+		var wantV any
+		if err := json.Unmarshal(raw, &wantV); err == nil && !reflect.DeepEqual(v, wantV) {
 			t.Fatalf("Get = %#v, want %#v", v, wantV)
 		}
 		if jsonDepth(raw) > slowDepth {
@@ -267,6 +268,44 @@ func FuzzSetRaw(f *testing.F) {
 		m.Set(key, got)
 		checkRoundTrip(t, m)
 	})
+}
+
+// getNoPanic calls Get and returns what it panicked with, if it did.
+func getNoPanic(s *KVStore, key string) (v any, panicked any) {
+	defer func() { panicked = recover() }()
+	v, _ = s.Get(key)
+	return v, nil
+}
+
+// TestGetNumberBeyondFloat64: 1e400 is valid JSON, so SetRaw accepts it
+// and a file holding it loads, but encoding/json cannot put it in a
+// float64. Get must still return the value (or at least not panic, which
+// would take down a program that merely views such a file).
+func TestGetNumberBeyondFloat64(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.json")
+	if err := os.WriteFile(path, []byte("{\n  \"huge\": 1e400,\n  \"nested\": [1, {\"x\": -1e999}]\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, &Options{SaveInterval: -1})
+	if err != nil {
+		t.Fatalf("Open of a file with a number beyond float64: %v", err)
+	}
+	defer s.Close()
+	if err := s.SetRaw("set", []byte("1e400")); err != nil {
+		t.Fatalf("SetRaw(1e400): %v", err)
+	}
+	for _, k := range []string{"huge", "nested", "set"} {
+		raw, _ := s.GetRaw(k)
+		v, panicked := getNoPanic(s, k)
+		if panicked != nil {
+			t.Errorf("Get(%q) of %s panics: %v", k, raw, panicked)
+			continue
+		}
+		if v == nil {
+			t.Errorf("Get(%q) of %s returned nil", k, raw)
+		}
+	}
+	mustClose(t, s)
 }
 
 var journalProbe struct {
