@@ -30,7 +30,8 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m,
 		// teatest starts a goroutine per program that waits for SIGINT for
 		// the rest of the process; it is the test library's, not ours.
-		goleak.IgnoreTopFunction("github.com/charmbracelet/x/exp/teatest/v2.NewTestModel.func2"))
+		goleak.IgnoreTopFunction("github.com/charmbracelet/x/exp/teatest/v2.NewTestModel.func2"),
+		goleak.Cleanup(removeBinary))
 }
 
 // fixedNow is the clock of every test model, so golden files are stable.

@@ -1,0 +1,261 @@
+//go:build unix
+
+package tui
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// tmuxSession is the program running in a pane of a private tmux server.
+type tmuxSession struct {
+	t    *testing.T
+	sock string
+}
+
+// startTmux starts command (run by sh) in a detached 100x30 session of a
+// tmux server of its own, killed when the test ends.
+func startTmux(t *testing.T, command string) *tmuxSession {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is not installed; the end-to-end tests need it (apt-get install tmux)")
+	}
+	s := &tmuxSession{t: t, sock: filepath.Join(t.TempDir(), "tmux.sock")}
+	s.run("new-session", "-d", "-x", "100", "-y", "30", "sh", "-c", command)
+	t.Cleanup(func() {
+		exec.Command("tmux", "-S", s.sock, "kill-server").Run()
+	})
+	return s
+}
+
+func (s *tmuxSession) run(args ...string) string {
+	s.t.Helper()
+	args = append([]string{"-S", s.sock, "-f", "/dev/null"}, args...)
+	out, err := exec.Command("tmux", args...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// keys types into the pane; each argument is a tmux key name or literal text.
+func (s *tmuxSession) keys(keys ...string) {
+	s.t.Helper()
+	s.run(append([]string{"send-keys", "-t", "0"}, keys...)...)
+}
+
+func (s *tmuxSession) screen() string {
+	s.t.Helper()
+	return s.run("capture-pane", "-p", "-t", "0")
+}
+
+// waitFor polls the pane until it shows want, failing after a deadline.
+func (s *tmuxSession) waitFor(want string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		scr := s.screen()
+		if strings.Contains(scr, want) {
+			return scr
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the pane never showed %q; it shows:\n%s", want, scr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// program is the built program running in a tmux pane.
+type program struct {
+	*tmuxSession
+	pid    int
+	status string // file that receives the exit status
+}
+
+// startProgram runs the built program with args in a tmux pane. The shell
+// around it records its pid and exit status and then stays, so the pane
+// still shows what the program left on the screen. The program gets the
+// terminal as its standard input explicitly: a shell without job control
+// would otherwise give a background command /dev/null.
+func startProgram(t *testing.T, args ...string) *program {
+	t.Helper()
+	dir := t.TempDir()
+	pidFile, status := filepath.Join(dir, "pid"), filepath.Join(dir, "status")
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = "'" + a + "'"
+	}
+	s := startTmux(t, fmt.Sprintf("exec 3<&0; %s %s <&3 & echo $! >%s; wait $!; echo $? >%s; exec sleep 600",
+		buildBinary(t), strings.Join(quoted, " "), pidFile, status))
+	pid, err := strconv.Atoi(strings.TrimSpace(waitFile(t, pidFile, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &program{tmuxSession: s, pid: pid, status: status}
+}
+
+// waitExit waits for the program to end and returns its exit status.
+func (p *program) waitExit() string {
+	p.t.Helper()
+	return strings.TrimSpace(waitFile(p.t, p.status, "\n"))
+}
+
+// waitFile polls until path holds want.
+func waitFile(t *testing.T, path, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, _ := os.ReadFile(path)
+		if strings.Contains(string(data), want) {
+			return string(data)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never held %q; it holds:\n%s", path, want, data)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestEndToEnd drives the built program in a real terminal: open a store,
+// move, filter, make a mistake in an edit, fix it, apply, see the periodic
+// save reach "saved", quit, and check the file.
+func TestEndToEnd(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data.json")
+	writeFile(t, data, `{"alpha": 1, "beta": {"list": [1, 2]}, "gamma": "g"}`)
+	s := startProgram(t, "--interval", "300ms", data)
+
+	s.waitFor("3 keys")
+	s.waitFor("no unsaved changes")
+	s.keys("j")
+	s.waitFor(`"list": [`)
+	s.keys("/", "gam")
+	s.waitFor("1 of 3 keys")
+	s.keys("Enter", "e")
+	s.waitFor("Editing gamma")
+	// "g" -> "gh  (the closing quote deleted: invalid)
+	s.keys("End", "BSpace", "h", "C-s")
+	scr := s.waitFor("line 1, column 1: unterminated string")
+	if !strings.Contains(scr, `"gh`) {
+		t.Fatalf("the typed text is not shown after the error:\n%s", scr)
+	}
+	s.keys("End", `"`, "C-s") // the cursor went to the error
+	s.waitFor("applied gamma")
+	s.waitFor("saved ")
+	waitFile(t, data, `"gamma": "gh"`)
+	// esc alone: followed at once by another key, the terminal would send
+	// alt+key.
+	s.keys("Escape")
+	s.waitFor("Keys") // the list's title again, instead of the filter
+	s.keys("k")
+	s.waitFor("▸ beta")
+	s.keys("q")
+	if code := s.waitExit(); code != "0" {
+		t.Fatalf("exit status %s", code)
+	}
+	got, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "{\n  \"alpha\": 1,\n  \"beta\": {\n    \"list\": [\n      1,\n      2\n    ]\n  },\n  \"gamma\": \"gh\"\n}\n"
+	if string(got) != want {
+		t.Fatalf("file content:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestKeyTable presses every key of the README's key table in the built
+// program, which uses the defaults of keymap.go.
+func TestKeyTable(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 40 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"k%02d": {"n": %d}`, i, i)
+	}
+	b.WriteString("}")
+	data := filepath.Join(t.TempDir(), "data.json")
+	writeFile(t, data, b.String())
+	s := startProgram(t, data)
+	s.waitFor("40 keys")
+
+	// At 100x30 the list shows 26 keys; a page moves 25.
+	steps := []struct {
+		keys []string
+		want string
+	}{
+		{[]string{"j"}, "▸ k01"},
+		{[]string{"Down"}, "▸ k02"},
+		{[]string{"k"}, "▸ k01"},
+		{[]string{"Up"}, "▸ k00"},
+		{[]string{"G"}, "▸ k39"},
+		{[]string{"g"}, "▸ k00"},
+		{[]string{"End"}, "▸ k39"},
+		{[]string{"Home"}, "▸ k00"},
+		{[]string{"NPage"}, "▸ k25"},
+		{[]string{"PPage"}, "▸ k00"},
+		{[]string{"/", "k1"}, "13 of 40 keys"}, // k10-k19, then k01, k21, k31
+		{[]string{"Enter"}, "/k1 "},
+		{[]string{"Escape"}, "Keys"},
+		{[]string{"Tab"}, "│▸ k10"}, // the value pane's title; the selection stayed
+		{[]string{"j"}, `"n": 10`},
+		{[]string{"Tab"}, "│k10"},
+		{[]string{"e"}, "Editing k10"},
+		{[]string{"Escape"}, "Keys"},
+		{[]string{"Enter"}, "Editing k10"},
+		{[]string{"Escape"}, "Keys"},
+		{[]string{"C-s"}, "saved "},
+		{[]string{"?"}, "page down"},
+		{[]string{"?"}, "Keys"},
+	}
+	for _, st := range steps {
+		s.keys(st.keys...)
+		s.waitFor(st.want)
+	}
+	s.keys("C-c")
+	if code := s.waitExit(); code != "0" {
+		t.Fatalf("exit status %s after ctrl+c", code)
+	}
+}
+
+// TestHangupSaves closes the terminal under the program (tmux sends SIGHUP)
+// with a change pending and no periodic saver, and checks that the change
+// was saved on the way out.
+func TestHangupSaves(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data.json")
+	writeFile(t, data, `{"n": 1}`)
+	s := startProgram(t, "--interval", "0", data)
+	s.waitFor("1 key")
+	s.keys("e", "End", "0", "C-s")
+	s.waitFor("1 unsaved change")
+	s.run("kill-session", "-t", "0")
+	waitFile(t, data, `"n": 10`)
+}
+
+// TestTerminateSaves sends SIGTERM with a change pending and checks that it
+// was saved, the exit status is 0 and the terminal left the alternate screen.
+func TestTerminateSaves(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data.json")
+	writeFile(t, data, `{"n": 1}`)
+	s := startProgram(t, "--interval", "0", data)
+	s.waitFor("1 key")
+	s.keys("e", "End", "5", "C-s")
+	s.waitFor("1 unsaved change")
+	if err := syscall.Kill(s.pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := s.waitExit(); code != "0" {
+		t.Fatalf("exit status %s after SIGTERM", code)
+	}
+	waitFile(t, data, `"n": 15`)
+	if scr := s.screen(); strings.Contains(scr, "Keys") || strings.Contains(scr, "data.json") {
+		t.Fatalf("the UI is still on the screen after SIGTERM:\n%s", scr)
+	}
+}
