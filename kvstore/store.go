@@ -335,18 +335,30 @@ func (s *KVStore) lookup(key string) ([]byte, bool) {
 // into an interface{}: objects as map[string]interface{}, arrays as
 // []interface{}, numbers as float64. Each call returns a fresh value that
 // the caller may modify. A value has the same Go type before and after the
-// store is reopened. Use GetAs for a typed result or GetRaw for the JSON.
+// store is reopened. A value holding a number beyond float64's range (such
+// as 1e400, which SetRaw accepts) decodes with its numbers as json.Number
+// instead. Use GetAs for a typed result or GetRaw for the JSON.
 func (s *KVStore) Get(key string) (interface{}, bool) {
 	raw, ok := s.lookup(key)
 	if !ok {
 		return nil, false
 	}
+	return decodeAny(raw), true
+}
+
+// decodeAny decodes stored, valid JSON. Only a number that overflows float64
+// can fail to decode; then every number of the value is kept as json.Number.
+func decodeAny(raw []byte) interface{} {
 	var v interface{}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		// Stored values are validated JSON; this cannot happen.
-		panic(fmt.Sprintf("kvstore: stored value of %q is not valid JSON: %v", key, err))
+	if json.Unmarshal(raw, &v) == nil {
+		return v
 	}
-	return v, true
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		panic(fmt.Sprintf("kvstore: stored value %s is not valid JSON: %v", raw, err))
+	}
+	return v
 }
 
 // GetRaw returns a copy of the compact JSON stored under key, without

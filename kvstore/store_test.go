@@ -206,6 +206,15 @@ func TestSetRaw(t *testing.T) {
 	if s.Has("bad") {
 		t.Fatal("invalid JSON was stored")
 	}
+
+	// Valid JSON whose number overflows float64 is kept, and Get still
+	// returns it, with its digits, instead of failing.
+	if err := s.SetRaw("huge", []byte(`[1e400, 2]`)); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := s.Get("huge"); !ok || !reflect.DeepEqual(v, []any{json.Number("1e400"), json.Number("2")}) {
+		t.Fatalf("Get(huge) = %#v, %v", v, ok)
+	}
 }
 
 func TestSetRejectsInvalidUTF8Key(t *testing.T) {
