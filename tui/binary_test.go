@@ -25,7 +25,7 @@ var (
 )
 
 // removeBinary deletes the built program when the tests end.
-func removeBinary(int) {
+func removeBinary() {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}

@@ -31,7 +31,10 @@ func TestMain(m *testing.M) {
 		// teatest starts a goroutine per program that waits for SIGINT for
 		// the rest of the process; it is the test library's, not ours.
 		goleak.IgnoreTopFunction("github.com/charmbracelet/x/exp/teatest/v2.NewTestModel.func2"),
-		goleak.Cleanup(removeBinary))
+		goleak.Cleanup(func(int) {
+			removeBinary()
+			removeBenchFiles()
+		}))
 }
 
 // fixedNow is the clock of every test model, so golden files are stable.

@@ -1,0 +1,182 @@
+package tui
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// Benchmarks of the work one keystroke costs (Update and View) and of the
+// time to the first frame, at 1k, 10k and 100k keys with ~200-byte values.
+//
+//	go test ./tui -run '^$' -bench . -benchtime 2s
+
+var benchSizes = []struct {
+	name string
+	keys int
+}{{"1k", 1_000}, {"10k", 10_000}, {"100k", 100_000}}
+
+var (
+	benchFilesMu sync.Mutex
+	benchFiles   = map[int]string{}
+)
+
+// benchFile returns a data file with n keys, written once per run.
+func benchFile(b *testing.B, n int) string {
+	b.Helper()
+	benchFilesMu.Lock()
+	defer benchFilesMu.Unlock()
+	if p, ok := benchFiles[n]; ok {
+		return p
+	}
+	dir, err := os.MkdirTemp("", "kvstore-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(dir, "data.json")
+	s, err := kvstore.Open(path, &kvstore.Options{SaveInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		if err := s.SetRaw(benchKey(i), benchValue(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	benchFiles[n] = path
+	return path
+}
+
+func removeBenchFiles() {
+	benchFilesMu.Lock()
+	defer benchFilesMu.Unlock()
+	for _, p := range benchFiles {
+		os.RemoveAll(filepath.Dir(p))
+	}
+}
+
+var benchKinds = []string{"users", "orders", "sessions", "config", "cache", "metrics", "invoices", "devices"}
+
+// benchKey spreads keys over a few prefixes, as real stores do.
+func benchKey(i int) string {
+	return fmt.Sprintf("%s/%07d/%s", benchKinds[i%len(benchKinds)], i*7919%10_000_000, []string{"profile", "state", "meta"}[i%3])
+}
+
+// benchValue is a ~200-byte object.
+func benchValue(i int) []byte {
+	v, _ := json.Marshal(map[string]any{
+		"id":      i,
+		"name":    fmt.Sprintf("Item number %d", i),
+		"email":   fmt.Sprintf("user%d@example.com", i),
+		"active":  i%2 == 0,
+		"tags":    []string{"alpha", "beta", "gamma"},
+		"score":   float64(i%1000) / 7,
+		"address": map[string]any{"city": "Springfield", "zip": fmt.Sprintf("%05d", i%100000)},
+	})
+	return v
+}
+
+// benchModel opens the file of n keys and returns a laid-out model.
+func benchModel(b *testing.B, n int) Model {
+	b.Helper()
+	s, err := kvstore.Open(benchFile(b, n), &kvstore.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	m := New(s, Options{Keys: testKeyMap()})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	return next.(Model)
+}
+
+// step is one keystroke: Update, then the View the renderer would draw.
+func step(m Model, msg tea.Msg) Model {
+	next, _ := m.Update(msg)
+	m = next.(Model)
+	_ = m.View()
+	return m
+}
+
+func BenchmarkMove(b *testing.B) {
+	for _, size := range benchSizes {
+		b.Run(size.name, func(b *testing.B) {
+			m := benchModel(b, size.keys)
+			down, up := keyText("j"), keyText("k")
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				// Down 50 rows, up 50, so the window scrolls both ways.
+				if i%100 < 50 {
+					m = step(m, down)
+				} else {
+					m = step(m, up)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkFilterKeystroke measures the two costliest filter keystrokes:
+// the first character, which searches every key, and a backspace, which
+// cannot narrow the previous result and searches every key again with a
+// longer query. Typing further characters only searches the matches.
+func BenchmarkFilterKeystroke(b *testing.B) {
+	for _, size := range benchSizes {
+		b.Run(size.name+"/first-char", func(b *testing.B) {
+			m := step(benchModel(b, size.keys), keyText("/"))
+			clear := tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
+			b.ReportAllocs()
+			for b.Loop() {
+				m = step(m, keyText("s"))
+				b.StopTimer()
+				m = step(m, clear)
+				b.StartTimer()
+			}
+		})
+		b.Run(size.name+"/backspace", func(b *testing.B) {
+			m := step(benchModel(b, size.keys), keyText("/"))
+			m = step(step(m, keyText("e")), keyText("4"))
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				m = step(m, keyText("2"))
+				b.StartTimer()
+				m = step(m, keyBackspace)
+			}
+		})
+	}
+}
+
+// BenchmarkFirstFrame measures opening a store and drawing the first frame:
+// what the user waits for between pressing enter and seeing the UI.
+func BenchmarkFirstFrame(b *testing.B) {
+	for _, size := range benchSizes {
+		b.Run(size.name, func(b *testing.B) {
+			path := benchFile(b, size.keys)
+			b.ReportAllocs()
+			for b.Loop() {
+				s, err := kvstore.Open(path, &kvstore.Options{ReadOnly: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				m := New(s, Options{Keys: testKeyMap()})
+				next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+				if next.(Model).View().Content == "" {
+					b.Fatal("empty first frame")
+				}
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
