@@ -1,0 +1,211 @@
+package tui
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// Tests of the save state shown in the status bar and of quitting, which
+// depends on it.
+
+func TestSavingShownWhileFlushRuns(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, nil)
+	h := newHarness(t, s, 80, 24)
+	if err := s.SetRaw("a", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	// Update alone, without running the Cmd: the flush is in flight.
+	next, cmd := h.m.Update(keyCtrlS)
+	h.m = next.(Model)
+	h.wantStatus("saving…")
+	h.send(cmd())
+	h.wantStatus("saved 14:03:22")
+}
+
+func TestSaveErrorThenRecovery(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, nil)
+	h := newHarness(t, s, 80, 24)
+	if err := s.SetRaw("a", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	// Someone edits the file by hand: the save must not overwrite it.
+	if err := os.WriteFile(s.Path(), []byte(`{"a": 1, "hand": true}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyCtrlS)
+	h.wantStatus("save failed:")
+	h.wantStatus("changed on disk")
+	ev := h.nextEvent()
+	if ev.Err == nil {
+		t.Fatal("the failed save's event has no error")
+	}
+	h.wantStatus("save failed:")
+
+	// The user settles it outside the UI; the next save succeeds.
+	if err := s.Overwrite(); err != nil {
+		t.Fatal(err)
+	}
+	h.nextEvent()
+	h.wantStatus("saved ")
+}
+
+func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
+	t.Run("clean", func(t *testing.T) {
+		s := openStore(t, map[string]string{"a": "1"}, nil)
+		h := newHarness(t, s, 80, 24)
+		if err := s.SetRaw("a", []byte("3")); err != nil {
+			t.Fatal(err)
+		}
+		h.send(keyText("q"))
+		if !h.quit {
+			t.Fatal("q did not quit")
+		}
+		if s.Pending() != 0 {
+			t.Fatal("q quit without saving")
+		}
+	})
+	t.Run("ctrl+c", func(t *testing.T) {
+		h := newHarness(t, openStore(t, map[string]string{"a": "1"}, nil), 80, 24)
+		h.send(keyCtrlC)
+		if !h.quit {
+			t.Fatal("ctrl+c did not quit")
+		}
+	})
+	t.Run("failing", func(t *testing.T) {
+		s := openStore(t, map[string]string{"a": "1"}, nil)
+		h := newHarness(t, s, 80, 24)
+		if err := s.SetRaw("a", []byte("3")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(s.Path(), []byte(`{"b": 2}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h.send(keyText("q"))
+		if h.quit {
+			t.Fatal("quit although the final save failed")
+		}
+		h.wantScreen("Changes are not saved. Quit anyway?")
+		h.wantStatus("save failed:")
+		h.send(keyText("j")) // not an answer
+		if h.m.mode != modeConfirm {
+			t.Fatal("a non-answer key dismissed the question")
+		}
+		h.send(keyText("n"))
+		if h.quit || h.m.mode != modeBrowse {
+			t.Fatal("no did not return to browsing")
+		}
+		h.send(keyText("q"), keyText("y"))
+		if !h.quit {
+			t.Fatal("yes did not quit")
+		}
+	})
+	t.Run("from a changed editor", func(t *testing.T) {
+		h := newHarness(t, openStore(t, map[string]string{"a": "1"}, nil), 80, 24)
+		h.send(keyText("e"))
+		h.typeText("q") // types a q
+		if h.quit || h.m.editor.Text() != "q1" {
+			t.Fatalf("q in the editor: quit %v, text %q", h.quit, h.m.editor.Text())
+		}
+		h.send(keyCtrlC)
+		h.wantScreen("Discard your changes and quit?")
+		h.send(keyText("y"))
+		if !h.quit {
+			t.Fatal("yes did not quit")
+		}
+	})
+	t.Run("signal", func(t *testing.T) {
+		h := newHarness(t, openStore(t, map[string]string{"a": "1"}, nil), 80, 24)
+		h.send(keyText("e"), keyText("x"))
+		h.send(ShutdownMsg{})
+		if !h.quit {
+			t.Fatal("ShutdownMsg did not quit")
+		}
+	})
+}
+
+func TestReadOnly(t *testing.T) {
+	dir := openStore(t, map[string]string{"a": "1"}, nil).Path()
+	ro, err := kvstore.Open(dir, &kvstore.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ro.Close() })
+	h := newHarness(t, ro, 80, 24)
+	h.wantStatus("read-only")
+	h.send(keyText("e"))
+	if h.m.editing {
+		t.Fatal("a read-only store opened the editor")
+	}
+	h.wantStatus("values cannot be changed")
+	h.send(keyCtrlS)
+	h.wantStatus("nothing to save")
+	if strings.Contains(h.screen(), "edit") {
+		t.Fatal("the help offers editing in a read-only store")
+	}
+	h.send(keyText("q"))
+	if !h.quit {
+		t.Fatal("q did not quit a read-only store")
+	}
+}
+
+func TestStatusMessageExpiresByID(t *testing.T) {
+	h := newHarness(t, openStore(t, map[string]string{"a": "1", "b": "2"}, nil), 80, 24)
+	h.send(keyText("e"), keyCtrlS) // "no changes to a"
+	h.send(keyText("j"), keyText("e"), keyCtrlS)
+	h.wantStatus("no changes to b")
+	if len(h.timers) != 2 {
+		t.Fatalf("%d timers, want 2", len(h.timers))
+	}
+	h.send(h.timers[0]) // the first message's timer must not end the second
+	h.wantStatus("no changes to b")
+	h.send(h.timers[1])
+	if strings.Contains(h.statusLine(), "no changes") {
+		t.Fatalf("message still shown: %q", h.statusLine())
+	}
+}
+
+func TestEventsClosed(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, nil)
+	h := newHarness(t, s, 80, 24)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h.send(waitForEvent(s.Events())())
+	h.wantStatus("closed")
+	if h.armed != 0 {
+		t.Fatal("the wait was re-armed on a closed channel")
+	}
+}
+
+func TestWaitForEventDeliversEvents(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, nil)
+	if err := s.SetRaw("a", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	msg, ok := waitForEvent(s.Events())().(flushEventMsg)
+	if !ok || msg.ev.Err != nil || msg.ev.Keys != 1 {
+		t.Fatalf("got %#v", msg)
+	}
+}
+
+func TestAlwaysSaveShowsSavingUntilWriteReturns(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, &kvstore.Options{AlwaysSave: true, SaveInterval: -1})
+	h := newHarness(t, s, 80, 24)
+	h.m.alwaysSave = true
+	h.send(keyText("e"), keyEnd, keyText("2"))
+	next, cmd := h.m.Update(keyCtrlS)
+	h.m = next.(Model)
+	h.wantStatus("saving…")
+	h.send(cmd())
+	h.nextEvent()
+	h.wantStatus("saved ")
+	if s.Pending() != 0 {
+		t.Fatal("always-save left the change pending")
+	}
+}
