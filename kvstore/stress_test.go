@@ -162,12 +162,24 @@ func TestStressReaderHelper(t *testing.T) {
 }
 
 // TestManyWritersAndReaders runs 16 goroutines that mix Set, Delete, Get,
-// Keys, iteration and Flush while the periodic saver runs every 10 ms and
-// another process opens read-only snapshots. Run with -race. Each writer
+// Keys, iteration and Flush while the periodic saver runs every 10 ms (and,
+// in a second run, every write is made durable through the always-save
+// journal) and another process opens read-only snapshots. Run with -race. Each writer
 // checks that it reads back its own writes; the reader process checks that
 // every snapshot it loads is a state the writers went through; at the end
 // the reopened store must equal the test's model exactly.
 func TestManyWritersAndReaders(t *testing.T) {
+	t.Run("periodic", func(t *testing.T) {
+		stressRun(t, Options{SaveInterval: 10 * time.Millisecond})
+	})
+	// The same with always-save: every write goes through the journal,
+	// which is compacted into the data file while the reader replays it.
+	t.Run("always", func(t *testing.T) {
+		stressRun(t, Options{AlwaysSave: true, SaveInterval: 10 * time.Millisecond})
+	})
+}
+
+func stressRun(t *testing.T, opts Options) {
 	ops := 300
 	if testing.Short() {
 		ops = 60
@@ -175,7 +187,7 @@ func TestManyWritersAndReaders(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	path := filepath.Join(t.TempDir(), "data.json")
-	s, err := Open(path, &Options{SaveInterval: 10 * time.Millisecond})
+	s, err := Open(path, &opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +267,6 @@ func TestManyWritersAndReaders(t *testing.T) {
 	for _, m := range models {
 		maps.Copy(want, m)
 	}
-	time.Sleep(30 * time.Millisecond) // let the periodic saver write the end state
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
