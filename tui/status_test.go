@@ -59,9 +59,18 @@ func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 		if err := s.SetRaw("a", []byte("3")); err != nil {
 			t.Fatal(err)
 		}
-		h.send(keyText("q"))
+		// Update alone: the final save is in flight.
+		next, cmd := h.m.Update(keyText("q"))
+		h.m = next.(Model)
+		h.wantStatus("saving…")
+		h.wantScreen("saving before quitting…")
+		h.send(keyText("j")) // keys wait for the save
+		if h.selected() != "a" || h.m.mode != modeQuitting {
+			t.Fatal("a key acted while quitting")
+		}
+		h.send(cmd())
 		if !h.quit {
-			t.Fatal("q did not quit")
+			t.Fatal("q did not quit after the save")
 		}
 		if s.Pending() != 0 {
 			t.Fatal("q quit without saving")
