@@ -80,16 +80,3 @@ func displayEscape(s string) string {
 	}
 	return b.String()
 }
-
-// firstUnsafe returns the first unsafe character of s for messages, written
-// the way displayEscape writes it, or "" if there is none.
-func firstUnsafe(s string) string {
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || unsafeRune(r) {
-			return displayEscape(s[i : i+size])
-		}
-		i += size
-	}
-	return ""
-}

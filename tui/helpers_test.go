@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -276,4 +277,17 @@ func golden(t *testing.T, name, got string) {
 	if string(want) != got {
 		t.Errorf("%s differs from the golden file (run go test ./tui -update if the change is intended)\ngot:\n%s\nwant:\n%s", name, got, want)
 	}
+}
+
+// firstUnsafe returns the first unsafe character of s, written the way
+// displayEscape writes it, or "" if there is none.
+func firstUnsafe(s string) string {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || unsafeRune(r) {
+			return displayEscape(s[i : i+size])
+		}
+		i += size
+	}
+	return ""
 }

@@ -1,6 +1,9 @@
 package tui
 
 import (
+	"strings"
+	"unicode/utf8"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
@@ -70,7 +73,7 @@ func (m Model) filterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.setQuery(q + singleLine(msg.Text))
 	case msg.Code == tea.KeyBackspace:
 		if q != "" {
-			_, size := lastRune(q)
+			_, size := utf8.DecodeLastRuneInString(q)
 			m.setQuery(q[:len(q)-size])
 		}
 	case msg.String() == "ctrl+u":
@@ -176,4 +179,10 @@ func (m Model) handlePaste(msg tea.PasteMsg) (tea.Model, tea.Cmd) {
 		m.setQuery(m.list.Query() + singleLine(msg.Content))
 	}
 	return m, nil
+}
+
+// singleLine turns typed or pasted text into filter text: line breaks and
+// tabs become spaces.
+func singleLine(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
 }

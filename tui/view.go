@@ -3,7 +3,6 @@ package tui
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 )
@@ -114,15 +113,4 @@ func fitBlock(s string, w, h int) string {
 		}
 	}
 	return strings.Join(rows, "\n")
-}
-
-// singleLine turns typed or pasted text into filter text: line breaks and
-// tabs become spaces.
-func singleLine(s string) string {
-	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
-}
-
-// lastRune returns the last rune of s and its size in bytes.
-func lastRune(s string) (rune, int) {
-	return utf8.DecodeLastRuneInString(s)
 }
