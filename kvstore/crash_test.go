@@ -81,7 +81,8 @@ func TestCrashHelper(t *testing.T) {
 }
 
 // runCrashHelper opens the store with always-save and lets crashWriters
-// goroutines set and delete keys. It reports on file descriptor 3, one
+// goroutines set and delete keys while another calls Flush every few
+// milliseconds, which compacts the journal into the data file. It reports on file descriptor 3, one
 // line per write(2) (so a kill cannot tear a line):
 //
 //	S g i set|raw|del key [json]   write i of writer g is about to start
@@ -139,6 +140,17 @@ func runCrashHelper(path string, seed uint64) {
 			}
 		}()
 	}
+	// Fold the journal into the data file now and then, as the background
+	// compaction does, so that kills also land in the middle of one.
+	go func() {
+		r := rand.New(rand.NewPCG(seed, 1<<32))
+		for {
+			time.Sleep(time.Duration(5+r.IntN(25)) * time.Millisecond)
+			if err := s.Flush(); err != nil {
+				fail(err)
+			}
+		}
+	}()
 	time.Sleep(time.Minute)
 	os.Exit(3)
 }
@@ -234,7 +246,7 @@ func TestCrashLoop(t *testing.T) {
 
 	// base is the store's content as verified after the previous kill.
 	base := map[string][]byte{}
-	var acked, started, unackedSeen, beforeReady int
+	var acked, started, unackedSeen, beforeReady, midCompaction, midSave int
 	start := time.Now()
 	for iter := range iters {
 		childSeed := r.Uint64()
@@ -248,6 +260,20 @@ func TestCrashLoop(t *testing.T) {
 		}
 		if !ready {
 			beforeReady++
+		}
+
+		// What the kill interrupted: a compaction leaves a rotated journal
+		// segment, a save a temp file.
+		if entries, err := os.ReadDir(filepath.Dir(path)); err == nil {
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), filepath.Base(path)+".journal.") {
+					midCompaction++
+					break
+				}
+			}
+		}
+		if len(strayTemps(t, path)) > 0 {
+			midSave++
 		}
 
 		// The data file on its own is always a complete JSON file.
@@ -326,8 +352,8 @@ func TestCrashLoop(t *testing.T) {
 		}
 		base = got
 	}
-	t.Logf("%d kills in %v (seed %d): %d writes started, %d acknowledged, %d unacknowledged writes found on disk, %d kills before the store was open; %d keys at the end",
-		iters, time.Since(start).Round(time.Millisecond), seed, started, acked, unackedSeen, beforeReady, len(base))
+	t.Logf("%d kills in %v (seed %d): %d writes started, %d acknowledged, %d unacknowledged writes found on disk; %d kills before the store was open, %d during a compaction, %d during a file save; %d keys at the end",
+		iters, time.Since(start).Round(time.Millisecond), seed, started, acked, unackedSeen, beforeReady, midCompaction, midSave, len(base))
 	if acked == 0 {
 		t.Fatal("no write was acknowledged in any iteration, so nothing was tested")
 	}
