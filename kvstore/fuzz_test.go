@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
@@ -306,6 +307,36 @@ func TestGetNumberBeyondFloat64(t *testing.T) {
 		}
 	}
 	mustClose(t, s)
+}
+
+// TestDeeplyNestedValueKeepsTheFileSmall: the saved file must not grow
+// with the square of a value's nesting depth. Indenting two spaces per
+// level turns a 2 KB value nested 1000 deep into a 2 MB file, and a 20 KB
+// value nested 10000 deep (the most the scanner accepts) into 200 MB that
+// take seconds to write at every save, so anyone who can store one value
+// can make every later save of the store crawl.
+func TestDeeplyNestedValueKeepsTheFileSmall(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.json")
+	s, err := Open(path, &Options{SaveInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	deep := strings.Repeat("[", 1000) + strings.Repeat("]", 1000)
+	if err := s.SetRaw("deep", []byte(deep)); err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, s)
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := int64(64 * len(deep)); info.Size() > limit {
+		t.Errorf("a %d-byte value nested 1000 deep saves as a %d-byte file (limit %d)", len(deep), info.Size(), limit)
+	}
+	if got := diskState(t, path); got["deep"] != deep {
+		t.Errorf("the deep value did not survive the save: %.40q...", got["deep"])
+	}
 }
 
 var journalProbe struct {
