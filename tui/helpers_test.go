@@ -41,8 +41,9 @@ func TestMain(m *testing.M) {
 // fixedNow is the clock of every test model, so golden files are stable.
 var fixedNow = time.Date(2026, 11, 25, 14, 3, 22, 0, time.UTC)
 
-// testKeyMap mirrors the program's defaults in keymap.go, which the main
-// package's tests check against the key table of the README.
+// testKeyMap mirrors the program's defaults in keymap.go (a test cannot
+// import package main); TestKeyTable presses every key of the table in the
+// built program, which uses the real defaults.
 func testKeyMap() KeyMap {
 	b := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
