@@ -22,8 +22,11 @@ var ErrLocked = errors.New("kvstore: file is in use by another writer")
 // (dropping the pending changes) or Overwrite to replace it.
 var ErrConflict = errors.New("kvstore: file changed on disk since it was loaded")
 
-// ErrNotFound is returned by GetAs when the key does not exist.
+// ErrNotFound is returned by GetAs and Rename when the key does not exist.
 var ErrNotFound = errors.New("kvstore: key not found")
+
+// ErrExists is returned by Rename when the new name is already a key.
+var ErrExists = errors.New("kvstore: key already exists")
 
 // ErrCorrupt is wrapped by every *SyntaxError, so callers can test for a bad
 // file or bad JSON text with errors.Is without inspecting the position.

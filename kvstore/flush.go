@@ -48,6 +48,7 @@ func (s *KVStore) load() error {
 		index := indexOf(data)
 		s.mu.Lock()
 		s.data, s.index = data, index
+		s.base = data.Copy()
 		s.mu.Unlock()
 		s.disk = info
 		if info != nil {
@@ -335,8 +336,11 @@ func (s *KVStore) flushLocked(reason FlushReason, force bool) error {
 	if err == nil {
 		n, err = s.save(snap, force)
 	}
-	if err == nil && s.staleJournal {
-		s.removeSegments(gen)
+	if err == nil {
+		s.base = snap
+		if s.staleJournal {
+			s.removeSegments(gen)
+		}
 	}
 	end := time.Now()
 
@@ -437,6 +441,7 @@ func (s *KVStore) Reload() error {
 		s.discards = append(s.discards, seqRange{s.savedSeq, s.seq})
 	}
 	s.data, s.index, s.savedSeq, s.fileSeq = data, index, s.seq, s.seq
+	s.base = data.Copy()
 	s.lastErr, s.fileErr, s.jbroken = nil, nil, false
 	s.jpending = s.jpending[:0]
 	s.mu.Unlock()

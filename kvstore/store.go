@@ -66,8 +66,9 @@ type KVStore struct {
 	// gets it saves every change made so far, so the writers behind it find
 	// their change already on disk (group commit).
 	flushMu  sync.Mutex
-	disk     os.FileInfo // the data file as last read or written; nil if absent
-	released bool        // Close has made its final save and dropped the lock
+	disk     os.FileInfo                // the data file as last read or written; nil if absent
+	base     *btree.Map[string, []byte] // its content then, to tell our changes from theirs
+	released bool                       // Close has made its final save and dropped the lock
 	// staleJournal: journal files are on disk whose changes the data file
 	// may lack; the next whole-file save removes them.
 	staleJournal bool

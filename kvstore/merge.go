@@ -1,0 +1,160 @@
+package kvstore
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/tidwall/btree"
+)
+
+// Rename moves the value of key from to the key to, as one change: both
+// keys are never seen at once, and neither is ever missing. It returns an
+// error wrapping ErrNotFound if from does not exist and ErrExists if to
+// does. Durability is as for Set.
+func (s *KVStore) Rename(from, to string) error {
+	if err := checkKey("rename", to); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if err := s.writableLocked(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	raw, ok := s.index[from]
+	if !ok {
+		s.mu.Unlock()
+		return fmt.Errorf("kvstore: rename %q: %w", from, ErrNotFound)
+	}
+	if from == to {
+		s.mu.Unlock()
+		return nil
+	}
+	if _, taken := s.index[to]; taken {
+		s.mu.Unlock()
+		return fmt.Errorf("kvstore: rename %q to %q: %w", from, to, ErrExists)
+	}
+	s.data.Set(to, raw)
+	s.index[to] = raw
+	s.data.Delete(from)
+	delete(s.index, from)
+	s.seq++
+	seq := s.seq
+	if s.journaling {
+		// The new key first: a crash that tears the batch between the two
+		// lines leaves both keys, never neither. Both lines go out in one
+		// write, so they are acknowledged together.
+		s.jpending = appendJournalLine(s.jpending, to, raw, false)
+		s.jpending = appendJournalLine(s.jpending, from, nil, true)
+	}
+	s.mu.Unlock()
+	switch {
+	case s.journaling:
+		return s.syncJournal(seq)
+	case s.opts.AlwaysSave:
+		return s.syncFile(seq)
+	}
+	return nil
+}
+
+// Conflict describes how this store and the data file on disk have each
+// changed since the store last read or wrote the file. The maps hold the
+// new value of each changed key, or nil where the key was deleted.
+type Conflict struct {
+	Ours       map[string]json.RawMessage // changed in this store and not yet in the file
+	Theirs     map[string]json.RawMessage // changed in the file by someone else
+	Collisions []string                   // changed on both sides to different values, sorted
+}
+
+// Conflict reads the data file and compares it and this store with the file
+// as this store last read or wrote it. Use it after a save failed with
+// ErrConflict, to show what each side changed before calling Merge, Reload
+// or Overwrite.
+func (s *KVStore) Conflict() (*Conflict, error) {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	if s.released {
+		return nil, ErrClosed
+	}
+	disk, _, err := loadFile(s.fsys, s.path)
+	if err != nil {
+		return nil, err
+	}
+	return s.conflictLocked(disk), nil
+}
+
+func (s *KVStore) conflictLocked(disk *btree.Map[string, []byte]) *Conflict {
+	s.mu.Lock()
+	ours := s.data.Copy()
+	s.mu.Unlock()
+	c := &Conflict{Ours: diffMaps(s.base, ours), Theirs: diffMaps(s.base, disk)}
+	for k, mine := range c.Ours {
+		if theirs, ok := c.Theirs[k]; ok && !bytes.Equal(mine, theirs) {
+			c.Collisions = append(c.Collisions, k)
+		}
+	}
+	slices.Sort(c.Collisions)
+	return c
+}
+
+// diffMaps returns the keys whose values differ between a and b, with their
+// values in b (nil for a key that b lacks).
+func diffMaps(a, b *btree.Map[string, []byte]) map[string]json.RawMessage {
+	d := map[string]json.RawMessage{}
+	ia, ib := a.Iter(), b.Iter()
+	okA, okB := ia.First(), ib.First()
+	for okA || okB {
+		switch {
+		case okB && (!okA || ib.Key() < ia.Key()):
+			d[ib.Key()] = ib.Value()
+			okB = ib.Next()
+		case okA && (!okB || ia.Key() < ib.Key()):
+			d[ia.Key()] = nil
+			okA = ia.Next()
+		default:
+			if !bytes.Equal(ia.Value(), ib.Value()) {
+				d[ib.Key()] = ib.Value()
+			}
+			okA, okB = ia.Next(), ib.Next()
+		}
+	}
+	return d
+}
+
+// Merge settles a conflict key by key: it takes the data file's content and
+// applies this store's changes on top of it. A change to a key the file did
+// not change is kept; for each collision, keepOurs decides (nil keeps
+// theirs). The merged state is then saved, and the error of that save
+// returned.
+func (s *KVStore) Merge(keepOurs func(key string) bool) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	disk, info, err := loadFile(s.fsys, s.path)
+	if err != nil {
+		return err
+	}
+	c := s.conflictLocked(disk)
+	merged := disk.Copy()
+	for k, v := range c.Ours {
+		if _, collides := slices.BinarySearch(c.Collisions, k); collides && (keepOurs == nil || !keepOurs(k)) {
+			continue
+		}
+		if v == nil {
+			merged.Delete(k)
+		} else {
+			merged.Set(k, v)
+		}
+	}
+	index := indexOf(merged)
+	s.mu.Lock()
+	s.data, s.index = merged, index
+	s.seq++
+	s.jpending = s.jpending[:0] // in merged already; appending them would undo a choice of theirs
+	s.mu.Unlock()
+	s.base, s.disk = disk, info
+	return s.flushLocked(FlushManual, false)
+}
