@@ -15,6 +15,7 @@ type Store interface {
 	GetRaw(key string) (json.RawMessage, bool)
 	SetRaw(key string, raw []byte) error
 	Flush() error
+	Overwrite() error
 	Events() <-chan kvstore.FlushEvent
 	Pending() int
 	ReadOnly() bool
@@ -65,6 +66,14 @@ func waitForEvent(events <-chan kvstore.FlushEvent) tea.Cmd {
 func flushCmd(s Store, now func() time.Time) tea.Cmd {
 	return func() tea.Msg {
 		err := s.Flush()
+		return flushDoneMsg{err: err, at: now()}
+	}
+}
+
+// overwriteCmd saves even though the file changed on disk, replacing it.
+func overwriteCmd(s Store, now func() time.Time) tea.Cmd {
+	return func() tea.Msg {
+		err := s.Overwrite()
 		return flushDoneMsg{err: err, at: now()}
 	}
 }

@@ -40,6 +40,7 @@ const (
 	askDiscardEdit     question = iota + 1 // esc in a changed editor
 	askQuitDiscardEdit                     // quit from a changed editor
 	askQuitUnsaved                         // the final save failed
+	askOverwrite                           // save after the file changed on disk
 )
 
 // Model is the root Bubble Tea model. It owns the child models (key list,
@@ -237,6 +238,10 @@ func (m Model) answer(yes bool) (tea.Model, tea.Cmd) {
 		return m.startQuit()
 	case q == askQuitUnsaved && yes:
 		return m, tea.Quit
+	case q == askOverwrite && yes:
+		m.mode = modeBrowse
+		m.status.state.saving = true
+		return m, overwriteCmd(m.store, m.now)
 	case m.editing:
 		m.mode = modeEdit
 	default:
@@ -248,6 +253,12 @@ func (m Model) answer(yes bool) (tea.Model, tea.Cmd) {
 func (m Model) save() (tea.Model, tea.Cmd) {
 	if m.store.ReadOnly() {
 		return m, m.flash("read-only: nothing to save", true)
+	}
+	// A hand edit is never overwritten silently: after a conflict, saving
+	// asks first, and yes replaces the file with the store's content.
+	if errors.Is(m.status.state.err, kvstore.ErrConflict) {
+		m.ask(askOverwrite, "The file changed on disk. Replace it with your version?")
+		return m, nil
 	}
 	m.status.state.saving = true
 	return m, flushCmd(m.store, m.now)

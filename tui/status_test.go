@@ -36,20 +36,33 @@ func TestSaveErrorThenRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.send(keyCtrlS)
-	h.wantStatus("save failed:")
-	h.wantStatus("changed on disk")
+	h.wantStatus("save failed: the file changed on disk (ctrl+s to replace it)")
 	ev := h.nextEvent()
 	if ev.Err == nil {
 		t.Fatal("the failed save's event has no error")
 	}
 	h.wantStatus("save failed:")
 
-	// The user settles it outside the UI; the next save succeeds.
-	if err := s.Overwrite(); err != nil {
+	// Saving again asks before replacing the hand-edited file.
+	h.send(keyCtrlS)
+	h.wantScreen("The file changed on disk. Replace it with your version?")
+	h.send(keyText("n"))
+	if h.m.mode != modeBrowse || s.Pending() == 0 {
+		t.Fatal("no did not leave the file and the changes alone")
+	}
+	h.wantStatus("save failed:")
+	h.send(keyCtrlS, keyText("y"))
+	h.wantStatus("saved 14:03:22")
+	if ev := h.nextEvent(); ev.Err != nil || ev.Reason != kvstore.FlushManual {
+		t.Fatalf("overwrite event %+v", ev)
+	}
+	data, err := os.ReadFile(s.Path())
+	if err != nil {
 		t.Fatal(err)
 	}
-	h.nextEvent()
-	h.wantStatus("saved ")
+	if strings.Contains(string(data), "hand") || !strings.Contains(string(data), `"a": 2`) {
+		t.Fatalf("the file was not replaced by the store's content:\n%s", data)
+	}
 }
 
 func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
