@@ -295,16 +295,21 @@ func (s *KVStore) rotateJournalLocked() error {
 }
 
 // removeSegments deletes the journal segments up to generation gen, whose
-// changes the data file now holds. A segment that cannot be removed is
-// harmless: replaying it over a newer file changes nothing.
+// changes the data file now holds, oldest first. It stops at the first one
+// that cannot be removed: the unbroken run of newest segments it leaves is
+// harmless to replay over the data file, but an old segment left alone
+// behind removed newer ones would bring back values they replaced.
 func (s *KVStore) removeSegments(gen int) {
 	gens, err := journalSegments(s.fsys, s.path)
 	if err != nil {
 		return
 	}
 	for _, g := range gens {
-		if g <= gen {
-			s.fsys.Remove(segmentPath(s.path, g))
+		if g > gen {
+			break
+		}
+		if err := s.fsys.Remove(segmentPath(s.path, g)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			break
 		}
 	}
 	s.staleJournal = false
