@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -707,6 +708,146 @@ func TestOpenFaults(t *testing.T) {
 				mustClose(t, s)
 			})
 		}
+	}
+}
+
+// crashedStore returns the files an always-save store leaves when its
+// process dies with writes in its journal (a data file with one state,
+// the journal with later writes) and the state they hold.
+func crashedStore(t *testing.T) (map[string][]byte, state) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "data.json")
+	s, err := Open(path, &Options{AlwaysSave: true, SaveInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 3 {
+		if err := s.Set(fmt.Sprintf("old%d", i), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := s.SetRaw(fmt.Sprintf("new%d", i), []byte(fmt.Sprintf(`{"i": %d}`, i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Delete("old0"); err != nil {
+		t.Fatal(err)
+	}
+	files := storeFiles(t, path)
+	if _, ok := files["data.json.journal"]; !ok {
+		t.Fatalf("no journal among the files of an always-save store: %v", slices.Sorted(maps.Keys(files)))
+	}
+	return files, storeState(s)
+}
+
+func writeFiles(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestOpenRecoveryFailsAtEachStep: Open after a crash folds the journal
+// into the data file. Each step of that failing in turn must make Open
+// fail with the errno (or succeed with everything), without losing a
+// journaled write and without keeping the lock, so the next Open on a
+// healthy disk recovers everything.
+func TestOpenRecoveryFailsAtEachStep(t *testing.T) {
+	files, want := crashedStore(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, files)
+	ffs := newFaultFS()
+	s, err := open(filepath.Join(dir, "data.json"), &Options{AlwaysSave: true}, ffs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := stepsOf(ffs.record())
+	mustClose(t, s)
+	t.Logf("steps: %v", steps)
+	list := errnos
+	if testing.Short() {
+		list = errnos[:2]
+	}
+	for _, errno := range list {
+		for _, st := range steps {
+			t.Run(fmt.Sprintf("%v/%v", st, errno), func(t *testing.T) {
+				dir := t.TempDir()
+				writeFiles(t, dir, files)
+				path := filepath.Join(dir, "data.json")
+				ffs := newFaultFS()
+				ft := ffs.inject(st.op, st.nth, errno)
+				s, err := open(path, &Options{AlwaysSave: true}, ffs)
+				if ffs.fired(ft) == 0 {
+					t.Fatalf("Open no longer reaches step %v", st)
+				}
+				if err == nil {
+					got := storeState(s)
+					mustClose(t, s)
+					if !maps.Equal(got, want) {
+						t.Fatalf("Open succeeded despite a failed %v but loaded %v, want %v", st, got, want)
+					}
+				} else if !errors.Is(err, errno) {
+					t.Fatalf("Open error %q does not wrap %v", err, errno)
+				}
+				if got := diskState(t, path); !maps.Equal(got, want) {
+					t.Fatalf("after a failure at %v the files load %v, want %v", st, got, want)
+				}
+				s, err = Open(path, &Options{AlwaysSave: true})
+				if err != nil {
+					t.Fatalf("Open on a healthy disk after a failed recovery: %v", err)
+				}
+				if got := storeState(s); !maps.Equal(got, want) {
+					t.Fatalf("recovery loaded %v, want %v", got, want)
+				}
+				mustClose(t, s)
+				if !dataFileHolds(t, path, want) {
+					t.Fatal("after recovery and Close the data file alone does not hold every write")
+				}
+			})
+		}
+	}
+}
+
+// TestFailedSegmentRemovalNeverRevertsAWrite: a compaction that cannot
+// remove an old journal segment (on Windows, a viewer reading it is
+// enough) must not leave it alone behind a newer data file: a new Open
+// replays the segments over the data file, and an old segment on its own
+// would bring back values that later writes replaced.
+func TestFailedSegmentRemovalNeverRevertsAWrite(t *testing.T) {
+	s, ffs, path := openFaulty(t, &Options{AlwaysSave: true, SaveInterval: -1})
+	defer s.Close()
+	first := ffs.add(&fault{op: opRemove, err: syscall.EACCES, only: "data.json.journal.1"})
+	for v := 1; v <= 3; v++ {
+		if err := s.Set("x", v); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if got := diskState(t, path); got["x"] != strconv.Itoa(v) {
+			t.Fatalf("after writing x=%d and compacting, a new Open loads x=%s (files %v)", v, got["x"], slices.Sorted(maps.Keys(storeFiles(t, path))))
+		}
+	}
+	if ffs.fired(first) == 0 {
+		t.Fatal("the first segment was never removed, so nothing was tested")
+	}
+	ffs.heal()
+	if err := s.Set("x", 4); err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, s)
+	if files := slices.Sorted(maps.Keys(storeFiles(t, path))); !slices.Equal(files, []string{"data.json"}) {
+		t.Errorf("once removal works again, Close leaves %v", files)
+	}
+	if !dataFileHolds(t, path, state{"x": "4"}) {
+		t.Fatal("the data file does not hold the last write")
 	}
 }
 
