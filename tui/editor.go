@@ -300,7 +300,7 @@ func (e *editor) View(st *Styles) string {
 	row, col := e.buf.Cursor()
 	title := fmt.Sprintf("Editing %s%s  %d:%d", displayEscape(e.key), state, row+1, col+1)
 	b.WriteString(fit(st.TitleFocused.Render(title), e.width))
-	gw, tw := e.gutterWidth(), e.textWidth()
+	gw := e.gutterWidth()
 	for i := range e.textHeight() {
 		b.WriteByte('\n')
 		n := e.yoff + i
@@ -309,8 +309,7 @@ func (e *editor) View(st *Styles) string {
 			continue
 		}
 		num := fmt.Sprintf("%*d │ ", gw-3, n+1)
-		line := ansi.Cut(e.styledLine(n, st), e.xoff, e.xoff+tw)
-		b.WriteString(st.Dim.Render(num) + fit(line, tw))
+		b.WriteString(st.Dim.Render(num) + e.visiblePart(n, n == row, st))
 	}
 	if e.errMsg != "" {
 		for _, row := range e.errorRows() {
@@ -331,6 +330,27 @@ func (e *editor) View(st *Styles) string {
 		}
 	}
 	return b.String()
+}
+
+// visiblePart returns the columns of line n on screen, exactly the text
+// width wide. Other lines than the cursor's are marked with … where they
+// continue past either edge; the cursor's line is left whole so the marker
+// never hides the character under the cursor.
+func (e *editor) visiblePart(n int, cursorLine bool, st *Styles) string {
+	tw := e.textWidth()
+	full := e.styledLine(n, st)
+	part := fit(ansi.Cut(full, e.xoff, e.xoff+tw), tw)
+	if cursorLine || tw < 3 {
+		return part
+	}
+	more := st.Dim.Render("…")
+	if e.xoff > 0 && ansi.StringWidth(full) > e.xoff {
+		part = more + ansi.Cut(part, 1, tw)
+	}
+	if ansi.StringWidth(full) > e.xoff+tw {
+		part = ansi.Cut(part, 0, tw-1) + more
+	}
+	return part
 }
 
 // styledLine returns line n with unsafe characters escaped and dimmed.

@@ -140,9 +140,12 @@ type visualRow struct {
 }
 
 // wrapLines splits lines into screen rows no wider than width cells, breaking
-// long strings across rows rather than hiding their end. Continuation rows
-// keep the line's indentation so the structure stays readable. Indentation is
-// capped at half the width so deep nesting still leaves room for text.
+// long strings across rows rather than hiding their end. A row breaks after
+// its last space when that space is in the last third of the row, so prose
+// wraps between words; otherwise it breaks where the width runs out.
+// Continuation rows keep the line's indentation so the structure stays
+// readable. Indentation is capped at half the width so deep nesting still
+// leaves room for text.
 func wrapLines(lines []jsonLine, width int) []visualRow {
 	if width < 1 {
 		width = 1
@@ -153,17 +156,27 @@ func wrapLines(lines []jsonLine, width int) []visualRow {
 		indent := min(2*l.depth, width/2)
 		avail := width - indent
 		from, used := 0, 0
+		space, usedAtSpace := -1, 0 // byte offset just after the row's last space
 		for ti := range l.tokens {
 			t := l.tokens[ti].text
 			for k := 0; k < len(t); {
 				cluster, w := nextCluster(t[k:])
+				at := l.tokens[ti].start + k
 				if used+w > avail && used > 0 {
-					at := l.tokens[ti].start + k
-					rows = append(rows, visualRow{line: li, from: from, to: at, indent: indent})
-					from, used = at, 0
+					if space > from && used-usedAtSpace < avail/3 {
+						rows = append(rows, visualRow{line: li, from: from, to: space, indent: indent})
+						from, used = space, used-usedAtSpace
+					} else {
+						rows = append(rows, visualRow{line: li, from: from, to: at, indent: indent})
+						from, used = at, 0
+					}
+					space = -1
 				}
 				used += w
 				k += len(cluster)
+				if cluster == " " {
+					space, usedAtSpace = at+1, used
+				}
 			}
 		}
 		rows = append(rows, visualRow{line: li, from: from, to: l.width, indent: indent})

@@ -303,3 +303,35 @@ func TestGroupDigits(t *testing.T) {
 		}
 	}
 }
+
+func TestEditorMarksLinesCutByTheEdges(t *testing.T) {
+	e := newEditor()
+	if err := e.Open("k", []byte(`["`+strings.Repeat("a", 40)+`","`+strings.Repeat("b", 40)+`"]`)); err != nil {
+		t.Fatal(err)
+	}
+	e.SetSize(24, 6)
+	st := newStyles(true)
+	rows := func() []string {
+		return strings.Split(ansi.Strip(e.View(&st)), "\n")[1:4]
+	}
+	// At the start: the long lines continue past the right edge.
+	r := rows()
+	if !strings.HasSuffix(r[1], "a…") || !strings.HasSuffix(r[2], "b…") {
+		t.Fatalf("no right-edge marker:\n%s", strings.Join(r, "\n"))
+	}
+	// At the end of the b line the view scrolls; the a line is cut on the
+	// left, the cursor's own line is not marked.
+	e, _ = e.Update(keyDown)
+	e, _ = e.Update(keyDown)
+	e, _ = e.Update(keyEnd)
+	r = rows()
+	if !strings.Contains(r[1], "│ …a") {
+		t.Fatalf("no left-edge marker on the a line:\n%s", strings.Join(r, "\n"))
+	}
+	if strings.Contains(r[2], "…") {
+		t.Fatalf("the cursor's line is marked:\n%s", strings.Join(r, "\n"))
+	}
+	if got := e.Text(); got != "[\n  \""+strings.Repeat("a", 40)+"\",\n  \""+strings.Repeat("b", 40)+"\"\n]" {
+		t.Fatalf("moving changed the text: %q", got)
+	}
+}
