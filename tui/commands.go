@@ -15,7 +15,7 @@ type Store interface {
 	GetRaw(key string) (json.RawMessage, bool)
 	SetRaw(key string, raw []byte) error
 	Flush() error
-	Overwrite() error
+	Merge(keepOurs func(key string) bool) error
 	Events() <-chan kvstore.FlushEvent
 	Pending() int
 	ReadOnly() bool
@@ -39,6 +39,12 @@ type (
 		key  string
 		text string
 		err  error
+	}
+	// mergedMsg is the result of settling a conflict; keys may have come
+	// and gone with the file's changes.
+	mergedMsg struct {
+		err error
+		at  time.Time
 	}
 	// quitFlushDoneMsg is the result of the save made before quitting.
 	quitFlushDoneMsg struct{ err error }
@@ -70,11 +76,13 @@ func flushCmd(s Store, now func() time.Time) tea.Cmd {
 	}
 }
 
-// overwriteCmd saves even though the file changed on disk, replacing it.
-func overwriteCmd(s Store, now func() time.Time) tea.Cmd {
+// mergeCmd settles a conflict with the file on disk: it takes the file's
+// content and applies the store's changes on top, the user's winning where
+// both sides changed a key, then saves.
+func mergeCmd(s Store, now func() time.Time) tea.Cmd {
 	return func() tea.Msg {
-		err := s.Overwrite()
-		return flushDoneMsg{err: err, at: now()}
+		err := s.Merge(func(string) bool { return true })
+		return mergedMsg{err: err, at: now()}
 	}
 }
 

@@ -33,6 +33,21 @@ func newKeyList(keys []string) keyList {
 	return keyList{keys: keys}
 }
 
+// SetKeys replaces the keys, keeping the filter and, if it is still there,
+// the selected key.
+func (l *keyList) SetKeys(keys []string) {
+	cur, ok := l.Selected()
+	query := l.query
+	*l = keyList{keys: keys, width: l.width, height: l.height}
+	if query != "" {
+		l.SetFilter(query)
+	}
+	if ok {
+		l.SelectKey(cur)
+	}
+	l.clamp()
+}
+
 // Len returns the number of rows in the current view.
 func (l *keyList) Len() int {
 	if l.matches != nil {

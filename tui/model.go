@@ -40,7 +40,7 @@ const (
 	askDiscardEdit     question = iota + 1 // esc in a changed editor
 	askQuitDiscardEdit                     // quit from a changed editor
 	askQuitUnsaved                         // the final save failed
-	askOverwrite                           // save after the file changed on disk
+	askMerge                               // save after the file changed on disk
 )
 
 // Model is the root Bubble Tea model. It owns the child models (key list,
@@ -136,6 +136,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onFlushDone(msg)
 	case appliedMsg:
 		return m.onApplied(msg)
+	case mergedMsg:
+		return m.onMerged(msg)
 	case quitFlushDoneMsg:
 		return m.onQuitFlushDone(msg)
 	case clearMessageMsg:
@@ -183,6 +185,15 @@ func (m Model) onFlushDone(msg flushDoneMsg) (tea.Model, tea.Cmd) {
 		st.lastSave = msg.at
 	}
 	return m, nil
+}
+
+func (m Model) onMerged(msg mergedMsg) (tea.Model, tea.Cmd) {
+	next, cmd := m.onFlushDone(flushDoneMsg(msg))
+	m = next.(Model)
+	// The file's changes may have added or removed keys.
+	m.list.SetKeys(m.store.Keys())
+	m.syncValueForce()
+	return m, cmd
 }
 
 func (m Model) onApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
@@ -238,10 +249,10 @@ func (m Model) answer(yes bool) (tea.Model, tea.Cmd) {
 		return m.startQuit()
 	case q == askQuitUnsaved && yes:
 		return m, tea.Quit
-	case q == askOverwrite && yes:
+	case q == askMerge && yes:
 		m.mode = modeBrowse
 		m.status.state.saving = true
-		return m, overwriteCmd(m.store, m.now)
+		return m, mergeCmd(m.store, m.now)
 	case m.editing:
 		m.mode = modeEdit
 	default:
@@ -255,9 +266,9 @@ func (m Model) save() (tea.Model, tea.Cmd) {
 		return m, m.flash("read-only: nothing to save", true)
 	}
 	// A hand edit is never overwritten silently: after a conflict, saving
-	// asks first, and yes replaces the file with the store's content.
+	// asks first, and yes applies the user's changes on top of the file.
 	if errors.Is(m.status.state.err, kvstore.ErrConflict) {
-		m.ask(askOverwrite, "The file changed on disk. Replace it with your version?")
+		m.ask(askMerge, "The file changed on disk. Apply your changes on top of it?")
 		return m, nil
 	}
 	m.status.state.saving = true

@@ -335,3 +335,21 @@ func TestEditorMarksLinesCutByTheEdges(t *testing.T) {
 		t.Fatalf("moving changed the text: %q", got)
 	}
 }
+
+func TestKeyListSetKeysKeepsFilterAndSelection(t *testing.T) {
+	l := newKeyList([]string{"apple", "apricot", "banana"})
+	l.SetSize(20, 10)
+	l.SetFilter("ap")
+	l.MoveBy(1) // apricot
+	l.SetKeys([]string{"almond", "apple", "apricot", "avocado", "grape"})
+	if got := names(l.keys, l.matches); !slices.Equal(got, []string{"apple", "apricot", "grape"}) {
+		t.Fatalf("matches after new keys: %v", got)
+	}
+	if k, _ := l.Selected(); k != "apricot" {
+		t.Fatalf("selected %q, want apricot kept", k)
+	}
+	l.SetKeys([]string{"zebra"})
+	if _, ok := l.Selected(); ok || l.Len() != 0 {
+		t.Fatal("a filter matching none of the new keys still selects something")
+	}
+}

@@ -36,16 +36,16 @@ func TestSaveErrorThenRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.send(keyCtrlS)
-	h.wantStatus("save failed: the file changed on disk (ctrl+s to replace it)")
+	h.wantStatus("save failed: the file changed on disk (ctrl+s to merge)")
 	ev := h.nextEvent()
 	if ev.Err == nil {
 		t.Fatal("the failed save's event has no error")
 	}
 	h.wantStatus("save failed:")
 
-	// Saving again asks before replacing the hand-edited file.
+	// Saving again asks before touching the hand-edited file.
 	h.send(keyCtrlS)
-	h.wantScreen("The file changed on disk. Replace it with your version?")
+	h.wantScreen("The file changed on disk. Apply your changes on top of it?")
 	h.send(keyText("n"))
 	if h.m.mode != modeBrowse || s.Pending() == 0 {
 		t.Fatal("no did not leave the file and the changes alone")
@@ -53,15 +53,21 @@ func TestSaveErrorThenRecovery(t *testing.T) {
 	h.wantStatus("save failed:")
 	h.send(keyCtrlS, keyText("y"))
 	h.wantStatus("saved 14:03:22")
-	if ev := h.nextEvent(); ev.Err != nil || ev.Reason != kvstore.FlushManual {
-		t.Fatalf("overwrite event %+v", ev)
+	if ev := h.nextEvent(); ev.Err != nil {
+		t.Fatalf("merge event %+v", ev)
 	}
 	data, err := os.ReadFile(s.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(data), "hand") || !strings.Contains(string(data), `"a": 2`) {
-		t.Fatalf("the file was not replaced by the store's content:\n%s", data)
+	// Both sides' changes are in the file, and the hand-added key is listed.
+	if !strings.Contains(string(data), `"hand": true`) || !strings.Contains(string(data), `"a": 2`) {
+		t.Fatalf("the file does not hold both sides' changes:\n%s", data)
+	}
+	h.wantScreen("2 keys")
+	h.send(keyText("j"))
+	if h.selected() != "hand" {
+		t.Fatalf("the key from the file is not in the list; selected %q", h.selected())
 	}
 }
 
