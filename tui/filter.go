@@ -48,7 +48,11 @@ func (m *matcher) match(keys []string, query string) []int {
 		}
 	}
 	m.query = q
+	// Never nil, even when nothing matches: nil means "no filter".
 	m.matches = append(append(m.matches[:0], m.subs...), m.fuzzy...)
+	if m.matches == nil {
+		m.matches = []int{}
+	}
 	return m.matches
 }
 

@@ -353,3 +353,12 @@ func TestKeyListSetKeysKeepsFilterAndSelection(t *testing.T) {
 		t.Fatal("a filter matching none of the new keys still selects something")
 	}
 }
+
+func TestFirstFilterMatchingNothingShowsNothing(t *testing.T) {
+	l := newKeyList([]string{"apple", "banana"})
+	l.SetSize(20, 10)
+	l.SetFilter("zz")
+	if !l.Filtered() || l.Len() != 0 {
+		t.Fatalf("a first query matching nothing shows %d keys (filtered %v)", l.Len(), l.Filtered())
+	}
+}
