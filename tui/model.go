@@ -74,8 +74,9 @@ type Model struct {
 	waitEvents func() tea.Cmd
 }
 
-// New returns the UI for store. It reads the store's keys once: the UI is the
-// store's only writer, and it adds no keys.
+// New returns the UI for store. It reads the store's keys here, and again
+// only after merging with a file changed on disk: the UI is the store's only
+// writer and adds no keys, so nothing else can change them.
 func New(store Store, opts Options) Model {
 	now := opts.Now
 	if now == nil {
