@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -176,6 +177,44 @@ func BenchmarkFirstFrame(b *testing.B) {
 				b.StopTimer()
 				s.Close()
 				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkEditorKeystroke measures typing into a large value (Update and
+// View), where the bubbles textarea spends ~200 ms per key at 5,000 lines.
+func BenchmarkEditorKeystroke(b *testing.B) {
+	for _, lines := range []int{100, 5_000} {
+		b.Run(fmt.Sprintf("%d-lines", lines), func(b *testing.B) {
+			items := make([]string, lines-2)
+			for i := range items {
+				items[i] = fmt.Sprintf(`"line %d of a long value"`, i)
+			}
+			raw := "[" + strings.Join(items, ",") + "]"
+			s, err := kvstore.Open(filepath.Join(b.TempDir(), "data.json"), &kvstore.Options{SaveInterval: -1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { s.Close() })
+			if err := s.SetRaw("big", []byte(raw)); err != nil {
+				b.Fatal(err)
+			}
+			m := New(s, Options{Keys: testKeyMap()})
+			m = step(step(m, tea.WindowSizeMsg{Width: 120, Height: 40}), keyText("e"))
+			for range lines / 2 {
+				m = step(m, keyDown)
+			}
+			if !m.editing {
+				b.Fatal("the editor did not open")
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if i%2 == 0 {
+					m = step(m, keyText("x"))
+				} else {
+					m = step(m, keyBackspace)
+				}
 			}
 		})
 	}
