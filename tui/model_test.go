@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 )
@@ -294,16 +295,30 @@ type whiteColor struct{}
 func (whiteColor) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0xffff }
 
 func TestResizeAndTooSmall(t *testing.T) {
-	h := newHarness(t, openStore(t, numbered(50), nil), 80, 24)
-	for _, size := range [][2]int{{40, 10}, {120, 40}, {57, 13}, {80, 24}} {
-		h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
-		lines := strings.Split(h.screen(), "\n")
-		if len(lines) != size[1] {
-			t.Fatalf("%dx%d: %d lines", size[0], size[1], len(lines))
-		}
-		for i, l := range lines {
-			if w := len([]rune(l)); w != size[0] {
-				t.Fatalf("%dx%d: line %d is %d wide: %q", size[0], size[1], i, w, l)
+	values := numbered(50)
+	values["long"] = `"` + strings.Repeat("wide 日本語 text ", 30) + `"`
+	h := newHarness(t, openStore(t, values, nil), 80, 24)
+	screens := map[string]func(){
+		"browse": func() {},
+		"value":  func() { h.send(keyText("G"), keyTab) },
+		"filter": func() { h.send(keyText("/"), keyText("1")) },
+		"editor": func() { h.send(keyText("G"), keyText("e"), keyEnd) },
+		"error":  func() { h.send(keyText("G"), keyText("e"), keyText("x"), keyCtrlS) },
+		"help":   func() { h.send(keyText("?")) },
+	}
+	for name, drive := range screens {
+		h = newHarness(t, h.store, 80, 24)
+		drive()
+		for _, size := range [][2]int{{40, 10}, {120, 40}, {57, 13}, {41, 11}, {80, 24}} {
+			h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			lines := strings.Split(h.screen(), "\n")
+			if len(lines) != size[1] {
+				t.Fatalf("%s at %dx%d: %d lines", name, size[0], size[1], len(lines))
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w != size[0] {
+					t.Fatalf("%s at %dx%d: line %d is %d wide: %q", name, size[0], size[1], i, w, l)
+				}
 			}
 		}
 	}
