@@ -311,10 +311,16 @@ func TestCrashLoop(t *testing.T) {
 				}
 			}
 		}
-		for k := range got {
-			if _, ok := byKey[k]; !ok {
-				if _, ok := base[k]; !ok {
-					t.Fatalf("iteration %d: key %q appeared though it was never written", iter, k)
+		// A key not written in this iteration keeps its value exactly.
+		for _, m := range []map[string][]byte{base, got} {
+			for k := range m {
+				if _, written := byKey[k]; written {
+					continue
+				}
+				old, had := base[k]
+				now, has := got[k]
+				if had != has || !bytes.Equal(old, now) {
+					t.Fatalf("iteration %d: key %q, not written since the last kill, changed from %s (present %v) to %s (present %v)", iter, k, old, had, now, has)
 				}
 			}
 		}
