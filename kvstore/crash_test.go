@@ -238,7 +238,7 @@ func TestCrashLoop(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("TestCrashLoop failed with seed %d: rerun with -run=TestCrashLoop -crash.seed=%d", seed, seed)
+			t.Logf("TestCrashLoop failed with seed %d: rerun with go test ./kvstore/ -run=TestCrashLoop -crash.seed=%d", seed, seed)
 		}
 	})
 	r := rand.New(rand.NewPCG(seed, 0))
