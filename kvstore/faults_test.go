@@ -941,13 +941,13 @@ func TestStrayTempRemovedAtNextOpen(t *testing.T) {
 
 // TestFullTmpfs runs the store on a real, tiny tmpfs that another file
 // fills up: the write that does not fit fails with ENOSPC (in always-save
-// mode from Set, in periodic mode from Flush), what was saved before still
-// loads, and once space is freed the next save writes everything, including
+// mode from Set, in periodic mode in the saver's event, the change staying
+// pending), what was saved before still loads, and once space is freed the next save writes everything, including
 // the change that failed. Mounting a tmpfs takes root; where that is not
 // allowed the test says so in its log and proves the same promises with an
 // injected ENOSPC instead.
 func TestFullTmpfs(t *testing.T) {
-	for _, opts := range []Options{{AlwaysSave: true, SaveInterval: -1}, {SaveInterval: -1}} {
+	for _, opts := range []Options{{AlwaysSave: true, SaveInterval: -1}, {SaveInterval: 10 * time.Millisecond}} {
 		t.Run(fmt.Sprintf("always=%v", opts.AlwaysSave), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "tmpfs")
 			if err := os.Mkdir(dir, 0o755); err != nil {
@@ -973,11 +973,21 @@ func TestFullTmpfs(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
+			// save returns the error of the save that follows a change: in
+			// always-save mode Set made it; in periodic mode it is the next
+			// tick's, as reported in its event.
 			save := func() error {
 				if opts.AlwaysSave {
-					return nil // Set already saved
+					return nil
 				}
-				return s.Flush()
+				ev := waitEvent(t, s, "from the periodic saver", func(ev FlushEvent) bool { return ev.Reason == FlushPeriodic })
+				return ev.Err
+			}
+			// saved waits until everything is saved.
+			saved := func() {
+				if !opts.AlwaysSave {
+					waitEvent(t, s, "saving everything", func(ev FlushEvent) bool { return ev.Err == nil && !s.Dirty() })
+				}
 			}
 			want := state{}
 			value := strings.Repeat("v", 3000)
@@ -988,9 +998,7 @@ func TestFullTmpfs(t *testing.T) {
 				}
 				want[k] = `"` + value + `"`
 			}
-			if err := save(); err != nil {
-				t.Fatal(err)
-			}
+			saved()
 
 			// Another program fills the disk.
 			ballast := filepath.Join(dir, "ballast")
@@ -1023,6 +1031,9 @@ func TestFullTmpfs(t *testing.T) {
 				t.Fatalf("a save on a full disk: %v, want ENOSPC", err)
 			}
 			t.Logf("on the full disk: %v", err)
+			if !s.Dirty() || !errors.Is(s.LastSaveError(), syscall.ENOSPC) {
+				t.Errorf("after ENOSPC: Dirty() = %v, LastSaveError() = %v; want the change pending and the error", s.Dirty(), s.LastSaveError())
+			}
 			if got := diskState(t, path); !maps.Equal(got, want) {
 				t.Fatalf("after ENOSPC the store's files hold %d keys, want the %d saved before", len(got), len(want))
 			}
@@ -1039,9 +1050,7 @@ func TestFullTmpfs(t *testing.T) {
 			if err := s.Set("after", 1); err != nil {
 				t.Fatalf("Set after space was freed: %v", err)
 			}
-			if err := save(); err != nil {
-				t.Fatalf("Flush after space was freed: %v", err)
-			}
+			saved()
 			want["big"] = `"` + strings.Repeat("b", 20000) + `"`
 			want["after"] = "1"
 			if got := diskState(t, path); !maps.Equal(got, want) {
