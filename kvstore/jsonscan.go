@@ -435,9 +435,40 @@ func appendQuoted(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// maxIndentDepth is the deepest level the file indents. Containers nested
+// deeper are written compact on one line: indenting costs two bytes per
+// level on every line, so a 2 KB value nested 1,000 deep would otherwise
+// take 2 MB of file, and the deepest the scanner accepts, 200 MB.
+const maxIndentDepth = 32
+
+// containerEnd returns the index just past the container that opens at
+// v[i] in compact, valid JSON.
+func containerEnd(v []byte, i int) int {
+	level := 0
+	for ; i < len(v); i++ {
+		switch v[i] {
+		case '"':
+			for i++; v[i] != '"'; i++ {
+				if v[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			level++
+		case '}', ']':
+			level--
+			if level == 0 {
+				return i + 1
+			}
+		}
+	}
+	return len(v)
+}
+
 // appendIndented appends compact, valid JSON v indented by two spaces per
 // level, as json.Indent(dst, v, prefix, "  ") would with prefix being depth
-// levels of indentation, but in a single pass with no validation.
+// levels of indentation, but in a single pass with no validation, and
+// compact below maxIndentDepth.
 func appendIndented(dst, v []byte, depth int) []byte {
 	newline := func(dst []byte, depth int) []byte {
 		dst = append(dst, '\n')
@@ -468,6 +499,12 @@ func appendIndented(dst, v []byte, depth int) []byte {
 			if i+1 < len(v) && (v[i+1] == '}' || v[i+1] == ']') {
 				dst = append(dst, c, v[i+1])
 				i += 2
+				continue
+			}
+			if depth >= maxIndentDepth {
+				end := containerEnd(v, i)
+				dst = append(dst, v[i:end]...)
+				i = end
 				continue
 			}
 			depth++

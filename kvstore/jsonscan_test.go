@@ -47,6 +47,23 @@ func TestIndentMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+func TestIndentStopsAtMaxDepth(t *testing.T) {
+	deep := strings.Repeat(`{"k":[`, 40) + `"a\"]}"` + strings.Repeat(`]}`, 40)
+	out := appendIndented(nil, []byte(deep), 0)
+	var back bytes.Buffer
+	if err := json.Compact(&back, out); err != nil || back.String() != deep {
+		t.Fatalf("indenting changed the value: %v\n%s", err, out)
+	}
+	lines := strings.Split(string(out), "\n")
+	if len(lines) != 2*maxIndentDepth+1 {
+		t.Fatalf("%d lines, want %d", len(lines), 2*maxIndentDepth+1)
+	}
+	rest := strings.Repeat(`{"k":[`, 40-maxIndentDepth/2) + `"a\"]}"` + strings.Repeat(`]}`, 40-maxIndentDepth/2)
+	if want := strings.Repeat("  ", maxIndentDepth) + rest; lines[maxIndentDepth] != want {
+		t.Fatalf("line %d = %q, want the compact rest %q", maxIndentDepth, lines[maxIndentDepth], want)
+	}
+}
+
 func TestValidationMatchesEncodingJSON(t *testing.T) {
 	invalid := []string{
 		``, ` `, `{`, `}`, `[`, `[1`, `[1,]`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{a:1}`, `{"a" 1}`,
