@@ -103,11 +103,11 @@ func (s *KVStore) runSaver(interval time.Duration) {
 			return
 		case <-tick:
 			if s.Dirty() {
-				s.flush(FlushPeriodic)
+				s.flush(FlushPeriodic, false)
 			}
 		case <-s.kick:
 			if s.journalBytes() >= max(s.compactBytes, s.lastSize.Load()) {
-				s.flush(FlushCompact)
+				s.flush(FlushCompact, false)
 			} else if !idleArmed {
 				idle.Reset(compactIdle)
 				idleArmed = true
@@ -118,16 +118,16 @@ func (s *KVStore) runSaver(interval time.Duration) {
 				idle.Reset(wait)
 				idleArmed = true
 			} else {
-				s.flush(FlushCompact)
+				s.flush(FlushCompact, false)
 			}
 		}
 	}
 }
 
-func (s *KVStore) flush(reason FlushReason) error {
+func (s *KVStore) flush(reason FlushReason, force bool) error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	return s.flushLocked(reason, false)
+	return s.flushLocked(reason, force)
 }
 
 // journalBytes is the size of the active journal.
@@ -401,7 +401,7 @@ func (s *KVStore) Flush() error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}
-	return s.flush(FlushManual)
+	return s.flush(FlushManual, false)
 }
 
 // Overwrite saves the store's current state even if the file changed on
@@ -411,9 +411,7 @@ func (s *KVStore) Overwrite() error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}
-	s.flushMu.Lock()
-	defer s.flushMu.Unlock()
-	return s.flushLocked(FlushManual, true)
+	return s.flush(FlushManual, true)
 }
 
 // Reload replaces the store's content with the data file's, dropping every

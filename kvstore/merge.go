@@ -49,13 +49,7 @@ func (s *KVStore) Rename(from, to string) error {
 		s.jpending = appendJournalLine(s.jpending, from, nil, true)
 	}
 	s.mu.Unlock()
-	switch {
-	case s.journaling:
-		return s.syncJournal(seq)
-	case s.opts.AlwaysSave:
-		return s.syncFile(seq)
-	}
-	return nil
+	return s.awaitDurable(seq)
 }
 
 // Conflict describes how this store and the data file on disk have each

@@ -268,6 +268,12 @@ func (s *KVStore) apply(key string, raw []byte, del bool) error {
 		s.jpending = appendJournalLine(s.jpending, key, raw, del)
 	}
 	s.mu.Unlock()
+	return s.awaitDurable(seq)
+}
+
+// awaitDurable returns once change number seq is as durable as the save
+// strategy promises: in always-save mode, on disk.
+func (s *KVStore) awaitDurable(seq uint64) error {
 	switch {
 	case s.journaling:
 		return s.syncJournal(seq)
