@@ -35,10 +35,15 @@
 //
 // # Save strategies
 //
-// With Options.AlwaysSave, Set, SetRaw and Delete return only once their
-// change is on disk, or return the save's error. Writers that arrive while a
-// save is running share the next one (group commit), so many concurrent
-// writers cost few saves.
+// With Options.AlwaysSave, Set, SetRaw, Delete and Rename return only once
+// their change is on disk, or return the save's error. A durable write does
+// not rewrite the file: it appends one JSON line to a journal beside it
+// (path + ".journal") and fsyncs it, and writers that arrive while an fsync
+// is running share the next one (group commit), so a write costs the same
+// whatever the store's size. The journal is folded into the data file in
+// the background when it grows as large as the file, after a second without
+// writes, by Flush and by Close: at rest the JSON file is complete and no
+// journal exists. Open replays a journal left by a crash and folds it in.
 //
 // Otherwise changes are saved by a background saver every
 // Options.SaveInterval (one minute by default), by Flush, and by Close. The
@@ -57,8 +62,10 @@
 // A save never overwrites changes made by someone else: if the file changed
 // on disk since the store last read or wrote it (someone edited it by hand),
 // the save fails with ErrConflict and the changes stay pending until the
-// caller chooses Reload (take the file) or Overwrite (replace it). Changes
-// are detected by comparing the file's identity, size and modification time.
+// caller chooses Reload (take the file), Overwrite (replace it) or Merge
+// (take the file and reapply this store's changes key by key; Conflict
+// shows both sides first). Changes are detected by comparing the file's
+// identity, size and modification time.
 //
 // On Linux and macOS the lock is flock(2) and the directory is fsynced. On
 // Windows the lock is LockFileEx and directories cannot be fsynced, so a
