@@ -81,11 +81,13 @@ func TestCrashHelper(t *testing.T) {
 }
 
 // runCrashHelper opens the store with always-save and lets crashWriters
-// goroutines set and delete keys while another calls Flush every few
-// milliseconds, which compacts the journal into the data file. It reports on file descriptor 3, one
-// line per write(2) (so a kill cannot tear a line):
+// goroutines set, delete and rename keys while another calls Flush every
+// few milliseconds, which compacts the journal into the data file. It
+// reports on file descriptor 3, one line per write(2) (so a kill cannot
+// tear a line):
 //
 //	S g i set|raw|del key [json]   write i of writer g is about to start
+//	S g i ren from to json         the same for a rename of json's key
 //	A g i                          write i of writer g returned nil
 //
 // It never returns: it is killed, or exits after a minute if it was
@@ -116,8 +118,15 @@ func runCrashHelper(path string, seed uint64) {
 			for i := 0; ; i++ {
 				key := crashKey(g, r.IntN(crashKeysPer))
 				var err error
-				switch n := r.IntN(8); {
-				case n < 2:
+				to := crashKey(g, r.IntN(crashKeysPer))
+				switch n := r.IntN(9); {
+				case n == 8 && s.Has(key) && !s.Has(to):
+					// Only this goroutine writes its keys, so nothing
+					// changes them between the check and the rename.
+					raw, _ := s.GetRaw(key)
+					report("S %d %d ren %s %s %s", g, i, key, to, raw)
+					err = s.Rename(key, to)
+				case n < 2 || n == 8:
 					report("S %d %d del %s", g, i, key)
 					err = s.Delete(key)
 				case n < 5:
@@ -186,7 +195,9 @@ func (w *crashWrite) matches(raw []byte, present bool) bool {
 
 // parseCrashReports turns the helper's lines into its writes, per writer in
 // order.
-func parseCrashReports(lines []string) (writes [crashWriters][]*crashWrite, ready bool, err error) {
+// A rename is two writes, to its new key and its old one, started and
+// acknowledged together.
+func parseCrashReports(lines []string) (writes [crashWriters][][]*crashWrite, ready bool, err error) {
 	for _, line := range lines {
 		f := strings.SplitN(line, " ", 6)
 		switch {
@@ -204,14 +215,22 @@ func parseCrashReports(lines []string) (writes [crashWriters][]*crashWrite, read
 			return writes, ready, fmt.Errorf("bad report %q", line)
 		}
 		switch {
+		case f[0] == "S" && len(f) >= 4 && f[3] == "ren" && i == len(writes[g]):
+			r := strings.SplitN(line, " ", 7)
+			if len(r) != 7 {
+				return writes, ready, fmt.Errorf("bad report %q", line)
+			}
+			writes[g] = append(writes[g], []*crashWrite{{kind: "raw", key: r[5], text: r[6]}, {kind: "del", key: r[4]}})
 		case f[0] == "S" && len(f) >= 5 && i == len(writes[g]):
 			w := &crashWrite{kind: f[3], key: f[4]}
 			if len(f) == 6 {
 				w.text = f[5]
 			}
-			writes[g] = append(writes[g], w)
+			writes[g] = append(writes[g], []*crashWrite{w})
 		case f[0] == "A" && i == len(writes[g])-1:
-			writes[g][i].acked = true
+			for _, w := range writes[g][i] {
+				w.acked = true
+			}
 		default:
 			return writes, ready, fmt.Errorf("report %q out of order", line)
 		}
@@ -246,7 +265,7 @@ func TestCrashLoop(t *testing.T) {
 
 	// base is the store's content as verified after the previous kill.
 	base := map[string][]byte{}
-	var acked, started, unackedSeen, beforeReady, midCompaction, midSave int
+	var acked, started, renames, unackedSeen, beforeReady, midCompaction, midSave int
 	start := time.Now()
 	for iter := range iters {
 		childSeed := r.Uint64()
@@ -303,11 +322,16 @@ func TestCrashLoop(t *testing.T) {
 		// Check every key the writers could have touched.
 		byKey := map[string][]*crashWrite{}
 		for g := range writes {
-			for _, w := range writes[g] {
-				byKey[w.key] = append(byKey[w.key], w)
+			for _, op := range writes[g] {
+				for _, w := range op {
+					byKey[w.key] = append(byKey[w.key], w)
+				}
 				started++
-				if w.acked {
+				if op[0].acked {
 					acked++
+				}
+				if len(op) == 2 {
+					renames++
 				}
 			}
 		}
@@ -358,8 +382,8 @@ func TestCrashLoop(t *testing.T) {
 		}
 		base = got
 	}
-	t.Logf("%d kills in %v (seed %d): %d writes started, %d acknowledged, %d unacknowledged writes found on disk; %d kills before the store was open, %d during a compaction, %d during a file save; %d keys at the end",
-		iters, time.Since(start).Round(time.Millisecond), seed, started, acked, unackedSeen, beforeReady, midCompaction, midSave, len(base))
+	t.Logf("%d kills in %v (seed %d): %d writes started (%d renames), %d acknowledged, %d unacknowledged writes found on disk; %d kills before the store was open, %d during a compaction, %d during a file save; %d keys at the end",
+		iters, time.Since(start).Round(time.Millisecond), seed, started, renames, acked, unackedSeen, beforeReady, midCompaction, midSave, len(base))
 	if acked == 0 {
 		t.Fatal("no write was acknowledged in any iteration, so nothing was tested")
 	}
