@@ -361,3 +361,59 @@ func TestTornJournal(t *testing.T) {
 		t.Fatal("a failed Open changed the store's files")
 	}
 }
+
+// TestTornRenameNeverLosesTheValue cuts the journal at every byte of an
+// unacknowledged Rename, as a power cut during its append can. The value
+// was acknowledged before under its old key, so whatever the cut, it must
+// still load under the old key or the new one (the store writes the new
+// key first, so a cut between the two can leave both, never neither), and
+// nothing else may change.
+func TestTornRenameNeverLosesTheValue(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.json")
+	s, err := Open(path, &Options{AlwaysSave: true, SaveInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.SetRaw("from", []byte(`{"moved": [1, "two"]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("other", 1); err != nil {
+		t.Fatal(err)
+	}
+	before := storeFiles(t, path)
+	if err := s.Rename("from", "to"); err != nil {
+		t.Fatal(err)
+	}
+	after := storeFiles(t, path)
+	mustClose(t, s)
+	jname := filepath.Base(path) + ".journal"
+	start, end := len(before[jname]), len(after[jname])
+	if end <= start || !bytes.Equal(after[jname][:start], before[jname]) {
+		t.Fatalf("the rename did not append to the journal (%d -> %d bytes)", start, end)
+	}
+	value := `{"moved":[1,"two"]}`
+	for n := start; n <= end; n++ {
+		dir := filepath.Join(t.TempDir(), fmt.Sprint(n))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		files := maps.Clone(after)
+		files[jname] = after[jname][:n]
+		for name, b := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := diskState(t, filepath.Join(dir, filepath.Base(path)))
+		if got["other"] != "1" || len(got) > 3 {
+			t.Fatalf("cut at %d: the torn rename changed other keys: %v", n, got)
+		}
+		if got["from"] != value && got["to"] != value {
+			t.Fatalf("cut at %d of the rename: the value is under neither key: %v", n, got)
+		}
+		if n == end && (got["to"] != value || len(got) != 2) {
+			t.Fatalf("the whole journal loads %v, want the rename done", got)
+		}
+	}
+}
