@@ -14,7 +14,13 @@ type Store interface {
 	Keys() []string
 	GetRaw(key string) (json.RawMessage, bool)
 	SetRaw(key string, raw []byte) error
+	Delete(key string) error
+	Rename(from, to string) error
+	Has(key string) bool
 	Flush() error
+	Reload() error
+	Overwrite() error
+	Conflict() (*kvstore.Conflict, error)
 	Merge(keepOurs func(key string) bool) error
 	Events() <-chan kvstore.FlushEvent
 	Pending() int
@@ -39,12 +45,27 @@ type (
 		key  string
 		text string
 		err  error
+		undo change // what undoes the edit, if it was stored
 	}
 	// mergedMsg is the result of settling a conflict; keys may have come
 	// and gone with the file's changes.
 	mergedMsg struct {
-		err error
-		at  time.Time
+		err       error
+		at        time.Time
+		overwrote bool // the file was replaced rather than merged
+	}
+	// conflictMsg carries what each side changed, for the conflict screen;
+	// again says the file changed once more while the user was choosing.
+	conflictMsg struct {
+		c     *kvstore.Conflict
+		err   error
+		again bool
+	}
+	// reloadedMsg is the result of reading the file again; auto says the
+	// read-only view's refresh timer asked for it, not the user.
+	reloadedMsg struct {
+		err  error
+		auto bool
 	}
 	// quitFlushDoneMsg is the result of the save made before quitting.
 	quitFlushDoneMsg struct{ err error }
@@ -76,21 +97,56 @@ func flushCmd(s Store, now func() time.Time) tea.Cmd {
 	}
 }
 
-// mergeCmd settles a conflict with the file on disk: it takes the file's
-// content and applies the store's changes on top, the user's winning where
-// both sides changed a key, then saves.
-func mergeCmd(s Store, now func() time.Time) tea.Cmd {
+// conflictCmd reads what each side changed, for the conflict screen.
+func conflictCmd(s Store) tea.Cmd {
 	return func() tea.Msg {
-		err := s.Merge(func(string) bool { return true })
+		c, err := s.Conflict()
+		return conflictMsg{c: c, err: err}
+	}
+}
+
+// mergeCmd settles a conflict with the file on disk: it takes the file's
+// content and applies the store's changes on top; for each key both sides
+// changed, keepMine holds the user's choice. If the file changed again since
+// the conflict screen was drawn and a key the user was not asked about now
+// collides, nothing is merged and the screen is shown again, so no value is
+// dropped without a choice.
+func mergeCmd(s Store, keepMine map[string]bool, now func() time.Time) tea.Cmd {
+	return func() tea.Msg {
+		c, err := s.Conflict()
+		if err != nil {
+			return mergedMsg{err: err, at: now()}
+		}
+		for _, k := range c.Collisions {
+			if _, asked := keepMine[k]; !asked {
+				return conflictMsg{c: c, again: true}
+			}
+		}
+		err = s.Merge(func(k string) bool { return keepMine[k] })
 		return mergedMsg{err: err, at: now()}
+	}
+}
+
+// overwriteCmd settles a conflict by replacing the file with the store.
+func overwriteCmd(s Store, now func() time.Time) tea.Cmd {
+	return func() tea.Msg {
+		err := s.Overwrite()
+		return mergedMsg{err: err, at: now(), overwrote: true}
+	}
+}
+
+// reloadCmd reads the file again, dropping pending changes.
+func reloadCmd(s Store, auto bool) tea.Cmd {
+	return func() tea.Msg {
+		return reloadedMsg{err: s.Reload(), auto: auto}
 	}
 }
 
 // applyCmd stores text under key. SetRaw validates it; in always-save mode
 // it also waits for the save, which is why it is not called from Update.
-func applyCmd(s Store, key, text string) tea.Cmd {
+func applyCmd(s Store, key, text string, undo change) tea.Cmd {
 	return func() tea.Msg {
-		return appliedMsg{key: key, text: text, err: s.SetRaw(key, []byte(text))}
+		return appliedMsg{key: key, text: text, err: s.SetRaw(key, []byte(text)), undo: undo}
 	}
 }
 

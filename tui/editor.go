@@ -34,6 +34,7 @@ type editor struct {
 	key      string
 	original string
 	applying bool
+	isNew    bool // the key does not exist yet: applying creates it, even unchanged
 	keys     editorKeyMap
 
 	errMsg  string // why the last apply failed, escaped for display
@@ -109,7 +110,7 @@ func (e *editor) Open(key string, raw []byte) error {
 			displayEscape(key), groupDigits(n), groupDigits(maxEditLines))}
 	}
 	e.buf = newTextBuffer(text)
-	e.key, e.original, e.applying = key, text, false
+	e.key, e.original, e.applying, e.isNew = key, text, false, false
 	e.yoff, e.xoff = 0, 0
 	e.clearError()
 	return nil
@@ -118,7 +119,7 @@ func (e *editor) Open(key string, raw []byte) error {
 // Close stops editing and drops the text.
 func (e *editor) Close() {
 	e.buf = textBuffer{}
-	e.key, e.original, e.applying = "", "", false
+	e.key, e.original, e.applying, e.isNew = "", "", false, false
 	e.clearError()
 }
 
@@ -298,7 +299,11 @@ func (e *editor) View(st *Styles) string {
 		state = " (modified)"
 	}
 	row, col := e.buf.Cursor()
-	title := fmt.Sprintf("Editing %s%s  %d:%d", displayEscape(e.key), state, row+1, col+1)
+	verb := "Editing"
+	if e.isNew {
+		verb = "New key"
+	}
+	title := fmt.Sprintf("%s %s%s  %d:%d", verb, keyLabel(e.key), state, row+1, col+1)
 	b.WriteString(fit(st.TitleFocused.Render(title), e.width))
 	gw := e.gutterWidth()
 	for i := range e.textHeight() {

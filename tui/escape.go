@@ -80,3 +80,12 @@ func displayEscape(s string) string {
 	}
 	return b.String()
 }
+
+// keyLabel is a key as the status bar and questions name it: escaped, and
+// the empty key written as "" so that it is visible.
+func keyLabel(k string) string {
+	if k == "" {
+		return `""`
+	}
+	return displayEscape(k)
+}

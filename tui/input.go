@@ -25,6 +25,10 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case modeEdit:
 		return m.editKey(msg)
+	case modePrompt:
+		return m.promptKey(msg)
+	case modeResolve:
+		return m.resolveKey(msg)
 	case modeFilter:
 		return m.filterKey(msg)
 	}
@@ -119,6 +123,22 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.syncValue()
 	case key.Matches(msg, k.Edit):
 		return m.startEdit()
+	case key.Matches(msg, k.EditExternal):
+		return m.startExternal()
+	case key.Matches(msg, k.New):
+		return m.startPrompt(promptNew)
+	case key.Matches(msg, k.Rename):
+		return m.startPrompt(promptRename)
+	case key.Matches(msg, k.Delete):
+		return m.askDeleteSelected()
+	case key.Matches(msg, k.Undo):
+		return m.undoLast()
+	case key.Matches(msg, k.CopyValue):
+		return m.copySelected("value")
+	case key.Matches(msg, k.CopyKey):
+		return m.copySelected("key")
+	case key.Matches(msg, k.Reload):
+		return m.reload()
 	case key.Matches(msg, k.SwitchPane):
 		m.focusValue = !m.focusValue
 	case m.focusValue:
@@ -177,6 +197,8 @@ func (m Model) handlePaste(msg tea.PasteMsg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case modeFilter:
 		m.setQuery(m.list.Query() + singleLine(msg.Content))
+	case modePrompt:
+		m.prompt.Update(msg)
 	}
 	return m, nil
 }

@@ -33,19 +33,19 @@ func newKeyList(keys []string) keyList {
 	return keyList{keys: keys}
 }
 
-// SetKeys replaces the keys, keeping the filter and, if it is still there,
-// the selected key.
+// SetKeys replaces the keys, keeping the filter and the selected key; if
+// that key is gone, the row it was on stays selected (the next key).
 func (l *keyList) SetKeys(keys []string) {
 	cur, ok := l.Selected()
-	query := l.query
+	query, sel, offset := l.query, l.sel, l.offset
 	*l = keyList{keys: keys, width: l.width, height: l.height}
 	if query != "" {
 		l.SetFilter(query)
 	}
-	if ok {
-		l.SelectKey(cur)
+	l.sel, l.offset = sel, offset
+	if !ok || !l.SelectKey(cur) {
+		l.clamp()
 	}
-	l.clamp()
 }
 
 // Len returns the number of rows in the current view.
@@ -138,15 +138,27 @@ func (l *keyList) ClearFilter() {
 // Query returns the filter text.
 func (l *keyList) Query() string { return l.query }
 
-// SelectKey selects key if it is in the view.
-func (l *keyList) SelectKey(key string) {
+// SelectKey selects key if it is in the view, and reports whether it is.
+// Without a filter the keys are sorted, so it searches; a filtered view is
+// in match order and is scanned.
+func (l *keyList) SelectKey(key string) bool {
+	if l.matches == nil {
+		row := sort.SearchStrings(l.keys, key)
+		if row < len(l.keys) && l.keys[row] == key {
+			l.sel = row
+			l.clamp()
+			return true
+		}
+		return false
+	}
 	for row := range l.Len() {
 		if l.keyAt(row) == key {
 			l.sel = row
 			l.clamp()
-			return
+			return true
 		}
 	}
+	return false
 }
 
 // countText describes how many keys are shown, e.g. "12 of 3,400 keys",
@@ -198,7 +210,7 @@ func (l *keyList) View(st *Styles, focused, inputActive bool) string {
 			b.WriteString(strings.Repeat(" ", l.width))
 			continue
 		}
-		name := ansi.Truncate(displayEscape(l.keyAt(row)), l.width-2, "…")
+		name := ansi.Truncate(keyLabel(l.keyAt(row)), l.width-2, "…")
 		if row == l.sel {
 			marker := "▸ "
 			if !focused {

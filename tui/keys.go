@@ -19,17 +19,34 @@ type KeyMap struct {
 	AcceptFilter key.Binding // leave the filter input, keeping the filter
 	ClearFilter  key.Binding // leave the filter input and drop the filter
 
-	Edit       key.Binding // open the selected value in the editor
-	SwitchPane key.Binding // move focus between the key list and the value
-	Save       key.Binding // flush pending changes to disk now
-	Apply      key.Binding // editor: validate and store the value
-	Cancel     key.Binding // editor: close without storing
+	Edit         key.Binding // open the selected value in the editor
+	EditExternal key.Binding // edit the selected value in $VISUAL or $EDITOR
+	New          key.Binding // create a key: prompt for its name, then edit it
+	Rename       key.Binding // rename the selected key
+	Delete       key.Binding // delete the selected key, after a confirmation
+	CopyValue    key.Binding // copy the selected value to the clipboard
+	CopyKey      key.Binding // copy the selected key to the clipboard
+	Undo         key.Binding // undo the last change made in this session
+	Reload       key.Binding // read the file again
+	SwitchPane   key.Binding // move focus between the key list and the value
+	Save         key.Binding // flush pending changes to disk now
+	Apply        key.Binding // editor: validate and store the value
+	Cancel       key.Binding // editor: close without storing
 
 	Help key.Binding
 	Quit key.Binding
 
+	Accept key.Binding // prompt: take the name typed
+
 	Yes key.Binding // answer a question with yes
 	No  key.Binding // answer a question with no
+
+	// The conflict screen, after a save found the file changed on disk.
+	KeepMine   key.Binding // keep my value of the selected collision
+	KeepTheirs key.Binding // keep the file's value of the selected collision
+	Merge      key.Binding // take the file's changes and mine where they do not collide
+	Overwrite  key.Binding // replace the file with my version
+	Later      key.Binding // leave the conflict screen, deciding later
 }
 
 // ShortHelp returns the bindings of the one-line help, in display order:
@@ -37,26 +54,30 @@ type KeyMap struct {
 // still shows how to get the full help. Disabled bindings are skipped.
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
-		k.Yes, k.No,
+		k.Yes, k.No, k.Accept,
 		k.Apply, k.Cancel,
 		k.AcceptFilter, k.ClearFilter,
-		k.Help, k.Quit, k.Filter, k.Edit, k.Save, k.SwitchPane, k.Up, k.Down,
+		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later,
+		k.Help, k.Quit, k.Filter, k.Edit, k.New, k.Rename, k.Delete, k.Undo,
+		k.Save, k.CopyValue, k.Reload, k.SwitchPane, k.Up, k.Down,
 	}
 }
 
 // FullHelp returns every binding but the yes/no answers, in groups: moving,
-// filtering, editing and the application.
+// filtering, editing, managing keys, settling a conflict and the application.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane},
 		{k.Filter, k.AcceptFilter, k.ClearFilter},
-		{k.Edit, k.Apply, k.Cancel, k.Save},
-		{k.Help, k.Quit},
+		{k.Edit, k.EditExternal, k.Apply, k.Cancel, k.Save},
+		{k.New, k.Rename, k.Delete, k.Undo, k.CopyValue, k.CopyKey},
+		{k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later},
+		{k.Reload, k.Help, k.Quit},
 	}
 }
 
 // fullHelpTitles names the groups of FullHelp, in the same order.
-var fullHelpTitles = []string{"Move", "Filter", "Edit", "App"}
+var fullHelpTitles = []string{"Move", "Filter", "Edit", "Keys", "Conflict", "App"}
 
 // mode is what the UI is doing, which decides where keys go.
 type mode int
@@ -67,17 +88,14 @@ const (
 	modeEdit                 // keys go to the editor
 	modeConfirm              // a yes/no question is waiting
 	modeQuitting             // the final save is running
+	modePrompt               // keys type a key's name
+	modeResolve              // the conflict screen: a choice per collision
 )
 
 // forMode returns a copy of k with only the bindings that work in mode m
 // enabled, for the one-line help.
-func (k KeyMap) forMode(m mode, readOnly, filtered bool) KeyMap {
-	all := []*key.Binding{
-		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
-		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Edit, &k.SwitchPane,
-		&k.Save, &k.Apply, &k.Cancel, &k.Help, &k.Quit, &k.Yes, &k.No,
-	}
-	for _, b := range all {
+func (k KeyMap) forMode(m mode, readOnly, filtered, canUndo bool) KeyMap {
+	for _, b := range k.all() {
 		b.SetEnabled(false)
 	}
 	on := func(bs ...*key.Binding) {
@@ -88,9 +106,12 @@ func (k KeyMap) forMode(m mode, readOnly, filtered bool) KeyMap {
 	switch m {
 	case modeBrowse:
 		on(&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
-			&k.Filter, &k.SwitchPane, &k.Help, &k.Quit)
+			&k.Filter, &k.SwitchPane, &k.Help, &k.Quit, &k.CopyValue, &k.CopyKey, &k.Reload)
 		if !readOnly {
-			on(&k.Edit, &k.Save)
+			on(&k.Edit, &k.EditExternal, &k.New, &k.Rename, &k.Delete, &k.Save)
+			if canUndo {
+				on(&k.Undo)
+			}
 		}
 		if filtered {
 			on(&k.ClearFilter)
@@ -101,8 +122,23 @@ func (k KeyMap) forMode(m mode, readOnly, filtered bool) KeyMap {
 		on(&k.Apply, &k.Cancel)
 	case modeConfirm:
 		on(&k.Yes, &k.No)
+	case modePrompt:
+		on(&k.Accept, &k.Cancel)
+	case modeResolve:
+		on(&k.Up, &k.Down, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later)
 	}
 	return k
+}
+
+// all returns every binding, for switching them all off.
+func (k *KeyMap) all() []*key.Binding {
+	return []*key.Binding{
+		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
+		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Edit, &k.EditExternal, &k.SwitchPane,
+		&k.Save, &k.Apply, &k.Cancel, &k.Help, &k.Quit, &k.Yes, &k.No, &k.Accept,
+		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Reload,
+		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
+	}
 }
 
 // forFullHelp returns a copy of k for the full help: every binding the store
@@ -110,7 +146,10 @@ func (k KeyMap) forMode(m mode, readOnly, filtered bool) KeyMap {
 // keys of the other modes.
 func (k KeyMap) forFullHelp(readOnly bool) KeyMap {
 	if readOnly {
-		for _, b := range []*key.Binding{&k.Edit, &k.Apply, &k.Cancel, &k.Save} {
+		for _, b := range []*key.Binding{
+			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Save, &k.New, &k.Rename, &k.Delete, &k.Undo,
+			&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
+		} {
 			b.SetEnabled(false)
 		}
 	}

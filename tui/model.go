@@ -6,6 +6,7 @@ package tui
 
 import (
 	"errors"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -31,6 +32,9 @@ type Options struct {
 	// Now is the clock for the time shown after a save the user asked for;
 	// nil means time.Now.
 	Now func() time.Time
+	// Refresh, for a read-only store, is how often to check whether the
+	// writer saved the file and read it again if so; zero means never.
+	Refresh time.Duration
 }
 
 // question is a yes/no question waiting for an answer, and what it is about.
@@ -40,7 +44,10 @@ const (
 	askDiscardEdit     question = iota + 1 // esc in a changed editor
 	askQuitDiscardEdit                     // quit from a changed editor
 	askQuitUnsaved                         // the final save failed
-	askMerge                               // save after the file changed on disk
+	askDelete                              // d: delete the selected key
+	askReload                              // ctrl+r with unsaved changes
+	askOverwrite                           // O on the conflict screen
+	askReopenExternal                      // $EDITOR's text was not stored
 )
 
 // Model is the root Bubble Tea model. It owns the child models (key list,
@@ -65,6 +72,14 @@ type Model struct {
 	showHelp   bool
 	asking     question
 	askText    string
+	askKey     string // the key a question is about
+
+	prompt   prompt        // the key-name input, in modePrompt
+	resolver resolver      // the conflict screen, in modeResolve
+	external *externalEdit // a value out in $EDITOR
+	undo     []undoEntry   // this session's changes, newest last
+	refresh  time.Duration
+	fileSeen fileStamp // the file as the read-only refresh last saw it
 
 	width, height int
 
@@ -72,11 +87,15 @@ type Model struct {
 	// flush event. Tests replace them to run every other Cmd inline.
 	tick       func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
 	waitEvents func() tea.Cmd
+	// clip copies text to the terminal's clipboard and exec runs the
+	// external editor; tests replace them.
+	clip func(string) tea.Cmd
+	exec func(*exec.Cmd, tea.ExecCallback) tea.Cmd
 }
 
 // New returns the UI for store. It reads the store's keys here, and again
-// only after merging with a file changed on disk: the UI is the store's only
-// writer and adds no keys, so nothing else can change them.
+// after each change of keys it makes and after reading the file again: the
+// UI is the store's only writer, so nothing else can change them.
 func New(store Store, opts Options) Model {
 	now := opts.Now
 	if now == nil {
@@ -94,8 +113,11 @@ func New(store Store, opts Options) Model {
 			file:  store.Path(),
 			state: saveState{readOnly: store.ReadOnly(), pending: store.Pending(), path: store.Path()},
 		},
-		help: help.New(),
-		tick: tea.Tick,
+		help:    help.New(),
+		tick:    tea.Tick,
+		clip:    tea.SetClipboard,
+		exec:    tea.ExecProcess,
+		refresh: opts.Refresh,
 	}
 	m.waitEvents = func() tea.Cmd { return waitForEvent(store.Events()) }
 	m.setStyles(st)
@@ -106,7 +128,7 @@ func New(store Store, opts Options) Model {
 // Init asks for the terminal's background colour and starts waiting for
 // flush events.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.waitEvents())
+	return tea.Batch(tea.RequestBackgroundColor, m.waitEvents(), m.scheduleRefresh())
 }
 
 func (m *Model) setStyles(st Styles) {
@@ -139,6 +161,27 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onApplied(msg)
 	case mergedMsg:
 		return m.onMerged(msg)
+	case conflictMsg:
+		return m.onConflict(msg)
+	case reloadedMsg:
+		return m.onReloaded(msg)
+	case changedMsg:
+		return m.onChanged(msg)
+	case refreshTickMsg:
+		return m, checkFileCmd(m.store.Path(), m.fileSeen)
+	case fileCheckedMsg:
+		return m.onFileChecked(msg)
+	case externalFileMsg:
+		return m.onExternalFile(msg)
+	case externalExitedMsg:
+		return m.onExternalExited(msg)
+	case externalAppliedMsg:
+		return m.onExternalApplied(msg)
+	case externalRemovedMsg:
+		if msg.err != nil {
+			return m, m.flash(cleanError(msg.err), true)
+		}
+		return m, nil
 	case quitFlushDoneMsg:
 		return m.onQuitFlushDone(msg)
 	case clearMessageMsg:
@@ -189,12 +232,18 @@ func (m Model) onFlushDone(msg flushDoneMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) onMerged(msg mergedMsg) (tea.Model, tea.Cmd) {
-	next, cmd := m.onFlushDone(flushDoneMsg(msg))
+	next, _ := m.onFlushDone(flushDoneMsg{err: msg.err, at: msg.at})
 	m = next.(Model)
 	// The file's changes may have added or removed keys.
-	m.list.SetKeys(m.store.Keys())
+	m.refreshKeys()
 	m.syncValueForce()
-	return m, cmd
+	switch {
+	case msg.err != nil:
+		return m, m.flash(cleanError(msg.err), true)
+	case msg.overwrote:
+		return m, m.flash("the file now holds your version", false)
+	}
+	return m, m.flash("merged with the file", false)
 }
 
 func (m Model) onApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
@@ -204,7 +253,7 @@ func (m Model) onApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
 	var syn *kvstore.SyntaxError
 	switch {
 	case msg.err == nil:
-	case errors.As(msg.err, &syn), errors.Is(msg.err, kvstore.ErrReadOnly), errors.Is(msg.err, kvstore.ErrClosed):
+	case errors.As(msg.err, &syn), notStored(msg.err):
 		// Not stored: keep the editor open with the text as typed.
 		m.editor.SetError(msg.err, msg.text)
 		return m, nil
@@ -212,9 +261,12 @@ func (m Model) onApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
 		// Stored, but the always-save write failed; the change is pending.
 		st.err = msg.err
 	}
+	m.record(change{kind: changeSet, key: msg.key, raw: []byte(msg.text)}, msg.undo)
 	m.closeEditor()
+	m.refreshKeys()
+	m.selectKey(msg.key)
 	m.syncValueForce()
-	return m, m.flash("applied "+displayEscape(msg.key), false)
+	return m, m.flash("applied "+keyLabel(msg.key), false)
 }
 
 func (m Model) onQuitFlushDone(msg quitFlushDoneMsg) (tea.Model, tea.Cmd) {
@@ -240,9 +292,31 @@ func (m *Model) ask(q question, text string) {
 }
 
 func (m Model) answer(yes bool) (tea.Model, tea.Cmd) {
-	q := m.asking
-	m.asking, m.askText = 0, ""
+	q, k := m.asking, m.askKey
+	m.asking, m.askText, m.askKey = 0, "", ""
 	switch {
+	case q == askReopenExternal:
+		return m.answerExternal(yes)
+	case q == askDelete:
+		m.mode = modeBrowse
+		if yes {
+			return m.makeChange(change{kind: changeDelete, key: k})
+		}
+		return m, nil
+	case q == askReload:
+		m.mode = modeBrowse
+		if yes {
+			return m, reloadCmd(m.store, false)
+		}
+		return m, nil
+	case q == askOverwrite:
+		m.mode = modeResolve
+		if yes {
+			m.mode = modeBrowse
+			m.status.state.saving = true
+			return m, overwriteCmd(m.store, m.now)
+		}
+		return m, nil
 	case q == askDiscardEdit && yes:
 		m.closeEditor()
 	case q == askQuitDiscardEdit && yes:
@@ -250,10 +324,6 @@ func (m Model) answer(yes bool) (tea.Model, tea.Cmd) {
 		return m.startQuit()
 	case q == askQuitUnsaved && yes:
 		return m, tea.Quit
-	case q == askMerge && yes:
-		m.mode = modeBrowse
-		m.status.state.saving = true
-		return m, mergeCmd(m.store, m.now)
 	case m.editing:
 		m.mode = modeEdit
 	default:
@@ -267,10 +337,9 @@ func (m Model) save() (tea.Model, tea.Cmd) {
 		return m, m.flash("read-only: nothing to save", true)
 	}
 	// A hand edit is never overwritten silently: after a conflict, saving
-	// asks first, and yes applies the user's changes on top of the file.
+	// opens the conflict screen, where the user decides.
 	if errors.Is(m.status.state.err, kvstore.ErrConflict) {
-		m.ask(askMerge, "The file changed on disk. Apply your changes on top of it?")
-		return m, nil
+		return m, conflictCmd(m.store)
 	}
 	m.status.state.saving = true
 	return m, flushCmd(m.store, m.now)
@@ -296,18 +365,30 @@ func (m Model) startEdit() (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// startNewValue opens the editor on a new key's first value.
+func (m Model) startNewValue(k string) (tea.Model, tea.Cmd) {
+	if err := m.editor.Open(k, []byte("{}")); err != nil {
+		return m, m.flash(err.Error(), true)
+	}
+	m.editor.isNew = true
+	m.editing, m.mode = true, modeEdit
+	m.editor.SetSize(m.width, max(m.height-2, 1))
+	return m, nil
+}
+
 func (m Model) apply() (tea.Model, tea.Cmd) {
 	if m.editor.applying {
 		return m, nil
 	}
 	k := m.editor.key
-	if !m.editor.Changed() {
+	if !m.editor.Changed() && !m.editor.isNew {
 		m.closeEditor()
-		return m, m.flash("no changes to "+displayEscape(k), false)
+		return m, m.flash("no changes to "+keyLabel(k), false)
 	}
 	m.editor.applying = true
 	m.status.state.saving = m.alwaysSave
-	return m, applyCmd(m.store, k, m.editor.Text())
+	undo := inverseOf(m.store, change{kind: changeSet, key: k})
+	return m, applyCmd(m.store, k, m.editor.Text(), undo)
 }
 
 func (m *Model) closeEditor() {
@@ -359,7 +440,13 @@ func (m *Model) layout() {
 	m.editor.SetSize(w, bodyH)
 	m.status.width = w
 	m.help.SetWidth(w)
+	if m.resolver.c != nil {
+		m.resolver.SetSize(w, bodyH)
+	}
 }
+
+// fileName is the data file's name without its directory.
+func (m *Model) fileName() string { return filepath.Base(m.store.Path()) }
 
 // fileTitle is the window title.
 func (m *Model) fileTitle() string {

@@ -36,22 +36,24 @@ func TestSaveErrorThenRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.send(keyCtrlS)
-	h.wantStatus("save failed: the file changed on disk (ctrl+s to merge)")
+	h.wantStatus("save failed: the file changed on disk (ctrl+s to resolve)")
 	ev := h.nextEvent()
 	if ev.Err == nil {
 		t.Fatal("the failed save's event has no error")
 	}
 	h.wantStatus("save failed:")
 
-	// Saving again asks before touching the hand-edited file.
+	// Saving again shows the conflict screen before touching the
+	// hand-edited file; esc leaves both alone.
 	h.send(keyCtrlS)
-	h.wantScreen("The file changed on disk. Apply your changes on top of it?")
-	h.send(keyText("n"))
+	h.wantScreen("The file changed on disk since it was loaded.")
+	h.wantScreen("The file changed 1 key, you changed 1 key; 0 keys changed on both sides.")
+	h.send(keyEsc)
 	if h.m.mode != modeBrowse || s.Pending() == 0 {
-		t.Fatal("no did not leave the file and the changes alone")
+		t.Fatal("esc did not leave the file and the changes alone")
 	}
 	h.wantStatus("save failed:")
-	h.send(keyCtrlS, keyText("y"))
+	h.send(keyCtrlS, keyEnter)
 	h.wantStatus("saved 14:03:22")
 	if ev := h.nextEvent(); ev.Err != nil {
 		t.Fatalf("merge event %+v", ev)

@@ -47,7 +47,7 @@ func (s saveState) text(st *Styles) string {
 // there already, and a conflict gets a plain explanation.
 func (s saveState) reason() string {
 	if errors.Is(s.err, kvstore.ErrConflict) {
-		return "the file changed on disk (ctrl+s to merge)"
+		return "the file changed on disk (ctrl+s to resolve)"
 	}
 	msg := s.err.Error()
 	if s.path != "" {

@@ -65,8 +65,8 @@ func (p *valuePane) clamp() {
 // not fit) and the visible rows.
 func (p *valuePane) View(st *Styles, focused bool) string {
 	var b strings.Builder
-	title := displayEscape(p.key)
-	if p.key == "" {
+	title := keyLabel(p.key)
+	if p.note != "" {
 		title = "Value"
 	}
 	if len(p.rows) > p.height {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // View draws the whole screen: the body (the two panes, the editor or the
@@ -46,6 +47,8 @@ func (m Model) render() string {
 	switch {
 	case m.editing:
 		body = fitBlock(m.editor.View(st), w, bodyH)
+	case m.mode == modeResolve || (m.mode == modeConfirm && m.asking == askOverwrite):
+		body = m.resolver.View(st)
 	case m.showHelp:
 		bodyH = h - 1
 		km := m.keys.forFullHelp(m.store.ReadOnly())
@@ -89,7 +92,12 @@ func (m Model) panesView(h int) string {
 // question being asked.
 func (m Model) helpLine() string {
 	st := &m.styles
-	km := m.keys.forMode(m.mode, m.store.ReadOnly(), m.list.Filtered())
+	km := m.keys.forMode(m.mode, m.store.ReadOnly(), m.list.Filtered(), len(m.undo) > 0)
+	if m.mode == modePrompt {
+		p := m.prompt.View(st) + "  "
+		m.help.SetWidth(max(m.width-ansi.StringWidth(p), 0))
+		return fit(p+m.help.ShortHelpView(km.ShortHelp()), m.width)
+	}
 	if m.mode == modeConfirm {
 		q := st.Prompt.Render(m.askText) + " "
 		m.help.SetWidth(max(m.width-len([]rune(m.askText))-1, 0))

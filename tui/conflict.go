@@ -1,0 +1,143 @@
+package tui
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// resolver is the conflict screen: what the file's other writer and this
+// session each changed, and for every key both changed, the user's choice.
+// Nothing is merged until every collision has a choice.
+type resolver struct {
+	c        *kvstore.Conflict
+	keepMine map[string]bool // collision -> true: mine, false: theirs; absent: undecided
+	sel      int
+	offset   int
+	again    bool // the file changed again while the user was choosing
+	width    int
+	height   int
+}
+
+func newResolver(c *kvstore.Conflict, again bool) resolver {
+	return resolver{c: c, keepMine: make(map[string]bool), again: again}
+}
+
+// SetSize sets the screen's size in cells.
+func (r *resolver) SetSize(w, h int) {
+	r.width, r.height = w, h
+	r.clamp()
+}
+
+// listHeight is the number of rows for collisions.
+func (r *resolver) listHeight() int { return max(r.height-5, 1) }
+
+func (r *resolver) clamp() {
+	n := len(r.c.Collisions)
+	r.sel = max(min(r.sel, n-1), 0)
+	if r.sel < r.offset {
+		r.offset = r.sel
+	}
+	if h := r.listHeight(); r.sel >= r.offset+h {
+		r.offset = r.sel - h + 1
+	}
+}
+
+// MoveBy moves the selected collision.
+func (r *resolver) MoveBy(d int) { r.sel += d; r.clamp() }
+
+// Choose records a choice for the selected collision and moves to the next.
+func (r *resolver) Choose(mine bool) {
+	if len(r.c.Collisions) == 0 {
+		return
+	}
+	r.keepMine[r.c.Collisions[r.sel]] = mine
+	r.MoveBy(1)
+}
+
+// Undecided returns how many collisions have no choice yet.
+func (r *resolver) Undecided() int {
+	return len(r.c.Collisions) - len(r.keepMine)
+}
+
+// Choices returns a copy of the choices, for the merge Cmd.
+func (r *resolver) Choices() map[string]bool {
+	out := make(map[string]bool, len(r.keepMine))
+	for k, v := range r.keepMine {
+		out[k] = v
+	}
+	return out
+}
+
+// View draws the screen: a summary, the collisions with both values and
+// the choice, and what the keys do.
+func (r *resolver) View(st *Styles) string {
+	w := r.width
+	var rows []string
+	title := "The file changed on disk since it was loaded."
+	if r.again {
+		title = "The file changed again; new collisions need a choice."
+	}
+	rows = append(rows, fit(st.StatusError.Render(title), w))
+	rows = append(rows, fit(fmt.Sprintf("The file changed %s, you changed %s; %s changed on both sides.",
+		plural(len(r.c.Theirs), "key"), plural(len(r.c.Ours), "key"), plural(len(r.c.Collisions), "key")), w))
+	if len(r.c.Collisions) == 0 {
+		rows = append(rows, fit("Merging keeps their changes and all of yours.", w))
+	} else {
+		rows = append(rows, fit(st.Dim.Render("For each key, keep your value (mine) or the file's (theirs):"), w))
+	}
+	rows = append(rows, "")
+	colW := max((w-4-20)/2, 8)
+	keyW := max(w-4-2*colW-6, 4)
+	for i := r.offset; i < len(r.c.Collisions) && i < r.offset+r.listHeight(); i++ {
+		k := r.c.Collisions[i]
+		choice := st.Dim.Render("  ?   ")
+		if mine, ok := r.keepMine[k]; ok && mine {
+			choice = st.StatusSaved.Render("mine  ")
+		} else if ok {
+			choice = st.StatusDirty.Render("theirs")
+		}
+		marker := "  "
+		if i == r.sel {
+			marker = st.Marker.Render("▸ ")
+		}
+		name := fit(ansi.Truncate(keyLabel(k), keyW, "…"), keyW)
+		row := marker + choice + " " + st.Selected.Render(name) + "  mine: " +
+			fit(valueSummary(r.c.Ours[k]), colW) + " theirs: " + valueSummary(r.c.Theirs[k])
+		rows = append(rows, fit(row, w))
+	}
+	for len(rows) < r.height-1 {
+		rows = append(rows, "")
+	}
+	status := "enter merges once every collision has a choice"
+	if r.Undecided() == 0 {
+		status = "enter merges: their changes, yours where they do not collide, your choices where they do"
+	}
+	rows = append(rows, fit(st.Dim.Render(status), w))
+	return fitBlock(strings.Join(rows, "\n"), w, r.height)
+}
+
+// valueSummary is a one-line, escaped view of a value on the conflict
+// screen; nil means the key was deleted.
+func valueSummary(raw json.RawMessage) string {
+	if raw == nil {
+		return "(deleted)"
+	}
+	s := raw
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return displayEscape(string(s))
+}
+
+// plural formats a count with its noun: "1 key", "3 keys".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return groupDigits(n) + " " + noun + "s"
+}
