@@ -80,13 +80,8 @@ func oracleMembers(data []byte) (keys []string, values [][]byte, ok bool) {
 	return keys, values, true
 }
 
-// slowDepth is the nesting beyond which the fuzz targets skip the save
-// round trip: the indented file grows with the square of the depth (a
-// 20 KB value nested 10000 deep saves as 200 MB), so such inputs only
-// stall the fuzzer. Acceptance and errors are still checked for them.
-const slowDepth = 64
-
-// jsonDepth returns the deepest nesting of brackets outside strings.
+// jsonDepth returns the deepest nesting of brackets outside strings; the
+// store indents only the first maxIndentDepth levels, like json.Indent.
 func jsonDepth(b []byte) int {
 	depth, deepest, inString := 0, 0, false
 	for i := 0; i < len(b); i++ {
@@ -194,9 +189,7 @@ func FuzzLoad(f *testing.F) {
 			}
 			return true
 		})
-		if jsonDepth(data) <= slowDepth {
-			checkRoundTrip(t, m)
-		}
+		checkRoundTrip(t, m)
 	})
 }
 
@@ -255,15 +248,19 @@ func FuzzSetRaw(f *testing.F) {
 		if err := json.Unmarshal(raw, &wantV); err == nil && !reflect.DeepEqual(v, wantV) {
 			t.Fatalf("Get = %#v, want %#v", v, wantV)
 		}
-		if jsonDepth(raw) > slowDepth {
-			return
+		mine := appendIndented(nil, got, 1)
+		if jsonDepth(got) < maxIndentDepth {
+			var indented bytes.Buffer
+			if err := json.Indent(&indented, got, "  ", "  "); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(mine, indented.Bytes()) {
+				t.Fatalf("indented value differs from json.Indent:\n%s\n%s", mine, indented.Bytes())
+			}
 		}
-		var indented bytes.Buffer
-		if err := json.Indent(&indented, got, "  ", "  "); err != nil {
-			t.Fatal(err)
-		}
-		if mine := appendIndented(nil, got, 1); !bytes.Equal(mine, indented.Bytes()) {
-			t.Fatalf("indented value differs from json.Indent:\n%s\n%s", mine, indented.Bytes())
+		var back bytes.Buffer
+		if err := json.Compact(&back, mine); err != nil || !bytes.Equal(back.Bytes(), got) {
+			t.Fatalf("the indented value %q is not the stored %q (%v)", mine, got, err)
 		}
 		m := new(btree.Map[string, []byte])
 		m.Set(key, got)
