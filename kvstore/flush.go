@@ -74,6 +74,7 @@ func (s *KVStore) recoverJournal() error {
 		return nil
 	}
 	s.seq, s.savedSeq = 1, 1 // the replayed state is durable, but not in the file
+	s.applied.Store(1)
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	if err := s.flushLocked(FlushCompact, false); err != nil {
@@ -171,44 +172,54 @@ func (s *KVStore) syncFile(seq uint64) error {
 	return s.flushLocked(FlushAlways, false)
 }
 
-// syncJournal returns once change number seq is durable in the journal. The
-// writer that gets jmu appends every pending line at once with one fsync;
-// the writers queued behind it then find their change already durable.
+// syncJournal returns once change number seq is durable in the journal.
+// One writer at a time is the appender: it takes every pending line, writes
+// them with one write and one fsync, and wakes the others, who return at
+// once if the batch covered their change. Waiting on a condition rather
+// than a mutex matters: with a mutex, writers whose change is already on
+// disk would queue one by one behind the next appender instead of going on
+// to make their next change in time for its fsync.
 func (s *KVStore) syncJournal(seq uint64) error {
-	s.jmu.Lock()
 	s.mu.Lock()
-	if s.discardedLocked(seq) {
-		s.mu.Unlock()
-		s.jmu.Unlock()
-		return s.errDiscarded()
-	}
-	if s.savedSeq >= seq {
-		s.mu.Unlock()
-		s.jmu.Unlock()
-		return nil
-	}
-	if s.jbroken || s.closed {
-		// After a failed append the journal's tail is in doubt, so
-		// durability comes from rewriting the data file instead.
-		s.mu.Unlock()
-		s.jmu.Unlock()
-		return s.syncFile(seq)
-	}
-	if s.lastBatch > 1 {
-		// The last batch came from several writers. They are about to queue
-		// their next changes; a moment's wait lets one fsync cover them all
-		// instead of splitting them over two.
-		deadline := time.Now().Add(gatherWait)
-		for s.seq-s.savedSeq < s.lastBatch && time.Now().Before(deadline) {
+	for {
+		switch {
+		case s.discardedLocked(seq):
 			s.mu.Unlock()
+			return s.errDiscarded()
+		case s.savedSeq >= seq:
+			s.mu.Unlock()
+			return nil
+		case s.jbroken || s.closed:
+			// After a failed append the journal's tail is in doubt, so
+			// durability comes from rewriting the data file instead.
+			s.mu.Unlock()
+			return s.syncFile(seq)
+		}
+		if !s.appending {
+			break
+		}
+		s.appended.Wait()
+	}
+	s.appending = true
+	saved := s.savedSeq
+	s.mu.Unlock()
+
+	s.jmu.Lock()
+	if s.lastBatch > 1 {
+		// The last batch came from several writers, who are about to make
+		// their next changes: a moment's wait lets one fsync cover them all
+		// instead of splitting them over two. The wait watches an atomic
+		// copy of seq so as not to contend for mu with those writers.
+		deadline := time.Now().Add(gatherWait)
+		for s.applied.Load()-saved < s.lastBatch && time.Now().Before(deadline) {
 			runtime.Gosched()
-			s.mu.Lock()
 		}
 	}
+	s.mu.Lock()
 	batch, upto, prev, keys := s.jpending, s.seq, s.savedSeq, s.data.Len()
-	s.lastBatch = upto - prev
 	s.jpending = s.jspare[:0]
 	s.mu.Unlock()
+	s.lastBatch = upto - prev
 
 	start := time.Now()
 	err := s.appendJournal(batch)
@@ -223,6 +234,8 @@ func (s *KVStore) syncJournal(seq uint64) error {
 		s.jbroken = true
 		s.lastErr = err
 	}
+	s.appending = false
+	s.appended.Broadcast()
 	s.mu.Unlock()
 	s.emit(FlushEvent{Time: end, Reason: FlushAlways, Keys: keys, Changes: int(upto - prev),
 		Bytes: int64(len(batch)), Duration: end.Sub(start), Err: err})

@@ -40,6 +40,7 @@ func (s *KVStore) Rename(from, to string) error {
 	s.data.Delete(from)
 	delete(s.index, from)
 	s.seq++
+	s.applied.Store(s.seq)
 	seq := s.seq
 	if s.journaling {
 		// The new key first: a crash that tears the batch between the two
@@ -147,6 +148,7 @@ func (s *KVStore) Merge(keepOurs func(key string) bool) error {
 	s.mu.Lock()
 	s.data, s.index = merged, index
 	s.seq++
+	s.applied.Store(s.seq)
 	s.jpending = s.jpending[:0] // in merged already; appending them would undo a choice of theirs
 	s.mu.Unlock()
 	s.base, s.disk = disk, info

@@ -52,6 +52,7 @@ type KVStore struct {
 	data     *btree.Map[string, []byte] // key -> compact JSON value, for order and snapshots
 	index    map[string][]byte          // the same entries, for lookups
 	seq      uint64                     // number of changes applied so far
+	applied  atomic.Uint64              // seq, for readers that must not take mu
 	savedSeq uint64                     // changes made durable (file or journal) or dropped by Reload
 	fileSeq  uint64                     // changes covered by the data file
 	closed   bool
@@ -59,7 +60,11 @@ type KVStore struct {
 	fileErr  error      // error of the most recent whole-file save
 	discards []seqRange // changes dropped by Reload, for writers still waiting
 	jpending []byte     // journal lines of changes not yet appended
-	jbroken  bool       // a journal append failed: the next save must rewrite the file
+	// appending: a writer is appending jpending to the journal; the others
+	// wait on appended until it is done.
+	appending bool
+	appended  *sync.Cond
+	jbroken   bool // a journal append failed: the next save must rewrite the file
 
 	// flushMu serializes whole-file saves and guards the fields below it.
 	// Writers in always-save mode without a journal queue on it; whoever
@@ -145,6 +150,7 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 		compactBytes: minCompactBytes,
 	}
 	s.perm.Store(0o644)
+	s.appended = sync.NewCond(&s.mu)
 	if !o.ReadOnly {
 		lockPath := path + ".lock"
 		unlock, err := fsys.Lock(lockPath)
@@ -263,6 +269,7 @@ func (s *KVStore) apply(key string, raw []byte, del bool) error {
 		s.index[key] = raw
 	}
 	s.seq++
+	s.applied.Store(s.seq)
 	seq := s.seq
 	if s.journaling {
 		s.jpending = appendJournalLine(s.jpending, key, raw, del)
