@@ -7,12 +7,14 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -28,8 +30,12 @@ import (
 // library's minute because a person is watching the status bar.
 const defaultInterval = 5 * time.Second
 
+// readOnlyRefresh is how often a read-only view checks whether the writer
+// saved the file (a stat; the file is read again only when it changed).
+const readOnlyRefresh = 2 * time.Second
+
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // config is the parsed command line.
@@ -122,9 +128,29 @@ func version() string {
 	return "devel"
 }
 
+// isTerminal reports whether r is a terminal someone can answer on.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && tui.IsTerminal(f)
+}
+
+// offerReadOnly asks, on a terminal, whether to view a file another writer
+// holds read-only. The answer is one line; anything but y or yes is no.
+func offerReadOnly(path string, stdin io.Reader, stderr io.Writer) bool {
+	fmt.Fprintf(stderr, "kvstore: %s is in use by another writer. Open it read-only? [y/N] ", filepath.Base(path))
+	line, _ := bufio.NewReader(stdin).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true
+	}
+	return false
+}
+
 // run is the program; it returns the exit status. Every error before the UI
-// starts is one line on stderr, and the terminal is not touched.
-func run(args []string, stdout, stderr io.Writer) int {
+// starts is one line on stderr, and the terminal is not touched, except
+// that a file locked by another writer is offered read-only when stdin is a
+// terminal.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c, err := parseArgs(args, stdout)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -158,12 +184,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		SaveInterval: interval,
 		ReadOnly:     c.readOnly,
 	})
+	if errors.Is(err, kvstore.ErrLocked) && isTerminal(stdin) {
+		if !offerReadOnly(c.path, stdin, stderr) {
+			return 1
+		}
+		c.readOnly = true
+		store, err = kvstore.Open(c.path, &kvstore.Options{ReadOnly: true})
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, oneLine(err))
 		return 1
 	}
 
-	model := tui.New(store, tui.Options{Keys: defaultKeyMap(), AlwaysSave: c.alwaysSave})
+	opts := tui.Options{Keys: defaultKeyMap(), AlwaysSave: c.alwaysSave}
+	if c.readOnly {
+		opts.Refresh = readOnlyRefresh
+	}
+	model := tui.New(store, opts)
 	// Bubble Tea's own handler turns SIGTERM into an immediate quit and does
 	// not watch SIGHUP; this one sends every terminating signal through the
 	// model, and the store is closed (saving pending changes) below.

@@ -105,7 +105,7 @@ func (m Model) reload() (tea.Model, tea.Cmd) {
 		m.ask(askReload, fmt.Sprintf("Reload the file and drop %s?", plural(n, "unsaved change")))
 		return m, nil
 	}
-	return m, reloadCmd(m.store, false)
+	return m, reloadCmd(m.store)
 }
 
 func (m Model) onReloaded(msg reloadedMsg) (tea.Model, tea.Cmd) {
@@ -121,9 +121,6 @@ func (m Model) onReloaded(msg reloadedMsg) (tea.Model, tea.Cmd) {
 	m.undo = nil
 	m.refreshKeys()
 	m.syncValueForce()
-	if msg.auto {
-		return m, tea.Batch(m.flash("the writer saved; view updated", false), m.scheduleRefresh())
-	}
 	return m, m.flash("reloaded "+keyLabel(m.fileName()), false)
 }
 
@@ -153,7 +150,12 @@ func (m Model) resolveKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.resolver.Choose(false)
 	case key.Matches(msg, k.Merge):
 		if n := m.resolver.Undecided(); n > 0 {
-			return m, m.flash(plural(n, "collision")+" still need a choice (m: mine, t: theirs)", true)
+			verb := " still needs a choice"
+			if n > 1 {
+				verb = " still need a choice"
+			}
+			m.resolver.note = plural(n, "collision") + verb + " (m: mine, t: theirs)"
+			return m, nil
 		}
 		m.mode = modeBrowse
 		m.status.state.saving = true

@@ -61,12 +61,8 @@ type (
 		err   error
 		again bool
 	}
-	// reloadedMsg is the result of reading the file again; auto says the
-	// read-only view's refresh timer asked for it, not the user.
-	reloadedMsg struct {
-		err  error
-		auto bool
-	}
+	// reloadedMsg is the result of reading the file again.
+	reloadedMsg struct{ err error }
 	// quitFlushDoneMsg is the result of the save made before quitting.
 	quitFlushDoneMsg struct{ err error }
 )
@@ -136,9 +132,9 @@ func overwriteCmd(s Store, now func() time.Time) tea.Cmd {
 }
 
 // reloadCmd reads the file again, dropping pending changes.
-func reloadCmd(s Store, auto bool) tea.Cmd {
+func reloadCmd(s Store) tea.Cmd {
 	return func() tea.Msg {
-		return reloadedMsg{err: s.Reload(), auto: auto}
+		return reloadedMsg{err: s.Reload()}
 	}
 }
 

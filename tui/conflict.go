@@ -18,7 +18,8 @@ type resolver struct {
 	keepMine map[string]bool // collision -> true: mine, false: theirs; absent: undecided
 	sel      int
 	offset   int
-	again    bool // the file changed again while the user was choosing
+	again    bool   // the file changed again while the user was choosing
+	note     string // why enter did not merge
 	width    int
 	height   int
 }
@@ -56,6 +57,7 @@ func (r *resolver) Choose(mine bool) {
 		return
 	}
 	r.keepMine[r.c.Collisions[r.sel]] = mine
+	r.note = ""
 	r.MoveBy(1)
 }
 
@@ -113,11 +115,14 @@ func (r *resolver) View(st *Styles) string {
 	for len(rows) < r.height-1 {
 		rows = append(rows, "")
 	}
-	status := "enter merges once every collision has a choice"
-	if r.Undecided() == 0 {
-		status = "enter merges: their changes, yours where they do not collide, your choices where they do"
+	status := st.Dim.Render("enter merges once every collision has a choice")
+	switch {
+	case r.note != "":
+		status = st.StatusError.Render(r.note)
+	case r.Undecided() == 0:
+		status = st.Dim.Render("enter merges: their changes, yours where they do not collide, your choices where they do")
 	}
-	rows = append(rows, fit(st.Dim.Render(status), w))
+	rows = append(rows, fit(status, w))
 	return fitBlock(strings.Join(rows, "\n"), w, r.height)
 }
 

@@ -86,14 +86,28 @@ type program struct {
 // would otherwise give a background command /dev/null.
 func startProgram(t *testing.T, args ...string) *program {
 	t.Helper()
+	return startProgramEnv(t, nil, args...)
+}
+
+// startProgramEnv is startProgram with environment variables (NAME=value)
+// set for the program.
+func startProgramEnv(t *testing.T, env []string, args ...string) *program {
+	t.Helper()
 	dir := t.TempDir()
 	pidFile, status := filepath.Join(dir, "pid"), filepath.Join(dir, "status")
 	quoted := make([]string, len(args))
 	for i, a := range args {
 		quoted[i] = "'" + a + "'"
 	}
-	s := startTmux(t, fmt.Sprintf("exec 3<&0; %s %s <&3 & echo $! >%s; wait $!; echo $? >%s; exec sleep 600",
-		buildBinary(t), strings.Join(quoted, " "), pidFile, status))
+	prefix := ""
+	for _, e := range env {
+		prefix += "'" + e + "' "
+	}
+	if prefix != "" {
+		prefix = "env " + prefix
+	}
+	s := startTmux(t, fmt.Sprintf("exec 3<&0; %s%s %s <&3 & echo $! >%s; wait $!; echo $? >%s; exec sleep 600",
+		prefix, buildBinary(t), strings.Join(quoted, " "), pidFile, status))
 	pid, err := strconv.Atoi(strings.TrimSpace(waitFile(t, pidFile, "\n")))
 	if err != nil {
 		t.Fatal(err)

@@ -175,9 +175,9 @@ func (m Model) onExternalApplied(msg externalAppliedMsg) (tea.Model, tea.Cmd) {
 		m.external = nil
 		return m, m.flash("no changes to "+keyLabel(e.key), false)
 	case errors.As(msg.err, &syn):
-		m.ask(askReopenExternal, fmt.Sprintf("%s: line %d, column %d: %s. Reopen the editor?",
-			keyLabel(e.key), syn.Line, syn.Column, displayEscape(syn.Msg)))
-		return m, nil
+		// The question says where; the status bar says what is wrong.
+		m.ask(askReopenExternal, fmt.Sprintf("Invalid JSON at line %d, column %d. Reopen the editor?", syn.Line, syn.Column))
+		return m, m.flash(fmt.Sprintf("%s: line %d, column %d: %s", keyLabel(e.key), syn.Line, syn.Column, displayEscape(syn.Msg)), true)
 	case msg.err != nil && notStored(msg.err):
 		m.ask(askReopenExternal, fmt.Sprintf("%s not stored: %s. Reopen the editor?", keyLabel(e.key), cleanError(msg.err)))
 		return m, nil

@@ -128,7 +128,7 @@ func New(store Store, opts Options) Model {
 // Init asks for the terminal's background colour and starts waiting for
 // flush events.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.waitEvents(), m.scheduleRefresh())
+	return tea.Batch(tea.RequestBackgroundColor, m.waitEvents(), m.startRefresh())
 }
 
 func (m *Model) setStyles(st Styles) {
@@ -168,9 +168,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case changedMsg:
 		return m.onChanged(msg)
 	case refreshTickMsg:
-		return m, checkFileCmd(m.store.Path(), m.fileSeen)
-	case fileCheckedMsg:
-		return m.onFileChecked(msg)
+		return m, refreshCmd(m.store, m.fileSeen)
+	case refreshedMsg:
+		return m.onRefreshed(msg)
 	case externalFileMsg:
 		return m.onExternalFile(msg)
 	case externalExitedMsg:
@@ -306,7 +306,7 @@ func (m Model) answer(yes bool) (tea.Model, tea.Cmd) {
 	case q == askReload:
 		m.mode = modeBrowse
 		if yes {
-			return m, reloadCmd(m.store, false)
+			return m, reloadCmd(m.store)
 		}
 		return m, nil
 	case q == askOverwrite:

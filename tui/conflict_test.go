@@ -1,0 +1,124 @@
+package tui
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+)
+
+// conflicted opens a store, changes a, b and c in it, and meanwhile "edits
+// the file by hand": b and c changed differently, d added, a untouched.
+func conflicted(t *testing.T) (*harness, Store) {
+	t.Helper()
+	s := openStore(t, map[string]string{"a": "1", "b": "2", "c": "3"}, nil)
+	h := newHarness(t, s, 130, 24)
+	for k, v := range map[string]string{"a": "10", "b": "20", "c": "30"} {
+		if err := s.SetRaw(k, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(s.Path(), []byte(`{"a": 1, "b": 200, "c": 300, "d": 4}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyCtrlS)
+	h.wantStatus("the file changed on disk (ctrl+s to resolve)")
+	h.send(keyCtrlS)
+	h.wantScreen("The file changed 3 keys, you changed 3 keys; 2 keys changed on both sides.")
+	return h, s
+}
+
+func fileValues(t *testing.T, path string) map[string]json.RawMessage {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestConflictPerKeyChoice(t *testing.T) {
+	h, s := conflicted(t)
+	h.wantScreen("▸   ?    b")
+	h.wantScreen("mine: 20")
+	h.wantScreen("theirs: 200")
+	// enter refuses until every collision has a choice.
+	h.send(keyEnter)
+	h.wantScreen("2 collisions still need a choice (m: mine, t: theirs)")
+	if h.m.mode != modeResolve {
+		t.Fatal("enter merged with undecided collisions")
+	}
+	h.send(keyText("m")) // b: mine, moves to c
+	h.wantScreen("mine   b")
+	h.send(keyText("t")) // c: theirs
+	h.wantScreen("theirs c")
+	h.send(keyEnter)
+	h.wantStatus("merged with the file")
+	got := fileValues(t, s.Path())
+	want := map[string]string{"a": "10", "b": "20", "c": "300", "d": "4"}
+	for k, v := range want {
+		if string(got[k]) != v {
+			t.Fatalf("after the merge the file has %s = %s, want %s (file %v)", k, got[k], v, got)
+		}
+	}
+	h.wantScreen("4 keys")
+	if s.Pending() != 0 {
+		t.Fatalf("%d changes pending after the merge", s.Pending())
+	}
+}
+
+func TestConflictOverwriteAsksFirst(t *testing.T) {
+	h, s := conflicted(t)
+	h.send(keyText("O"))
+	h.wantScreen("Replace the file with your version, dropping the file's changes to 3 keys?")
+	h.send(keyText("n"))
+	if h.m.mode != modeResolve {
+		t.Fatal("no did not return to the conflict screen")
+	}
+	if string(fileValues(t, s.Path())["d"]) != "4" {
+		t.Fatal("no changed the file")
+	}
+	h.send(keyText("O"), keyText("y"))
+	h.wantStatus("the file now holds your version")
+	got := fileValues(t, s.Path())
+	if _, ok := got["d"]; ok || string(got["b"]) != "20" || string(got["c"]) != "30" {
+		t.Fatalf("overwrite left %v", got)
+	}
+}
+
+func TestConflictFileChangesAgainWhileChoosing(t *testing.T) {
+	h, s := conflicted(t)
+	h.send(keyText("m"), keyText("m"))
+	// Someone changes a too, which now collides with our change to a.
+	if err := os.WriteFile(s.Path(), []byte(`{"a": 111, "b": 200, "c": 300, "d": 4}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyEnter)
+	h.wantScreen("The file changed again; new collisions need a choice.")
+	if h.m.mode != modeResolve {
+		t.Fatal("the merge went ahead with a collision nobody chose")
+	}
+	if string(fileValues(t, s.Path())["a"]) != "111" {
+		t.Fatal("the file was written before the new collision was decided")
+	}
+	h.send(keyText("t"), keyText("m"), keyText("m"), keyEnter)
+	got := fileValues(t, s.Path())
+	if string(got["a"]) != "111" || string(got["b"]) != "20" || string(got["c"]) != "30" {
+		t.Fatalf("merge result %v", got)
+	}
+}
+
+func TestConflictEscDecidesLater(t *testing.T) {
+	h, s := conflicted(t)
+	h.send(keyEsc)
+	if h.m.mode != modeBrowse {
+		t.Fatal("esc did not leave the conflict screen")
+	}
+	if s.Pending() == 0 || string(fileValues(t, s.Path())["b"]) != "200" {
+		t.Fatal("esc touched the changes or the file")
+	}
+	h.wantStatus("save failed: the file changed on disk")
+}
