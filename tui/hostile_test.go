@@ -1,0 +1,142 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Tests of awkward data: long and wide keys, the empty key, huge and
+// deeply nested values.
+
+// wantExactLayout checks that every row of the screen is exactly w cells
+// and that there are h rows: nothing in the data may break the layout.
+func wantExactLayout(t *testing.T, h *harness, w, rows int) {
+	t.Helper()
+	lines := strings.Split(h.screen(), "\n")
+	if len(lines) != rows {
+		t.Fatalf("%d rows, want %d:\n%s", len(lines), rows, h.screen())
+	}
+	for i, l := range lines {
+		if got := ansi.StringWidth(l); got != w {
+			t.Fatalf("row %d is %d cells wide, want %d: %q", i, got, w, l)
+		}
+	}
+}
+
+func TestLongWideAndEmptyKeysKeepTheLayout(t *testing.T) {
+	long := strings.Repeat("very-long-key-", 40)
+	values := map[string]string{
+		"":                        `"the empty key"`,
+		long:                      `"long"`,
+		"漢字のキー":                   `"漢字の値、とても長い値がここに続きます漢字の値、とても長い値がここに続きます"`,
+		"emoji 🙂👍🏽🇫🇷 key":         `["🙂", "👩‍👩‍👧"]`,
+		"tab\tand\nnewline":       `"a\tb\nc"`,
+		"combining e\u0301\u0301": `"x"`,
+	}
+	for _, size := range [][2]int{{80, 24}, {40, 10}, {57, 13}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			h := newHarness(t, openStore(t, values, nil), size[0], size[1])
+			for range len(values) {
+				wantExactLayout(t, h, size[0], size[1])
+				h.send(keyText("j"))
+			}
+			h.send(keyText("g"))
+			// The empty key is listed, visibly, and selectable.
+			h.wantScreen(`▸ ""`)
+			h.wantScreen("the empty key")
+			// The long key (sorted before the CJK one) is cut with an
+			// ellipsis in the list.
+			h.send(keyText("G"), keyText("k"))
+			h.wantScreen("▸ very-long-key")
+			h.wantScreen("…")
+			wantExactLayout(t, h, size[0], size[1])
+			// Prompts and questions about these keys keep the layout too.
+			h.send(keyText("d"))
+			wantExactLayout(t, h, size[0], size[1])
+			h.send(keyText("n"), keyText("r"))
+			wantExactLayout(t, h, size[0], size[1])
+			h.send(keyEsc)
+		})
+	}
+}
+
+func TestHugeValueStaysResponsive(t *testing.T) {
+	// A 10 MB value: an array of 100,000 strings of 100 bytes.
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 100_000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"%098d"`, i)
+	}
+	b.WriteString("]")
+	if b.Len() < 10_000_000 {
+		t.Fatalf("the value is only %d bytes", b.Len())
+	}
+	h := newHarness(t, openStore(t, map[string]string{"a": "1", "big": b.String()}, nil), 120, 40)
+	start := time.Now()
+	h.send(keyText("j"))
+	h.screen()
+	selectCost := time.Since(start)
+	h.wantScreen("big  1-37/200002") // each string wraps onto two rows
+	h.send(keyTab)
+	start = time.Now()
+	const n = 100
+	for range n {
+		h.send(keyPgDown)
+		h.screen()
+	}
+	scrollCost := time.Since(start) / n
+	h.send(keyText("G"))
+	h.wantScreen("0000000000000000099999\"")
+	t.Logf("selecting the 10 MB value: %v; scrolling a page: %v", selectCost, scrollCost)
+	// Generous bounds, for slow and race-instrumented runs: the point is
+	// that scrolling does not depend on the value's size.
+	if scrollCost > 50*time.Millisecond {
+		t.Fatalf("scrolling a page of a 10 MB value takes %v", scrollCost)
+	}
+	if selectCost > 5*time.Second {
+		t.Fatalf("selecting a 10 MB value takes %v", selectCost)
+	}
+	// The editor refuses it with a reason (too many lines), pointing to $EDITOR.
+	h.send(keyTab, keyText("e"))
+	if h.m.editing {
+		t.Fatal("the built-in editor opened a 100,000-line value")
+	}
+	h.wantStatus("lines")
+}
+
+func TestDeeplyNestedValues(t *testing.T) {
+	const depth = 1000
+	arr := strings.Repeat("[", depth) + "1" + strings.Repeat("]", depth)
+	var obj strings.Builder
+	for range depth {
+		obj.WriteString(`{"k":`)
+	}
+	obj.WriteString("true")
+	obj.WriteString(strings.Repeat("}", depth))
+	h := newHarness(t, openStore(t, map[string]string{"arr": arr, "obj": obj.String()}, nil), 80, 24)
+	for _, k := range []string{"arr", "obj"} {
+		if h.selected() != k {
+			t.Fatalf("selected %q, want %q", h.selected(), k)
+		}
+		wantExactLayout(t, h, 80, 24)
+		h.wantScreen(fmt.Sprintf("1-21/%d", 2*depth+1))
+		h.send(keyTab, keyText("G"))
+		wantExactLayout(t, h, 80, 24)
+		h.send(keyTab)
+		// The editor opens it and applies it unchanged.
+		h.send(keyText("e"))
+		if !h.m.editing {
+			t.Fatalf("the editor did not open %s", k)
+		}
+		wantExactLayout(t, h, 80, 24)
+		h.send(keyEsc)
+		h.send(keyText("j"))
+	}
+}
