@@ -93,8 +93,14 @@ func (r *resolver) View(st *Styles) string {
 		rows = append(rows, fit(st.Dim.Render("For each key, keep your value (mine) or the file's (theirs):"), w))
 	}
 	rows = append(rows, "")
-	colW := max((w-4-20)/2, 8)
-	keyW := max(w-4-2*colW-6, 4)
+	// Columns: marker and choice (9), the key, "  mine: " and its value,
+	// " theirs: " and the rest of the row.
+	keyW := 4
+	for _, k := range r.c.Collisions {
+		keyW = max(keyW, ansi.StringWidth(keyLabel(k)))
+	}
+	keyW = min(keyW, max(w/4, 4))
+	colW := max((w-9-keyW-8-9)/2, 4)
 	for i := r.offset; i < len(r.c.Collisions) && i < r.offset+r.listHeight(); i++ {
 		k := r.c.Collisions[i]
 		choice := st.Dim.Render("  ?   ")

@@ -2,7 +2,10 @@ package tui
 
 import (
 	"fmt"
+	"os"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // TestGoldenScreens pins the stripped screen of each main state at the
@@ -34,6 +37,39 @@ func TestGoldenScreens(t *testing.T) {
 		{"help", func(h *harness) {
 			h.send(keyText("?"))
 		}},
+		{"new-key-prompt", func(h *harness) {
+			h.send(keyText("n"))
+			h.typeText("users/004")
+		}},
+		{"new-key-exists", func(h *harness) {
+			h.send(keyText("n"))
+			h.typeText("app/name")
+			h.send(keyEnter)
+		}},
+		{"new-key-editor", func(h *harness) {
+			h.send(keyText("n"))
+			h.typeText("users/new")
+			h.send(keyEnter)
+		}},
+		{"rename-prompt", func(h *harness) {
+			h.send(keyText("j"), keyText("r"))
+		}},
+		{"delete-confirm", func(h *harness) {
+			h.send(keyText("j"), keyText("d"))
+		}},
+		{"deleted", func(h *harness) {
+			h.send(keyText("j"), keyText("d"), keyText("y"))
+		}},
+		{"undone", func(h *harness) {
+			h.send(keyText("j"), keyText("d"), keyText("y"), keyText("u"))
+		}},
+		{"reload-confirm", func(h *harness) {
+			h.send(keyText("d"), keyText("y"), tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
+		}},
+		{"copied", func(h *harness) {
+			h.m.clip = func(string) tea.Cmd { return nil }
+			h.send(keyText("j"), keyText("y"))
+		}},
 	}
 	for _, size := range [][2]int{{80, 24}, {40, 10}} {
 		for _, sc := range screens {
@@ -41,6 +77,44 @@ func TestGoldenScreens(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				h := newHarness(t, openDemo(t), size[0], size[1])
 				sc.drive(h)
+				golden(t, name, h.screen())
+			})
+		}
+	}
+}
+
+// TestGoldenConflict pins the conflict screen: undecided, partly decided,
+// refusing to merge, and asking before overwriting.
+func TestGoldenConflict(t *testing.T) {
+	steps := []struct {
+		name string
+		keys []tea.Msg
+	}{
+		{"conflict", nil},
+		{"conflict-chosen", []tea.Msg{keyText("m")}},
+		{"conflict-undecided", []tea.Msg{keyText("m"), keyEnter}},
+		{"conflict-overwrite", []tea.Msg{keyText("O")}},
+	}
+	for _, size := range [][2]int{{80, 24}, {40, 10}} {
+		for _, st := range steps {
+			name := fmt.Sprintf("%s-%dx%d", st.name, size[0], size[1])
+			t.Run(name, func(t *testing.T) {
+				s := openStore(t, map[string]string{"a": "1", "b": `{"x":1}`, "c": `"3"`}, nil)
+				h := newHarness(t, s, size[0], size[1])
+				for k, v := range map[string]string{"a": "10", "b": `{"x":2}`, "c": `"30"`} {
+					if err := s.SetRaw(k, []byte(v)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := s.Delete("a"); err != nil {
+					t.Fatal(err)
+				}
+				hand := `{"a": 1, "b": {"x": 3}, "c": "\u001b]0;x\u0007", "d": 4}`
+				if err := os.WriteFile(s.Path(), []byte(hand), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				h.send(keyCtrlS, keyCtrlS)
+				h.send(st.keys...)
 				golden(t, name, h.screen())
 			})
 		}
