@@ -122,6 +122,10 @@ func New(store Store, opts Options) Model {
 	m.waitEvents = func() tea.Cmd { return waitForEvent(store.Events()) }
 	m.setStyles(st)
 	m.syncValue()
+	// The first frame shows the first value, however large.
+	if lay := m.value.TakeRequest(); lay != nil {
+		m.value.SetLaidOut(lay().(valueLaidOutMsg))
+	}
 	return m
 }
 
@@ -139,9 +143,22 @@ func (m *Model) setStyles(st Styles) {
 	m.help.Styles.Ellipsis = st.HelpSep
 }
 
-// Update handles one message.
+// Update handles one message. A large value selected while handling it is
+// laid out by a Cmd, so moving past it does not wait for its layout.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.update(msg)
+	nm := next.(Model)
+	if lay := nm.value.TakeRequest(); lay != nil {
+		return nm, tea.Batch(cmd, lay)
+	}
+	return nm, cmd
+}
+
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case valueLaidOutMsg:
+		m.value.SetLaidOut(msg)
+		return m, nil
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()

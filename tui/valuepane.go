@@ -3,7 +3,24 @@ package tui
 import (
 	"fmt"
 	"strings"
+
+	tea "charm.land/bubbletea/v2"
 )
+
+// largeValue is the size from which a value is laid out in a Cmd rather
+// than in Update: laying out 10 MB takes a few hundred milliseconds, which
+// would freeze the keyboard while moving past such a key. Smaller values
+// are laid out at once, so the pane never flickers for them.
+const largeValue = 256 << 10
+
+// valueLaidOutMsg is a large value laid out by a Cmd. seq says which
+// selection it is for; a result for an older selection is dropped.
+type valueLaidOutMsg struct {
+	seq   int
+	width int
+	lines []jsonLine
+	rows  []visualRow
+}
 
 // valuePane is the right pane: the selected value pretty-printed with syntax
 // colours, scrollable when it is longer than the pane. The value is laid out
@@ -18,13 +35,25 @@ type valuePane struct {
 	width  int
 	height int // rows for the value, not counting the title
 	note   string
+
+	seq     int     // counts selections, to match layouts to them
+	laying  int     // size of the value a Cmd is laying out; 0: none
+	request *[]byte // a large value waiting for its layout Cmd
 }
 
 // SetValue shows raw, the compact JSON stored under key.
+// A large value is laid out by the Cmd that TakeRequest returns.
 func (p *valuePane) SetValue(key string, raw []byte, exists bool) {
 	p.key, p.exists, p.note = key, exists, ""
-	p.lines = prettyLines(raw)
 	p.offset = 0
+	p.seq++
+	p.laying, p.request = 0, nil
+	if len(raw) >= largeValue {
+		p.lines, p.rows = nil, nil
+		p.laying, p.request = len(raw), &raw
+		return
+	}
+	p.lines = prettyLines(raw)
 	p.relayout()
 }
 
@@ -32,6 +61,37 @@ func (p *valuePane) SetValue(key string, raw []byte, exists bool) {
 func (p *valuePane) SetNote(note string) {
 	p.key, p.exists, p.note = "", false, note
 	p.lines, p.rows, p.offset = nil, nil, 0
+	p.seq++
+	p.laying, p.request = 0, nil
+}
+
+// TakeRequest returns the Cmd that lays out the large value waiting for
+// it, or nil.
+func (p *valuePane) TakeRequest() tea.Cmd {
+	if p.request == nil {
+		return nil
+	}
+	raw, seq, width := *p.request, p.seq, p.width
+	p.request = nil
+	return func() tea.Msg {
+		lines := prettyLines(raw)
+		return valueLaidOutMsg{seq: seq, width: width, lines: lines, rows: wrapLines(lines, width)}
+	}
+}
+
+// SetLaidOut shows a large value's layout if it is still the selected one.
+func (p *valuePane) SetLaidOut(msg valueLaidOutMsg) {
+	if msg.seq != p.seq || p.laying == 0 {
+		return
+	}
+	p.laying = 0
+	p.lines = msg.lines
+	if msg.width == p.width {
+		p.rows = msg.rows
+		p.clamp()
+		return
+	}
+	p.relayout()
 }
 
 // SetSize sets the pane's size, in cells, including its title.
@@ -84,6 +144,8 @@ func (p *valuePane) View(st *Styles, focused bool) string {
 		switch {
 		case p.note != "" && i == 0:
 			b.WriteString(fit(st.Dim.Render(p.note), p.width))
+		case p.laying > 0 && i == 0:
+			b.WriteString(fit(st.Dim.Render(fmt.Sprintf("laying out %s…", plural(p.laying, "byte"))), p.width))
 		case row < len(p.rows):
 			r := p.rows[row]
 			b.WriteString(fit(renderRow(&p.lines[r.line], r, st), p.width))
