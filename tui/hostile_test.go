@@ -94,7 +94,7 @@ func TestHugeValueStaysResponsive(t *testing.T) {
 	if strings.Contains(h.screen(), "0000000000") {
 		t.Fatal("a stale layout replaced the selected value")
 	}
-	h.send(keyText("k")) // the harness runs the layout Cmd inline
+	h.send(keyText("k"))             // the harness runs the layout Cmd inline
 	h.wantScreen("big  1-37/200002") // each string wraps onto two rows
 	h.send(keyTab)
 	start = time.Now()
