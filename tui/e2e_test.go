@@ -197,7 +197,8 @@ func TestKeyTable(t *testing.T) {
 	b.WriteString("}")
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, b.String())
-	s := startProgram(t, data)
+	// true, as the editor, exits at once without changing the file.
+	s := startProgramEnv(t, []string{"VISUAL=", "EDITOR=true"}, data)
 	s.waitFor("40 keys")
 
 	// At 100x30 the list shows 26 keys; a page moves 25.
@@ -228,6 +229,18 @@ func TestKeyTable(t *testing.T) {
 		{[]string{"C-s"}, "saved "},
 		{[]string{"?"}, "page down"},
 		{[]string{"?"}, "Keys"},
+		{[]string{"v"}, "no changes to k10"},
+		{[]string{"y"}, "copied the value of k10"},
+		{[]string{"Y"}, "copied the key k10"},
+		{[]string{"n"}, "New key:"},
+		{[]string{"Escape"}, "? help"},
+		{[]string{"r"}, "Rename k10 to: k10"},
+		{[]string{"Escape"}, "? help"},
+		{[]string{"d"}, "Delete k10?"},
+		{[]string{"y"}, "deleted k10"},
+		{[]string{"u"}, "undid: deleted k10"},
+		{[]string{"C-r"}, "Reload the file and drop 2 unsaved changes?"},
+		{[]string{"y"}, "reloaded data.json"},
 	}
 	for _, st := range steps {
 		s.keys(st.keys...)
