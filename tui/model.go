@@ -267,10 +267,9 @@ func (m Model) onApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
 	st := &m.status.state
 	st.saving = false
 	st.pending = m.store.Pending()
-	var syn *kvstore.SyntaxError
 	switch {
 	case msg.err == nil:
-	case errors.As(msg.err, &syn), notStored(msg.err):
+	case notStored(msg.err):
 		// Not stored: keep the editor open with the text as typed.
 		m.editor.SetError(msg.err, msg.text)
 		return m, nil
@@ -280,8 +279,12 @@ func (m Model) onApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
 	}
 	m.record(change{kind: changeSet, key: msg.key, raw: []byte(msg.text)}, msg.undo)
 	m.closeEditor()
-	m.refreshKeys()
-	m.selectKey(msg.key)
+	if msg.undo.kind == changeDelete {
+		// The key is new: list it (reading 100,000 keys costs a few
+		// milliseconds, so only then).
+		m.refreshKeys()
+		m.selectKey(msg.key)
+	}
 	m.syncValueForce()
 	return m, m.flash("applied "+keyLabel(msg.key), false)
 }
