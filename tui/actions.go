@@ -165,6 +165,10 @@ func (m Model) resolveKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			plural(len(m.resolver.c.Theirs), "key")))
 	case key.Matches(msg, k.Later):
 		m.mode = modeBrowse
+	case key.Matches(msg, k.Reload):
+		// Take the file as it is, dropping our changes (after asking).
+		m.mode = modeBrowse
+		return m.reload()
 	case key.Matches(msg, k.Quit):
 		m.mode = modeBrowse
 		return m.startQuit()

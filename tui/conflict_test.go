@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // conflicted opens a store, changes a, b and c in it, and meanwhile "edits
@@ -121,4 +123,18 @@ func TestConflictEscDecidesLater(t *testing.T) {
 		t.Fatal("esc touched the changes or the file")
 	}
 	h.wantStatus("save failed: the file changed on disk")
+}
+
+func TestConflictReloadTakesTheFileAfterAsking(t *testing.T) {
+	h, s := conflicted(t)
+	h.send(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
+	h.wantScreen("Reload the file and drop 3 unsaved changes?")
+	h.send(keyText("y"))
+	for k, v := range map[string]string{"a": "1", "b": "200", "c": "300", "d": "4"} {
+		if got := raw(t, s, k); got != v {
+			t.Fatalf("after reloading, %s = %s, want the file's %s", k, got, v)
+		}
+	}
+	h.wantStatus("no unsaved changes")
+	h.wantScreen("4 keys")
 }

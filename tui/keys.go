@@ -125,7 +125,7 @@ func (k KeyMap) forMode(m mode, readOnly, filtered, canUndo bool) KeyMap {
 	case modePrompt:
 		on(&k.Accept, &k.Cancel)
 	case modeResolve:
-		on(&k.Up, &k.Down, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later)
+		on(&k.Up, &k.Down, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later, &k.Reload)
 	}
 	return k
 }
