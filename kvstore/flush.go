@@ -465,10 +465,34 @@ func (s *KVStore) Reload() error {
 	return nil
 }
 
+// rescueLocked runs when Close cannot save because someone changed the file
+// on disk. Neither side may be lost and the store is going away, so its
+// state goes to a new file beside the data file, named in the returned
+// error, for the user to compare and merge; the journal, whose replay at
+// the next Open would overwrite the other side's edits, is then removed.
+// The caller holds flushMu.
+func (s *KVStore) rescueLocked(conflict error) error {
+	name := fmt.Sprintf("%s.unsaved-%s.json", s.path, time.Now().Format("20060102-150405.000"))
+	s.mu.Lock()
+	snap := s.data.Copy()
+	s.mu.Unlock()
+	if _, _, err := writeFileAtomic(s.fsys, name, encodeFile(nil, snap), os.FileMode(s.perm.Load())); err != nil {
+		return fmt.Errorf("%w; saving this store's state to %s failed too: %v", conflict, name, err)
+	}
+	s.jmu.Lock()
+	if err := s.rotateJournalLocked(); err == nil {
+		s.removeSegments(s.jgen)
+	}
+	s.jmu.Unlock()
+	return fmt.Errorf("%w; this store's state is saved in %s", conflict, name)
+}
+
 // Close saves pending changes, folds the journal into the data file, stops
 // the background saver, releases the lock and closes the Events channel. It
 // returns the final save's error; changes made durable in the journal stay
-// there for the next Open even then. Calling Close again does nothing and
+// there for the next Open even then. If the save fails because the file
+// changed on disk (ErrConflict), the store's state is written to a new file
+// beside it, named in the error, so that neither side's changes are lost. Calling Close again does nothing and
 // returns nil; every other method returns ErrClosed (or, for those without
 // an error, an empty result).
 func (s *KVStore) Close() error {
@@ -488,6 +512,9 @@ func (s *KVStore) Close() error {
 	var err error
 	if !s.opts.ReadOnly {
 		err = s.flushLocked(FlushClose, false)
+		if errors.Is(err, ErrConflict) {
+			err = s.rescueLocked(err)
+		}
 	}
 	s.released = true
 	s.jmu.Lock()

@@ -100,3 +100,37 @@ func TestConflictAndMerge(t *testing.T) {
 		}
 	}
 }
+
+// Closing over a hand edit loses neither side: the edit stays in the file,
+// and the store's state goes to a file named in the error.
+func TestCloseOverHandEditKeepsBothSides(t *testing.T) {
+	for _, always := range []bool{false, true} {
+		s, path := openStore(t, &kvstore.Options{AlwaysSave: always, SaveInterval: -1})
+		mustSet(t, s, "a", 1)
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+		edited := `{"a": 1, "theirs": true}`
+		writeFile(t, path, edited)
+		mustSet(t, s, "mine", true)
+		err := s.Close()
+		if !errors.Is(err, kvstore.ErrConflict) {
+			t.Fatalf("Close over a hand edit = %v", err)
+		}
+		if readFile(t, path) != edited {
+			t.Fatal("Close overwrote the hand edit")
+		}
+		_, rescued, ok := strings.Cut(err.Error(), "saved in ")
+		if !ok {
+			t.Fatalf("the error does not say where the store's state went: %v", err)
+		}
+		if got := readFile(t, rescued); !strings.Contains(got, `"mine": true`) {
+			t.Fatalf("rescued state:\n%s", got)
+		}
+		r := openAt(t, path, nil)
+		if r.Has("mine") || !r.Has("theirs") {
+			t.Fatalf("reopened store holds %v: the journal overwrote the hand edit", r.Keys())
+		}
+	}
+}
