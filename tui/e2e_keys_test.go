@@ -36,6 +36,7 @@ func (p *program) quit() {
 // TestE2ECreateRenameDelete creates a key, renames it, deletes another after
 // the confirmation and undoes nothing; the file holds exactly the result.
 func TestE2ECreateRenameDelete(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"alpha": 1, "beta": 2}`)
 	s := startProgram(t, "--interval", "0", data)
@@ -79,6 +80,7 @@ func TestE2ECreateRenameDelete(t *testing.T) {
 // writes invalid JSON, then, reopened, fixes it. The invalid text is kept
 // between the two runs and the fixed value lands in the file.
 func TestE2EExternalEditor(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data.json")
 	writeFile(t, data, `{"cfg": {"port": 80}}`)
@@ -134,6 +136,7 @@ fi
 // program asks on the terminal, n exits with an error, y opens read-only,
 // where editing keys are not offered and the holder's saves show up.
 func TestE2ELockedOffersReadOnly(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"a": 1}`)
 	holder, err := kvstore.Open(data, &kvstore.Options{SaveInterval: -1})
@@ -188,6 +191,7 @@ func TestE2ELockedOffersReadOnly(t *testing.T) {
 // the program's back: the save shows the conflict, the colliding key gets a
 // choice, and both sides' changes end up in the file.
 func TestE2EOutsideEditThenSave(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"a": 1, "b": 2}`)
 	s := startProgram(t, "--interval", "0", data)
@@ -221,6 +225,7 @@ func TestE2EOutsideEditThenSave(t *testing.T) {
 // sequences that would set the window title, the clipboard, a hyperlink,
 // move the cursor or clear the screen if they reached the terminal raw.
 func TestE2EHostileData(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	w, err := kvstore.Open(data, &kvstore.Options{SaveInterval: -1})
 	if err != nil {

@@ -141,6 +141,7 @@ func waitFile(t *testing.T, path, want string) string {
 // move, filter, make a mistake in an edit, fix it, apply, see the periodic
 // save reach "saved", quit, and check the file.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"alpha": 1, "beta": {"list": [1, 2]}, "gamma": "g"}`)
 	s := startProgram(t, "--interval", "300ms", data)
@@ -186,6 +187,7 @@ func TestEndToEnd(t *testing.T) {
 // TestKeyTable presses every key of the README's key table in the built
 // program, which uses the defaults of keymap.go.
 func TestKeyTable(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
 	var b strings.Builder
 	b.WriteString("{")
 	for i := range 40 {
@@ -256,6 +258,7 @@ func TestKeyTable(t *testing.T) {
 // with a change pending and no periodic saver, and checks that the change
 // was saved on the way out.
 func TestHangupSaves(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"n": 1}`)
 	s := startProgram(t, "--interval", "0", data)
@@ -269,6 +272,7 @@ func TestHangupSaves(t *testing.T) {
 // TestTerminateSaves sends SIGTERM with a change pending and checks that it
 // was saved, the exit status is 0 and the terminal left the alternate screen.
 func TestTerminateSaves(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"n": 1}`)
 	s := startProgram(t, "--interval", "0", data)

@@ -109,10 +109,10 @@ func TestHugeValueStaysResponsive(t *testing.T) {
 	t.Logf("moving onto the 10 MB value: %v; scrolling a page: %v", selectCost, scrollCost)
 	// Generous bounds, for slow and race-instrumented runs: the point is
 	// that scrolling does not depend on the value's size.
-	if scrollCost > 50*time.Millisecond {
+	if scrollCost > raceSlowdown*50*time.Millisecond {
 		t.Fatalf("scrolling a page of a 10 MB value takes %v", scrollCost)
 	}
-	if selectCost > 100*time.Millisecond {
+	if selectCost > raceSlowdown*100*time.Millisecond {
 		t.Fatalf("moving onto a 10 MB value blocks for %v", selectCost)
 	}
 	// The editor refuses it with a reason (too many lines), pointing to $EDITOR.
