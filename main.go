@@ -184,11 +184,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		SaveInterval: interval,
 		ReadOnly:     c.readOnly,
 	})
+	notice := ""
 	if errors.Is(err, kvstore.ErrLocked) && isTerminal(stdin) {
 		if !offerReadOnly(c.path, stdin, stderr) {
 			return 1
 		}
 		c.readOnly = true
+		notice = "another writer has the file"
 		store, err = kvstore.Open(c.path, &kvstore.Options{ReadOnly: true})
 	}
 	if err != nil {
@@ -196,7 +198,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	opts := tui.Options{Keys: defaultKeyMap(), AlwaysSave: c.alwaysSave}
+	opts := tui.Options{Keys: defaultKeyMap(), AlwaysSave: c.alwaysSave, Notice: notice}
 	if c.readOnly {
 		opts.Refresh = readOnlyRefresh
 	}

@@ -155,7 +155,7 @@ func TestE2ELockedOffersReadOnly(t *testing.T) {
 	s := startProgram(t, data)
 	s.waitFor("Open it read-only? [y/N]")
 	s.keys("y", "Enter")
-	scr := s.waitFor("read-only")
+	scr := s.waitFor("read-only │ another writer has the file")
 	for _, gone := range []string{"edit", "new key", "rename", "delete", "save now"} {
 		if strings.Contains(scr, gone) {
 			t.Fatalf("the read-only help offers %q:\n%s", gone, scr)

@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
 // TestGoldenScreens pins the stripped screen of each main state at the
@@ -118,5 +121,19 @@ func TestGoldenConflict(t *testing.T) {
 				golden(t, name, h.screen())
 			})
 		}
+	}
+}
+
+// TestGoldenReadOnly pins a read-only view: the help line offers only the
+// keys that work, and the notice says why it is read-only.
+func TestGoldenReadOnly(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {40, 10}} {
+		name := fmt.Sprintf("read-only-%dx%d", size[0], size[1])
+		t.Run(name, func(t *testing.T) {
+			s := openStore(t, map[string]string{"a": "1", "b": `{"x":[1,2]}`}, &kvstore.Options{ReadOnly: true})
+			m := New(s, Options{Keys: testKeyMap(), Notice: "another writer has the file"})
+			next, _ := m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			golden(t, name, ansi.Strip(next.(Model).View().Content))
+		})
 	}
 }

@@ -35,6 +35,9 @@ type Options struct {
 	// Refresh, for a read-only store, is how often to check whether the
 	// writer saved the file and read it again if so; zero means never.
 	Refresh time.Duration
+	// Notice is a message for the status bar at start, such as why the
+	// store was opened read-only; it expires like any other.
+	Notice string
 }
 
 // question is a yes/no question waiting for an answer, and what it is about.
@@ -122,6 +125,9 @@ func New(store Store, opts Options) Model {
 	m.waitEvents = func() tea.Cmd { return waitForEvent(store.Events()) }
 	m.setStyles(st)
 	m.syncValue()
+	if opts.Notice != "" {
+		m.status.SetMessage(displayEscape(opts.Notice), false)
+	}
 	// The first frame shows the first value, however large.
 	if lay := m.value.TakeRequest(); lay != nil {
 		m.value.SetLaidOut(lay().(valueLaidOutMsg))
@@ -132,7 +138,12 @@ func New(store Store, opts Options) Model {
 // Init asks for the terminal's background colour and starts waiting for
 // flush events.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.waitEvents(), m.startRefresh())
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.waitEvents(), m.startRefresh()}
+	if m.status.msg != "" {
+		id := m.status.msgID
+		cmds = append(cmds, m.tick(statusMessageTimeout, func(time.Time) tea.Msg { return clearMessageMsg{id: id} }))
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) setStyles(st Styles) {
