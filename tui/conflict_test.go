@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
 // conflicted opens a store, changes a, b and c in it, and meanwhile "edits
@@ -137,4 +139,26 @@ func TestConflictReloadTakesTheFileAfterAsking(t *testing.T) {
 	}
 	h.wantStatus("no unsaved changes")
 	h.wantScreen("4 keys")
+}
+
+func TestConflictInAlwaysSaveMode(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1", "b": "2"}, &kvstore.Options{AlwaysSave: true})
+	h := newHarness(t, s, 130, 24)
+	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10, on disk at once
+	if err := os.WriteFile(s.Path(), []byte(`{"a": 100, "b": 2, "hand": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyCtrlS)
+	h.wantStatus("the file changed on disk (ctrl+s to resolve)")
+	h.send(keyCtrlS)
+	h.wantScreen("1 key changed on both sides")
+	h.send(keyText("t"), keyEnter)
+	h.wantStatus("merged with the file")
+	got := fileValues(t, s.Path())
+	if string(got["a"]) != "100" || string(got["hand"]) != "1" {
+		t.Fatalf("file after keeping theirs: %v", got)
+	}
+	if raw(t, s, "a") != "100" {
+		t.Fatalf("the store kept a = %s after choosing theirs", raw(t, s, "a"))
+	}
 }
