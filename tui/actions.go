@@ -78,23 +78,20 @@ func (m Model) askDeleteSelected() (tea.Model, tea.Cmd) {
 // copySelected copies the selected value (pretty-printed) or key to the
 // terminal's clipboard with OSC 52, which carries the text base64-encoded,
 // so the copied data cannot act on the terminal, and works over SSH.
-func (m Model) copySelected(what string) (tea.Model, tea.Cmd) {
+func (m Model) copySelected(value bool) (tea.Model, tea.Cmd) {
 	k, ok := m.list.Selected()
 	if !ok {
 		return m, m.flash("nothing to copy", true)
 	}
-	text := k
-	if what == "value" {
-		raw, ok := m.store.GetRaw(k)
-		if !ok {
-			return m, m.flash(keyLabel(k)+" no longer exists", true)
-		}
-		text = prettyJSON(raw)
+	if !value {
+		return m, tea.Batch(m.clip(k), m.flash("copied the key "+keyLabel(k), false))
 	}
-	msg := fmt.Sprintf("copied the %s of %s (%s)", what, keyLabel(k), plural(len(text), "byte"))
-	if what == "key" {
-		msg = fmt.Sprintf("copied the key %s", keyLabel(k))
+	raw, ok := m.store.GetRaw(k)
+	if !ok {
+		return m, m.flash(keyLabel(k)+" no longer exists", true)
 	}
+	text := prettyJSON(raw)
+	msg := fmt.Sprintf("copied the value of %s (%s)", keyLabel(k), plural(len(text), "byte"))
 	return m, tea.Batch(m.clip(text), m.flash(msg, false))
 }
 

@@ -134,9 +134,9 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Undo):
 		return m.undoLast()
 	case key.Matches(msg, k.CopyValue):
-		return m.copySelected("value")
+		return m.copySelected(true)
 	case key.Matches(msg, k.CopyKey):
-		return m.copySelected("key")
+		return m.copySelected(false)
 	case key.Matches(msg, k.Reload):
 		return m.reload()
 	case key.Matches(msg, k.SwitchPane):
