@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
 
@@ -160,5 +161,61 @@ func TestConflictInAlwaysSaveMode(t *testing.T) {
 	}
 	if raw(t, s, "a") != "100" {
 		t.Fatalf("the store kept a = %s after choosing theirs", raw(t, s, "a"))
+	}
+}
+
+func TestConflictScreenScrollsManyCollisions(t *testing.T) {
+	ours, theirs := map[string]string{}, map[string]any{}
+	for i := range 30 {
+		ours[fmt.Sprintf("k%02d", i)] = "0"
+	}
+	s := openStore(t, ours, nil)
+	h := newHarness(t, s, 80, 12)
+	for i := range 30 {
+		k := fmt.Sprintf("k%02d", i)
+		if err := s.SetRaw(k, []byte("1")); err != nil {
+			t.Fatal(err)
+		}
+		theirs[k] = 2
+	}
+	data, err := json.Marshal(theirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.Path(), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyCtrlS, keyCtrlS)
+	h.wantScreen("30 keys changed on both sides")
+	for i := range 30 {
+		h.wantScreen(fmt.Sprintf("▸   ?    k%02d", i))
+		wantExactLayout(t, h, 80, 12)
+		h.send(keyText("t"))
+	}
+	h.send(keyEnter)
+	h.wantStatus("merged with the file")
+	if raw(t, s, "k29") != "2" {
+		t.Fatalf("k29 = %s, want theirs", raw(t, s, "k29"))
+	}
+}
+
+func TestPromptsShowHostileKeysEscaped(t *testing.T) {
+	k := "a\x1b]0;x\x07\u202e"
+	s := openStore(t, map[string]string{k: "1"}, nil)
+	h := newHarness(t, s, 100, 24)
+	h.send(keyText("r"))
+	h.wantScreen(`Rename a\u001b]0;x\u0007\u202e to: a\u001b]0;x\u0007\u202e▏`)
+	if u := firstUnsafeInView(h.m.View().Content); u != "" {
+		t.Fatalf("the rename prompt sends %s raw", u)
+	}
+	h.send(keyEsc, keyText("d"))
+	h.wantScreen(`Delete a\u001b]0;x\u0007\u202e?`)
+	if u := firstUnsafeInView(h.m.View().Content); u != "" {
+		t.Fatalf("the delete question sends %s raw", u)
+	}
+	// The name typed keeps the characters exactly.
+	h.send(keyText("n"), keyText("r"), keyText("2"), keyEnter)
+	if raw(t, s, k+"2") != "1" {
+		t.Fatalf("renamed keys: %q", s.Keys())
 	}
 }
