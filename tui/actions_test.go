@@ -324,3 +324,19 @@ func TestReadOnlyRefreshFollowsTheWriter(t *testing.T) {
 	fire()
 	fire()
 }
+
+func TestPromptKeepsTheEndOfALongNameVisible(t *testing.T) {
+	h := newHarness(t, openStore(t, map[string]string{"a": "1"}, nil), 40, 10)
+	h.send(keyText("n"))
+	h.typeText(strings.Repeat("x", 60) + "END")
+	lines := strings.Split(h.screen(), "\n")
+	last := lines[len(lines)-1]
+	if !strings.Contains(last, "New key: …") || !strings.Contains(last, "xEND▏") {
+		t.Fatalf("prompt line %q: want the start cut and the end shown", last)
+	}
+	wantExactLayout(t, h, 40, 10)
+	h.send(keyEnter, keyCtrlS)
+	if !h.m.store.Has(strings.Repeat("x", 60) + "END") {
+		t.Fatal("the whole name was not kept")
+	}
+}

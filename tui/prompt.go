@@ -4,6 +4,7 @@ import (
 	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // promptPurpose is what the name typed into the prompt is for.
@@ -64,7 +65,15 @@ func trimLastWord(s string) string {
 	return s[:i]
 }
 
-// View draws the prompt: its label, the escaped text and a cursor mark.
-func (p *prompt) View(st *Styles) string {
-	return st.Prompt.Render(p.label) + " " + displayEscape(p.text) + st.FilterPrompt.Render("▏")
+// View draws the prompt in at most width cells: its label, the escaped
+// text and a cursor mark. Text too long to fit loses its start rather than
+// its end, so what is being typed stays visible.
+func (p *prompt) View(st *Styles, width int) string {
+	label := st.Prompt.Render(p.label) + " "
+	text := displayEscape(p.text)
+	room := width - ansi.StringWidth(label) - 3 // the cursor mark, and a margin
+	if tw := ansi.StringWidth(text); tw > room && room > 1 {
+		text = ansi.TruncateLeft(text, tw-room+1, "…")
+	}
+	return label + text + st.FilterPrompt.Render("▏")
 }

@@ -94,8 +94,13 @@ func (m Model) helpLine() string {
 	st := &m.styles
 	km := m.keys.forMode(m.mode, m.store.ReadOnly(), m.list.Filtered(), len(m.undo) > 0)
 	if m.mode == modePrompt {
-		p := m.prompt.View(st) + "  "
-		m.help.SetWidth(max(m.width-ansi.StringWidth(p), 0))
+		p := m.prompt.View(st, m.width) + "  "
+		room := m.width - ansi.StringWidth(p)
+		if room < 8 {
+			// No room for help (a help width of 0 would mean no limit).
+			return fit(p, m.width)
+		}
+		m.help.SetWidth(room)
 		return fit(p+m.help.ShortHelpView(km.ShortHelp()), m.width)
 	}
 	if m.mode == modeConfirm {
