@@ -107,7 +107,7 @@ fi
 	s.waitFor("1 key")
 	s.keys("v")
 	s.waitFor("cfg: line 1, column 15: invalid character")
-	s.waitFor("Invalid JSON at line 1, column 15. Reopen the editor?")
+	s.waitFor("Reopen the editor? Invalid JSON at line 1, column 15.")
 	if got := readFile(t, seen+".1"); got != "{\n  \"port\": 80\n}\n" {
 		t.Fatalf("the editor got %q, want the pretty-printed value", got)
 	}

@@ -175,8 +175,9 @@ func (m Model) onExternalApplied(msg externalAppliedMsg) (tea.Model, tea.Cmd) {
 		m.external = nil
 		return m, m.flash("no changes to "+keyLabel(e.key), false)
 	case errors.As(msg.err, &syn):
-		// The question says where; the status bar says what is wrong.
-		m.ask(askReopenExternal, fmt.Sprintf("Invalid JSON at line %d, column %d. Reopen the editor?", syn.Line, syn.Column))
+		// The question (first, so a narrow terminal still shows it) says
+		// where; the status bar says what is wrong.
+		m.ask(askReopenExternal, fmt.Sprintf("Reopen the editor? Invalid JSON at line %d, column %d.", syn.Line, syn.Column))
 		return m, m.flash(fmt.Sprintf("%s: line %d, column %d: %s", keyLabel(e.key), syn.Line, syn.Column, displayEscape(syn.Msg)), true)
 	case msg.err != nil && notStored(msg.err):
 		m.ask(askReopenExternal, fmt.Sprintf("%s not stored: %s. Reopen the editor?", keyLabel(e.key), cleanError(msg.err)))

@@ -3,6 +3,7 @@
 package tui
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,7 +50,7 @@ func TestExternalEditorReopensOnInvalidJSON(t *testing.T) {
 	h := newHarness(t, s, 100, 24)
 	runExecInline(h)
 	h.send(keyText("v"))
-	h.wantScreen("Invalid JSON at line 1, column 15. Reopen the editor?")
+	h.wantScreen("Reopen the editor? Invalid JSON at line 1, column 15.")
 	h.wantStatus("cfg: line 1, column 15: invalid character '}'")
 	if raw(t, s, "cfg") != `{"port":80}` {
 		t.Fatal("invalid text changed the value")
@@ -121,4 +122,21 @@ func readFileT(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(data)
+}
+
+// TestGoldenExternalReopen pins the question after $EDITOR left invalid
+// JSON, with the error in the status bar.
+func TestGoldenExternalReopen(t *testing.T) {
+	t.Setenv("VISUAL", "")
+	for _, size := range [][2]int{{80, 24}, {40, 10}} {
+		name := fmt.Sprintf("external-reopen-%dx%d", size[0], size[1])
+		t.Run(name, func(t *testing.T) {
+			script, _ := editorScript(t, `printf '{\n  "port": 8080\n  "host": "x"\n}\n' >"$f"`)
+			t.Setenv("EDITOR", script)
+			h := newHarness(t, openStore(t, map[string]string{"cfg": `{"port":80}`}, nil), size[0], size[1])
+			runExecInline(h)
+			h.send(keyText("v"))
+			golden(t, name, h.screen())
+		})
+	}
 }
