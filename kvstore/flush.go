@@ -472,7 +472,16 @@ func (s *KVStore) Reload() error {
 // the next Open would overwrite the other side's edits, is then removed.
 // The caller holds flushMu.
 func (s *KVStore) rescueLocked(conflict error) error {
-	name := fmt.Sprintf("%s.unsaved-%s.json", s.path, time.Now().Format("20060102-150405.000"))
+	stamp := time.Now().Format("20060102-150405.000")
+	name := fmt.Sprintf("%s.unsaved-%s.json", s.path, stamp)
+	// Never replace an earlier rescue made in the same millisecond; the
+	// write lock keeps other writers from taking the name meanwhile.
+	for n := 2; ; n++ {
+		if _, err := s.fsys.Stat(name); err != nil {
+			break
+		}
+		name = fmt.Sprintf("%s.unsaved-%s-%d.json", s.path, stamp, n)
+	}
 	s.mu.Lock()
 	snap := s.data.Copy()
 	s.mu.Unlock()
