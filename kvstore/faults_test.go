@@ -851,6 +851,105 @@ func TestFailedSegmentRemovalNeverRevertsAWrite(t *testing.T) {
 	}
 }
 
+// TestRescueNeverReplacesAnEarlierOne: Close over a hand edit writes the
+// store's state to a new file beside the data file. That file must be new:
+// a rescue must never replace an earlier one (or any other file), even
+// when two happen in the same millisecond and would get the same
+// timestamped name.
+func TestRescueNeverReplacesAnEarlierOne(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "data.json")
+	unsaved := func() []string {
+		matches, err := filepath.Glob(path + ".unsaved-*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return matches
+	}
+	readAll := func(name string) []byte {
+		t.Helper()
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	rescue := func(v int) string {
+		t.Helper()
+		s, err := Open(path, &Options{SaveInterval: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Set("mine", v); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path+".edit", []byte(fmt.Sprintf(`{"theirs": %d}`, v)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(path+".edit", path); err != nil {
+			t.Fatal(err)
+		}
+		before := unsaved()
+		if err := s.Close(); !errors.Is(err, ErrConflict) {
+			t.Fatalf("Close over a hand edit: %v, want ErrConflict", err)
+		}
+		var added []string
+		for _, name := range unsaved() {
+			if !slices.Contains(before, name) {
+				added = append(added, name)
+			}
+		}
+		if len(added) != 1 {
+			t.Fatalf("Close over a hand edit added %v beside the data file, want one new file", added)
+		}
+		got, ok := oracleState(readAll(added[0]))
+		if !ok || got["mine"] != strconv.Itoa(v) {
+			t.Fatalf("%s holds %v, want the store's state with mine=%d", added[0], got, v)
+		}
+		return added[0]
+	}
+	const layout = "20060102-150405.000"
+	nameAt := func(at time.Time) string { return fmt.Sprintf("%s.unsaved-%s.json", path, at.Format(layout)) }
+
+	start := time.Now()
+	first := rescue(1)
+	matched := false
+	for at := start.Add(-time.Millisecond); !at.After(time.Now()); at = at.Add(time.Millisecond) {
+		matched = matched || nameAt(at) == first
+	}
+	if !matched {
+		t.Fatalf("rescue files are no longer named %s.unsaved-<%s>.json (got %s); this test must learn the new names", filepath.Base(path), layout, filepath.Base(first))
+	}
+
+	// Take every name the next rescue could pick in the next few seconds.
+	window := 2 * time.Second
+	now := time.Now()
+	var taken []string
+	for at := now; at.Before(now.Add(window)); at = at.Add(time.Millisecond) {
+		if name := nameAt(at); name != first {
+			if err := os.WriteFile(name, []byte("taken"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			taken = append(taken, name)
+		}
+	}
+	second := rescue(2)
+	if time.Since(now) > window {
+		t.Logf("the second rescue came %v after the names were taken, outside the %v window", time.Since(now), window)
+	}
+	if second == first {
+		t.Fatal("the second rescue reused the first one's file")
+	}
+	for _, name := range taken {
+		if b := readAll(name); string(b) != "taken" {
+			t.Fatalf("a rescue replaced %s", filepath.Base(name))
+		}
+	}
+	if got, _ := oracleState(readAll(first)); got["mine"] != "1" {
+		t.Fatalf("the first rescue's file now holds %v", got)
+	}
+}
+
 // TestCloseReportsFailedUnlock: Close saves first, then reports a failure
 // to release the lock instead of hiding it.
 func TestCloseReportsFailedUnlock(t *testing.T) {

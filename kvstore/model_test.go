@@ -268,8 +268,55 @@ func (m *storeModel) Flush(t *rapid.T) {
 }
 
 func (m *storeModel) CloseReopen(t *rapid.T) {
+	rescue := m.conflict && m.s.Pending() > 0
+	before := m.sideFiles(t)
 	m.save("Close", m.s.Close)
+	if rescue {
+		// Close could not save over the hand edit; the store's state must
+		// survive in a new file beside it.
+		var added []string
+		for _, name := range m.sideFiles(t) {
+			if !slices.Contains(before, name) {
+				added = append(added, name)
+			}
+		}
+		if len(added) != 1 {
+			t.Fatalf("Close over a hand edit left %d new files beside the data file (%v), want one with the store's state", len(added), added)
+		}
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(m.path), added[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := oracleState(data)
+		if !ok || len(got) != len(m.mem) {
+			t.Fatalf("%s holds %q, want the store's %d keys", added[0], data, len(m.mem))
+		}
+		for k, v := range m.mem {
+			if !v.matches([]byte(got[k])) {
+				t.Fatalf("%s holds %q = %s, the store had %s", added[0], k, got[k], v.text)
+			}
+		}
+	}
 	m.open(rapid.Bool().Draw(t, "always"))
+}
+
+// sideFiles lists the files beside the data file other than the store's
+// own (data file, journal, lock).
+func (m *storeModel) sideFiles(t *rapid.T) []string {
+	entries, err := os.ReadDir(filepath.Dir(m.path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Base(m.path)
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if n == base || n == base+".lock" || strings.HasPrefix(n, base+".journal") || n == base+".edit" {
+			continue
+		}
+		names = append(names, n)
+	}
+	return names
 }
 
 // EditFile replaces the data file by hand, as a user with an editor
