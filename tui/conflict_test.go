@@ -2,8 +2,11 @@ package tui
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -217,5 +220,33 @@ func TestPromptsShowHostileKeysEscaped(t *testing.T) {
 	h.send(keyText("n"), keyText("r"), keyText("2"), keyEnter)
 	if raw(t, s, k+"2") != "1" {
 		t.Fatalf("renamed keys: %q", s.Keys())
+	}
+}
+
+func TestQuitDuringConflictKeepsBothSides(t *testing.T) {
+	h, s := conflicted(t)
+	h.send(keyEsc, keyText("q"))
+	h.wantScreen("The file changed on disk. Quit and keep your version in a new file beside it?")
+	h.send(keyText("y"))
+	if !h.quit {
+		t.Fatal("y did not quit")
+	}
+	// The program closes the store after the UI ends.
+	err := s.(*kvstore.KVStore).Close()
+	if !errors.Is(err, kvstore.ErrConflict) {
+		t.Fatalf("Close: %v, want a conflict naming the file with our version", err)
+	}
+	if got := fileValues(t, s.Path()); string(got["b"]) != "200" {
+		t.Fatalf("the hand-edited file was overwritten: %v", got)
+	}
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(s.Path()), "*"))
+	var ours map[string]json.RawMessage
+	for _, p := range matches {
+		if p != s.Path() && strings.Contains(err.Error(), filepath.Base(p)) {
+			ours = fileValues(t, p)
+		}
+	}
+	if string(ours["b"]) != "20" || string(ours["c"]) != "30" {
+		t.Fatalf("our version beside the file: %v (error %v, files %q)", ours, err, matches)
 	}
 }

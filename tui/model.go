@@ -307,6 +307,12 @@ func (m Model) onQuitFlushDone(msg quitFlushDoneMsg) (tea.Model, tea.Cmd) {
 	}
 	m.status.state.err = msg.err
 	m.status.state.pending = m.store.Pending()
+	if errors.Is(msg.err, kvstore.ErrConflict) {
+		// Closing the store then writes its state to a new file beside
+		// the data file, so quitting loses neither side's changes.
+		m.ask(askQuitUnsaved, "The file changed on disk. Quit and keep your version in a new file beside it?")
+		return m, nil
+	}
 	m.ask(askQuitUnsaved, "Changes are not saved. Quit anyway?")
 	return m, nil
 }
