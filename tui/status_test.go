@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -117,7 +118,7 @@ func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 		if h.quit {
 			t.Fatal("quit although the final save failed")
 		}
-		h.wantScreen("Changes are not saved. Quit anyway?")
+		h.wantScreen("The file changed on disk. Quit and keep your version in a new file beside it?")
 		h.wantStatus("save failed:")
 		h.send(keyText("j")) // not an answer
 		if h.m.mode != modeConfirm {
@@ -128,6 +129,17 @@ func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 			t.Fatal("no did not return to browsing")
 		}
 		h.send(keyText("q"), keyText("y"))
+		if !h.quit {
+			t.Fatal("yes did not quit")
+		}
+	})
+	t.Run("failing for another reason", func(t *testing.T) {
+		s := openStore(t, map[string]string{"a": "1"}, nil)
+		h := newHarness(t, failingFlush{s}, 80, 24)
+		h.send(keyText("q"))
+		h.wantScreen("Changes are not saved. Quit anyway?")
+		h.wantStatus("save failed: disk full")
+		h.send(keyText("y"))
 		if !h.quit {
 			t.Fatal("yes did not quit")
 		}
@@ -239,3 +251,9 @@ func TestAlwaysSaveShowsSavingUntilWriteReturns(t *testing.T) {
 		t.Fatal("always-save left the change pending")
 	}
 }
+
+// failingFlush is a store whose saves fail for a reason other than a
+// conflict.
+type failingFlush struct{ *kvstore.KVStore }
+
+func (failingFlush) Flush() error { return errors.New("disk full") }
