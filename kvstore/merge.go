@@ -9,10 +9,12 @@ import (
 	"github.com/tidwall/btree"
 )
 
-// Rename moves the value of key from to the key to, as one change: both
-// keys are never seen at once, and neither is ever missing. It returns an
-// error wrapping ErrNotFound if from does not exist and ErrExists if to
-// does. Durability is as for Set.
+// Rename moves the value of key from to the key to, as one change: readers
+// see the old key or the new one, never neither and never both. It returns
+// an error wrapping ErrNotFound if from does not exist and ErrExists if to
+// does. Durability is as for Set. In always-save mode a crash that tears
+// the unacknowledged rename's journal lines may leave both keys after
+// recovery, never neither.
 func (s *KVStore) Rename(from, to string) error {
 	if err := checkKey("rename", to); err != nil {
 		return err

@@ -106,15 +106,10 @@ func TestHugeValueStaysResponsive(t *testing.T) {
 	scrollCost := time.Since(start) / n
 	h.send(keyText("G"))
 	h.wantScreen("0000000000000000099999\"")
+	// Timings are logged, not asserted: machines are shared and noisy. The
+	// behaviour that keeps the UI responsive is asserted above (the layout
+	// runs in a Cmd, stale layouts are dropped); BenchmarkMove measures cost.
 	t.Logf("moving onto the 10 MB value: %v; scrolling a page: %v", selectCost, scrollCost)
-	// Generous bounds, for slow and race-instrumented runs: the point is
-	// that scrolling does not depend on the value's size.
-	if scrollCost > raceSlowdown*50*time.Millisecond {
-		t.Fatalf("scrolling a page of a 10 MB value takes %v", scrollCost)
-	}
-	if selectCost > raceSlowdown*100*time.Millisecond {
-		t.Fatalf("moving onto a 10 MB value blocks for %v", selectCost)
-	}
 	// The editor refuses it with a reason (too many lines), pointing to $EDITOR.
 	h.send(keyTab, keyText("e"))
 	if h.m.editing {
