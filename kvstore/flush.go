@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/tidwall/btree"
@@ -30,6 +31,7 @@ const minCompactBytes = 1 << 20
 // viewer, which retries until it reads the file and journals of one state.
 func (s *KVStore) load() error {
 	for attempt := 0; ; attempt++ {
+		segmentsBefore, _ := journalSegments(s.fsys, s.path)
 		data, info, err := loadFile(s.fsys, s.path)
 		if err != nil {
 			return err
@@ -42,6 +44,11 @@ func (s *KVStore) load() error {
 			// A compaction between reading the file and the journals may
 			// have removed journal lines that the file read lacks.
 			if now, err := s.fsys.Stat(s.path); err == nil && !sameFile(now, info) {
+				continue
+			}
+			// A rotation while reading renames the active journal to a new
+			// segment, which this read may have missed under either name.
+			if segmentsAfter, _ := journalSegments(s.fsys, s.path); !slices.Equal(segmentsBefore, segmentsAfter) {
 				continue
 			}
 		}
