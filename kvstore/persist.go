@@ -122,19 +122,19 @@ func writeFileAtomic(fsys fileSystem, path string, data []byte, perm os.FileMode
 		}
 	}()
 	if _, err := tmp.Write(data); err != nil {
-		return nil, false, fmt.Errorf("write %s: %w", tmp.Name(), err)
+		return nil, false, describeErr("write", tmp.Name(), err)
 	}
 	if err := tmp.Chmod(perm); err != nil {
-		return nil, false, fmt.Errorf("chmod %s: %w", tmp.Name(), err)
+		return nil, false, describeErr("chmod", tmp.Name(), err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return nil, false, fmt.Errorf("fsync %s: %w", tmp.Name(), err)
+		return nil, false, describeErr("fsync", tmp.Name(), err)
 	}
 	if info, err = tmp.Stat(); err != nil {
-		return nil, false, fmt.Errorf("stat %s: %w", tmp.Name(), err)
+		return nil, false, describeErr("stat", tmp.Name(), err)
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, false, fmt.Errorf("close %s: %w", tmp.Name(), err)
+		return nil, false, describeErr("close", tmp.Name(), err)
 	}
 	if err := fsys.Rename(tmp.Name(), path); err != nil {
 		return nil, false, fmt.Errorf("rename %s over %s: %w", tmp.Name(), path, err)
@@ -146,6 +146,18 @@ func writeFileAtomic(fsys fileSystem, path string, data []byte, perm os.FileMode
 		return info, true, fmt.Errorf("fsync directory %s: %w", dir, err)
 	}
 	return info, true, nil
+}
+
+// describeErr names the operation and file of a failed step, unless the
+// error already does: *os.File methods return a *fs.PathError that reads
+// "write /dir/.data.json.tmp-1: no space left on device", and wrapping it
+// again would print the path twice.
+func describeErr(op, name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("%s %s: %w", op, name, err)
 }
 
 // removeStrayTemps deletes temp files that a crashed save left behind. It
