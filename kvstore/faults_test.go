@@ -2,6 +2,7 @@ package kvstore
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -1161,4 +1162,71 @@ func TestFullTmpfs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSaveInManyChunks: a save writes the file a piece at a time; a file of
+// several pieces has exactly the bytes of one written whole (checked here
+// against encoding/json's indentation), and a write failing part way
+// through leaves the old file as it was.
+func TestSaveInManyChunks(t *testing.T) {
+	s, ffs, path := openFaulty(t, &Options{SaveInterval: -1})
+	defer s.Close()
+	want := map[string]json.RawMessage{}
+	for i := range 3 * saveChunk / 1000 {
+		key := fmt.Sprintf("key %05d", i)
+		value := fmt.Sprintf(`{"n":%d,"tags":["a","b"],"text":%q}`, i, strings.Repeat("x", 900))
+		if err := s.SetRaw(key, []byte(value)); err != nil {
+			t.Fatal(err)
+		}
+		want[key] = json.RawMessage(value)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := json.MarshalIndent(want, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := readString(t, path)
+	if saved != string(whole)+"\n" {
+		t.Fatalf("a %d-byte file differs from the same content encoded whole", len(saved))
+	}
+	writes := 0
+	for _, c := range ffs.record() {
+		if c.op == opWrite {
+			writes++
+		}
+	}
+	if writes < 3 {
+		t.Fatalf("a %d-byte file was written in %d pieces; the test needs several", len(saved), writes)
+	}
+
+	// Fail the second piece of the next save.
+	if err := s.Set("key 00000", "changed"); err != nil {
+		t.Fatal(err)
+	}
+	ffs.add(&fault{op: opWrite, nth: 2, err: syscall.EIO})
+	if err := s.Flush(); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("Flush with a failing write: %v, want EIO", err)
+	}
+	if got := readString(t, path); got != saved {
+		t.Fatal("a save that failed part way changed the file")
+	}
+	if s.Pending() != 1 {
+		t.Fatalf("Pending() = %d after the failed save, want 1", s.Pending())
+	}
+	ffs.heal()
+	mustClose(t, s)
+	if got := diskState(t, path)["key 00000"]; got != `"changed"` {
+		t.Fatalf("after recovery key 00000 = %s", got)
+	}
+}
+
+func readString(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

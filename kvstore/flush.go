@@ -3,6 +3,7 @@ package kvstore
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -399,18 +400,16 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	if cur != nil {
 		perm = cur.Mode().Perm()
 	}
-	last := s.lastSize.Load()
-	buf := encodeFile(make([]byte, 0, last+last/8), snap)
-	info, renamed, err := writeFileAtomic(s.fsys, s.path, buf, perm)
+	info, renamed, err := writeFileAtomic(s.fsys, s.path, func(w io.Writer) error { return writeEncoded(w, snap) }, perm)
 	if renamed {
 		s.disk = info
-		s.lastSize.Store(int64(len(buf)))
+		s.lastSize.Store(info.Size())
 		s.perm.Store(uint32(perm))
 	}
 	if err != nil {
 		return 0, fmt.Errorf("kvstore: save %s: %w", s.path, err)
 	}
-	return len(buf), nil
+	return int(info.Size()), nil
 }
 
 // Flush brings the data file up to date now: it saves pending changes and
@@ -492,7 +491,7 @@ func (s *KVStore) rescueLocked(conflict error) error {
 	s.mu.Lock()
 	snap := s.data.Copy()
 	s.mu.Unlock()
-	if _, _, err := writeFileAtomic(s.fsys, name, encodeFile(nil, snap), os.FileMode(s.perm.Load())); err != nil {
+	if _, _, err := writeFileAtomic(s.fsys, name, func(w io.Writer) error { return writeEncoded(w, snap) }, os.FileMode(s.perm.Load())); err != nil {
 		return fmt.Errorf("%w; saving this store's state to %s failed too: %v", conflict, name, err)
 	}
 	s.jmu.Lock()

@@ -465,17 +465,17 @@ func containerEnd(v []byte, i int) int {
 	return len(v)
 }
 
+// newlines holds a newline and the indentation of the deepest indented
+// level; a prefix of it starts each line.
+var newlines = "\n" + strings.Repeat("  ", maxIndentDepth)
+
 // appendIndented appends compact, valid JSON v indented by two spaces per
 // level, as json.Indent(dst, v, prefix, "  ") would with prefix being depth
 // levels of indentation, but in a single pass with no validation, and
 // compact below maxIndentDepth.
 func appendIndented(dst, v []byte, depth int) []byte {
 	newline := func(dst []byte, depth int) []byte {
-		dst = append(dst, '\n')
-		for range depth {
-			dst = append(dst, ' ', ' ')
-		}
-		return dst
+		return append(dst, newlines[:1+2*depth]...)
 	}
 	for i := 0; i < len(v); {
 		switch c := v[i]; c {

@@ -3,6 +3,7 @@ package kvstore
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -71,25 +72,45 @@ func parse(name string, data, arena []byte) (*btree.Map[string, []byte], error) 
 	return m, nil
 }
 
-// encodeFile renders a snapshot as the data file's bytes: one object, keys
-// sorted, values indented by two spaces, a final newline. Equal snapshots
-// give equal bytes.
-func encodeFile(dst []byte, m *btree.Map[string, []byte]) []byte {
-	dst = append(dst, '{')
+// saveChunk is the size of the pieces a save writes. Encoding the whole
+// file into one buffer first costs an allocation the size of the file whose
+// pages fault in as it fills, then one write of that size: measured at 100k
+// keys (a 30 MB file), encoding plus writing took 40–180 ms that way and
+// 30–55 ms in 1 MiB pieces, with the fsync (about 20 ms) the same either
+// way. Encoding in one goroutine while another wrote was no faster.
+const saveChunk = 1 << 20
+
+// writeEncoded writes a snapshot as the data file's bytes, saveChunk at a
+// time: one object, keys sorted, values indented by two spaces, a final
+// newline. Equal snapshots give equal bytes.
+func writeEncoded(w io.Writer, m *btree.Map[string, []byte]) error {
+	buf := make([]byte, 0, min(saveChunk, max(64, m.Len()*64))+4096)
+	buf = append(buf, '{')
+	first := true
+	var err error
 	m.Scan(func(key string, value []byte) bool {
-		if len(dst) > 1 {
-			dst = append(dst, ',')
+		if !first {
+			buf = append(buf, ',')
 		}
-		dst = append(dst, '\n', ' ', ' ')
-		dst = appendQuoted(dst, key)
-		dst = append(dst, ':', ' ')
-		dst = appendIndented(dst, value, 1)
-		return true
+		first = false
+		buf = append(buf, '\n', ' ', ' ')
+		buf = appendQuoted(buf, key)
+		buf = append(buf, ':', ' ')
+		buf = appendIndented(buf, value, 1)
+		if len(buf) >= saveChunk {
+			_, err = w.Write(buf)
+			buf = buf[:0]
+		}
+		return err == nil
 	})
-	if len(dst) > 1 {
-		dst = append(dst, '\n')
+	if err != nil {
+		return err
 	}
-	return append(dst, '}', '\n')
+	if !first {
+		buf = append(buf, '\n')
+	}
+	_, err = w.Write(append(buf, '}', '\n'))
+	return err
 }
 
 // sameFile reports whether two observations of the data file describe the
@@ -101,7 +122,7 @@ func sameFile(a, b os.FileInfo) bool {
 	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
 
-// writeFileAtomic replaces path with data so that a crash at any moment
+// writeFileAtomic replaces path with what write writes so that a crash at any moment
 // leaves either the old or the new complete file: write a temp file in the
 // same directory, fsync it, rename it over path, fsync the directory.
 // renamed reports whether the new file took path's place, which is true even
@@ -109,7 +130,7 @@ func sameFile(a, b os.FileInfo) bool {
 // is taken from the open temp file, not by looking path up after the rename,
 // so it cannot be lost to a failed stat or describe a file someone else put
 // there in between (either would break conflict detection).
-func writeFileAtomic(fsys fileSystem, path string, data []byte, perm os.FileMode) (info os.FileInfo, renamed bool, err error) {
+func writeFileAtomic(fsys fileSystem, path string, write func(io.Writer) error, perm os.FileMode) (info os.FileInfo, renamed bool, err error) {
 	dir := filepath.Dir(path)
 	tmp, err := fsys.CreateTemp(dir, tempPrefix(path)+"*")
 	if err != nil {
@@ -121,7 +142,7 @@ func writeFileAtomic(fsys fileSystem, path string, data []byte, perm os.FileMode
 			fsys.Remove(tmp.Name())
 		}
 	}()
-	if _, err := tmp.Write(data); err != nil {
+	if err := write(tmp); err != nil {
 		return nil, false, describeErr("write", tmp.Name(), err)
 	}
 	if err := tmp.Chmod(perm); err != nil {
