@@ -33,7 +33,7 @@ const minCompactBytes = 1 << 20
 func (s *KVStore) load() error {
 	for attempt := 0; ; attempt++ {
 		segmentsBefore, _ := journalSegments(s.fsys, s.path)
-		data, info, err := loadFile(s.fsys, s.path)
+		data, index, info, err := loadIndexed(s.fsys, s.path)
 		if err != nil {
 			return err
 		}
@@ -53,7 +53,9 @@ func (s *KVStore) load() error {
 				continue
 			}
 		}
-		index := indexOf(data)
+		if found {
+			index = indexOf(data) // the journals changed data
+		}
 		s.mu.Lock()
 		s.data, s.index = data, index
 		s.base = data.Copy()
@@ -447,7 +449,7 @@ func (s *KVStore) Reload() error {
 	if s.opts.ReadOnly {
 		return s.load()
 	}
-	data, info, err := loadFile(s.fsys, s.path)
+	data, index, info, err := loadIndexed(s.fsys, s.path)
 	if err != nil {
 		return err
 	}
@@ -457,7 +459,6 @@ func (s *KVStore) Reload() error {
 		return err
 	}
 	s.removeSegments(s.jgen)
-	index := indexOf(data)
 	s.mu.Lock()
 	if s.savedSeq < s.seq {
 		s.discards = append(s.discards, seqRange{s.savedSeq, s.seq})

@@ -3,6 +3,7 @@ package kvstore_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -813,5 +814,44 @@ func TestOpenErrorsSayWhatAndWhere(t *testing.T) {
 	}
 	if _, err := kvstore.Open("", nil); err == nil {
 		t.Error("Open(\"\") succeeded")
+	}
+}
+
+// A file of many entries is indexed while it is parsed; every key must be
+// found through the index, and an error late in the file must still be
+// reported with its line, whatever the indexing had done by then.
+func TestLoadIndexesEveryEntryOfALargeFile(t *testing.T) {
+	const n = 20000
+	var b strings.Builder
+	b.WriteString("{\n")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, "  \"key-%05d\": {\"i\": %d}", i, i)
+	}
+	good := b.String() + "\n}\n"
+	path := filepath.Join(t.TempDir(), "data.json")
+	writeFile(t, path, good)
+	s := openAt(t, path, nil)
+	if s.Len() != n {
+		t.Fatalf("Len = %d, want %d", s.Len(), n)
+	}
+	for i := range n {
+		raw, ok := s.GetRaw(fmt.Sprintf("key-%05d", i))
+		if want := fmt.Sprintf(`{"i":%d}`, i); !ok || string(raw) != want {
+			t.Fatalf("GetRaw(key-%05d) = %s, %v; want %s", i, raw, ok, want)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	bad := b.String() + ",\n  \"key-00007\": 1\n}\n"
+	writeFile(t, path, bad)
+	_, err := kvstore.Open(path, nil)
+	var se *kvstore.SyntaxError
+	if !errors.As(err, &se) || se.Line != n+2 || !strings.Contains(se.Msg, `duplicate key "key-00007"`) {
+		t.Fatalf("Open = %v, want a duplicate key error on line %d", err, n+2)
 	}
 }
