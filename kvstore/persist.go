@@ -102,9 +102,10 @@ const indexBatch = 4096
 // indexBuilder fills the lookup map on a second goroutine while the parser
 // goes on. Each insert into a large map is a cache miss or two; at 1M keys
 // the inserts took a fifth of a load when they followed the parse, and on
-// two cores overlapping them cut a load from 0.71–0.86 s to 0.62–0.77 s
+// two cores overlapping them cut a load from 0.75–0.91 s to 0.58–0.67 s
 // (interleaved runs of BenchmarkLoad). A file of fewer than indexBatch
-// entries is indexed inline.
+// entries is indexed inline; a process limited to one thread builds the map
+// after the parse (readData).
 type indexBuilder struct {
 	size  int // bytes in the file, to estimate the number of entries
 	batch []indexEntry
