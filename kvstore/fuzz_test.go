@@ -372,9 +372,10 @@ func storeKeepsJournal(t testing.TB) bool {
 
 // oracleJournal replays journal over the base data file with
 // encoding/json, following the documented format: one change per line,
-// {"set":key,"value":v} or {"del":key}, and a final line without a newline
-// is a torn append and ignored. ok is false if any complete line is not
-// such an entry (the store's verdict on those is checked separately).
+// {"set":key,"value":v}, {"del":key} or {"ren":key,"to":key,"value":v},
+// each field once, and a final line without a newline is a torn append and
+// ignored. ok is false if any complete line is not such an entry (the
+// store's verdict on those is checked separately).
 func oracleJournal(base string, journal []byte) (state, bool) {
 	st, ok := oracleState([]byte(base))
 	if !ok {
@@ -382,31 +383,80 @@ func oracleJournal(base string, journal []byte) (state, bool) {
 	}
 	lines := bytes.Split(journal, []byte("\n"))
 	for _, line := range lines[:len(lines)-1] { // the last piece has no newline
-		var entry map[string]json.RawMessage
-		if json.Unmarshal(line, &entry) != nil {
+		entry, ok := oracleEntry(line)
+		if !ok {
 			return nil, false
 		}
-		var key string
-		switch {
-		case len(entry) == 2 && entry["set"] != nil && entry["value"] != nil:
-			if json.Unmarshal(entry["set"], &key) != nil {
-				return nil, false
-			}
+		str := func(field string) (string, bool) {
+			var s string
+			raw := entry[field]
+			// encoding/json turns bad UTF-8 into U+FFFD; the store refuses
+			// such keys, so the oracle leaves them to the other checks.
+			ok := len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil && !strings.ContainsRune(s, utf8.RuneError)
+			return s, ok
+		}
+		compact := func(raw json.RawMessage) (string, bool) {
 			var c bytes.Buffer
-			if json.Compact(&c, entry["value"]) != nil {
-				return nil, false
-			}
-			st[key] = c.String()
-		case len(entry) == 1 && entry["del"] != nil:
-			if json.Unmarshal(entry["del"], &key) != nil {
+			err := json.Compact(&c, raw)
+			return c.String(), err == nil
+		}
+		switch len(entry) {
+		case 1:
+			key, ok := str("del")
+			if !ok {
 				return nil, false
 			}
 			delete(st, key)
+		case 2:
+			key, ok1 := str("set")
+			v, ok2 := compact(entry["value"])
+			if !ok1 || !ok2 || entry["value"] == nil {
+				return nil, false
+			}
+			st[key] = v
+		case 3:
+			from, ok1 := str("ren")
+			to, ok2 := str("to")
+			v, ok3 := compact(entry["value"])
+			if !ok1 || !ok2 || !ok3 || entry["value"] == nil {
+				return nil, false
+			}
+			delete(st, from)
+			st[to] = v
 		default:
 			return nil, false
 		}
 	}
 	return st, true
+}
+
+// oracleEntry decodes one journal line as a JSON object, refusing a field
+// that appears twice (which a map alone would hide).
+func oracleEntry(line []byte) (map[string]json.RawMessage, bool) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false
+	}
+	entry := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		name, isString := tok.(string)
+		if err != nil || !isString {
+			return nil, false
+		}
+		var v json.RawMessage
+		if _, dup := entry[name]; dup || dec.Decode(&v) != nil {
+			return nil, false
+		}
+		entry[name] = v
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false // something after the object
+	}
+	return entry, true
 }
 
 // journalBase is the data file the journal fuzz target replays over.

@@ -41,6 +41,25 @@ func TestJournalHoldsWritesUntilClose(t *testing.T) {
 	}
 }
 
+// A rename is one journal line, so a crash cannot tear it in two, and a
+// reader replaying the journal sees the value under its new key only.
+func TestJournalRenameIsOneLine(t *testing.T) {
+	s, path := openStore(t, &kvstore.Options{AlwaysSave: true, SaveInterval: -1})
+	mustSet(t, s, "old", []int{1, 2})
+	if err := s.Rename("old", "new"); err != nil {
+		t.Fatal(err)
+	}
+	journal := readFile(t, path+".journal")
+	want := `{"set":"old","value":[1,2]}` + "\n" + `{"ren":"old","to":"new","value":[1,2]}` + "\n"
+	if journal != want {
+		t.Fatalf("journal:\n%s\nwant:\n%s", journal, want)
+	}
+	r := openAt(t, path, &kvstore.Options{ReadOnly: true})
+	if v, _ := r.GetRaw("new"); string(v) != "[1,2]" || r.Has("old") || r.Len() != 1 {
+		t.Fatalf("a reader sees keys %v after the rename", r.Keys())
+	}
+}
+
 // After a pause in writes the journal is folded into the file in the
 // background, so at rest the JSON file is complete.
 func TestJournalCompactsWhenIdle(t *testing.T) {

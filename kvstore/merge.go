@@ -12,9 +12,8 @@ import (
 // Rename moves the value of key from to the key to, as one change: readers
 // see the old key or the new one, never neither and never both. It returns
 // an error wrapping ErrNotFound if from does not exist and ErrExists if to
-// does. Durability is as for Set. In always-save mode a crash that tears
-// the unacknowledged rename's journal lines may leave both keys after
-// recovery, never neither.
+// does. Durability is as for Set, and a crash never leaves both keys or
+// neither: in always-save mode the rename is one journal line.
 func (s *KVStore) Rename(from, to string) error {
 	if err := checkKey("rename", to); err != nil {
 		return err
@@ -45,11 +44,7 @@ func (s *KVStore) Rename(from, to string) error {
 	s.applied.Store(s.seq)
 	seq := s.seq
 	if s.journaling {
-		// The new key first: a crash that tears the batch between the two
-		// lines leaves both keys, never neither. Both lines go out in one
-		// write, so they are acknowledged together.
-		s.jpending = appendJournalLine(s.jpending, to, raw, false)
-		s.jpending = appendJournalLine(s.jpending, from, nil, true)
+		s.jpending = appendJournalRename(s.jpending, from, to, raw)
 	}
 	s.mu.Unlock()
 	return s.awaitDurable(seq)
