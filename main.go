@@ -136,8 +136,8 @@ func isTerminal(r io.Reader) bool {
 
 // offerReadOnly asks, on a terminal, whether to view a file another writer
 // holds read-only. The answer is one line; anything but y or yes is no.
-func offerReadOnly(path string, stdin io.Reader, stderr io.Writer) bool {
-	fmt.Fprintf(stderr, "kvstore: %s is in use by another writer. Open it read-only? [y/N] ", filepath.Base(path))
+func offerReadOnly(path, holder string, stdin io.Reader, stderr io.Writer) bool {
+	fmt.Fprintf(stderr, "kvstore: %s is in use by %s. Open it read-only? [y/N] ", filepath.Base(path), holder)
 	line, _ := bufio.NewReader(stdin).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":
@@ -186,11 +186,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	})
 	notice := ""
 	if errors.Is(err, kvstore.ErrLocked) && isTerminal(stdin) {
-		if !offerReadOnly(c.path, stdin, stderr) {
+		holder := "another writer"
+		if le := (*kvstore.LockedError)(nil); errors.As(err, &le) && le.PID > 0 {
+			holder = fmt.Sprintf("another writer (process %d)", le.PID)
+		}
+		if !offerReadOnly(c.path, holder, stdin, stderr) {
 			return 1
 		}
 		c.readOnly = true
-		notice = "another writer has the file"
+		notice = holder + " has the file"
 		store, err = kvstore.Open(c.path, &kvstore.Options{ReadOnly: true})
 	}
 	if err != nil {

@@ -28,7 +28,8 @@
 //
 // One process at a time may open a file for writing: Open takes an advisory
 // lock on a sidecar file (path + ".lock"), and a second writer, in the same
-// process or another, gets an error wrapping ErrLocked. Stores opened with
+// process or another, gets a *LockedError, which wraps ErrLocked and names
+// the holder's process id where the lock file records it. Stores opened with
 // Options.ReadOnly take no lock and may view a file that a writer owns;
 // because the data file is only ever replaced by rename, they always read a
 // complete file.

@@ -3,6 +3,9 @@ package kvstore
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 )
 
 // ErrClosed is returned by every operation on a store after Close.
@@ -13,8 +16,50 @@ var ErrClosed = errors.New("kvstore: store is closed")
 var ErrReadOnly = errors.New("kvstore: store is read-only")
 
 // ErrLocked is returned by Open when another writer, in this process or
-// another, already has the file open. The returned error names the file.
+// another, already has the file open. The returned error is a *LockedError,
+// which names the file and, where it can, the process that holds it.
 var ErrLocked = errors.New("kvstore: file is in use by another writer")
+
+// LockedError is the error Open returns when another writer holds the file.
+// errors.Is(err, ErrLocked) matches it.
+type LockedError struct {
+	Path     string // the data file
+	LockPath string // the lock file, Path + ".lock"
+	// PID is the process id the writer recorded in the lock file, or 0 if
+	// it is unknown (on Windows, or in the instant after the writer took
+	// the lock and before it wrote its id).
+	PID int
+}
+
+// Error names the file and the holder, e.g. "kvstore: data.json is in use
+// by another writer (process 4242 holds data.json.lock)".
+func (e *LockedError) Error() string {
+	holder := "it holds"
+	switch {
+	case e.PID == os.Getpid():
+		holder = "this process holds"
+	case e.PID > 0:
+		holder = fmt.Sprintf("process %d holds", e.PID)
+	}
+	return fmt.Sprintf("kvstore: %s is in use by another writer (%s %s)", e.Path, holder, e.LockPath)
+}
+
+// Is reports whether target is ErrLocked.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// lockHolder reads the process id a writer recorded in the lock file at
+// path; 0 if there is none.
+func lockHolder(fsys fileSystem, path string) int {
+	data, _, err := fsys.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	return pid
+}
 
 // ErrConflict is returned by a save when the file on disk changed since the
 // store last read or wrote it, for example because someone edited it by hand.

@@ -146,3 +146,34 @@ func ExampleKVStore_Events() {
 	// manual 1 <nil>
 	// close 2 <nil>
 }
+
+// A second writer is refused; a program that only needs to look can fall
+// back to a read-only store, which takes no lock.
+func ExampleLockedError() {
+	dir := exampleDir()
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "data.json")
+
+	writer, err := kvstore.Open(path, &kvstore.Options{AlwaysSave: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer writer.Close()
+	writer.Set("status", "running")
+
+	store, err := kvstore.Open(path, nil)
+	var locked *kvstore.LockedError
+	if errors.As(err, &locked) {
+		// locked.PID, where known, says which process has the file.
+		fmt.Println("in use:", filepath.Base(locked.Path))
+		store, err = kvstore.Open(path, &kvstore.Options{ReadOnly: true})
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	fmt.Println(store.Get("status"))
+	// Output:
+	// in use: data.json
+	// running true
+}

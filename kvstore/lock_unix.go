@@ -5,6 +5,7 @@ package kvstore
 import (
 	"errors"
 	"os"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -12,7 +13,8 @@ import (
 // lockFile takes an exclusive advisory lock on the file at path, creating it
 // if needed. flock locks belong to an open file description, so a second
 // Open in the same process is refused just like one in another process.
-// It returns errLockHeld if another writer holds the lock.
+// It returns errLockHeld if another writer holds the lock. The holder
+// writes its process id into the file.
 func lockFile(path string) (release func() error, err error) {
 	for {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
@@ -32,6 +34,12 @@ func lockFile(path string) (release func() error, err error) {
 		held, err1 := f.Stat()
 		named, err2 := os.Stat(path)
 		if err1 == nil && err2 == nil && os.SameFile(held, named) {
+			// Record who holds the lock, for the error a second writer gets.
+			// A crashed holder's id may still be there: replace it. Failing
+			// to write it costs only that information.
+			if f.Truncate(0) == nil {
+				f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+			}
 			return func() error {
 				rmErr := os.Remove(path)
 				if err := f.Close(); err != nil {

@@ -20,16 +20,6 @@ import (
 // errLockHeld is lockFile's signal that another writer owns the file.
 var errLockHeld = errors.New("lock held by another writer")
 
-// lockedError names the file another writer holds; errors.Is matches it
-// with ErrLocked.
-type lockedError struct{ path, lockPath string }
-
-func (e *lockedError) Error() string {
-	return fmt.Sprintf("kvstore: %s is in use by another writer (it holds %s)", e.path, e.lockPath)
-}
-
-func (e *lockedError) Is(target error) bool { return target == ErrLocked }
-
 // KVStore is a key-value store kept in one JSON file. All methods are safe
 // for concurrent use.
 //
@@ -155,7 +145,7 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 		lockPath := path + ".lock"
 		unlock, err := fsys.Lock(lockPath)
 		if errors.Is(err, errLockHeld) {
-			return nil, &lockedError{path: path, lockPath: lockPath}
+			return nil, &LockedError{Path: path, LockPath: lockPath, PID: lockHolder(fsys, lockPath)}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("kvstore: open %s: lock %s: %w", path, lockPath, err)

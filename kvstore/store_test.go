@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -620,10 +621,19 @@ func TestClosedStore(t *testing.T) {
 }
 
 func TestSecondWriterIsLockedOut(t *testing.T) {
-	s, path := openStore(t, nil)
+	path := filepath.Join(t.TempDir(), "data.json")
+	// A lock file left by a writer that crashed still names it.
+	writeFile(t, path+".lock", "999999999\n")
+	s := openAt(t, path, nil)
 	_, err := kvstore.Open(path, nil)
 	if !errors.Is(err, kvstore.ErrLocked) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("second writer: %v", err)
+	}
+	var le *kvstore.LockedError
+	if runtime.GOOS != "windows" {
+		if !errors.As(err, &le) || le.PID != os.Getpid() || !strings.Contains(err.Error(), "this process holds "+path+".lock") {
+			t.Fatalf("second writer: %v, want the holder named as this process", err)
+		}
 	}
 	// Readers share the file with the writer and with each other.
 	r1 := openAt(t, path, &kvstore.Options{ReadOnly: true})
@@ -689,6 +699,10 @@ func TestLockAcrossProcesses(t *testing.T) {
 	_, err := kvstore.Open(path, nil)
 	if !errors.Is(err, kvstore.ErrLocked) {
 		t.Fatalf("Open while another process holds the lock = %v", err)
+	}
+	var le *kvstore.LockedError
+	if !errors.As(err, &le) || runtime.GOOS != "windows" && (le.PID != cmd.Process.Pid || !strings.Contains(err.Error(), fmt.Sprintf("process %d holds", le.PID))) {
+		t.Fatalf("Open while process %d holds the lock = %v", cmd.Process.Pid, err)
 	}
 	stdin.Close()
 	if err := cmd.Wait(); err != nil {

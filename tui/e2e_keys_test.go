@@ -3,6 +3,7 @@
 package tui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,8 +146,10 @@ func TestE2ELockedOffersReadOnly(t *testing.T) {
 	}
 	defer holder.Close()
 
+	// The holder is this test process, and the lock file says so.
+	holderName := fmt.Sprintf("another writer (process %d)", os.Getpid())
 	no := startProgram(t, data)
-	no.waitFor("data.json is in use by another writer. Open it read-only? [y/N]")
+	no.waitFor("data.json is in use by " + holderName + ". Open it read-only? [y/N]")
 	no.keys("n", "Enter")
 	if code := no.waitExit(); code != "1" {
 		t.Fatalf("exit status %s after declining", code)
@@ -155,7 +158,7 @@ func TestE2ELockedOffersReadOnly(t *testing.T) {
 	s := startProgram(t, data)
 	s.waitFor("Open it read-only? [y/N]")
 	s.keys("y", "Enter")
-	scr := s.waitFor("read-only │ another writer has the file")
+	scr := s.waitFor("read-only │ " + holderName + " has the file")
 	for _, gone := range []string{"edit", "new key", "rename", "delete", "save now"} {
 		if strings.Contains(scr, gone) {
 			t.Fatalf("the read-only help offers %q:\n%s", gone, scr)
