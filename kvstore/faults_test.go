@@ -951,6 +951,56 @@ func TestRescueNeverReplacesAnEarlierOne(t *testing.T) {
 	}
 }
 
+// TestStrayRescueTempRemovedAtNextOpen: when Close's rescue file cannot be
+// written and even its temp file cannot be removed, the next Open removes
+// that temp file like any other save's, and no rescue file appears.
+func TestStrayRescueTempRemovedAtNextOpen(t *testing.T) {
+	s, ffs, path := openFaulty(t, &Options{SaveInterval: -1})
+	if err := s.Set("mine", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+".edit", []byte(`{"theirs": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".edit", path); err != nil {
+		t.Fatal(err)
+	}
+	ffs.inject(opSync, 1, syscall.EIO)
+	ffs.inject(opRemove, 1, syscall.EROFS)
+	err := s.Close()
+	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "failed too") {
+		t.Fatalf("Close over a hand edit with a failing disk: %v", err)
+	}
+	temps := func() []string {
+		entries, err := os.ReadDir(filepath.Dir(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			if strings.Contains(e.Name(), ".tmp-") || strings.Contains(e.Name(), ".unsaved-") {
+				names = append(names, e.Name())
+			}
+		}
+		return names
+	}
+	if got := temps(); len(got) != 1 {
+		t.Fatalf("after the failed rescue: %v, want its one temp file", got)
+	}
+	ffs.heal()
+	s2, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if got := temps(); len(got) != 0 {
+		t.Errorf("Open left %v behind", got)
+	}
+	if got := storeState(s2); !maps.Equal(got, state{"theirs": "1"}) {
+		t.Errorf("store holds %v, want the hand edit", got)
+	}
+}
+
 // TestCloseReportsFailedUnlock: Close saves first, then reports a failure
 // to release the lock instead of hiding it.
 func TestCloseReportsFailedUnlock(t *testing.T) {

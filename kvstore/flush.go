@@ -402,7 +402,7 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	if cur != nil {
 		perm = cur.Mode().Perm()
 	}
-	info, renamed, err := writeFileAtomic(s.fsys, s.path, func(w io.Writer) error { return writeEncoded(w, snap) }, perm)
+	info, renamed, err := writeFileAtomic(s.fsys, s.path, s.path, func(w io.Writer) error { return writeEncoded(w, snap) }, perm)
 	if renamed {
 		s.disk = info
 		s.lastSize.Store(info.Size())
@@ -492,7 +492,7 @@ func (s *KVStore) rescueLocked(conflict error) error {
 	s.mu.Lock()
 	snap := s.data.Copy()
 	s.mu.Unlock()
-	if _, _, err := writeFileAtomic(s.fsys, name, func(w io.Writer) error { return writeEncoded(w, snap) }, os.FileMode(s.perm.Load())); err != nil {
+	if _, _, err := writeFileAtomic(s.fsys, s.path, name, func(w io.Writer) error { return writeEncoded(w, snap) }, os.FileMode(s.perm.Load())); err != nil {
 		return fmt.Errorf("%w; saving this store's state to %s failed too: %v", conflict, name, err)
 	}
 	s.jmu.Lock()
@@ -508,9 +508,9 @@ func (s *KVStore) rescueLocked(conflict error) error {
 // returns the final save's error; changes made durable in the journal stay
 // there for the next Open even then. If the save fails because the file
 // changed on disk (ErrConflict), the store's state is written to a new file
-// beside it, named in the error, so that neither side's changes are lost. Calling Close again does nothing and
-// returns nil; every other method returns ErrClosed (or, for those without
-// an error, an empty result).
+// beside it, named in the error, so that neither side's changes are lost.
+// Calling Close again does nothing and returns nil; every other method
+// returns ErrClosed (or, for those without an error, an empty result).
 func (s *KVStore) Close() error {
 	s.mu.Lock()
 	if s.closed {

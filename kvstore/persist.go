@@ -220,17 +220,20 @@ func sameFile(a, b os.FileInfo) bool {
 	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
 
-// writeFileAtomic replaces path with what write writes so that a crash at any moment
-// leaves either the old or the new complete file: write a temp file in the
-// same directory, fsync it, rename it over path, fsync the directory.
+// writeFileAtomic replaces path with what write writes so that a crash at
+// any moment leaves either the old or the new complete file: write a temp
+// file in the same directory, fsync it, rename it over path, fsync the
+// directory. The temp file is named after owner, the store's data file,
+// whichever file it becomes, so the next Open of the store removes it if a
+// crash or a failed cleanup left it behind.
 // renamed reports whether the new file took path's place, which is true even
 // when the final directory fsync failed; info then describes that file. It
 // is taken from the open temp file, not by looking path up after the rename,
 // so it cannot be lost to a failed stat or describe a file someone else put
 // there in between (either would break conflict detection).
-func writeFileAtomic(fsys fileSystem, path string, write func(io.Writer) error, perm os.FileMode) (info os.FileInfo, renamed bool, err error) {
+func writeFileAtomic(fsys fileSystem, owner, path string, write func(io.Writer) error, perm os.FileMode) (info os.FileInfo, renamed bool, err error) {
 	dir := filepath.Dir(path)
-	tmp, err := fsys.CreateTemp(dir, tempPrefix(path)+"*")
+	tmp, err := fsys.CreateTemp(dir, tempPrefix(owner)+"*")
 	if err != nil {
 		return nil, false, fmt.Errorf("create temp file in %s: %w", dir, err)
 	}
