@@ -39,7 +39,8 @@ func benchValue(i int) map[string]any {
 
 func benchKey(i int) string { return fmt.Sprintf("key:%08d", i) }
 
-// writeBenchFile writes a data file with n keys and returns its path.
+// writeBenchFile writes a data file with n keys and returns its path, with
+// the disk settled for the timed part.
 func writeBenchFile(b *testing.B, n int) string {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "data.json")
@@ -54,6 +55,7 @@ func writeBenchFile(b *testing.B, n int) string {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		b.Fatal(err)
 	}
+	settleDisk()
 	return path
 }
 
