@@ -41,7 +41,7 @@ func benchKey(i int) string { return fmt.Sprintf("key:%08d", i) }
 
 // writeBenchFile writes a data file with n keys and returns its path, with
 // the disk settled for the timed part.
-func writeBenchFile(b *testing.B, n int) string {
+func writeBenchFile(b testing.TB, n int) string {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "data.json")
 	m := make(map[string]any, n)

@@ -81,7 +81,37 @@ func (osFS) ReadFile(name string) ([]byte, os.FileInfo, error) {
 
 func (osFS) Stat(name string) (os.FileInfo, error) { return os.Stat(name) }
 
-func (osFS) CreateTemp(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) }
+func (osFS) CreateTemp(dir, pattern string) (tempFile, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	return &saveFile{File: f}, nil
+}
+
+// writebackChunk is how much a save writes before it asks the kernel to
+// start writing that part to disk.
+const writebackChunk = 4 << 20
+
+// saveFile is the temp file of a save. As each writebackChunk is written it
+// starts the disk writing it (where the OS can), so that the disk works
+// while the rest of the file is encoded and the final fsync waits only for
+// the tail. Without this the kernel holds the whole file in the page cache
+// until the fsync, which then waits for all of it.
+type saveFile struct {
+	*os.File
+	written, started int64
+}
+
+func (f *saveFile) Write(p []byte) (int, error) {
+	n, err := f.File.Write(p)
+	f.written += int64(n)
+	if f.written-f.started >= writebackChunk {
+		startWriteback(f.File, f.started, f.written-f.started)
+		f.started = f.written
+	}
+	return n, err
+}
 
 func (osFS) Rename(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
 
