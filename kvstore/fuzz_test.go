@@ -537,3 +537,40 @@ func FuzzJournal(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeCompact: Get's decoder must give exactly what encoding/json
+// gives for every value the store can hold, or leave the value to it.
+func FuzzDecodeCompact(f *testing.F) {
+	for _, seed := range []string{
+		`{"a":[1,-2.5e3,true,false,null,{}],"b":{"c":"d"},"":[]}`,
+		`"caf\u00e9 \ud83d\ude00 \ud800 \n\t\"\\"`,
+		"\"\xff\xfe bad utf-8\"",
+		`{"dup":1,"dup":2}`,
+		`[1e400]`, `-0`, `0.1e-7`, `12345678901234567890`, `[[[[]]]]`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		compact, serr := compactJSON(text)
+		if serr != nil {
+			return
+		}
+		got, ok := decodeCompact(compact)
+		var want any
+		err := json.Unmarshal(compact, &want)
+		if !ok {
+			// Only a number beyond float64, which encoding/json refuses
+			// too, may be left to it.
+			if err == nil {
+				t.Fatalf("decodeCompact gave up on %s, which encoding/json decodes", compact)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("decodeCompact decoded %s, which encoding/json refuses: %v", compact, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("decoding %s: got %#v, encoding/json gives %#v", compact, got, want)
+		}
+	})
+}

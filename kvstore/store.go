@@ -353,6 +353,9 @@ func (s *KVStore) Get(key string) (interface{}, bool) {
 // decodeAny decodes stored, valid JSON. Only a number that overflows float64
 // can fail to decode; then every number of the value is kept as json.Number.
 func decodeAny(raw []byte) interface{} {
+	if v, ok := decodeCompact(raw); ok {
+		return v
+	}
 	var v interface{}
 	if json.Unmarshal(raw, &v) == nil {
 		return v
