@@ -37,7 +37,7 @@ func (s *KVStore) load() error {
 		if err != nil {
 			return err
 		}
-		found, err := replayJournals(s.fsys, s.path, data)
+		found, err := replayJournals(s.fsys, s.path, data, index)
 		if err != nil {
 			return err
 		}
@@ -52,9 +52,6 @@ func (s *KVStore) load() error {
 			if segmentsAfter, _ := journalSegments(s.fsys, s.path); !slices.Equal(segmentsBefore, segmentsAfter) {
 				continue
 			}
-		}
-		if found {
-			index = indexOf(data) // the journals changed data
 		}
 		s.mu.Lock()
 		s.data, s.index = data, index

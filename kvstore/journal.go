@@ -103,16 +103,20 @@ type journalOp struct {
 	value   []byte
 }
 
-// apply makes the change in m.
-func (op journalOp) apply(m *btree.Map[string, []byte]) {
+// apply makes the change in m and in its lookup map index.
+func (op journalOp) apply(m *btree.Map[string, []byte], index map[string][]byte) {
 	switch {
 	case op.rename:
 		m.Delete(op.key)
+		delete(index, op.key)
 		m.Set(op.to, op.value)
+		index[op.to] = op.value
 	case op.value == nil:
 		m.Delete(op.key)
+		delete(index, op.key)
 	default:
 		m.Set(op.key, op.value)
+		index[op.key] = op.value
 	}
 }
 
@@ -177,13 +181,13 @@ func parseJournalLine(line []byte) (op journalOp, msg string) {
 }
 
 // replayJournal applies the journal text data, read from the file name, to
-// m, which then shares data's memory; data's lines are compacted in place.
-// A crash during an append can leave the end of the journal torn: a final
-// run of lines that do not parse, with no valid line after them. Those were
-// never acknowledged, so they are dropped and their offset returned as
-// validLen. A bad line followed by a good one is corruption, reported as a
-// *SyntaxError naming the file and line.
-func replayJournal(name string, data []byte, m *btree.Map[string, []byte]) (validLen int, err error) {
+// m and its lookup map index, which then share data's memory; data's lines
+// are compacted in place. A crash during an append can leave the end of the
+// journal torn: a final run of lines that do not parse, with no valid line
+// after them. Those were never acknowledged, so they are dropped. A bad
+// line followed by a good one is corruption, reported as a *SyntaxError
+// naming the file and line.
+func replayJournal(name string, data []byte, m *btree.Map[string, []byte], index map[string][]byte) error {
 	type bad struct {
 		off int
 		msg string
@@ -207,23 +211,20 @@ func replayJournal(name string, data []byte, m *btree.Map[string, []byte]) (vali
 			}
 		case firstBad != nil:
 			line, col := lineCol(data, firstBad.off)
-			return 0, &SyntaxError{File: name, Line: line, Column: col, Offset: int64(firstBad.off),
+			return &SyntaxError{File: name, Line: line, Column: col, Offset: int64(firstBad.off),
 				Msg: "corrupt journal entry followed by valid ones: " + firstBad.msg}
 		default:
-			op.apply(m)
+			op.apply(m, index)
 		}
 		off += end + 1
-		if firstBad == nil {
-			validLen = off
-		}
 	}
-	return validLen, nil
+	return nil
 }
 
-// replayJournals applies every journal of the data file at path to m: the
-// rotated segments in order, then the active journal. It reports whether
-// any journal file exists.
-func replayJournals(fsys fileSystem, path string, m *btree.Map[string, []byte]) (found bool, err error) {
+// replayJournals applies every journal of the data file at path to m and
+// its lookup map index: the rotated segments in order, then the active
+// journal. It reports whether any journal file exists.
+func replayJournals(fsys fileSystem, path string, m *btree.Map[string, []byte], index map[string][]byte) (found bool, err error) {
 	gens, err := journalSegments(fsys, path)
 	if err != nil {
 		return false, fmt.Errorf("kvstore: list journals of %s: %w", path, err)
@@ -242,7 +243,7 @@ func replayJournals(fsys fileSystem, path string, m *btree.Map[string, []byte]) 
 			return found, fmt.Errorf("kvstore: read journal %s: %w", name, err)
 		}
 		found = true
-		if _, err := replayJournal(name, data, m); err != nil {
+		if err := replayJournal(name, data, m, index); err != nil {
 			return found, err
 		}
 	}
