@@ -46,16 +46,8 @@ func (d *compactDecoder) value() (any, bool) {
 				return nil, false
 			}
 			m[key] = v
-			if d.i >= len(d.src) {
-				return nil, false
-			}
-			d.i++
-			switch d.src[d.i-1] {
-			case ',':
-			case '}':
-				return m, true
-			default:
-				return nil, false
+			if more, ok := d.next('}'); !more {
+				return m, ok
 			}
 		}
 	case c == '[':
@@ -71,16 +63,8 @@ func (d *compactDecoder) value() (any, bool) {
 				return nil, false
 			}
 			a = append(a, v)
-			if d.i >= len(d.src) {
-				return nil, false
-			}
-			d.i++
-			switch d.src[d.i-1] {
-			case ',':
-			case ']':
-				return a, true
-			default:
-				return nil, false
+			if more, ok := d.next(']'); !more {
+				return a, ok
 			}
 		}
 	case c == '"':
@@ -99,6 +83,22 @@ func (d *compactDecoder) value() (any, bool) {
 		f, err := strconv.ParseFloat(string(d.src[start:d.i]), 64)
 		return f, err == nil && d.i > start
 	}
+}
+
+// next consumes the byte after a member or element: a comma (more is true)
+// or the closing byte end (ok is true). Anything else is not ok.
+func (d *compactDecoder) next(end byte) (more, ok bool) {
+	if d.i >= len(d.src) {
+		return false, false
+	}
+	d.i++
+	switch d.src[d.i-1] {
+	case ',':
+		return true, true
+	case end:
+		return false, true
+	}
+	return false, false
 }
 
 func isNumberByte(c byte) bool {
