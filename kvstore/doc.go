@@ -66,7 +66,17 @@
 // caller chooses Reload (take the file), Overwrite (replace it) or Merge
 // (take the file and reapply this store's changes key by key; Conflict
 // shows both sides first). Changes are detected by comparing the file's
-// identity, size and modification time.
+// identity, size and modification time, before a save starts and again
+// just before its rename; only an edit saved in the microseconds between
+// that last look and the rename can still be replaced. A deleted file is a
+// change too: it is written again only by Overwrite.
+//
+// Each journal records which content of the data file it was written
+// against. If a crash leaves a journal that does not match the file found
+// at the next Open (someone replaced the file while a conflict was
+// unsettled), the journal is not replayed over it: the store opens with the
+// file's content, the journal's state is written to FILE.unsaved-TIME.json
+// beside it, and LastSaveError reports ErrConflict naming that file.
 //
 // On Linux and macOS the lock is flock(2) and the directory is fsynced. On
 // Windows the lock is LockFileEx and directories cannot be fsynced, so a

@@ -85,6 +85,17 @@ type faultFS struct {
 	// afterRename, if set, runs right after a successful Rename, as another
 	// process acting at that instant would.
 	afterRename func(newpath string)
+	// before, if set, runs at the start of every call, outside the lock,
+	// so a test can act (or wait) at a chosen step, as another process or
+	// a slow disk would.
+	before func(op fsOp, name string)
+}
+
+// setBefore installs the before hook.
+func (f *faultFS) setBefore(fn func(op fsOp, name string)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.before = fn
 }
 
 func newFaultFS() *faultFS { return &faultFS{base: osFS{}} }
@@ -119,6 +130,12 @@ func (f *faultFS) record() []fsCall {
 
 // check records a call and returns the fault that fails it, if any.
 func (f *faultFS) check(op fsOp, name string) *fault {
+	f.mu.Lock()
+	before := f.before
+	f.mu.Unlock()
+	if before != nil {
+		before(op, name)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, fsCall{op, name})

@@ -26,45 +26,99 @@ const gatherWait = 200 * time.Microsecond
 // pause in writes, however small the data file.
 const minCompactBytes = 1 << 20
 
+// loadPatience bounds how long a read-only load keeps retrying while a
+// writer changes the file and its journals under it.
+var loadPatience = 10 * time.Second
+
 // load reads the data file and, in a read-only store, replays the journals a
 // writer may have left, so a viewer sees every acknowledged write. A writer
 // may compact while a viewer reads; the data file then changes under the
 // viewer, which retries until it reads the file and journals of one state.
+// A state that fails that check is never installed: after loadPatience of
+// retries, with growing pauses that let the writer's compaction finish,
+// load gives up with an error and the store keeps what it had.
 func (s *KVStore) load() error {
-	for attempt := 0; ; attempt++ {
+	pause := time.Millisecond
+	deadline := time.Now().Add(loadPatience)
+	for {
 		segmentsBefore, _ := journalSegments(s.fsys, s.path)
-		data, index, info, err := loadIndexed(s.fsys, s.path)
+		data, index, info, id, err := loadIndexed(s.fsys, s.path, s.needsIDs(segmentsBefore))
 		if err != nil {
 			return err
 		}
-		found, err := replayJournals(s.fsys, s.path, data, index)
+		texts, err := readJournals(s.fsys, s.path)
 		if err != nil {
 			return err
 		}
-		if s.opts.ReadOnly && attempt < 10 {
-			// A compaction between reading the file and the journals may
-			// have removed journal lines that the file read lacks.
-			if now, err := s.fsys.Stat(s.path); err == nil && !sameFile(now, info) {
-				continue
+		if s.opts.ReadOnly && !s.consistentRead(info, segmentsBefore) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("kvstore: read %s: the writer kept replacing the file and its journal for %v; try again", s.path, loadPatience)
 			}
-			// A rotation while reading renames the active journal to a new
-			// segment, which this read may have missed under either name.
-			if segmentsAfter, _ := journalSegments(s.fsys, s.path); !slices.Equal(segmentsBefore, segmentsAfter) {
-				continue
-			}
+			time.Sleep(pause)
+			pause = min(2*pause, 100*time.Millisecond)
+			continue
+		}
+		var ours *btree.Map[string, []byte]
+		if ids, recorded := journalFiles(texts); recorded && !s.opts.ReadOnly && !slices.Contains(ids, id) {
+			// The journals were written against a file that is gone:
+			// someone replaced it since, and replaying them over theirs
+			// would silently undo their edits. The store takes the file;
+			// recoverJournal keeps the journals' state apart.
+			ours = data.Copy()
+			err = replayJournals(texts, ours, map[string][]byte{})
+		} else {
+			err = replayJournals(texts, data, index)
+		}
+		if err != nil {
+			return err
 		}
 		s.mu.Lock()
 		s.data, s.index = data, index
 		s.base = data.Copy()
 		s.mu.Unlock()
 		s.disk = info
+		s.journalConflict = ours
+		if id != "" {
+			s.jmu.Lock()
+			s.accept = []string{id}
+			s.jmu.Unlock()
+		}
 		if info != nil {
 			s.lastSize.Store(info.Size())
 			s.perm.Store(uint32(info.Mode().Perm()))
 		}
-		s.staleJournal = s.staleJournal || found
+		s.staleJournal = s.staleJournal || len(texts) > 0
 		return nil
 	}
+}
+
+// needsIDs reports whether this store must know the data file's content id
+// (see fileid.go): a writer that keeps a journal, or that finds one, given
+// the journal segments on disk.
+func (s *KVStore) needsIDs(segments []int) bool {
+	if s.opts.ReadOnly {
+		return false
+	}
+	if s.journaling || s.staleJournal || len(segments) > 0 {
+		return true
+	}
+	_, err := s.fsys.Stat(journalPath(s.path))
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// consistentRead reports whether a read of the data file, described by
+// info, and of the journals, whose segments were segmentsBefore when the
+// read began, saw one state of the writer's.
+func (s *KVStore) consistentRead(info os.FileInfo, segmentsBefore []int) bool {
+	// A compaction between reading the file and the journals may have
+	// removed journal lines that the file read lacks.
+	if now, err := s.fsys.Stat(s.path); err == nil && !sameFile(now, info) || err != nil && info != nil {
+		return false
+	}
+	// A rotation while reading renames the active journal to a new segment,
+	// which this read may have missed under either name.
+	segmentsAfter, err := journalSegments(s.fsys, s.path)
+	return err == nil && slices.Equal(segmentsBefore, segmentsAfter)
 }
 
 // recoverJournal runs at Open: if journals were replayed, the data file is
@@ -80,12 +134,79 @@ func (s *KVStore) recoverJournal() error {
 	if !s.staleJournal {
 		return nil
 	}
-	s.seq, s.savedSeq = 1, 1 // the replayed state is durable, but not in the file
-	s.applied.Store(1)
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
+	if ours := s.journalConflict; ours != nil {
+		s.journalConflict = nil
+		return s.settleJournalConflict(ours)
+	}
+	s.seq, s.savedSeq = 1, 1 // the replayed state is durable, but not in the file
+	s.applied.Store(1)
 	if err := s.flushLocked(FlushCompact, false); err != nil {
-		return fmt.Errorf("kvstore: open %s: fold the journal into the file: %w", s.path, err)
+		// The journal is intact and holds every change, so the store opens
+		// anyway: the failure (a full disk, say) is reported by
+		// LastSaveError and an event, and the fold is tried again once the
+		// store is idle, at Flush and at Close.
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// settleJournalConflict runs at Open when the journals were written against
+// a data file that someone has since replaced. ours is the journals' state:
+// the file they were written against is gone, so it is their changes
+// replayed over the file now there. Unless that is the file's own content,
+// it is written to a rescue file beside the data file, as Close does for a
+// conflict, and the store reports ErrConflict naming it. Then the journals
+// are removed. If either step fails Open fails, having changed nothing the
+// next Open could not redo. The caller holds flushMu.
+func (s *KVStore) settleJournalConflict(ours *btree.Map[string, []byte]) error {
+	changed := len(diffMaps(s.base, ours)) > 0
+	var rescued string
+	if changed {
+		name, err := s.writeRescue(ours)
+		if err != nil {
+			return fmt.Errorf("kvstore: open %s: the file was replaced after the changes in its journal were made, and saving them to %s failed: %w", s.path, name, err)
+		}
+		rescued = name
+	}
+	s.jmu.Lock()
+	err := s.removeJournalsLocked()
+	s.jmu.Unlock()
+	if err != nil {
+		return fmt.Errorf("kvstore: open %s: %w", s.path, err)
+	}
+	if changed {
+		err := fmt.Errorf("kvstore: open %s: %w: the file was replaced after the changes in its journal were made; the store has the file's content, and the journal's state is saved in %s", s.path, ErrConflict, rescued)
+		s.mu.Lock()
+		s.lastErr, s.fileErr = err, err
+		keys := s.data.Len()
+		s.mu.Unlock()
+		s.emit(FlushEvent{Time: time.Now(), Reason: FlushCompact, Keys: keys, Err: err})
+	}
+	return nil
+}
+
+// removeJournalsLocked removes every journal file, and fails unless all are
+// gone: it is used where a journal left behind would be replayed over a
+// file it was not written for. The caller holds flushMu and jmu.
+func (s *KVStore) removeJournalsLocked() error {
+	if err := s.rotateJournalLocked(); err != nil {
+		return err
+	}
+	s.removeSegments(s.jgen)
+	gens, err := journalSegments(s.fsys, s.path)
+	if err == nil && len(gens) > 0 {
+		err = fmt.Errorf("%s could not be removed", segmentPath(s.path, gens[0]))
+	}
+	if err == nil {
+		err = s.fsys.SyncDir(filepath.Dir(s.path))
+	}
+	if err != nil {
+		return fmt.Errorf("remove the journal: %w", err)
 	}
 	return nil
 }
@@ -179,6 +300,11 @@ func (s *KVStore) syncFile(seq uint64) error {
 	return s.flushLocked(FlushAlways, false)
 }
 
+// testHookBeforeAppend, set only by tests, runs when a writer has become
+// the appender and is about to take the journal lock: the moment at which
+// Close or a failed append can overtake it.
+var testHookBeforeAppend func()
+
 // syncJournal returns once change number seq is durable in the journal.
 // One writer at a time is the appender: it takes every pending line, writes
 // them with one write and one fsync, and wakes the others, who return at
@@ -211,6 +337,9 @@ func (s *KVStore) syncJournal(seq uint64) error {
 	saved := s.savedSeq
 	s.mu.Unlock()
 
+	if testHookBeforeAppend != nil {
+		testHookBeforeAppend()
+	}
 	s.jmu.Lock()
 	if s.lastBatch > 1 {
 		// The last batch came from several writers, who are about to make
@@ -223,6 +352,18 @@ func (s *KVStore) syncJournal(seq uint64) error {
 		}
 	}
 	s.mu.Lock()
+	if s.closed || s.jbroken {
+		// Close, a failed append or a Merge came between this writer's check
+		// and the journal lock. After Close no journal may be created (at
+		// rest there is none, and the events channel is closed); after the
+		// others the journal no longer holds every change. Either way a
+		// whole-file save covers this change, or has already.
+		s.appending = false
+		s.appended.Broadcast()
+		s.mu.Unlock()
+		s.jmu.Unlock()
+		return s.syncFile(seq)
+	}
 	batch, upto, prev, keys := s.jpending, s.seq, s.savedSeq, s.data.Len()
 	s.jpending = s.jspare[:0]
 	s.mu.Unlock()
@@ -275,6 +416,10 @@ func (s *KVStore) appendJournal(batch []byte) error {
 		}
 		s.jfile = f
 		s.journalOpened = true
+		if len(s.accept) > 0 {
+			// A new journal starts by naming the data file it follows.
+			batch = append(appendFileLine(nil, s.accept), batch...)
+		}
 	}
 	_, err := s.jfile.Write(batch)
 	if err == nil {
@@ -329,7 +474,7 @@ func (s *KVStore) removeSegments(gen int) {
 			break
 		}
 		if err := s.fsys.Remove(segmentPath(s.path, g)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			break
+			return // still stale: the next save tries again
 		}
 	}
 	s.staleJournal = false
@@ -383,32 +528,144 @@ func (s *KVStore) flushLocked(reason FlushReason, force bool) error {
 }
 
 // save writes snap to the data file unless someone else changed the file
-// since this store last read or wrote it.
+// since this store last read or wrote it. The file is checked before the
+// save starts, so a conflict costs no writing, and again just before the
+// rename, so an edit saved while the new file was being written (which for
+// a large store takes a while) is not replaced. What remains is the moment
+// between that second look and the rename, a few microseconds, which no
+// rename-based save can close: an editor that replaces the file in that
+// instant loses to this save, as it would to any other program's.
 func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error) {
-	cur, err := s.fsys.Stat(s.path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		cur = nil
-	case err != nil:
-		return 0, fmt.Errorf("kvstore: save %s: %w", s.path, err)
-	}
-	if cur != nil && !force && !sameFile(cur, s.disk) {
-		return 0, fmt.Errorf("kvstore: save %s: %w (Reload to take the file's content, or Overwrite to replace it)", s.path, ErrConflict)
+	cur, err := s.checkDisk(force)
+	if err != nil {
+		return 0, err
 	}
 	perm := os.FileMode(0o644)
 	if cur != nil {
 		perm = cur.Mode().Perm()
 	}
-	info, renamed, err := writeFileAtomic(s.fsys, s.path, s.path, func(w io.Writer) error { return writeEncoded(w, snap) }, perm)
+	// The journal must learn the new file's id (recordFiles) if there is
+	// a journal, or may be one before the next save.
+	var ids *idWriter
+	if s.needsIDs(nil) {
+		ids = new(idWriter)
+	}
+	write := func(w io.Writer) error {
+		if ids != nil {
+			w = io.MultiWriter(w, ids)
+		}
+		return writeEncoded(w, snap)
+	}
+	beforeRename := func(os.FileInfo) error {
+		if ids != nil {
+			if err := s.recordFiles(ids.id(), false); err != nil {
+				return err
+			}
+		}
+		_, err := s.checkDisk(force)
+		return err
+	}
+	info, renamed, err := writeFileAtomic(s.fsys, s.path, s.path, write, perm, beforeRename)
 	if renamed {
 		s.disk = info
 		s.lastSize.Store(info.Size())
 		s.perm.Store(uint32(perm))
+		if ids != nil {
+			// With the directory fsync failed, the old file may come back
+			// after a power cut, so the record keeps naming it too.
+			s.recordFiles(ids.id(), err == nil)
+		}
 	}
 	if err != nil {
+		if errors.Is(err, ErrConflict) {
+			return 0, err
+		}
 		return 0, fmt.Errorf("kvstore: save %s: %w", s.path, err)
 	}
 	return int(info.Size()), nil
+}
+
+// recordFiles notes in the journal which data file it may be replayed over
+// from now on (see journal.go). Before a save's rename (placed false) the
+// new file id joins the ones already allowed, since a crash may leave
+// either; once the new file is in place (placed true) it is the only one.
+// The record goes at the end of the newest journal file: the active one, or
+// else the newest segment. Before the rename it is made durable, and a
+// failure stops the save; after, the next append's fsync covers it. The
+// caller holds flushMu.
+func (s *KVStore) recordFiles(id string, placed bool) error {
+	s.jmu.Lock()
+	defer s.jmu.Unlock()
+	ids := []string{id}
+	if !placed {
+		ids = withID(s.accept, id)
+	}
+	s.accept = ids
+	line := appendFileLine(nil, ids)
+	if s.jfile != nil {
+		_, err := s.jfile.Write(line)
+		if err == nil && !placed {
+			err = s.jfile.Sync()
+		}
+		if err != nil {
+			// The journal's tail is in doubt: no more appends to it.
+			s.jfile.Close()
+			s.jfile = nil
+			s.mu.Lock()
+			s.jbroken = true
+			s.mu.Unlock()
+			return fmt.Errorf("kvstore: save %s: record the new file in journal %s: %w", s.path, journalPath(s.path), err)
+		}
+		s.activeBytes += int64(len(line))
+		return nil
+	}
+	if placed || !s.staleJournal {
+		return nil
+	}
+	gens, err := journalSegments(s.fsys, s.path)
+	if err != nil || len(gens) == 0 {
+		return err
+	}
+	name := segmentPath(s.path, gens[len(gens)-1])
+	f, err := s.fsys.OpenAppend(name, os.FileMode(s.perm.Load()))
+	if err != nil {
+		return fmt.Errorf("kvstore: save %s: record the new file in journal %s: %w", s.path, name, err)
+	}
+	_, err = f.Write(line)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("kvstore: save %s: record the new file in journal %s: %w", s.path, name, err)
+	}
+	return nil
+}
+
+// checkDisk looks at the data file before a save writes over it. It returns
+// the file's current FileInfo (nil if there is none), or an error wrapping
+// ErrConflict if the file is not the one this store last read or wrote:
+// edited, replaced or deleted by someone else. With force only a file that
+// cannot be replaced at all (a directory) is refused.
+func (s *KVStore) checkDisk(force bool) (os.FileInfo, error) {
+	cur, err := s.fsys.Stat(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		cur = nil
+	case err != nil:
+		return nil, fmt.Errorf("kvstore: save %s: %w", s.path, err)
+	case cur.IsDir():
+		return nil, fmt.Errorf("kvstore: save %s: a directory is in the data file's place", s.path)
+	}
+	switch {
+	case force || sameFile(cur, s.disk):
+		return cur, nil
+	case cur == nil:
+		return nil, fmt.Errorf("kvstore: save %s: %w: it was deleted (Overwrite to write it again, or Reload to empty the store)", s.path, ErrConflict)
+	}
+	return nil, fmt.Errorf("kvstore: save %s: %w (Reload to take the file's content, or Overwrite to replace it)", s.path, ErrConflict)
 }
 
 // Flush brings the data file up to date now: it saves pending changes and
@@ -446,7 +703,7 @@ func (s *KVStore) Reload() error {
 	if s.opts.ReadOnly {
 		return s.load()
 	}
-	data, index, info, err := loadIndexed(s.fsys, s.path)
+	data, index, info, id, err := loadIndexed(s.fsys, s.path, s.needsIDs(nil))
 	if err != nil {
 		return err
 	}
@@ -461,6 +718,9 @@ func (s *KVStore) Reload() error {
 		s.discards = append(s.discards, seqRange{s.savedSeq, s.seq})
 	}
 	s.data, s.index, s.savedSeq, s.fileSeq = data, index, s.seq, s.seq
+	if id != "" {
+		s.accept = []string{id}
+	}
 	s.base = data.Copy()
 	s.lastErr, s.fileErr, s.jbroken = nil, nil, false
 	s.jpending = s.jpending[:0]
@@ -476,6 +736,24 @@ func (s *KVStore) Reload() error {
 // the next Open would overwrite the other side's edits, is then removed.
 // The caller holds flushMu.
 func (s *KVStore) rescueLocked(conflict error) error {
+	s.mu.Lock()
+	snap := s.data.Copy()
+	s.mu.Unlock()
+	name, err := s.writeRescue(snap)
+	if err != nil {
+		return fmt.Errorf("%w; saving this store's state to %s failed too: %v", conflict, name, err)
+	}
+	s.jmu.Lock()
+	if err := s.rotateJournalLocked(); err == nil {
+		s.removeSegments(s.jgen)
+	}
+	s.jmu.Unlock()
+	return fmt.Errorf("%w; this store's state is saved in %s", conflict, name)
+}
+
+// writeRescue writes snap to a new file beside the data file, named after
+// it and the time, and returns the name. The caller holds flushMu.
+func (s *KVStore) writeRescue(snap *btree.Map[string, []byte]) (string, error) {
 	stamp := time.Now().Format("20060102-150405.000")
 	name := fmt.Sprintf("%s.unsaved-%s.json", s.path, stamp)
 	// Never replace an earlier rescue made in the same millisecond; the
@@ -486,18 +764,8 @@ func (s *KVStore) rescueLocked(conflict error) error {
 		}
 		name = fmt.Sprintf("%s.unsaved-%s-%d.json", s.path, stamp, n)
 	}
-	s.mu.Lock()
-	snap := s.data.Copy()
-	s.mu.Unlock()
-	if _, _, err := writeFileAtomic(s.fsys, s.path, name, func(w io.Writer) error { return writeEncoded(w, snap) }, os.FileMode(s.perm.Load())); err != nil {
-		return fmt.Errorf("%w; saving this store's state to %s failed too: %v", conflict, name, err)
-	}
-	s.jmu.Lock()
-	if err := s.rotateJournalLocked(); err == nil {
-		s.removeSegments(s.jgen)
-	}
-	s.jmu.Unlock()
-	return fmt.Errorf("%w; this store's state is saved in %s", conflict, name)
+	_, _, err := writeFileAtomic(s.fsys, s.path, name, func(w io.Writer) error { return writeEncoded(w, snap) }, os.FileMode(s.perm.Load()), nil)
+	return name, err
 }
 
 // Close saves pending changes, folds the journal into the data file, stops

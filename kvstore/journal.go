@@ -2,6 +2,7 @@ package kvstore
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -25,6 +26,19 @@ import (
 // A rename is one line, so a crash that tears it leaves the old key or the
 // new one, never both. It carries the value, so like the others it is an
 // absolute assignment: delete the old key, set the new one.
+//
+// Each journal also records which data file its lines were written
+// against, so that Open never replays them over a file someone else wrote:
+//
+//	{"file":["2048:1a2b3c4d"]}
+//
+// lists the contents (size and CRC-32C, see fileid.go) that the data file
+// may have from that line on. A journal starts with one; a save appends
+// one naming both the old file and the new just before its rename (a crash
+// can leave either), and one naming the new file alone once it is in place.
+// The last such line across the journals in order is the one that counts.
+// Journals written before these lines existed have none, and are replayed
+// over whatever file is there, as they always were.
 //
 // Compaction writes the whole state to the data file the usual atomic way
 // and removes the journal. It runs in the background when the journal grows
@@ -95,17 +109,33 @@ func appendJournalRename(dst []byte, from, to string, raw []byte) []byte {
 	return append(dst, '}', '\n')
 }
 
+// appendFileLine encodes the record that the data file is now one of the
+// files named by ids (see fileid.go).
+func appendFileLine(dst []byte, ids []string) []byte {
+	dst = append(dst, `{"file":[`...)
+	for i, id := range ids {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendQuoted(dst, id)
+	}
+	return append(dst, ']', '}', '\n')
+}
+
 // journalOp is one decoded journal line: set key to value, delete key
-// (value nil, to empty), or rename key to to with value.
+// (value nil, to empty), rename key to to with value, or (record) a list
+// of the data files the journal may be replayed over, which changes no key.
 type journalOp struct {
 	key, to string
 	rename  bool
+	record  bool
 	value   []byte
 }
 
 // apply makes the change in m and in its lookup map index.
 func (op journalOp) apply(m *btree.Map[string, []byte], index map[string][]byte) {
 	switch {
+	case op.record:
 	case op.rename:
 		m.Delete(op.key)
 		delete(index, op.key)
@@ -127,7 +157,7 @@ func (op journalOp) apply(m *btree.Map[string, []byte], index map[string][]byte)
 // them, and each may appear once. The line's bytes are overwritten with the
 // compact fields, which the returned value shares.
 func parseJournalLine(line []byte) (op journalOp, msg string) {
-	var set, del, ren, to, value []byte
+	var set, del, ren, to, value, file []byte
 	serr := parseObject(line, line[:0], func(key string, off int, v []byte) *scanError {
 		var field *[]byte
 		switch key {
@@ -141,6 +171,8 @@ func parseJournalLine(line []byte) (op journalOp, msg string) {
 			field = &to
 		case "value":
 			field = &value
+		case "file":
+			field = &file
 		default:
 			return &scanError{off: off, msg: fmt.Sprintf("unknown journal field %q", key)}
 		}
@@ -161,23 +193,27 @@ func parseJournalLine(line []byte) (op journalOp, msg string) {
 		return decodeKey(raw)
 	}
 	switch {
-	case set != nil && del == nil && ren == nil && to == nil && value != nil:
+	case file != nil && set == nil && del == nil && ren == nil && to == nil && value == nil:
+		if _, ok := fileRecord(file); ok {
+			return journalOp{record: true}, ""
+		}
+	case set != nil && del == nil && ren == nil && to == nil && value != nil && file == nil:
 		if op.key, ok = keyOf(set); ok {
 			op.value = value
 			return op, ""
 		}
-	case del != nil && set == nil && ren == nil && to == nil && value == nil:
+	case del != nil && set == nil && ren == nil && to == nil && value == nil && file == nil:
 		if op.key, ok = keyOf(del); ok {
 			return op, ""
 		}
-	case ren != nil && to != nil && set == nil && del == nil && value != nil:
+	case ren != nil && to != nil && set == nil && del == nil && value != nil && file == nil:
 		from, ok1 := keyOf(ren)
 		dest, ok2 := keyOf(to)
 		if ok1 && ok2 {
 			return journalOp{key: from, to: dest, rename: true, value: value}, ""
 		}
 	}
-	return journalOp{}, `a journal entry must be {"set":key,"value":v}, {"del":key} or {"ren":key,"to":key,"value":v}, with keys valid UTF-8 strings`
+	return journalOp{}, `a journal entry must be {"set":key,"value":v}, {"del":key}, {"ren":key,"to":key,"value":v} or {"file":[id,...]}, with keys valid UTF-8 strings`
 }
 
 // replayJournal applies the journal text data, read from the file name, to
@@ -221,31 +257,84 @@ func replayJournal(name string, data []byte, m *btree.Map[string, []byte], index
 	return nil
 }
 
-// replayJournals applies every journal of the data file at path to m and
-// its lookup map index: the rotated segments in order, then the active
-// journal. It reports whether any journal file exists.
-func replayJournals(fsys fileSystem, path string, m *btree.Map[string, []byte], index map[string][]byte) (found bool, err error) {
+// fileRecord decodes the value of a "file" record: an array of strings.
+func fileRecord(raw []byte) ([]string, bool) {
+	var ids []string
+	if json.Unmarshal(raw, &ids) != nil || ids == nil {
+		return nil, false
+	}
+	return ids, true
+}
+
+// journalText is the content of one journal file.
+type journalText struct {
+	name string
+	data []byte
+}
+
+// readJournals reads every journal of the data file at path in replay
+// order: the rotated segments, oldest first, then the active journal.
+func readJournals(fsys fileSystem, path string) ([]journalText, error) {
 	gens, err := journalSegments(fsys, path)
 	if err != nil {
-		return false, fmt.Errorf("kvstore: list journals of %s: %w", path, err)
+		return nil, fmt.Errorf("kvstore: list journals of %s: %w", path, err)
 	}
 	names := make([]string, 0, len(gens)+1)
 	for _, gen := range gens {
 		names = append(names, segmentPath(path, gen))
 	}
 	names = append(names, journalPath(path))
+	var texts []journalText
 	for _, name := range names {
 		data, _, err := fsys.ReadFile(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return found, fmt.Errorf("kvstore: read journal %s: %w", name, err)
+			return nil, fmt.Errorf("kvstore: read journal %s: %w", name, err)
 		}
-		found = true
-		if err := replayJournal(name, data, m, index); err != nil {
-			return found, err
+		texts = append(texts, journalText{name, data})
+	}
+	return texts, nil
+}
+
+// journalFiles returns the data files the journals may be replayed over:
+// the list in their last complete "file" record. recorded is false if they
+// hold none (journals from before such records), which allows any file. It
+// leaves the texts as they were, so it can run before the replay decides
+// what to replay them over.
+func journalFiles(texts []journalText) (ids []string, recorded bool) {
+	prefix := []byte(`{"file":`)
+	for _, t := range texts {
+		for off := 0; off < len(t.data); {
+			end := bytes.IndexByte(t.data[off:], '\n')
+			if end < 0 {
+				break // a torn final line, never acknowledged
+			}
+			line := t.data[off : off+end]
+			off += end + 1
+			if !bytes.HasPrefix(line, prefix) {
+				continue
+			}
+			var rec struct{ File json.RawMessage }
+			if json.Unmarshal(line, &rec) != nil {
+				continue // the replay reports it if good lines follow
+			}
+			if got, ok := fileRecord(rec.File); ok {
+				ids, recorded = got, true
+			}
 		}
 	}
-	return found, nil
+	return ids, recorded
+}
+
+// replayJournals applies the journal texts in order to m and its lookup map
+// index, which then share the texts' memory.
+func replayJournals(texts []journalText, m *btree.Map[string, []byte], index map[string][]byte) error {
+	for _, t := range texts {
+		if err := replayJournal(t.name, t.data, m, index); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -22,7 +22,8 @@ func TestJournalHoldsWritesUntilClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	journal := readFile(t, path+".journal")
-	want := `{"set":"a","value":1}` + "\n" + `{"set":"b","value":{"x":"y"}}` + "\n" + `{"del":"a"}` + "\n"
+	// It starts by naming the data file it follows: none yet.
+	want := `{"file":["none"]}` + "\n" + `{"set":"a","value":1}` + "\n" + `{"set":"b","value":{"x":"y"}}` + "\n" + `{"del":"a"}` + "\n"
 	if journal != want {
 		t.Fatalf("journal:\n%s\nwant:\n%s", journal, want)
 	}
@@ -50,7 +51,7 @@ func TestJournalRenameIsOneLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	journal := readFile(t, path+".journal")
-	want := `{"set":"old","value":[1,2]}` + "\n" + `{"ren":"old","to":"new","value":[1,2]}` + "\n"
+	want := `{"file":["none"]}` + "\n" + `{"set":"old","value":[1,2]}` + "\n" + `{"ren":"old","to":"new","value":[1,2]}` + "\n"
 	if journal != want {
 		t.Fatalf("journal:\n%s\nwant:\n%s", journal, want)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/tidwall/btree"
 )
@@ -15,8 +16,8 @@ import (
 // does. Durability is as for Set, and a crash never leaves both keys or
 // neither: in always-save mode the rename is one journal line.
 func (s *KVStore) Rename(from, to string) error {
-	if err := checkKey("rename", to); err != nil {
-		return err
+	if !utf8.ValidString(to) {
+		return fmt.Errorf("kvstore: rename %q to %q: the new key is not valid UTF-8", from, to)
 	}
 	s.mu.Lock()
 	if err := s.writableLocked(); err != nil {
@@ -29,8 +30,7 @@ func (s *KVStore) Rename(from, to string) error {
 		return fmt.Errorf("kvstore: rename %q: %w", from, ErrNotFound)
 	}
 	if from == to {
-		s.mu.Unlock()
-		return nil
+		return s.noopLocked()
 	}
 	if _, taken := s.index[to]; taken {
 		s.mu.Unlock()
@@ -73,14 +73,16 @@ func (s *KVStore) Conflict() (*Conflict, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.conflictLocked(disk), nil
+	s.mu.RLock()
+	ours := s.data.Copy()
+	s.mu.RUnlock()
+	return conflictBetween(s.base, ours, disk), nil
 }
 
-func (s *KVStore) conflictLocked(disk *btree.Map[string, []byte]) *Conflict {
-	s.mu.Lock()
-	ours := s.data.Copy()
-	s.mu.Unlock()
-	c := &Conflict{Ours: diffMaps(s.base, ours), Theirs: diffMaps(s.base, disk)}
+// conflictBetween compares ours and disk, the store's state and the file's,
+// with base, the file as the store last read or wrote it.
+func conflictBetween(base, ours, disk *btree.Map[string, []byte]) *Conflict {
+	c := &Conflict{Ours: diffMaps(base, ours), Theirs: diffMaps(base, disk)}
 	for k, mine := range c.Ours {
 		if theirs, ok := c.Theirs[k]; ok && !bytes.Equal(mine, theirs) {
 			c.Collisions = append(c.Collisions, k)
@@ -117,8 +119,10 @@ func diffMaps(a, b *btree.Map[string, []byte]) map[string]json.RawMessage {
 // Merge settles a conflict key by key: it takes the data file's content and
 // applies this store's changes on top of it. A change to a key the file did
 // not change is kept; for each collision, keepOurs decides (nil keeps
-// theirs). The merged state is then saved, and the error of that save
-// returned.
+// theirs). keepOurs is called without the store's locks held, so it may read
+// the store. A write made while Merge runs is never lost: it is merged, or
+// applied on top of the merged state. The merged state is then saved, and
+// the error of that save returned.
 func (s *KVStore) Merge(keepOurs func(key string) bool) error {
 	if err := s.checkWritable(); err != nil {
 		return err
@@ -129,24 +133,53 @@ func (s *KVStore) Merge(keepOurs func(key string) bool) error {
 	if err != nil {
 		return err
 	}
-	c := s.conflictLocked(disk)
-	merged := disk.Copy()
-	for k, v := range c.Ours {
-		if _, collides := slices.BinarySearch(c.Collisions, k); collides && (keepOurs == nil || !keepOurs(k)) {
+	// The store's lock is held from the comparison to the swap, so that no
+	// write can land in between and be replaced by a state that lacks it:
+	// every write is either in ours, and merged, or made on top of the
+	// merged state. Merges are rare and the work is linear, so writers
+	// waiting for it is the right trade. keepOurs is never called under the
+	// lock (it may read the store): a collision it has not yet decided sends
+	// Merge out to ask and back to compare again.
+	decided := map[string]bool{}
+	var merged *btree.Map[string, []byte]
+	for merged == nil {
+		s.mu.Lock()
+		c := conflictBetween(s.base, s.data, disk)
+		var ask []string
+		for _, k := range c.Collisions {
+			if _, ok := decided[k]; !ok && keepOurs != nil {
+				ask = append(ask, k)
+			}
+		}
+		if len(ask) > 0 {
+			s.mu.Unlock()
+			for _, k := range ask {
+				decided[k] = keepOurs(k)
+			}
 			continue
 		}
-		if v == nil {
-			merged.Delete(k)
-		} else {
-			merged.Set(k, v)
+		merged = disk.Copy()
+		for k, v := range c.Ours {
+			if _, collides := slices.BinarySearch(c.Collisions, k); collides && !decided[k] {
+				continue
+			}
+			if v == nil {
+				merged.Delete(k)
+			} else {
+				merged.Set(k, v)
+			}
 		}
 	}
-	index := indexOf(merged)
-	s.mu.Lock()
-	s.data, s.index = merged, index
+	s.data, s.index = merged, indexOf(merged)
 	s.seq++
 	s.applied.Store(s.seq)
-	s.jpending = s.jpending[:0] // in merged already; appending them would undo a choice of theirs
+	// The journal's lines were written against the old file; replayed over
+	// the file now on disk they would undo every choice of theirs. Until a
+	// whole-file save holds the merged state, durability comes from such
+	// saves (the same path as after a failed append), so writers waiting
+	// on a line dropped here are answered by the save below.
+	s.jpending = s.jpending[:0]
+	s.jbroken = s.journaling
 	s.mu.Unlock()
 	s.base, s.disk = disk, info
 	return s.flushLocked(FlushManual, false)

@@ -20,25 +20,30 @@ func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-"
 // loadFile reads and parses the data file at path. A missing file is an
 // empty store with a nil FileInfo.
 func loadFile(fsys fileSystem, path string) (*btree.Map[string, []byte], os.FileInfo, error) {
-	m, _, info, err := readData(fsys, path, false)
+	m, _, info, _, err := readData(fsys, path, false, false)
 	return m, info, err
 }
 
-// loadIndexed is loadFile that also returns the lookup map of the entries.
-func loadIndexed(fsys fileSystem, path string) (*btree.Map[string, []byte], map[string][]byte, os.FileInfo, error) {
-	return readData(fsys, path, true)
+// loadIndexed is loadFile that also returns the lookup map of the entries
+// and, with withID, the file's content id (see fileid.go).
+func loadIndexed(fsys fileSystem, path string, withID bool) (*btree.Map[string, []byte], map[string][]byte, os.FileInfo, string, error) {
+	return readData(fsys, path, true, withID)
 }
 
-func readData(fsys fileSystem, path string, withIndex bool) (*btree.Map[string, []byte], map[string][]byte, os.FileInfo, error) {
+func readData(fsys fileSystem, path string, withIndex, withID bool) (*btree.Map[string, []byte], map[string][]byte, os.FileInfo, string, error) {
 	data, info, err := fsys.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return new(btree.Map[string, []byte]), map[string][]byte{}, nil, nil
+		return new(btree.Map[string, []byte]), map[string][]byte{}, nil, noFile, nil
 	}
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("kvstore: read %s: %w", path, err)
+		return nil, nil, nil, "", fmt.Errorf("kvstore: read %s: %w", path, err)
 	}
 	if info.IsDir() {
-		return nil, nil, nil, fmt.Errorf("kvstore: read %s: is a directory, not a data file", path)
+		return nil, nil, nil, "", fmt.Errorf("kvstore: read %s: is a directory, not a data file", path)
+	}
+	var id string
+	if withID {
+		id = contentID(data) // before the parse below overwrites data
 	}
 	var ix *indexBuilder
 	if withIndex && runtime.GOMAXPROCS(0) > 1 {
@@ -55,13 +60,13 @@ func readData(fsys fileSystem, path string, withIndex bool) (*btree.Map[string, 
 				err = perr
 			}
 		}
-		return nil, nil, nil, err
+		return nil, nil, nil, "", err
 	}
 	if withIndex && index == nil {
 		// With one thread there is nothing to overlap the inserts with.
 		index = indexOf(m)
 	}
-	return m, index, info, nil
+	return m, index, info, id, nil
 }
 
 // parseFile turns the bytes of a data file into an ordered map of compact
@@ -231,12 +236,16 @@ func sameFile(a, b os.FileInfo) bool {
 // whichever file it becomes, so the next Open of the store removes it if a
 // crash or a failed cleanup left it behind.
 //
+// beforeRename, if not nil, runs once the new file is complete and durable,
+// just before the rename, with the new file's FileInfo; an error from it
+// stops the save there, leaving path untouched.
+//
 // renamed reports whether the new file took path's place, which is true even
 // when the final directory fsync failed; info then describes that file. It
 // is taken from the open temp file, not by looking path up after the rename,
 // so it cannot be lost to a failed stat or describe a file someone else put
 // there in between (either would break conflict detection).
-func writeFileAtomic(fsys fileSystem, owner, path string, write func(io.Writer) error, perm os.FileMode) (info os.FileInfo, renamed bool, err error) {
+func writeFileAtomic(fsys fileSystem, owner, path string, write func(io.Writer) error, perm os.FileMode, beforeRename func(os.FileInfo) error) (info os.FileInfo, renamed bool, err error) {
 	dir := filepath.Dir(path)
 	tmp, err := fsys.CreateTemp(dir, tempPrefix(owner)+"*")
 	if err != nil {
@@ -262,6 +271,11 @@ func writeFileAtomic(fsys fileSystem, owner, path string, write func(io.Writer) 
 	}
 	if err := tmp.Close(); err != nil {
 		return nil, false, describeErr("close", tmp.Name(), err)
+	}
+	if beforeRename != nil {
+		if err := beforeRename(info); err != nil {
+			return nil, false, err
+		}
 	}
 	if err := fsys.Rename(tmp.Name(), path); err != nil {
 		return nil, false, fmt.Errorf("rename %s over %s: %w", tmp.Name(), path, err)

@@ -67,6 +67,9 @@ type KVStore struct {
 	// staleJournal: journal files are on disk whose changes the data file
 	// may lack; the next whole-file save removes them.
 	staleJournal bool
+	// journalConflict is set by load when the journals were written
+	// against another data file: their state, for recoverJournal to rescue.
+	journalConflict *btree.Map[string, []byte]
 
 	// jmu serializes journal appends and guards the fields below it; the
 	// journal gives always-save its group commit (see journal.go).
@@ -78,6 +81,7 @@ type KVStore struct {
 	jgen          int        // highest segment generation used
 	jspare        []byte     // a drained jpending buffer, reused
 	lastBatch     uint64     // changes in the previous append
+	accept        []string   // ids of the data files the journal may be replayed over
 
 	compactBytes int64         // journal size that triggers compaction, at least
 	lastSize     atomic.Int64  // size of the last data file written
@@ -245,15 +249,13 @@ func (s *KVStore) apply(key string, raw []byte, del bool) error {
 	}
 	if del {
 		if _, ok := s.index[key]; !ok {
-			s.mu.Unlock()
-			return nil
+			return s.noopLocked()
 		}
 		s.data.Delete(key)
 		delete(s.index, key)
 	} else {
 		if old, ok := s.index[key]; ok && bytes.Equal(old, raw) {
-			s.mu.Unlock()
-			return nil
+			return s.noopLocked()
 		}
 		s.data.Set(key, raw)
 		s.index[key] = raw
@@ -265,6 +267,23 @@ func (s *KVStore) apply(key string, raw []byte, del bool) error {
 		s.jpending = appendJournalLine(s.jpending, key, raw, del)
 	}
 	s.mu.Unlock()
+	return s.awaitDurable(seq)
+}
+
+// noopLocked answers a change that the store already holds, such as
+// setting a key to its current value. The state that makes it a no-op may
+// come from a write still on its way to disk, or from one whose save failed,
+// so in always-save mode it waits for every change made so far, and returns
+// the save's error if they cannot be made durable: a retry after a failed
+// write must never report success while the value is only in memory. The
+// caller holds mu, which noopLocked releases.
+func (s *KVStore) noopLocked() error {
+	seq := s.seq
+	durable := s.savedSeq >= seq
+	s.mu.Unlock()
+	if durable {
+		return nil
+	}
 	return s.awaitDurable(seq)
 }
 
