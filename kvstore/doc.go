@@ -85,6 +85,25 @@
 // drive's own cache: as durable as Linux, but each always-save batch costs
 // more there.
 //
+// # Links and shared directories
+//
+// If the data file's path is a symbolic link (a settings file linked in
+// from a dotfiles repository, say), Open follows it once: saves replace the
+// file it points to, atomically, and the link stays a link. The lock,
+// journal, temp and rescue files all live beside that target, so two links
+// to one file share one lock. Path returns the path as given, File the
+// target.
+//
+// Those sidecars are never reached through a link: a symbolic link, hard
+// link, FIFO or anything but a regular file planted at a sidecar's name
+// (in a directory others can write to) makes the operation fail with an
+// error naming it, and nothing is written through it. They are opened with
+// O_NOFOLLOW, new ones are created exclusively, and they get the data
+// file's permission bits, so a 0600 file never gets a readable journal or
+// rescue file. Windows has no O_NOFOLLOW: there a sidecar is checked with
+// Lstat just before it is opened, which a link planted in that instant can
+// defeat (creating links there takes a privilege most accounts lack).
+//
 // # Events
 //
 // Every completed save, whatever started it, is reported on the Events

@@ -50,7 +50,7 @@ func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 // lockHolder reads the process id a writer recorded in the lock file at
 // path; 0 if there is none.
 func lockHolder(fsys fileSystem, path string) int {
-	data, _, err := fsys.ReadFile(path)
+	data, err := fsys.ReadSidecar(path)
 	if err != nil {
 		return 0
 	}

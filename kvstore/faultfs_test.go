@@ -236,11 +236,18 @@ func (f *faultFS) OpenAppend(name string, perm os.FileMode) (appendFile, error) 
 	return &faultAppend{fs: f, f: a, name: name}, nil
 }
 
-func (f *faultFS) Lock(name string) (func() error, error) {
+func (f *faultFS) ReadSidecar(name string) ([]byte, error) {
+	if ft := f.check(opReadFile, name); ft != nil {
+		return nil, pathErr(opReadFile, name, ft.err)
+	}
+	return f.base.ReadSidecar(name)
+}
+
+func (f *faultFS) Lock(name string, perm os.FileMode) (func() error, error) {
 	if ft := f.check(opLock, name); ft != nil {
 		return nil, pathErr(opLock, name, ft.err)
 	}
-	release, err := f.base.Lock(name)
+	release, err := f.base.Lock(name, perm)
 	if err != nil {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ func (s *KVStore) load() error {
 		}
 		if info != nil {
 			s.lastSize.Store(info.Size())
-			s.perm.Store(uint32(info.Mode().Perm()))
+			s.perm.Store(uint32(sidecarPerm(info.Mode())))
 		}
 		s.staleJournal = s.staleJournal || len(texts) > 0
 		return nil
@@ -569,7 +569,7 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	if renamed {
 		s.disk = info
 		s.lastSize.Store(info.Size())
-		s.perm.Store(uint32(perm))
+		s.perm.Store(uint32(sidecarPerm(perm)))
 		if ids != nil {
 			// With the directory fsync failed, the old file may come back
 			// after a power cut, so the record keeps naming it too.

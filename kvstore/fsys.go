@@ -1,7 +1,9 @@
 package kvstore
 
 import (
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 )
 
@@ -20,11 +22,17 @@ type fileSystem interface {
 	// SyncDir makes a rename in dir durable; a no-op where the OS has no
 	// such operation.
 	SyncDir(dir string) error
-	// OpenAppend opens name for appending, creating it with perm if needed.
+	// OpenAppend opens the journal file name for appending, creating it
+	// with perm if needed. Like every sidecar it is never reached through a
+	// link and must be a regular file of its own (see sidecar.go).
 	OpenAppend(name string, perm os.FileMode) (appendFile, error)
-	// Lock takes the exclusive writer lock held in the file at name; it
-	// returns errLockHeld if another writer has it.
-	Lock(name string) (release func() error, err error)
+	// ReadSidecar reads a journal or the lock file, refusing links as
+	// OpenAppend does.
+	ReadSidecar(name string) ([]byte, error)
+	// Lock takes the exclusive writer lock held in the file at name,
+	// creating it with perm; it returns errLockHeld if another writer has
+	// it.
+	Lock(name string, perm os.FileMode) (release func() error, err error)
 }
 
 // appendFile is the part of *os.File the journal uses.
@@ -122,12 +130,20 @@ func (osFS) ReadDir(dir string) ([]os.DirEntry, error) { return os.ReadDir(dir) 
 func (osFS) SyncDir(dir string) error { return syncDir(dir) }
 
 func (osFS) OpenAppend(name string, perm os.FileMode) (appendFile, error) {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, perm)
+	// A new journal is created exclusively, so nothing planted at its name
+	// is ever opened; an existing one (a segment that a save records its
+	// new file in) must pass openSidecar's checks.
+	f, err := openSidecar(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, perm)
+	if errors.Is(err, fs.ErrExist) {
+		f, err = openSidecar(name, os.O_WRONLY|os.O_APPEND, 0)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return journalFile{f}, nil
 }
+
+func (osFS) ReadSidecar(name string) ([]byte, error) { return readSidecar(name) }
 
 // journalFile syncs with fdatasync where the OS has it: an append needs its
 // data and the file's new size on disk, not its modification time.
@@ -135,4 +151,4 @@ type journalFile struct{ *os.File }
 
 func (f journalFile) Sync() error { return datasync(f.File) }
 
-func (osFS) Lock(name string) (func() error, error) { return lockFile(name) }
+func (osFS) Lock(name string, perm os.FileMode) (func() error, error) { return lockFile(name, perm) }

@@ -286,7 +286,7 @@ func readJournals(fsys fileSystem, path string) ([]journalText, error) {
 	names = append(names, journalPath(path))
 	var texts []journalText
 	for _, name := range names {
-		data, _, err := fsys.ReadFile(name)
+		data, err := fsys.ReadSidecar(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}

@@ -14,10 +14,11 @@ import (
 // if needed. flock locks belong to an open file description, so a second
 // Open in the same process is refused just like one in another process.
 // It returns errLockHeld if another writer holds the lock. The holder
-// writes its process id into the file.
-func lockFile(path string) (release func() error, err error) {
+// writes its process id into the file, which is created with perm and is
+// never reached through a link (see openSidecar).
+func lockFile(path string, perm os.FileMode) (release func() error, err error) {
 	for {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		f, err := openSidecar(path, os.O_RDWR|os.O_CREATE, perm)
 		if err != nil {
 			return nil, err
 		}

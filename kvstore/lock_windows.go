@@ -10,9 +10,10 @@ import (
 )
 
 // lockFile takes an exclusive lock on the file at path with LockFileEx,
-// creating it if needed. It returns errLockHeld if another writer holds it.
-func lockFile(path string) (release func() error, err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+// creating it with perm if needed. It returns errLockHeld if another writer
+// holds it.
+func lockFile(path string, perm os.FileMode) (release func() error, err error) {
+	f, err := openSidecar(path, os.O_RDWR|os.O_CREATE, perm)
 	if err != nil {
 		return nil, err
 	}

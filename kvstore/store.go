@@ -30,9 +30,10 @@ var errLockHeld = errors.New("lock held by another writer")
 // string's bytes; the map needs one or two, which makes GetRaw about ten
 // times faster at 100k keys for some 60 bytes per key.
 type KVStore struct {
-	path string
-	opts Options
-	fsys fileSystem
+	path  string // the data file, links resolved
+	given string // the path as given to Open
+	opts  Options
+	fsys  fileSystem
 
 	// Locks are taken in the order flushMu, jmu, mu, emitMu.
 
@@ -85,7 +86,7 @@ type KVStore struct {
 
 	compactBytes int64         // journal size that triggers compaction, at least
 	lastSize     atomic.Int64  // size of the last data file written
-	perm         atomic.Uint32 // permission bits of the data file, for the journal
+	perm         atomic.Uint32 // permission bits for sidecars (sidecarPerm)
 	lastAppend   atomic.Int64  // UnixNano of the last journal append
 
 	emitMu sync.Mutex
@@ -123,6 +124,11 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 	if path == "" {
 		return nil, errors.New("kvstore: open: empty path")
 	}
+	given := path
+	path, err := resolveLinks(path)
+	if err != nil {
+		return nil, fmt.Errorf("kvstore: open %s: %w", given, err)
+	}
 	dir := filepath.Dir(path)
 	switch info, err := fsys.Stat(dir); {
 	case errors.Is(err, fs.ErrNotExist):
@@ -135,6 +141,7 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 
 	s := &KVStore{
 		path:   path,
+		given:  given,
 		opts:   o,
 		fsys:   fsys,
 		events: make(chan FlushEvent, eventBuffer),
@@ -144,10 +151,13 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 		compactBytes: minCompactBytes,
 	}
 	s.perm.Store(0o644)
+	if info, err := fsys.Stat(path); err == nil {
+		s.perm.Store(uint32(sidecarPerm(info.Mode())))
+	}
 	s.appended = sync.NewCond(&s.mu)
 	if !o.ReadOnly {
 		lockPath := path + ".lock"
-		unlock, err := fsys.Lock(lockPath)
+		unlock, err := fsys.Lock(lockPath, os.FileMode(s.perm.Load()))
 		if errors.Is(err, errLockHeld) {
 			return nil, &LockedError{Path: path, LockPath: lockPath, PID: lockHolder(fsys, lockPath)}
 		}
@@ -175,8 +185,15 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 	return s, nil
 }
 
-// Path returns the data file's path as given to Open.
-func (s *KVStore) Path() string { return s.path }
+// Path returns the data file's path as given to Open. If that is a
+// symbolic link, the store reads and writes the file it points to (see
+// File), and the link stays in place.
+func (s *KVStore) Path() string { return s.given }
+
+// File returns the path of the file the store reads and writes: Path with
+// any symbolic links followed. Its sidecars (lock, journal, rescue files)
+// live beside it.
+func (s *KVStore) File() string { return s.path }
 
 // ReadOnly reports whether the store was opened with Options.ReadOnly.
 func (s *KVStore) ReadOnly() bool { return s.opts.ReadOnly }

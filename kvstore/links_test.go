@@ -1,0 +1,219 @@
+//go:build unix
+
+package kvstore_test
+
+// Files in shared and linked places: a data file that is a symbolic link
+// (as dotfiles managers make them) is saved through the link, which stays a
+// link; a link or hard link planted at a sidecar's name is never written
+// through; sidecars get the data file's permission bits. Windows has no
+// O_NOFOLLOW and symbolic links need a privilege there (the gap is in the
+// package documentation), so these run on Unix.
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// isLink reports whether path is a symbolic link.
+func isLink(t *testing.T, path string) bool {
+	t.Helper()
+	info, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Mode()&os.ModeSymlink != 0
+}
+
+func TestSymlinkedDataFileStaysALink(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// link makes the data file's path in dir a link to target (or a
+		// chain of links) and returns the path to open.
+		link   func(t *testing.T, dir, target string) string
+		exists bool
+	}{
+		{"relative", func(t *testing.T, dir, target string) string {
+			rel, _ := filepath.Rel(filepath.Join(dir, "config"), target)
+			return symlink(t, rel, filepath.Join(dir, "config", "settings.json"))
+		}, true},
+		{"absolute", func(t *testing.T, dir, target string) string {
+			return symlink(t, target, filepath.Join(dir, "config", "settings.json"))
+		}, true},
+		{"dangling", func(t *testing.T, dir, target string) string {
+			return symlink(t, target, filepath.Join(dir, "config", "settings.json"))
+		}, false},
+		{"link to a link", func(t *testing.T, dir, target string) string {
+			symlink(t, target, filepath.Join(dir, "middle.json"))
+			return symlink(t, "../middle.json", filepath.Join(dir, "config", "settings.json"))
+		}, true},
+	} {
+		for _, always := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/always=%v", tc.name, always), func(t *testing.T) {
+				dir := t.TempDir()
+				for _, sub := range []string{"dotfiles", "config"} {
+					if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
+						t.Fatal(err)
+					}
+				}
+				target := filepath.Join(dir, "dotfiles", "real.json")
+				if tc.exists {
+					writeFile(t, target, `{"theme": "light"}`)
+				}
+				link := tc.link(t, dir, target)
+				s, err := kvstore.Open(link, &kvstore.Options{AlwaysSave: always})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.Path() != link || s.File() != target {
+					t.Errorf("Path() = %s, File() = %s", s.Path(), s.File())
+				}
+				mustSet(t, s, "theme", "dark")
+				if always {
+					if _, err := os.Stat(target + ".journal"); err != nil {
+						t.Errorf("the journal is not beside the target: %v", err)
+					}
+				}
+				// A second link to the same file shares the lock.
+				other := symlink(t, target, filepath.Join(dir, "other.json"))
+				if _, err := kvstore.Open(other, nil); !errors.Is(err, kvstore.ErrLocked) {
+					t.Errorf("a second writer through another link: %v, want ErrLocked", err)
+				}
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if !isLink(t, link) {
+					t.Fatal("the save replaced the link with a regular file")
+				}
+				if got := readFile(t, target); !strings.Contains(got, `"theme": "dark"`) {
+					t.Fatalf("the target holds %q", got)
+				}
+				entries, _ := os.ReadDir(filepath.Join(dir, "config"))
+				if len(entries) != 1 {
+					t.Errorf("files were created beside the link: %v", entries)
+				}
+			})
+		}
+	}
+}
+
+func symlink(t *testing.T, target, path string) string {
+	t.Helper()
+	if err := os.Symlink(target, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A link or hard link planted at a sidecar's name must not make the store
+// write into the file it points at: the store refuses, naming the path, and
+// the victim is unchanged.
+func TestPlantedSidecarIsNeverWrittenThrough(t *testing.T) {
+	const victimText = "the user's own file\n"
+	for _, tc := range []struct {
+		sidecar string
+		hard    bool
+	}{
+		{"data.json.lock", false},
+		{"data.json.lock", true},
+		{"data.json.journal", false},
+		{"data.json.journal", true},
+		{"data.json.journal.3", false},
+	} {
+		kind := "symlink"
+		if tc.hard {
+			kind = "hard link"
+		}
+		t.Run(tc.sidecar+" "+kind, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "data.json")
+			writeFile(t, path, `{"a": 1}`)
+			victim := filepath.Join(t.TempDir(), "victim")
+			writeFile(t, victim, victimText)
+			planted := filepath.Join(dir, tc.sidecar)
+			var err error
+			if tc.hard {
+				err = os.Link(victim, planted)
+			} else {
+				err = os.Symlink(victim, planted)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := kvstore.Open(path, &kvstore.Options{AlwaysSave: true})
+			if err == nil {
+				err = s.Set("b", 2)
+				s.Close()
+			}
+			if err == nil || !strings.Contains(err.Error(), planted) {
+				t.Errorf("writing with a planted %s: %v, want an error naming it", tc.sidecar, err)
+			}
+			if got := readFile(t, victim); got != victimText {
+				t.Fatalf("the victim was written through the planted %s: %q", kind, got)
+			}
+		})
+	}
+}
+
+// A planted FIFO at the journal's name must not hang a writer.
+func TestPlantedFIFOIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "data.json")
+	if err := syscall.Mkfifo(path+".journal", 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := kvstore.Open(path, &kvstore.Options{AlwaysSave: true})
+	if err == nil {
+		err = s.Set("a", 1)
+		s.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("a FIFO at the journal's name: %v", err)
+	}
+}
+
+// Sidecars of a private file are private too.
+func TestSidecarsKeepTheDataFilesMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.json")
+	if err := os.WriteFile(path, []byte(`{"a": 1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := kvstore.Open(path, &kvstore.Options{AlwaysSave: true, SaveInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, s, "b", 2)
+	for _, name := range []string{path + ".lock", path + ".journal"} {
+		info, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", filepath.Base(name), info.Mode().Perm())
+		}
+	}
+	// A hand edit, then Close: the store's state goes to a rescue file.
+	if err := os.WriteFile(path+".edit", []byte(`{"a": "edited"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".edit", path); err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, s, "c", 3)
+	if err := s.Close(); !errors.Is(err, kvstore.ErrConflict) {
+		t.Fatalf("Close over a hand edit: %v", err)
+	}
+	rescues, _ := filepath.Glob(path + ".unsaved-*.json")
+	if len(rescues) != 1 {
+		t.Fatalf("rescue files: %v", rescues)
+	}
+	if info, _ := os.Stat(rescues[0]); info.Mode().Perm() != 0o600 {
+		t.Errorf("the rescue file has mode %v, want 0600", info.Mode().Perm())
+	}
+}
