@@ -15,8 +15,10 @@ import (
 )
 
 // compactIdle is how long the journal must see no appends before the
-// background compaction folds it into the data file.
-const compactIdle = time.Second
+// background compaction folds it into the data file. It and minCompactBytes
+// are variables only so that the power-loss test can make compactions
+// frequent.
+var compactIdle = time.Second
 
 // gatherWait bounds how long a journal append waits for the writers of the
 // previous batch to queue their next changes (see syncJournal).
@@ -24,7 +26,7 @@ const gatherWait = 200 * time.Microsecond
 
 // minCompactBytes is the journal size below which compaction waits for a
 // pause in writes, however small the data file.
-const minCompactBytes = 1 << 20
+var minCompactBytes int64 = 1 << 20
 
 // loadPatience bounds how long a read-only load keeps retrying while a
 // writer changes the file and its journals under it.
@@ -216,6 +218,7 @@ func (s *KVStore) removeJournalsLocked() error {
 // large or when appends pause. It does nothing while nothing changes.
 func (s *KVStore) runSaver(interval time.Duration) {
 	defer s.saver.Done()
+	compactIdle := compactIdle
 	var tick <-chan time.Time
 	if interval > 0 {
 		t := time.NewTicker(interval)
@@ -460,18 +463,27 @@ func (s *KVStore) rotateJournalLocked() error {
 }
 
 // removeSegments deletes the journal segments up to generation gen, whose
-// changes the data file now holds, oldest first. It stops at the first one
-// that cannot be removed: the unbroken run of newest segments it leaves is
-// harmless to replay over the data file, but an old segment left alone
-// behind removed newer ones would bring back values they replaced.
+// changes the data file now holds, oldest first. An old segment left alone
+// behind removed newer ones would bring back values they replaced, so no
+// removal may outlive a crash that an older one does not: the directory is
+// fsynced between removals (a file system may otherwise persist a later
+// unlink before an earlier one), and the first failure stops the run. The
+// unbroken run of newest segments a failure or crash leaves is harmless to
+// replay over the data file, and the next save removes it.
 func (s *KVStore) removeSegments(gen int) {
 	gens, err := journalSegments(s.fsys, s.path)
 	if err != nil {
 		return
 	}
-	for _, g := range gens {
+	dir := filepath.Dir(s.path)
+	for i, g := range gens {
 		if g > gen {
 			break
+		}
+		if i > 0 {
+			if err := s.fsys.SyncDir(dir); err != nil {
+				return
+			}
 		}
 		if err := s.fsys.Remove(segmentPath(s.path, g)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return // still stale: the next save tries again

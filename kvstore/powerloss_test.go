@@ -1,0 +1,534 @@
+package kvstore
+
+// Power-loss simulation. powerFS runs the store on the real file system but
+// turns every fsync into a note in a shadow model of what a disk would
+// still hold after the power failed at that moment: a file's data as of its
+// last fsync, and the directory's entries as of its last fsync. Recording
+// that model before every file operation of a workload gives one crash
+// state per operation. Each is written out to a fresh directory and opened:
+// every acknowledged write must be there, no value that was never written
+// may appear, and the store must survive Close and reopen unchanged.
+//
+// Two models of what survives:
+//   - strict: only what was fsynced (POSIX's promise);
+//   - reordered: in addition, any prefix of the appends made to a file since
+//     its last fsync, and any subset, kept in order, of the creates, renames
+//     and removes made in a directory since its last fsync (what ext4,
+//     XFS and others can leave).
+//
+// A crash during the recovery of a crash state (a double crash) is tried
+// the same way: the recovering Open is itself recorded, and every state it
+// could leave must open with the same writes.
+
+import (
+	"flag"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// shadowFile is one file (an inode) of the shadow model.
+type shadowFile struct {
+	data   []byte // everything written; only ever appended to
+	synced int    // bytes of data made durable by an fsync
+	// writes are the lengths of data after each write since the last fsync.
+	writes []int
+}
+
+// dirOp is a change to the directory not yet made durable by its fsync.
+type dirOp struct {
+	kind     string // "create", "rename", "remove"
+	from, to string
+	file     *shadowFile
+}
+
+// fileView is a shadowFile as it was at one moment.
+type fileView struct {
+	data   []byte
+	synced int
+	writes []int
+}
+
+// crashPoint is the shadow model just before one file operation.
+type crashPoint struct {
+	op      string
+	durable map[string]*shadowFile // the directory as of its last fsync
+	pending []dirOp
+	files   map[*shadowFile]fileView
+}
+
+// powerFS is a fileSystem over the real one that records the shadow model
+// at every operation. Its fsyncs only update the model: the real disk never
+// has to be durable, so the simulation runs at page-cache speed.
+type powerFS struct {
+	osFS
+	dir string
+
+	mu      sync.Mutex
+	names   map[string]*shadowFile // base name -> file, as the directory is now
+	durable map[string]*shadowFile
+	pending []dirOp
+	all     []*shadowFile
+	points  []crashPoint
+	marks   []writeMark
+	// duringSave, if set, runs as a save creates its temp file, outside
+	// the lock: the workload uses it to make writers append while a save
+	// is under way, so that crashes leave a segment and a new journal.
+	duringSave func()
+}
+
+// writeMark records that a write started, or was acknowledged, just before
+// operation number at.
+type writeMark struct {
+	at    int
+	key   string
+	value string // "" for a deletion
+	acked bool
+}
+
+// newPowerFS models the files already in dir as durable.
+func newPowerFS(t testing.TB, dir string) *powerFS {
+	p := &powerFS{dir: dir, names: map[string]*shadowFile{}}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".lock") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &shadowFile{data: b, synced: len(b)}
+		p.names[e.Name()] = f
+		p.all = append(p.all, f)
+	}
+	p.durable = maps.Clone(p.names)
+	return p
+}
+
+// point records the model before an operation. The caller holds mu.
+func (p *powerFS) point(op, name string) {
+	cp := crashPoint{
+		op:      op + " " + filepath.Base(name),
+		durable: maps.Clone(p.durable),
+		pending: slices.Clone(p.pending),
+		files:   make(map[*shadowFile]fileView, len(p.all)),
+	}
+	for _, f := range p.all {
+		cp.files[f] = fileView{data: f.data, synced: f.synced, writes: slices.Clone(f.writes)}
+	}
+	p.points = append(p.points, cp)
+}
+
+func (p *powerFS) record(op, name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.point(op, name)
+}
+
+// mark notes a write starting or acknowledged at the current operation.
+func (p *powerFS) mark(key, value string, acked bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.marks = append(p.marks, writeMark{at: len(p.points), key: key, value: value, acked: acked})
+}
+
+func (p *powerFS) base(name string) string { return filepath.Base(name) }
+
+func (p *powerFS) ReadFile(name string) ([]byte, os.FileInfo, error) {
+	p.record("read", name)
+	return p.osFS.ReadFile(name)
+}
+
+func (p *powerFS) ReadSidecar(name string) ([]byte, error) {
+	p.record("read", name)
+	return p.osFS.ReadSidecar(name)
+}
+
+func (p *powerFS) CreateTemp(dir, pattern string) (tempFile, error) {
+	if p.duringSave != nil {
+		p.duringSave()
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.point("create", pattern)
+	f, err := p.osFS.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	sf := p.create(p.base(f.Name()))
+	return &powerTemp{tempFile: f, fs: p, file: sf}, nil
+}
+
+// create adds a new empty file to the directory. The caller holds mu.
+func (p *powerFS) create(name string) *shadowFile {
+	sf := &shadowFile{}
+	p.all = append(p.all, sf)
+	p.names[name] = sf
+	p.pending = append(p.pending, dirOp{kind: "create", to: name, file: sf})
+	return sf
+}
+
+func (p *powerFS) OpenAppend(name string, perm os.FileMode) (appendFile, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.point("open", name)
+	f, err := p.osFS.OpenAppend(name, perm)
+	if err != nil {
+		return nil, err
+	}
+	sf, ok := p.names[p.base(name)]
+	if !ok {
+		sf = p.create(p.base(name))
+	}
+	return &powerAppend{appendFile: f, fs: p, file: sf, name: name}, nil
+}
+
+func (p *powerFS) Rename(oldpath, newpath string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.point("rename", oldpath)
+	if err := p.osFS.Rename(oldpath, newpath); err != nil {
+		return err
+	}
+	from, to := p.base(oldpath), p.base(newpath)
+	sf := p.names[from]
+	delete(p.names, from)
+	p.names[to] = sf
+	p.pending = append(p.pending, dirOp{kind: "rename", from: from, to: to})
+	return nil
+}
+
+func (p *powerFS) Remove(name string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.point("remove", name)
+	if err := p.osFS.Remove(name); err != nil {
+		return err
+	}
+	delete(p.names, p.base(name))
+	p.pending = append(p.pending, dirOp{kind: "remove", from: p.base(name)})
+	return nil
+}
+
+func (p *powerFS) SyncDir(dir string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.point("syncdir", dir)
+	p.durable = maps.Clone(p.names)
+	p.pending = nil
+	return nil
+}
+
+// write and sync update the shadow file of an open file.
+func (p *powerFS) write(sf *shadowFile, name string, b []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.point("write", name)
+	sf.data = append(sf.data[:len(sf.data):len(sf.data)], b...)
+	sf.writes = append(sf.writes, len(sf.data))
+}
+
+func (p *powerFS) sync(sf *shadowFile, name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.point("fsync", name)
+	sf.synced = len(sf.data)
+	sf.writes = nil
+}
+
+type powerTemp struct {
+	tempFile
+	fs   *powerFS
+	file *shadowFile
+}
+
+func (t *powerTemp) Write(b []byte) (int, error) {
+	n, err := t.tempFile.Write(b)
+	t.fs.write(t.file, t.Name(), b[:n])
+	return n, err
+}
+
+func (t *powerTemp) Sync() error {
+	t.fs.sync(t.file, t.Name())
+	return nil
+}
+
+type powerAppend struct {
+	appendFile
+	fs   *powerFS
+	file *shadowFile
+	name string
+}
+
+func (a *powerAppend) Write(b []byte) (int, error) {
+	n, err := a.appendFile.Write(b)
+	a.fs.write(a.file, a.name, b[:n])
+	return n, err
+}
+
+func (a *powerAppend) Sync() error {
+	a.fs.sync(a.file, a.name)
+	return nil
+}
+
+// crashFiles returns the files a crash at cp leaves, under the strict model
+// when r is nil, or one draw of the reordered model.
+func (cp crashPoint) crashFiles(r *rand.Rand) map[string][]byte {
+	dir := maps.Clone(cp.durable)
+	if r != nil {
+		for _, op := range cp.pending {
+			if r.IntN(2) == 0 {
+				continue
+			}
+			switch op.kind {
+			case "create":
+				// A new entry cannot take a name that is still in use:
+				// the rename or remove that freed it was not kept.
+				if _, taken := dir[op.to]; !taken {
+					dir[op.to] = op.file
+				}
+			case "rename":
+				if f, ok := dir[op.from]; ok {
+					delete(dir, op.from)
+					dir[op.to] = f
+				}
+			case "remove":
+				delete(dir, op.from)
+			}
+		}
+	}
+	files := map[string][]byte{}
+	for name, f := range dir {
+		v := cp.files[f]
+		n := v.synced
+		if r != nil && len(v.writes) > 0 {
+			if i := r.IntN(len(v.writes) + 1); i > 0 {
+				n = v.writes[i-1]
+			}
+		}
+		files[name] = v.data[:n]
+	}
+	return files
+}
+
+// allowed returns, for each key written by the workload, the values it may
+// hold after a crash before operation at: the last acknowledged one, or
+// that of any write started after it ("" is absent).
+func allowed(marks []writeMark, at int) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for _, m := range marks {
+		if m.at > at {
+			break
+		}
+		if out[m.key] == nil {
+			out[m.key] = map[string]bool{"": true}
+		}
+		if m.acked {
+			out[m.key] = map[string]bool{m.value: true}
+		} else {
+			out[m.key][m.value] = true
+		}
+	}
+	return out
+}
+
+// checkCrashState opens the files of one crash state in a new directory and
+// checks them against allowed. The Open and Close are made through a
+// powerFS, which is returned for a double-crash check.
+func checkCrashState(t *testing.T, files map[string][]byte, want map[string]map[string]bool) *powerFS {
+	t.Helper()
+	dir := t.TempDir()
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "data.json")
+	// A powerFS even when its record is not needed: its fsyncs cost nothing.
+	rec := newPowerFS(t, dir)
+	s, err := open(path, &Options{AlwaysSave: true, SaveInterval: -1}, rec)
+	if err != nil {
+		t.Fatalf("Open: %v (files %v)", err, slices.Sorted(maps.Keys(files)))
+	}
+	got := storeState(s)
+	if err := s.LastSaveError(); err != nil {
+		t.Errorf("Open reports %v", err)
+	}
+	for key, values := range want {
+		if v := got[key]; !values[v] {
+			t.Fatalf("%s = %q, want one of %v", key, v, slices.Sorted(maps.Keys(values)))
+		}
+	}
+	for key := range got {
+		if _, ok := want[key]; !ok {
+			t.Fatalf("key %s was never written", key)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rec.record("end", "")
+	s, err = Open(path, &Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("reopen after Close: %v", err)
+	}
+	defer s.Close()
+	if again := storeState(s); !maps.Equal(again, got) {
+		t.Fatalf("reopened after Close as %v, was %v", again, got)
+	}
+	if left, _ := filepath.Glob(path + ".journal*"); len(left) > 0 {
+		t.Fatalf("journals left after Close: %v", left)
+	}
+	return rec
+}
+
+// powerWorkload runs sets, deletes and renames from two writers, with
+// Flush between them, background compactions, and a Close, on an
+// always-save store through p.
+func powerWorkload(t *testing.T, p *powerFS, path string, seed uint64) {
+	// Background compactions too: whenever the journal outgrows the file,
+	// and after 3 ms without writes.
+	defer func(idle time.Duration, size int64) { compactIdle, minCompactBytes = idle, size }(compactIdle, minCompactBytes)
+	compactIdle, minCompactBytes = 3*time.Millisecond, 0
+	s, err := open(path, &Options{AlwaysSave: true, SaveInterval: -1}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each save waits (briefly) for writer 1 to make a write, which then
+	// goes to a new journal while the old one is a segment.
+	progress := make(chan struct{})
+	p.duringSave = func() {
+		select {
+		case <-progress:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	defer func() { p.duringSave = nil }()
+	var wg sync.WaitGroup
+	for g := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(seed, uint64(g)))
+			for i := range 40 {
+				key := fmt.Sprintf("g%d/k%d", g, r.IntN(6))
+				switch n := r.IntN(10); {
+				case n < 6:
+					value := fmt.Sprintf(`"%d.%d"`, g, i)
+					p.mark(key, value, false)
+					if err := s.SetRaw(key, []byte(value)); err != nil {
+						t.Error(err)
+						return
+					}
+					p.mark(key, value, true)
+				case n < 8:
+					p.mark(key, "", false)
+					if err := s.Delete(key); err != nil {
+						t.Error(err)
+						return
+					}
+					p.mark(key, "", true)
+				default:
+					to := fmt.Sprintf("g%d/k%d", g, r.IntN(6))
+					raw, ok := s.GetRaw(key)
+					if !ok || s.Has(to) {
+						continue
+					}
+					p.mark(key, "", false)
+					p.mark(to, string(raw), false)
+					if err := s.Rename(key, to); err != nil {
+						t.Error(err)
+						return
+					}
+					p.mark(key, "", true)
+					p.mark(to, string(raw), true)
+				}
+				if g == 1 {
+					// Offer each write to a save in progress, which also
+					// spreads writer 1's writes over writer 0's saves.
+					select {
+					case progress <- struct{}{}:
+					case <-time.After(2 * time.Millisecond):
+					}
+				}
+				if g == 0 && i%9 == 8 {
+					if err := s.Flush(); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p.record("end", "")
+}
+
+var (
+	powerSeeds = flag.Int("power.seeds", 0, "workloads of TestPowerLossAtEveryStep (default 2, or 1 with -short)")
+	powerDraws = flag.Int("power.draws", 0, "reordered-model states drawn per crash point (default 3, or 1 with -short)")
+)
+
+// TestPowerLossAtEveryStep: a crash before any file operation of a workload
+// of concurrent sets, deletes, renames, Flushes (with a writer appending
+// during each save) and Close, under both models, and a second crash before
+// any operation of the recovery that follows.
+func TestPowerLossAtEveryStep(t *testing.T) {
+	seeds, draws := 2, 3
+	if testing.Short() {
+		seeds, draws = 1, 1
+	}
+	if *powerSeeds > 0 {
+		seeds = *powerSeeds
+	}
+	if *powerDraws > 0 {
+		draws = *powerDraws
+	}
+	var strict, reordered, double int
+	for seed := range uint64(seeds) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "data.json")
+		if err := os.WriteFile(path, []byte(`{"g0/k0": "initial"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p := newPowerFS(t, dir)
+		p.marks = []writeMark{{at: 0, key: "g0/k0", value: `"initial"`, acked: true}}
+		powerWorkload(t, p, path, seed)
+		r := rand.New(rand.NewPCG(seed, 99))
+		for at, cp := range p.points {
+			want := allowed(p.marks, at)
+			t.Run(fmt.Sprintf("seed%d/%d:%s", seed, at, cp.op), func(t *testing.T) {
+				rec := checkCrashState(t, cp.crashFiles(nil), want)
+				strict++
+				for range draws {
+					checkCrashState(t, cp.crashFiles(r), want)
+					reordered++
+				}
+				// A second crash at any point of the recovery.
+				for _, rp := range rec.points {
+					checkCrashState(t, rp.crashFiles(nil), want)
+					checkCrashState(t, rp.crashFiles(r), want)
+					double += 2
+				}
+			})
+			if t.Failed() {
+				return
+			}
+		}
+	}
+	t.Logf("crash states checked: %d strict, %d reordered, %d during recovery", strict, reordered, double)
+}
