@@ -112,6 +112,15 @@
 // store: a reader that falls behind loses older events, never the latest.
 // Close closes the channel after the final save's event.
 //
+// # The file
+//
+// The data file is one JSON object with its keys sorted bytewise and a
+// member per line. A file the store creates is indented by two spaces with
+// LF line ends and a final newline; a file another tool wrote keeps its
+// indentation unit, line ends, final newline (or its absence) and byte
+// order mark, so that changing one value changes only that value's lines
+// in a diff. A file written on one line becomes indented.
+//
 // # Errors
 //
 // Invalid JSON, in the data file at Open or Reload or in the text given to

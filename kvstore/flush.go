@@ -44,10 +44,11 @@ func (s *KVStore) load() error {
 	deadline := time.Now().Add(loadPatience)
 	for {
 		segmentsBefore, _ := journalSegments(s.fsys, s.path)
-		data, index, info, id, err := loadIndexed(s.fsys, s.path, s.needsIDs(segmentsBefore))
+		df, err := loadIndexed(s.fsys, s.path, s.needsIDs(segmentsBefore))
 		if err != nil {
 			return err
 		}
+		data, index, info, id := df.m, df.index, df.info, df.id
 		texts, err := readJournals(s.fsys, s.path)
 		if err != nil {
 			return err
@@ -78,7 +79,7 @@ func (s *KVStore) load() error {
 		s.data, s.index = data, index
 		s.base = data.Copy()
 		s.mu.Unlock()
-		s.disk = info
+		s.disk, s.style = info, df.style
 		s.journalConflict = ours
 		if id != "" {
 			s.jmu.Lock()
@@ -566,7 +567,7 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 		if ids != nil {
 			w = io.MultiWriter(w, ids)
 		}
-		return writeEncoded(w, snap)
+		return writeEncoded(w, snap, &s.style)
 	}
 	beforeRename := func(os.FileInfo) error {
 		if ids != nil {
@@ -715,10 +716,11 @@ func (s *KVStore) Reload() error {
 	if s.opts.ReadOnly {
 		return s.load()
 	}
-	data, index, info, id, err := loadIndexed(s.fsys, s.path, s.needsIDs(nil))
+	df, err := loadIndexed(s.fsys, s.path, s.needsIDs(nil))
 	if err != nil {
 		return err
 	}
+	data, index, info, id := df.m, df.index, df.info, df.id
 	s.jmu.Lock()
 	defer s.jmu.Unlock()
 	if err := s.rotateJournalLocked(); err != nil {
@@ -737,7 +739,7 @@ func (s *KVStore) Reload() error {
 	s.lastErr, s.fileErr, s.jbroken = nil, nil, false
 	s.jpending = s.jpending[:0]
 	s.mu.Unlock()
-	s.disk = info
+	s.disk, s.style = info, df.style
 	return nil
 }
 
@@ -776,7 +778,7 @@ func (s *KVStore) writeRescue(snap *btree.Map[string, []byte]) (string, error) {
 		}
 		name = fmt.Sprintf("%s.unsaved-%s-%d.json", s.path, stamp, n)
 	}
-	_, _, err := writeFileAtomic(s.fsys, s.path, name, func(w io.Writer) error { return writeEncoded(w, snap) }, os.FileMode(s.perm.Load()), nil)
+	_, _, err := writeFileAtomic(s.fsys, s.path, name, func(w io.Writer) error { return writeEncoded(w, snap, &s.style) }, os.FileMode(s.perm.Load()), nil)
 	return name, err
 }
 

@@ -105,7 +105,7 @@ func jsonDepth(b []byte) int {
 func encoded(t *testing.T, m *btree.Map[string, []byte]) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := writeEncoded(&b, m); err != nil {
+	if err := writeEncoded(&b, m, &canonicalStyle); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -258,7 +258,7 @@ func FuzzSetRaw(f *testing.F) {
 		if err := json.Unmarshal(raw, &wantV); err == nil && !reflect.DeepEqual(v, wantV) {
 			t.Fatalf("Get = %#v, want %#v", v, wantV)
 		}
-		mine := appendIndented(nil, got, 1)
+		mine := canonicalStyle.appendIndented(nil, got, 1)
 		if jsonDepth(got) < maxIndentDepth {
 			var indented bytes.Buffer
 			if err := json.Indent(&indented, got, "  ", "  "); err != nil {

@@ -40,8 +40,8 @@ func TestIndentMatchesEncodingJSON(t *testing.T) {
 		for depth := range 3 {
 			var want bytes.Buffer
 			json.Indent(&want, compact, strings.Repeat("  ", depth), "  ")
-			if got := appendIndented(nil, compact, depth); !bytes.Equal(got, want.Bytes()) {
-				t.Errorf("appendIndented(%s, %d) =\n%s\nwant\n%s", compact, depth, got, want.Bytes())
+			if got := canonicalStyle.appendIndented(nil, compact, depth); !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("canonicalStyle.appendIndented(%s, %d) =\n%s\nwant\n%s", compact, depth, got, want.Bytes())
 			}
 		}
 	}
@@ -49,7 +49,7 @@ func TestIndentMatchesEncodingJSON(t *testing.T) {
 
 func TestIndentStopsAtMaxDepth(t *testing.T) {
 	deep := strings.Repeat(`{"k":[`, 40) + `"a\"]}"` + strings.Repeat(`]}`, 40)
-	out := appendIndented(nil, []byte(deep), 0)
+	out := canonicalStyle.appendIndented(nil, []byte(deep), 0)
 	var back bytes.Buffer
 	if err := json.Compact(&back, out); err != nil || back.String() != deep {
 		t.Fatalf("indenting changed the value: %v\n%s", err, out)

@@ -69,14 +69,14 @@ func (s *KVStore) Conflict() (*Conflict, error) {
 	if s.released {
 		return nil, ErrClosed
 	}
-	disk, _, err := loadFile(s.fsys, s.path)
+	disk, err := loadFile(s.fsys, s.path)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
 	ours := s.data.Copy()
 	s.mu.RUnlock()
-	return conflictBetween(s.base, ours, disk), nil
+	return conflictBetween(s.base, ours, disk.m), nil
 }
 
 // conflictBetween compares ours and disk, the store's state and the file's,
@@ -129,10 +129,11 @@ func (s *KVStore) Merge(keepOurs func(key string) bool) error {
 	}
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	disk, info, err := loadFile(s.fsys, s.path)
+	df, err := loadFile(s.fsys, s.path)
 	if err != nil {
 		return err
 	}
+	disk := df.m
 	// The store's lock is held from the comparison to the swap, so that no
 	// write can land in between and be replaced by a state that lacks it:
 	// every write is either in ours, and merged, or made on top of the
@@ -181,6 +182,6 @@ func (s *KVStore) Merge(keepOurs func(key string) bool) error {
 	s.jpending = s.jpending[:0]
 	s.jbroken = s.journaling
 	s.mu.Unlock()
-	s.base, s.disk = disk, info
+	s.base, s.disk, s.style = disk, df.info, df.style
 	return s.flushLocked(FlushManual, false)
 }

@@ -17,33 +17,44 @@ import (
 // over the data file; Open removes strays left by a crash.
 func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
 
-// loadFile reads and parses the data file at path. A missing file is an
-// empty store with a nil FileInfo.
-func loadFile(fsys fileSystem, path string) (*btree.Map[string, []byte], os.FileInfo, error) {
-	m, _, info, _, err := readData(fsys, path, false, false)
-	return m, info, err
+// dataFile is the data file as read: its entries, their lookup map (when
+// asked for), the file's FileInfo (nil if there is none), its content id
+// (when asked for, see fileid.go) and its style.
+type dataFile struct {
+	m     *btree.Map[string, []byte]
+	index map[string][]byte
+	info  os.FileInfo
+	id    string
+	style fileStyle
 }
 
-// loadIndexed is loadFile that also returns the lookup map of the entries
-// and, with withID, the file's content id (see fileid.go).
-func loadIndexed(fsys fileSystem, path string, withID bool) (*btree.Map[string, []byte], map[string][]byte, os.FileInfo, string, error) {
+// loadFile reads and parses the data file at path. A missing file is an
+// empty store with a nil FileInfo.
+func loadFile(fsys fileSystem, path string) (*dataFile, error) {
+	return readData(fsys, path, false, false)
+}
+
+// loadIndexed is loadFile that also builds the lookup map of the entries
+// and, with withID, computes the file's content id.
+func loadIndexed(fsys fileSystem, path string, withID bool) (*dataFile, error) {
 	return readData(fsys, path, true, withID)
 }
 
-func readData(fsys fileSystem, path string, withIndex, withID bool) (*btree.Map[string, []byte], map[string][]byte, os.FileInfo, string, error) {
+func readData(fsys fileSystem, path string, withIndex, withID bool) (*dataFile, error) {
 	data, info, err := fsys.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return new(btree.Map[string, []byte]), map[string][]byte{}, nil, noFile, nil
+		return &dataFile{m: new(btree.Map[string, []byte]), index: map[string][]byte{}, id: noFile, style: canonicalStyle}, nil
 	}
 	if err != nil {
-		return nil, nil, nil, "", fmt.Errorf("kvstore: read %s: %w", path, err)
+		return nil, fmt.Errorf("kvstore: read %s: %w", path, err)
 	}
 	if info.IsDir() {
-		return nil, nil, nil, "", fmt.Errorf("kvstore: read %s: is a directory, not a data file", path)
+		return nil, fmt.Errorf("kvstore: read %s: is a directory, not a data file", path)
 	}
-	var id string
+	// Both before the parse below, which overwrites data.
+	df := &dataFile{info: info, style: detectStyle(data)}
 	if withID {
-		id = contentID(data) // before the parse below overwrites data
+		df.id = contentID(data)
 	}
 	var ix *indexBuilder
 	if withIndex && runtime.GOMAXPROCS(0) > 1 {
@@ -60,13 +71,14 @@ func readData(fsys fileSystem, path string, withIndex, withID bool) (*btree.Map[
 				err = perr
 			}
 		}
-		return nil, nil, nil, "", err
+		return nil, err
 	}
 	if withIndex && index == nil {
 		// With one thread there is nothing to overlap the inserts with.
 		index = indexOf(m)
 	}
-	return m, index, info, id, nil
+	df.m, df.index = m, index
+	return df, nil
 }
 
 // parseFile turns the bytes of a data file into an ordered map of compact
@@ -187,11 +199,14 @@ func fillIndex(hint int, full <-chan []indexEntry, free chan<- []indexEntry, bui
 // renaming over the old file, which frees its blocks, takes about 11 ms).
 const saveChunk = 1 << 20
 
-// writeEncoded writes a snapshot as the data file's bytes, saveChunk at a
-// time: one object, keys sorted, values indented by two spaces, a final
-// newline. Equal snapshots give equal bytes.
-func writeEncoded(w io.Writer, m *btree.Map[string, []byte]) error {
+// writeEncoded writes a snapshot as the data file's bytes in style st,
+// saveChunk at a time: one object, keys sorted, a member per line. Equal
+// snapshots give equal bytes.
+func writeEncoded(w io.Writer, m *btree.Map[string, []byte], st *fileStyle) error {
 	buf := make([]byte, 0, min(saveChunk, max(64, m.Len()*64))+4096)
+	if st.bom {
+		buf = append(buf, utf8BOM...)
+	}
 	buf = append(buf, '{')
 	first := true
 	var err error
@@ -200,10 +215,10 @@ func writeEncoded(w io.Writer, m *btree.Map[string, []byte]) error {
 			buf = append(buf, ',')
 		}
 		first = false
-		buf = append(buf, '\n', ' ', ' ')
+		buf = st.newline(buf, 1)
 		buf = appendQuoted(buf, key)
 		buf = append(buf, ':', ' ')
-		buf = appendIndented(buf, value, 1)
+		buf = st.appendIndented(buf, value, 1)
 		if len(buf) >= saveChunk {
 			_, err = w.Write(buf)
 			buf = buf[:0]
@@ -214,9 +229,13 @@ func writeEncoded(w io.Writer, m *btree.Map[string, []byte]) error {
 		return err
 	}
 	if !first {
-		buf = append(buf, '\n')
+		buf = st.newline(buf, 0)
 	}
-	_, err = w.Write(append(buf, '}', '\n'))
+	buf = append(buf, '}')
+	if st.final {
+		buf = append(buf, st.eol...)
+	}
+	_, err = w.Write(buf)
 	return err
 }
 

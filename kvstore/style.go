@@ -1,0 +1,165 @@
+package kvstore
+
+import (
+	"bytes"
+	"strings"
+)
+
+// fileStyle is the layout of a data file: its indentation unit, line end,
+// whether it ends with a line end, and whether it starts with a UTF-8 byte
+// order mark. A file this store creates has the canonical style (two
+// spaces, LF, a final newline, no mark). A file another tool wrote keeps
+// its own, detected when it is read, so that changing one value of a
+// 4-space, tab-indented or CRLF file changes only that value's lines in a
+// diff. Keys are always written sorted, and values in the one layout
+// encoding/json's MarshalIndent also uses (a member or element per line,
+// `"key": value`, empty containers as {} and []).
+type fileStyle struct {
+	indent string // one level of indentation
+	eol    string // "\n" or "\r\n"
+	final  bool   // a line end after the closing brace
+	bom    bool   // the file starts with a UTF-8 byte order mark
+	// lines is eol followed by the indentation of the deepest indented
+	// level; a prefix of it starts each line.
+	lines string
+}
+
+func newStyle(indent, eol string, final, bom bool) fileStyle {
+	return fileStyle{indent: indent, eol: eol, final: final, bom: bom,
+		lines: eol + strings.Repeat(indent, maxIndentDepth)}
+}
+
+// canonicalStyle is the style of files this store creates.
+var canonicalStyle = newStyle("  ", "\n", true, false)
+
+// utf8BOM is the UTF-8 encoding of U+FEFF.
+const utf8BOM = "\xef\xbb\xbf"
+
+// detectStyle returns the style of a data file's bytes, read before they
+// are parsed. The indentation is the white space that starts the first
+// member's line. A file laid out on one line (as the original library
+// wrote them, compact) or an empty one gets the canonical style: the
+// store's files are meant to be read.
+func detectStyle(data []byte) fileStyle {
+	bom := bytes.HasPrefix(data, []byte(utf8BOM))
+	body := bytes.TrimPrefix(data, []byte(utf8BOM))
+	nl := bytes.IndexByte(body, '\n')
+	if nl < 0 || len(bytes.TrimSpace(body)) == 0 {
+		st := canonicalStyle
+		if bom {
+			st = newStyle(st.indent, st.eol, st.final, true)
+		}
+		return st
+	}
+	eol := "\n"
+	if nl > 0 && body[nl-1] == '\r' {
+		eol = "\r\n"
+	}
+	rest := body[nl+1:]
+	n := 0
+	for n < len(rest) && (rest[n] == ' ' || rest[n] == '\t') {
+		n++
+	}
+	indent := string(rest[:n])
+	if n == len(rest) || rest[n] == '\r' || rest[n] == '\n' || rest[n] == '}' {
+		indent = canonicalStyle.indent // no member line to learn from
+	}
+	trimmed := bytes.TrimRight(body, " \t")
+	return newStyle(indent, eol, bytes.HasSuffix(trimmed, []byte("\n")), bom)
+}
+
+// newline appends a line end and depth levels of indentation.
+func (st *fileStyle) newline(dst []byte, depth int) []byte {
+	return append(dst, st.lines[:len(st.eol)+len(st.indent)*depth]...)
+}
+
+// maxIndentDepth is the deepest level the file indents. Containers nested
+// deeper are written compact on one line: indenting costs two bytes per
+// level on every line, so a 2 KB value nested 1,000 deep would otherwise
+// take 2 MB of file, and the deepest the scanner accepts, 200 MB.
+const maxIndentDepth = 32
+
+// containerEnd returns the index just past the container that opens at
+// v[i] in compact, valid JSON.
+func containerEnd(v []byte, i int) int {
+	level := 0
+	for ; i < len(v); i++ {
+		switch v[i] {
+		case '"':
+			for i++; v[i] != '"'; i++ {
+				if v[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			level++
+		case '}', ']':
+			level--
+			if level == 0 {
+				return i + 1
+			}
+		}
+	}
+	return len(v)
+}
+
+// appendIndented appends compact, valid JSON v laid out in the style, as
+// json.Indent(dst, v, prefix, indent) would with prefix being depth levels
+// of indentation, but in a single pass with no validation, and compact
+// below maxIndentDepth.
+func (st *fileStyle) appendIndented(dst, v []byte, depth int) []byte {
+	newline := st.newline
+	for i := 0; i < len(v); {
+		switch c := v[i]; c {
+		case '"':
+			j := i + 1
+			for {
+				k := bytes.IndexByte(v[j:], '"')
+				j += k
+				backslashes := 0
+				for b := j - 1; v[b] == '\\'; b-- {
+					backslashes++
+				}
+				j++
+				if backslashes%2 == 0 {
+					break
+				}
+			}
+			dst = append(dst, v[i:j]...)
+			i = j
+		case '{', '[':
+			if i+1 < len(v) && (v[i+1] == '}' || v[i+1] == ']') {
+				dst = append(dst, c, v[i+1])
+				i += 2
+				continue
+			}
+			if depth >= maxIndentDepth {
+				end := containerEnd(v, i)
+				dst = append(dst, v[i:end]...)
+				i = end
+				continue
+			}
+			depth++
+			dst = newline(append(dst, c), depth)
+			i++
+		case '}', ']':
+			depth--
+			dst = append(newline(dst, depth), c)
+			i++
+		case ',':
+			dst = newline(append(dst, ','), depth)
+			i++
+		case ':':
+			dst = append(dst, ':', ' ')
+			i++
+		default:
+			j := i + 1
+			for j < len(v) && v[j] != ',' && v[j] != '}' && v[j] != ']' {
+				j++
+			}
+			dst = append(dst, v[i:j]...)
+			i = j
+		}
+	}
+	return dst
+}
