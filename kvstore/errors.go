@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 )
 
 // ErrClosed is returned by every operation on a store after Close.
@@ -47,20 +45,6 @@ func (e *LockedError) Error() string {
 // Is reports whether target is ErrLocked.
 func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
-// lockHolder reads the process id a writer recorded in the lock file at
-// path; 0 if there is none.
-func lockHolder(fsys fileSystem, path string) int {
-	data, err := fsys.ReadSidecar(path)
-	if err != nil {
-		return 0
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil || pid <= 0 {
-		return 0
-	}
-	return pid
-}
-
 // ErrConflict is returned by a save when the file on disk changed since the
 // store last read or wrote it, for example because someone edited it by hand.
 // The store's changes stay pending: call Reload to take the file's content
@@ -99,3 +83,6 @@ func (e *SyntaxError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrCorrupt) true for every SyntaxError.
 func (e *SyntaxError) Unwrap() error { return ErrCorrupt }
+
+// errLockHeld is lockFile's signal that another writer owns the file.
+var errLockHeld = errors.New("lock held by another writer")

@@ -42,11 +42,9 @@ const (
 	opClose    fsOp = "Close"
 
 	// Methods of a file opened with OpenAppend (the journal).
-	opAppendWrite    fsOp = "AppendWrite"
-	opAppendSync     fsOp = "AppendSync"
-	opAppendTruncate fsOp = "AppendTruncate"
-	opAppendStat     fsOp = "AppendStat"
-	opAppendClose    fsOp = "AppendClose"
+	opAppendWrite fsOp = "AppendWrite"
+	opAppendSync  fsOp = "AppendSync"
+	opAppendClose fsOp = "AppendClose"
 )
 
 // fsCall is one recorded call: which operation, on which file.
@@ -336,20 +334,6 @@ func (a *faultAppend) Sync() error {
 		return pathErr(opAppendSync, a.name, ft.err)
 	}
 	return a.f.Sync()
-}
-
-func (a *faultAppend) Truncate(size int64) error {
-	if ft := a.fs.check(opAppendTruncate, a.name); ft != nil {
-		return pathErr(opAppendTruncate, a.name, ft.err)
-	}
-	return a.f.Truncate(size)
-}
-
-func (a *faultAppend) Stat() (os.FileInfo, error) {
-	if ft := a.fs.check(opAppendStat, a.name); ft != nil {
-		return nil, pathErr(opAppendStat, a.name, ft.err)
-	}
-	return a.f.Stat()
 }
 
 func (a *faultAppend) Close() error {

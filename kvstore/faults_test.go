@@ -164,7 +164,7 @@ func traceOf(t *testing.T, opts *Options, do func(s *KVStore) error) []saveStep 
 // journal and never touches the data file).
 var dataFileUntouched = map[fsOp]bool{
 	opCreateTemp: true, opWrite: true, opChmod: true, opSync: true, opTempStat: true, opClose: true, opRename: true,
-	opOpenAppend: true, opAppendWrite: true, opAppendSync: true, opAppendStat: true, opAppendTruncate: true,
+	opOpenAppend: true, opAppendWrite: true, opAppendSync: true,
 }
 
 // dataFileHolds reports whether the data file alone, without any journal,

@@ -39,8 +39,6 @@ type fileSystem interface {
 type appendFile interface {
 	io.Writer
 	Sync() error
-	Truncate(size int64) error
-	Stat() (os.FileInfo, error)
 	Close() error
 }
 

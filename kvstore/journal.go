@@ -1,17 +1,17 @@
 package kvstore
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/tidwall/btree"
+	"sync"
+	"time"
 )
 
 // In always-save mode a change is made durable by appending one JSON line to
@@ -55,6 +55,215 @@ import (
 // acknowledged state: segments in order, then the active journal, over the
 // data file.
 
+// journalState is the always-save journal's side of the store: its active
+// file and the bookkeeping of its segments and records. Its mutex
+// serializes appends (the group commit in syncJournal) and guards the
+// other fields, except on, which is set at Open and only read after.
+type journalState struct {
+	mu        sync.Mutex
+	on        bool       // always-save through the journal
+	file      appendFile // the active journal, nil until the next append opens it
+	opened    bool       // the active journal was created since the last rotation
+	size      int64      // bytes appended to the active journal
+	gen       int        // highest segment generation used
+	spare     []byte     // a drained jpending buffer, reused
+	lastBatch uint64     // changes in the previous append
+	accept    []string   // ids of the data files the journal may be replayed over
+}
+
+// gatherWait bounds how long a journal append waits for the writers of the
+// previous batch to queue their next changes (see syncJournal).
+const gatherWait = 200 * time.Microsecond
+
+// testHookBeforeAppend, set only by tests, runs when a writer has become
+// the appender and is about to take the journal lock: the moment at which
+// Close or a failed append can overtake it.
+var testHookBeforeAppend func()
+
+// syncJournal returns once change number seq is durable in the journal.
+// One writer at a time is the appender: it takes every pending line, writes
+// them with one write and one fsync, and wakes the others, who return at
+// once if the batch covered their change. Waiting on a condition rather
+// than a mutex matters: with a mutex, writers whose change is already on
+// disk would queue one by one behind the next appender instead of going on
+// to make their next change in time for its fsync.
+func (s *KVStore) syncJournal(seq uint64) error {
+	s.mu.Lock()
+	for {
+		switch {
+		case s.discardedLocked(seq):
+			s.mu.Unlock()
+			return s.errDiscarded()
+		case s.savedSeq >= seq:
+			s.mu.Unlock()
+			return nil
+		case s.jbroken || s.closed:
+			// After a failed append the journal's tail is in doubt, so
+			// durability comes from rewriting the data file instead.
+			s.mu.Unlock()
+			return s.syncFile(seq)
+		}
+		if !s.appending {
+			break
+		}
+		s.appended.Wait()
+	}
+	s.appending = true
+	saved := s.savedSeq
+	s.mu.Unlock()
+
+	if testHookBeforeAppend != nil {
+		testHookBeforeAppend()
+	}
+	s.journal.mu.Lock()
+	if s.journal.lastBatch > 1 {
+		// The last batch came from several writers, who are about to make
+		// their next changes: a moment's wait lets one fsync cover them all
+		// instead of splitting them over two. The wait watches an atomic
+		// copy of seq so as not to contend for mu with those writers.
+		deadline := time.Now().Add(gatherWait)
+		for s.applied.Load()-saved < s.journal.lastBatch && time.Now().Before(deadline) {
+			runtime.Gosched()
+		}
+	}
+	s.mu.Lock()
+	if s.closed || s.jbroken {
+		// Close, a failed append or a Merge came between this writer's check
+		// and the journal lock. After Close no journal may be created (at
+		// rest there is none, and the events channel is closed); after the
+		// others the journal no longer holds every change. Either way a
+		// whole-file save covers this change, or has already.
+		s.appending = false
+		s.appended.Broadcast()
+		s.mu.Unlock()
+		s.journal.mu.Unlock()
+		return s.syncFile(seq)
+	}
+	batch, upto, prev, keys := s.jpending, s.seq, s.savedSeq, s.data.len()
+	s.jpending = s.journal.spare[:0]
+	s.mu.Unlock()
+	s.journal.lastBatch = upto - prev
+
+	start := time.Now()
+	err := s.appendJournal(batch)
+	end := time.Now()
+	s.journal.spare = batch
+
+	s.mu.Lock()
+	if err == nil {
+		s.savedSeq = max(s.savedSeq, upto)
+		s.lastErr = nil
+	} else {
+		s.jbroken = true
+		s.lastErr = err
+	}
+	s.appending = false
+	s.appended.Broadcast()
+	s.mu.Unlock()
+	s.emit(FlushEvent{Time: end, Reason: FlushAlways, Keys: keys, Changes: int(upto - prev),
+		Bytes: int64(len(batch)), Duration: end.Sub(start), Err: err})
+	s.journal.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.lastAppend.Store(end.UnixNano())
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// appendJournal writes batch to the active journal and fsyncs it. The
+// caller holds journal.mu.
+func (s *KVStore) appendJournal(batch []byte) error {
+	jpath := journalPath(s.path)
+	if s.journal.file == nil {
+		f, err := s.fsys.OpenAppend(jpath, os.FileMode(s.perm.Load()))
+		if err != nil {
+			return fmt.Errorf("kvstore: save %s: open journal: %w", s.path, err)
+		}
+		// The new journal's directory entry must be durable before any
+		// write is acknowledged through it.
+		if err := s.fsys.SyncDir(filepath.Dir(s.path)); err != nil {
+			f.Close()
+			return fmt.Errorf("kvstore: save %s: fsync directory: %w", s.path, err)
+		}
+		s.journal.file = f
+		s.journal.opened = true
+		if len(s.journal.accept) > 0 {
+			// A new journal starts by naming the data file it follows.
+			batch = append(appendFileLine(nil, s.journal.accept), batch...)
+		}
+	}
+	_, err := s.journal.file.Write(batch)
+	if err == nil {
+		err = s.journal.file.Sync()
+	}
+	if err != nil {
+		s.journal.file.Close()
+		s.journal.file = nil
+		return fmt.Errorf("kvstore: save %s: append to journal %s: %w", s.path, jpath, err)
+	}
+	s.journal.size += int64(len(batch))
+	return nil
+}
+
+// rotateJournalLocked closes the active journal and renames it to the next
+// segment, so that appends after this instant go to a new journal while the
+// data file is rewritten. The caller holds flushMu and journal.mu.
+func (s *KVStore) rotateJournalLocked() error {
+	if s.journal.file != nil {
+		s.journal.file.Close()
+		s.journal.file = nil
+	}
+	if !s.journal.opened && !s.staleJournal {
+		return nil
+	}
+	next := s.journal.gen + 1
+	err := s.fsys.Rename(journalPath(s.path), segmentPath(s.path, next))
+	switch {
+	case err == nil:
+		s.journal.gen = next
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("kvstore: save %s: rotate journal: %w", s.path, err)
+	}
+	s.staleJournal = true
+	s.journal.opened = false
+	s.journal.size = 0
+	return nil
+}
+
+// removeSegments deletes the journal segments up to generation gen, whose
+// changes the data file now holds, oldest first. An old segment left alone
+// behind removed newer ones would bring back values they replaced, so no
+// removal may outlive a crash that an older one does not: the directory is
+// fsynced between removals (a file system may otherwise persist a later
+// unlink before an earlier one), and the first failure stops the run. The
+// unbroken run of newest segments a failure or crash leaves is harmless to
+// replay over the data file, and the next save removes it.
+func (s *KVStore) removeSegments(gen int) {
+	gens, err := journalSegments(s.fsys, s.path)
+	if err != nil {
+		return
+	}
+	dir := filepath.Dir(s.path)
+	for i, g := range gens {
+		if g > gen {
+			break
+		}
+		if i > 0 {
+			if err := s.fsys.SyncDir(dir); err != nil {
+				return
+			}
+		}
+		if err := s.fsys.Remove(segmentPath(s.path, g)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return // still stale: the next save tries again
+		}
+	}
+	s.staleJournal = false
+}
+
 // journalPath is the active journal of the data file at path.
 func journalPath(path string) string { return path + ".journal" }
 
@@ -81,260 +290,4 @@ func journalSegments(fsys fileSystem, path string) ([]int, error) {
 	}
 	slices.Sort(gens)
 	return gens, nil
-}
-
-// appendJournalLine encodes one change as a journal line.
-func appendJournalLine(dst []byte, key string, raw []byte, del bool) []byte {
-	if del {
-		dst = append(dst, `{"del":`...)
-		dst = appendQuoted(dst, key)
-		return append(dst, '}', '\n')
-	}
-	dst = append(dst, `{"set":`...)
-	dst = appendQuoted(dst, key)
-	dst = append(dst, `,"value":`...)
-	dst = append(dst, raw...)
-	return append(dst, '}', '\n')
-}
-
-// appendJournalRename encodes the rename of from to to, whose value is raw,
-// as one journal line.
-func appendJournalRename(dst []byte, from, to string, raw []byte) []byte {
-	dst = append(dst, `{"ren":`...)
-	dst = appendQuoted(dst, from)
-	dst = append(dst, `,"to":`...)
-	dst = appendQuoted(dst, to)
-	dst = append(dst, `,"value":`...)
-	dst = append(dst, raw...)
-	return append(dst, '}', '\n')
-}
-
-// appendFileLine encodes the record that the data file is now one of the
-// files named by ids (see fileid.go).
-func appendFileLine(dst []byte, ids []string) []byte {
-	dst = append(dst, `{"file":[`...)
-	for i, id := range ids {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendQuoted(dst, id)
-	}
-	return append(dst, ']', '}', '\n')
-}
-
-// journalOp is one decoded journal line: set key to value, delete key
-// (value nil, to empty), rename key to to with value, or (record) a list
-// of the data files the journal may be replayed over, which changes no key.
-type journalOp struct {
-	key, to string
-	rename  bool
-	record  bool
-	value   []byte
-}
-
-// apply makes the change in m and in its lookup map index.
-func (op journalOp) apply(m *btree.Map[string, []byte], index map[string][]byte) {
-	switch {
-	case op.record:
-	case op.rename:
-		m.Delete(op.key)
-		delete(index, op.key)
-		m.Set(op.to, op.value)
-		index[op.to] = op.value
-	case op.value == nil:
-		m.Delete(op.key)
-		delete(index, op.key)
-	default:
-		m.Set(op.key, op.value)
-		index[op.key] = op.value
-	}
-}
-
-// parseJournalLine decodes and checks one line; the message says what is
-// wrong with it. It runs on the data file's scanner, which is several times
-// faster than encoding/json here, where replaying a large journal is most of
-// an open's time. Field names are matched exactly, as the format writes
-// them, and each may appear once. The line's bytes are overwritten with the
-// compact fields, which the returned value shares.
-func parseJournalLine(line []byte) (op journalOp, msg string) {
-	var set, del, ren, to, value, file []byte
-	serr := parseObject(line, line[:0], func(key string, off int, v []byte) *scanError {
-		var field *[]byte
-		switch key {
-		case "set":
-			field = &set
-		case "del":
-			field = &del
-		case "ren":
-			field = &ren
-		case "to":
-			field = &to
-		case "value":
-			field = &value
-		case "file":
-			field = &file
-		default:
-			return &scanError{off: off, msg: fmt.Sprintf("unknown journal field %q", key)}
-		}
-		if *field != nil {
-			return &scanError{off: off, msg: fmt.Sprintf("journal field %q appears twice", key)}
-		}
-		*field = v
-		return nil
-	})
-	if serr != nil {
-		return op, serr.msg
-	}
-	var ok bool
-	keyOf := func(raw []byte) (string, bool) {
-		if len(raw) == 0 || raw[0] != '"' {
-			return "", false
-		}
-		return decodeKey(raw)
-	}
-	switch {
-	case file != nil && set == nil && del == nil && ren == nil && to == nil && value == nil:
-		if _, ok := fileRecord(file); ok {
-			return journalOp{record: true}, ""
-		}
-	case set != nil && del == nil && ren == nil && to == nil && value != nil && file == nil:
-		if op.key, ok = keyOf(set); ok {
-			op.value = value
-			return op, ""
-		}
-	case del != nil && set == nil && ren == nil && to == nil && value == nil && file == nil:
-		if op.key, ok = keyOf(del); ok {
-			return op, ""
-		}
-	case ren != nil && to != nil && set == nil && del == nil && value != nil && file == nil:
-		from, ok1 := keyOf(ren)
-		dest, ok2 := keyOf(to)
-		if ok1 && ok2 {
-			return journalOp{key: from, to: dest, rename: true, value: value}, ""
-		}
-	}
-	return journalOp{}, `a journal entry must be {"set":key,"value":v}, {"del":key}, {"ren":key,"to":key,"value":v} or {"file":[id,...]}, with keys valid UTF-8 strings`
-}
-
-// replayJournal applies the journal text data, read from the file name, to
-// m and its lookup map index, which then share data's memory; data's lines
-// are compacted in place. A crash during an append can leave the end of the
-// journal torn: a final run of lines that do not parse, with no valid line
-// after them. Those were never acknowledged, so they are dropped. A bad
-// line followed by a good one is corruption, reported as a *SyntaxError
-// naming the file and line.
-func replayJournal(name string, data []byte, m *btree.Map[string, []byte], index map[string][]byte) error {
-	type bad struct {
-		off int
-		msg string
-	}
-	var firstBad *bad
-	for off := 0; off < len(data); {
-		end := bytes.IndexByte(data[off:], '\n')
-		if end < 0 {
-			// No newline: a torn final append, never acknowledged.
-			if firstBad == nil {
-				firstBad = &bad{off, "torn line"}
-			}
-			break
-		}
-		line := data[off : off+end]
-		op, msg := parseJournalLine(line)
-		switch {
-		case msg != "":
-			if firstBad == nil {
-				firstBad = &bad{off, msg}
-			}
-		case firstBad != nil:
-			line, col := lineCol(data, firstBad.off)
-			return &SyntaxError{File: name, Line: line, Column: col, Offset: int64(firstBad.off),
-				Msg: "corrupt journal entry followed by valid ones: " + firstBad.msg}
-		default:
-			op.apply(m, index)
-		}
-		off += end + 1
-	}
-	return nil
-}
-
-// fileRecord decodes the value of a "file" record: an array of strings.
-func fileRecord(raw []byte) ([]string, bool) {
-	var ids []string
-	if json.Unmarshal(raw, &ids) != nil || ids == nil {
-		return nil, false
-	}
-	return ids, true
-}
-
-// journalText is the content of one journal file.
-type journalText struct {
-	name string
-	data []byte
-}
-
-// readJournals reads every journal of the data file at path in replay
-// order: the rotated segments, oldest first, then the active journal.
-func readJournals(fsys fileSystem, path string) ([]journalText, error) {
-	gens, err := journalSegments(fsys, path)
-	if err != nil {
-		return nil, fmt.Errorf("kvstore: list journals of %s: %w", path, err)
-	}
-	names := make([]string, 0, len(gens)+1)
-	for _, gen := range gens {
-		names = append(names, segmentPath(path, gen))
-	}
-	names = append(names, journalPath(path))
-	var texts []journalText
-	for _, name := range names {
-		data, err := fsys.ReadSidecar(name)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("kvstore: read journal %s: %w", name, err)
-		}
-		texts = append(texts, journalText{name, data})
-	}
-	return texts, nil
-}
-
-// journalFiles returns the data files the journals may be replayed over:
-// the list in their last complete "file" record. recorded is false if they
-// hold none (journals from before such records), which allows any file. It
-// leaves the texts as they were, so it can run before the replay decides
-// what to replay them over.
-func journalFiles(texts []journalText) (ids []string, recorded bool) {
-	prefix := []byte(`{"file":`)
-	for _, t := range texts {
-		for off := 0; off < len(t.data); {
-			end := bytes.IndexByte(t.data[off:], '\n')
-			if end < 0 {
-				break // a torn final line, never acknowledged
-			}
-			line := t.data[off : off+end]
-			off += end + 1
-			if !bytes.HasPrefix(line, prefix) {
-				continue
-			}
-			var rec struct{ File json.RawMessage }
-			if json.Unmarshal(line, &rec) != nil {
-				continue // the replay reports it if good lines follow
-			}
-			if got, ok := fileRecord(rec.File); ok {
-				ids, recorded = got, true
-			}
-		}
-	}
-	return ids, recorded
-}
-
-// replayJournals applies the journal texts in order to m and its lookup map
-// index, which then share the texts' memory.
-func replayJournals(texts []journalText, m *btree.Map[string, []byte], index map[string][]byte) error {
-	for _, t := range texts {
-		if err := replayJournal(t.name, t.data, m, index); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -3,52 +3,10 @@ package kvstore
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"slices"
-	"unicode/utf8"
 
 	"github.com/tidwall/btree"
 )
-
-// Rename moves the value of key from to the key to, as one change: readers
-// see the old key or the new one, never neither and never both. It returns
-// an error wrapping ErrNotFound if from does not exist and ErrExists if to
-// does. Durability is as for Set, and a crash never leaves both keys or
-// neither: in always-save mode the rename is one journal line.
-func (s *KVStore) Rename(from, to string) error {
-	if !utf8.ValidString(to) {
-		return fmt.Errorf("kvstore: rename %q to %q: the new key is not valid UTF-8", from, to)
-	}
-	s.mu.Lock()
-	if err := s.writableLocked(); err != nil {
-		s.mu.Unlock()
-		return err
-	}
-	raw, ok := s.index[from]
-	if !ok {
-		s.mu.Unlock()
-		return fmt.Errorf("kvstore: rename %q: %w", from, ErrNotFound)
-	}
-	if from == to {
-		return s.noopLocked()
-	}
-	if _, taken := s.index[to]; taken {
-		s.mu.Unlock()
-		return fmt.Errorf("kvstore: rename %q to %q: %w", from, to, ErrExists)
-	}
-	s.data.Set(to, raw)
-	s.index[to] = raw
-	s.data.Delete(from)
-	delete(s.index, from)
-	s.seq++
-	s.applied.Store(s.seq)
-	seq := s.seq
-	if s.journaling {
-		s.jpending = appendJournalRename(s.jpending, from, to, raw)
-	}
-	s.mu.Unlock()
-	return s.awaitDurable(seq)
-}
 
 // Conflict describes how this store and the data file on disk have each
 // changed since the store last read or wrote the file. The maps hold the
@@ -74,7 +32,7 @@ func (s *KVStore) Conflict() (*Conflict, error) {
 		return nil, err
 	}
 	s.mu.RLock()
-	ours := s.data.Copy()
+	ours := s.data.tree.Copy()
 	s.mu.RUnlock()
 	return conflictBetween(s.base, ours, disk.m), nil
 }
@@ -145,7 +103,7 @@ func (s *KVStore) Merge(keepOurs func(key string) bool) error {
 	var merged *btree.Map[string, []byte]
 	for merged == nil {
 		s.mu.Lock()
-		c := conflictBetween(s.base, s.data, disk)
+		c := conflictBetween(s.base, s.data.tree, disk)
 		var ask []string
 		for _, k := range c.Collisions {
 			if _, ok := decided[k]; !ok && keepOurs != nil {
@@ -171,7 +129,7 @@ func (s *KVStore) Merge(keepOurs func(key string) bool) error {
 			}
 		}
 	}
-	s.data, s.index = merged, indexOf(merged)
+	s.data = newEntries(merged, nil)
 	s.seq++
 	s.applied.Store(s.seq)
 	// The journal's lines were written against the old file; replayed over
@@ -180,7 +138,7 @@ func (s *KVStore) Merge(keepOurs func(key string) bool) error {
 	// saves (the same path as after a failed append), so writers waiting
 	// on a line dropped here are answered by the save below.
 	s.jpending = s.jpending[:0]
-	s.jbroken = s.journaling
+	s.jbroken = s.journal.on
 	s.mu.Unlock()
 	s.base, s.disk, s.style = disk, df.info, df.style
 	return s.flushLocked(FlushManual, false)

@@ -3,13 +3,8 @@ package kvstore
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"iter"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -17,35 +12,24 @@ import (
 	"github.com/tidwall/btree"
 )
 
-// errLockHeld is lockFile's signal that another writer owns the file.
-var errLockHeld = errors.New("lock held by another writer")
-
 // KVStore is a key-value store kept in one JSON file. All methods are safe
 // for concurrent use.
-//
-// Entries live in two structures sharing the same value slices: a B-tree,
-// whose O(1) copy-on-write Copy gives saves and iterators their snapshot and
-// keeps keys in order, and a hash map for lookups. A B-tree lookup compares
-// the key with some 17 others, each compare a cache miss on another
-// string's bytes; the map needs one or two, which makes GetRaw about ten
-// times faster at 100k keys for some 60 bytes per key.
 type KVStore struct {
 	path  string // the data file, links resolved
 	given string // the path as given to Open
 	opts  Options
 	fsys  fileSystem
 
-	// Locks are taken in the order flushMu, jmu, mu, emitMu.
+	// Locks are taken in the order flushMu, journal.mu, mu, emitMu.
 
 	// mu guards the in-memory state. Saves hold it only to take an O(1)
 	// copy-on-write snapshot of data.
 	mu       sync.RWMutex
-	data     *btree.Map[string, []byte] // key -> compact JSON value, for order and snapshots
-	index    map[string][]byte          // the same entries, for lookups
-	seq      uint64                     // number of changes applied so far
-	applied  atomic.Uint64              // seq, for readers that must not take mu
-	savedSeq uint64                     // changes made durable (file or journal) or dropped by Reload
-	fileSeq  uint64                     // changes covered by the data file
+	data     entries
+	seq      uint64        // number of changes applied so far
+	applied  atomic.Uint64 // seq, for readers that must not take mu
+	savedSeq uint64        // changes made durable (file or journal) or dropped by Reload
+	fileSeq  uint64        // changes covered by the data file
 	closed   bool
 	lastErr  error      // error of the most recent save or append
 	fileErr  error      // error of the most recent whole-file save
@@ -73,17 +57,7 @@ type KVStore struct {
 	// against another data file: their state, for recoverJournal to rescue.
 	journalConflict *btree.Map[string, []byte]
 
-	// jmu serializes journal appends and guards the fields below it; the
-	// journal gives always-save its group commit (see journal.go).
-	jmu           sync.Mutex
-	journaling    bool       // always-save through the journal
-	jfile         appendFile // the active journal, nil until the next append opens it
-	journalOpened bool       // the active journal was created since the last rotation
-	activeBytes   int64      // bytes appended to the active journal
-	jgen          int        // highest segment generation used
-	jspare        []byte     // a drained jpending buffer, reused
-	lastBatch     uint64     // changes in the previous append
-	accept        []string   // ids of the data files the journal may be replayed over
+	journal journalState
 
 	compactBytes int64         // journal size that triggers compaction, at least
 	lastSize     atomic.Int64  // size of the last data file written
@@ -116,88 +90,6 @@ func NewKVStore(path string, alwaysSave bool) (*KVStore, error) {
 func Open(path string, opts *Options) (*KVStore, error) {
 	return open(path, opts, osFS{})
 }
-
-func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
-	var o Options
-	if opts != nil {
-		o = *opts
-	}
-	if path == "" {
-		return nil, errors.New("kvstore: open: empty path")
-	}
-	given := path
-	path, err := resolveLinks(path)
-	if err != nil {
-		return nil, fmt.Errorf("kvstore: open %s: %w", given, err)
-	}
-	dir := filepath.Dir(path)
-	switch info, err := fsys.Stat(dir); {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("kvstore: open %s: directory %s does not exist", path, dir)
-	case err != nil:
-		return nil, fmt.Errorf("kvstore: open %s: %w", path, err)
-	case !info.IsDir():
-		return nil, fmt.Errorf("kvstore: open %s: %s is not a directory", path, dir)
-	}
-
-	s := &KVStore{
-		path:   path,
-		given:  given,
-		opts:   o,
-		fsys:   fsys,
-		events: make(chan FlushEvent, eventBuffer),
-		kick:   make(chan struct{}, 1),
-		stop:   make(chan struct{}),
-
-		compactBytes: minCompactBytes,
-	}
-	s.perm.Store(0o644)
-	if info, err := fsys.Stat(path); err == nil {
-		s.perm.Store(uint32(sidecarPerm(info.Mode())))
-	}
-	s.appended = sync.NewCond(&s.mu)
-	if !o.ReadOnly {
-		lockPath := path + ".lock"
-		unlock, err := fsys.Lock(lockPath, os.FileMode(s.perm.Load()))
-		if errors.Is(err, errLockHeld) {
-			return nil, &LockedError{Path: path, LockPath: lockPath, PID: lockHolder(fsys, lockPath)}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("kvstore: open %s: lock %s: %w", path, lockPath, err)
-		}
-		s.unlock = unlock
-	}
-	s.journaling = o.AlwaysSave && !o.ReadOnly
-	if err := s.load(); err != nil {
-		if s.unlock != nil {
-			s.unlock()
-		}
-		return nil, err
-	}
-	if !o.ReadOnly {
-		removeStrayTemps(fsys, path)
-		if err := s.recoverJournal(); err != nil {
-			s.unlock()
-			return nil, err
-		}
-		s.saver.Add(1)
-		go s.runSaver(o.saveInterval())
-	}
-	return s, nil
-}
-
-// Path returns the data file's path as given to Open. If that is a
-// symbolic link, the store reads and writes the file it points to (see
-// File), and the link stays in place.
-func (s *KVStore) Path() string { return s.given }
-
-// File returns the path of the file the store reads and writes: Path with
-// any symbolic links followed. Its sidecars (lock, journal, rescue files)
-// live beside it.
-func (s *KVStore) File() string { return s.path }
-
-// ReadOnly reports whether the store was opened with Options.ReadOnly.
-func (s *KVStore) ReadOnly() bool { return s.opts.ReadOnly }
 
 // encodeValue turns a Go value into the canonical compact JSON the store
 // keeps. HTML characters are not escaped, so strings stay readable.
@@ -257,6 +149,44 @@ func (s *KVStore) Delete(key string) error {
 	return s.apply(key, nil, true)
 }
 
+// Rename moves the value of key from to the key to, as one change: readers
+// see the old key or the new one, never neither and never both. It returns
+// an error wrapping ErrNotFound if from does not exist and ErrExists if to
+// does. Durability is as for Set, and a crash never leaves both keys or
+// neither: in always-save mode the rename is one journal line.
+func (s *KVStore) Rename(from, to string) error {
+	if !utf8.ValidString(to) {
+		return fmt.Errorf("kvstore: rename %q to %q: the new key is not valid UTF-8", from, to)
+	}
+	s.mu.Lock()
+	if err := s.writableLocked(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	raw, ok := s.data.get(from)
+	if !ok {
+		s.mu.Unlock()
+		return fmt.Errorf("kvstore: rename %q: %w", from, ErrNotFound)
+	}
+	if from == to {
+		return s.noopLocked()
+	}
+	if _, taken := s.data.get(to); taken {
+		s.mu.Unlock()
+		return fmt.Errorf("kvstore: rename %q to %q: %w", from, to, ErrExists)
+	}
+	s.data.set(to, raw)
+	s.data.del(from)
+	s.seq++
+	s.applied.Store(s.seq)
+	seq := s.seq
+	if s.journal.on {
+		s.jpending = appendJournalRename(s.jpending, from, to, raw)
+	}
+	s.mu.Unlock()
+	return s.awaitDurable(seq)
+}
+
 // apply makes one change in memory and, in always-save mode, waits until a
 // save covers it.
 func (s *KVStore) apply(key string, raw []byte, del bool) error {
@@ -266,22 +196,20 @@ func (s *KVStore) apply(key string, raw []byte, del bool) error {
 		return err
 	}
 	if del {
-		if _, ok := s.index[key]; !ok {
+		if _, ok := s.data.get(key); !ok {
 			return s.noopLocked()
 		}
-		s.data.Delete(key)
-		delete(s.index, key)
+		s.data.del(key)
 	} else {
-		if old, ok := s.index[key]; ok && bytes.Equal(old, raw) {
+		if old, ok := s.data.get(key); ok && bytes.Equal(old, raw) {
 			return s.noopLocked()
 		}
-		s.data.Set(key, raw)
-		s.index[key] = raw
+		s.data.set(key, raw)
 	}
 	s.seq++
 	s.applied.Store(s.seq)
 	seq := s.seq
-	if s.journaling {
+	if s.journal.on {
 		s.jpending = appendJournalLine(s.jpending, key, raw, del)
 	}
 	s.mu.Unlock()
@@ -309,7 +237,7 @@ func (s *KVStore) noopLocked() error {
 // strategy promises: in always-save mode, on disk.
 func (s *KVStore) awaitDurable(seq uint64) error {
 	switch {
-	case s.journaling:
+	case s.journal.on:
 		return s.syncJournal(seq)
 	case s.opts.AlwaysSave:
 		return s.syncFile(seq)
@@ -363,124 +291,4 @@ func (s *KVStore) LastSaveError() error {
 		return s.lastErr
 	}
 	return s.fileErr
-}
-
-func (s *KVStore) lookup(key string) ([]byte, bool) {
-	s.mu.RLock()
-	v, ok := s.index[key]
-	s.mu.RUnlock()
-	return v, ok
-}
-
-// Get returns the value stored under key, decoded as encoding/json decodes
-// into an interface{}: objects as map[string]interface{}, arrays as
-// []interface{}, numbers as float64. Each call returns a fresh value that
-// the caller may modify. A value has the same Go type before and after the
-// store is reopened. A value holding a number beyond float64's range (such
-// as 1e400, which SetRaw accepts) decodes with its numbers as json.Number
-// instead. Use GetAs for a typed result or GetRaw for the JSON.
-func (s *KVStore) Get(key string) (interface{}, bool) {
-	raw, ok := s.lookup(key)
-	if !ok {
-		return nil, false
-	}
-	return decodeAny(raw), true
-}
-
-// decodeAny decodes stored, valid JSON. Only a number that overflows float64
-// can fail to decode; then every number of the value is kept as json.Number.
-func decodeAny(raw []byte) interface{} {
-	if v, ok := decodeCompact(raw); ok {
-		return v
-	}
-	var v interface{}
-	if json.Unmarshal(raw, &v) == nil {
-		return v
-	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	if err := d.Decode(&v); err != nil {
-		panic(fmt.Sprintf("kvstore: stored value %s is not valid JSON: %v", raw, err))
-	}
-	return v
-}
-
-// GetRaw returns a copy of the compact JSON stored under key, without
-// decoding it.
-func (s *KVStore) GetRaw(key string) (json.RawMessage, bool) {
-	raw, ok := s.lookup(key)
-	if !ok {
-		return nil, false
-	}
-	return bytes.Clone(raw), true
-}
-
-// GetAs decodes the value stored under key into a T. It returns an error
-// wrapping ErrNotFound if the key does not exist, ErrClosed after Close, or
-// the decoding error if the JSON does not fit T.
-func GetAs[T any](s *KVStore, key string) (T, error) {
-	var v T
-	s.mu.RLock()
-	closed := s.closed
-	raw, ok := s.index[key]
-	s.mu.RUnlock()
-	if closed {
-		return v, ErrClosed
-	}
-	if !ok {
-		return v, fmt.Errorf("%w: %q", ErrNotFound, key)
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return v, fmt.Errorf("kvstore: get %q as %T: %w", key, v, err)
-	}
-	return v, nil
-}
-
-// Has reports whether key exists.
-func (s *KVStore) Has(key string) bool {
-	_, ok := s.lookup(key)
-	return ok
-}
-
-// Keys returns all keys in ascending byte order.
-func (s *KVStore) Keys() []string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	keys := make([]string, 0, s.data.Len())
-	s.data.Scan(func(k string, _ []byte) bool {
-		keys = append(keys, k)
-		return true
-	})
-	return keys
-}
-
-// Len returns the number of keys.
-func (s *KVStore) Len() int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.data.Len()
-}
-
-// snapshot returns a copy-on-write copy of the data in O(1); later writes
-// to the store do not show in it.
-func (s *KVStore) snapshot() *btree.Map[string, []byte] {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.data.Copy()
-}
-
-// All iterates over every key and a copy of its JSON value in ascending key
-// order. It sees the store as it was when the loop started; the loop body
-// may call any method of the store.
-func (s *KVStore) All() iter.Seq2[string, json.RawMessage] {
-	return s.Prefix("")
-}
-
-// Prefix is like All but yields only the keys that start with prefix.
-func (s *KVStore) Prefix(prefix string) iter.Seq2[string, json.RawMessage] {
-	return func(yield func(string, json.RawMessage) bool) {
-		s.snapshot().Ascend(prefix, func(k string, v []byte) bool {
-			return strings.HasPrefix(k, prefix) && yield(k, bytes.Clone(v))
-		})
-	}
 }
