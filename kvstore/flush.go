@@ -63,6 +63,7 @@ func (s *KVStore) load() error {
 			s.perm.Store(uint32(info.Mode().Perm()))
 		}
 		s.staleJournal = s.staleJournal || found
+		s.rememberLoaded(info)
 		return nil
 	}
 }

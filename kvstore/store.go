@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tidwall/btree"
@@ -90,6 +91,12 @@ type KVStore struct {
 	kick   chan struct{} // an append happened: check the compaction triggers
 	stop   chan struct{}
 	saver  sync.WaitGroup
+
+	// What a read-only store's last load read, for Changed (see changed.go);
+	// guarded by flushMu.
+	loaded       []loadedFile // the data file first, then the journal files
+	loadedListed bool         // the journal files could be listed
+	loadedAt     time.Time    // when they were recorded
 }
 
 // seqRange is the half-open interval (from, to] of change numbers.
