@@ -21,6 +21,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/tui"
@@ -131,7 +132,7 @@ func version() string {
 // isTerminal reports whether r is a terminal someone can answer on.
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
-	return ok && tui.IsTerminal(f)
+	return ok && term.IsTerminal(f.Fd())
 }
 
 // offerReadOnly asks, on a terminal, whether to view a file another writer
@@ -202,7 +203,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	opts := tui.Options{Keys: defaultKeyMap(), AlwaysSave: c.alwaysSave, Notice: notice}
+	opts := tui.Options{Keys: keyMap(), AlwaysSave: c.alwaysSave, Notice: notice}
 	if c.readOnly {
 		opts.Refresh = readOnlyRefresh
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"go.uber.org/goleak"
@@ -41,48 +40,8 @@ func TestMain(m *testing.M) {
 // fixedNow is the clock of every test model, so golden files are stable.
 var fixedNow = time.Date(2026, 11, 25, 14, 3, 22, 0, time.UTC)
 
-// testKeyMap mirrors the program's defaults in keymap.go (a test cannot
-// import package main); TestKeyTable presses every key of the table in the
-// built program, which uses the real defaults.
-func testKeyMap() KeyMap {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
-	return KeyMap{
-		Up:           b("↑/k", "up", "up", "k"),
-		Down:         b("↓/j", "down", "down", "j"),
-		Top:          b("g/home", "first", "g", "home"),
-		Bottom:       b("G/end", "last", "G", "end"),
-		PageUp:       b("pgup", "page up", "pgup"),
-		PageDown:     b("pgdn", "page down", "pgdown"),
-		Filter:       b("/", "filter", "/"),
-		AcceptFilter: b("enter", "keep filter", "enter"),
-		ClearFilter:  b("esc", "clear filter", "esc"),
-		Edit:         b("e/enter", "edit", "enter", "e"),
-		EditExternal: b("v", "edit in $EDITOR", "v"),
-		New:          b("n", "new key", "n"),
-		Rename:       b("r", "rename", "r"),
-		Delete:       b("d", "delete", "d"),
-		CopyValue:    b("y", "copy value", "y"),
-		CopyKey:      b("Y", "copy key", "Y"),
-		Undo:         b("u", "undo", "u"),
-		Reload:       b("ctrl+r", "reload", "ctrl+r"),
-		SwitchPane:   b("tab", "switch pane", "tab"),
-		Save:         b("ctrl+s", "save now", "ctrl+s"),
-		Apply:        b("ctrl+s", "apply", "ctrl+s"),
-		Cancel:       b("esc", "cancel", "esc"),
-		Help:         b("?", "help", "?"),
-		Quit:         b("q", "quit", "q", "ctrl+c"),
-		Accept:       b("enter", "ok", "enter"),
-		KeepMine:     b("m", "keep mine", "m"),
-		KeepTheirs:   b("t", "keep theirs", "t"),
-		Merge:        b("enter", "merge", "enter"),
-		Overwrite:    b("O", "overwrite file", "O"),
-		Later:        b("esc", "decide later", "esc"),
-		Yes:          b("y", "yes", "y", "Y"),
-		No:           b("n", "no", "n", "N", "esc"),
-	}
-}
+// testKeyMap is the program's key map.
+func testKeyMap() KeyMap { return DefaultKeyMap() }
 
 // Keys as the terminal delivers them.
 var (
