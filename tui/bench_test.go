@@ -95,7 +95,7 @@ func benchModel(b *testing.B, n int) Model {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	m := New(s, Options{Keys: testKeyMap()})
+	m := New(FileSource(s), Options{Keys: testKeyMap()})
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	return next.(Model)
 }
@@ -169,7 +169,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				m := New(s, Options{Keys: testKeyMap()})
+				m := New(FileSource(s), Options{Keys: testKeyMap()})
 				next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 				if next.(Model).View().Content == "" {
 					b.Fatal("empty first frame")
@@ -200,12 +200,12 @@ func BenchmarkEditorKeystroke(b *testing.B) {
 			if err := s.SetRaw("big", []byte(raw)); err != nil {
 				b.Fatal(err)
 			}
-			m := New(s, Options{Keys: testKeyMap()})
+			m := New(FileSource(s), Options{Keys: testKeyMap()})
 			m = step(step(m, tea.WindowSizeMsg{Width: 120, Height: 40}), keyText("e"))
 			for range lines / 2 {
 				m = step(m, keyDown)
 			}
-			if !m.editing {
+			if _, ok := m.top().(*editor); !ok {
 				b.Fatal("the editor did not open")
 			}
 			b.ReportAllocs()

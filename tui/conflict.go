@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
@@ -12,8 +14,11 @@ import (
 
 // resolver is the conflict screen: what the file's other writer and this
 // session each changed, and for every key both changed, the user's choice.
-// Nothing is merged until every collision has a choice.
+// Nothing is merged until every collision has a choice. It is an overlay
+// over the panes; its outcome is an operation (merge or overwrite), a
+// reload, or quitting.
 type resolver struct {
+	keys     KeyMap
 	c        *kvstore.Conflict
 	keepMine map[string]bool // collision -> true: mine, false: theirs; absent: undecided
 	sel      int
@@ -24,14 +29,69 @@ type resolver struct {
 	height   int
 }
 
-func newResolver(c *kvstore.Conflict, again bool) resolver {
-	return resolver{c: c, keepMine: make(map[string]bool), again: again}
+func newResolver(c *kvstore.Conflict, again bool, keys KeyMap) *resolver {
+	return &resolver{c: c, keepMine: make(map[string]bool), again: again, keys: keys}
 }
 
-// SetSize sets the screen's size in cells.
+// overwriteMsg is yes to "replace the file with your version?".
+type overwriteMsg struct{}
+
+// Update handles a key, and the answer to the overwrite question.
+func (r *resolver) Update(msg tea.Msg) (overlay, tea.Cmd) {
+	if _, ok := msg.(overwriteMsg); ok {
+		return nil, send(opMsg{op: operation{kind: opOverwrite}})
+	}
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return r, nil
+	}
+	k := &r.keys
+	switch {
+	case key.Matches(km, k.Up):
+		r.MoveBy(-1)
+	case key.Matches(km, k.Down):
+		r.MoveBy(1)
+	case key.Matches(km, k.KeepMine):
+		r.Choose(true)
+	case key.Matches(km, k.KeepTheirs):
+		r.Choose(false)
+	case key.Matches(km, k.Merge):
+		if n := r.Undecided(); n > 0 {
+			verb := " still needs a choice"
+			if n > 1 {
+				verb = " still need a choice"
+			}
+			r.note = plural(n, "collision") + verb + " (m: mine, t: theirs)"
+			return r, nil
+		}
+		return nil, send(opMsg{op: operation{kind: opMerge, keepMine: r.Choices()}})
+	case key.Matches(km, k.Overwrite):
+		return r, push(newQuestion(r.keys, fmt.Sprintf("Replace the file with your version, dropping the file's changes to %s?",
+			plural(len(r.c.Theirs), "key")), overwriteMsg{}, nil))
+	case key.Matches(km, k.Later):
+		return nil, nil
+	case key.Matches(km, k.Reload):
+		// Take the file as it is, dropping our changes (after asking).
+		return nil, send(reloadMsg{})
+	case key.Matches(km, k.Quit):
+		return nil, send(quitMsg{})
+	}
+	return r, nil
+}
+
+// SetSize sets the screen's size from the whole screen's: all of it but
+// the status bar and the bottom line.
 func (r *resolver) SetSize(w, h int) {
-	r.width, r.height = w, h
+	r.width, r.height = w, max(h-2, 1)
 	r.clamp()
+}
+
+// Draw replaces the body with the screen and the bottom line with its keys.
+func (r *resolver) Draw(f *frame) {
+	k := &f.keys
+	f.body = r.view(f.st)
+	f.line = f.helpLine("", &k.Up, &k.Down, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later, &k.Reload)
+	f.cursor = nil
 }
 
 // listHeight is the number of rows for collisions.
@@ -75,9 +135,9 @@ func (r *resolver) Choices() map[string]bool {
 	return out
 }
 
-// View draws the screen: a summary, the collisions with both values and
+// view draws the screen: a summary, the collisions with both values and
 // the choice, and what the keys do.
-func (r *resolver) View(st *Styles) string {
+func (r *resolver) view(st *Styles) string {
 	w := r.width
 	var rows []string
 	title := "The file changed on disk since it was loaded."
@@ -143,12 +203,4 @@ func valueSummary(raw json.RawMessage) string {
 		s = s[:200]
 	}
 	return displayEscape(string(s))
-}
-
-// plural formats a count with its noun: "1 key", "3 keys".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return groupDigits(n) + " " + noun + "s"
 }

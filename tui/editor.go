@@ -20,7 +20,10 @@ import (
 // are refused with a message rather than made slow to type in.
 const maxEditLines = 10000
 
-// editor edits one value as pretty-printed JSON.
+// editor edits one value as pretty-printed JSON, as an overlay over the
+// panes. Applying sends the text as an operation and waits for its outcome
+// (editResultMsg): it closes once the value is stored, and shows why
+// otherwise, keeping the text exactly as typed.
 //
 // It is built on textBuffer rather than the bubbles textarea. The textarea
 // changes text on the way in (tabs become spaces; control characters and
@@ -36,6 +39,7 @@ type editor struct {
 	applying bool
 	isNew    bool // the key does not exist yet: applying creates it, even unchanged
 	keys     editorKeyMap
+	app      KeyMap // apply, cancel, quit, and the answers to its questions
 
 	errMsg  string // why the last apply failed, escaped for display
 	errLine string // the offending line, escaped for display
@@ -82,10 +86,6 @@ func defaultEditorKeys() editorKeyMap {
 	}
 }
 
-func newEditor() editor {
-	return editor{keys: defaultEditorKeys(), errCol: -1}
-}
-
 // refusal explains why a value cannot be edited in place.
 type refusal struct{ reason string }
 
@@ -101,26 +101,28 @@ func prettyJSON(raw []byte) string {
 	return buf.String()
 }
 
-// Open starts editing key, whose compact JSON is raw. It returns a *refusal
-// if the value is too long to edit here.
-func (e *editor) Open(key string, raw []byte) error {
+// Messages the editor gets from the root and from its questions.
+type (
+	// editResultMsg is the outcome of an apply: nil when the value was
+	// stored.
+	editResultMsg struct{ err error }
+	// discardEditMsg is yes to "discard your changes?".
+	discardEditMsg struct{}
+)
+
+// openEditor starts editing key, whose compact JSON is raw; isNew says the
+// key does not exist yet. It returns a *refusal if the value is too long to
+// edit here.
+func openEditor(app KeyMap, key string, raw []byte, isNew bool) (*editor, error) {
 	text := prettyJSON(raw)
 	if n := strings.Count(text, "\n") + 1; n > maxEditLines {
-		return &refusal{fmt.Sprintf("%s has %s lines; the editor takes at most %s",
+		return nil, &refusal{fmt.Sprintf("%s has %s lines; the editor takes at most %s",
 			displayEscape(key), groupDigits(n), groupDigits(maxEditLines))}
 	}
-	e.buf = newTextBuffer(text)
-	e.key, e.original, e.applying, e.isNew = key, text, false, false
-	e.yoff, e.xoff = 0, 0
-	e.clearError()
-	return nil
-}
-
-// Close stops editing and drops the text.
-func (e *editor) Close() {
-	e.buf = textBuffer{}
-	e.key, e.original, e.applying, e.isNew = "", "", false, false
-	e.clearError()
+	return &editor{
+		buf: newTextBuffer(text), key: key, original: text, isNew: isNew,
+		keys: defaultEditorKeys(), app: app, errCol: -1,
+	}, nil
 }
 
 // Text returns the text being edited.
@@ -156,9 +158,10 @@ func (e *editor) SetError(err error, text string) {
 	}
 }
 
-// SetSize sets the editor's size, in cells, including its title and error.
+// SetSize sets the editor's size from the screen's: all of it but the
+// status bar and the bottom line.
 func (e *editor) SetSize(w, h int) {
-	e.width, e.height = w, h
+	e.width, e.height = w, max(h-2, 1)
 	e.scrollToCursor()
 }
 
@@ -219,19 +222,54 @@ func (e *editor) scrollToCursor() {
 	}
 }
 
-// Update applies an editing key or a paste, unless an apply is running.
-func (e editor) Update(msg tea.Msg) (editor, tea.Cmd) {
-	if e.applying || e.buf.lines == nil {
-		return e, nil
-	}
+// Update handles a key, a paste, the outcome of an apply and the answer to
+// its question. While an apply runs, keys wait.
+func (e *editor) Update(msg tea.Msg) (overlay, tea.Cmd) {
 	switch msg := msg.(type) {
+	case editResultMsg:
+		if msg.err == nil {
+			return nil, nil
+		}
+		e.SetError(msg.err, e.Text())
+	case discardEditMsg:
+		return nil, nil
 	case tea.PasteMsg:
-		e.buf.Insert(normalizeNewlines(msg.Content))
+		if !e.applying {
+			e.buf.Insert(normalizeNewlines(msg.Content))
+			e.scrollToCursor()
+		}
 	case tea.KeyPressMsg:
-		e.handleKey(msg)
-	default:
-		return e, nil
+		if e.applying {
+			return e, nil
+		}
+		return e.pressKey(msg)
 	}
+	return e, nil
+}
+
+// key handles a key: apply, cancel and quit first, then editing. Quit is
+// matched only for keys that type nothing, so q types a q.
+func (e *editor) pressKey(msg tea.KeyPressMsg) (overlay, tea.Cmd) {
+	k := &e.app
+	switch {
+	case key.Matches(msg, k.Apply):
+		if !e.Changed() && !e.isNew {
+			return nil, flash("no changes to "+keyLabel(e.key), false)
+		}
+		e.applying = true
+		return e, send(opMsg{op: operation{kind: opSet, key: e.key, raw: []byte(e.Text()), from: byEditor}})
+	case key.Matches(msg, k.Cancel):
+		if e.Changed() {
+			return e, push(newQuestion(e.app, "Discard your changes to "+displayEscape(e.key)+"?", discardEditMsg{}, nil))
+		}
+		return nil, nil
+	case msg.Text == "" && key.Matches(msg, k.Quit):
+		if e.Changed() {
+			return e, push(newQuestion(e.app, "Discard your changes and quit?", quitMsg{}, nil))
+		}
+		return nil, send(quitMsg{})
+	}
+	e.handleKey(msg)
 	e.scrollToCursor()
 	return e, nil
 }
@@ -289,97 +327,4 @@ func normalizeNewlines(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-}
-
-// View draws the title, the visible lines with line numbers, and the error.
-func (e *editor) View(st *Styles) string {
-	var b strings.Builder
-	state := ""
-	if e.Changed() {
-		state = " (modified)"
-	}
-	row, col := e.buf.Cursor()
-	verb := "Editing"
-	if e.isNew {
-		verb = "New key"
-	}
-	title := fmt.Sprintf("%s %s%s  %d:%d", verb, keyLabel(e.key), state, row+1, col+1)
-	b.WriteString(fit(st.TitleFocused.Render(title), e.width))
-	gw := e.gutterWidth()
-	for i := range e.textHeight() {
-		b.WriteByte('\n')
-		n := e.yoff + i
-		if n >= e.buf.LineCount() {
-			b.WriteString(fit(st.Dim.Render(strings.Repeat(" ", gw-2)+"~"), e.width))
-			continue
-		}
-		num := fmt.Sprintf("%*d │ ", gw-3, n+1)
-		b.WriteString(st.Dim.Render(num) + e.visiblePart(n, n == row, st))
-	}
-	if e.errMsg != "" {
-		for _, row := range e.errorRows() {
-			b.WriteByte('\n')
-			b.WriteString(fit(st.EditorError.Render(row), e.width))
-		}
-		if e.errLine != "" {
-			line, caret := e.errLine, e.errCol
-			// Keep the caret on screen when the line is wider than the pane.
-			if shift := caret - (e.width - 4); shift > 0 {
-				line = ansi.TruncateLeft(line, shift+1, "…")
-				caret -= shift
-			}
-			b.WriteByte('\n')
-			b.WriteString(fit("  "+line, e.width))
-			b.WriteByte('\n')
-			b.WriteString(fit("  "+strings.Repeat(" ", caret)+st.EditorError.Render("^"), e.width))
-		}
-	}
-	return b.String()
-}
-
-// visiblePart returns the columns of line n on screen, exactly the text
-// width wide. Other lines than the cursor's are marked with … where they
-// continue past either edge; the cursor's line is left whole so the marker
-// never hides the character under the cursor.
-func (e *editor) visiblePart(n int, cursorLine bool, st *Styles) string {
-	tw := e.textWidth()
-	full := e.styledLine(n, st)
-	part := fit(ansi.Cut(full, e.xoff, e.xoff+tw), tw)
-	if cursorLine || tw < 3 {
-		return part
-	}
-	more := st.Dim.Render("…")
-	if e.xoff > 0 && ansi.StringWidth(full) > e.xoff {
-		part = more + ansi.Cut(part, 1, tw)
-	}
-	if ansi.StringWidth(full) > e.xoff+tw {
-		part = ansi.Cut(part, 0, tw-1) + more
-	}
-	return part
-}
-
-// styledLine returns line n with unsafe characters escaped and dimmed.
-func (e *editor) styledLine(n int, st *Styles) string {
-	s := string(e.buf.lines[n])
-	if !hasUnsafe(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		if c := s[i : i+size]; hasUnsafe(c) {
-			b.WriteString(st.Dim.Render(displayEscape(c)))
-		} else {
-			b.WriteString(c)
-		}
-		i += size
-	}
-	return b.String()
-}
-
-// Cursor returns the terminal cursor, relative to the editor's top left.
-func (e *editor) Cursor() *tea.Cursor {
-	row, _ := e.buf.Cursor()
-	x := e.gutterWidth() + e.cursorX() - e.xoff
-	return tea.NewCursor(x, row-e.yoff+1)
 }

@@ -122,15 +122,15 @@ type (
 type harness struct {
 	t      testing.TB
 	m      Model
-	store  Store
+	store  Source
 	armed  int
 	timers []tea.Msg
 	quit   bool
 }
 
-func newHarness(t testing.TB, store Store, w, h int) *harness {
+func newHarness(t testing.TB, store Source, w, h int) *harness {
 	t.Helper()
-	m := New(store, Options{Keys: testKeyMap(), Now: func() time.Time { return fixedNow }})
+	m := New(store, Options{Keys: testKeyMap()})
 	hs := &harness{t: t, store: store}
 	m.tick = func(_ time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
 		return func() tea.Msg { return timerMsg{fn(fixedNow)} }
@@ -208,11 +208,34 @@ func (h *harness) screen() string {
 // statusLine returns the status bar without styles.
 func (h *harness) statusLine() string {
 	lines := strings.Split(h.screen(), "\n")
-	if h.m.showHelp {
+	if _, ok := h.m.top().(*fullHelp); ok {
 		return lines[len(lines)-1]
 	}
 	return lines[len(lines)-2]
 }
+
+// topIs reports whether the top overlay is a T; with T = overlay, whether
+// any overlay is open.
+func topIs[T overlay](h *harness) bool {
+	_, ok := h.m.top().(T)
+	return ok
+}
+
+// browsing reports whether no overlay is open and no filter is typed.
+func (h *harness) browsing() bool { return h.m.top() == nil && !h.m.list.Typing() }
+
+// editor returns the open editor, or nil.
+func (h *harness) editor() *editor {
+	for _, o := range h.m.overlays {
+		if e, ok := o.(*editor); ok {
+			return e
+		}
+	}
+	return nil
+}
+
+// editing reports whether the editor is open, under a question or not.
+func (h *harness) editing() bool { return h.editor() != nil }
 
 // selected returns the selected key.
 func (h *harness) selected() string {

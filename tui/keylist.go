@@ -2,9 +2,11 @@ package tui
 
 import (
 	"sort"
-	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -22,6 +24,8 @@ type keyList struct {
 	matches []int    // indexes into keys of the filtered view; nil: no filter
 	query   string
 	match   matcher
+	typing  bool // keys type into the filter
+	fkeys   filterKeys
 
 	sel    int // selected row of the view
 	offset int // first row on screen
@@ -29,8 +33,8 @@ type keyList struct {
 	height int // rows for keys, not counting the title and count lines
 }
 
-func newKeyList(keys []string) keyList {
-	return keyList{keys: keys}
+func newKeyList(keys []string, fk filterKeys) keyList {
+	return keyList{keys: keys, fkeys: fk}
 }
 
 // SetKeys replaces the keys, keeping the filter and the selected key; if
@@ -38,7 +42,7 @@ func newKeyList(keys []string) keyList {
 func (l *keyList) SetKeys(keys []string) {
 	cur, ok := l.Selected()
 	query, sel, offset := l.query, l.sel, l.offset
-	*l = keyList{keys: keys, width: l.width, height: l.height}
+	*l = keyList{keys: keys, width: l.width, height: l.height, typing: l.typing, fkeys: l.fkeys}
 	if query != "" {
 		l.SetFilter(query)
 	}
@@ -181,13 +185,87 @@ func (l *keyList) countText() string {
 	return short
 }
 
+// StartFilter starts typing a filter: printable keys type into it until
+// enter keeps it or esc drops it.
+func (l *keyList) StartFilter() { l.typing = true }
+
+// Typing reports whether keys type into the filter.
+func (l *keyList) Typing() bool { return l.typing }
+
+// Update handles a key or a paste. While the filter is typed, printable keys
+// and pastes type into it, so q and j are text; the movement keys move the
+// selection either way.
+func (l keyList) Update(msg tea.Msg) (keyList, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.PasteMsg:
+		if l.typing {
+			l.SetFilter(l.query + singleLine(msg.Content))
+		}
+	case tea.KeyPressMsg:
+		if l.typing && l.typeKey(msg) {
+			return l, nil
+		}
+		l.move(msg)
+	}
+	return l, nil
+}
+
+// typeKey types msg into the filter and reports whether it was a typing key.
+func (l *keyList) typeKey(msg tea.KeyPressMsg) bool {
+	q := l.query
+	switch {
+	case key.Matches(msg, l.fkeys.Accept):
+		l.typing = false
+	case key.Matches(msg, l.fkeys.Clear):
+		l.typing = false
+		l.ClearFilter()
+	case msg.Text != "":
+		l.SetFilter(q + singleLine(msg.Text))
+	case msg.Code == tea.KeyBackspace:
+		if q != "" {
+			_, size := utf8.DecodeLastRuneInString(q)
+			l.SetFilter(q[:len(q)-size])
+		}
+	case msg.String() == "ctrl+u":
+		l.SetFilter("")
+	default:
+		return false
+	}
+	return true
+}
+
+// move moves the selection for a movement key.
+func (l *keyList) move(msg tea.KeyPressMsg) {
+	k := &l.fkeys
+	switch {
+	case key.Matches(msg, k.Up):
+		l.MoveBy(-1)
+	case key.Matches(msg, k.Down):
+		l.MoveBy(1)
+	case key.Matches(msg, k.Top):
+		l.Top()
+	case key.Matches(msg, k.Bottom):
+		l.Bottom()
+	case key.Matches(msg, k.PageUp):
+		l.MoveBy(-l.Page())
+	case key.Matches(msg, k.PageDown):
+		l.MoveBy(l.Page())
+	}
+}
+
+// singleLine turns typed or pasted text into one line: line breaks and
+// tabs become spaces.
+func singleLine(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
+}
+
 // View draws the pane: a title line (the filter when there is one), the
 // visible keys with the selection marked by ▸ as well as by colour, and the
-// count. inputActive says whether the filter is being typed.
-func (l *keyList) View(st *Styles, focused, inputActive bool) string {
+// count.
+func (l *keyList) View(st *Styles, focused bool) string {
 	var b strings.Builder
 	switch {
-	case inputActive:
+	case l.typing:
 		b.WriteString(fit(st.FilterPrompt.Render("/")+displayEscape(l.query)+st.FilterPrompt.Render("▏"), l.width))
 	case l.matches != nil:
 		b.WriteString(fit(st.Title.Render("/"+displayEscape(l.query)), l.width))
@@ -224,40 +302,4 @@ func (l *keyList) View(st *Styles, focused, inputActive bool) string {
 	b.WriteByte('\n')
 	b.WriteString(fit(st.Dim.Render(l.countText()), l.width))
 	return b.String()
-}
-
-// groupDigits formats n with thousands separators: 3400 -> "3,400".
-func groupDigits(n int) string {
-	s := strconv.Itoa(n)
-	if len(s) <= 3 {
-		return s
-	}
-	var b strings.Builder
-	pre := len(s) % 3
-	if pre > 0 {
-		b.WriteString(s[:pre])
-	}
-	for i := pre; i < len(s); i += 3 {
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
-}
-
-// fit truncates or pads a styled string to exactly w cells.
-func fit(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		s = ansi.Truncate(s, w, "…")
-		sw = ansi.StringWidth(s)
-	}
-	if sw < w {
-		s += strings.Repeat(" ", w-sw)
-	}
-	return s
 }

@@ -124,55 +124,40 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 // fullHelpTitles names the groups of FullHelp, in the same order.
 var fullHelpTitles = []string{"Move", "Filter", "Edit", "Keys", "Conflict", "App"}
 
-// mode is what the UI is doing, which decides where keys go.
-type mode int
+// only returns a copy of k with only the given bindings of k enabled, for
+// a help line that offers what works where it is drawn. The bindings are
+// pointers to k's own fields.
+func (k *KeyMap) only(bindings ...*key.Binding) KeyMap {
+	on := make(map[*key.Binding]bool, len(bindings))
+	for _, b := range bindings {
+		on[b] = true
+	}
+	out := *k
+	src, dst := k.all(), out.all()
+	for i, b := range dst {
+		b.SetEnabled(on[src[i]])
+	}
+	return out
+}
 
-const (
-	modeBrowse   mode = iota // keys move in the focused pane
-	modeFilter               // keys type into the filter
-	modeEdit                 // keys go to the editor
-	modeConfirm              // a yes/no question is waiting
-	modeQuitting             // the final save is running
-	modePrompt               // keys type a key's name
-	modeResolve              // the conflict screen: a choice per collision
-)
+// navKeys are the movement keys, shared by the key list, the value pane
+// and the conflict screen.
+type navKeys struct {
+	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+}
 
-// forMode returns a copy of k with only the bindings that work in mode m
-// enabled, for the one-line help.
-func (k KeyMap) forMode(m mode, readOnly, filtered, canUndo bool) KeyMap {
-	for _, b := range k.all() {
-		b.SetEnabled(false)
-	}
-	on := func(bs ...*key.Binding) {
-		for _, b := range bs {
-			b.SetEnabled(true)
-		}
-	}
-	switch m {
-	case modeBrowse:
-		on(&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
-			&k.Filter, &k.SwitchPane, &k.Help, &k.Quit, &k.CopyValue, &k.CopyKey, &k.Reload)
-		if !readOnly {
-			on(&k.Edit, &k.EditExternal, &k.New, &k.Rename, &k.Delete, &k.Save)
-			if canUndo {
-				on(&k.Undo)
-			}
-		}
-		if filtered {
-			on(&k.ClearFilter)
-		}
-	case modeFilter:
-		on(&k.AcceptFilter, &k.ClearFilter)
-	case modeEdit:
-		on(&k.Apply, &k.Cancel)
-	case modeConfirm:
-		on(&k.Yes, &k.No)
-	case modePrompt:
-		on(&k.Accept, &k.Cancel)
-	case modeResolve:
-		on(&k.Up, &k.Down, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later, &k.Reload)
-	}
-	return k
+func (k KeyMap) nav() navKeys {
+	return navKeys{Up: k.Up, Down: k.Down, Top: k.Top, Bottom: k.Bottom, PageUp: k.PageUp, PageDown: k.PageDown}
+}
+
+// filterKeys are the key list's keys: moving, and typing a filter.
+type filterKeys struct {
+	navKeys
+	Accept, Clear key.Binding
+}
+
+func (k KeyMap) filterKeys() filterKeys {
+	return filterKeys{navKeys: k.nav(), Accept: k.AcceptFilter, Clear: k.ClearFilter}
 }
 
 // all returns every binding, for switching them all off.

@@ -21,7 +21,7 @@ func numbered(n int) map[string]string {
 }
 
 func TestMovementKeys(t *testing.T) {
-	h := newHarness(t, openStore(t, numbered(100), nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, numbered(100), nil)), 80, 24)
 	steps := []struct {
 		key  tea.KeyPressMsg
 		want string
@@ -55,7 +55,7 @@ func TestMovementKeys(t *testing.T) {
 }
 
 func TestScrollingKeepsSelectionVisible(t *testing.T) {
-	h := newHarness(t, openStore(t, numbered(100), nil), 40, 10)
+	h := newHarness(t, FileSource(openStore(t, numbered(100), nil)), 40, 10)
 	for i := 1; i <= 99; i++ {
 		h.send(keyText("j"))
 		h.wantScreen(fmt.Sprintf("▸ key-%03d", i))
@@ -68,17 +68,17 @@ func TestScrollingKeepsSelectionVisible(t *testing.T) {
 }
 
 func TestFilterTypesKeepsAndClears(t *testing.T) {
-	h := newHarness(t, openStore(t, map[string]string{
+	h := newHarness(t, FileSource(openStore(t, map[string]string{
 		"alpha": "1", "beta": "2", "gamma": "3", "user/ada": "4", "user/bob": "5", "under/sea": "6",
-	}, nil), 80, 24)
+	}, nil)), 80, 24)
 	h.send(keyText("j"), keyText("j")) // gamma
 	h.send(keyText("/"))
-	if h.m.mode != modeFilter {
+	if !h.m.list.Typing() {
 		t.Fatal("/ did not start the filter")
 	}
 	// Typing q, j, k, e types them instead of quitting, moving or editing.
 	h.typeText("user")
-	if h.quit || h.m.editing {
+	if h.quit || h.editing() {
 		t.Fatal("a printable key acted as a binding while filtering")
 	}
 	h.wantScreen("/user")
@@ -101,7 +101,7 @@ func TestFilterTypesKeepsAndClears(t *testing.T) {
 		}
 	}
 	h.send(keyText("e"), keyText("r"), keyEnter)
-	if h.m.mode != modeBrowse || !h.m.list.Filtered() {
+	if !h.browsing() || !h.m.list.Filtered() {
 		t.Fatal("enter did not keep the filter")
 	}
 	h.send(keyText("j")) // moves again once the filter is kept
@@ -121,7 +121,7 @@ func TestFilterTypesKeepsAndClears(t *testing.T) {
 	h.send(keyText("/"), keyText("z"), keyText("z"))
 	h.wantScreen("no key matches the filter")
 	h.send(keyEsc)
-	if h.m.list.Filtered() || h.m.mode != modeBrowse {
+	if h.m.list.Filtered() || !h.browsing() {
 		t.Fatal("esc while typing did not clear the filter")
 	}
 
@@ -138,13 +138,13 @@ func TestFilterTypesKeepsAndClears(t *testing.T) {
 
 func TestEditApplyMarksDirtyThenSaved(t *testing.T) {
 	s := openStore(t, map[string]string{"a": `{"x":1}`, "b": `[1,2]`}, nil)
-	h := newHarness(t, s, 80, 24)
+	h := newHarness(t, FileSource(s), 80, 24)
 	h.wantStatus("no unsaved changes")
 	h.send(keyText("e"))
-	if !h.m.editing || h.m.mode != modeEdit {
+	if !h.editing() || !topIs[*editor](h) {
 		t.Fatal("e did not open the editor")
 	}
-	if got, want := h.m.editor.Text(), "{\n  \"x\": 1\n}"; got != want {
+	if got, want := h.editor().Text(), "{\n  \"x\": 1\n}"; got != want {
 		t.Fatalf("editor text %q, want %q", got, want)
 	}
 	h.wantScreen("Editing a")
@@ -152,8 +152,8 @@ func TestEditApplyMarksDirtyThenSaved(t *testing.T) {
 	h.send(keyDown, keyEnd)
 	h.typeText("0")
 	h.send(keyCtrlS)
-	if h.m.editing {
-		t.Fatalf("valid JSON did not close the editor: %s", h.m.editor.errMsg)
+	if h.editing() {
+		t.Fatalf("valid JSON did not close the editor: %s", h.screen())
 	}
 	raw, _ := s.GetRaw("a")
 	if string(raw) != `{"x":10}` {
@@ -164,8 +164,9 @@ func TestEditApplyMarksDirtyThenSaved(t *testing.T) {
 	h.wantScreen(`"x": 10`)
 
 	h.send(keyCtrlS)
-	// The flush ran inline; its event is still in the channel.
-	h.wantStatus("saved 14:03:22")
+	// The flush ran inline; the save is reported once, by its event, which
+	// is still in the channel.
+	h.wantStatus("no unsaved changes")
 	ev := h.nextEvent()
 	if ev.Err != nil || ev.Reason != kvstore.FlushManual {
 		t.Fatalf("event %+v", ev)
@@ -177,29 +178,29 @@ func TestEditApplyMarksDirtyThenSaved(t *testing.T) {
 }
 
 func TestEnterEditsAndEscCancels(t *testing.T) {
-	h := newHarness(t, openStore(t, map[string]string{"a": `"text"`}, nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, map[string]string{"a": `"text"`}, nil)), 80, 24)
 	h.send(keyEnter)
-	if !h.m.editing {
+	if !h.editing() {
 		t.Fatal("enter did not open the editor")
 	}
 	h.send(keyEsc)
-	if h.m.editing {
+	if h.editing() {
 		t.Fatal("esc did not close an unchanged editor")
 	}
 
 	h.send(keyText("e"), keyEnd)
 	h.typeText("!")
 	h.send(keyEsc)
-	if h.m.mode != modeConfirm {
+	if !topIs[*question](h) {
 		t.Fatal("esc on a changed value did not ask first")
 	}
 	h.wantScreen("Discard your changes to a?")
 	h.send(keyText("n"))
-	if h.m.mode != modeEdit || h.m.editor.Text() != `"text"!` {
-		t.Fatalf("no did not return to the editor with the text: mode %d text %q", h.m.mode, h.m.editor.Text())
+	if !topIs[*editor](h) || h.editor().Text() != `"text"!` {
+		t.Fatalf("no did not return to the editor with the text: top %T", h.m.top())
 	}
 	h.send(keyEsc, keyText("y"))
-	if h.m.editing {
+	if h.editing() {
 		t.Fatal("yes did not discard the edit")
 	}
 	raw, _ := h.store.GetRaw("a")
@@ -210,15 +211,15 @@ func TestEnterEditsAndEscCancels(t *testing.T) {
 
 func TestInvalidEditKeepsTextAndShowsPosition(t *testing.T) {
 	s := openStore(t, map[string]string{"cfg": `{"a":1,"b":2}`}, nil)
-	h := newHarness(t, s, 80, 24)
+	h := newHarness(t, FileSource(s), 80, 24)
 	h.send(keyText("e"), keyDown, keyEnd)
 	h.typeText(" x") // `"a": 1, x`
-	typed := h.m.editor.Text()
+	typed := h.editor().Text()
 	h.send(keyCtrlS)
-	if !h.m.editing {
+	if !h.editing() {
 		t.Fatal("invalid JSON closed the editor")
 	}
-	if got := h.m.editor.Text(); got != typed {
+	if got := h.editor().Text(); got != typed {
 		t.Fatalf("text changed after a failed apply:\n%q\nwant\n%q", got, typed)
 	}
 	h.wantScreen("line 2, column 11: invalid character 'x'")
@@ -230,7 +231,7 @@ func TestInvalidEditKeepsTextAndShowsPosition(t *testing.T) {
 	if string(raw) != `{"a":1,"b":2}` {
 		t.Fatalf("invalid text changed the store: %s", raw)
 	}
-	row, col := h.m.editor.buf.Cursor()
+	row, col := h.editor().buf.Cursor()
 	if row != 1 || col != 10 {
 		t.Fatalf("cursor at %d:%d, want the error at 1:10", row, col)
 	}
@@ -239,9 +240,9 @@ func TestInvalidEditKeepsTextAndShowsPosition(t *testing.T) {
 
 func TestTabSwitchesFocusAndScrollsValue(t *testing.T) {
 	long := "[" + strings.Repeat(`"item",`, 40) + `"end"]`
-	h := newHarness(t, openStore(t, map[string]string{"a": long, "b": "1"}, nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, map[string]string{"a": long, "b": "1"}, nil)), 80, 24)
 	h.send(keyTab)
-	if !h.m.focusValue {
+	if h.m.focus != focusValue {
 		t.Fatal("tab did not focus the value")
 	}
 	h.wantScreen("▸ a  1-21/43")
@@ -260,15 +261,15 @@ func TestTabSwitchesFocusAndScrollsValue(t *testing.T) {
 		t.Fatalf("pgup/k scrolled to %d", h.m.value.offset)
 	}
 	h.send(keyTab, keyText("j"))
-	if h.m.focusValue || h.selected() != "b" {
+	if h.m.focus == focusValue || h.selected() != "b" {
 		t.Fatal("tab did not give the keys back to the list")
 	}
 }
 
 func TestHelpToggles(t *testing.T) {
-	h := newHarness(t, openStore(t, numbered(3), nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, numbered(3), nil)), 80, 24)
 	h.send(keyText("?"))
-	if !h.m.showHelp {
+	if !topIs[*fullHelp](h) {
 		t.Fatal("? did not show the full help")
 	}
 	for _, want := range []string{"page down", "keep filter", "apply", "switch pane", "quit"} {
@@ -276,13 +277,13 @@ func TestHelpToggles(t *testing.T) {
 	}
 	h.send(keyText("j")) // ignored while the help is shown
 	h.send(keyText("?"))
-	if h.m.showHelp || h.selected() != "key-000" {
+	if topIs[*fullHelp](h) || h.selected() != "key-000" {
 		t.Fatal("? did not hide the help, or a key leaked through it")
 	}
 }
 
 func TestBackgroundColourRebuildsStyles(t *testing.T) {
-	h := newHarness(t, openStore(t, numbered(2), nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, numbered(2), nil)), 80, 24)
 	dark := h.m.styles.JSONKey.GetForeground()
 	h.send(tea.BackgroundColorMsg{Color: whiteColor{}})
 	if h.m.styles.JSONKey.GetForeground() == dark {
@@ -297,7 +298,7 @@ func (whiteColor) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0x
 func TestResizeAndTooSmall(t *testing.T) {
 	values := numbered(50)
 	values["long"] = `"` + strings.Repeat("wide 日本語 text ", 30) + `"`
-	h := newHarness(t, openStore(t, values, nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, values, nil)), 80, 24)
 	screens := map[string]func(){
 		"browse": func() {},
 		"value":  func() { h.send(keyText("G"), keyTab) },
@@ -328,9 +329,9 @@ func TestResizeAndTooSmall(t *testing.T) {
 
 func TestEditorRefusesValueTooLong(t *testing.T) {
 	big := "[" + strings.Repeat("1,", maxEditLines) + "1]"
-	h := newHarness(t, openStore(t, map[string]string{"big": big}, nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, map[string]string{"big": big}, nil)), 80, 24)
 	h.send(keyText("e"))
-	if h.m.editing {
+	if h.editing() {
 		t.Fatal("the editor opened a value longer than it takes")
 	}
 	h.wantStatus("10,003 lines")
@@ -351,7 +352,7 @@ func TestUnsafeCharactersAreEscapedEverywhere(t *testing.T) {
 		"combining e\u0301 fine": `4`,
 	}
 	s := openStore(t, values, nil)
-	h := newHarness(t, s, 100, 30)
+	h := newHarness(t, FileSource(s), 100, 30)
 	for i := 0; i < len(values); i++ {
 		for _, scr := range []string{h.m.View().Content, h.screen()} {
 			if c := firstUnsafeInView(scr); c != "" {
@@ -361,7 +362,7 @@ func TestUnsafeCharactersAreEscapedEverywhere(t *testing.T) {
 		if h.m.value.key != "raw-c1-in-value" && h.m.value.key != "c1\u009bkey" {
 			// Edit, then leave without changing anything.
 			h.send(keyText("e"))
-			if h.m.editing {
+			if h.editing() {
 				if c := firstUnsafeInView(h.m.View().Content); c != "" {
 					t.Fatalf("editor for %q holds raw %s", h.selected(), c)
 				}
@@ -412,9 +413,9 @@ func stripSGR(s string) string {
 
 func TestEditorEditsValueWithInvisibleCharacters(t *testing.T) {
 	s := openStore(t, map[string]string{"k": "\"a\u202eb\""}, nil)
-	h := newHarness(t, s, 80, 24)
+	h := newHarness(t, FileSource(s), 80, 24)
 	h.send(keyText("e"))
-	if !h.m.editing {
+	if !h.editing() {
 		t.Fatal("the editor refused a value it can show escaped")
 	}
 	h.wantScreen(`"a\u202eb"`)
@@ -430,20 +431,20 @@ func TestEditorEditsValueWithInvisibleCharacters(t *testing.T) {
 }
 
 func TestEmptyStore(t *testing.T) {
-	h := newHarness(t, openStore(t, nil, nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, nil, nil)), 80, 24)
 	h.wantScreen("the store is empty")
 	h.wantScreen("0 keys")
 	h.send(keyText("j"), keyText("e"), keyText("G"))
-	if h.m.editing {
+	if h.editing() {
 		t.Fatal("opened an editor with no key")
 	}
 }
 
 func TestEditorPasteAndKeys(t *testing.T) {
-	h := newHarness(t, openStore(t, map[string]string{"a": "[]"}, nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, map[string]string{"a": "[]"}, nil)), 80, 24)
 	h.send(keyText("e"), keyEnd, keyText("x"))
 	h.send(tea.PasteMsg{Content: "1,\r\n2"})
-	if got := h.m.editor.Text(); got != "[]x1,\n2" {
+	if got := h.editor().Text(); got != "[]x1,\n2" {
 		t.Fatalf("text %q", got)
 	}
 }

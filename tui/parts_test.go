@@ -305,14 +305,14 @@ func TestGroupDigits(t *testing.T) {
 }
 
 func TestEditorMarksLinesCutByTheEdges(t *testing.T) {
-	e := newEditor()
-	if err := e.Open("k", []byte(`["`+strings.Repeat("a", 40)+`","`+strings.Repeat("b", 40)+`"]`)); err != nil {
+	e, err := openEditor(testKeyMap(), "k", []byte(`["`+strings.Repeat("a", 40)+`","`+strings.Repeat("b", 40)+`"]`), false)
+	if err != nil {
 		t.Fatal(err)
 	}
-	e.SetSize(24, 6)
+	e.SetSize(24, 8) // a 24x6 body, under which the status bar and help line go
 	st := newStyles(true)
 	rows := func() []string {
-		return strings.Split(ansi.Strip(e.View(&st)), "\n")[1:4]
+		return strings.Split(ansi.Strip(e.view(&st)), "\n")[1:4]
 	}
 	// At the start: the long lines continue past the right edge.
 	r := rows()
@@ -321,9 +321,9 @@ func TestEditorMarksLinesCutByTheEdges(t *testing.T) {
 	}
 	// At the end of the b line the view scrolls; the a line is cut on the
 	// left, the cursor's own line is not marked.
-	e, _ = e.Update(keyDown)
-	e, _ = e.Update(keyDown)
-	e, _ = e.Update(keyEnd)
+	e.Update(keyDown)
+	e.Update(keyDown)
+	e.Update(keyEnd)
 	r = rows()
 	if !strings.Contains(r[1], "│ …a") {
 		t.Fatalf("no left-edge marker on the a line:\n%s", strings.Join(r, "\n"))
@@ -337,7 +337,7 @@ func TestEditorMarksLinesCutByTheEdges(t *testing.T) {
 }
 
 func TestKeyListSetKeysKeepsFilterAndSelection(t *testing.T) {
-	l := newKeyList([]string{"apple", "apricot", "banana"})
+	l := newKeyList([]string{"apple", "apricot", "banana"}, testKeyMap().filterKeys())
 	l.SetSize(20, 10)
 	l.SetFilter("ap")
 	l.MoveBy(1) // apricot
@@ -355,7 +355,7 @@ func TestKeyListSetKeysKeepsFilterAndSelection(t *testing.T) {
 }
 
 func TestFirstFilterMatchingNothingShowsNothing(t *testing.T) {
-	l := newKeyList([]string{"apple", "banana"})
+	l := newKeyList([]string{"apple", "banana"}, testKeyMap().filterKeys())
 	l.SetSize(20, 10)
 	l.SetFilter("zz")
 	if !l.Filtered() || l.Len() != 0 {

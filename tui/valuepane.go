@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
 
@@ -36,51 +37,77 @@ type valuePane struct {
 	height int // rows for the value, not counting the title
 	note   string
 
-	seq     int     // counts selections, to match layouts to them
-	laying  int     // size of the value a Cmd is laying out; 0: none
-	request *[]byte // a large value waiting for its layout Cmd
+	seq    int // counts selections, to match layouts to them
+	laying int // size of the value a Cmd is laying out; 0: none
+	keys   navKeys
 }
 
-// SetValue shows raw, the compact JSON stored under key.
-// A large value is laid out by the Cmd that TakeRequest returns.
-func (p *valuePane) SetValue(key string, raw []byte, exists bool) {
+func newValuePane(keys navKeys) valuePane {
+	return valuePane{keys: keys}
+}
+
+// SetValue shows raw, the compact JSON stored under key. A large value is
+// laid out by the returned Cmd, whose message goes back to Update; a small
+// one at once, and the Cmd is nil.
+func (p *valuePane) SetValue(key string, raw []byte, exists bool) tea.Cmd {
 	p.key, p.exists, p.note = key, exists, ""
 	p.offset = 0
 	p.seq++
-	p.laying, p.request = 0, nil
-	if len(raw) >= largeValue {
-		p.lines, p.rows = nil, nil
-		p.laying, p.request = len(raw), &raw
-		return
-	}
-	p.lines = prettyLines(raw)
-	p.relayout()
-}
-
-// SetNote shows a message instead of a value (no keys, no match).
-func (p *valuePane) SetNote(note string) {
-	p.key, p.exists, p.note = "", false, note
-	p.lines, p.rows, p.offset = nil, nil, 0
-	p.seq++
-	p.laying, p.request = 0, nil
-}
-
-// TakeRequest returns the Cmd that lays out the large value waiting for
-// it, or nil.
-func (p *valuePane) TakeRequest() tea.Cmd {
-	if p.request == nil {
+	p.laying = 0
+	if len(raw) < largeValue {
+		p.lines = prettyLines(raw)
+		p.relayout()
 		return nil
 	}
-	raw, seq, width := *p.request, p.seq, p.width
-	p.request = nil
+	p.lines, p.rows = nil, nil
+	p.laying = len(raw)
+	seq, width := p.seq, p.width
 	return func() tea.Msg {
 		lines := prettyLines(raw)
 		return valueLaidOutMsg{seq: seq, width: width, lines: lines, rows: wrapLines(lines, width)}
 	}
 }
 
-// SetLaidOut shows a large value's layout if it is still the selected one.
-func (p *valuePane) SetLaidOut(msg valueLaidOutMsg) {
+// Shows reports whether the pane shows key's value.
+func (p *valuePane) Shows(key string) bool { return p.exists && p.key == key }
+
+// SetNote shows a message instead of a value (no keys, no match).
+func (p *valuePane) SetNote(note string) {
+	p.key, p.exists, p.note = "", false, note
+	p.lines, p.rows, p.offset = nil, nil, 0
+	p.seq++
+	p.laying = 0
+}
+
+// Update scrolls for a movement key, and shows a large value's layout when
+// it arrives.
+func (p valuePane) Update(msg tea.Msg) (valuePane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case valueLaidOutMsg:
+		p.setLaidOut(msg)
+	case tea.KeyPressMsg:
+		k := &p.keys
+		switch {
+		case key.Matches(msg, k.Up):
+			p.ScrollBy(-1)
+		case key.Matches(msg, k.Down):
+			p.ScrollBy(1)
+		case key.Matches(msg, k.Top):
+			p.offset = 0
+		case key.Matches(msg, k.Bottom):
+			p.offset = len(p.rows)
+			p.clamp()
+		case key.Matches(msg, k.PageUp):
+			p.ScrollBy(-p.Page())
+		case key.Matches(msg, k.PageDown):
+			p.ScrollBy(p.Page())
+		}
+	}
+	return p, nil
+}
+
+// setLaidOut shows a large value's layout if it is still the selected one.
+func (p *valuePane) setLaidOut(msg valueLaidOutMsg) {
 	if msg.seq != p.seq || p.laying == 0 {
 		return
 	}
@@ -109,10 +136,8 @@ func (p *valuePane) relayout() {
 	p.clamp()
 }
 
-// ScrollBy scrolls by delta rows; Top and Bottom jump to either end.
+// ScrollBy scrolls by delta rows.
 func (p *valuePane) ScrollBy(delta int) { p.offset += delta; p.clamp() }
-func (p *valuePane) Top()               { p.offset = 0 }
-func (p *valuePane) Bottom()            { p.offset = len(p.rows); p.clamp() }
 
 // Page returns the number of rows a page scrolls.
 func (p *valuePane) Page() int { return max(p.height-1, 1) }

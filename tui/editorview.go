@@ -1,0 +1,112 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Draw replaces the body with the editor and the bottom line with its keys,
+// and puts the terminal cursor in the text.
+func (e *editor) Draw(f *frame) {
+	k := &f.keys
+	f.body = e.view(f.st)
+	f.line = f.helpLine("", &k.Apply, &k.Cancel)
+	f.cursor = e.cursor()
+}
+
+// view draws the title, the visible lines with line numbers, and the error.
+func (e *editor) view(st *Styles) string {
+	var b strings.Builder
+	state := ""
+	if e.Changed() {
+		state = " (modified)"
+	}
+	row, col := e.buf.Cursor()
+	verb := "Editing"
+	if e.isNew {
+		verb = "New key"
+	}
+	title := fmt.Sprintf("%s %s%s  %d:%d", verb, keyLabel(e.key), state, row+1, col+1)
+	b.WriteString(fit(st.TitleFocused.Render(title), e.width))
+	gw := e.gutterWidth()
+	for i := range e.textHeight() {
+		b.WriteByte('\n')
+		n := e.yoff + i
+		if n >= e.buf.LineCount() {
+			b.WriteString(fit(st.Dim.Render(strings.Repeat(" ", gw-2)+"~"), e.width))
+			continue
+		}
+		num := fmt.Sprintf("%*d │ ", gw-3, n+1)
+		b.WriteString(st.Dim.Render(num) + e.visiblePart(n, n == row, st))
+	}
+	if e.errMsg != "" {
+		for _, row := range e.errorRows() {
+			b.WriteByte('\n')
+			b.WriteString(fit(st.EditorError.Render(row), e.width))
+		}
+		if e.errLine != "" {
+			line, caret := e.errLine, e.errCol
+			// Keep the caret on screen when the line is wider than the pane.
+			if shift := caret - (e.width - 4); shift > 0 {
+				line = ansi.TruncateLeft(line, shift+1, "…")
+				caret -= shift
+			}
+			b.WriteByte('\n')
+			b.WriteString(fit("  "+line, e.width))
+			b.WriteByte('\n')
+			b.WriteString(fit("  "+strings.Repeat(" ", caret)+st.EditorError.Render("^"), e.width))
+		}
+	}
+	return b.String()
+}
+
+// visiblePart returns the columns of line n on screen, exactly the text
+// width wide. Other lines than the cursor's are marked with … where they
+// continue past either edge; the cursor's line is left whole so the marker
+// never hides the character under the cursor.
+func (e *editor) visiblePart(n int, cursorLine bool, st *Styles) string {
+	tw := e.textWidth()
+	full := e.styledLine(n, st)
+	part := fit(ansi.Cut(full, e.xoff, e.xoff+tw), tw)
+	if cursorLine || tw < 3 {
+		return part
+	}
+	more := st.Dim.Render("…")
+	if e.xoff > 0 && ansi.StringWidth(full) > e.xoff {
+		part = more + ansi.Cut(part, 1, tw)
+	}
+	if ansi.StringWidth(full) > e.xoff+tw {
+		part = ansi.Cut(part, 0, tw-1) + more
+	}
+	return part
+}
+
+// styledLine returns line n with unsafe characters escaped and dimmed.
+func (e *editor) styledLine(n int, st *Styles) string {
+	s := string(e.buf.lines[n])
+	if !hasUnsafe(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		if c := s[i : i+size]; hasUnsafe(c) {
+			b.WriteString(st.Dim.Render(displayEscape(c)))
+		} else {
+			b.WriteString(c)
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// cursor returns the terminal cursor, relative to the editor's top left.
+func (e *editor) cursor() *tea.Cursor {
+	row, _ := e.buf.Cursor()
+	x := e.gutterWidth() + e.cursorX() - e.xoff
+	return tea.NewCursor(x, row-e.yoff+1)
+}
