@@ -2,11 +2,9 @@ package tui
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -279,53 +277,6 @@ func TestReadOnlyDisablesEditingKeys(t *testing.T) {
 			t.Errorf("read-only full help offers %q:\n%s", gone, h.screen())
 		}
 	}
-}
-
-func TestReadOnlyRefreshFollowsTheWriter(t *testing.T) {
-	s := openStore(t, map[string]string{"a": "1"}, nil)
-	path := s.Path()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	writer, err := kvstore.Open(path, &kvstore.Options{SaveInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer writer.Close()
-	view, err := kvstore.Open(path, &kvstore.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer view.Close()
-	h := newHarness(t, FileSource(view), 80, 24)
-	h.m.refresh = time.Second
-	h.send(h.run(h.m.Init())...)
-	// fire sends the refresh timer's message, as if it went off.
-	fire := func() {
-		t.Helper()
-		for i, msg := range h.timers {
-			if _, ok := msg.(refreshTickMsg); ok {
-				h.timers = append(h.timers[:i], h.timers[i+1:]...)
-				h.send(msg)
-				return
-			}
-		}
-		t.Fatal("no refresh timer is running")
-	}
-	for i, k := range []string{"b", "c"} {
-		if err := writer.SetRaw(k, []byte("2")); err != nil {
-			t.Fatal(err)
-		}
-		if err := writer.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		fire()
-		h.wantScreen(fmt.Sprintf("%d keys", i+2))
-		h.wantStatus("the writer saved; view updated")
-	}
-	// Nothing changed: the file is not read again, the timer goes on.
-	fire()
-	fire()
 }
 
 func TestPromptKeepsTheEndOfALongNameVisible(t *testing.T) {
