@@ -5,6 +5,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // browseKey handles a key when no overlay is open. A filter being typed
@@ -115,7 +117,7 @@ func (m Model) startEdit() (tea.Model, tea.Cmd) {
 	}
 	raw, ok := m.src.GetRaw(k)
 	if !ok {
-		return m, m.flash(keyLabel(k)+" no longer exists", true)
+		return m, m.flash(display.KeyLabel(k)+" no longer exists", true)
 	}
 	return m.openEditor(k, raw, false)
 }
@@ -154,7 +156,7 @@ func (m Model) askDelete() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	yes := opMsg{op: operation{kind: opDelete, key: k}}
-	return m, m.push(newQuestion(m.keys, "Delete "+keyLabel(k)+"?", yes, nil))
+	return m, m.push(newQuestion(m.keys, "Delete "+display.KeyLabel(k)+"?", yes, nil))
 }
 
 // undo undoes the most recent change of this session, through the Source.
@@ -178,13 +180,13 @@ func (m Model) copySelected(value bool) (tea.Model, tea.Cmd) {
 		return m, m.flash("nothing to copy", true)
 	}
 	if !value {
-		return m, tea.Batch(m.clip(k), m.flash("copied the key "+keyLabel(k), false))
+		return m, tea.Batch(m.clip(k), m.flash("copied the key "+display.KeyLabel(k), false))
 	}
 	raw, ok := m.src.GetRaw(k)
 	if !ok {
-		return m, m.flash(keyLabel(k)+" no longer exists", true)
+		return m, m.flash(display.KeyLabel(k)+" no longer exists", true)
 	}
 	text := prettyJSON(raw)
-	msg := fmt.Sprintf("copied the value of %s (%s)", keyLabel(k), plural(len(text), "byte"))
+	msg := fmt.Sprintf("copied the value of %s (%s)", display.KeyLabel(k), display.Plural(len(text), "byte"))
 	return m, tea.Batch(m.clip(text), m.flash(msg, false))
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // resolver is the conflict screen: what the file's other writer and this
@@ -61,13 +63,13 @@ func (r *resolver) Update(msg tea.Msg) (overlay, tea.Cmd) {
 			if n > 1 {
 				verb = " still need a choice"
 			}
-			r.note = plural(n, "collision") + verb + " (m: mine, t: theirs)"
+			r.note = display.Plural(n, "collision") + verb + " (m: mine, t: theirs)"
 			return r, nil
 		}
 		return nil, send(opMsg{op: operation{kind: opMerge, keepMine: r.Choices()}})
 	case key.Matches(km, k.Overwrite):
 		return r, push(newQuestion(r.keys, fmt.Sprintf("Replace the file with your version, dropping the file's changes to %s?",
-			plural(len(r.c.Theirs), "key")), overwriteMsg{}, nil))
+			display.Plural(len(r.c.Theirs), "key")), overwriteMsg{}, nil))
 	case key.Matches(km, k.Later):
 		return nil, nil
 	case key.Matches(km, k.Reload):
@@ -144,20 +146,20 @@ func (r *resolver) view(st *Styles) string {
 	if r.again {
 		title = "The file changed again; new collisions need a choice."
 	}
-	rows = append(rows, fit(st.StatusError.Render(title), w))
-	rows = append(rows, fit(fmt.Sprintf("The file changed %s, you changed %s; %s changed on both sides.",
-		plural(len(r.c.Theirs), "key"), plural(len(r.c.Ours), "key"), plural(len(r.c.Collisions), "key")), w))
+	rows = append(rows, display.Fit(st.StatusError.Render(title), w))
+	rows = append(rows, display.Fit(fmt.Sprintf("The file changed %s, you changed %s; %s changed on both sides.",
+		display.Plural(len(r.c.Theirs), "key"), display.Plural(len(r.c.Ours), "key"), display.Plural(len(r.c.Collisions), "key")), w))
 	if len(r.c.Collisions) == 0 {
-		rows = append(rows, fit("Merging keeps their changes and all of yours.", w))
+		rows = append(rows, display.Fit("Merging keeps their changes and all of yours.", w))
 	} else {
-		rows = append(rows, fit(st.Dim.Render("For each key, keep your value (mine) or the file's (theirs):"), w))
+		rows = append(rows, display.Fit(st.Dim.Render("For each key, keep your value (mine) or the file's (theirs):"), w))
 	}
 	rows = append(rows, "")
 	// Columns: marker and choice (9), the key, "  mine: " and its value,
 	// " theirs: " and the rest of the row.
 	keyW := 4
 	for _, k := range r.c.Collisions {
-		keyW = max(keyW, ansi.StringWidth(keyLabel(k)))
+		keyW = max(keyW, ansi.StringWidth(display.KeyLabel(k)))
 	}
 	keyW = min(keyW, max(w/4, 4))
 	colW := max((w-9-keyW-8-9)/2, 4)
@@ -173,10 +175,10 @@ func (r *resolver) view(st *Styles) string {
 		if i == r.sel {
 			marker = st.Marker.Render("▸ ")
 		}
-		name := fit(ansi.Truncate(keyLabel(k), keyW, "…"), keyW)
+		name := display.Fit(ansi.Truncate(display.KeyLabel(k), keyW, "…"), keyW)
 		row := marker + choice + " " + st.Selected.Render(name) + "  mine: " +
-			fit(valueSummary(r.c.Ours[k]), colW) + " theirs: " + valueSummary(r.c.Theirs[k])
-		rows = append(rows, fit(row, w))
+			display.Fit(valueSummary(r.c.Ours[k]), colW) + " theirs: " + valueSummary(r.c.Theirs[k])
+		rows = append(rows, display.Fit(row, w))
 	}
 	for len(rows) < r.height-1 {
 		rows = append(rows, "")
@@ -188,8 +190,8 @@ func (r *resolver) view(st *Styles) string {
 	case r.Undecided() == 0:
 		status = st.Dim.Render("enter merges: their changes, yours where they do not collide, your choices where they do")
 	}
-	rows = append(rows, fit(status, w))
-	return fitBlock(strings.Join(rows, "\n"), w, r.height)
+	rows = append(rows, display.Fit(status, w))
+	return display.FitBlock(strings.Join(rows, "\n"), w, r.height)
 }
 
 // valueSummary is a one-line, escaped view of a value on the conflict
@@ -202,5 +204,5 @@ func valueSummary(raw json.RawMessage) string {
 	if len(s) > 200 {
 		s = s[:200]
 	}
-	return displayEscape(string(s))
+	return display.Escape(string(s))
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // maxEditLines is the longest value, in lines, edited in place. Longer values
@@ -117,7 +119,7 @@ func openEditor(app KeyMap, key string, raw []byte, isNew bool) (*editor, error)
 	text := prettyJSON(raw)
 	if n := strings.Count(text, "\n") + 1; n > maxEditLines {
 		return nil, &refusal{fmt.Sprintf("%s has %s lines; the editor takes at most %s",
-			displayEscape(key), groupDigits(n), groupDigits(maxEditLines))}
+			display.Escape(key), display.GroupDigits(n), display.GroupDigits(maxEditLines))}
 	}
 	return &editor{
 		buf: newTextBuffer(text), key: key, original: text, isNew: isNew,
@@ -143,16 +145,16 @@ func (e *editor) SetError(err error, text string) {
 	e.clearError()
 	var syn *kvstore.SyntaxError
 	if !errors.As(err, &syn) {
-		e.errMsg = displayEscape(err.Error())
+		e.errMsg = display.Escape(err.Error())
 		return
 	}
-	e.errMsg = displayEscape(fmt.Sprintf("line %d, column %d: %s", syn.Line, syn.Column, syn.Msg))
+	e.errMsg = display.Escape(fmt.Sprintf("line %d, column %d: %s", syn.Line, syn.Column, syn.Msg))
 	lines := strings.Split(text, "\n")
 	if syn.Line >= 1 && syn.Line <= len(lines) {
 		line := lines[syn.Line-1]
 		col := min(max(syn.Column-1, 0), len(line))
-		e.errLine = displayEscape(line)
-		e.errCol = ansi.StringWidth(displayEscape(line[:col]))
+		e.errLine = display.Escape(line)
+		e.errCol = ansi.StringWidth(display.Escape(line[:col]))
 		e.buf.SetCursor(syn.Line-1, utf8.RuneCountInString(line[:col]))
 		e.scrollToCursor()
 	}
@@ -202,7 +204,7 @@ func (e *editor) textWidth() int { return max(e.width-e.gutterWidth(), 1) }
 // cursorX is the cursor's cell within its line as displayed.
 func (e *editor) cursorX() int {
 	row, col := e.buf.Cursor()
-	return ansi.StringWidth(displayEscape(string(e.buf.lines[row][:col])))
+	return ansi.StringWidth(display.Escape(string(e.buf.lines[row][:col])))
 }
 
 // scrollToCursor keeps the cursor on screen.
@@ -254,13 +256,13 @@ func (e *editor) pressKey(msg tea.KeyPressMsg) (overlay, tea.Cmd) {
 	switch {
 	case key.Matches(msg, k.Apply):
 		if !e.Changed() && !e.isNew {
-			return nil, flash("no changes to "+keyLabel(e.key), false)
+			return nil, flash("no changes to "+display.KeyLabel(e.key), false)
 		}
 		e.applying = true
 		return e, send(opMsg{op: operation{kind: opSet, key: e.key, raw: []byte(e.Text()), from: byEditor}})
 	case key.Matches(msg, k.Cancel):
 		if e.Changed() {
-			return e, push(newQuestion(e.app, "Discard your changes to "+displayEscape(e.key)+"?", discardEditMsg{}, nil))
+			return e, push(newQuestion(e.app, "Discard your changes to "+display.Escape(e.key)+"?", discardEditMsg{}, nil))
 		}
 		return nil, nil
 	case msg.Text == "" && key.Matches(msg, k.Quit):

@@ -7,6 +7,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // Draw replaces the body with the editor and the bottom line with its keys,
@@ -30,14 +32,14 @@ func (e *editor) view(st *Styles) string {
 	if e.isNew {
 		verb = "New key"
 	}
-	title := fmt.Sprintf("%s %s%s  %d:%d", verb, keyLabel(e.key), state, row+1, col+1)
-	b.WriteString(fit(st.TitleFocused.Render(title), e.width))
+	title := fmt.Sprintf("%s %s%s  %d:%d", verb, display.KeyLabel(e.key), state, row+1, col+1)
+	b.WriteString(display.Fit(st.TitleFocused.Render(title), e.width))
 	gw := e.gutterWidth()
 	for i := range e.textHeight() {
 		b.WriteByte('\n')
 		n := e.yoff + i
 		if n >= e.buf.LineCount() {
-			b.WriteString(fit(st.Dim.Render(strings.Repeat(" ", gw-2)+"~"), e.width))
+			b.WriteString(display.Fit(st.Dim.Render(strings.Repeat(" ", gw-2)+"~"), e.width))
 			continue
 		}
 		num := fmt.Sprintf("%*d │ ", gw-3, n+1)
@@ -46,7 +48,7 @@ func (e *editor) view(st *Styles) string {
 	if e.errMsg != "" {
 		for _, row := range e.errorRows() {
 			b.WriteByte('\n')
-			b.WriteString(fit(st.EditorError.Render(row), e.width))
+			b.WriteString(display.Fit(st.EditorError.Render(row), e.width))
 		}
 		if e.errLine != "" {
 			line, caret := e.errLine, e.errCol
@@ -56,9 +58,9 @@ func (e *editor) view(st *Styles) string {
 				caret -= shift
 			}
 			b.WriteByte('\n')
-			b.WriteString(fit("  "+line, e.width))
+			b.WriteString(display.Fit("  "+line, e.width))
 			b.WriteByte('\n')
-			b.WriteString(fit("  "+strings.Repeat(" ", caret)+st.EditorError.Render("^"), e.width))
+			b.WriteString(display.Fit("  "+strings.Repeat(" ", caret)+st.EditorError.Render("^"), e.width))
 		}
 	}
 	return b.String()
@@ -71,7 +73,7 @@ func (e *editor) view(st *Styles) string {
 func (e *editor) visiblePart(n int, cursorLine bool, st *Styles) string {
 	tw := e.textWidth()
 	full := e.styledLine(n, st)
-	part := fit(ansi.Cut(full, e.xoff, e.xoff+tw), tw)
+	part := display.Fit(ansi.Cut(full, e.xoff, e.xoff+tw), tw)
 	if cursorLine || tw < 3 {
 		return part
 	}
@@ -88,14 +90,14 @@ func (e *editor) visiblePart(n int, cursorLine bool, st *Styles) string {
 // styledLine returns line n with unsafe characters escaped and dimmed.
 func (e *editor) styledLine(n int, st *Styles) string {
 	s := string(e.buf.lines[n])
-	if !hasUnsafe(s) {
+	if !display.HasUnsafe(s) {
 		return s
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		_, size := utf8.DecodeRuneInString(s[i:])
-		if c := s[i : i+size]; hasUnsafe(c) {
-			b.WriteString(st.Dim.Render(displayEscape(c)))
+		if c := s[i : i+size]; display.HasUnsafe(c) {
+			b.WriteString(st.Dim.Render(display.Escape(c)))
 		} else {
 			b.WriteString(c)
 		}

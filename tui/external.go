@@ -10,6 +10,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // externalEdit is a value being edited in $VISUAL or $EDITOR. The text lives
@@ -118,7 +120,7 @@ func (m Model) startExternal() (tea.Model, tea.Cmd) {
 	}
 	raw, ok := m.src.GetRaw(k)
 	if !ok {
-		return m, m.flash(keyLabel(k)+" no longer exists", true)
+		return m, m.flash(display.KeyLabel(k)+" no longer exists", true)
 	}
 	e := externalEdit{key: k, original: prettyJSON(raw) + "\n"}
 	m.external = &e
@@ -172,14 +174,14 @@ func (m Model) onExternal(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.askReopen(fmt.Sprintf("Cannot read the edited file (%s). Reopen the editor?", cleanError(msg.err)))
 		case msg.unchanged:
 			m.external = nil
-			return m, m.flash("no changes to "+keyLabel(e.key), false)
+			return m, m.flash("no changes to "+display.KeyLabel(e.key), false)
 		}
 		return m, m.enqueue(operation{kind: opSet, key: e.key, raw: []byte(msg.text), from: byExternal})
 	case externalRetryMsg:
 		return m, m.runExternal()
 	case externalDiscardMsg:
 		m.external = nil
-		return m, tea.Batch(removeTempCmd(e.path), m.flash("edit of "+keyLabel(e.key)+" discarded", false))
+		return m, tea.Batch(removeTempCmd(e.path), m.flash("edit of "+display.KeyLabel(e.key)+" discarded", false))
 	}
 	return m, nil
 }
@@ -197,9 +199,9 @@ func (m *Model) externalRefused(err error) tea.Cmd {
 		// where; the status bar says what is wrong.
 		return tea.Batch(
 			m.askReopen(fmt.Sprintf("Reopen the editor? Invalid JSON at line %d, column %d.", syn.Line, syn.Column)),
-			m.flash(fmt.Sprintf("%s: line %d, column %d: %s", keyLabel(e.key), syn.Line, syn.Column, displayEscape(syn.Msg)), true))
+			m.flash(fmt.Sprintf("%s: line %d, column %d: %s", display.KeyLabel(e.key), syn.Line, syn.Column, display.Escape(syn.Msg)), true))
 	}
-	return m.askReopen(fmt.Sprintf("%s not stored: %s. Reopen the editor?", keyLabel(e.key), cleanError(err)))
+	return m.askReopen(fmt.Sprintf("%s not stored: %s. Reopen the editor?", display.KeyLabel(e.key), cleanError(err)))
 }
 
 // externalApplied ends an edit whose value was stored: its file goes.

@@ -6,6 +6,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // fullHelp is the full help: every key the data allows, in titled groups,
@@ -69,7 +71,7 @@ func fullHelpView(groups [][]key.Binding, titles []string, width, height int, st
 	}
 	rows := make([]string, height)
 	for i := range rows {
-		rows[i] = fit(best[i], width)
+		rows[i] = display.Fit(best[i], width)
 	}
 	return strings.Join(rows, "\n")
 }
@@ -128,12 +130,12 @@ func helpColumns(entries []helpEntry, width, height int, st *Styles) ([]string, 
 				e := col[i]
 				switch {
 				case e.title != "":
-					cell = fit(st.TitleFocused.Render(e.title), colW)
+					cell = display.Fit(st.TitleFocused.Render(e.title), colW)
 				case e.key != "":
-					cell = fit(st.HelpKey.Render(e.key), keyW) + " " + fit(st.HelpDesc.Render(e.desc), descW)
+					cell = display.Fit(st.HelpKey.Render(e.key), keyW) + " " + display.Fit(st.HelpDesc.Render(e.desc), descW)
 				}
 			}
-			rows[i] = fit(rows[i], used) + strings.Repeat(" ", sep) + cell
+			rows[i] = display.Fit(rows[i], used) + strings.Repeat(" ", sep) + cell
 		}
 		used += sep + colW
 	}

@@ -14,6 +14,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // The -update flag rewrites the golden files. teatest's golden package
@@ -281,8 +283,8 @@ func golden(t *testing.T, name, got string) {
 func firstUnsafe(s string) string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || unsafeRune(r) {
-			return displayEscape(s[i : i+size])
+		if (r == utf8.RuneError && size == 1) || display.UnsafeRune(r) {
+			return display.Escape(s[i : i+size])
 		}
 		i += size
 	}

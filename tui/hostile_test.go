@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // Tests of awkward data: long and wide keys, the empty key, huge and
@@ -86,7 +88,7 @@ func TestHugeValueStaysResponsive(t *testing.T) {
 	h.m = next.(Model)
 	h.screen()
 	selectCost := time.Since(start)
-	h.wantScreen(fmt.Sprintf("laying out %s bytes…", groupDigits(b.Len())))
+	h.wantScreen(fmt.Sprintf("laying out %s bytes…", display.GroupDigits(b.Len())))
 	// A layout that arrives after the selection moved on is dropped.
 	h.send(keyText("j"))
 	h.send(h.run(lay)...)

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // tokenKind classifies a piece of pretty-printed JSON for syntax colours.
@@ -107,7 +109,7 @@ func prettyLines(raw []byte) []jsonLine {
 			if expectKey {
 				kind = tokKey
 			}
-			cur.add(kind, displayEscape(string(raw[i:j])))
+			cur.add(kind, display.Escape(string(raw[i:j])))
 			i = j
 		default:
 			j := i
@@ -121,7 +123,7 @@ func prettyLines(raw []byte) []jsonLine {
 			if c == 't' || c == 'f' || c == 'n' {
 				kind = tokLiteral
 			}
-			cur.add(kind, displayEscape(string(raw[i:j])))
+			cur.add(kind, display.Escape(string(raw[i:j])))
 			i = j
 		}
 	}

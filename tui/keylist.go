@@ -8,6 +8,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // keyList is the left pane: the store's keys, optionally narrowed by a
@@ -168,12 +170,12 @@ func (l *keyList) SelectKey(key string) bool {
 // countText describes how many keys are shown, e.g. "12 of 3,400 keys",
 // shortened when it does not fit the pane.
 func (l *keyList) countText() string {
-	total := groupDigits(len(l.keys))
+	total := display.GroupDigits(len(l.keys))
 	var long, short string
 	switch {
 	case l.matches != nil:
-		long = groupDigits(len(l.matches)) + " of " + total + " keys"
-		short = groupDigits(len(l.matches)) + "/" + total
+		long = display.GroupDigits(len(l.matches)) + " of " + total + " keys"
+		short = display.GroupDigits(len(l.matches)) + "/" + total
 	case len(l.keys) == 1:
 		long, short = "1 key", "1 key"
 	default:
@@ -266,13 +268,13 @@ func (l *keyList) View(st *Styles, focused bool) string {
 	var b strings.Builder
 	switch {
 	case l.typing:
-		b.WriteString(fit(st.FilterPrompt.Render("/")+displayEscape(l.query)+st.FilterPrompt.Render("▏"), l.width))
+		b.WriteString(display.Fit(st.FilterPrompt.Render("/")+display.Escape(l.query)+st.FilterPrompt.Render("▏"), l.width))
 	case l.matches != nil:
-		b.WriteString(fit(st.Title.Render("/"+displayEscape(l.query)), l.width))
+		b.WriteString(display.Fit(st.Title.Render("/"+display.Escape(l.query)), l.width))
 	case focused:
-		b.WriteString(fit(st.TitleFocused.Render("Keys"), l.width))
+		b.WriteString(display.Fit(st.TitleFocused.Render("Keys"), l.width))
 	default:
-		b.WriteString(fit(st.Title.Render("Keys"), l.width))
+		b.WriteString(display.Fit(st.Title.Render("Keys"), l.width))
 	}
 	for row := l.offset; row < l.offset+l.height; row++ {
 		b.WriteByte('\n')
@@ -282,24 +284,24 @@ func (l *keyList) View(st *Styles, focused bool) string {
 				if l.matches != nil {
 					msg = "no match"
 				}
-				b.WriteString(fit(st.Dim.Render("  "+msg), l.width))
+				b.WriteString(display.Fit(st.Dim.Render("  "+msg), l.width))
 				continue
 			}
 			b.WriteString(strings.Repeat(" ", l.width))
 			continue
 		}
-		name := ansi.Truncate(keyLabel(l.keyAt(row)), l.width-2, "…")
+		name := ansi.Truncate(display.KeyLabel(l.keyAt(row)), l.width-2, "…")
 		if row == l.sel {
 			marker := "▸ "
 			if !focused {
 				marker = "▹ "
 			}
-			b.WriteString(fit(st.Marker.Render(marker)+st.Selected.Render(name), l.width))
+			b.WriteString(display.Fit(st.Marker.Render(marker)+st.Selected.Render(name), l.width))
 		} else {
-			b.WriteString(fit("  "+st.Key.Render(name), l.width))
+			b.WriteString(display.Fit("  "+st.Key.Render(name), l.width))
 		}
 	}
 	b.WriteByte('\n')
-	b.WriteString(fit(st.Dim.Render(l.countText()), l.width))
+	b.WriteString(display.Fit(st.Dim.Render(l.countText()), l.width))
 	return b.String()
 }

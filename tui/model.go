@@ -17,6 +17,8 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // Smallest terminal the layout supports.
@@ -102,7 +104,7 @@ func New(src Source, opts Options) Model {
 		m.value, _ = m.value.Update(lay())
 	}
 	if opts.Notice != "" {
-		m.status.SetMessage(displayEscape(opts.Notice), false)
+		m.status.SetMessage(display.Escape(opts.Notice), false)
 	}
 	return m
 }
@@ -252,5 +254,5 @@ func (m *Model) layout() {
 
 // fileTitle is the window title.
 func (m *Model) fileTitle() string {
-	return "kvstore: " + displayEscape(m.src.Name())
+	return "kvstore: " + display.Escape(m.src.Name())
 }

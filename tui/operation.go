@@ -6,6 +6,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // opKind is what an operation does to the data.
@@ -76,11 +78,11 @@ func (op operation) saves() bool {
 func (op operation) describe() string {
 	switch op.kind {
 	case opSet:
-		return "set " + keyLabel(op.key)
+		return "set " + display.KeyLabel(op.key)
 	case opDelete:
-		return "deleted " + keyLabel(op.key)
+		return "deleted " + display.KeyLabel(op.key)
 	case opRename:
-		return "renamed " + keyLabel(op.key) + " to " + keyLabel(op.to)
+		return "renamed " + display.KeyLabel(op.key) + " to " + display.KeyLabel(op.to)
 	}
 	return ""
 }

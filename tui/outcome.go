@@ -7,6 +7,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // onOpDone is the one handler of every operation's outcome: it starts the
@@ -56,7 +58,7 @@ func (m *Model) onChanged(msg opDoneMsg) tea.Cmd {
 		m.history.record(op, msg.undo)
 	}
 	if op.from != byKeys {
-		text = "applied " + keyLabel(op.key)
+		text = "applied " + display.KeyLabel(op.key)
 	}
 	// Reading every key costs a few milliseconds at 100,000 keys, so only
 	// when the set of keys changed.
@@ -137,7 +139,7 @@ func (m *Model) onReloaded(msg opDoneMsg) tea.Cmd {
 	if msg.err != nil {
 		return m.flash("reload failed: "+cleanError(msg.err), true)
 	}
-	return tea.Batch(m.afterReload(), m.flash("reloaded "+keyLabel(m.src.Name()), false))
+	return tea.Batch(m.afterReload(), m.flash("reloaded "+display.KeyLabel(m.src.Name()), false))
 }
 
 // onRefreshed answers the periodic look at the data and starts the timer
@@ -198,7 +200,7 @@ func (m Model) onConflict(msg conflictMsg) (tea.Model, tea.Cmd) {
 // asks first when there are any.
 func (m Model) reload() (tea.Model, tea.Cmd) {
 	if n := m.src.Pending(); n > 0 && !m.src.ReadOnly() {
-		q := newQuestion(m.keys, fmt.Sprintf("Reload the file and drop %s?", plural(n, "unsaved change")),
+		q := newQuestion(m.keys, fmt.Sprintf("Reload the file and drop %s?", display.Plural(n, "unsaved change")),
 			opMsg{op: operation{kind: opReload}}, nil)
 		return m, m.push(q)
 	}

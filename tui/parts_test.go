@@ -9,47 +9,9 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"pgregory.net/rapid"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
-
-func TestDisplayEscape(t *testing.T) {
-	cases := map[string]string{
-		"plain":            "plain",
-		"a\x1b[31mb":       `a\u001b[31mb`,
-		"\r\b\t\n":         `\u000d\u0008\u0009\u000a`,
-		"del\x7f":          `del\u007f`,
-		"csi\u009b2J":      `csi\u009b2J`,
-		"bidi\u202eabc":    `bidi\u202eabc`,
-		"iso\u2066x\u2069": `iso\u2066x\u2069`,
-		"zw\u200b\u200d":   `zw\u200b\u200d`,
-		"bom\ufeff":        `bom\ufeff`,
-		"ls\u2028":         `ls\u2028`,
-		"tag\U000E0041":    `tag\U000e0041`,
-		"bad\xffbyte":      `bad\xffbyte`,
-		"日本語 é 🚀":          "日本語 é 🚀",
-		"e\u0301":          "e\u0301",
-	}
-	for in, want := range cases {
-		if got := displayEscape(in); got != want {
-			t.Errorf("displayEscape(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestDisplayEscapeNeverLeavesUnsafe(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		s := rapid.String().Draw(t, "s")
-		if raw := rapid.SliceOf(rapid.Byte()).Draw(t, "raw"); len(raw) > 0 {
-			s += string(raw)
-		}
-		out := displayEscape(s)
-		if hasUnsafe(out) {
-			t.Fatalf("displayEscape(%q) = %q still holds %s", s, out, firstUnsafe(out))
-		}
-		if !hasUnsafe(s) && out != s {
-			t.Fatalf("safe text %q changed to %q", s, out)
-		}
-	})
-}
 
 // jsonValue generates arbitrary JSON text, compact.
 func jsonValue() *rapid.Generator[string] {
@@ -104,7 +66,7 @@ func TestPrettyLinesMatchesIndent(t *testing.T) {
 		// json.Indent's output, escaped for display line by line.
 		lines := strings.Split(want.String(), "\n")
 		for i, l := range lines {
-			lines[i] = displayEscape(l)
+			lines[i] = display.Escape(l)
 		}
 		if got := joinLines(prettyLines([]byte(raw))); got != strings.Join(lines, "\n") {
 			t.Fatalf("pretty lines differ from json.Indent\ngot:\n%s\nwant:\n%s", got, want.String())
@@ -293,14 +255,6 @@ func TestTextBufferWordAndKill(t *testing.T) {
 	b.KillToStart()
 	if got := b.String(); got != "" {
 		t.Fatalf("kill to start: %q", got)
-	}
-}
-
-func TestGroupDigits(t *testing.T) {
-	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 3400: "3,400", 100000: "100,000", 1234567: "1,234,567"} {
-		if got := groupDigits(n); got != want {
-			t.Errorf("groupDigits(%d) = %q, want %q", n, got, want)
-		}
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // prompt asks for a key's name on the bottom line: a new key's, or a new
@@ -30,7 +32,7 @@ func newKeyPrompt(keys KeyMap, taken func(string) bool) *prompt {
 }
 
 func renamePrompt(keys KeyMap, from string, taken func(string) bool) *prompt {
-	return &prompt{label: "Rename " + keyLabel(from) + " to:", text: from, from: from, taken: taken, keys: keys}
+	return &prompt{label: "Rename " + display.KeyLabel(from) + " to:", text: from, from: from, taken: taken, keys: keys}
 }
 
 // Update types into the prompt; enter takes the name, esc gives up.
@@ -66,7 +68,7 @@ func (p *prompt) accept() (overlay, tea.Cmd) {
 	case !p.new && p.text == p.from:
 		return nil, flash("name unchanged", false)
 	case p.taken(p.text):
-		return p, flash(keyLabel(p.text)+" already exists; choose another name", true)
+		return p, flash(display.KeyLabel(p.text)+" already exists; choose another name", true)
 	case p.new:
 		return nil, send(newKeyMsg{key: p.text})
 	}
@@ -100,7 +102,7 @@ func (p *prompt) Draw(f *frame) {
 // its end, so what is being typed stays visible.
 func (p *prompt) view(st *Styles, width int) string {
 	label := st.Prompt.Render(p.label) + " "
-	text := displayEscape(p.text)
+	text := display.Escape(p.text)
 	room := width - ansi.StringWidth(label) - 3 // the cursor mark, and a margin
 	if tw := ansi.StringWidth(text); tw > room && room > 1 {
 		text = ansi.TruncateLeft(text, tw-room+1, "…")

@@ -4,6 +4,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // question is a yes/no question on the bottom line, over whatever is
@@ -51,6 +53,6 @@ func (q *question) Draw(f *frame) {
 	k := &f.keys
 	km := k.only(&k.Yes, &k.No)
 	f.help.SetWidth(max(f.width-ansi.StringWidth(prefix), 0))
-	f.line = fit(prefix+f.help.ShortHelpView(km.ShortHelp()), f.width)
+	f.line = display.Fit(prefix+f.help.ShortHelpView(km.ShortHelp()), f.width)
 	f.cursor = nil
 }

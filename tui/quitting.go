@@ -1,6 +1,10 @@
 package tui
 
-import tea "charm.land/bubbletea/v2"
+import (
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
+)
 
 // quitting is the wait for the save made before quitting. It holds every
 // key, so nothing changes the data while it is being saved; the outcome of
@@ -15,6 +19,6 @@ func (quitting) SetSize(int, int) {}
 
 // Draw says what is being waited for on the bottom line.
 func (quitting) Draw(f *frame) {
-	f.line = fit(f.st.StatusSaving.Render("saving before quitting…"), f.width)
+	f.line = display.Fit(f.st.StatusSaving.Render("saving before quitting…"), f.width)
 	f.cursor = nil
 }

@@ -8,6 +8,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // The save state shown in the status bar is read from the Source when the
@@ -90,13 +92,13 @@ func (s saveState) text(st *Styles) string {
 	case s.saving:
 		return st.StatusSaving.Render("saving…")
 	case s.err != nil:
-		return st.StatusError.Render("save failed: " + displayEscape(s.reason()))
+		return st.StatusError.Render("save failed: " + display.Escape(s.reason()))
 	case s.report.outside && s.pending > 0:
 		return st.StatusError.Render("the file changed on disk (ctrl+s to resolve)")
 	case s.pending == 1:
 		return st.StatusDirty.Render("1 unsaved change")
 	case s.pending > 1:
-		return st.StatusDirty.Render(groupDigits(s.pending) + " unsaved changes")
+		return st.StatusDirty.Render(display.GroupDigits(s.pending) + " unsaved changes")
 	case s.report.closed:
 		return st.StatusNote.Render("closed")
 	case !s.report.savedAt.IsZero():
@@ -141,5 +143,5 @@ func shortenPaths(msg, name string) string {
 // cleanError is an error for the status bar: one line, escaped, without
 // the library's prefix.
 func cleanError(err error) string {
-	return displayEscape(strings.ReplaceAll(err.Error(), "kvstore: ", ""))
+	return display.Escape(strings.ReplaceAll(err.Error(), "kvstore: ", ""))
 }

@@ -3,6 +3,8 @@ package tui
 import (
 	"strings"
 	"time"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // statusMessageTimeout is how long a transient status message stays.
@@ -41,7 +43,7 @@ func (s *statusBar) ClearMessage(id int) {
 func (s *statusBar) View(st *Styles) string {
 	sep := st.Dim.Render(" │ ")
 	var b strings.Builder
-	b.WriteString(st.StatusFile.Render(displayEscape(s.name)))
+	b.WriteString(st.StatusFile.Render(display.Escape(s.name)))
 	b.WriteString(sep)
 	b.WriteString(s.state.text(st))
 	if s.msg != "" {
@@ -52,5 +54,5 @@ func (s *statusBar) View(st *Styles) string {
 			b.WriteString(st.StatusNote.Render(s.msg))
 		}
 	}
-	return fit(b.String(), s.width)
+	return display.Fit(b.String(), s.width)
 }

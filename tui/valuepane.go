@@ -6,6 +6,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // largeValue is the size from which a value is laid out in a Cmd rather
@@ -150,7 +152,7 @@ func (p *valuePane) clamp() {
 // not fit) and the visible rows.
 func (p *valuePane) View(st *Styles, focused bool) string {
 	var b strings.Builder
-	title := keyLabel(p.key)
+	title := display.KeyLabel(p.key)
 	if p.note != "" {
 		title = "Value"
 	}
@@ -159,21 +161,21 @@ func (p *valuePane) View(st *Styles, focused bool) string {
 		title = fmt.Sprintf("%s  %d-%d/%d", title, p.offset+1, last, len(p.rows))
 	}
 	if focused {
-		b.WriteString(fit(st.TitleFocused.Render("▸ "+title), p.width))
+		b.WriteString(display.Fit(st.TitleFocused.Render("▸ "+title), p.width))
 	} else {
-		b.WriteString(fit(st.Title.Render(title), p.width))
+		b.WriteString(display.Fit(st.Title.Render(title), p.width))
 	}
 	for i := range p.height {
 		b.WriteByte('\n')
 		row := p.offset + i
 		switch {
 		case p.note != "" && i == 0:
-			b.WriteString(fit(st.Dim.Render(p.note), p.width))
+			b.WriteString(display.Fit(st.Dim.Render(p.note), p.width))
 		case p.laying > 0 && i == 0:
-			b.WriteString(fit(st.Dim.Render(fmt.Sprintf("laying out %s…", plural(p.laying, "byte"))), p.width))
+			b.WriteString(display.Fit(st.Dim.Render(fmt.Sprintf("laying out %s…", display.Plural(p.laying, "byte"))), p.width))
 		case row < len(p.rows):
 			r := p.rows[row]
-			b.WriteString(fit(renderRow(&p.lines[r.line], r, st), p.width))
+			b.WriteString(display.Fit(renderRow(&p.lines[r.line], r, st), p.width))
 		default:
 			b.WriteString(strings.Repeat(" ", p.width))
 		}

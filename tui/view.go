@@ -8,6 +8,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // frame is one screen being drawn. The root draws the panes and the
@@ -41,10 +43,10 @@ func (f *frame) helpLine(prefix string, bindings ...*key.Binding) string {
 	room := f.width - ansi.StringWidth(prefix)
 	if prefix != "" && room < 8 {
 		// No room for help (a help width of 0 would mean no limit).
-		return fit(prefix, f.width)
+		return display.Fit(prefix, f.width)
 	}
 	f.help.SetWidth(room)
-	return fit(prefix+f.help.ShortHelpView(km.ShortHelp()), f.width)
+	return display.Fit(prefix+f.help.ShortHelpView(km.ShortHelp()), f.width)
 }
 
 // View draws the whole screen: the body (the two panes or an overlay's
@@ -74,7 +76,7 @@ func (m Model) render() (string, *tea.Cursor) {
 			rows[1] = fmt.Sprintf("kvstore needs %dx%d", MinWidth, MinHeight)
 		}
 		for i := range rows {
-			rows[i] = fit(rows[i], w)
+			rows[i] = display.Fit(rows[i], w)
 		}
 		return strings.Join(rows, "\n"), nil
 	}
@@ -88,7 +90,7 @@ func (m Model) render() (string, *tea.Cursor) {
 		o.Draw(&f)
 	}
 	var b strings.Builder
-	b.WriteString(fitBlock(f.body, w, f.bodyHeight()))
+	b.WriteString(display.FitBlock(f.body, w, f.bodyHeight()))
 	b.WriteByte('\n')
 	b.WriteString(f.status)
 	if !f.noLine {
@@ -113,7 +115,7 @@ func (m Model) panesView(h int) string {
 		if i < len(right) {
 			r = right[i]
 		}
-		rows[i] = fit(l, m.list.width) + sep + fit(r, m.value.width)
+		rows[i] = display.Fit(l, m.list.width) + sep + display.Fit(r, m.value.width)
 	}
 	return strings.Join(rows, "\n")
 }
@@ -137,34 +139,4 @@ func (m Model) browseHelpLine(f *frame) string {
 		on = append(on, &k.ClearFilter)
 	}
 	return f.helpLine("", on...)
-}
-
-// fitBlock makes s exactly h rows of w cells.
-func fitBlock(s string, w, h int) string {
-	lines := strings.Split(s, "\n")
-	rows := make([]string, h)
-	for i := range rows {
-		if i < len(lines) {
-			rows[i] = fit(lines[i], w)
-		} else {
-			rows[i] = strings.Repeat(" ", w)
-		}
-	}
-	return strings.Join(rows, "\n")
-}
-
-// fit truncates or pads a styled string to exactly w cells.
-func fit(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		s = ansi.Truncate(s, w, "…")
-		sw = ansi.StringWidth(s)
-	}
-	if sw < w {
-		s += strings.Repeat(" ", w-sw)
-	}
-	return s
 }

@@ -1,12 +1,12 @@
-package tui
+package display
 
 import (
 	"strconv"
 	"strings"
 )
 
-// groupDigits formats n with thousands separators: 3400 -> "3,400".
-func groupDigits(n int) string {
+// GroupDigits formats n with thousands separators: 3400 -> "3,400".
+func GroupDigits(n int) string {
 	s := strconv.Itoa(n)
 	if len(s) <= 3 {
 		return s
@@ -25,10 +25,10 @@ func groupDigits(n int) string {
 	return b.String()
 }
 
-// plural formats a count with its noun: "1 key", "3 keys".
-func plural(n int, noun string) string {
+// Plural formats a count with its noun: "1 key", "3 keys".
+func Plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return groupDigits(n) + " " + noun + "s"
+	return GroupDigits(n) + " " + noun + "s"
 }
