@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -16,6 +14,7 @@ import (
 	"github.com/kvstore-dev/kvstore/kvstore"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
+	"github.com/kvstore-dev/kvstore/tui/jsonview"
 )
 
 // maxEditLines is the longest value, in lines, edited in place. Longer values
@@ -93,16 +92,6 @@ type refusal struct{ reason string }
 
 func (r *refusal) Error() string { return r.reason }
 
-// prettyJSON indents compact JSON with two spaces. json.Indent copies string
-// escapes and number digits as they are, so only white space changes.
-func prettyJSON(raw []byte) string {
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		return string(raw)
-	}
-	return buf.String()
-}
-
 // Messages the editor gets from the root and from its questions.
 type (
 	// editResultMsg is the outcome of an apply: nil when the value was
@@ -116,7 +105,7 @@ type (
 // key does not exist yet. It returns a *refusal if the value is too long to
 // edit here.
 func openEditor(app KeyMap, key string, raw []byte, isNew bool) (*editor, error) {
-	text := prettyJSON(raw)
+	text := jsonview.Pretty(raw)
 	if n := strings.Count(text, "\n") + 1; n > maxEditLines {
 		return nil, &refusal{fmt.Sprintf("%s has %s lines; the editor takes at most %s",
 			display.Escape(key), display.GroupDigits(n), display.GroupDigits(maxEditLines))}

@@ -12,6 +12,7 @@ import (
 	"github.com/kvstore-dev/kvstore/kvstore"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
+	"github.com/kvstore-dev/kvstore/tui/jsonview"
 )
 
 // externalEdit is a value being edited in $VISUAL or $EDITOR. The text lives
@@ -122,7 +123,7 @@ func (m Model) startExternal() (tea.Model, tea.Cmd) {
 	if !ok {
 		return m, m.flash(display.KeyLabel(k)+" no longer exists", true)
 	}
-	e := externalEdit{key: k, original: prettyJSON(raw) + "\n"}
+	e := externalEdit{key: k, original: jsonview.Pretty(raw) + "\n"}
 	m.external = &e
 	return m, writeTempCmd(e)
 }

@@ -1,6 +1,10 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/nav"
+)
 
 // KeyMap lists every action the UI binds to keys. DefaultKeyMap gives the
 // defaults, which the program (keymap.go) and the tests both use; the help
@@ -140,24 +144,18 @@ func (k *KeyMap) only(bindings ...*key.Binding) KeyMap {
 	return out
 }
 
-// navKeys are the movement keys, shared by the key list, the value pane
-// and the conflict screen.
-type navKeys struct {
-	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
-}
-
-func (k KeyMap) nav() navKeys {
-	return navKeys{Up: k.Up, Down: k.Down, Top: k.Top, Bottom: k.Bottom, PageUp: k.PageUp, PageDown: k.PageDown}
+func (k KeyMap) nav() nav.KeyMap {
+	return nav.KeyMap{Up: k.Up, Down: k.Down, Top: k.Top, Bottom: k.Bottom, PageUp: k.PageUp, PageDown: k.PageDown}
 }
 
 // filterKeys are the key list's keys: moving, and typing a filter.
 type filterKeys struct {
-	navKeys
+	nav.KeyMap
 	Accept, Clear key.Binding
 }
 
 func (k KeyMap) filterKeys() filterKeys {
-	return filterKeys{navKeys: k.nav(), Accept: k.AcceptFilter, Clear: k.ClearFilter}
+	return filterKeys{KeyMap: k.nav(), Accept: k.AcceptFilter, Clear: k.ClearFilter}
 }
 
 // all returns every binding, for switching them all off.

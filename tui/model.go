@@ -19,6 +19,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
+	"github.com/kvstore-dev/kvstore/tui/jsonview"
 )
 
 // Smallest terminal the layout supports.
@@ -48,7 +49,7 @@ type Model struct {
 	styles Styles
 
 	list     keyList
-	value    valuePane
+	value    jsonview.Model
 	status   statusBar
 	help     help.Model
 	focus    focus
@@ -88,7 +89,7 @@ func New(src Source, opts Options) Model {
 		src:     src,
 		keys:    opts.Keys,
 		list:    newKeyList(src.Keys(), opts.Keys.filterKeys()),
-		value:   newValuePane(nav),
+		value:   jsonview.New(nav),
 		status:  statusBar{name: src.Name()},
 		help:    help.New(),
 		tick:    tea.Tick,
@@ -142,7 +143,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.BackgroundColorMsg:
 		m.setStyles(newStyles(msg.IsDark()))
 		return m, nil
-	case valueLaidOutMsg:
+	case jsonview.LaidOutMsg:
 		var cmd tea.Cmd
 		m.value, cmd = m.value.Update(msg)
 		return m, cmd

@@ -247,18 +247,18 @@ func TestTabSwitchesFocusAndScrollsValue(t *testing.T) {
 	}
 	h.wantScreen("▸ a  1-21/43")
 	h.send(keyText("j"), keyDown)
-	if h.m.value.offset != 2 || h.selected() != "a" {
-		t.Fatalf("j/down in the value pane: offset %d, selected %q", h.m.value.offset, h.selected())
+	if h.m.value.Offset() != 2 || h.selected() != "a" {
+		t.Fatalf("j/down in the value pane: offset %d, selected %q", h.m.value.Offset(), h.selected())
 	}
 	h.send(keyText("G"))
 	h.wantScreen("23-43/43")
 	h.send(keyText("g"), keyPgDown)
-	if h.m.value.offset != h.m.value.Page() {
-		t.Fatalf("pgdown scrolled to %d", h.m.value.offset)
+	if h.m.value.Offset() != h.m.value.Page() {
+		t.Fatalf("pgdown scrolled to %d", h.m.value.Offset())
 	}
 	h.send(keyPgUp, keyText("k"))
-	if h.m.value.offset != 0 {
-		t.Fatalf("pgup/k scrolled to %d", h.m.value.offset)
+	if h.m.value.Offset() != 0 {
+		t.Fatalf("pgup/k scrolled to %d", h.m.value.Offset())
 	}
 	h.send(keyTab, keyText("j"))
 	if h.m.focus == focusValue || h.selected() != "b" {
@@ -284,9 +284,9 @@ func TestHelpToggles(t *testing.T) {
 
 func TestBackgroundColourRebuildsStyles(t *testing.T) {
 	h := newHarness(t, FileSource(openStore(t, numbered(2), nil)), 80, 24)
-	dark := h.m.styles.JSONKey.GetForeground()
+	dark := h.m.styles.Value.Key.GetForeground()
 	h.send(tea.BackgroundColorMsg{Color: whiteColor{}})
-	if h.m.styles.JSONKey.GetForeground() == dark {
+	if h.m.styles.Value.Key.GetForeground() == dark {
 		t.Fatal("a light background kept the dark styles")
 	}
 }
@@ -359,7 +359,7 @@ func TestUnsafeCharactersAreEscapedEverywhere(t *testing.T) {
 				t.Fatalf("key %q: the view holds raw %s", h.selected(), c)
 			}
 		}
-		if h.m.value.key != "raw-c1-in-value" && h.m.value.key != "c1\u009bkey" {
+		if k := h.selected(); k != "raw-c1-in-value" && k != "c1\u009bkey" {
 			// Edit, then leave without changing anything.
 			h.send(keyText("e"))
 			if h.editing() {

@@ -1,14 +1,26 @@
-package tui
+// Package jsonview is the value pane: a JSON value pretty-printed with
+// syntax colours, wrapped to the pane's width and scrolled. It never
+// rewrites numbers or string escapes: what is shown is what is stored,
+// except that characters unsafe for the terminal are escaped.
+package jsonview
 
 import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
+	"github.com/kvstore-dev/kvstore/tui/internal/nav"
 )
+
+// Styles are the pane's styles: its title, notes, and a colour per kind of
+// JSON token.
+type Styles struct {
+	Title, TitleFocused, Dim            lipgloss.Style
+	Key, String, Number, Literal, Punct lipgloss.Style
+}
 
 // largeValue is the size from which a value is laid out in a Cmd rather
 // than in Update: laying out 10 MB takes a few hundred milliseconds, which
@@ -16,20 +28,20 @@ import (
 // are laid out at once, so the pane never flickers for them.
 const largeValue = 256 << 10
 
-// valueLaidOutMsg is a large value laid out by a Cmd. seq says which
-// selection it is for; a result for an older selection is dropped.
-type valueLaidOutMsg struct {
+// LaidOutMsg is a large value laid out by a Cmd. seq says which selection
+// it is for; a result for an older selection is dropped.
+type LaidOutMsg struct {
 	seq   int
 	width int
 	lines []jsonLine
 	rows  []visualRow
 }
 
-// valuePane is the right pane: the selected value pretty-printed with syntax
-// colours, scrollable when it is longer than the pane. The value is laid out
-// once per selection and per width; a frame styles only the rows on screen,
-// so a large value costs no more to scroll than a small one.
-type valuePane struct {
+// Model is the pane: the selected value pretty-printed with syntax colours,
+// scrollable when it is longer than the pane. The value is laid out once per
+// selection and per width; a frame styles only the rows on screen, so a
+// large value costs no more to scroll than a small one.
+type Model struct {
 	key    string
 	exists bool
 	lines  []jsonLine
@@ -41,23 +53,24 @@ type valuePane struct {
 
 	seq    int // counts selections, to match layouts to them
 	laying int // size of the value a Cmd is laying out; 0: none
-	keys   navKeys
+	keys   nav.KeyMap
 }
 
-func newValuePane(keys navKeys) valuePane {
-	return valuePane{keys: keys}
+// New returns an empty pane that scrolls with keys.
+func New(keys nav.KeyMap) Model {
+	return Model{keys: keys}
 }
 
 // SetValue shows raw, the compact JSON stored under key. A large value is
 // laid out by the returned Cmd, whose message goes back to Update; a small
 // one at once, and the Cmd is nil.
-func (p *valuePane) SetValue(key string, raw []byte, exists bool) tea.Cmd {
+func (p *Model) SetValue(key string, raw []byte, exists bool) tea.Cmd {
 	p.key, p.exists, p.note = key, exists, ""
 	p.offset = 0
 	p.seq++
 	p.laying = 0
 	if len(raw) < largeValue {
-		p.lines = prettyLines(raw)
+		p.lines = layout(raw)
 		p.relayout()
 		return nil
 	}
@@ -65,16 +78,16 @@ func (p *valuePane) SetValue(key string, raw []byte, exists bool) tea.Cmd {
 	p.laying = len(raw)
 	seq, width := p.seq, p.width
 	return func() tea.Msg {
-		lines := prettyLines(raw)
-		return valueLaidOutMsg{seq: seq, width: width, lines: lines, rows: wrapLines(lines, width)}
+		lines := layout(raw)
+		return LaidOutMsg{seq: seq, width: width, lines: lines, rows: wrap(lines, width)}
 	}
 }
 
 // Shows reports whether the pane shows key's value.
-func (p *valuePane) Shows(key string) bool { return p.exists && p.key == key }
+func (p *Model) Shows(key string) bool { return p.exists && p.key == key }
 
 // SetNote shows a message instead of a value (no keys, no match).
-func (p *valuePane) SetNote(note string) {
+func (p *Model) SetNote(note string) {
 	p.key, p.exists, p.note = "", false, note
 	p.lines, p.rows, p.offset = nil, nil, 0
 	p.seq++
@@ -83,33 +96,21 @@ func (p *valuePane) SetNote(note string) {
 
 // Update scrolls for a movement key, and shows a large value's layout when
 // it arrives.
-func (p valuePane) Update(msg tea.Msg) (valuePane, tea.Cmd) {
+func (p Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case valueLaidOutMsg:
+	case LaidOutMsg:
 		p.setLaidOut(msg)
 	case tea.KeyPressMsg:
-		k := &p.keys
-		switch {
-		case key.Matches(msg, k.Up):
-			p.ScrollBy(-1)
-		case key.Matches(msg, k.Down):
-			p.ScrollBy(1)
-		case key.Matches(msg, k.Top):
-			p.offset = 0
-		case key.Matches(msg, k.Bottom):
-			p.offset = len(p.rows)
+		if to, ok := p.keys.Move(msg, p.offset, p.Page(), len(p.rows)); ok {
+			p.offset = to
 			p.clamp()
-		case key.Matches(msg, k.PageUp):
-			p.ScrollBy(-p.Page())
-		case key.Matches(msg, k.PageDown):
-			p.ScrollBy(p.Page())
 		}
 	}
 	return p, nil
 }
 
 // setLaidOut shows a large value's layout if it is still the selected one.
-func (p *valuePane) setLaidOut(msg valueLaidOutMsg) {
+func (p *Model) setLaidOut(msg LaidOutMsg) {
 	if msg.seq != p.seq || p.laying == 0 {
 		return
 	}
@@ -124,7 +125,7 @@ func (p *valuePane) setLaidOut(msg valueLaidOutMsg) {
 }
 
 // SetSize sets the pane's size, in cells, including its title.
-func (p *valuePane) SetSize(w, h int) {
+func (p *Model) SetSize(w, h int) {
 	if w = max(w, 1); w != p.width {
 		p.width = w
 		p.relayout()
@@ -133,24 +134,27 @@ func (p *valuePane) SetSize(w, h int) {
 	p.clamp()
 }
 
-func (p *valuePane) relayout() {
-	p.rows = wrapLines(p.lines, p.width)
+func (p *Model) relayout() {
+	p.rows = wrap(p.lines, p.width)
 	p.clamp()
 }
 
-// ScrollBy scrolls by delta rows.
-func (p *valuePane) ScrollBy(delta int) { p.offset += delta; p.clamp() }
-
 // Page returns the number of rows a page scrolls.
-func (p *valuePane) Page() int { return max(p.height-1, 1) }
+func (p *Model) Page() int { return max(p.height-1, 1) }
 
-func (p *valuePane) clamp() {
+func (p *Model) clamp() {
 	p.offset = max(min(p.offset, len(p.rows)-p.height), 0)
 }
 
+// Width returns the pane's width in cells.
+func (p *Model) Width() int { return p.width }
+
+// Offset returns the first row on screen.
+func (p *Model) Offset() int { return p.offset }
+
 // View draws the title (the key, and the visible range when the value does
 // not fit) and the visible rows.
-func (p *valuePane) View(st *Styles, focused bool) string {
+func (p *Model) View(st *Styles, focused bool) string {
 	var b strings.Builder
 	title := display.KeyLabel(p.key)
 	if p.note != "" {
