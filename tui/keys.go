@@ -4,6 +4,7 @@ import (
 	"charm.land/bubbles/v2/key"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/nav"
+	"github.com/kvstore-dev/kvstore/tui/keylist"
 )
 
 // KeyMap lists every action the UI binds to keys. DefaultKeyMap gives the
@@ -148,14 +149,9 @@ func (k KeyMap) nav() nav.KeyMap {
 	return nav.KeyMap{Up: k.Up, Down: k.Down, Top: k.Top, Bottom: k.Bottom, PageUp: k.PageUp, PageDown: k.PageDown}
 }
 
-// filterKeys are the key list's keys: moving, and typing a filter.
-type filterKeys struct {
-	nav.KeyMap
-	Accept, Clear key.Binding
-}
-
-func (k KeyMap) filterKeys() filterKeys {
-	return filterKeys{KeyMap: k.nav(), Accept: k.AcceptFilter, Clear: k.ClearFilter}
+// listKeys are the key list's keys: moving, and typing a filter.
+func (k KeyMap) listKeys() keylist.KeyMap {
+	return keylist.KeyMap{KeyMap: k.nav(), Accept: k.AcceptFilter, Clear: k.ClearFilter}
 }
 
 // all returns every binding, for switching them all off.

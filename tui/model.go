@@ -20,6 +20,7 @@ import (
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 	"github.com/kvstore-dev/kvstore/tui/jsonview"
+	"github.com/kvstore-dev/kvstore/tui/keylist"
 )
 
 // Smallest terminal the layout supports.
@@ -48,7 +49,7 @@ type Model struct {
 	keys   KeyMap
 	styles Styles
 
-	list     keyList
+	list     keylist.Model
 	value    jsonview.Model
 	status   statusBar
 	help     help.Model
@@ -88,7 +89,7 @@ func New(src Source, opts Options) Model {
 	m := Model{
 		src:     src,
 		keys:    opts.Keys,
-		list:    newKeyList(src.Keys(), opts.Keys.filterKeys()),
+		list:    keylist.New(src.Keys(), opts.Keys.listKeys()),
 		value:   jsonview.New(nav),
 		status:  statusBar{name: src.Name()},
 		help:    help.New(),

@@ -96,7 +96,7 @@ func TestFilterTypesKeepsAndClears(t *testing.T) {
 		t.Fatalf("%d matches for us, want %d", got, len(want))
 	}
 	for i, k := range want {
-		if got := h.m.list.keyAt(i); got != k {
+		if got := h.m.list.At(i); got != k {
 			t.Fatalf("match %d is %q, want %q (substring matches first, then fuzzy)", i, got, k)
 		}
 	}

@@ -39,7 +39,7 @@ func renamePrompt(keys KeyMap, from string, taken func(string) bool) *prompt {
 func (p *prompt) Update(msg tea.Msg) (overlay, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.PasteMsg:
-		p.text += singleLine(msg.Content)
+		p.text += display.OneLine(msg.Content)
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, p.keys.Accept):

@@ -4,6 +4,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/kvstore-dev/kvstore/tui/jsonview"
+	"github.com/kvstore-dev/kvstore/tui/keylist"
 )
 
 // Styles holds every style the UI draws with. It is built by newStyles for a
@@ -20,6 +21,8 @@ type Styles struct {
 	Separator    lipgloss.Style
 	FilterPrompt lipgloss.Style
 
+	// List is the key list's, built from the styles above.
+	List keylist.Styles
 	// Value is the value pane's, built from the styles above and a colour
 	// per kind of JSON token.
 	Value jsonview.Styles
@@ -66,6 +69,10 @@ func newStyles(isDark bool) Styles {
 		HelpKey:     lipgloss.NewStyle().Foreground(ld(c("#5C5C5C"), c("#A0A0A0"))).Bold(true),
 		HelpDesc:    lipgloss.NewStyle().Foreground(dim),
 		HelpSep:     lipgloss.NewStyle().Foreground(ld(c("#C0C0C0"), c("#4A4A4A"))),
+	}
+	s.List = keylist.Styles{
+		Title: s.Title, TitleFocused: s.TitleFocused, FilterPrompt: s.FilterPrompt,
+		Marker: s.Marker, Selected: s.Selected, Key: s.Key, Dim: s.Dim,
 	}
 	s.Value = jsonview.Styles{
 		Title: s.Title, TitleFocused: s.TitleFocused, Dim: s.Dim,

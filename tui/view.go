@@ -103,7 +103,7 @@ func (m Model) render() (string, *tea.Cursor) {
 // panesView puts the key list and the value pane side by side.
 func (m Model) panesView(h int) string {
 	st := &m.styles
-	left := strings.Split(m.list.View(st, m.focus == focusList), "\n")
+	left := strings.Split(m.list.View(&st.List, m.focus == focusList), "\n")
 	right := strings.Split(m.value.View(&st.Value, m.focus == focusValue), "\n")
 	sep := st.Separator.Render("│")
 	rows := make([]string, h)
@@ -115,7 +115,7 @@ func (m Model) panesView(h int) string {
 		if i < len(right) {
 			r = right[i]
 		}
-		rows[i] = display.Fit(l, m.list.width) + sep + display.Fit(r, m.value.Width())
+		rows[i] = display.Fit(l, m.list.Width()) + sep + display.Fit(r, m.value.Width())
 	}
 	return strings.Join(rows, "\n")
 }

@@ -35,3 +35,9 @@ func Fit(s string, w int) string {
 	}
 	return s
 }
+
+// OneLine turns typed or pasted text into one line: line breaks and tabs
+// become spaces.
+func OneLine(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
+}

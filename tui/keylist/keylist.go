@@ -1,4 +1,6 @@
-package tui
+// Package keylist is the key list: the store's keys, sorted, narrowed by a
+// filter typed into it, with a selection that scrolling keeps on screen.
+package keylist
 
 import (
 	"sort"
@@ -7,13 +9,15 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
+	"github.com/kvstore-dev/kvstore/tui/internal/nav"
 )
 
-// keyList is the left pane: the store's keys, optionally narrowed by a
-// filter, with a selection that scrolling keeps on screen.
+// Model is the list: the keys, optionally narrowed by a filter, with a
+// selection that scrolling keeps on screen.
 //
 // It is purpose-built rather than the bubbles list: at 100,000 keys that list
 // spends about half a second per frame in its dot paginator and about 80 ms
@@ -21,13 +25,13 @@ import (
 // keymap binds quit to "v". Here the state is a sorted []string, an optional
 // slice of matching indexes and a window start, and a frame draws only the
 // rows on screen, so moving costs the same at 100 keys and at 100,000.
-type keyList struct {
+type Model struct {
 	keys    []string // every key, sorted
 	matches []int    // indexes into keys of the filtered view; nil: no filter
 	query   string
 	match   matcher
 	typing  bool // keys type into the filter
-	fkeys   filterKeys
+	fkeys   KeyMap
 
 	sel    int // selected row of the view
 	offset int // first row on screen
@@ -35,16 +39,30 @@ type keyList struct {
 	height int // rows for keys, not counting the title and count lines
 }
 
-func newKeyList(keys []string, fk filterKeys) keyList {
-	return keyList{keys: keys, fkeys: fk}
+// KeyMap is the list's keys: moving, and typing a filter.
+type KeyMap struct {
+	nav.KeyMap
+	Accept key.Binding // leave the filter input, keeping the filter
+	Clear  key.Binding // leave the filter input and drop the filter
+}
+
+// Styles are the list's styles.
+type Styles struct {
+	Title, TitleFocused, FilterPrompt lipgloss.Style
+	Marker, Selected, Key, Dim        lipgloss.Style
+}
+
+// New returns the list of keys, which must be sorted.
+func New(keys []string, km KeyMap) Model {
+	return Model{keys: keys, fkeys: km}
 }
 
 // SetKeys replaces the keys, keeping the filter and the selected key; if
 // that key is gone, the row it was on stays selected (the next key).
-func (l *keyList) SetKeys(keys []string) {
+func (l *Model) SetKeys(keys []string) {
 	cur, ok := l.Selected()
 	query, sel, offset := l.query, l.sel, l.offset
-	*l = keyList{keys: keys, width: l.width, height: l.height, typing: l.typing, fkeys: l.fkeys}
+	*l = Model{keys: keys, width: l.width, height: l.height, typing: l.typing, fkeys: l.fkeys}
 	if query != "" {
 		l.SetFilter(query)
 	}
@@ -55,14 +73,15 @@ func (l *keyList) SetKeys(keys []string) {
 }
 
 // Len returns the number of rows in the current view.
-func (l *keyList) Len() int {
+func (l *Model) Len() int {
 	if l.matches != nil {
 		return len(l.matches)
 	}
 	return len(l.keys)
 }
 
-func (l *keyList) keyAt(row int) string {
+// At returns the key on row of the current view.
+func (l *Model) At(row int) string {
 	if l.matches != nil {
 		return l.keys[l.matches[row]]
 	}
@@ -70,37 +89,37 @@ func (l *keyList) keyAt(row int) string {
 }
 
 // Selected returns the selected key, or false if the view is empty.
-func (l *keyList) Selected() (string, bool) {
+func (l *Model) Selected() (string, bool) {
 	if l.sel < 0 || l.sel >= l.Len() {
 		return "", false
 	}
-	return l.keyAt(l.sel), true
+	return l.At(l.sel), true
 }
 
 // Filtered reports whether a filter narrows the view.
-func (l *keyList) Filtered() bool { return l.matches != nil }
+func (l *Model) Filtered() bool { return l.matches != nil }
 
 // SetSize sets the pane's size, in cells, including its title and count.
-func (l *keyList) SetSize(w, h int) {
+func (l *Model) SetSize(w, h int) {
 	l.width, l.height = w, max(h-2, 1)
 	l.clamp()
 }
 
 // MoveBy moves the selection by delta rows, stopping at either end.
-func (l *keyList) MoveBy(delta int) {
+func (l *Model) MoveBy(delta int) {
 	l.sel += delta
 	l.clamp()
 }
 
 // Top selects the first row; Bottom the last.
-func (l *keyList) Top()    { l.sel = 0; l.clamp() }
-func (l *keyList) Bottom() { l.sel = l.Len() - 1; l.clamp() }
+func (l *Model) Top()    { l.sel = 0; l.clamp() }
+func (l *Model) Bottom() { l.sel = l.Len() - 1; l.clamp() }
 
 // Page returns the number of rows a page moves.
-func (l *keyList) Page() int { return max(l.height-1, 1) }
+func (l *Model) Page() int { return max(l.height-1, 1) }
 
 // clamp keeps the selection in range and on screen.
-func (l *keyList) clamp() {
+func (l *Model) clamp() {
 	n := l.Len()
 	l.sel = max(min(l.sel, n-1), 0)
 	if l.sel < l.offset {
@@ -114,7 +133,7 @@ func (l *keyList) clamp() {
 
 // SetFilter narrows the view to the keys matching query and selects the best
 // match. An empty query shows every key.
-func (l *keyList) SetFilter(query string) {
+func (l *Model) SetFilter(query string) {
 	if query == l.query && (query == "") == (l.matches == nil) {
 		return
 	}
@@ -129,7 +148,7 @@ func (l *keyList) SetFilter(query string) {
 }
 
 // ClearFilter shows every key again, keeping the selected key selected.
-func (l *keyList) ClearFilter() {
+func (l *Model) ClearFilter() {
 	cur, ok := l.Selected()
 	l.matches, l.query = nil, ""
 	l.match.reset()
@@ -142,12 +161,12 @@ func (l *keyList) ClearFilter() {
 }
 
 // Query returns the filter text.
-func (l *keyList) Query() string { return l.query }
+func (l *Model) Query() string { return l.query }
 
 // SelectKey selects key if it is in the view, and reports whether it is.
 // Without a filter the keys are sorted, so it searches; a filtered view is
 // in match order and is scanned.
-func (l *keyList) SelectKey(key string) bool {
+func (l *Model) SelectKey(key string) bool {
 	if l.matches == nil {
 		row := sort.SearchStrings(l.keys, key)
 		if row < len(l.keys) && l.keys[row] == key {
@@ -158,7 +177,7 @@ func (l *keyList) SelectKey(key string) bool {
 		return false
 	}
 	for row := range l.Len() {
-		if l.keyAt(row) == key {
+		if l.At(row) == key {
 			l.sel = row
 			l.clamp()
 			return true
@@ -169,7 +188,7 @@ func (l *keyList) SelectKey(key string) bool {
 
 // countText describes how many keys are shown, e.g. "12 of 3,400 keys",
 // shortened when it does not fit the pane.
-func (l *keyList) countText() string {
+func (l *Model) countText() string {
 	total := display.GroupDigits(len(l.keys))
 	var long, short string
 	switch {
@@ -189,19 +208,22 @@ func (l *keyList) countText() string {
 
 // StartFilter starts typing a filter: printable keys type into it until
 // enter keeps it or esc drops it.
-func (l *keyList) StartFilter() { l.typing = true }
+func (l *Model) StartFilter() { l.typing = true }
+
+// Width returns the list's width in cells.
+func (l *Model) Width() int { return l.width }
 
 // Typing reports whether keys type into the filter.
-func (l *keyList) Typing() bool { return l.typing }
+func (l *Model) Typing() bool { return l.typing }
 
 // Update handles a key or a paste. While the filter is typed, printable keys
 // and pastes type into it, so q and j are text; the movement keys move the
 // selection either way.
-func (l keyList) Update(msg tea.Msg) (keyList, tea.Cmd) {
+func (l Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.PasteMsg:
 		if l.typing {
-			l.SetFilter(l.query + singleLine(msg.Content))
+			l.SetFilter(l.query + display.OneLine(msg.Content))
 		}
 	case tea.KeyPressMsg:
 		if l.typing && l.typeKey(msg) {
@@ -213,7 +235,7 @@ func (l keyList) Update(msg tea.Msg) (keyList, tea.Cmd) {
 }
 
 // typeKey types msg into the filter and reports whether it was a typing key.
-func (l *keyList) typeKey(msg tea.KeyPressMsg) bool {
+func (l *Model) typeKey(msg tea.KeyPressMsg) bool {
 	q := l.query
 	switch {
 	case key.Matches(msg, l.fkeys.Accept):
@@ -222,7 +244,7 @@ func (l *keyList) typeKey(msg tea.KeyPressMsg) bool {
 		l.typing = false
 		l.ClearFilter()
 	case msg.Text != "":
-		l.SetFilter(q + singleLine(msg.Text))
+		l.SetFilter(q + display.OneLine(msg.Text))
 	case msg.Code == tea.KeyBackspace:
 		if q != "" {
 			_, size := utf8.DecodeLastRuneInString(q)
@@ -237,34 +259,17 @@ func (l *keyList) typeKey(msg tea.KeyPressMsg) bool {
 }
 
 // move moves the selection for a movement key.
-func (l *keyList) move(msg tea.KeyPressMsg) {
-	k := &l.fkeys
-	switch {
-	case key.Matches(msg, k.Up):
-		l.MoveBy(-1)
-	case key.Matches(msg, k.Down):
-		l.MoveBy(1)
-	case key.Matches(msg, k.Top):
-		l.Top()
-	case key.Matches(msg, k.Bottom):
-		l.Bottom()
-	case key.Matches(msg, k.PageUp):
-		l.MoveBy(-l.Page())
-	case key.Matches(msg, k.PageDown):
-		l.MoveBy(l.Page())
+func (l *Model) move(msg tea.KeyPressMsg) {
+	if to, ok := l.fkeys.Move(msg, l.sel, l.Page(), l.Len()); ok {
+		l.sel = to
+		l.clamp()
 	}
-}
-
-// singleLine turns typed or pasted text into one line: line breaks and
-// tabs become spaces.
-func singleLine(s string) string {
-	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
 }
 
 // View draws the pane: a title line (the filter when there is one), the
 // visible keys with the selection marked by ▸ as well as by colour, and the
 // count.
-func (l *keyList) View(st *Styles, focused bool) string {
+func (l *Model) View(st *Styles, focused bool) string {
 	var b strings.Builder
 	switch {
 	case l.typing:
@@ -290,7 +295,7 @@ func (l *keyList) View(st *Styles, focused bool) string {
 			b.WriteString(strings.Repeat(" ", l.width))
 			continue
 		}
-		name := ansi.Truncate(display.KeyLabel(l.keyAt(row)), l.width-2, "…")
+		name := ansi.Truncate(display.KeyLabel(l.At(row)), l.width-2, "…")
 		if row == l.sel {
 			marker := "▸ "
 			if !focused {
