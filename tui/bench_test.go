@@ -205,7 +205,7 @@ func BenchmarkEditorKeystroke(b *testing.B) {
 			for range lines / 2 {
 				m = step(m, keyDown)
 			}
-			if _, ok := m.top().(*editor); !ok {
+			if _, ok := m.top().(*editOverlay); !ok {
 				b.Fatal("the editor did not open")
 			}
 			b.ReportAllocs()

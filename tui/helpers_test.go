@@ -227,9 +227,9 @@ func topIs[T overlay](h *harness) bool {
 func (h *harness) browsing() bool { return h.m.top() == nil && !h.m.list.Typing() }
 
 // editor returns the open editor, or nil.
-func (h *harness) editor() *editor {
+func (h *harness) editor() *editOverlay {
 	for _, o := range h.m.overlays {
-		if e, ok := o.(*editor); ok {
+		if e, ok := o.(*editOverlay); ok {
 			return e
 		}
 	}

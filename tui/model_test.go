@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/tui/editor"
 )
 
 // numbered returns n keys "key-000".. with small object values.
@@ -141,7 +142,7 @@ func TestEditApplyMarksDirtyThenSaved(t *testing.T) {
 	h := newHarness(t, FileSource(s), 80, 24)
 	h.wantStatus("no unsaved changes")
 	h.send(keyText("e"))
-	if !h.editing() || !topIs[*editor](h) {
+	if !h.editing() || !topIs[*editOverlay](h) {
 		t.Fatal("e did not open the editor")
 	}
 	if got, want := h.editor().Text(), "{\n  \"x\": 1\n}"; got != want {
@@ -196,7 +197,7 @@ func TestEnterEditsAndEscCancels(t *testing.T) {
 	}
 	h.wantScreen("Discard your changes to a?")
 	h.send(keyText("n"))
-	if !topIs[*editor](h) || h.editor().Text() != `"text"!` {
+	if !topIs[*editOverlay](h) || h.editor().Text() != `"text"!` {
 		t.Fatalf("no did not return to the editor with the text: top %T", h.m.top())
 	}
 	h.send(keyEsc, keyText("y"))
@@ -231,7 +232,7 @@ func TestInvalidEditKeepsTextAndShowsPosition(t *testing.T) {
 	if string(raw) != `{"a":1,"b":2}` {
 		t.Fatalf("invalid text changed the store: %s", raw)
 	}
-	row, col := h.editor().buf.Cursor()
+	row, col := h.editor().ed.Position()
 	if row != 1 || col != 10 {
 		t.Fatalf("cursor at %d:%d, want the error at 1:10", row, col)
 	}
@@ -328,7 +329,7 @@ func TestResizeAndTooSmall(t *testing.T) {
 }
 
 func TestEditorRefusesValueTooLong(t *testing.T) {
-	big := "[" + strings.Repeat("1,", maxEditLines) + "1]"
+	big := "[" + strings.Repeat("1,", editor.MaxLines) + "1]"
 	h := newHarness(t, FileSource(openStore(t, map[string]string{"big": big}, nil)), 80, 24)
 	h.send(keyText("e"))
 	if h.editing() {

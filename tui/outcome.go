@@ -84,7 +84,7 @@ func (m *Model) onChanged(msg opDoneMsg) tea.Cmd {
 // tellEditor passes the outcome of an apply to the editor, which closes on
 // success and shows the error otherwise.
 func (m *Model) tellEditor(msg editResultMsg) tea.Cmd {
-	ed, ok := m.top().(*editor)
+	ed, ok := m.top().(*editOverlay)
 	if !ok {
 		return nil
 	}

@@ -3,6 +3,7 @@ package tui
 import (
 	"charm.land/lipgloss/v2"
 
+	"github.com/kvstore-dev/kvstore/tui/editor"
 	"github.com/kvstore-dev/kvstore/tui/jsonview"
 	"github.com/kvstore-dev/kvstore/tui/keylist"
 )
@@ -23,6 +24,8 @@ type Styles struct {
 
 	// List is the key list's, built from the styles above.
 	List keylist.Styles
+	// Editor is the editor's, built from the styles above.
+	Editor editor.Styles
 	// Value is the value pane's, built from the styles above and a colour
 	// per kind of JSON token.
 	Value jsonview.Styles
@@ -74,6 +77,7 @@ func newStyles(isDark bool) Styles {
 		Title: s.Title, TitleFocused: s.TitleFocused, FilterPrompt: s.FilterPrompt,
 		Marker: s.Marker, Selected: s.Selected, Key: s.Key, Dim: s.Dim,
 	}
+	s.Editor = editor.Styles{Title: s.TitleFocused, Dim: s.Dim, Error: s.EditorError}
 	s.Value = jsonview.Styles{
 		Title: s.Title, TitleFocused: s.TitleFocused, Dim: s.Dim,
 		Key:     lipgloss.NewStyle().Foreground(ld(c("#1F5FAF"), c("#7FB4FF"))),

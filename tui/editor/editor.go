@@ -1,4 +1,7 @@
-package tui
+// Package editor edits one JSON value as text: a buffer that keeps every
+// byte, the editing keys of common terminal editors, line numbers, and the
+// error of the last apply with a caret under its column.
+package editor
 
 import (
 	"errors"
@@ -9,22 +12,19 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
-
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 	"github.com/kvstore-dev/kvstore/tui/jsonview"
 )
 
-// maxEditLines is the longest value, in lines, edited in place. Longer values
+// MaxLines is the longest value, in lines, edited in place. Longer values
 // are refused with a message rather than made slow to type in.
-const maxEditLines = 10000
+const MaxLines = 10000
 
-// editor edits one value as pretty-printed JSON, as an overlay over the
-// panes. Applying sends the text as an operation and waits for its outcome
-// (editResultMsg): it closes once the value is stored, and shows why
-// otherwise, keeping the text exactly as typed.
+// Model edits one value as pretty-printed JSON.
 //
 // It is built on textBuffer rather than the bubbles textarea. The textarea
 // changes text on the way in (tabs become spaces; control characters and
@@ -33,14 +33,12 @@ const maxEditLines = 10000
 // clipboard module this project does not otherwise need. textBuffer keeps the
 // text byte for byte, and the view escapes unsafe characters (shown dimmed as
 // \uXXXX) so they can be seen and edited without reaching the terminal raw.
-type editor struct {
+type Model struct {
 	buf      textBuffer
 	key      string
 	original string
-	applying bool
-	isNew    bool // the key does not exist yet: applying creates it, even unchanged
+	isNew    bool // the key does not exist yet: the title says so
 	keys     editorKeyMap
-	app      KeyMap // apply, cancel, quit, and the answers to its questions
 
 	errMsg  string // why the last apply failed, escaped for display
 	errLine string // the offending line, escaped for display
@@ -87,50 +85,47 @@ func defaultEditorKeys() editorKeyMap {
 	}
 }
 
-// refusal explains why a value cannot be edited in place.
-type refusal struct{ reason string }
+// Styles are the editor's styles.
+type Styles struct {
+	Title, Dim, Error lipgloss.Style
+}
 
-func (r *refusal) Error() string { return r.reason }
-
-// Messages the editor gets from the root and from its questions.
-type (
-	// editResultMsg is the outcome of an apply: nil when the value was
-	// stored.
-	editResultMsg struct{ err error }
-	// discardEditMsg is yes to "discard your changes?".
-	discardEditMsg struct{}
-)
-
-// openEditor starts editing key, whose compact JSON is raw; isNew says the
-// key does not exist yet. It returns a *refusal if the value is too long to
-// edit here.
-func openEditor(app KeyMap, key string, raw []byte, isNew bool) (*editor, error) {
+// New starts editing key, whose compact JSON is raw; isNew says the key does
+// not exist yet. It refuses, with an error that says why, a value too long
+// to edit here.
+func New(key string, raw []byte, isNew bool) (*Model, error) {
 	text := jsonview.Pretty(raw)
-	if n := strings.Count(text, "\n") + 1; n > maxEditLines {
-		return nil, &refusal{fmt.Sprintf("%s has %s lines; the editor takes at most %s",
-			display.Escape(key), display.GroupDigits(n), display.GroupDigits(maxEditLines))}
+	if n := strings.Count(text, "\n") + 1; n > MaxLines {
+		return nil, fmt.Errorf("%s has %s lines; the editor takes at most %s",
+			display.Escape(key), display.GroupDigits(n), display.GroupDigits(MaxLines))
 	}
-	return &editor{
+	return &Model{
 		buf: newTextBuffer(text), key: key, original: text, isNew: isNew,
-		keys: defaultEditorKeys(), app: app, errCol: -1,
+		keys: defaultEditorKeys(), errCol: -1,
 	}, nil
 }
 
+// Key returns the key whose value is edited.
+func (e *Model) Key() string { return e.key }
+
+// Position returns the cursor's line and column, both 0-based, in runes.
+func (e *Model) Position() (row, col int) { return e.buf.Cursor() }
+
 // Text returns the text being edited.
-func (e *editor) Text() string { return e.buf.String() }
+func (e *Model) Text() string { return e.buf.String() }
 
 // Changed reports whether the user changed the text.
-func (e *editor) Changed() bool { return e.buf.String() != e.original }
+func (e *Model) Changed() bool { return e.buf.String() != e.original }
 
-func (e *editor) clearError() {
+func (e *Model) clearError() {
 	e.errMsg, e.errLine, e.errCol = "", "", -1
 }
 
 // SetError shows why applying failed. For invalid JSON it shows the line and
 // column, the offending line with a caret under the column, and moves the
 // cursor there; the text itself stays exactly as the user typed it.
-func (e *editor) SetError(err error, text string) {
-	e.applying = false
+func (e *Model) SetError(err error) {
+	text := e.Text()
 	e.clearError()
 	var syn *kvstore.SyntaxError
 	if !errors.As(err, &syn) {
@@ -149,10 +144,9 @@ func (e *editor) SetError(err error, text string) {
 	}
 }
 
-// SetSize sets the editor's size from the screen's: all of it but the
-// status bar and the bottom line.
-func (e *editor) SetSize(w, h int) {
-	e.width, e.height = w, max(h-2, 1)
+// SetSize sets the editor's size, in cells, including its title and error.
+func (e *Model) SetSize(w, h int) {
+	e.width, e.height = w, h
 	e.scrollToCursor()
 }
 
@@ -160,7 +154,7 @@ func (e *editor) SetSize(w, h int) {
 const maxErrorRows = 3
 
 // errorRows returns the error message wrapped to the editor's width.
-func (e *editor) errorRows() []string {
+func (e *Model) errorRows() []string {
 	if e.errMsg == "" {
 		return nil
 	}
@@ -173,7 +167,7 @@ func (e *editor) errorRows() []string {
 }
 
 // errorHeight is the number of rows the error takes.
-func (e *editor) errorHeight() int {
+func (e *Model) errorHeight() int {
 	n := len(e.errorRows())
 	if e.errLine != "" {
 		n += 2
@@ -182,22 +176,22 @@ func (e *editor) errorHeight() int {
 }
 
 // textHeight is the number of rows for text.
-func (e *editor) textHeight() int { return max(e.height-1-e.errorHeight(), 1) }
+func (e *Model) textHeight() int { return max(e.height-1-e.errorHeight(), 1) }
 
 // gutterWidth is the width of the line numbers and their separator.
-func (e *editor) gutterWidth() int { return len(strconv.Itoa(e.buf.LineCount())) + 3 }
+func (e *Model) gutterWidth() int { return len(strconv.Itoa(e.buf.LineCount())) + 3 }
 
 // textWidth is the number of cells for text.
-func (e *editor) textWidth() int { return max(e.width-e.gutterWidth(), 1) }
+func (e *Model) textWidth() int { return max(e.width-e.gutterWidth(), 1) }
 
 // cursorX is the cursor's cell within its line as displayed.
-func (e *editor) cursorX() int {
+func (e *Model) cursorX() int {
 	row, col := e.buf.Cursor()
 	return ansi.StringWidth(display.Escape(string(e.buf.lines[row][:col])))
 }
 
 // scrollToCursor keeps the cursor on screen.
-func (e *editor) scrollToCursor() {
+func (e *Model) scrollToCursor() {
 	if e.buf.lines == nil {
 		return
 	}
@@ -213,59 +207,21 @@ func (e *editor) scrollToCursor() {
 	}
 }
 
-// Update handles a key, a paste, the outcome of an apply and the answer to
-// its question. While an apply runs, keys wait.
-func (e *editor) Update(msg tea.Msg) (overlay, tea.Cmd) {
+// Update applies an editing key or a paste.
+func (e *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case editResultMsg:
-		if msg.err == nil {
-			return nil, nil
-		}
-		e.SetError(msg.err, e.Text())
-	case discardEditMsg:
-		return nil, nil
 	case tea.PasteMsg:
-		if !e.applying {
-			e.buf.Insert(normalizeNewlines(msg.Content))
-			e.scrollToCursor()
-		}
+		e.buf.Insert(normalizeNewlines(msg.Content))
 	case tea.KeyPressMsg:
-		if e.applying {
-			return e, nil
-		}
-		return e.pressKey(msg)
+		e.handleKey(msg)
+	default:
+		return nil
 	}
-	return e, nil
-}
-
-// key handles a key: apply, cancel and quit first, then editing. Quit is
-// matched only for keys that type nothing, so q types a q.
-func (e *editor) pressKey(msg tea.KeyPressMsg) (overlay, tea.Cmd) {
-	k := &e.app
-	switch {
-	case key.Matches(msg, k.Apply):
-		if !e.Changed() && !e.isNew {
-			return nil, flash("no changes to "+display.KeyLabel(e.key), false)
-		}
-		e.applying = true
-		return e, send(opMsg{op: operation{kind: opSet, key: e.key, raw: []byte(e.Text()), from: byEditor}})
-	case key.Matches(msg, k.Cancel):
-		if e.Changed() {
-			return e, push(newQuestion(e.app, "Discard your changes to "+display.Escape(e.key)+"?", discardEditMsg{}, nil))
-		}
-		return nil, nil
-	case msg.Text == "" && key.Matches(msg, k.Quit):
-		if e.Changed() {
-			return e, push(newQuestion(e.app, "Discard your changes and quit?", quitMsg{}, nil))
-		}
-		return nil, send(quitMsg{})
-	}
-	e.handleKey(msg)
 	e.scrollToCursor()
-	return e, nil
+	return nil
 }
 
-func (e *editor) handleKey(msg tea.KeyPressMsg) {
+func (e *Model) handleKey(msg tea.KeyPressMsg) {
 	k, b := &e.keys, &e.buf
 	switch {
 	case key.Matches(msg, k.Left):

@@ -1,4 +1,4 @@
-package tui
+package editor
 
 import (
 	"fmt"
@@ -11,17 +11,8 @@ import (
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
-// Draw replaces the body with the editor and the bottom line with its keys,
-// and puts the terminal cursor in the text.
-func (e *editor) Draw(f *frame) {
-	k := &f.keys
-	f.body = e.view(f.st)
-	f.line = f.helpLine("", &k.Apply, &k.Cancel)
-	f.cursor = e.cursor()
-}
-
-// view draws the title, the visible lines with line numbers, and the error.
-func (e *editor) view(st *Styles) string {
+// View draws the title, the visible lines with line numbers, and the error.
+func (e *Model) View(st *Styles) string {
 	var b strings.Builder
 	state := ""
 	if e.Changed() {
@@ -33,7 +24,7 @@ func (e *editor) view(st *Styles) string {
 		verb = "New key"
 	}
 	title := fmt.Sprintf("%s %s%s  %d:%d", verb, display.KeyLabel(e.key), state, row+1, col+1)
-	b.WriteString(display.Fit(st.TitleFocused.Render(title), e.width))
+	b.WriteString(display.Fit(st.Title.Render(title), e.width))
 	gw := e.gutterWidth()
 	for i := range e.textHeight() {
 		b.WriteByte('\n')
@@ -48,7 +39,7 @@ func (e *editor) view(st *Styles) string {
 	if e.errMsg != "" {
 		for _, row := range e.errorRows() {
 			b.WriteByte('\n')
-			b.WriteString(display.Fit(st.EditorError.Render(row), e.width))
+			b.WriteString(display.Fit(st.Error.Render(row), e.width))
 		}
 		if e.errLine != "" {
 			line, caret := e.errLine, e.errCol
@@ -60,7 +51,7 @@ func (e *editor) view(st *Styles) string {
 			b.WriteByte('\n')
 			b.WriteString(display.Fit("  "+line, e.width))
 			b.WriteByte('\n')
-			b.WriteString(display.Fit("  "+strings.Repeat(" ", caret)+st.EditorError.Render("^"), e.width))
+			b.WriteString(display.Fit("  "+strings.Repeat(" ", caret)+st.Error.Render("^"), e.width))
 		}
 	}
 	return b.String()
@@ -70,7 +61,7 @@ func (e *editor) view(st *Styles) string {
 // width wide. Other lines than the cursor's are marked with … where they
 // continue past either edge; the cursor's line is left whole so the marker
 // never hides the character under the cursor.
-func (e *editor) visiblePart(n int, cursorLine bool, st *Styles) string {
+func (e *Model) visiblePart(n int, cursorLine bool, st *Styles) string {
 	tw := e.textWidth()
 	full := e.styledLine(n, st)
 	part := display.Fit(ansi.Cut(full, e.xoff, e.xoff+tw), tw)
@@ -88,7 +79,7 @@ func (e *editor) visiblePart(n int, cursorLine bool, st *Styles) string {
 }
 
 // styledLine returns line n with unsafe characters escaped and dimmed.
-func (e *editor) styledLine(n int, st *Styles) string {
+func (e *Model) styledLine(n int, st *Styles) string {
 	s := string(e.buf.lines[n])
 	if !display.HasUnsafe(s) {
 		return s
@@ -106,8 +97,8 @@ func (e *editor) styledLine(n int, st *Styles) string {
 	return b.String()
 }
 
-// cursor returns the terminal cursor, relative to the editor's top left.
-func (e *editor) cursor() *tea.Cursor {
+// Cursor returns the terminal cursor, relative to the editor's top left.
+func (e *Model) Cursor() *tea.Cursor {
 	row, _ := e.buf.Cursor()
 	x := e.gutterWidth() + e.cursorX() - e.xoff
 	return tea.NewCursor(x, row-e.yoff+1)

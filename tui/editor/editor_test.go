@@ -1,10 +1,11 @@
-package tui
+package editor
 
 import (
 	"slices"
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"pgregory.net/rapid"
 )
@@ -111,14 +112,14 @@ func TestTextBufferWordAndKill(t *testing.T) {
 }
 
 func TestEditorMarksLinesCutByTheEdges(t *testing.T) {
-	e, err := openEditor(testKeyMap(), "k", []byte(`["`+strings.Repeat("a", 40)+`","`+strings.Repeat("b", 40)+`"]`), false)
+	e, err := New("k", []byte(`["`+strings.Repeat("a", 40)+`","`+strings.Repeat("b", 40)+`"]`), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.SetSize(24, 8) // a 24x6 body, under which the status bar and help line go
-	st := newStyles(true)
+	e.SetSize(24, 6)
+	st := Styles{}
 	rows := func() []string {
-		return strings.Split(ansi.Strip(e.view(&st)), "\n")[1:4]
+		return strings.Split(ansi.Strip(e.View(&st)), "\n")[1:4]
 	}
 	// At the start: the long lines continue past the right edge.
 	r := rows()
@@ -127,9 +128,10 @@ func TestEditorMarksLinesCutByTheEdges(t *testing.T) {
 	}
 	// At the end of the b line the view scrolls; the a line is cut on the
 	// left, the cursor's own line is not marked.
-	e.Update(keyDown)
-	e.Update(keyDown)
-	e.Update(keyEnd)
+	down, end := tea.KeyPressMsg{Code: tea.KeyDown}, tea.KeyPressMsg{Code: tea.KeyEnd}
+	e.Update(down)
+	e.Update(down)
+	e.Update(end)
 	r = rows()
 	if !strings.Contains(r[1], "│ …a") {
 		t.Fatalf("no left-edge marker on the a line:\n%s", strings.Join(r, "\n"))
@@ -139,5 +141,12 @@ func TestEditorMarksLinesCutByTheEdges(t *testing.T) {
 	}
 	if got := e.Text(); got != "[\n  \""+strings.Repeat("a", 40)+"\",\n  \""+strings.Repeat("b", 40)+"\"\n]" {
 		t.Fatalf("moving changed the text: %q", got)
+	}
+}
+
+func TestNewRefusesValueTooLong(t *testing.T) {
+	big := "[" + strings.Repeat("1,", MaxLines) + "1]"
+	if _, err := New("big", []byte(big), false); err == nil || !strings.Contains(err.Error(), "10,003 lines") {
+		t.Fatalf("New on %d lines: %v", MaxLines+3, err)
 	}
 }
