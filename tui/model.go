@@ -45,9 +45,11 @@ type Options struct {
 
 // Model is the root Bubble Tea model.
 type Model struct {
-	src    Source
-	keys   KeyMap
-	styles Styles
+	src  Source
+	keys KeyMap
+	// styles is shared by the model's copies, so drawing a frame does not
+	// copy it; a new background colour replaces it rather than changing it.
+	styles *Styles
 
 	list     keylist.Model
 	value    jsonview.Model
@@ -123,7 +125,7 @@ func (m Model) Init() tea.Cmd {
 }
 
 func (m *Model) setStyles(st Styles) {
-	m.styles = st
+	m.styles = &st
 	m.help.Styles.ShortKey = st.HelpKey
 	m.help.Styles.ShortDesc = st.HelpDesc
 	m.help.Styles.ShortSeparator = st.HelpSep

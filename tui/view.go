@@ -81,11 +81,11 @@ func (m Model) render() (string, *tea.Cursor) {
 		return strings.Join(rows, "\n"), nil
 	}
 	hm := m.help
-	f := frame{st: &m.styles, keys: m.keys, help: &hm, width: w, height: h}
+	f := frame{st: m.styles, keys: m.keys, help: &hm, width: w, height: h}
 	f.body = m.panesView(f.bodyHeight())
 	f.line = m.browseHelpLine(&f)
 	m.status.state = m.saveState()
-	f.status = m.status.View(&m.styles)
+	f.status = m.status.View(m.styles)
 	for _, o := range m.overlays {
 		o.Draw(&f)
 	}
@@ -102,7 +102,7 @@ func (m Model) render() (string, *tea.Cursor) {
 
 // panesView puts the key list and the value pane side by side.
 func (m Model) panesView(h int) string {
-	st := &m.styles
+	st := m.styles
 	left := strings.Split(m.list.View(&st.List, m.focus == focusList), "\n")
 	right := strings.Split(m.value.View(&st.Value, m.focus == focusValue), "\n")
 	sep := st.Separator.Render("│")
