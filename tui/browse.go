@@ -23,7 +23,8 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Quit):
 		return m.startQuit()
 	case key.Matches(msg, k.Help):
-		return m, m.push(newFullHelp(m.keys, m.src.ReadOnly()))
+		m.open(newFullHelp(m.keys, m.src.ReadOnly()))
+		return m, nil
 	case key.Matches(msg, k.Save):
 		return m.startSave()
 	case key.Matches(msg, k.Filter):
@@ -103,7 +104,7 @@ func (m Model) startQuit() (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	}
 	m.closeAll()
-	m.push(quitting{})
+	m.open(quitting{})
 	return m, m.enqueue(operation{kind: opSave, quit: true})
 }
 
@@ -129,7 +130,8 @@ func (m Model) openEditor(k string, raw []byte, isNew bool) (tea.Model, tea.Cmd)
 	if err != nil {
 		return m, m.flash(err.Error(), true)
 	}
-	return m, m.push(ed)
+	m.open(ed)
+	return m, nil
 }
 
 // startPrompt asks for a new key's name, or a new name for the selected key.
@@ -138,13 +140,15 @@ func (m Model) startPrompt(isNew bool) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	if isNew {
-		return m, m.push(newKeyPrompt(m.keys, m.src.Has))
+		m.open(newKeyPrompt(m.keys, m.src.Has))
+		return m, nil
 	}
 	k, ok := m.list.Selected()
 	if !ok {
 		return m, nil
 	}
-	return m, m.push(renamePrompt(m.keys, k, m.src.Has))
+	m.open(renamePrompt(m.keys, k, m.src.Has))
+	return m, nil
 }
 
 // askDelete asks before deleting the selected key, naming it.
@@ -157,7 +161,8 @@ func (m Model) askDelete() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	yes := opMsg{op: operation{kind: opDelete, key: k}}
-	return m, m.push(newQuestion(m.keys, "Delete "+display.KeyLabel(k)+"?", yes, nil))
+	m.open(newQuestion(m.keys, "Delete "+display.KeyLabel(k)+"?", yes, nil))
+	return m, nil
 }
 
 // undo undoes the most recent change of this session, through the Source.

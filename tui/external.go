@@ -138,7 +138,8 @@ func (m *Model) runExternal() tea.Cmd {
 
 // askReopen asks whether to run the editor again on the same file.
 func (m *Model) askReopen(text string) tea.Cmd {
-	return m.push(newQuestion(m.keys, text, externalRetryMsg{}, externalDiscardMsg{}))
+	m.open(newQuestion(m.keys, text, externalRetryMsg{}, externalDiscardMsg{}))
+	return nil
 }
 
 // onExternal handles each step of the round trip.

@@ -162,7 +162,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case flashMsg:
 		return m, m.flash(msg.text, msg.isErr)
 	case pushMsg:
-		return m, m.push(msg.o)
+		m.open(msg.o)
+		return m, nil
 	case opMsg:
 		return m, m.enqueue(msg.op)
 	case opDoneMsg:

@@ -109,14 +109,16 @@ func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 		// the data file, so quitting loses neither side's changes.
 		q.text = "The file changed on disk. Quit and keep your version in a new file beside it?"
 	}
-	return m.push(q)
+	m.open(q)
+	return nil
 }
 
 // onSettled answers a merge or an overwrite: the file's changes may have
 // added or removed keys.
 func (m *Model) onSettled(msg opDoneMsg) tea.Cmd {
 	if msg.conflict != nil {
-		return m.push(newResolver(msg.conflict, true, m.keys))
+		m.open(newResolver(msg.conflict, true, m.keys))
+		return nil
 	}
 	if msg.err == nil {
 		m.save.outside = false
@@ -193,7 +195,8 @@ func (m Model) onConflict(msg conflictMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
 		return m, m.flash("cannot read the file: "+cleanError(msg.err), true)
 	}
-	return m, m.push(newResolver(msg.c, false, m.keys))
+	m.open(newResolver(msg.c, false, m.keys))
+	return m, nil
 }
 
 // reload reads the data again. Pending changes would be dropped, so it
@@ -202,7 +205,8 @@ func (m Model) reload() (tea.Model, tea.Cmd) {
 	if n := m.src.Pending(); n > 0 && !m.src.ReadOnly() {
 		q := newQuestion(m.keys, fmt.Sprintf("Reload the file and drop %s?", display.Plural(n, "unsaved change")),
 			opMsg{op: operation{kind: opReload}}, nil)
-		return m, m.push(q)
+		m.open(q)
+		return m, nil
 	}
 	return m, m.enqueue(operation{kind: opReload})
 }

@@ -10,7 +10,7 @@ import (
 // pastes, and messages the root does not handle itself.
 //
 // To add one: write a type with these three methods in a file of its own,
-// open it by returning push(o) from an Update (or calling Model.push), and
+// open it by returning push(o) from an Update (or calling Model.open), and
 // report what the user chose as a message the root handles (opMsg for a
 // change of data, quitMsg, reloadMsg, flashMsg, or a message of its own
 // handled in Model.Update). Returning nil from Update closes it; what was
@@ -77,13 +77,11 @@ func (m *Model) replaceTop(next overlay) {
 	m.overlays[n-1] = next
 }
 
-// push opens o on top of the stack, sized to the screen. The stack is
-// copied first: models are values, and an older copy of the model must
-// not see this one's overlays change.
-func (m *Model) push(o overlay) tea.Cmd {
+// open puts o on top of the stack, sized to the screen. The stack belongs
+// to the newest copy of the model, the one Bubble Tea keeps.
+func (m *Model) open(o overlay) {
 	o.SetSize(m.width, m.height)
-	m.overlays = append(m.overlays[:len(m.overlays):len(m.overlays)], o)
-	return nil
+	m.overlays = append(m.overlays, o)
 }
 
 // closeAll closes every overlay, as quitting does.
