@@ -20,7 +20,7 @@ type overlay interface {
 	Update(msg tea.Msg) (overlay, tea.Cmd)
 	// SetSize gives the overlay the size of the whole screen.
 	SetSize(width, height int)
-	// Draw draws the overlay into f, over what the layers under it drew:
+	// Draw draws the overlay into f, over what the overlays under it drew:
 	// the body, the bottom line, or both.
 	Draw(f *frame)
 }

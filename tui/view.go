@@ -12,10 +12,10 @@ import (
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
-// frame is one screen being drawn. The root draws the panes and the
-// application's help line into it, then each overlay from the bottom of the
-// stack up draws over it: a screen replaces the body, a question or a
-// prompt the bottom line.
+// frame is one screen being drawn. Each overlay from the bottom of the stack
+// up draws into it, over what the ones under it drew: a screen draws the
+// body, a question or a prompt the bottom line. Where none drew, the root
+// draws the panes and the application's help line.
 type frame struct {
 	st            *Styles
 	keys          KeyMap
@@ -82,12 +82,18 @@ func (m Model) render() (string, *tea.Cursor) {
 	}
 	hm := m.help
 	f := frame{st: m.styles, keys: m.keys, help: &hm, width: w, height: h}
-	f.body = m.panesView(f.bodyHeight())
-	f.line = m.browseHelpLine(&f)
 	m.status.state = m.saveState()
 	f.status = m.status.View(m.styles)
 	for _, o := range m.overlays {
 		o.Draw(&f)
+	}
+	// The panes and their help line are drawn only where no overlay drew:
+	// under the editor they would cost as much as the editor itself.
+	if f.body == "" {
+		f.body = m.panesView(f.bodyHeight())
+	}
+	if f.line == "" && !f.noLine {
+		f.line = m.browseHelpLine(&f)
 	}
 	var b strings.Builder
 	b.WriteString(display.FitBlock(f.body, w, f.bodyHeight()))
