@@ -196,3 +196,15 @@ func (m Model) copySelected(value bool) (tea.Model, tea.Cmd) {
 	msg := fmt.Sprintf("copied the value of %s (%s)", display.KeyLabel(k), display.Plural(len(text), "byte"))
 	return m, tea.Batch(m.clip(text), m.flash(msg, false))
 }
+
+// reload reads the data again. Pending changes would be dropped, so it
+// asks first when there are any.
+func (m Model) reload() (tea.Model, tea.Cmd) {
+	if n := m.src.Pending(); n > 0 && !m.src.ReadOnly() {
+		q := newQuestion(m.keys, fmt.Sprintf("Reload the file and drop %s?", display.Plural(n, "unsaved change")),
+			opMsg{op: operation{kind: opReload}}, nil)
+		m.open(q)
+		return m, nil
+	}
+	return m, m.enqueue(operation{kind: opReload})
+}

@@ -206,3 +206,26 @@ func valueSummary(raw json.RawMessage) string {
 	}
 	return display.Escape(string(s))
 }
+
+// conflictMsg carries what each side changed, for the conflict screen.
+type conflictMsg struct {
+	c   *kvstore.Conflict
+	err error
+}
+
+// conflictCmd reads what each side changed.
+func conflictCmd(src Source) tea.Cmd {
+	return func() tea.Msg {
+		c, err := src.Conflict()
+		return conflictMsg{c: c, err: err}
+	}
+}
+
+// onConflict opens the conflict screen.
+func (m Model) onConflict(msg conflictMsg) (tea.Model, tea.Cmd) {
+	if msg.err != nil {
+		return m, m.flash("cannot read the file: "+cleanError(msg.err), true)
+	}
+	m.open(newResolver(msg.c, false, m.keys))
+	return m, nil
+}

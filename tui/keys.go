@@ -10,8 +10,8 @@ import (
 // KeyMap lists every action the UI binds to keys. DefaultKeyMap gives the
 // defaults, which the program (keymap.go) and the tests both use; the help
 // line and the full help are generated from these same bindings, so they
-// cannot disagree with what the keys do. Bindings that cannot apply in the
-// current mode are disabled before help is drawn.
+// cannot disagree with what the keys do. Each help line offers only the
+// bindings that work where it is drawn (see only).
 type KeyMap struct {
 	Up       key.Binding
 	Down     key.Binding
@@ -100,8 +100,9 @@ func DefaultKeyMap() KeyMap {
 }
 
 // ShortHelp returns the bindings of the one-line help, in display order:
-// the current mode's own keys, then help and quit, so that a narrow terminal
-// still shows how to get the full help. Disabled bindings are skipped.
+// the keys of the screen or question on top, then help and quit, so that a
+// narrow terminal still shows how to get the full help. Disabled bindings
+// are skipped.
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		k.Yes, k.No, k.Accept,
@@ -166,8 +167,8 @@ func (k *KeyMap) all() []*key.Binding {
 }
 
 // forFullHelp returns a copy of k for the full help: every binding the store
-// allows, whatever the mode, since the full help is where users learn the
-// keys of the other modes.
+// allows, wherever it is opened, since the full help is where users learn
+// the keys of the other screens.
 func (k KeyMap) forFullHelp(readOnly bool) KeyMap {
 	if readOnly {
 		for _, b := range []*key.Binding{

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"errors"
-	"fmt"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -51,10 +50,9 @@ func (m *Model) onChanged(msg opDoneMsg) tea.Cmd {
 	// Stored. If an always-save write failed, the change is pending and
 	// the status bar shows the Source's save error.
 	text := op.describe()
-	switch {
-	case op.undoing():
+	if op.undoing() {
 		text = "undid: " + op.redo.describe()
-	default:
+	} else {
 		m.history.record(op, msg.undo)
 	}
 	if op.from != byKeys {
@@ -174,39 +172,4 @@ func (m *Model) afterReload() tea.Cmd {
 	m.history.clear()
 	m.refreshKeys()
 	return m.showSelected()
-}
-
-// conflictMsg carries what each side changed, for the conflict screen.
-type conflictMsg struct {
-	c   *kvstore.Conflict
-	err error
-}
-
-// conflictCmd reads what each side changed.
-func conflictCmd(src Source) tea.Cmd {
-	return func() tea.Msg {
-		c, err := src.Conflict()
-		return conflictMsg{c: c, err: err}
-	}
-}
-
-// onConflict opens the conflict screen.
-func (m Model) onConflict(msg conflictMsg) (tea.Model, tea.Cmd) {
-	if msg.err != nil {
-		return m, m.flash("cannot read the file: "+cleanError(msg.err), true)
-	}
-	m.open(newResolver(msg.c, false, m.keys))
-	return m, nil
-}
-
-// reload reads the data again. Pending changes would be dropped, so it
-// asks first when there are any.
-func (m Model) reload() (tea.Model, tea.Cmd) {
-	if n := m.src.Pending(); n > 0 && !m.src.ReadOnly() {
-		q := newQuestion(m.keys, fmt.Sprintf("Reload the file and drop %s?", display.Plural(n, "unsaved change")),
-			opMsg{op: operation{kind: opReload}}, nil)
-		m.open(q)
-		return m, nil
-	}
-	return m, m.enqueue(operation{kind: opReload})
 }
