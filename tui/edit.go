@@ -100,7 +100,7 @@ func (e *editOverlay) SetSize(w, h int) { e.ed.SetSize(w, max(h-2, 1)) }
 // and puts the terminal cursor in the text.
 func (e *editOverlay) Draw(f *frame) {
 	k := &f.keys
-	f.body = e.ed.View(&f.st.Editor)
+	f.body = display.FitBlock(e.ed.View(&f.st.Editor), f.width, f.bodyHeight())
 	f.line = f.helpLine("", &k.Apply, &k.Cancel)
 	f.cursor = e.ed.Cursor()
 }

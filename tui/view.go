@@ -22,7 +22,7 @@ type frame struct {
 	help          *help.Model
 	width, height int
 
-	body   string      // height-2 rows, or height-1 with noLine
+	body   string      // height-2 rows of width cells, or height-1 with noLine
 	status string      // the status bar
 	line   string      // the bottom line
 	noLine bool        // the body takes the bottom line's row too
@@ -96,7 +96,7 @@ func (m Model) render() (string, *tea.Cursor) {
 		f.line = m.browseHelpLine(&f)
 	}
 	var b strings.Builder
-	b.WriteString(display.FitBlock(f.body, w, f.bodyHeight()))
+	b.WriteString(f.body)
 	b.WriteByte('\n')
 	b.WriteString(f.status)
 	if !f.noLine {
