@@ -105,16 +105,6 @@ func (l *Model) SetSize(w, h int) {
 	l.clamp()
 }
 
-// MoveBy moves the selection by delta rows, stopping at either end.
-func (l *Model) MoveBy(delta int) {
-	l.sel += delta
-	l.clamp()
-}
-
-// Top selects the first row; Bottom the last.
-func (l *Model) Top()    { l.sel = 0; l.clamp() }
-func (l *Model) Bottom() { l.sel = l.Len() - 1; l.clamp() }
-
 // Page returns the number of rows a page moves.
 func (l *Model) Page() int { return max(l.height-1, 1) }
 

@@ -5,7 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"pgregory.net/rapid"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/nav"
 )
 
 func TestMatcherOrderAndNarrowing(t *testing.T) {
@@ -52,7 +56,7 @@ func TestKeyListSetKeysKeepsFilterAndSelection(t *testing.T) {
 	l := New([]string{"apple", "apricot", "banana"}, KeyMap{})
 	l.SetSize(20, 10)
 	l.SetFilter("ap")
-	l.MoveBy(1) // apricot
+	l.SelectKey("apricot")
 	l.SetKeys([]string{"almond", "apple", "apricot", "avocado", "grape"})
 	if got := names(l.keys, l.matches); !slices.Equal(got, []string{"apple", "apricot", "grape"}) {
 		t.Fatalf("matches after new keys: %v", got)
@@ -72,5 +76,59 @@ func TestFirstFilterMatchingNothingShowsNothing(t *testing.T) {
 	l.SetFilter("zz")
 	if !l.Filtered() || l.Len() != 0 {
 		t.Fatalf("a first query matching nothing shows %d keys (filtered %v)", l.Len(), l.Filtered())
+	}
+}
+
+// testKeys are the list's default keys.
+func testKeys() KeyMap {
+	b := func(keys ...string) key.Binding { return key.NewBinding(key.WithKeys(keys...)) }
+	return KeyMap{
+		KeyMap: nav.KeyMap{Up: b("up", "k"), Down: b("down", "j"), Top: b("g", "home"), Bottom: b("G", "end"),
+			PageUp: b("pgup"), PageDown: b("pgdown")},
+		Accept: b("enter"),
+		Clear:  b("esc"),
+	}
+}
+
+// While the filter is typed, printable keys type (j is text, not down),
+// the arrows still move, enter keeps the filter and esc drops it.
+func TestUpdateTypesTheFilter(t *testing.T) {
+	l := New([]string{"jam", "jar", "kiwi", "lime"}, testKeys())
+	l.SetSize(20, 10)
+	press := func(msgs ...tea.KeyPressMsg) {
+		for _, m := range msgs {
+			l, _ = l.Update(m)
+		}
+	}
+	text := func(s string) tea.KeyPressMsg { return tea.KeyPressMsg{Code: rune(s[0]), Text: s} }
+	press(text("j"))
+	if l.Typing() || l.sel != 1 {
+		t.Fatalf("j before / did not move down: typing %v, row %d", l.Typing(), l.sel)
+	}
+	l.StartFilter()
+	press(text("j"), text("a"))
+	if got := names(l.keys, l.matches); !slices.Equal(got, []string{"jam", "jar"}) {
+		t.Fatalf("typed ja, matches %v", got)
+	}
+	press(tea.KeyPressMsg{Code: tea.KeyDown})
+	if k, _ := l.Selected(); k != "jar" {
+		t.Fatalf("down while typing selected %q", k)
+	}
+	press(tea.KeyPressMsg{Code: tea.KeyEnter})
+	if l.Typing() || !l.Filtered() {
+		t.Fatal("enter did not keep the filter")
+	}
+	l.StartFilter()
+	press(tea.KeyPressMsg{Code: tea.KeyEscape})
+	if l.Typing() || l.Filtered() {
+		t.Fatal("esc did not drop the filter")
+	}
+	if k, _ := l.Selected(); k != "jar" {
+		t.Fatalf("dropping the filter selected %q, want jar kept", k)
+	}
+	l.StartFilter()
+	l, _ = l.Update(tea.PasteMsg{Content: "ki\nwi"})
+	if l.Query() != "ki wi" {
+		t.Fatalf("pasted query %q", l.Query())
 	}
 }
