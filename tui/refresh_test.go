@@ -144,3 +144,30 @@ func TestReadOnlyRefreshFollowsTheWriter(t *testing.T) {
 	h.fireRefresh()
 	h.fireRefresh()
 }
+
+// Operations run one at a time: a refresh that comes while a change is
+// being stored waits for it, so it can never see nothing pending, read the
+// file again and drop the change that was on its way.
+func TestRefreshWaitsForARunningChange(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, nil)
+	h := refreshing(t, FileSource(s))
+	if err := os.WriteFile(s.Path(), []byte(`{"a": 1, "b": 2}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyText("e"), keyEnd, keyText("0"))
+	// Update alone: the editor asks for the write and the root starts it.
+	next, ask := h.m.Update(keyCtrlS)
+	h.m = next.(Model)
+	next, write := h.m.Update(ask())
+	h.m = next.(Model)
+	next, cmd := h.m.Update(refreshTickMsg{})
+	h.m = next.(Model)
+	if cmd != nil {
+		t.Fatal("the refresh started while the change was being stored")
+	}
+	h.send(write()) // the change is stored, then the refresh runs
+	if raw(t, s, "a") != "10" || s.Has("b") {
+		t.Fatalf("a = %s, b present %v: the refresh read the file over the change", raw(t, s, "a"), s.Has("b"))
+	}
+	h.wantStatus("the file changed on disk (ctrl+s to resolve)")
+}
