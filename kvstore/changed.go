@@ -24,6 +24,13 @@ type loadedFile struct {
 	info os.FileInfo
 }
 
+// loadStamp is what a read-only store's last load read.
+type loadStamp struct {
+	files  []loadedFile // the data file first, then the journal files
+	listed bool         // the journal files could be listed
+	at     time.Time    // when they were recorded
+}
+
 // rememberLoaded records, at the end of a successful load, the files that
 // load read in a read-only store: dataInfo is the data file exactly as read,
 // and the journals are looked up now. A writable store needs no record:
@@ -39,9 +46,11 @@ func (s *KVStore) rememberLoaded(dataInfo os.FileInfo) {
 		// change, so the next look loads again rather than trusting this.
 		files = nil
 	}
-	s.loaded = append([]loadedFile{{path: s.path, info: dataInfo}}, files...)
-	s.loadedListed = err == nil
-	s.loadedAt = time.Now()
+	s.loaded = loadStamp{
+		files:  append([]loadedFile{{path: s.path, info: dataInfo}}, files...),
+		listed: err == nil,
+		at:     time.Now(),
+	}
 }
 
 // journalFiles returns the rotated journal segments, oldest first, and the
@@ -97,7 +106,7 @@ func (s *KVStore) Changed() (bool, error) {
 		}
 		return !sameFile(cur, s.disk), nil
 	}
-	if !s.loadedListed || len(s.loaded) == 0 {
+	if !s.loaded.listed || len(s.loaded.files) == 0 {
 		return true, nil
 	}
 	cur, err := s.fsys.Stat(s.path)
@@ -107,14 +116,14 @@ func (s *KVStore) Changed() (bool, error) {
 	case err != nil:
 		return false, fmt.Errorf("kvstore: check %s: %w", s.path, err)
 	}
-	if !sameFile(cur, s.loaded[0].info) {
+	if !sameFile(cur, s.loaded.files[0].info) {
 		return true, nil
 	}
 	files, err := s.journalFiles()
 	if err != nil {
 		return false, fmt.Errorf("kvstore: check the journals of %s: %w", s.path, err)
 	}
-	was := s.loaded[1:]
+	was := s.loaded.files[1:]
 	if len(files) != len(was) {
 		return true, nil
 	}
@@ -122,7 +131,7 @@ func (s *KVStore) Changed() (bool, error) {
 		if f.path != was[i].path || !sameFile(f.info, was[i].info) {
 			return true, nil
 		}
-		if f.info != nil && f.info.ModTime().After(s.loadedAt.Add(-journalSettle)) {
+		if f.info != nil && f.info.ModTime().After(s.loaded.at.Add(-journalSettle)) {
 			return true, nil
 		}
 	}

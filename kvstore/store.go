@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unicode/utf8"
 
 	"github.com/tidwall/btree"
@@ -92,11 +91,9 @@ type KVStore struct {
 	stop   chan struct{}
 	saver  sync.WaitGroup
 
-	// What a read-only store's last load read, for Changed (see changed.go);
-	// guarded by flushMu.
-	loaded       []loadedFile // the data file first, then the journal files
-	loadedListed bool         // the journal files could be listed
-	loadedAt     time.Time    // when they were recorded
+	// loaded is what a read-only store's last load read, for Changed (see
+	// changed.go); guarded by flushMu.
+	loaded loadStamp
 }
 
 // seqRange is the half-open interval (from, to] of change numbers.
