@@ -9,11 +9,11 @@ import (
 )
 
 // journalSettle is how long after a journal file's last modification a
-// read-only store keeps reporting it as possibly changed. The store records
-// the journal files as they are after load has read them, so an append that
-// lands between the read and the record would otherwise look like part of
-// what was loaded and never be picked up. Reading once more within this
-// window is cheap next to missing a write.
+// read-only store reports it as possibly changed, when the store could only
+// record the journal files after load had read them: an append that landed
+// between the read and the record would otherwise look like part of what
+// was loaded and never be picked up. Reading once more within this window
+// is cheap next to missing a write.
 const journalSettle = 2 * time.Second
 
 // loadedFile is one file a read-only store's last load depended on: the data
@@ -24,33 +24,40 @@ type loadedFile struct {
 	info os.FileInfo
 }
 
-// loadStamp is what a read-only store's last load read.
+// loadStamp is what a read-only store's last load read, and what the last
+// Changed saw of the journals since.
 type loadStamp struct {
-	files  []loadedFile // the data file first, then the journal files
-	listed bool         // the journal files could be listed
-	at     time.Time    // when they were recorded
+	data    os.FileInfo  // the data file exactly as read
+	journal []loadedFile // the journal files, segments first
+	listed  bool         // the journal files could be listed
+	// before: the journal files were recorded before load read them (by
+	// the Changed that preceded it), so any later append differs from
+	// them; otherwise they were recorded after, and at says when.
+	before bool
+	at     time.Time
+	// seen is the journal files as the last Changed found them, for the
+	// next load to record; nil if none was listed since the last load.
+	seen []loadedFile
 }
 
-// rememberLoaded records, at the end of a successful load, the files that
-// load read in a read-only store: dataInfo is the data file exactly as read,
-// and the journals are looked up now. A writable store needs no record:
+// rememberLoaded records, at the end of a successful load, what load read
+// in a read-only store: dataInfo is the data file exactly as read. The
+// journal files are those the last Changed saw, just before the Reload it
+// prompted, or else as they are now. A writable store needs no record:
 // Changed compares the data file with the one it last read or wrote, and the
 // journal is its own. The caller holds flushMu, or is Open.
 func (s *KVStore) rememberLoaded(dataInfo os.FileInfo) {
 	if !s.opts.ReadOnly {
 		return
 	}
-	files, err := s.journalFiles()
-	if err != nil {
-		// Without the list, the next Changed cannot match it and reports a
+	stamp := loadStamp{data: dataInfo, journal: s.loaded.seen, listed: true, before: true}
+	if stamp.journal == nil {
+		files, err := s.journalFiles()
+		// Without the list the next Changed cannot match it and reports a
 		// change, so the next look loads again rather than trusting this.
-		files = nil
+		stamp = loadStamp{data: dataInfo, journal: files, listed: err == nil, at: time.Now()}
 	}
-	s.loaded = loadStamp{
-		files:  append([]loadedFile{{path: s.path, info: dataInfo}}, files...),
-		listed: err == nil,
-		at:     time.Now(),
-	}
+	s.loaded = stamp
 }
 
 // journalFiles returns the rotated journal segments, oldest first, and the
@@ -75,16 +82,30 @@ func (s *KVStore) journalFiles() ([]loadedFile, error) {
 	return files, nil
 }
 
+// statData returns the data file's FileInfo, nil if it does not exist.
+func (s *KVStore) statData() (os.FileInfo, error) {
+	info, err := s.fsys.Stat(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("kvstore: check %s: %w", s.path, err)
+	}
+	return info, nil
+}
+
 // Changed reports whether the data on disk is no longer what the store last
 // read or wrote, at the cost of a few stats and no reading.
 //
 // In a read-only store it reports whether the data file or any journal file
 // (the active one or a rotated segment) changed since Open or the last
 // Reload, so a viewer calls Reload only when a writer saved or appended
-// something. A journal file modified within a couple of seconds before the
-// last load counts as changed, since the load may have read it just before
-// that modification; this costs at most one more Reload after the writer
-// goes quiet.
+// something. The journal files a Reload depends on are those the Changed
+// before it saw; after Open, or a Reload without a Changed before it, a
+// journal file modified within a couple of seconds before the load counts
+// as changed, since the load may have read it just before that
+// modification. That costs at most one more Reload after the writer goes
+// quiet.
 //
 // In a writable store it reports whether the data file was replaced,
 // changed or removed by someone else since this store last read or wrote
@@ -96,42 +117,27 @@ func (s *KVStore) Changed() (bool, error) {
 	if s.released {
 		return false, ErrClosed
 	}
+	cur, err := s.statData()
+	if err != nil {
+		return false, err
+	}
 	if !s.opts.ReadOnly {
-		cur, err := s.fsys.Stat(s.path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			cur = nil
-		case err != nil:
-			return false, fmt.Errorf("kvstore: check %s: %w", s.path, err)
-		}
 		return !sameFile(cur, s.disk), nil
-	}
-	if !s.loaded.listed || len(s.loaded.files) == 0 {
-		return true, nil
-	}
-	cur, err := s.fsys.Stat(s.path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		cur = nil
-	case err != nil:
-		return false, fmt.Errorf("kvstore: check %s: %w", s.path, err)
-	}
-	if !sameFile(cur, s.loaded.files[0].info) {
-		return true, nil
 	}
 	files, err := s.journalFiles()
 	if err != nil {
 		return false, fmt.Errorf("kvstore: check the journals of %s: %w", s.path, err)
 	}
-	was := s.loaded.files[1:]
-	if len(files) != len(was) {
+	s.loaded.seen = files
+	was := &s.loaded
+	if !was.listed || !sameFile(cur, was.data) || len(files) != len(was.journal) {
 		return true, nil
 	}
 	for i, f := range files {
-		if f.path != was[i].path || !sameFile(f.info, was[i].info) {
+		if f.path != was.journal[i].path || !sameFile(f.info, was.journal[i].info) {
 			return true, nil
 		}
-		if f.info != nil && f.info.ModTime().After(s.loaded.at.Add(-journalSettle)) {
+		if !was.before && f.info != nil && f.info.ModTime().After(was.at.Add(-journalSettle)) {
 			return true, nil
 		}
 	}
