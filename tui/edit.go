@@ -39,9 +39,6 @@ func openEditor(app KeyMap, key string, raw []byte, isNew bool) (*editOverlay, e
 	return &editOverlay{ed: ed, app: app, isNew: isNew}, nil
 }
 
-// Text returns the text being edited.
-func (e *editOverlay) Text() string { return e.ed.Text() }
-
 // Update handles a key, a paste, the outcome of an apply and the answer to
 // its question. While an apply runs, keys wait.
 func (e *editOverlay) Update(msg tea.Msg) (overlay, tea.Cmd) {

@@ -20,7 +20,7 @@ func TestEditApplyMarksDirtyThenSaved(t *testing.T) {
 	if !h.editing() || !topIs[*editOverlay](h) {
 		t.Fatal("e did not open the editor")
 	}
-	if got, want := h.editor().Text(), "{\n  \"x\": 1\n}"; got != want {
+	if got, want := h.editor().ed.Text(), "{\n  \"x\": 1\n}"; got != want {
 		t.Fatalf("editor text %q, want %q", got, want)
 	}
 	h.wantScreen("Editing a")
@@ -72,7 +72,7 @@ func TestEnterEditsAndEscCancels(t *testing.T) {
 	}
 	h.wantScreen("Discard your changes to a?")
 	h.send(keyText("n"))
-	if !topIs[*editOverlay](h) || h.editor().Text() != `"text"!` {
+	if !topIs[*editOverlay](h) || h.editor().ed.Text() != `"text"!` {
 		t.Fatalf("no did not return to the editor with the text: top %T", h.m.top())
 	}
 	h.send(keyEsc, keyText("y"))
@@ -90,12 +90,12 @@ func TestInvalidEditKeepsTextAndShowsPosition(t *testing.T) {
 	h := newHarness(t, FileSource(s), 80, 24)
 	h.send(keyText("e"), keyDown, keyEnd)
 	h.typeText(" x") // `"a": 1, x`
-	typed := h.editor().Text()
+	typed := h.editor().ed.Text()
 	h.send(keyCtrlS)
 	if !h.editing() {
 		t.Fatal("invalid JSON closed the editor")
 	}
-	if got := h.editor().Text(); got != typed {
+	if got := h.editor().ed.Text(); got != typed {
 		t.Fatalf("text changed after a failed apply:\n%q\nwant\n%q", got, typed)
 	}
 	h.wantScreen("line 2, column 11: invalid character 'x'")
@@ -147,7 +147,7 @@ func TestEditorPasteAndKeys(t *testing.T) {
 	h := newHarness(t, FileSource(openStore(t, map[string]string{"a": "[]"}, nil)), 80, 24)
 	h.send(keyText("e"), keyEnd, keyText("x"))
 	h.send(tea.PasteMsg{Content: "1,\r\n2"})
-	if got := h.editor().Text(); got != "[]x1,\n2" {
+	if got := h.editor().ed.Text(); got != "[]x1,\n2" {
 		t.Fatalf("text %q", got)
 	}
 }

@@ -150,8 +150,8 @@ func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 		h := newHarness(t, FileSource(openStore(t, map[string]string{"a": "1"}, nil)), 80, 24)
 		h.send(keyText("e"))
 		h.typeText("q") // types a q
-		if h.quit || h.editor().Text() != "q1" {
-			t.Fatalf("q in the editor: quit %v, text %q", h.quit, h.editor().Text())
+		if h.quit || h.editor().ed.Text() != "q1" {
+			t.Fatalf("q in the editor: quit %v, text %q", h.quit, h.editor().ed.Text())
 		}
 		h.send(keyCtrlC)
 		h.wantScreen("Discard your changes and quit?")
