@@ -21,6 +21,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/tui"
@@ -30,9 +31,10 @@ import (
 // library's minute because a person is watching the status bar.
 const defaultInterval = 5 * time.Second
 
-// readOnlyRefresh is how often a read-only view checks whether the writer
-// saved the file (a stat; the file is read again only when it changed).
-const readOnlyRefresh = 2 * time.Second
+// refreshInterval is how often the UI checks whether the file (or an
+// always-save writer's journal) changed on disk: a few stats; the file is
+// read again only when it changed.
+const refreshInterval = 2 * time.Second
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -131,7 +133,7 @@ func version() string {
 // isTerminal reports whether r is a terminal someone can answer on.
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
-	return ok && tui.IsTerminal(f)
+	return ok && term.IsTerminal(f.Fd())
 }
 
 // offerReadOnly asks, on a terminal, whether to view a file another writer
@@ -202,11 +204,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	opts := tui.Options{Keys: defaultKeyMap(), AlwaysSave: c.alwaysSave, Notice: notice}
-	if c.readOnly {
-		opts.Refresh = readOnlyRefresh
-	}
-	model := tui.New(store, opts)
+	model := tui.New(tui.FileSource(store), tui.Options{Keys: keyMap(), Refresh: refreshInterval, Notice: notice})
 	// Bubble Tea's own handler turns SIGTERM into an immediate quit and does
 	// not watch SIGHUP; this one sends every terminating signal through the
 	// model, and the store is closed (saving pending changes) below.

@@ -46,16 +46,23 @@ type FlushEvent struct {
 	Bytes    int64         // bytes written: the whole file, or the journal lines appended
 	Duration time.Duration // how long the flush took
 	Err      error         // nil on success; the changes stay pending otherwise
+	// Pending is the number of changes not yet durable when the event was
+	// sent, as Pending returns it: a reader learns the store's state from
+	// the event alone, without asking again.
+	Pending int
 }
 
 // eventBuffer is how many events wait for a slow reader before the oldest
 // is dropped.
 const eventBuffer = 16
 
-// emit delivers ev without ever blocking the saver: when the buffer is full
-// the oldest event is dropped, so a slow reader misses intermediate events
-// but always receives the latest.
+// emit fills in ev.Pending and delivers ev without ever blocking the saver:
+// when the buffer is full the oldest event is dropped, so a slow reader
+// misses intermediate events but always receives the latest.
 func (s *KVStore) emit(ev FlushEvent) {
+	s.mu.RLock()
+	ev.Pending = int(s.seq - s.savedSeq)
+	s.mu.RUnlock()
 	s.emitMu.Lock()
 	defer s.emitMu.Unlock()
 	for {

@@ -158,6 +158,7 @@ func (s *KVStore) load() error {
 			s.perm.Store(uint32(sidecarPerm(info.Mode())))
 		}
 		s.staleJournal = s.staleJournal || len(texts) > 0
+		s.rememberLoaded(info)
 		return nil
 	}
 }

@@ -70,6 +70,10 @@ type KVStore struct {
 	kick   chan struct{} // an append happened: check the compaction triggers
 	stop   chan struct{}
 	saver  sync.WaitGroup
+
+	// loaded is what a read-only store's last load read, for Changed (see
+	// changed.go); guarded by flushMu.
+	loaded loadStamp
 }
 
 // seqRange is the half-open interval (from, to] of change numbers.

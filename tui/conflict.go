@@ -5,15 +5,22 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // resolver is the conflict screen: what the file's other writer and this
 // session each changed, and for every key both changed, the user's choice.
-// Nothing is merged until every collision has a choice.
+// Nothing is merged until every collision has a choice. It is an overlay
+// over the panes; its outcome is an operation (merge or overwrite), a
+// reload, or quitting.
 type resolver struct {
+	keys     KeyMap
 	c        *kvstore.Conflict
 	keepMine map[string]bool // collision -> true: mine, false: theirs; absent: undecided
 	sel      int
@@ -24,14 +31,69 @@ type resolver struct {
 	height   int
 }
 
-func newResolver(c *kvstore.Conflict, again bool) resolver {
-	return resolver{c: c, keepMine: make(map[string]bool), again: again}
+func newResolver(c *kvstore.Conflict, again bool, keys KeyMap) *resolver {
+	return &resolver{c: c, keepMine: make(map[string]bool), again: again, keys: keys}
 }
 
-// SetSize sets the screen's size in cells.
+// overwriteMsg is yes to "replace the file with your version?".
+type overwriteMsg struct{}
+
+// Update handles a key, and the answer to the overwrite question.
+func (r *resolver) Update(msg tea.Msg) (overlay, tea.Cmd) {
+	if _, ok := msg.(overwriteMsg); ok {
+		return nil, send(opMsg{op: operation{kind: opOverwrite}})
+	}
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return r, nil
+	}
+	k := &r.keys
+	switch {
+	case key.Matches(km, k.Up):
+		r.MoveBy(-1)
+	case key.Matches(km, k.Down):
+		r.MoveBy(1)
+	case key.Matches(km, k.KeepMine):
+		r.Choose(true)
+	case key.Matches(km, k.KeepTheirs):
+		r.Choose(false)
+	case key.Matches(km, k.Merge):
+		if n := r.Undecided(); n > 0 {
+			verb := " still needs a choice"
+			if n > 1 {
+				verb = " still need a choice"
+			}
+			r.note = display.Plural(n, "collision") + verb + " (m: mine, t: theirs)"
+			return r, nil
+		}
+		return nil, send(opMsg{op: operation{kind: opMerge, keepMine: r.Choices()}})
+	case key.Matches(km, k.Overwrite):
+		return r, push(newQuestion(r.keys, fmt.Sprintf("Replace the file with your version, dropping the file's changes to %s?",
+			display.Plural(len(r.c.Theirs), "key")), overwriteMsg{}, nil))
+	case key.Matches(km, k.Later):
+		return nil, nil
+	case key.Matches(km, k.Reload):
+		// Take the file as it is, dropping our changes (after asking).
+		return nil, send(reloadMsg{})
+	case key.Matches(km, k.Quit):
+		return nil, send(quitMsg{})
+	}
+	return r, nil
+}
+
+// SetSize sets the screen's size from the whole screen's: all of it but
+// the status bar and the bottom line.
 func (r *resolver) SetSize(w, h int) {
-	r.width, r.height = w, h
+	r.width, r.height = w, max(h-2, 1)
 	r.clamp()
+}
+
+// Draw replaces the body with the screen and the bottom line with its keys.
+func (r *resolver) Draw(f *frame) {
+	k := &f.keys
+	f.body = r.view(f.st)
+	f.line = f.helpLine("", &k.Up, &k.Down, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later, &k.Reload)
+	f.cursor = nil
 }
 
 // listHeight is the number of rows for collisions.
@@ -75,29 +137,29 @@ func (r *resolver) Choices() map[string]bool {
 	return out
 }
 
-// View draws the screen: a summary, the collisions with both values and
+// view draws the screen: a summary, the collisions with both values and
 // the choice, and what the keys do.
-func (r *resolver) View(st *Styles) string {
+func (r *resolver) view(st *Styles) string {
 	w := r.width
 	var rows []string
 	title := "The file changed on disk since it was loaded."
 	if r.again {
 		title = "The file changed again; new collisions need a choice."
 	}
-	rows = append(rows, fit(st.StatusError.Render(title), w))
-	rows = append(rows, fit(fmt.Sprintf("The file changed %s, you changed %s; %s changed on both sides.",
-		plural(len(r.c.Theirs), "key"), plural(len(r.c.Ours), "key"), plural(len(r.c.Collisions), "key")), w))
+	rows = append(rows, display.Fit(st.StatusError.Render(title), w))
+	rows = append(rows, display.Fit(fmt.Sprintf("The file changed %s, you changed %s; %s changed on both sides.",
+		display.Plural(len(r.c.Theirs), "key"), display.Plural(len(r.c.Ours), "key"), display.Plural(len(r.c.Collisions), "key")), w))
 	if len(r.c.Collisions) == 0 {
-		rows = append(rows, fit("Merging keeps their changes and all of yours.", w))
+		rows = append(rows, display.Fit("Merging keeps their changes and all of yours.", w))
 	} else {
-		rows = append(rows, fit(st.Dim.Render("For each key, keep your value (mine) or the file's (theirs):"), w))
+		rows = append(rows, display.Fit(st.Dim.Render("For each key, keep your value (mine) or the file's (theirs):"), w))
 	}
 	rows = append(rows, "")
 	// Columns: marker and choice (9), the key, "  mine: " and its value,
 	// " theirs: " and the rest of the row.
 	keyW := 4
 	for _, k := range r.c.Collisions {
-		keyW = max(keyW, ansi.StringWidth(keyLabel(k)))
+		keyW = max(keyW, ansi.StringWidth(display.KeyLabel(k)))
 	}
 	keyW = min(keyW, max(w/4, 4))
 	colW := max((w-9-keyW-8-9)/2, 4)
@@ -113,10 +175,10 @@ func (r *resolver) View(st *Styles) string {
 		if i == r.sel {
 			marker = st.Marker.Render("▸ ")
 		}
-		name := fit(ansi.Truncate(keyLabel(k), keyW, "…"), keyW)
+		name := display.Fit(ansi.Truncate(display.KeyLabel(k), keyW, "…"), keyW)
 		row := marker + choice + " " + st.Selected.Render(name) + "  mine: " +
-			fit(valueSummary(r.c.Ours[k]), colW) + " theirs: " + valueSummary(r.c.Theirs[k])
-		rows = append(rows, fit(row, w))
+			display.Fit(valueSummary(r.c.Ours[k]), colW) + " theirs: " + valueSummary(r.c.Theirs[k])
+		rows = append(rows, display.Fit(row, w))
 	}
 	for len(rows) < r.height-1 {
 		rows = append(rows, "")
@@ -128,8 +190,8 @@ func (r *resolver) View(st *Styles) string {
 	case r.Undecided() == 0:
 		status = st.Dim.Render("enter merges: their changes, yours where they do not collide, your choices where they do")
 	}
-	rows = append(rows, fit(status, w))
-	return fitBlock(strings.Join(rows, "\n"), w, r.height)
+	rows = append(rows, display.Fit(status, w))
+	return display.FitBlock(strings.Join(rows, "\n"), w, r.height)
 }
 
 // valueSummary is a one-line, escaped view of a value on the conflict
@@ -142,13 +204,28 @@ func valueSummary(raw json.RawMessage) string {
 	if len(s) > 200 {
 		s = s[:200]
 	}
-	return displayEscape(string(s))
+	return display.Escape(string(s))
 }
 
-// plural formats a count with its noun: "1 key", "3 keys".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
+// conflictMsg carries what each side changed, for the conflict screen.
+type conflictMsg struct {
+	c   *kvstore.Conflict
+	err error
+}
+
+// conflictCmd reads what each side changed.
+func conflictCmd(src Source) tea.Cmd {
+	return func() tea.Msg {
+		c, err := src.Conflict()
+		return conflictMsg{c: c, err: err}
 	}
-	return groupDigits(n) + " " + noun + "s"
+}
+
+// onConflict opens the conflict screen.
+func (m Model) onConflict(msg conflictMsg) (tea.Model, tea.Cmd) {
+	if msg.err != nil {
+		return m, m.flash("cannot read the file: "+cleanError(msg.err), true)
+	}
+	m.open(newResolver(msg.c, false, m.keys))
+	return m, nil
 }

@@ -16,10 +16,10 @@ import (
 
 // conflicted opens a store, changes a, b and c in it, and meanwhile "edits
 // the file by hand": b and c changed differently, d added, a untouched.
-func conflicted(t *testing.T) (*harness, Store) {
+func conflicted(t *testing.T) (*harness, *kvstore.KVStore) {
 	t.Helper()
 	s := openStore(t, map[string]string{"a": "1", "b": "2", "c": "3"}, nil)
-	h := newHarness(t, s, 130, 24)
+	h := newHarness(t, FileSource(s), 130, 24)
 	for k, v := range map[string]string{"a": "10", "b": "20", "c": "30"} {
 		if err := s.SetRaw(k, []byte(v)); err != nil {
 			t.Fatal(err)
@@ -56,7 +56,7 @@ func TestConflictPerKeyChoice(t *testing.T) {
 	// enter refuses until every collision has a choice.
 	h.send(keyEnter)
 	h.wantScreen("2 collisions still need a choice (m: mine, t: theirs)")
-	if h.m.mode != modeResolve {
+	if !topIs[*resolver](h) {
 		t.Fatal("enter merged with undecided collisions")
 	}
 	h.send(keyText("m")) // b: mine, moves to c
@@ -83,7 +83,7 @@ func TestConflictOverwriteAsksFirst(t *testing.T) {
 	h.send(keyText("O"))
 	h.wantScreen("Replace the file with your version, dropping the file's changes to 3 keys?")
 	h.send(keyText("n"))
-	if h.m.mode != modeResolve {
+	if !topIs[*resolver](h) {
 		t.Fatal("no did not return to the conflict screen")
 	}
 	if string(fileValues(t, s.Path())["d"]) != "4" {
@@ -106,7 +106,7 @@ func TestConflictFileChangesAgainWhileChoosing(t *testing.T) {
 	}
 	h.send(keyEnter)
 	h.wantScreen("The file changed again; new collisions need a choice.")
-	if h.m.mode != modeResolve {
+	if !topIs[*resolver](h) {
 		t.Fatal("the merge went ahead with a collision nobody chose")
 	}
 	if string(fileValues(t, s.Path())["a"]) != "111" {
@@ -122,7 +122,7 @@ func TestConflictFileChangesAgainWhileChoosing(t *testing.T) {
 func TestConflictEscDecidesLater(t *testing.T) {
 	h, s := conflicted(t)
 	h.send(keyEsc)
-	if h.m.mode != modeBrowse {
+	if !h.browsing() {
 		t.Fatal("esc did not leave the conflict screen")
 	}
 	if s.Pending() == 0 || string(fileValues(t, s.Path())["b"]) != "200" {
@@ -147,7 +147,7 @@ func TestConflictReloadTakesTheFileAfterAsking(t *testing.T) {
 
 func TestConflictInAlwaysSaveMode(t *testing.T) {
 	s := openStore(t, map[string]string{"a": "1", "b": "2"}, &kvstore.Options{AlwaysSave: true})
-	h := newHarness(t, s, 130, 24)
+	h := newHarness(t, FileSource(s), 130, 24)
 	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10, on disk at once
 	if err := os.WriteFile(s.Path(), []byte(`{"a": 100, "b": 2, "hand": 1}`), 0o644); err != nil {
 		t.Fatal(err)
@@ -173,7 +173,7 @@ func TestConflictScreenScrollsManyCollisions(t *testing.T) {
 		ours[fmt.Sprintf("k%02d", i)] = "0"
 	}
 	s := openStore(t, ours, nil)
-	h := newHarness(t, s, 80, 12)
+	h := newHarness(t, FileSource(s), 80, 12)
 	for i := range 30 {
 		k := fmt.Sprintf("k%02d", i)
 		if err := s.SetRaw(k, []byte("1")); err != nil {
@@ -205,7 +205,7 @@ func TestConflictScreenScrollsManyCollisions(t *testing.T) {
 func TestPromptsShowHostileKeysEscaped(t *testing.T) {
 	k := "a\x1b]0;x\x07\u202e"
 	s := openStore(t, map[string]string{k: "1"}, nil)
-	h := newHarness(t, s, 100, 24)
+	h := newHarness(t, FileSource(s), 100, 24)
 	h.send(keyText("r"))
 	h.wantScreen(`Rename a\u001b]0;x\u0007\u202e to: a\u001b]0;x\u0007\u202e▏`)
 	if u := firstUnsafeInView(h.m.View().Content); u != "" {
@@ -232,7 +232,7 @@ func TestQuitDuringConflictKeepsBothSides(t *testing.T) {
 		t.Fatal("y did not quit")
 	}
 	// The program closes the store after the UI ends.
-	err := s.(*kvstore.KVStore).Close()
+	err := s.Close()
 	if !errors.Is(err, kvstore.ErrConflict) {
 		t.Fatalf("Close: %v, want a conflict naming the file with our version", err)
 	}

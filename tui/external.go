@@ -10,16 +10,20 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
+	"github.com/kvstore-dev/kvstore/tui/jsonview"
 )
 
 // externalEdit is a value being edited in $VISUAL or $EDITOR. The text lives
 // in a temporary .json file from the moment the editor opens until it is
-// applied or the user gives it up, so nothing typed is ever lost.
+// stored or the user gives it up, so nothing typed is ever lost. This file
+// is the only one the UI itself touches; the data is reached through the
+// Source.
 type externalEdit struct {
 	key      string
 	path     string // the temporary file
 	original string // the text written to it
-	undo     change // what undoes the edit once applied
 }
 
 // Messages of the external editor's round trip.
@@ -31,14 +35,16 @@ type (
 	}
 	// externalExitedMsg says the editor exited.
 	externalExitedMsg struct{ err error }
-	// externalAppliedMsg is the result of reading the file back and storing
-	// it; text is what the file held.
-	externalAppliedMsg struct {
+	// externalReadMsg is what the file held when the editor exited.
+	externalReadMsg struct {
 		text      string
-		unchanged bool
-		readErr   error // the file could not be read back
-		err       error // the store's answer
+		unchanged bool // the file was removed: there is nothing to store
+		err       error
 	}
+	// externalRetryMsg is yes to "reopen the editor?"; externalDiscardMsg
+	// is no.
+	externalRetryMsg   struct{}
+	externalDiscardMsg struct{}
 	// externalRemovedMsg says the temporary file was removed.
 	externalRemovedMsg struct{ err error }
 )
@@ -76,28 +82,24 @@ func writeTempCmd(e externalEdit) tea.Cmd {
 	}
 }
 
-// readApplyCmd reads the edited file and stores its text. The file is
-// removed only once the text is stored (or was not changed).
-func readApplyCmd(s Store, e externalEdit) tea.Cmd {
+// readTempCmd reads the edited file back; an unchanged file is removed at
+// once.
+func readTempCmd(e externalEdit) tea.Cmd {
 	return func() tea.Msg {
 		data, err := os.ReadFile(e.path)
 		if err != nil {
-			return externalAppliedMsg{readErr: err}
+			return externalReadMsg{err: err}
 		}
-		text := string(data)
-		if text == e.original {
+		if string(data) == e.original {
 			os.Remove(e.path)
-			return externalAppliedMsg{text: text, unchanged: true}
+			return externalReadMsg{unchanged: true}
 		}
-		err = s.SetRaw(e.key, data)
-		if err == nil || !notStored(err) {
-			os.Remove(e.path)
-		}
-		return externalAppliedMsg{text: text, err: err}
+		return externalReadMsg{text: string(data)}
 	}
 }
 
-// removeTempCmd removes the temporary file of an edit the user gave up.
+// removeTempCmd removes the temporary file once its text is stored or
+// given up.
 func removeTempCmd(path string) tea.Cmd {
 	return func() tea.Msg {
 		return externalRemovedMsg{err: os.Remove(path)}
@@ -107,8 +109,8 @@ func removeTempCmd(path string) tea.Cmd {
 // startExternal writes the selected value to a temporary file; the editor
 // runs when that is done.
 func (m Model) startExternal() (tea.Model, tea.Cmd) {
-	if m.store.ReadOnly() {
-		return m, m.flash("read-only: values cannot be changed", true)
+	if cmd := m.refuseReadOnly("values cannot be changed"); cmd != nil {
+		return m, cmd
 	}
 	if m.external != nil {
 		return m, nil
@@ -117,91 +119,99 @@ func (m Model) startExternal() (tea.Model, tea.Cmd) {
 	if !ok {
 		return m, nil
 	}
-	raw, ok := m.store.GetRaw(k)
+	raw, ok := m.src.GetRaw(k)
 	if !ok {
-		return m, m.flash(keyLabel(k)+" no longer exists", true)
+		return m, m.flash(display.KeyLabel(k)+" no longer exists", true)
 	}
-	c := change{kind: changeSet, key: k}
-	e := externalEdit{key: k, original: prettyJSON(raw) + "\n", undo: inverseOf(m.store, c)}
+	e := externalEdit{key: k, original: jsonview.Pretty(raw) + "\n"}
 	m.external = &e
 	return m, writeTempCmd(e)
 }
 
 // runExternal runs the editor on the edit's file; the program gives it the
 // terminal and takes it back when the editor exits.
-func (m Model) runExternal() tea.Cmd {
+func (m *Model) runExternal() tea.Cmd {
 	return m.exec(editorCommand(m.external.path), func(err error) tea.Msg {
 		return externalExitedMsg{err: err}
 	})
 }
 
-func (m Model) onExternalFile(msg externalFileMsg) (tea.Model, tea.Cmd) {
-	if msg.err != nil {
-		m.external = nil
-		return m, m.flash("cannot start the editor: "+cleanError(msg.err), true)
-	}
-	m.external = &msg.edit
-	return m, m.runExternal()
+// askReopen asks whether to run the editor again on the same file.
+func (m *Model) askReopen(text string) tea.Cmd {
+	m.open(newQuestion(m.keys, text, externalRetryMsg{}, externalDiscardMsg{}))
+	return nil
 }
 
-func (m Model) onExternalExited(msg externalExitedMsg) (tea.Model, tea.Cmd) {
+// onExternal handles each step of the round trip.
+func (m Model) onExternal(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if r, ok := msg.(externalRemovedMsg); ok {
+		if r.err != nil {
+			return m, m.flash(cleanError(r.err), true)
+		}
+		return m, nil
+	}
 	if m.external == nil {
 		return m, nil
 	}
-	if msg.err != nil {
-		// The editor failed (not found, or exited with an error): the text
-		// may still be there, so ask rather than read it or throw it away.
-		m.ask(askReopenExternal, fmt.Sprintf("The editor failed (%s). Try again?", cleanError(msg.err)))
-		return m, nil
+	e := m.external
+	switch msg := msg.(type) {
+	case externalFileMsg:
+		if msg.err != nil {
+			m.external = nil
+			return m, m.flash("cannot start the editor: "+cleanError(msg.err), true)
+		}
+		m.external = &msg.edit
+		return m, m.runExternal()
+	case externalExitedMsg:
+		if msg.err != nil {
+			// The editor failed (not found, or exited with an error): the
+			// text may still be there, so ask rather than read it or throw
+			// it away.
+			return m, m.askReopen(fmt.Sprintf("The editor failed (%s). Try again?", cleanError(msg.err)))
+		}
+		return m, readTempCmd(*e)
+	case externalReadMsg:
+		switch {
+		case msg.err != nil:
+			return m, m.askReopen(fmt.Sprintf("Cannot read the edited file (%s). Reopen the editor?", cleanError(msg.err)))
+		case msg.unchanged:
+			m.external = nil
+			return m, m.flash("no changes to "+display.KeyLabel(e.key), false)
+		}
+		return m, m.enqueue(operation{kind: opSet, key: e.key, raw: []byte(msg.text), from: byExternal})
+	case externalRetryMsg:
+		return m, m.runExternal()
+	case externalDiscardMsg:
+		m.external = nil
+		return m, tea.Batch(removeTempCmd(e.path), m.flash("edit of "+display.KeyLabel(e.key)+" discarded", false))
 	}
-	m.status.state.saving = m.alwaysSave
-	return m, readApplyCmd(m.store, *m.external)
+	return m, nil
 }
 
-func (m Model) onExternalApplied(msg externalAppliedMsg) (tea.Model, tea.Cmd) {
-	st := &m.status.state
-	st.saving = false
-	st.pending = m.store.Pending()
+// externalRefused answers a value from $EDITOR that the Source did not
+// store: the file is kept, and the user is asked whether to fix it.
+func (m *Model) externalRefused(err error) tea.Cmd {
 	e := m.external
 	if e == nil {
-		return m, nil
+		return nil
 	}
 	var syn *kvstore.SyntaxError
-	switch {
-	case msg.readErr != nil:
-		m.ask(askReopenExternal, fmt.Sprintf("Cannot read the edited file (%s). Reopen the editor?", cleanError(msg.readErr)))
-		return m, nil
-	case msg.unchanged:
-		m.external = nil
-		return m, m.flash("no changes to "+keyLabel(e.key), false)
-	case errors.As(msg.err, &syn):
+	if errors.As(err, &syn) {
 		// The question (first, so a narrow terminal still shows it) says
 		// where; the status bar says what is wrong.
-		m.ask(askReopenExternal, fmt.Sprintf("Reopen the editor? Invalid JSON at line %d, column %d.", syn.Line, syn.Column))
-		return m, m.flash(fmt.Sprintf("%s: line %d, column %d: %s", keyLabel(e.key), syn.Line, syn.Column, displayEscape(syn.Msg)), true)
-	case msg.err != nil && notStored(msg.err):
-		m.ask(askReopenExternal, fmt.Sprintf("%s not stored: %s. Reopen the editor?", keyLabel(e.key), cleanError(msg.err)))
-		return m, nil
-	case msg.err != nil:
-		st.err = msg.err
+		return tea.Batch(
+			m.askReopen(fmt.Sprintf("Reopen the editor? Invalid JSON at line %d, column %d.", syn.Line, syn.Column)),
+			m.flash(fmt.Sprintf("%s: line %d, column %d: %s", display.KeyLabel(e.key), syn.Line, syn.Column, display.Escape(syn.Msg)), true))
 	}
-	m.external = nil
-	m.record(change{kind: changeSet, key: e.key, raw: []byte(msg.text)}, e.undo)
-	m.syncValueForce()
-	return m, m.flash("applied "+keyLabel(e.key), false)
+	return m.askReopen(fmt.Sprintf("%s not stored: %s. Reopen the editor?", display.KeyLabel(e.key), cleanError(err)))
 }
 
-// answerExternal handles the answer to "reopen the editor?": yes runs it
-// again on the same file, no gives the edit up and removes the file.
-func (m Model) answerExternal(yes bool) (tea.Model, tea.Cmd) {
-	m.mode = modeBrowse
-	if m.external == nil {
-		return m, nil
+// externalApplied ends an edit whose value was stored: its file goes.
+func (m *Model) externalApplied() tea.Cmd {
+	e := m.external
+	if e == nil {
+		return nil
 	}
-	if yes {
-		return m, m.runExternal()
-	}
-	path, k := m.external.path, m.external.key
 	m.external = nil
-	return m, tea.Batch(removeTempCmd(path), m.flash("edit of "+keyLabel(k)+" discarded", false))
+	return removeTempCmd(e.path)
 }

@@ -78,7 +78,7 @@ func TestGoldenScreens(t *testing.T) {
 		for _, sc := range screens {
 			name := fmt.Sprintf("%s-%dx%d", sc.name, size[0], size[1])
 			t.Run(name, func(t *testing.T) {
-				h := newHarness(t, openDemo(t), size[0], size[1])
+				h := newHarness(t, FileSource(openDemo(t)), size[0], size[1])
 				sc.drive(h)
 				golden(t, name, h.screen())
 			})
@@ -103,7 +103,7 @@ func TestGoldenConflict(t *testing.T) {
 			name := fmt.Sprintf("%s-%dx%d", st.name, size[0], size[1])
 			t.Run(name, func(t *testing.T) {
 				s := openStore(t, map[string]string{"a": "1", "b": `{"x":1}`, "c": `"3"`}, nil)
-				h := newHarness(t, s, size[0], size[1])
+				h := newHarness(t, FileSource(s), size[0], size[1])
 				for k, v := range map[string]string{"a": "10", "b": `{"x":2}`, "c": `"30"`} {
 					if err := s.SetRaw(k, []byte(v)); err != nil {
 						t.Fatal(err)
@@ -131,7 +131,7 @@ func TestGoldenReadOnly(t *testing.T) {
 		name := fmt.Sprintf("read-only-%dx%d", size[0], size[1])
 		t.Run(name, func(t *testing.T) {
 			s := openStore(t, map[string]string{"a": "1", "b": `{"x":[1,2]}`}, &kvstore.Options{ReadOnly: true})
-			m := New(s, Options{Keys: testKeyMap(), Notice: "another writer has the file"})
+			m := New(FileSource(s), Options{Keys: testKeyMap(), Notice: "another writer has the file"})
 			next, _ := m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 			golden(t, name, ansi.Strip(next.(Model).View().Content))
 		})

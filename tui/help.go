@@ -4,8 +4,48 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
+
+// fullHelp is the full help: every key the data allows, in titled groups,
+// over the panes and the bottom line. ? and esc close it; quit quits.
+type fullHelp struct {
+	keys     KeyMap
+	readOnly bool
+}
+
+func newFullHelp(keys KeyMap, readOnly bool) *fullHelp {
+	return &fullHelp{keys: keys, readOnly: readOnly}
+}
+
+// Update closes the help, or quits.
+func (h *fullHelp) Update(msg tea.Msg) (overlay, tea.Cmd) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return h, nil
+	}
+	switch {
+	case key.Matches(k, h.keys.Help), k.Code == tea.KeyEscape:
+		return nil, nil
+	case key.Matches(k, h.keys.Quit):
+		return nil, send(quitMsg{})
+	}
+	return h, nil
+}
+
+// SetSize does nothing: the help is laid out for the frame it is drawn in.
+func (h *fullHelp) SetSize(int, int) {}
+
+// Draw replaces the body and the bottom line with the help.
+func (h *fullHelp) Draw(f *frame) {
+	f.noLine = true
+	km := f.keys.forFullHelp(h.readOnly)
+	f.body = fullHelpView(km.FullHelp(), fullHelpTitles, f.width, f.bodyHeight(), f.st)
+	f.cursor = nil
+}
 
 // helpEntry is one row of the full help: a group title, a binding, or a gap.
 type helpEntry struct {
@@ -31,7 +71,7 @@ func fullHelpView(groups [][]key.Binding, titles []string, width, height int, st
 	}
 	rows := make([]string, height)
 	for i := range rows {
-		rows[i] = fit(best[i], width)
+		rows[i] = display.Fit(best[i], width)
 	}
 	return strings.Join(rows, "\n")
 }
@@ -90,12 +130,12 @@ func helpColumns(entries []helpEntry, width, height int, st *Styles) ([]string, 
 				e := col[i]
 				switch {
 				case e.title != "":
-					cell = fit(st.TitleFocused.Render(e.title), colW)
+					cell = display.Fit(st.TitleFocused.Render(e.title), colW)
 				case e.key != "":
-					cell = fit(st.HelpKey.Render(e.key), keyW) + " " + fit(st.HelpDesc.Render(e.desc), descW)
+					cell = display.Fit(st.HelpKey.Render(e.key), keyW) + " " + display.Fit(st.HelpDesc.Render(e.desc), descW)
 				}
 			}
-			rows[i] = fit(rows[i], used) + strings.Repeat(" ", sep) + cell
+			rows[i] = display.Fit(rows[i], used) + strings.Repeat(" ", sep) + cell
 		}
 		used += sep + colW
 	}

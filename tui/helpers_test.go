@@ -9,12 +9,13 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"go.uber.org/goleak"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // The -update flag rewrites the golden files. teatest's golden package
@@ -41,48 +42,8 @@ func TestMain(m *testing.M) {
 // fixedNow is the clock of every test model, so golden files are stable.
 var fixedNow = time.Date(2026, 11, 25, 14, 3, 22, 0, time.UTC)
 
-// testKeyMap mirrors the program's defaults in keymap.go (a test cannot
-// import package main); TestKeyTable presses every key of the table in the
-// built program, which uses the real defaults.
-func testKeyMap() KeyMap {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
-	return KeyMap{
-		Up:           b("↑/k", "up", "up", "k"),
-		Down:         b("↓/j", "down", "down", "j"),
-		Top:          b("g/home", "first", "g", "home"),
-		Bottom:       b("G/end", "last", "G", "end"),
-		PageUp:       b("pgup", "page up", "pgup"),
-		PageDown:     b("pgdn", "page down", "pgdown"),
-		Filter:       b("/", "filter", "/"),
-		AcceptFilter: b("enter", "keep filter", "enter"),
-		ClearFilter:  b("esc", "clear filter", "esc"),
-		Edit:         b("e/enter", "edit", "enter", "e"),
-		EditExternal: b("v", "edit in $EDITOR", "v"),
-		New:          b("n", "new key", "n"),
-		Rename:       b("r", "rename", "r"),
-		Delete:       b("d", "delete", "d"),
-		CopyValue:    b("y", "copy value", "y"),
-		CopyKey:      b("Y", "copy key", "Y"),
-		Undo:         b("u", "undo", "u"),
-		Reload:       b("ctrl+r", "reload", "ctrl+r"),
-		SwitchPane:   b("tab", "switch pane", "tab"),
-		Save:         b("ctrl+s", "save now", "ctrl+s"),
-		Apply:        b("ctrl+s", "apply", "ctrl+s"),
-		Cancel:       b("esc", "cancel", "esc"),
-		Help:         b("?", "help", "?"),
-		Quit:         b("q", "quit", "q", "ctrl+c"),
-		Accept:       b("enter", "ok", "enter"),
-		KeepMine:     b("m", "keep mine", "m"),
-		KeepTheirs:   b("t", "keep theirs", "t"),
-		Merge:        b("enter", "merge", "enter"),
-		Overwrite:    b("O", "overwrite file", "O"),
-		Later:        b("esc", "decide later", "esc"),
-		Yes:          b("y", "yes", "y", "Y"),
-		No:           b("n", "no", "n", "N", "esc"),
-	}
-}
+// testKeyMap is the program's key map.
+func testKeyMap() KeyMap { return DefaultKeyMap() }
 
 // Keys as the terminal delivers them.
 var (
@@ -163,15 +124,15 @@ type (
 type harness struct {
 	t      testing.TB
 	m      Model
-	store  Store
+	store  Source
 	armed  int
 	timers []tea.Msg
 	quit   bool
 }
 
-func newHarness(t testing.TB, store Store, w, h int) *harness {
+func newHarness(t testing.TB, store Source, w, h int) *harness {
 	t.Helper()
-	m := New(store, Options{Keys: testKeyMap(), Now: func() time.Time { return fixedNow }})
+	m := New(store, Options{Keys: testKeyMap()})
 	hs := &harness{t: t, store: store}
 	m.tick = func(_ time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
 		return func() tea.Msg { return timerMsg{fn(fixedNow)} }
@@ -249,11 +210,34 @@ func (h *harness) screen() string {
 // statusLine returns the status bar without styles.
 func (h *harness) statusLine() string {
 	lines := strings.Split(h.screen(), "\n")
-	if h.m.showHelp {
+	if _, ok := h.m.top().(*fullHelp); ok {
 		return lines[len(lines)-1]
 	}
 	return lines[len(lines)-2]
 }
+
+// topIs reports whether the top overlay is a T; with T = overlay, whether
+// any overlay is open.
+func topIs[T overlay](h *harness) bool {
+	_, ok := h.m.top().(T)
+	return ok
+}
+
+// browsing reports whether no overlay is open and no filter is typed.
+func (h *harness) browsing() bool { return h.m.top() == nil && !h.m.list.Typing() }
+
+// editor returns the open editor, or nil.
+func (h *harness) editor() *editOverlay {
+	for _, o := range h.m.overlays {
+		if e, ok := o.(*editOverlay); ok {
+			return e
+		}
+	}
+	return nil
+}
+
+// editing reports whether the editor is open, under a question or not.
+func (h *harness) editing() bool { return h.editor() != nil }
 
 // selected returns the selected key.
 func (h *harness) selected() string {
@@ -299,8 +283,8 @@ func golden(t *testing.T, name, got string) {
 func firstUnsafe(s string) string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || unsafeRune(r) {
-			return displayEscape(s[i : i+size])
+		if (r == utf8.RuneError && size == 1) || display.UnsafeRune(r) {
+			return display.Escape(s[i : i+size])
 		}
 		i += size
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // Tests of awkward data: long and wide keys, the empty key, huge and
@@ -39,7 +41,7 @@ func TestLongWideAndEmptyKeysKeepTheLayout(t *testing.T) {
 	}
 	for _, size := range [][2]int{{80, 24}, {40, 10}, {57, 13}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
-			h := newHarness(t, openStore(t, values, nil), size[0], size[1])
+			h := newHarness(t, FileSource(openStore(t, values, nil)), size[0], size[1])
 			for range len(values) {
 				wantExactLayout(t, h, size[0], size[1])
 				h.send(keyText("j"))
@@ -78,7 +80,7 @@ func TestHugeValueStaysResponsive(t *testing.T) {
 	if b.Len() < 10_000_000 {
 		t.Fatalf("the value is only %d bytes", b.Len())
 	}
-	h := newHarness(t, openStore(t, map[string]string{"a": "1", "big": b.String(), "c": "3"}, nil), 120, 40)
+	h := newHarness(t, FileSource(openStore(t, map[string]string{"a": "1", "big": b.String(), "c": "3"}, nil)), 120, 40)
 	// Moving onto the value does not wait for its layout: Update returns
 	// a Cmd that lays it out, and the pane says so meanwhile.
 	start := time.Now()
@@ -86,7 +88,7 @@ func TestHugeValueStaysResponsive(t *testing.T) {
 	h.m = next.(Model)
 	h.screen()
 	selectCost := time.Since(start)
-	h.wantScreen(fmt.Sprintf("laying out %s bytes…", groupDigits(b.Len())))
+	h.wantScreen(fmt.Sprintf("laying out %s bytes…", display.GroupDigits(b.Len())))
 	// A layout that arrives after the selection moved on is dropped.
 	h.send(keyText("j"))
 	h.send(h.run(lay)...)
@@ -112,7 +114,7 @@ func TestHugeValueStaysResponsive(t *testing.T) {
 	t.Logf("moving onto the 10 MB value: %v; scrolling a page: %v", selectCost, scrollCost)
 	// The editor refuses it with a reason (too many lines), pointing to $EDITOR.
 	h.send(keyTab, keyText("e"))
-	if h.m.editing {
+	if h.editing() {
 		t.Fatal("the built-in editor opened a 100,000-line value")
 	}
 	h.wantStatus("lines")
@@ -127,7 +129,7 @@ func TestDeeplyNestedValues(t *testing.T) {
 	}
 	obj.WriteString("true")
 	obj.WriteString(strings.Repeat("}", depth))
-	h := newHarness(t, openStore(t, map[string]string{"arr": arr, "obj": obj.String()}, nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, map[string]string{"arr": arr, "obj": obj.String()}, nil)), 80, 24)
 	for _, k := range []string{"arr", "obj"} {
 		if h.selected() != k {
 			t.Fatalf("selected %q, want %q", h.selected(), k)
@@ -139,7 +141,7 @@ func TestDeeplyNestedValues(t *testing.T) {
 		h.send(keyTab)
 		// The editor opens it and applies it unchanged.
 		h.send(keyText("e"))
-		if !h.m.editing {
+		if !h.editing() {
 			t.Fatalf("the editor did not open %s", k)
 		}
 		wantExactLayout(t, h, 80, 24)

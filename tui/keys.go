@@ -1,12 +1,17 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
 
-// KeyMap lists every action the UI binds to keys. The program's defaults are
-// defined in the main package's keymap.go; the help line and the full help
-// are generated from these same bindings, so they cannot disagree with what
-// the keys do. Bindings that cannot apply in the current mode are disabled
-// before help is drawn.
+	"github.com/kvstore-dev/kvstore/tui/internal/nav"
+	"github.com/kvstore-dev/kvstore/tui/keylist"
+)
+
+// KeyMap lists every action the UI binds to keys. DefaultKeyMap gives the
+// defaults, which the program (keymap.go) and the tests both use; the help
+// line and the full help are generated from these same bindings, so they
+// cannot disagree with what the keys do. Each help line offers only the
+// bindings that work where it is drawn (see only).
 type KeyMap struct {
 	Up       key.Binding
 	Down     key.Binding
@@ -49,9 +54,55 @@ type KeyMap struct {
 	Later      key.Binding // leave the conflict screen, deciding later
 }
 
+// DefaultKeyMap returns the default key bindings, the ones the README's key
+// table lists.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "first")),
+		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "last")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+
+		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		AcceptFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+
+		Edit:         key.NewBinding(key.WithKeys("enter", "e"), key.WithHelp("e/enter", "edit")),
+		EditExternal: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "edit in $EDITOR")),
+		New:          key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
+		Rename:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rename")),
+		Delete:       key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
+		CopyValue:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy value")),
+		CopyKey:      key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "copy key")),
+		Undo:         key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo")),
+		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
+		SwitchPane:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "switch pane")),
+		Save:         key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save now")),
+		Apply:        key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "apply")),
+		Cancel:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+
+		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit: key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+
+		Accept: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")),
+
+		KeepMine:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "keep mine")),
+		KeepTheirs: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "keep theirs")),
+		Merge:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "merge")),
+		Overwrite:  key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "overwrite file")),
+		Later:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "decide later")),
+
+		Yes: key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
+		No:  key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
+	}
+}
+
 // ShortHelp returns the bindings of the one-line help, in display order:
-// the current mode's own keys, then help and quit, so that a narrow terminal
-// still shows how to get the full help. Disabled bindings are skipped.
+// the keys of the screen or question on top, then help and quit, so that a
+// narrow terminal still shows how to get the full help. Disabled bindings
+// are skipped.
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		k.Yes, k.No, k.Accept,
@@ -79,55 +130,29 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 // fullHelpTitles names the groups of FullHelp, in the same order.
 var fullHelpTitles = []string{"Move", "Filter", "Edit", "Keys", "Conflict", "App"}
 
-// mode is what the UI is doing, which decides where keys go.
-type mode int
+// only returns a copy of k with only the given bindings of k enabled, for
+// a help line that offers what works where it is drawn. The bindings are
+// pointers to k's own fields.
+func (k *KeyMap) only(bindings ...*key.Binding) KeyMap {
+	on := make(map[*key.Binding]bool, len(bindings))
+	for _, b := range bindings {
+		on[b] = true
+	}
+	out := *k
+	src, dst := k.all(), out.all()
+	for i, b := range dst {
+		b.SetEnabled(on[src[i]])
+	}
+	return out
+}
 
-const (
-	modeBrowse   mode = iota // keys move in the focused pane
-	modeFilter               // keys type into the filter
-	modeEdit                 // keys go to the editor
-	modeConfirm              // a yes/no question is waiting
-	modeQuitting             // the final save is running
-	modePrompt               // keys type a key's name
-	modeResolve              // the conflict screen: a choice per collision
-)
+func (k KeyMap) nav() nav.KeyMap {
+	return nav.KeyMap{Up: k.Up, Down: k.Down, Top: k.Top, Bottom: k.Bottom, PageUp: k.PageUp, PageDown: k.PageDown}
+}
 
-// forMode returns a copy of k with only the bindings that work in mode m
-// enabled, for the one-line help.
-func (k KeyMap) forMode(m mode, readOnly, filtered, canUndo bool) KeyMap {
-	for _, b := range k.all() {
-		b.SetEnabled(false)
-	}
-	on := func(bs ...*key.Binding) {
-		for _, b := range bs {
-			b.SetEnabled(true)
-		}
-	}
-	switch m {
-	case modeBrowse:
-		on(&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
-			&k.Filter, &k.SwitchPane, &k.Help, &k.Quit, &k.CopyValue, &k.CopyKey, &k.Reload)
-		if !readOnly {
-			on(&k.Edit, &k.EditExternal, &k.New, &k.Rename, &k.Delete, &k.Save)
-			if canUndo {
-				on(&k.Undo)
-			}
-		}
-		if filtered {
-			on(&k.ClearFilter)
-		}
-	case modeFilter:
-		on(&k.AcceptFilter, &k.ClearFilter)
-	case modeEdit:
-		on(&k.Apply, &k.Cancel)
-	case modeConfirm:
-		on(&k.Yes, &k.No)
-	case modePrompt:
-		on(&k.Accept, &k.Cancel)
-	case modeResolve:
-		on(&k.Up, &k.Down, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later, &k.Reload)
-	}
-	return k
+// listKeys are the key list's keys: moving, and typing a filter.
+func (k KeyMap) listKeys() keylist.KeyMap {
+	return keylist.KeyMap{KeyMap: k.nav(), Accept: k.AcceptFilter, Clear: k.ClearFilter}
 }
 
 // all returns every binding, for switching them all off.
@@ -142,8 +167,8 @@ func (k *KeyMap) all() []*key.Binding {
 }
 
 // forFullHelp returns a copy of k for the full help: every binding the store
-// allows, whatever the mode, since the full help is where users learn the
-// keys of the other modes.
+// allows, wherever it is opened, since the full help is where users learn
+// the keys of the other screens.
 func (k KeyMap) forFullHelp(readOnly bool) KeyMap {
 	if readOnly {
 		for _, b := range []*key.Binding{

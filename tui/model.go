@@ -2,18 +2,25 @@
 // file: a filterable key list, the selected value pretty-printed with syntax
 // colours, an editor that only stores valid JSON, and a status bar driven by
 // the store's flush events.
+//
+// The root Model is a router. It owns two panes (the key list and the value
+// pane, one of which has the focus) and a stack of overlays (the help, a
+// question, a prompt, the editor, the conflict screen); only the top overlay
+// gets keys, and closing it shows what was under it. Every change of the
+// data is an operation run by one Cmd and answered by one handler (see
+// operation.go), and the save state is read from the Source when drawn.
 package tui
 
 import (
-	"errors"
 	"os/exec"
-	"path/filepath"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
+	"github.com/kvstore-dev/kvstore/tui/jsonview"
+	"github.com/kvstore-dev/kvstore/tui/keylist"
 )
 
 // Smallest terminal the layout supports.
@@ -24,65 +31,38 @@ const (
 
 // Options configures New.
 type Options struct {
-	// Keys are the key bindings; the program's defaults are in keymap.go.
+	// Keys are the key bindings; DefaultKeyMap gives the program's.
 	Keys KeyMap
-	// AlwaysSave tells the UI that every change is saved as it is made, so
-	// applying an edit shows "saving…" until the write returns.
-	AlwaysSave bool
-	// Now is the clock for the time shown after a save the user asked for;
-	// nil means time.Now.
-	Now func() time.Time
-	// Refresh, for a read-only store, is how often to check whether the
-	// writer saved the file and read it again if so; zero means never.
+	// Refresh is how often to ask the Source whether the data changed
+	// elsewhere: a read-only view then reads it again, and so does a
+	// writable one with nothing pending; with changes pending the status
+	// bar says so. Zero means never.
 	Refresh time.Duration
 	// Notice is a message for the status bar at start, such as why the
 	// store was opened read-only; it expires like any other.
 	Notice string
 }
 
-// question is a yes/no question waiting for an answer, and what it is about.
-type question int
-
-const (
-	askDiscardEdit     question = iota + 1 // esc in a changed editor
-	askQuitDiscardEdit                     // quit from a changed editor
-	askQuitUnsaved                         // the final save failed
-	askDelete                              // d: delete the selected key
-	askReload                              // ctrl+r with unsaved changes
-	askOverwrite                           // O on the conflict screen
-	askReopenExternal                      // $EDITOR's text was not stored
-)
-
-// Model is the root Bubble Tea model. It owns the child models (key list,
-// value pane, editor, status bar, help) and decides, from its mode, which of
-// them gets each key.
+// Model is the root Bubble Tea model.
 type Model struct {
-	store      Store
-	keys       KeyMap
-	now        func() time.Time
-	alwaysSave bool
-	styles     Styles
+	src  Source
+	keys KeyMap
+	// styles is shared by the model's copies, so drawing a frame does not
+	// copy it; a new background colour replaces it rather than changing it.
+	styles *Styles
 
-	list   keyList
-	value  valuePane
-	editor editor
-	status statusBar
-	help   help.Model
+	list     keylist.Model
+	value    jsonview.Model
+	status   statusBar
+	help     help.Model
+	focus    focus
+	overlays []overlay // the top one gets the keys
 
-	mode       mode
-	editing    bool // the editor is open (also while a question is asked)
-	focusValue bool // keys move the value pane instead of the list
-	showHelp   bool
-	asking     question
-	askText    string
-	askKey     string // the key a question is about
-
-	prompt   prompt        // the key-name input, in modePrompt
-	resolver resolver      // the conflict screen, in modeResolve
+	writes   writeQueue    // operations waiting for or being run
+	history  undoHistory   // this session's changes, newest last
+	save     saveReport    // what the store's events said
 	external *externalEdit // a value out in $EDITOR
-	undo     []undoEntry   // this session's changes, newest last
 	refresh  time.Duration
-	fileSeen fileStamp // the file as the read-only refresh last saw it
 
 	width, height int
 
@@ -96,49 +76,47 @@ type Model struct {
 	exec func(*exec.Cmd, tea.ExecCallback) tea.Cmd
 }
 
-// New returns the UI for store. It reads the store's keys here, and again
-// after each change of keys it makes and after reading the file again: the
-// UI is the store's only writer, so nothing else can change them.
-func New(store Store, opts Options) Model {
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
-	st := newStyles(true)
+// focus is the pane that gets the movement keys when no overlay is open.
+type focus int
+
+const (
+	focusList focus = iota
+	focusValue
+)
+
+// New returns the UI for src. It reads the keys here, and again after each
+// change of keys it makes and after reading the data again.
+func New(src Source, opts Options) Model {
+	nav := opts.Keys.nav()
 	m := Model{
-		store:      store,
-		keys:       opts.Keys,
-		now:        now,
-		alwaysSave: opts.AlwaysSave,
-		list:       newKeyList(store.Keys()),
-		editor:     newEditor(),
-		status: statusBar{
-			file:  store.Path(),
-			state: saveState{readOnly: store.ReadOnly(), pending: store.Pending(), path: store.Path()},
-		},
+		src:     src,
+		keys:    opts.Keys,
+		list:    keylist.New(src.Keys(), opts.Keys.listKeys()),
+		value:   jsonview.New(nav),
+		status:  statusBar{name: src.Name()},
 		help:    help.New(),
 		tick:    tea.Tick,
 		clip:    tea.SetClipboard,
 		exec:    tea.ExecProcess,
 		refresh: opts.Refresh,
 	}
-	m.waitEvents = func() tea.Cmd { return waitForEvent(store.Events()) }
-	m.setStyles(st)
-	m.syncValue()
-	if opts.Notice != "" {
-		m.status.SetMessage(displayEscape(opts.Notice), false)
+	m.waitEvents = func() tea.Cmd { return waitForEvent(src.Events()) }
+	m.setStyles(newStyles(true))
+	// The first frame shows the first value, however large: its layout
+	// runs here rather than in the background.
+	if lay := m.showSelected(); lay != nil {
+		m.value, _ = m.value.Update(lay())
 	}
-	// The first frame shows the first value, however large.
-	if lay := m.value.TakeRequest(); lay != nil {
-		m.value.SetLaidOut(lay().(valueLaidOutMsg))
+	if opts.Notice != "" {
+		m.status.SetMessage(display.Escape(opts.Notice), false)
 	}
 	return m
 }
 
-// Init asks for the terminal's background colour and starts waiting for
-// flush events.
+// Init asks for the terminal's background colour, starts waiting for flush
+// events and starts the refresh timer.
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.waitEvents(), m.startRefresh()}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.waitEvents(), m.scheduleRefresh()}
 	if m.status.msg != "" {
 		id := m.status.msgID
 		cmds = append(cmds, m.tick(statusMessageTimeout, func(time.Time) tea.Msg { return clearMessageMsg{id: id} }))
@@ -147,29 +125,20 @@ func (m Model) Init() tea.Cmd {
 }
 
 func (m *Model) setStyles(st Styles) {
-	m.styles = st
+	m.styles = &st
 	m.help.Styles.ShortKey = st.HelpKey
 	m.help.Styles.ShortDesc = st.HelpDesc
 	m.help.Styles.ShortSeparator = st.HelpSep
 	m.help.Styles.Ellipsis = st.HelpSep
 }
 
-// Update handles one message. A large value selected while handling it is
-// laid out by a Cmd, so moving past it does not wait for its layout.
+// Update routes one message: messages about the whole UI are handled here,
+// keys and pastes go to the top overlay (or, with none open, to the
+// application's bindings and the focused pane), and any other message goes
+// to the top overlay, which is how an overlay hears the answer to a
+// question it asked.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	next, cmd := m.update(msg)
-	nm := next.(Model)
-	if lay := nm.value.TakeRequest(); lay != nil {
-		return nm, tea.Batch(cmd, lay)
-	}
-	return nm, cmd
-}
-
-func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case valueLaidOutMsg:
-		m.value.SetLaidOut(msg)
-		return m, nil
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
@@ -177,283 +146,66 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.BackgroundColorMsg:
 		m.setStyles(newStyles(msg.IsDark()))
 		return m, nil
+	case jsonview.LaidOutMsg:
+		var cmd tea.Cmd
+		m.value, cmd = m.value.Update(msg)
+		return m, cmd
 	case flushEventMsg:
-		m.onFlushEvent(msg.ev)
+		m.save.observe(msg.ev)
 		return m, m.waitEvents()
 	case eventsClosedMsg:
-		m.status.state.closed = true
+		m.save.closed = true
 		return m, nil
-	case flushDoneMsg:
-		return m.onFlushDone(msg)
-	case appliedMsg:
-		return m.onApplied(msg)
-	case mergedMsg:
-		return m.onMerged(msg)
-	case conflictMsg:
-		return m.onConflict(msg)
-	case reloadedMsg:
-		return m.onReloaded(msg)
-	case changedMsg:
-		return m.onChanged(msg)
-	case refreshTickMsg:
-		return m, refreshCmd(m.store, m.fileSeen)
-	case refreshedMsg:
-		return m.onRefreshed(msg)
-	case externalFileMsg:
-		return m.onExternalFile(msg)
-	case externalExitedMsg:
-		return m.onExternalExited(msg)
-	case externalAppliedMsg:
-		return m.onExternalApplied(msg)
-	case externalRemovedMsg:
-		if msg.err != nil {
-			return m, m.flash(cleanError(msg.err), true)
-		}
-		return m, nil
-	case quitFlushDoneMsg:
-		return m.onQuitFlushDone(msg)
 	case clearMessageMsg:
 		m.status.ClearMessage(msg.id)
 		return m, nil
+	case flashMsg:
+		return m, m.flash(msg.text, msg.isErr)
+	case pushMsg:
+		m.open(msg.o)
+		return m, nil
+	case opMsg:
+		return m, m.enqueue(msg.op)
+	case opDoneMsg:
+		return m.onOpDone(msg)
+	case refreshTickMsg:
+		return m, m.enqueue(operation{kind: opRefresh})
+	case conflictMsg:
+		return m.onConflict(msg)
+	case reloadMsg:
+		return m.reload()
+	case quitMsg:
+		return m.startQuit()
+	case newKeyMsg:
+		return m.openEditor(msg.key, []byte("{}"), true)
 	case ShutdownMsg:
 		return m, tea.Quit
-	case tea.KeyPressMsg:
-		return m.handleKey(msg)
-	case tea.PasteMsg:
-		return m.handlePaste(msg)
+	case externalFileMsg, externalExitedMsg, externalReadMsg, externalDiscardMsg, externalRetryMsg, externalRemovedMsg:
+		return m.onExternal(msg)
 	}
-	if m.mode == modeEdit {
-		var cmd tea.Cmd
-		m.editor, cmd = m.editor.Update(msg)
+	if top := m.top(); top != nil {
+		next, cmd := top.Update(msg)
+		m.replaceTop(next)
 		return m, cmd
 	}
-	return m, nil
-}
-
-// onFlushEvent records a completed save, whoever started it.
-func (m *Model) onFlushEvent(ev kvstore.FlushEvent) {
-	st := &m.status.state
-	if ev.Err != nil {
-		st.err = ev.Err
-	} else {
-		st.err = nil
-		if ev.Time.After(st.lastSave) {
-			st.lastSave = ev.Time
-		}
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return m.browseKey(msg)
+	case tea.PasteMsg:
+		return m, m.updateList(msg)
 	}
-	st.pending = m.store.Pending()
-}
-
-func (m Model) onFlushDone(msg flushDoneMsg) (tea.Model, tea.Cmd) {
-	st := &m.status.state
-	st.saving = false
-	st.pending = m.store.Pending()
-	if msg.err != nil {
-		st.err = msg.err
-		return m, nil
-	}
-	st.err = nil
-	if msg.at.After(st.lastSave) {
-		st.lastSave = msg.at
-	}
-	return m, nil
-}
-
-func (m Model) onMerged(msg mergedMsg) (tea.Model, tea.Cmd) {
-	next, _ := m.onFlushDone(flushDoneMsg{err: msg.err, at: msg.at})
-	m = next.(Model)
-	// The file's changes may have added or removed keys.
-	m.refreshKeys()
-	m.syncValueForce()
-	switch {
-	case msg.err != nil:
-		return m, m.flash(cleanError(msg.err), true)
-	case msg.overwrote:
-		return m, m.flash("the file now holds your version", false)
-	}
-	return m, m.flash("merged with the file", false)
-}
-
-func (m Model) onApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
-	st := &m.status.state
-	st.saving = false
-	st.pending = m.store.Pending()
-	switch {
-	case msg.err == nil:
-	case notStored(msg.err):
-		// Not stored: keep the editor open with the text as typed.
-		m.editor.SetError(msg.err, msg.text)
-		return m, nil
-	default:
-		// Stored, but the always-save write failed; the change is pending.
-		st.err = msg.err
-	}
-	m.record(change{kind: changeSet, key: msg.key, raw: []byte(msg.text)}, msg.undo)
-	m.closeEditor()
-	if msg.undo.kind == changeDelete {
-		// The key is new: list it (reading 100,000 keys costs a few
-		// milliseconds, so only then).
-		m.refreshKeys()
-		m.selectKey(msg.key)
-	}
-	m.syncValueForce()
-	return m, m.flash("applied "+keyLabel(msg.key), false)
-}
-
-func (m Model) onQuitFlushDone(msg quitFlushDoneMsg) (tea.Model, tea.Cmd) {
-	m.status.state.saving = false
-	if msg.err == nil {
-		return m, tea.Quit
-	}
-	m.status.state.err = msg.err
-	m.status.state.pending = m.store.Pending()
-	if errors.Is(msg.err, kvstore.ErrConflict) {
-		// Closing the store then writes its state to a new file beside
-		// the data file, so quitting loses neither side's changes.
-		m.ask(askQuitUnsaved, "The file changed on disk. Quit and keep your version in a new file beside it?")
-		return m, nil
-	}
-	m.ask(askQuitUnsaved, "Changes are not saved. Quit anyway?")
 	return m, nil
 }
 
 // flash shows a status message and returns the timer Cmd that ends it.
-func (m *Model) flash(msg string, isErr bool) tea.Cmd {
-	id := m.status.SetMessage(msg, isErr)
+func (m *Model) flash(text string, isErr bool) tea.Cmd {
+	id := m.status.SetMessage(text, isErr)
 	return m.tick(statusMessageTimeout, func(time.Time) tea.Msg { return clearMessageMsg{id: id} })
 }
 
-// ask puts a yes/no question on the bottom line.
-func (m *Model) ask(q question, text string) {
-	m.asking, m.askText, m.mode = q, text, modeConfirm
-}
-
-func (m Model) answer(yes bool) (tea.Model, tea.Cmd) {
-	q, k := m.asking, m.askKey
-	m.asking, m.askText, m.askKey = 0, "", ""
-	switch {
-	case q == askReopenExternal:
-		return m.answerExternal(yes)
-	case q == askDelete:
-		m.mode = modeBrowse
-		if yes {
-			return m.makeChange(change{kind: changeDelete, key: k})
-		}
-		return m, nil
-	case q == askReload:
-		m.mode = modeBrowse
-		if yes {
-			return m, reloadCmd(m.store)
-		}
-		return m, nil
-	case q == askOverwrite:
-		m.mode = modeResolve
-		if yes {
-			m.mode = modeBrowse
-			m.status.state.saving = true
-			return m, overwriteCmd(m.store, m.now)
-		}
-		return m, nil
-	case q == askDiscardEdit && yes:
-		m.closeEditor()
-	case q == askQuitDiscardEdit && yes:
-		m.closeEditor()
-		return m.startQuit()
-	case q == askQuitUnsaved && yes:
-		return m, tea.Quit
-	case m.editing:
-		m.mode = modeEdit
-	default:
-		m.mode = modeBrowse
-	}
-	return m, nil
-}
-
-func (m Model) save() (tea.Model, tea.Cmd) {
-	if m.store.ReadOnly() {
-		return m, m.flash("read-only: nothing to save", true)
-	}
-	// A hand edit is never overwritten silently: after a conflict, saving
-	// opens the conflict screen, where the user decides.
-	if errors.Is(m.status.state.err, kvstore.ErrConflict) {
-		return m, conflictCmd(m.store)
-	}
-	m.status.state.saving = true
-	return m, flushCmd(m.store, m.now)
-}
-
-func (m Model) startEdit() (tea.Model, tea.Cmd) {
-	if m.store.ReadOnly() {
-		return m, m.flash("read-only: values cannot be changed", true)
-	}
-	k, ok := m.list.Selected()
-	if !ok {
-		return m, nil
-	}
-	raw, ok := m.store.GetRaw(k)
-	if !ok {
-		return m, m.flash(displayEscape(k)+" no longer exists", true)
-	}
-	if err := m.editor.Open(k, raw); err != nil {
-		return m, m.flash(err.Error(), true)
-	}
-	m.editing, m.mode = true, modeEdit
-	m.editor.SetSize(m.width, max(m.height-2, 1))
-	return m, nil
-}
-
-// startNewValue opens the editor on a new key's first value.
-func (m Model) startNewValue(k string) (tea.Model, tea.Cmd) {
-	if err := m.editor.Open(k, []byte("{}")); err != nil {
-		return m, m.flash(err.Error(), true)
-	}
-	m.editor.isNew = true
-	m.editing, m.mode = true, modeEdit
-	m.editor.SetSize(m.width, max(m.height-2, 1))
-	return m, nil
-}
-
-func (m Model) apply() (tea.Model, tea.Cmd) {
-	if m.editor.applying {
-		return m, nil
-	}
-	k := m.editor.key
-	if !m.editor.Changed() && !m.editor.isNew {
-		m.closeEditor()
-		return m, m.flash("no changes to "+keyLabel(k), false)
-	}
-	m.editor.applying = true
-	m.status.state.saving = m.alwaysSave
-	undo := inverseOf(m.store, change{kind: changeSet, key: k})
-	return m, applyCmd(m.store, k, m.editor.Text(), undo)
-}
-
-func (m *Model) closeEditor() {
-	m.editor.Close()
-	m.editing, m.mode = false, modeBrowse
-}
-
-// startQuit saves pending changes in a Cmd; Update quits when it succeeds
-// and asks when it fails.
-func (m Model) startQuit() (tea.Model, tea.Cmd) {
-	if m.store.ReadOnly() {
-		return m, tea.Quit
-	}
-	m.mode = modeQuitting
-	m.status.state.saving = true
-	return m, quitFlushCmd(m.store)
-}
-
-// syncValue shows the selected key's value if the selection changed.
-func (m *Model) syncValue() {
-	if k, ok := m.list.Selected(); ok && k == m.value.key && m.value.exists {
-		return
-	}
-	m.syncValueForce()
-}
-
-// syncValueForce reloads the selected value from the store.
-func (m *Model) syncValueForce() {
+// showSelected shows the selected key's value, read again from the
+// Source; the Cmd, if any, lays out a large value in the background.
+func (m *Model) showSelected() tea.Cmd {
 	k, ok := m.list.Selected()
 	if !ok {
 		if m.list.Filtered() {
@@ -461,31 +213,51 @@ func (m *Model) syncValueForce() {
 		} else {
 			m.value.SetNote("the store is empty")
 		}
-		return
+		return nil
 	}
-	raw, exists := m.store.GetRaw(k)
-	m.value.SetValue(k, raw, exists)
+	raw, exists := m.src.GetRaw(k)
+	return m.value.SetValue(k, raw, exists)
 }
 
-// layout gives each child its size after a resize or a help toggle.
+// followSelection shows the selected value if the selection moved.
+func (m *Model) followSelection() tea.Cmd {
+	if k, ok := m.list.Selected(); ok && m.value.Shows(k) {
+		return nil
+	}
+	return m.showSelected()
+}
+
+// refreshKeys reads the key list again after a change of keys.
+func (m *Model) refreshKeys() {
+	m.list.SetKeys(m.src.Keys())
+}
+
+// selectKey selects key, clearing a filter that hides it.
+func (m *Model) selectKey(key string) {
+	if m.list.SelectKey(key) {
+		return
+	}
+	if m.list.Filtered() {
+		m.list.ClearFilter()
+		m.list.SelectKey(key)
+	}
+}
+
+// layout gives each pane and overlay its size after a resize.
 func (m *Model) layout() {
 	w, h := m.width, m.height
 	bodyH := max(h-2, 1)
 	listW := min(max(w/3, 16), 40)
 	m.list.SetSize(listW, bodyH)
 	m.value.SetSize(max(w-listW-1, 1), bodyH)
-	m.editor.SetSize(w, bodyH)
 	m.status.width = w
 	m.help.SetWidth(w)
-	if m.resolver.c != nil {
-		m.resolver.SetSize(w, bodyH)
+	for _, o := range m.overlays {
+		o.SetSize(w, h)
 	}
 }
 
-// fileName is the data file's name without its directory.
-func (m *Model) fileName() string { return filepath.Base(m.store.Path()) }
-
 // fileTitle is the window title.
 func (m *Model) fileTitle() string {
-	return "kvstore: " + displayEscape(filepath.Base(m.store.Path()))
+	return "kvstore: " + display.Escape(m.src.Name())
 }

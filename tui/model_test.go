@@ -7,8 +7,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
 // numbered returns n keys "key-000".. with small object values.
@@ -21,7 +19,7 @@ func numbered(n int) map[string]string {
 }
 
 func TestMovementKeys(t *testing.T) {
-	h := newHarness(t, openStore(t, numbered(100), nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, numbered(100), nil)), 80, 24)
 	steps := []struct {
 		key  tea.KeyPressMsg
 		want string
@@ -55,7 +53,7 @@ func TestMovementKeys(t *testing.T) {
 }
 
 func TestScrollingKeepsSelectionVisible(t *testing.T) {
-	h := newHarness(t, openStore(t, numbered(100), nil), 40, 10)
+	h := newHarness(t, FileSource(openStore(t, numbered(100), nil)), 40, 10)
 	for i := 1; i <= 99; i++ {
 		h.send(keyText("j"))
 		h.wantScreen(fmt.Sprintf("▸ key-%03d", i))
@@ -68,17 +66,17 @@ func TestScrollingKeepsSelectionVisible(t *testing.T) {
 }
 
 func TestFilterTypesKeepsAndClears(t *testing.T) {
-	h := newHarness(t, openStore(t, map[string]string{
+	h := newHarness(t, FileSource(openStore(t, map[string]string{
 		"alpha": "1", "beta": "2", "gamma": "3", "user/ada": "4", "user/bob": "5", "under/sea": "6",
-	}, nil), 80, 24)
+	}, nil)), 80, 24)
 	h.send(keyText("j"), keyText("j")) // gamma
 	h.send(keyText("/"))
-	if h.m.mode != modeFilter {
+	if !h.m.list.Typing() {
 		t.Fatal("/ did not start the filter")
 	}
 	// Typing q, j, k, e types them instead of quitting, moving or editing.
 	h.typeText("user")
-	if h.quit || h.m.editing {
+	if h.quit || h.editing() {
 		t.Fatal("a printable key acted as a binding while filtering")
 	}
 	h.wantScreen("/user")
@@ -96,12 +94,12 @@ func TestFilterTypesKeepsAndClears(t *testing.T) {
 		t.Fatalf("%d matches for us, want %d", got, len(want))
 	}
 	for i, k := range want {
-		if got := h.m.list.keyAt(i); got != k {
+		if got := h.m.list.At(i); got != k {
 			t.Fatalf("match %d is %q, want %q (substring matches first, then fuzzy)", i, got, k)
 		}
 	}
 	h.send(keyText("e"), keyText("r"), keyEnter)
-	if h.m.mode != modeBrowse || !h.m.list.Filtered() {
+	if !h.browsing() || !h.m.list.Filtered() {
 		t.Fatal("enter did not keep the filter")
 	}
 	h.send(keyText("j")) // moves again once the filter is kept
@@ -121,7 +119,7 @@ func TestFilterTypesKeepsAndClears(t *testing.T) {
 	h.send(keyText("/"), keyText("z"), keyText("z"))
 	h.wantScreen("no key matches the filter")
 	h.send(keyEsc)
-	if h.m.list.Filtered() || h.m.mode != modeBrowse {
+	if h.m.list.Filtered() || !h.browsing() {
 		t.Fatal("esc while typing did not clear the filter")
 	}
 
@@ -136,139 +134,38 @@ func TestFilterTypesKeepsAndClears(t *testing.T) {
 	}
 }
 
-func TestEditApplyMarksDirtyThenSaved(t *testing.T) {
-	s := openStore(t, map[string]string{"a": `{"x":1}`, "b": `[1,2]`}, nil)
-	h := newHarness(t, s, 80, 24)
-	h.wantStatus("no unsaved changes")
-	h.send(keyText("e"))
-	if !h.m.editing || h.m.mode != modeEdit {
-		t.Fatal("e did not open the editor")
-	}
-	if got, want := h.m.editor.Text(), "{\n  \"x\": 1\n}"; got != want {
-		t.Fatalf("editor text %q, want %q", got, want)
-	}
-	h.wantScreen("Editing a")
-	// Typing q, j, ? and esc-free keys edit the text.
-	h.send(keyDown, keyEnd)
-	h.typeText("0")
-	h.send(keyCtrlS)
-	if h.m.editing {
-		t.Fatalf("valid JSON did not close the editor: %s", h.m.editor.errMsg)
-	}
-	raw, _ := s.GetRaw("a")
-	if string(raw) != `{"x":10}` {
-		t.Fatalf("stored %s", raw)
-	}
-	h.wantStatus("1 unsaved change")
-	h.wantStatus("applied a")
-	h.wantScreen(`"x": 10`)
-
-	h.send(keyCtrlS)
-	// The flush ran inline; its event is still in the channel.
-	h.wantStatus("saved 14:03:22")
-	ev := h.nextEvent()
-	if ev.Err != nil || ev.Reason != kvstore.FlushManual {
-		t.Fatalf("event %+v", ev)
-	}
-	h.wantStatus("saved " + ev.Time.Format("15:04:05"))
-	if h.armed != 1 {
-		t.Fatalf("the event wait was re-armed %d times after one event, want 1", h.armed)
-	}
-}
-
-func TestEnterEditsAndEscCancels(t *testing.T) {
-	h := newHarness(t, openStore(t, map[string]string{"a": `"text"`}, nil), 80, 24)
-	h.send(keyEnter)
-	if !h.m.editing {
-		t.Fatal("enter did not open the editor")
-	}
-	h.send(keyEsc)
-	if h.m.editing {
-		t.Fatal("esc did not close an unchanged editor")
-	}
-
-	h.send(keyText("e"), keyEnd)
-	h.typeText("!")
-	h.send(keyEsc)
-	if h.m.mode != modeConfirm {
-		t.Fatal("esc on a changed value did not ask first")
-	}
-	h.wantScreen("Discard your changes to a?")
-	h.send(keyText("n"))
-	if h.m.mode != modeEdit || h.m.editor.Text() != `"text"!` {
-		t.Fatalf("no did not return to the editor with the text: mode %d text %q", h.m.mode, h.m.editor.Text())
-	}
-	h.send(keyEsc, keyText("y"))
-	if h.m.editing {
-		t.Fatal("yes did not discard the edit")
-	}
-	raw, _ := h.store.GetRaw("a")
-	if string(raw) != `"text"` {
-		t.Fatalf("a cancelled edit was stored: %s", raw)
-	}
-}
-
-func TestInvalidEditKeepsTextAndShowsPosition(t *testing.T) {
-	s := openStore(t, map[string]string{"cfg": `{"a":1,"b":2}`}, nil)
-	h := newHarness(t, s, 80, 24)
-	h.send(keyText("e"), keyDown, keyEnd)
-	h.typeText(" x") // `"a": 1, x`
-	typed := h.m.editor.Text()
-	h.send(keyCtrlS)
-	if !h.m.editing {
-		t.Fatal("invalid JSON closed the editor")
-	}
-	if got := h.m.editor.Text(); got != typed {
-		t.Fatalf("text changed after a failed apply:\n%q\nwant\n%q", got, typed)
-	}
-	h.wantScreen("line 2, column 11: invalid character 'x'")
-	if n := strings.Count(h.screen(), `"a": 1, x`); n != 2 {
-		t.Fatalf("the offending line is on screen %d times, want 2 (text and error)", n)
-	}
-	h.wantScreen("\n            ^ ") // the caret under the x
-	raw, _ := s.GetRaw("cfg")
-	if string(raw) != `{"a":1,"b":2}` {
-		t.Fatalf("invalid text changed the store: %s", raw)
-	}
-	row, col := h.m.editor.buf.Cursor()
-	if row != 1 || col != 10 {
-		t.Fatalf("cursor at %d:%d, want the error at 1:10", row, col)
-	}
-	h.wantStatus("no unsaved changes")
-}
-
 func TestTabSwitchesFocusAndScrollsValue(t *testing.T) {
 	long := "[" + strings.Repeat(`"item",`, 40) + `"end"]`
-	h := newHarness(t, openStore(t, map[string]string{"a": long, "b": "1"}, nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, map[string]string{"a": long, "b": "1"}, nil)), 80, 24)
 	h.send(keyTab)
-	if !h.m.focusValue {
+	if h.m.focus != focusValue {
 		t.Fatal("tab did not focus the value")
 	}
 	h.wantScreen("▸ a  1-21/43")
 	h.send(keyText("j"), keyDown)
-	if h.m.value.offset != 2 || h.selected() != "a" {
-		t.Fatalf("j/down in the value pane: offset %d, selected %q", h.m.value.offset, h.selected())
+	if h.m.value.Offset() != 2 || h.selected() != "a" {
+		t.Fatalf("j/down in the value pane: offset %d, selected %q", h.m.value.Offset(), h.selected())
 	}
 	h.send(keyText("G"))
 	h.wantScreen("23-43/43")
 	h.send(keyText("g"), keyPgDown)
-	if h.m.value.offset != h.m.value.Page() {
-		t.Fatalf("pgdown scrolled to %d", h.m.value.offset)
+	if h.m.value.Offset() != h.m.value.Page() {
+		t.Fatalf("pgdown scrolled to %d", h.m.value.Offset())
 	}
 	h.send(keyPgUp, keyText("k"))
-	if h.m.value.offset != 0 {
-		t.Fatalf("pgup/k scrolled to %d", h.m.value.offset)
+	if h.m.value.Offset() != 0 {
+		t.Fatalf("pgup/k scrolled to %d", h.m.value.Offset())
 	}
 	h.send(keyTab, keyText("j"))
-	if h.m.focusValue || h.selected() != "b" {
+	if h.m.focus == focusValue || h.selected() != "b" {
 		t.Fatal("tab did not give the keys back to the list")
 	}
 }
 
 func TestHelpToggles(t *testing.T) {
-	h := newHarness(t, openStore(t, numbered(3), nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, numbered(3), nil)), 80, 24)
 	h.send(keyText("?"))
-	if !h.m.showHelp {
+	if !topIs[*fullHelp](h) {
 		t.Fatal("? did not show the full help")
 	}
 	for _, want := range []string{"page down", "keep filter", "apply", "switch pane", "quit"} {
@@ -276,16 +173,16 @@ func TestHelpToggles(t *testing.T) {
 	}
 	h.send(keyText("j")) // ignored while the help is shown
 	h.send(keyText("?"))
-	if h.m.showHelp || h.selected() != "key-000" {
+	if topIs[*fullHelp](h) || h.selected() != "key-000" {
 		t.Fatal("? did not hide the help, or a key leaked through it")
 	}
 }
 
 func TestBackgroundColourRebuildsStyles(t *testing.T) {
-	h := newHarness(t, openStore(t, numbered(2), nil), 80, 24)
-	dark := h.m.styles.JSONKey.GetForeground()
+	h := newHarness(t, FileSource(openStore(t, numbered(2), nil)), 80, 24)
+	dark := h.m.styles.Value.Key.GetForeground()
 	h.send(tea.BackgroundColorMsg{Color: whiteColor{}})
-	if h.m.styles.JSONKey.GetForeground() == dark {
+	if h.m.styles.Value.Key.GetForeground() == dark {
 		t.Fatal("a light background kept the dark styles")
 	}
 }
@@ -297,7 +194,7 @@ func (whiteColor) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0x
 func TestResizeAndTooSmall(t *testing.T) {
 	values := numbered(50)
 	values["long"] = `"` + strings.Repeat("wide 日本語 text ", 30) + `"`
-	h := newHarness(t, openStore(t, values, nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, values, nil)), 80, 24)
 	screens := map[string]func(){
 		"browse": func() {},
 		"value":  func() { h.send(keyText("G"), keyTab) },
@@ -326,16 +223,6 @@ func TestResizeAndTooSmall(t *testing.T) {
 	h.wantScreen("Terminal too small")
 }
 
-func TestEditorRefusesValueTooLong(t *testing.T) {
-	big := "[" + strings.Repeat("1,", maxEditLines) + "1]"
-	h := newHarness(t, openStore(t, map[string]string{"big": big}, nil), 80, 24)
-	h.send(keyText("e"))
-	if h.m.editing {
-		t.Fatal("the editor opened a value longer than it takes")
-	}
-	h.wantStatus("10,003 lines")
-}
-
 func TestUnsafeCharactersAreEscapedEverywhere(t *testing.T) {
 	values := map[string]string{
 		"esc\x1b[31mkey":         `"x"`,
@@ -351,17 +238,17 @@ func TestUnsafeCharactersAreEscapedEverywhere(t *testing.T) {
 		"combining e\u0301 fine": `4`,
 	}
 	s := openStore(t, values, nil)
-	h := newHarness(t, s, 100, 30)
+	h := newHarness(t, FileSource(s), 100, 30)
 	for i := 0; i < len(values); i++ {
 		for _, scr := range []string{h.m.View().Content, h.screen()} {
 			if c := firstUnsafeInView(scr); c != "" {
 				t.Fatalf("key %q: the view holds raw %s", h.selected(), c)
 			}
 		}
-		if h.m.value.key != "raw-c1-in-value" && h.m.value.key != "c1\u009bkey" {
+		if k := h.selected(); k != "raw-c1-in-value" && k != "c1\u009bkey" {
 			// Edit, then leave without changing anything.
 			h.send(keyText("e"))
-			if h.m.editing {
+			if h.editing() {
 				if c := firstUnsafeInView(h.m.View().Content); c != "" {
 					t.Fatalf("editor for %q holds raw %s", h.selected(), c)
 				}
@@ -410,40 +297,12 @@ func stripSGR(s string) string {
 	return b.String()
 }
 
-func TestEditorEditsValueWithInvisibleCharacters(t *testing.T) {
-	s := openStore(t, map[string]string{"k": "\"a\u202eb\""}, nil)
-	h := newHarness(t, s, 80, 24)
-	h.send(keyText("e"))
-	if !h.m.editing {
-		t.Fatal("the editor refused a value it can show escaped")
-	}
-	h.wantScreen(`"a\u202eb"`)
-	h.send(keyCtrlS)
-	h.wantStatus("no changes to k")
-	h.send(keyText("e"), keyEnd)
-	h.typeText("x")
-	h.send(keyBackspace, keyCtrlS)
-	raw, _ := s.GetRaw("k")
-	if string(raw) != "\"a\u202eb\"" {
-		t.Fatalf("stored %q", raw)
-	}
-}
-
 func TestEmptyStore(t *testing.T) {
-	h := newHarness(t, openStore(t, nil, nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, nil, nil)), 80, 24)
 	h.wantScreen("the store is empty")
 	h.wantScreen("0 keys")
 	h.send(keyText("j"), keyText("e"), keyText("G"))
-	if h.m.editing {
+	if h.editing() {
 		t.Fatal("opened an editor with no key")
-	}
-}
-
-func TestEditorPasteAndKeys(t *testing.T) {
-	h := newHarness(t, openStore(t, map[string]string{"a": "[]"}, nil), 80, 24)
-	h.send(keyText("e"), keyEnd, keyText("x"))
-	h.send(tea.PasteMsg{Content: "1,\r\n2"})
-	if got := h.m.editor.Text(); got != "[]x1,\n2" {
-		t.Fatalf("text %q", got)
 	}
 }

@@ -23,7 +23,7 @@ func TestProgramEditSaveQuit(t *testing.T) {
 		}
 		return msg
 	}
-	m := New(s, Options{Keys: testKeyMap()})
+	m := New(FileSource(s), Options{Keys: testKeyMap()})
 	// Status messages expire quickly, so no timer outlives the test.
 	m.tick = func(_ time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
 		return tea.Tick(10*time.Millisecond, fn)
@@ -54,8 +54,8 @@ func TestProgramEditSaveQuit(t *testing.T) {
 
 	tm.Send(keyText("q"))
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-	if final.status.state.lastSave.IsZero() || final.status.state.pending != 0 {
-		t.Fatalf("final save state %+v", final.status.state)
+	if st := final.saveState(); st.report.savedAt.IsZero() || st.pending != 0 {
+		t.Fatalf("final save state %+v", st)
 	}
 	data, err := os.ReadFile(s.Path())
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 
 func TestSavingShownWhileFlushRuns(t *testing.T) {
 	s := openStore(t, map[string]string{"a": "1"}, nil)
-	h := newHarness(t, s, 80, 24)
+	h := newHarness(t, FileSource(s), 80, 24)
 	if err := s.SetRaw("a", []byte("2")); err != nil {
 		t.Fatal(err)
 	}
@@ -23,12 +23,13 @@ func TestSavingShownWhileFlushRuns(t *testing.T) {
 	h.m = next.(Model)
 	h.wantStatus("saving…")
 	h.send(cmd())
-	h.wantStatus("saved 14:03:22")
+	ev := h.nextEvent()
+	h.wantStatus("saved " + ev.Time.Format("15:04:05"))
 }
 
 func TestSaveErrorThenRecovery(t *testing.T) {
 	s := openStore(t, map[string]string{"a": "1"}, nil)
-	h := newHarness(t, s, 80, 24)
+	h := newHarness(t, FileSource(s), 80, 24)
 	if err := s.SetRaw("a", []byte("2")); err != nil {
 		t.Fatal(err)
 	}
@@ -50,15 +51,16 @@ func TestSaveErrorThenRecovery(t *testing.T) {
 	h.wantScreen("The file changed on disk since it was loaded.")
 	h.wantScreen("The file changed 1 key, you changed 1 key; 0 keys changed on both sides.")
 	h.send(keyEsc)
-	if h.m.mode != modeBrowse || s.Pending() == 0 {
+	if !h.browsing() || s.Pending() == 0 {
 		t.Fatal("esc did not leave the file and the changes alone")
 	}
 	h.wantStatus("save failed:")
 	h.send(keyCtrlS, keyEnter)
-	h.wantStatus("saved 14:03:22")
+	h.wantStatus("merged with the file")
 	if ev := h.nextEvent(); ev.Err != nil {
 		t.Fatalf("merge event %+v", ev)
 	}
+	h.wantStatus("saved ")
 	data, err := os.ReadFile(s.Path())
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +79,7 @@ func TestSaveErrorThenRecovery(t *testing.T) {
 func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 	t.Run("clean", func(t *testing.T) {
 		s := openStore(t, map[string]string{"a": "1"}, nil)
-		h := newHarness(t, s, 80, 24)
+		h := newHarness(t, FileSource(s), 80, 24)
 		if err := s.SetRaw("a", []byte("3")); err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +89,7 @@ func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 		h.wantStatus("saving…")
 		h.wantScreen("saving before quitting…")
 		h.send(keyText("j")) // keys wait for the save
-		if h.selected() != "a" || h.m.mode != modeQuitting {
+		if h.selected() != "a" || !topIs[quitting](h) {
 			t.Fatal("a key acted while quitting")
 		}
 		h.send(cmd())
@@ -99,7 +101,7 @@ func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 		}
 	})
 	t.Run("ctrl+c", func(t *testing.T) {
-		h := newHarness(t, openStore(t, map[string]string{"a": "1"}, nil), 80, 24)
+		h := newHarness(t, FileSource(openStore(t, map[string]string{"a": "1"}, nil)), 80, 24)
 		h.send(keyCtrlC)
 		if !h.quit {
 			t.Fatal("ctrl+c did not quit")
@@ -107,7 +109,7 @@ func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 	})
 	t.Run("failing", func(t *testing.T) {
 		s := openStore(t, map[string]string{"a": "1"}, nil)
-		h := newHarness(t, s, 80, 24)
+		h := newHarness(t, FileSource(s), 80, 24)
 		if err := s.SetRaw("a", []byte("3")); err != nil {
 			t.Fatal(err)
 		}
@@ -121,11 +123,11 @@ func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 		h.wantScreen("The file changed on disk. Quit and keep your version in a new file beside it?")
 		h.wantStatus("save failed:")
 		h.send(keyText("j")) // not an answer
-		if h.m.mode != modeConfirm {
+		if !topIs[*question](h) {
 			t.Fatal("a non-answer key dismissed the question")
 		}
 		h.send(keyText("n"))
-		if h.quit || h.m.mode != modeBrowse {
+		if h.quit || !h.browsing() {
 			t.Fatal("no did not return to browsing")
 		}
 		h.send(keyText("q"), keyText("y"))
@@ -135,7 +137,7 @@ func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 	})
 	t.Run("failing for another reason", func(t *testing.T) {
 		s := openStore(t, map[string]string{"a": "1"}, nil)
-		h := newHarness(t, failingFlush{s}, 80, 24)
+		h := newHarness(t, failingFlush{FileSource(s)}, 80, 24)
 		h.send(keyText("q"))
 		h.wantScreen("Changes are not saved. Quit anyway?")
 		h.wantStatus("save failed: disk full")
@@ -145,11 +147,11 @@ func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 		}
 	})
 	t.Run("from a changed editor", func(t *testing.T) {
-		h := newHarness(t, openStore(t, map[string]string{"a": "1"}, nil), 80, 24)
+		h := newHarness(t, FileSource(openStore(t, map[string]string{"a": "1"}, nil)), 80, 24)
 		h.send(keyText("e"))
 		h.typeText("q") // types a q
-		if h.quit || h.m.editor.Text() != "q1" {
-			t.Fatalf("q in the editor: quit %v, text %q", h.quit, h.m.editor.Text())
+		if h.quit || h.editor().ed.Text() != "q1" {
+			t.Fatalf("q in the editor: quit %v, text %q", h.quit, h.editor().ed.Text())
 		}
 		h.send(keyCtrlC)
 		h.wantScreen("Discard your changes and quit?")
@@ -159,7 +161,7 @@ func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 		}
 	})
 	t.Run("signal", func(t *testing.T) {
-		h := newHarness(t, openStore(t, map[string]string{"a": "1"}, nil), 80, 24)
+		h := newHarness(t, FileSource(openStore(t, map[string]string{"a": "1"}, nil)), 80, 24)
 		h.send(keyText("e"), keyText("x"))
 		h.send(ShutdownMsg{})
 		if !h.quit {
@@ -175,10 +177,10 @@ func TestReadOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ro.Close() })
-	h := newHarness(t, ro, 80, 24)
+	h := newHarness(t, FileSource(ro), 80, 24)
 	h.wantStatus("read-only")
 	h.send(keyText("e"))
-	if h.m.editing {
+	if h.editing() {
 		t.Fatal("a read-only store opened the editor")
 	}
 	h.wantStatus("values cannot be changed")
@@ -194,7 +196,7 @@ func TestReadOnly(t *testing.T) {
 }
 
 func TestStatusMessageExpiresByID(t *testing.T) {
-	h := newHarness(t, openStore(t, map[string]string{"a": "1", "b": "2"}, nil), 80, 24)
+	h := newHarness(t, FileSource(openStore(t, map[string]string{"a": "1", "b": "2"}, nil)), 80, 24)
 	h.send(keyText("e"), keyCtrlS) // "no changes to a"
 	h.send(keyText("j"), keyText("e"), keyCtrlS)
 	h.wantStatus("no changes to b")
@@ -211,7 +213,7 @@ func TestStatusMessageExpiresByID(t *testing.T) {
 
 func TestEventsClosed(t *testing.T) {
 	s := openStore(t, map[string]string{"a": "1"}, nil)
-	h := newHarness(t, s, 80, 24)
+	h := newHarness(t, FileSource(s), 80, 24)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -238,10 +240,13 @@ func TestWaitForEventDeliversEvents(t *testing.T) {
 
 func TestAlwaysSaveShowsSavingUntilWriteReturns(t *testing.T) {
 	s := openStore(t, map[string]string{"a": "1"}, &kvstore.Options{AlwaysSave: true, SaveInterval: -1})
-	h := newHarness(t, s, 80, 24)
-	h.m.alwaysSave = true
+	h := newHarness(t, FileSource(s), 80, 24)
 	h.send(keyText("e"), keyEnd, keyText("2"))
+	// Update alone: the editor asks for the write, the root starts it, and
+	// the write is in flight.
 	next, cmd := h.m.Update(keyCtrlS)
+	h.m = next.(Model)
+	next, cmd = h.m.Update(cmd())
 	h.m = next.(Model)
 	h.wantStatus("saving…")
 	h.send(cmd())
@@ -254,6 +259,9 @@ func TestAlwaysSaveShowsSavingUntilWriteReturns(t *testing.T) {
 
 // failingFlush is a store whose saves fail for a reason other than a
 // conflict.
-type failingFlush struct{ *kvstore.KVStore }
+type failingFlush struct{ Source }
 
-func (failingFlush) Flush() error { return errors.New("disk full") }
+var errDiskFull = errors.New("disk full")
+
+func (failingFlush) Flush() error         { return errDiskFull }
+func (failingFlush) LastSaveError() error { return errDiskFull }

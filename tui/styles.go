@@ -1,6 +1,12 @@
 package tui
 
-import "charm.land/lipgloss/v2"
+import (
+	"charm.land/lipgloss/v2"
+
+	"github.com/kvstore-dev/kvstore/tui/editor"
+	"github.com/kvstore-dev/kvstore/tui/jsonview"
+	"github.com/kvstore-dev/kvstore/tui/keylist"
+)
 
 // Styles holds every style the UI draws with. It is built by newStyles for a
 // light or dark terminal background and rebuilt when the terminal reports
@@ -16,11 +22,13 @@ type Styles struct {
 	Separator    lipgloss.Style
 	FilterPrompt lipgloss.Style
 
-	JSONKey     lipgloss.Style
-	JSONString  lipgloss.Style
-	JSONNumber  lipgloss.Style
-	JSONLiteral lipgloss.Style
-	JSONPunct   lipgloss.Style
+	// List is the key list's, built from the styles above.
+	List keylist.Styles
+	// Editor is the editor's, built from the styles above.
+	Editor editor.Styles
+	// Value is the value pane's, built from the styles above and a colour
+	// per kind of JSON token.
+	Value jsonview.Styles
 
 	StatusFile   lipgloss.Style
 	StatusSaved  lipgloss.Style
@@ -42,7 +50,7 @@ func newStyles(isDark bool) Styles {
 	c := lipgloss.Color
 	accent := ld(c("#5A3FC0"), c("#A58BFF"))
 	dim := ld(c("#7A7A7A"), c("#8A8A8A"))
-	return Styles{
+	s := Styles{
 		Title:        lipgloss.NewStyle().Foreground(dim),
 		TitleFocused: lipgloss.NewStyle().Foreground(accent).Bold(true),
 		Marker:       lipgloss.NewStyle().Foreground(accent).Bold(true),
@@ -51,12 +59,6 @@ func newStyles(isDark bool) Styles {
 		Dim:          lipgloss.NewStyle().Foreground(dim),
 		Separator:    lipgloss.NewStyle().Foreground(ld(c("#D0D0D0"), c("#3A3A3A"))),
 		FilterPrompt: lipgloss.NewStyle().Foreground(accent).Bold(true),
-
-		JSONKey:     lipgloss.NewStyle().Foreground(ld(c("#1F5FAF"), c("#7FB4FF"))),
-		JSONString:  lipgloss.NewStyle().Foreground(ld(c("#2E7D32"), c("#9BDB8C"))),
-		JSONNumber:  lipgloss.NewStyle().Foreground(ld(c("#B35C00"), c("#FFB86C"))),
-		JSONLiteral: lipgloss.NewStyle().Foreground(ld(c("#A0287D"), c("#FF87D7"))),
-		JSONPunct:   lipgloss.NewStyle().Foreground(dim),
 
 		StatusFile:   lipgloss.NewStyle().Bold(true),
 		StatusSaved:  lipgloss.NewStyle().Foreground(ld(c("#2E7D32"), c("#9BDB8C"))),
@@ -71,20 +73,18 @@ func newStyles(isDark bool) Styles {
 		HelpDesc:    lipgloss.NewStyle().Foreground(dim),
 		HelpSep:     lipgloss.NewStyle().Foreground(ld(c("#C0C0C0"), c("#4A4A4A"))),
 	}
-}
-
-// tokenStyle returns the syntax colour for a kind of JSON token.
-func (s *Styles) tokenStyle(k tokenKind) lipgloss.Style {
-	switch k {
-	case tokKey:
-		return s.JSONKey
-	case tokString:
-		return s.JSONString
-	case tokNumber:
-		return s.JSONNumber
-	case tokLiteral:
-		return s.JSONLiteral
-	default:
-		return s.JSONPunct
+	s.List = keylist.Styles{
+		Title: s.Title, TitleFocused: s.TitleFocused, FilterPrompt: s.FilterPrompt,
+		Marker: s.Marker, Selected: s.Selected, Key: s.Key, Dim: s.Dim,
 	}
+	s.Editor = editor.Styles{Title: s.TitleFocused, Dim: s.Dim, Error: s.EditorError}
+	s.Value = jsonview.Styles{
+		Title: s.Title, TitleFocused: s.TitleFocused, Dim: s.Dim,
+		Key:     lipgloss.NewStyle().Foreground(ld(c("#1F5FAF"), c("#7FB4FF"))),
+		String:  lipgloss.NewStyle().Foreground(ld(c("#2E7D32"), c("#9BDB8C"))),
+		Number:  lipgloss.NewStyle().Foreground(ld(c("#B35C00"), c("#FFB86C"))),
+		Literal: lipgloss.NewStyle().Foreground(ld(c("#A0287D"), c("#FF87D7"))),
+		Punct:   lipgloss.NewStyle().Foreground(dim),
+	}
+	return s
 }

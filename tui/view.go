@@ -4,19 +4,59 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
-// View draws the whole screen: the body (the two panes, the editor or the
-// full help), the status bar and the help line.
+// frame is one screen being drawn. Each overlay from the bottom of the stack
+// up draws into it, over what the ones under it drew: a screen draws the
+// body, a question or a prompt the bottom line. Where none drew, the root
+// draws the panes and the application's help line.
+type frame struct {
+	st            *Styles
+	keys          KeyMap
+	help          *help.Model
+	width, height int
+
+	body   string      // height-2 rows of width cells, or height-1 with noLine
+	status string      // the status bar
+	line   string      // the bottom line
+	noLine bool        // the body takes the bottom line's row too
+	cursor *tea.Cursor // the terminal cursor, relative to the screen
+}
+
+// bodyHeight is the number of rows for the body.
+func (f *frame) bodyHeight() int {
+	if f.noLine {
+		return max(f.height-1, 1)
+	}
+	return max(f.height-2, 1)
+}
+
+// helpLine is the short help for the given bindings, after prefix.
+func (f *frame) helpLine(prefix string, bindings ...*key.Binding) string {
+	km := f.keys.only(bindings...)
+	room := f.width - ansi.StringWidth(prefix)
+	if prefix != "" && room < 8 {
+		// No room for help (a help width of 0 would mean no limit).
+		return display.Fit(prefix, f.width)
+	}
+	f.help.SetWidth(room)
+	return display.Fit(prefix+f.help.ShortHelpView(km.ShortHelp()), f.width)
+}
+
+// View draws the whole screen: the body (the two panes or an overlay's
+// screen), the status bar and the bottom line.
 func (m Model) View() tea.View {
-	v := tea.NewView(m.render())
+	content, cursor := m.render()
+	v := tea.NewView(content)
 	v.AltScreen = true
 	v.WindowTitle = m.fileTitle()
-	if m.mode == modeEdit && !m.tooSmall() {
-		v.Cursor = m.editor.Cursor()
-	}
+	v.Cursor = cursor
 	return v
 }
 
@@ -24,55 +64,53 @@ func (m Model) tooSmall() bool {
 	return m.width < MinWidth || m.height < MinHeight
 }
 
-func (m Model) render() string {
+func (m Model) render() (string, *tea.Cursor) {
 	if m.width <= 0 || m.height <= 0 {
-		return ""
+		return "", nil
 	}
-	st := &m.styles
 	w, h := m.width, m.height
 	if m.tooSmall() {
 		rows := make([]string, h)
-		rows[0] = fit(fmt.Sprintf("Terminal too small: %dx%d", w, h), w)
+		rows[0] = fmt.Sprintf("Terminal too small: %dx%d", w, h)
 		if h > 1 {
-			rows[1] = fit(fmt.Sprintf("kvstore needs %dx%d", MinWidth, MinHeight), w)
+			rows[1] = fmt.Sprintf("kvstore needs %dx%d", MinWidth, MinHeight)
 		}
 		for i := range rows {
-			rows[i] = fit(rows[i], w)
+			rows[i] = display.Fit(rows[i], w)
 		}
-		return strings.Join(rows, "\n")
+		return strings.Join(rows, "\n"), nil
 	}
-
-	var body string
-	bodyH := h - 2
-	switch {
-	case m.editing:
-		body = fitBlock(m.editor.View(st), w, bodyH)
-	case m.mode == modeResolve || (m.mode == modeConfirm && m.asking == askOverwrite):
-		body = m.resolver.View(st)
-	case m.showHelp:
-		bodyH = h - 1
-		km := m.keys.forFullHelp(m.store.ReadOnly())
-		body = fullHelpView(km.FullHelp(), fullHelpTitles, w, bodyH, st)
-	default:
-		body = m.panesView(bodyH)
+	hm := m.help
+	f := frame{st: m.styles, keys: m.keys, help: &hm, width: w, height: h}
+	m.status.state = m.saveState()
+	f.status = m.status.View(m.styles)
+	for _, o := range m.overlays {
+		o.Draw(&f)
 	}
-
+	// The panes and their help line are drawn only where no overlay drew:
+	// under the editor they would cost as much as the editor itself.
+	if f.body == "" {
+		f.body = m.panesView(f.bodyHeight())
+	}
+	if f.line == "" && !f.noLine {
+		f.line = m.browseHelpLine(&f)
+	}
 	var b strings.Builder
-	b.WriteString(body)
+	b.WriteString(f.body)
 	b.WriteByte('\n')
-	b.WriteString(m.status.View(st))
-	if !(m.showHelp && !m.editing) {
+	b.WriteString(f.status)
+	if !f.noLine {
 		b.WriteByte('\n')
-		b.WriteString(m.helpLine())
+		b.WriteString(f.line)
 	}
-	return b.String()
+	return b.String(), f.cursor
 }
 
 // panesView puts the key list and the value pane side by side.
 func (m Model) panesView(h int) string {
-	st := &m.styles
-	left := strings.Split(m.list.View(st, !m.focusValue, m.mode == modeFilter), "\n")
-	right := strings.Split(m.value.View(st, m.focusValue), "\n")
+	st := m.styles
+	left := strings.Split(m.list.View(&st.List, m.focus == focusList), "\n")
+	right := strings.Split(m.value.View(&st.Value, m.focus == focusValue), "\n")
 	sep := st.Separator.Render("│")
 	rows := make([]string, h)
 	for i := range rows {
@@ -83,47 +121,28 @@ func (m Model) panesView(h int) string {
 		if i < len(right) {
 			r = right[i]
 		}
-		rows[i] = fit(l, m.list.width) + sep + fit(r, m.value.width)
+		rows[i] = display.Fit(l, m.list.Width()) + sep + display.Fit(r, m.value.Width())
 	}
 	return strings.Join(rows, "\n")
 }
 
-// helpLine is the bottom line: the short help for the current mode, or the
-// question being asked.
-func (m Model) helpLine() string {
-	st := &m.styles
-	km := m.keys.forMode(m.mode, m.store.ReadOnly(), m.list.Filtered(), len(m.undo) > 0)
-	if m.mode == modePrompt {
-		p := m.prompt.View(st, m.width) + "  "
-		room := m.width - ansi.StringWidth(p)
-		if room < 8 {
-			// No room for help (a help width of 0 would mean no limit).
-			return fit(p, m.width)
-		}
-		m.help.SetWidth(room)
-		return fit(p+m.help.ShortHelpView(km.ShortHelp()), m.width)
+// browseHelpLine is the bottom line with no overlay open: the keys that
+// work on the panes, or the filter's while it is typed.
+func (m Model) browseHelpLine(f *frame) string {
+	k := &f.keys
+	if m.list.Typing() {
+		return f.helpLine("", &k.AcceptFilter, &k.ClearFilter)
 	}
-	if m.mode == modeConfirm {
-		q := st.Prompt.Render(m.askText) + " "
-		m.help.SetWidth(max(m.width-len([]rune(m.askText))-1, 0))
-		return fit(q+m.help.ShortHelpView(km.ShortHelp()), m.width)
-	}
-	if m.mode == modeQuitting {
-		return fit(st.StatusSaving.Render("saving before quitting…"), m.width)
-	}
-	return fit(m.help.ShortHelpView(km.ShortHelp()), m.width)
-}
-
-// fitBlock makes s exactly h rows of w cells.
-func fitBlock(s string, w, h int) string {
-	lines := strings.Split(s, "\n")
-	rows := make([]string, h)
-	for i := range rows {
-		if i < len(lines) {
-			rows[i] = fit(lines[i], w)
-		} else {
-			rows[i] = strings.Repeat(" ", w)
+	on := []*key.Binding{&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
+		&k.Filter, &k.SwitchPane, &k.Help, &k.Quit, &k.CopyValue, &k.CopyKey, &k.Reload}
+	if !m.src.ReadOnly() {
+		on = append(on, &k.Edit, &k.EditExternal, &k.New, &k.Rename, &k.Delete, &k.Save)
+		if m.history.Len() > 0 {
+			on = append(on, &k.Undo)
 		}
 	}
-	return strings.Join(rows, "\n")
+	if m.list.Filtered() {
+		on = append(on, &k.ClearFilter)
+	}
+	return f.helpLine("", on...)
 }

@@ -1,8 +1,9 @@
-package tui
+// Package editor edits one JSON value as text: a buffer that keeps every
+// byte, the editing keys of common terminal editors, line numbers, and the
+// error of the last apply with a caret under its column.
+package editor
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,16 +12,19 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
+	"github.com/kvstore-dev/kvstore/tui/jsonview"
 )
 
-// maxEditLines is the longest value, in lines, edited in place. Longer values
+// MaxLines is the longest value, in lines, edited in place. Longer values
 // are refused with a message rather than made slow to type in.
-const maxEditLines = 10000
+const MaxLines = 10000
 
-// editor edits one value as pretty-printed JSON.
+// Model edits one value as pretty-printed JSON.
 //
 // It is built on textBuffer rather than the bubbles textarea. The textarea
 // changes text on the way in (tabs become spaces; control characters and
@@ -29,12 +33,11 @@ const maxEditLines = 10000
 // clipboard module this project does not otherwise need. textBuffer keeps the
 // text byte for byte, and the view escapes unsafe characters (shown dimmed as
 // \uXXXX) so they can be seen and edited without reaching the terminal raw.
-type editor struct {
+type Model struct {
 	buf      textBuffer
 	key      string
 	original string
-	applying bool
-	isNew    bool // the key does not exist yet: applying creates it, even unchanged
+	isNew    bool // the key does not exist yet: the title says so
 	keys     editorKeyMap
 
 	errMsg  string // why the last apply failed, escaped for display
@@ -82,82 +85,67 @@ func defaultEditorKeys() editorKeyMap {
 	}
 }
 
-func newEditor() editor {
-	return editor{keys: defaultEditorKeys(), errCol: -1}
+// Styles are the editor's styles.
+type Styles struct {
+	Title, Dim, Error lipgloss.Style
 }
 
-// refusal explains why a value cannot be edited in place.
-type refusal struct{ reason string }
-
-func (r *refusal) Error() string { return r.reason }
-
-// prettyJSON indents compact JSON with two spaces. json.Indent copies string
-// escapes and number digits as they are, so only white space changes.
-func prettyJSON(raw []byte) string {
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		return string(raw)
+// New starts editing key, whose compact JSON is raw; isNew says the key does
+// not exist yet. It refuses, with an error that says why, a value too long
+// to edit here.
+func New(key string, raw []byte, isNew bool) (*Model, error) {
+	text := jsonview.Pretty(raw)
+	if n := strings.Count(text, "\n") + 1; n > MaxLines {
+		return nil, fmt.Errorf("%s has %s lines; the editor takes at most %s",
+			display.Escape(key), display.GroupDigits(n), display.GroupDigits(MaxLines))
 	}
-	return buf.String()
+	return &Model{
+		buf: newTextBuffer(text), key: key, original: text, isNew: isNew,
+		keys: defaultEditorKeys(), errCol: -1,
+	}, nil
 }
 
-// Open starts editing key, whose compact JSON is raw. It returns a *refusal
-// if the value is too long to edit here.
-func (e *editor) Open(key string, raw []byte) error {
-	text := prettyJSON(raw)
-	if n := strings.Count(text, "\n") + 1; n > maxEditLines {
-		return &refusal{fmt.Sprintf("%s has %s lines; the editor takes at most %s",
-			displayEscape(key), groupDigits(n), groupDigits(maxEditLines))}
-	}
-	e.buf = newTextBuffer(text)
-	e.key, e.original, e.applying, e.isNew = key, text, false, false
-	e.yoff, e.xoff = 0, 0
-	e.clearError()
-	return nil
-}
+// Key returns the key whose value is edited.
+func (e *Model) Key() string { return e.key }
 
-// Close stops editing and drops the text.
-func (e *editor) Close() {
-	e.buf = textBuffer{}
-	e.key, e.original, e.applying, e.isNew = "", "", false, false
-	e.clearError()
-}
+// Position returns the cursor's line and column, both 0-based, in runes.
+func (e *Model) Position() (row, col int) { return e.buf.Cursor() }
 
 // Text returns the text being edited.
-func (e *editor) Text() string { return e.buf.String() }
+func (e *Model) Text() string { return e.buf.String() }
 
 // Changed reports whether the user changed the text.
-func (e *editor) Changed() bool { return e.buf.String() != e.original }
+func (e *Model) Changed() bool { return e.buf.String() != e.original }
 
-func (e *editor) clearError() {
+func (e *Model) clearError() {
 	e.errMsg, e.errLine, e.errCol = "", "", -1
 }
 
 // SetError shows why applying failed. For invalid JSON it shows the line and
 // column, the offending line with a caret under the column, and moves the
 // cursor there; the text itself stays exactly as the user typed it.
-func (e *editor) SetError(err error, text string) {
-	e.applying = false
+func (e *Model) SetError(err error) {
+	text := e.Text()
 	e.clearError()
 	var syn *kvstore.SyntaxError
 	if !errors.As(err, &syn) {
-		e.errMsg = displayEscape(err.Error())
+		e.errMsg = display.Escape(err.Error())
 		return
 	}
-	e.errMsg = displayEscape(fmt.Sprintf("line %d, column %d: %s", syn.Line, syn.Column, syn.Msg))
+	e.errMsg = display.Escape(fmt.Sprintf("line %d, column %d: %s", syn.Line, syn.Column, syn.Msg))
 	lines := strings.Split(text, "\n")
 	if syn.Line >= 1 && syn.Line <= len(lines) {
 		line := lines[syn.Line-1]
 		col := min(max(syn.Column-1, 0), len(line))
-		e.errLine = displayEscape(line)
-		e.errCol = ansi.StringWidth(displayEscape(line[:col]))
+		e.errLine = display.Escape(line)
+		e.errCol = ansi.StringWidth(display.Escape(line[:col]))
 		e.buf.SetCursor(syn.Line-1, utf8.RuneCountInString(line[:col]))
 		e.scrollToCursor()
 	}
 }
 
 // SetSize sets the editor's size, in cells, including its title and error.
-func (e *editor) SetSize(w, h int) {
+func (e *Model) SetSize(w, h int) {
 	e.width, e.height = w, h
 	e.scrollToCursor()
 }
@@ -166,7 +154,7 @@ func (e *editor) SetSize(w, h int) {
 const maxErrorRows = 3
 
 // errorRows returns the error message wrapped to the editor's width.
-func (e *editor) errorRows() []string {
+func (e *Model) errorRows() []string {
 	if e.errMsg == "" {
 		return nil
 	}
@@ -179,7 +167,7 @@ func (e *editor) errorRows() []string {
 }
 
 // errorHeight is the number of rows the error takes.
-func (e *editor) errorHeight() int {
+func (e *Model) errorHeight() int {
 	n := len(e.errorRows())
 	if e.errLine != "" {
 		n += 2
@@ -188,22 +176,22 @@ func (e *editor) errorHeight() int {
 }
 
 // textHeight is the number of rows for text.
-func (e *editor) textHeight() int { return max(e.height-1-e.errorHeight(), 1) }
+func (e *Model) textHeight() int { return max(e.height-1-e.errorHeight(), 1) }
 
 // gutterWidth is the width of the line numbers and their separator.
-func (e *editor) gutterWidth() int { return len(strconv.Itoa(e.buf.LineCount())) + 3 }
+func (e *Model) gutterWidth() int { return len(strconv.Itoa(e.buf.LineCount())) + 3 }
 
 // textWidth is the number of cells for text.
-func (e *editor) textWidth() int { return max(e.width-e.gutterWidth(), 1) }
+func (e *Model) textWidth() int { return max(e.width-e.gutterWidth(), 1) }
 
 // cursorX is the cursor's cell within its line as displayed.
-func (e *editor) cursorX() int {
+func (e *Model) cursorX() int {
 	row, col := e.buf.Cursor()
-	return ansi.StringWidth(displayEscape(string(e.buf.lines[row][:col])))
+	return ansi.StringWidth(display.Escape(string(e.buf.lines[row][:col])))
 }
 
 // scrollToCursor keeps the cursor on screen.
-func (e *editor) scrollToCursor() {
+func (e *Model) scrollToCursor() {
 	if e.buf.lines == nil {
 		return
 	}
@@ -219,24 +207,21 @@ func (e *editor) scrollToCursor() {
 	}
 }
 
-// Update applies an editing key or a paste, unless an apply is running.
-func (e editor) Update(msg tea.Msg) (editor, tea.Cmd) {
-	if e.applying || e.buf.lines == nil {
-		return e, nil
-	}
+// Update applies an editing key or a paste.
+func (e *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.PasteMsg:
 		e.buf.Insert(normalizeNewlines(msg.Content))
 	case tea.KeyPressMsg:
 		e.handleKey(msg)
 	default:
-		return e, nil
+		return nil
 	}
 	e.scrollToCursor()
-	return e, nil
+	return nil
 }
 
-func (e *editor) handleKey(msg tea.KeyPressMsg) {
+func (e *Model) handleKey(msg tea.KeyPressMsg) {
 	k, b := &e.keys, &e.buf
 	switch {
 	case key.Matches(msg, k.Left):
@@ -289,97 +274,4 @@ func normalizeNewlines(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-}
-
-// View draws the title, the visible lines with line numbers, and the error.
-func (e *editor) View(st *Styles) string {
-	var b strings.Builder
-	state := ""
-	if e.Changed() {
-		state = " (modified)"
-	}
-	row, col := e.buf.Cursor()
-	verb := "Editing"
-	if e.isNew {
-		verb = "New key"
-	}
-	title := fmt.Sprintf("%s %s%s  %d:%d", verb, keyLabel(e.key), state, row+1, col+1)
-	b.WriteString(fit(st.TitleFocused.Render(title), e.width))
-	gw := e.gutterWidth()
-	for i := range e.textHeight() {
-		b.WriteByte('\n')
-		n := e.yoff + i
-		if n >= e.buf.LineCount() {
-			b.WriteString(fit(st.Dim.Render(strings.Repeat(" ", gw-2)+"~"), e.width))
-			continue
-		}
-		num := fmt.Sprintf("%*d │ ", gw-3, n+1)
-		b.WriteString(st.Dim.Render(num) + e.visiblePart(n, n == row, st))
-	}
-	if e.errMsg != "" {
-		for _, row := range e.errorRows() {
-			b.WriteByte('\n')
-			b.WriteString(fit(st.EditorError.Render(row), e.width))
-		}
-		if e.errLine != "" {
-			line, caret := e.errLine, e.errCol
-			// Keep the caret on screen when the line is wider than the pane.
-			if shift := caret - (e.width - 4); shift > 0 {
-				line = ansi.TruncateLeft(line, shift+1, "…")
-				caret -= shift
-			}
-			b.WriteByte('\n')
-			b.WriteString(fit("  "+line, e.width))
-			b.WriteByte('\n')
-			b.WriteString(fit("  "+strings.Repeat(" ", caret)+st.EditorError.Render("^"), e.width))
-		}
-	}
-	return b.String()
-}
-
-// visiblePart returns the columns of line n on screen, exactly the text
-// width wide. Other lines than the cursor's are marked with … where they
-// continue past either edge; the cursor's line is left whole so the marker
-// never hides the character under the cursor.
-func (e *editor) visiblePart(n int, cursorLine bool, st *Styles) string {
-	tw := e.textWidth()
-	full := e.styledLine(n, st)
-	part := fit(ansi.Cut(full, e.xoff, e.xoff+tw), tw)
-	if cursorLine || tw < 3 {
-		return part
-	}
-	more := st.Dim.Render("…")
-	if e.xoff > 0 && ansi.StringWidth(full) > e.xoff {
-		part = more + ansi.Cut(part, 1, tw)
-	}
-	if ansi.StringWidth(full) > e.xoff+tw {
-		part = ansi.Cut(part, 0, tw-1) + more
-	}
-	return part
-}
-
-// styledLine returns line n with unsafe characters escaped and dimmed.
-func (e *editor) styledLine(n int, st *Styles) string {
-	s := string(e.buf.lines[n])
-	if !hasUnsafe(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		if c := s[i : i+size]; hasUnsafe(c) {
-			b.WriteString(st.Dim.Render(displayEscape(c)))
-		} else {
-			b.WriteString(c)
-		}
-		i += size
-	}
-	return b.String()
-}
-
-// Cursor returns the terminal cursor, relative to the editor's top left.
-func (e *editor) Cursor() *tea.Cursor {
-	row, _ := e.buf.Cursor()
-	x := e.gutterWidth() + e.cursorX() - e.xoff
-	return tea.NewCursor(x, row-e.yoff+1)
 }

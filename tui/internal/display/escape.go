@@ -1,4 +1,7 @@
-package tui
+// Package display makes data safe and tidy to draw: every key and value is
+// escaped before it reaches the terminal, and every row is cut or padded to
+// its width in cells.
+package display
 
 import (
 	"fmt"
@@ -17,8 +20,8 @@ import (
 // Inside a JSON string, \uXXXX is the JSON escape for the same character, so
 // the value pane still shows valid JSON with the same meaning.
 
-// unsafeRune reports whether r must not reach the terminal as itself.
-func unsafeRune(r rune) bool {
+// UnsafeRune reports whether r must not reach the terminal as itself.
+func UnsafeRune(r rune) bool {
 	switch {
 	case r < 0x20 || r == 0x7f: // C0 controls and DEL
 		return true
@@ -35,8 +38,8 @@ func unsafeRune(r rune) bool {
 	return unicode.Is(unicode.Cf, r)
 }
 
-// hasUnsafe reports whether s holds anything displayEscape would change.
-func hasUnsafe(s string) bool {
+// HasUnsafe reports whether s holds anything Escape would change.
+func HasUnsafe(s string) bool {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -47,7 +50,7 @@ func hasUnsafe(s string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || unsafeRune(r) {
+		if (r == utf8.RuneError && size == 1) || UnsafeRune(r) {
 			return true
 		}
 		i += size
@@ -55,11 +58,11 @@ func hasUnsafe(s string) bool {
 	return false
 }
 
-// displayEscape returns s with every unsafe character written as \uXXXX (or
+// Escape returns s with every unsafe character written as \uXXXX (or
 // \UXXXXXXXX beyond the Basic Multilingual Plane) and every invalid UTF-8 byte
 // as \xNN. Safe text is returned unchanged without allocating.
-func displayEscape(s string) string {
-	if !hasUnsafe(s) {
+func Escape(s string) string {
+	if !HasUnsafe(s) {
 		return s
 	}
 	var b strings.Builder
@@ -69,9 +72,9 @@ func displayEscape(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case unsafeRune(r) && r > 0xffff:
+		case UnsafeRune(r) && r > 0xffff:
 			fmt.Fprintf(&b, `\U%08x`, r)
-		case unsafeRune(r):
+		case UnsafeRune(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+size])
@@ -81,11 +84,11 @@ func displayEscape(s string) string {
 	return b.String()
 }
 
-// keyLabel is a key as the status bar and questions name it: escaped, and
+// KeyLabel is a key as the status bar and questions name it: escaped, and
 // the empty key written as "" so that it is visible.
-func keyLabel(k string) string {
+func KeyLabel(k string) string {
 	if k == "" {
 		return `""`
 	}
-	return displayEscape(k)
+	return Escape(k)
 }

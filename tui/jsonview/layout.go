@@ -1,9 +1,14 @@
-package tui
+package jsonview
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // tokenKind classifies a piece of pretty-printed JSON for syntax colours.
@@ -37,11 +42,11 @@ func (l *jsonLine) add(kind tokenKind, text string) {
 	l.width += len(text)
 }
 
-// prettyLines lays out JSON text with two-space indentation, the way
+// layout lays out JSON text with two-space indentation, the way
 // json.Indent does, but as tokens so the view can colour them and draw only
 // the lines on screen. It never rewrites numbers or string escapes: what is
 // shown is what is stored, except that unsafe characters are escaped.
-func prettyLines(raw []byte) []jsonLine {
+func layout(raw []byte) []jsonLine {
 	var (
 		lines     []jsonLine
 		cur       jsonLine
@@ -107,7 +112,7 @@ func prettyLines(raw []byte) []jsonLine {
 			if expectKey {
 				kind = tokKey
 			}
-			cur.add(kind, displayEscape(string(raw[i:j])))
+			cur.add(kind, display.Escape(string(raw[i:j])))
 			i = j
 		default:
 			j := i
@@ -121,7 +126,7 @@ func prettyLines(raw []byte) []jsonLine {
 			if c == 't' || c == 'f' || c == 'n' {
 				kind = tokLiteral
 			}
-			cur.add(kind, displayEscape(string(raw[i:j])))
+			cur.add(kind, display.Escape(string(raw[i:j])))
 			i = j
 		}
 	}
@@ -139,14 +144,14 @@ type visualRow struct {
 	indent   int
 }
 
-// wrapLines splits lines into screen rows no wider than width cells, breaking
+// wrap splits lines into screen rows no wider than width cells, breaking
 // long strings across rows rather than hiding their end. A row breaks after
 // its last space when that space is in the last third of the row, so prose
 // wraps between words; otherwise it breaks where the width runs out.
 // Continuation rows keep the line's indentation so the structure stays
 // readable. Indentation is capped at half the width so deep nesting still
 // leaves room for text.
-func wrapLines(lines []jsonLine, width int) []visualRow {
+func wrap(lines []jsonLine, width int) []visualRow {
 	if width < 1 {
 		width = 1
 	}
@@ -206,4 +211,31 @@ func renderRow(l *jsonLine, r visualRow, st *Styles) string {
 		b.WriteString(st.tokenStyle(t.kind).Render(t.text[lo:hi]))
 	}
 	return b.String()
+}
+
+// tokenStyle returns the syntax colour for a kind of JSON token.
+func (s *Styles) tokenStyle(k tokenKind) lipgloss.Style {
+	switch k {
+	case tokKey:
+		return s.Key
+	case tokString:
+		return s.String
+	case tokNumber:
+		return s.Number
+	case tokLiteral:
+		return s.Literal
+	default:
+		return s.Punct
+	}
+}
+
+// Pretty indents compact JSON with two spaces, the way the pane shows it
+// and the editors edit it. json.Indent copies string escapes and number
+// digits as they are, so only white space changes.
+func Pretty(raw []byte) string {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return buf.String()
 }

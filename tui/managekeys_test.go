@@ -1,11 +1,10 @@
 package tui
 
 import (
-	"fmt"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -14,7 +13,9 @@ import (
 
 // Tests of managing keys: new, rename, delete, undo, reload and copy.
 
-func raw(t *testing.T, s Store, k string) string {
+func raw(t *testing.T, s interface {
+	GetRaw(string) (json.RawMessage, bool)
+}, k string) string {
 	t.Helper()
 	v, ok := s.GetRaw(k)
 	if !ok {
@@ -25,14 +26,14 @@ func raw(t *testing.T, s Store, k string) string {
 
 func TestNewKeyPromptsThenEdits(t *testing.T) {
 	s := openStore(t, map[string]string{"alpha": "1", "beta": "2"}, nil)
-	h := newHarness(t, s, 80, 24)
+	h := newHarness(t, FileSource(s), 80, 24)
 	h.send(keyText("n"))
 	h.wantScreen("New key: ▏")
 	// An existing name is refused and the prompt keeps the text.
 	h.typeText("beta")
 	h.send(keyEnter)
 	h.wantStatus("beta already exists; choose another name")
-	if h.m.mode != modePrompt {
+	if !topIs[*prompt](h) {
 		t.Fatal("an existing name closed the prompt")
 	}
 	h.wantScreen("New key: beta▏")
@@ -40,7 +41,7 @@ func TestNewKeyPromptsThenEdits(t *testing.T) {
 	h.send(keyBackspace, keyBackspace, keyBackspace, keyBackspace)
 	h.typeText("qj")
 	h.send(keyEnter)
-	if h.quit || !h.m.editing {
+	if h.quit || !h.editing() {
 		t.Fatal("enter on a new name did not open the editor")
 	}
 	h.wantScreen("New key qj")
@@ -60,20 +61,20 @@ func TestNewKeyPromptsThenEdits(t *testing.T) {
 	h.send(keyText("n"))
 	h.typeText("gone")
 	h.send(keyEsc)
-	if h.m.mode != modeBrowse {
+	if !h.browsing() {
 		t.Fatal("esc did not close the prompt")
 	}
 	h.send(keyText("n"))
 	h.typeText("gone")
 	h.send(keyEnter, keyEsc)
-	if s.Has("gone") || h.m.editing {
+	if s.Has("gone") || h.editing() {
 		t.Fatal("esc in a new key's editor created it")
 	}
 }
 
 func TestNewKeyShowsThroughFilter(t *testing.T) {
 	s := openStore(t, map[string]string{"alpha": "1", "beta": "2"}, nil)
-	h := newHarness(t, s, 80, 24)
+	h := newHarness(t, FileSource(s), 80, 24)
 	h.send(keyText("/"))
 	h.typeText("alp")
 	h.send(keyEnter, keyText("n"))
@@ -86,7 +87,7 @@ func TestNewKeyShowsThroughFilter(t *testing.T) {
 
 func TestRenameRefusesExistingName(t *testing.T) {
 	s := openStore(t, map[string]string{"alpha": "1", "beta": "2", "gamma": "3"}, nil)
-	h := newHarness(t, s, 80, 24)
+	h := newHarness(t, FileSource(s), 80, 24)
 	h.send(keyText("r"))
 	h.wantScreen("Rename alpha to: alpha▏")
 	h.send(keyBackspace, keyBackspace, keyBackspace, keyBackspace, keyBackspace)
@@ -114,7 +115,7 @@ func TestRenameRefusesExistingName(t *testing.T) {
 
 func TestDeleteAsksNamingTheKey(t *testing.T) {
 	s := openStore(t, map[string]string{"alpha": "1", "beta": "2", "gamma": "3"}, nil)
-	h := newHarness(t, s, 80, 24)
+	h := newHarness(t, FileSource(s), 80, 24)
 	h.send(keyText("j"), keyText("d"))
 	h.wantScreen("Delete beta? y yes • n no")
 	h.send(keyText("n"))
@@ -136,7 +137,7 @@ func TestDeleteAsksNamingTheKey(t *testing.T) {
 
 func TestUndoRevertsEachKindOfChange(t *testing.T) {
 	s := openStore(t, map[string]string{"alpha": "1", "beta": "2"}, nil)
-	h := newHarness(t, s, 160, 24)
+	h := newHarness(t, FileSource(s), 160, 24)
 	if strings.Contains(h.screen(), "u undo") {
 		t.Fatal("undo is offered with nothing to undo")
 	}
@@ -188,7 +189,7 @@ func TestUndoRevertsEachKindOfChange(t *testing.T) {
 
 func TestReloadAsksBeforeDroppingChanges(t *testing.T) {
 	s := openStore(t, map[string]string{"a": "1"}, nil)
-	h := newHarness(t, s, 80, 24)
+	h := newHarness(t, FileSource(s), 80, 24)
 	if err := os.WriteFile(s.Path(), []byte(`{"a": 1, "b": 2}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +218,7 @@ func TestReloadAsksBeforeDroppingChanges(t *testing.T) {
 
 func TestCopyValueAndKey(t *testing.T) {
 	s := openStore(t, map[string]string{"k\x1b]0;pwned\x07": `{"a":[1,2]}`}, nil)
-	h := newHarness(t, s, 80, 24)
+	h := newHarness(t, FileSource(s), 80, 24)
 	var copied []string
 	h.m.clip = func(text string) tea.Cmd {
 		copied = append(copied, text)
@@ -236,7 +237,7 @@ func TestClipboardIsOSC52(t *testing.T) {
 	// The program's clipboard Cmd is Bubble Tea's, which the renderer sends
 	// as OSC 52 with the text base64-encoded.
 	s := openStore(t, map[string]string{"a": "1"}, nil)
-	m := New(s, Options{Keys: testKeyMap()})
+	m := New(FileSource(s), Options{Keys: testKeyMap()})
 	if m.clip == nil {
 		t.Fatal("no clipboard Cmd")
 	}
@@ -247,7 +248,7 @@ func TestClipboardIsOSC52(t *testing.T) {
 
 func TestReadOnlyDisablesEditingKeys(t *testing.T) {
 	s := openStore(t, map[string]string{"a": "1", "b": "2"}, &kvstore.Options{ReadOnly: true})
-	h := newHarness(t, s, 120, 24)
+	h := newHarness(t, FileSource(s), 120, 24)
 	help := strings.Split(h.screen(), "\n")[23]
 	for _, gone := range []string{"edit", "new key", "rename", "delete", "undo", "save"} {
 		if strings.Contains(help, gone) {
@@ -261,7 +262,7 @@ func TestReadOnlyDisablesEditingKeys(t *testing.T) {
 	}
 	for _, k := range []string{"n", "r", "d", "v", "e", "u"} {
 		h.send(keyText(k))
-		if h.m.mode != modeBrowse || h.m.editing {
+		if !h.browsing() || h.editing() {
 			t.Fatalf("%s left browse mode in a read-only view", k)
 		}
 		h.wantStatus("read-only")
@@ -278,55 +279,8 @@ func TestReadOnlyDisablesEditingKeys(t *testing.T) {
 	}
 }
 
-func TestReadOnlyRefreshFollowsTheWriter(t *testing.T) {
-	s := openStore(t, map[string]string{"a": "1"}, nil)
-	path := s.Path()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	writer, err := kvstore.Open(path, &kvstore.Options{SaveInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer writer.Close()
-	view, err := kvstore.Open(path, &kvstore.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer view.Close()
-	h := newHarness(t, view, 80, 24)
-	h.m.refresh = time.Second
-	h.send(h.run(h.m.Init())...)
-	// fire sends the refresh timer's message, as if it went off.
-	fire := func() {
-		t.Helper()
-		for i, msg := range h.timers {
-			if _, ok := msg.(refreshTickMsg); ok {
-				h.timers = append(h.timers[:i], h.timers[i+1:]...)
-				h.send(msg)
-				return
-			}
-		}
-		t.Fatal("no refresh timer is running")
-	}
-	for i, k := range []string{"b", "c"} {
-		if err := writer.SetRaw(k, []byte("2")); err != nil {
-			t.Fatal(err)
-		}
-		if err := writer.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		fire()
-		h.wantScreen(fmt.Sprintf("%d keys", i+2))
-		h.wantStatus("the writer saved; view updated")
-	}
-	// Nothing changed: the file is not read again, the timer goes on.
-	fire()
-	fire()
-}
-
 func TestPromptKeepsTheEndOfALongNameVisible(t *testing.T) {
-	h := newHarness(t, openStore(t, map[string]string{"a": "1"}, nil), 40, 10)
+	h := newHarness(t, FileSource(openStore(t, map[string]string{"a": "1"}, nil)), 40, 10)
 	h.send(keyText("n"))
 	h.typeText(strings.Repeat("x", 60) + "END")
 	lines := strings.Split(h.screen(), "\n")
@@ -336,7 +290,7 @@ func TestPromptKeepsTheEndOfALongNameVisible(t *testing.T) {
 	}
 	wantExactLayout(t, h, 40, 10)
 	h.send(keyEnter, keyCtrlS)
-	if !h.m.store.Has(strings.Repeat("x", 60) + "END") {
+	if !h.store.Has(strings.Repeat("x", 60) + "END") {
 		t.Fatal("the whole name was not kept")
 	}
 }

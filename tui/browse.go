@@ -1,0 +1,210 @@
+package tui
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
+	"github.com/kvstore-dev/kvstore/tui/jsonview"
+)
+
+// browseKey handles a key when no overlay is open. A filter being typed
+// gets every key first, so typing q types a q; only a quit key that types
+// nothing (ctrl+c) gets past it. Then come the application's bindings, and
+// the rest goes to the focused pane.
+func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := &m.keys
+	if m.list.Typing() && (msg.Text != "" || !key.Matches(msg, k.Quit)) {
+		return m, m.updateList(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.startQuit()
+	case key.Matches(msg, k.Help):
+		m.open(newFullHelp(m.keys, m.src.ReadOnly()))
+		return m, nil
+	case key.Matches(msg, k.Save):
+		return m.startSave()
+	case key.Matches(msg, k.Filter):
+		m.list.StartFilter()
+		m.focus = focusList
+	case m.list.Filtered() && key.Matches(msg, k.ClearFilter):
+		m.list.ClearFilter()
+		return m, m.followSelection()
+	case key.Matches(msg, k.Edit):
+		return m.startEdit()
+	case key.Matches(msg, k.EditExternal):
+		return m.startExternal()
+	case key.Matches(msg, k.New):
+		return m.startPrompt(true)
+	case key.Matches(msg, k.Rename):
+		return m.startPrompt(false)
+	case key.Matches(msg, k.Delete):
+		return m.askDelete()
+	case key.Matches(msg, k.Undo):
+		return m.undo()
+	case key.Matches(msg, k.CopyValue):
+		return m.copySelected(true)
+	case key.Matches(msg, k.CopyKey):
+		return m.copySelected(false)
+	case key.Matches(msg, k.Reload):
+		return m.reload()
+	case key.Matches(msg, k.SwitchPane):
+		if m.focus == focusList {
+			m.focus = focusValue
+		} else {
+			m.focus = focusList
+		}
+	case m.focus == focusValue:
+		var cmd tea.Cmd
+		m.value, cmd = m.value.Update(msg)
+		return m, cmd
+	default:
+		return m, m.updateList(msg)
+	}
+	return m, nil
+}
+
+// updateList passes a key or a paste to the key list, and shows the value
+// of the key it selects.
+func (m *Model) updateList(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	m.list, cmd = m.list.Update(msg)
+	return tea.Batch(cmd, m.followSelection())
+}
+
+// refuseReadOnly returns the message that refuses what for a read-only
+// Source, or nil for a writable one.
+func (m *Model) refuseReadOnly(what string) tea.Cmd {
+	if !m.src.ReadOnly() {
+		return nil
+	}
+	return m.flash("read-only: "+what, true)
+}
+
+// startSave saves now. A hand edit is never overwritten silently: when the
+// file changed on disk (a save failed, or the refresh saw it), saving opens
+// the conflict screen instead, where the user decides.
+func (m Model) startSave() (tea.Model, tea.Cmd) {
+	if cmd := m.refuseReadOnly("nothing to save"); cmd != nil {
+		return m, cmd
+	}
+	if m.saveState().conflicted() {
+		return m, conflictCmd(m.src)
+	}
+	return m, m.enqueue(operation{kind: opSave})
+}
+
+// startQuit saves pending changes and then quits (see Model.onSaved); the
+// quitting overlay holds the keys meanwhile.
+func (m Model) startQuit() (tea.Model, tea.Cmd) {
+	if m.src.ReadOnly() {
+		return m, tea.Quit
+	}
+	m.closeAll()
+	m.open(quitting{})
+	return m, m.enqueue(operation{kind: opSave, quit: true})
+}
+
+// startEdit opens the editor on the selected value.
+func (m Model) startEdit() (tea.Model, tea.Cmd) {
+	if cmd := m.refuseReadOnly("values cannot be changed"); cmd != nil {
+		return m, cmd
+	}
+	k, ok := m.list.Selected()
+	if !ok {
+		return m, nil
+	}
+	raw, ok := m.src.GetRaw(k)
+	if !ok {
+		return m, m.flash(display.KeyLabel(k)+" no longer exists", true)
+	}
+	return m.openEditor(k, raw, false)
+}
+
+// openEditor opens the editor on key's value raw.
+func (m Model) openEditor(k string, raw []byte, isNew bool) (tea.Model, tea.Cmd) {
+	ed, err := openEditor(m.keys, k, raw, isNew)
+	if err != nil {
+		return m, m.flash(err.Error(), true)
+	}
+	m.open(ed)
+	return m, nil
+}
+
+// startPrompt asks for a new key's name, or a new name for the selected key.
+func (m Model) startPrompt(isNew bool) (tea.Model, tea.Cmd) {
+	if cmd := m.refuseReadOnly("keys cannot be changed"); cmd != nil {
+		return m, cmd
+	}
+	if isNew {
+		m.open(newKeyPrompt(m.keys, m.src.Has))
+		return m, nil
+	}
+	k, ok := m.list.Selected()
+	if !ok {
+		return m, nil
+	}
+	m.open(renamePrompt(m.keys, k, m.src.Has))
+	return m, nil
+}
+
+// askDelete asks before deleting the selected key, naming it.
+func (m Model) askDelete() (tea.Model, tea.Cmd) {
+	if cmd := m.refuseReadOnly("keys cannot be deleted"); cmd != nil {
+		return m, cmd
+	}
+	k, ok := m.list.Selected()
+	if !ok {
+		return m, nil
+	}
+	yes := opMsg{op: operation{kind: opDelete, key: k}}
+	m.open(newQuestion(m.keys, "Delete "+display.KeyLabel(k)+"?", yes, nil))
+	return m, nil
+}
+
+// undo undoes the most recent change of this session, through the Source.
+func (m Model) undo() (tea.Model, tea.Cmd) {
+	if cmd := m.refuseReadOnly("nothing to undo"); cmd != nil {
+		return m, cmd
+	}
+	op, ok := m.history.pop()
+	if !ok {
+		return m, m.flash("nothing to undo", false)
+	}
+	return m, m.enqueue(op)
+}
+
+// copySelected copies the selected value (pretty-printed) or key to the
+// terminal's clipboard with OSC 52, which carries the text base64-encoded,
+// so the copied data cannot act on the terminal, and works over SSH.
+func (m Model) copySelected(value bool) (tea.Model, tea.Cmd) {
+	k, ok := m.list.Selected()
+	if !ok {
+		return m, m.flash("nothing to copy", true)
+	}
+	if !value {
+		return m, tea.Batch(m.clip(k), m.flash("copied the key "+display.KeyLabel(k), false))
+	}
+	raw, ok := m.src.GetRaw(k)
+	if !ok {
+		return m, m.flash(display.KeyLabel(k)+" no longer exists", true)
+	}
+	text := jsonview.Pretty(raw)
+	msg := fmt.Sprintf("copied the value of %s (%s)", display.KeyLabel(k), display.Plural(len(text), "byte"))
+	return m, tea.Batch(m.clip(text), m.flash(msg, false))
+}
+
+// reload reads the data again. Pending changes would be dropped, so it
+// asks first when there are any.
+func (m Model) reload() (tea.Model, tea.Cmd) {
+	if n := m.src.Pending(); n > 0 && !m.src.ReadOnly() {
+		q := newQuestion(m.keys, fmt.Sprintf("Reload the file and drop %s?", display.Plural(n, "unsaved change")),
+			opMsg{op: operation{kind: opReload}}, nil)
+		m.open(q)
+		return m, nil
+	}
+	return m, m.enqueue(operation{kind: opReload})
+}

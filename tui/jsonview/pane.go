@@ -1,0 +1,188 @@
+// Package jsonview is the value pane: a JSON value pretty-printed with
+// syntax colours, wrapped to the pane's width and scrolled. It never
+// rewrites numbers or string escapes: what is shown is what is stored,
+// except that characters unsafe for the terminal are escaped.
+package jsonview
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
+	"github.com/kvstore-dev/kvstore/tui/internal/nav"
+)
+
+// Styles are the pane's styles: its title, notes, and a colour per kind of
+// JSON token.
+type Styles struct {
+	Title, TitleFocused, Dim            lipgloss.Style
+	Key, String, Number, Literal, Punct lipgloss.Style
+}
+
+// largeValue is the size from which a value is laid out in a Cmd rather
+// than in Update: laying out 10 MB takes a few hundred milliseconds, which
+// would freeze the keyboard while moving past such a key. Smaller values
+// are laid out at once, so the pane never flickers for them.
+const largeValue = 256 << 10
+
+// LaidOutMsg is a large value laid out by a Cmd. seq says which selection
+// it is for; a result for an older selection is dropped.
+type LaidOutMsg struct {
+	seq   int
+	width int
+	lines []jsonLine
+	rows  []visualRow
+}
+
+// Model is the pane: the selected value pretty-printed with syntax colours,
+// scrollable when it is longer than the pane. The value is laid out once per
+// selection and per width; a frame styles only the rows on screen, so a
+// large value costs no more to scroll than a small one.
+type Model struct {
+	key    string
+	exists bool
+	lines  []jsonLine
+	rows   []visualRow
+	offset int
+	width  int
+	height int // rows for the value, not counting the title
+	note   string
+
+	seq    int // counts selections, to match layouts to them
+	laying int // size of the value a Cmd is laying out; 0: none
+	keys   nav.KeyMap
+}
+
+// New returns an empty pane that scrolls with keys.
+func New(keys nav.KeyMap) Model {
+	return Model{keys: keys}
+}
+
+// SetValue shows raw, the compact JSON stored under key. A large value is
+// laid out by the returned Cmd, whose message goes back to Update; a small
+// one at once, and the Cmd is nil.
+func (p *Model) SetValue(key string, raw []byte, exists bool) tea.Cmd {
+	p.key, p.exists, p.note = key, exists, ""
+	p.offset = 0
+	p.seq++
+	p.laying = 0
+	if len(raw) < largeValue {
+		p.lines = layout(raw)
+		p.relayout()
+		return nil
+	}
+	p.lines, p.rows = nil, nil
+	p.laying = len(raw)
+	seq, width := p.seq, p.width
+	return func() tea.Msg {
+		lines := layout(raw)
+		return LaidOutMsg{seq: seq, width: width, lines: lines, rows: wrap(lines, width)}
+	}
+}
+
+// Shows reports whether the pane shows key's value.
+func (p *Model) Shows(key string) bool { return p.exists && p.key == key }
+
+// SetNote shows a message instead of a value (no keys, no match).
+func (p *Model) SetNote(note string) {
+	p.key, p.exists, p.note = "", false, note
+	p.lines, p.rows, p.offset = nil, nil, 0
+	p.seq++
+	p.laying = 0
+}
+
+// Update scrolls for a movement key, and shows a large value's layout when
+// it arrives.
+func (p Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case LaidOutMsg:
+		p.setLaidOut(msg)
+	case tea.KeyPressMsg:
+		if to, ok := p.keys.Move(msg, p.offset, p.Page(), len(p.rows)); ok {
+			p.offset = to
+			p.clamp()
+		}
+	}
+	return p, nil
+}
+
+// setLaidOut shows a large value's layout if it is still the selected one.
+func (p *Model) setLaidOut(msg LaidOutMsg) {
+	if msg.seq != p.seq || p.laying == 0 {
+		return
+	}
+	p.laying = 0
+	p.lines = msg.lines
+	if msg.width == p.width {
+		p.rows = msg.rows
+		p.clamp()
+		return
+	}
+	p.relayout()
+}
+
+// SetSize sets the pane's size, in cells, including its title.
+func (p *Model) SetSize(w, h int) {
+	if w = max(w, 1); w != p.width {
+		p.width = w
+		p.relayout()
+	}
+	p.height = max(h-1, 1)
+	p.clamp()
+}
+
+func (p *Model) relayout() {
+	p.rows = wrap(p.lines, p.width)
+	p.clamp()
+}
+
+// Page returns the number of rows a page scrolls.
+func (p *Model) Page() int { return max(p.height-1, 1) }
+
+func (p *Model) clamp() {
+	p.offset = max(min(p.offset, len(p.rows)-p.height), 0)
+}
+
+// Width returns the pane's width in cells.
+func (p *Model) Width() int { return p.width }
+
+// Offset returns the first row on screen.
+func (p *Model) Offset() int { return p.offset }
+
+// View draws the title (the key, and the visible range when the value does
+// not fit) and the visible rows.
+func (p *Model) View(st *Styles, focused bool) string {
+	var b strings.Builder
+	title := display.KeyLabel(p.key)
+	if p.note != "" {
+		title = "Value"
+	}
+	if len(p.rows) > p.height {
+		last := min(p.offset+p.height, len(p.rows))
+		title = fmt.Sprintf("%s  %d-%d/%d", title, p.offset+1, last, len(p.rows))
+	}
+	if focused {
+		b.WriteString(display.Fit(st.TitleFocused.Render("▸ "+title), p.width))
+	} else {
+		b.WriteString(display.Fit(st.Title.Render(title), p.width))
+	}
+	for i := range p.height {
+		b.WriteByte('\n')
+		row := p.offset + i
+		switch {
+		case p.note != "" && i == 0:
+			b.WriteString(display.Fit(st.Dim.Render(p.note), p.width))
+		case p.laying > 0 && i == 0:
+			b.WriteString(display.Fit(st.Dim.Render(fmt.Sprintf("laying out %s…", display.Plural(p.laying, "byte"))), p.width))
+		case row < len(p.rows):
+			r := p.rows[row]
+			b.WriteString(display.Fit(renderRow(&p.lines[r.line], r, st), p.width))
+		default:
+			b.WriteString(strings.Repeat(" ", p.width))
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,69 @@
+package jsonview
+
+import (
+	"strings"
+	"testing"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/nav"
+)
+
+// bigArray is a JSON array of n short strings, one row each.
+func bigArray(n int) []byte {
+	items := make([]string, n)
+	for i := range items {
+		items[i] = `"` + strings.Repeat("x", 10) + `"`
+	}
+	return []byte("[" + strings.Join(items, ",") + "]")
+}
+
+// A large value is laid out by the Cmd SetValue returns; a layout that
+// arrives after the selection moved on is dropped.
+func TestLargeValueLaidOutInTheBackground(t *testing.T) {
+	p := New(nav.KeyMap{})
+	p.SetSize(40, 10)
+	big := bigArray(21000)
+	if len(big) < largeValue {
+		t.Fatalf("test value of %d bytes is not large", len(big))
+	}
+	stale := p.SetValue("big", big, true)
+	if stale == nil {
+		t.Fatal("a large value was laid out at once")
+	}
+	st := Styles{}
+	if !strings.Contains(ansi.Strip(p.View(&st, false)), "laying out") {
+		t.Fatal("the pane does not say it is laying out")
+	}
+	if cmd := p.SetValue("small", []byte(`{"a":1}`), true); cmd != nil {
+		t.Fatal("a small value was sent to the background")
+	}
+	p, _ = p.Update(stale())
+	if view := ansi.Strip(p.View(&st, false)); !strings.Contains(view, `"a": 1`) {
+		t.Fatalf("a stale layout replaced the selected value:\n%s", view)
+	}
+	lay := p.SetValue("big", big, true)
+	p, _ = p.Update(lay())
+	if view := ansi.Strip(p.View(&st, false)); !strings.Contains(view, "1-9/21002") {
+		t.Fatalf("the big value is not shown:\n%s", view)
+	}
+}
+
+// The movement keys scroll, stopping at either end.
+func TestMovementKeysScroll(t *testing.T) {
+	down := key.NewBinding(key.WithKeys("down"))
+	end := key.NewBinding(key.WithKeys("end"))
+	p := New(nav.KeyMap{Down: down, Bottom: end})
+	p.SetSize(40, 10)
+	p.SetValue("k", bigArray(20), true)
+	p, _ = p.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	if p.Offset() != 1 {
+		t.Fatalf("down scrolled to %d", p.Offset())
+	}
+	p, _ = p.Update(tea.KeyPressMsg{Code: tea.KeyEnd})
+	if want := 22 - 9; p.Offset() != want {
+		t.Fatalf("end scrolled to %d, want %d", p.Offset(), want)
+	}
+}

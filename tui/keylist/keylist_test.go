@@ -1,0 +1,134 @@
+package keylist
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"pgregory.net/rapid"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/nav"
+)
+
+func TestMatcherOrderAndNarrowing(t *testing.T) {
+	keys := []string{"Alpha", "a-lap", "alpine", "beta", "gamma/alpha", "zeta"}
+	var m matcher
+	got := names(keys, m.match(keys, "alp"))
+	want := []string{"Alpha", "alpine", "gamma/alpha", "a-lap"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("alp: %v, want %v (substring, case-insensitive, then fuzzy)", got, want)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		alpha := rapid.SampledFrom([]rune("abcAB/é"))
+		keys := rapid.SliceOfDistinct(rapid.StringOfN(alpha, 0, 8, -1), func(s string) string { return s }).Draw(t, "keys")
+		slices.Sort(keys)
+		query := rapid.StringOfN(alpha, 1, 5, -1).Draw(t, "query")
+		var inc matcher
+		for i := 1; i <= len([]rune(query)); i++ {
+			inc.match(keys, string([]rune(query)[:i]))
+		}
+		var full matcher
+		a := slices.Clone(inc.matches)
+		b := full.match(keys, query)
+		if !slices.Equal(a, b) {
+			t.Fatalf("typing %q one rune at a time gave %v, a fresh search %v", query, names(keys, a), names(keys, b))
+		}
+		for _, i := range b {
+			k := strings.ToLower(keys[i])
+			if !fuzzyContains(k, strings.ToLower(query)) {
+				t.Fatalf("%q matched %q", keys[i], query)
+			}
+		}
+	})
+}
+
+func names(keys []string, idx []int) []string {
+	out := make([]string, len(idx))
+	for i, j := range idx {
+		out[i] = keys[j]
+	}
+	return out
+}
+
+func TestKeyListSetKeysKeepsFilterAndSelection(t *testing.T) {
+	l := New([]string{"apple", "apricot", "banana"}, KeyMap{})
+	l.SetSize(20, 10)
+	l.SetFilter("ap")
+	l.SelectKey("apricot")
+	l.SetKeys([]string{"almond", "apple", "apricot", "avocado", "grape"})
+	if got := names(l.keys, l.matches); !slices.Equal(got, []string{"apple", "apricot", "grape"}) {
+		t.Fatalf("matches after new keys: %v", got)
+	}
+	if k, _ := l.Selected(); k != "apricot" {
+		t.Fatalf("selected %q, want apricot kept", k)
+	}
+	l.SetKeys([]string{"zebra"})
+	if _, ok := l.Selected(); ok || l.Len() != 0 {
+		t.Fatal("a filter matching none of the new keys still selects something")
+	}
+}
+
+func TestFirstFilterMatchingNothingShowsNothing(t *testing.T) {
+	l := New([]string{"apple", "banana"}, KeyMap{})
+	l.SetSize(20, 10)
+	l.SetFilter("zz")
+	if !l.Filtered() || l.Len() != 0 {
+		t.Fatalf("a first query matching nothing shows %d keys (filtered %v)", l.Len(), l.Filtered())
+	}
+}
+
+// testKeys are the list's default keys.
+func testKeys() KeyMap {
+	b := func(keys ...string) key.Binding { return key.NewBinding(key.WithKeys(keys...)) }
+	return KeyMap{
+		KeyMap: nav.KeyMap{Up: b("up", "k"), Down: b("down", "j"), Top: b("g", "home"), Bottom: b("G", "end"),
+			PageUp: b("pgup"), PageDown: b("pgdown")},
+		Accept: b("enter"),
+		Clear:  b("esc"),
+	}
+}
+
+// While the filter is typed, printable keys type (j is text, not down),
+// the arrows still move, enter keeps the filter and esc drops it.
+func TestUpdateTypesTheFilter(t *testing.T) {
+	l := New([]string{"jam", "jar", "kiwi", "lime"}, testKeys())
+	l.SetSize(20, 10)
+	press := func(msgs ...tea.KeyPressMsg) {
+		for _, m := range msgs {
+			l, _ = l.Update(m)
+		}
+	}
+	text := func(s string) tea.KeyPressMsg { return tea.KeyPressMsg{Code: rune(s[0]), Text: s} }
+	press(text("j"))
+	if l.Typing() || l.sel != 1 {
+		t.Fatalf("j before / did not move down: typing %v, row %d", l.Typing(), l.sel)
+	}
+	l.StartFilter()
+	press(text("j"), text("a"))
+	if got := names(l.keys, l.matches); !slices.Equal(got, []string{"jam", "jar"}) {
+		t.Fatalf("typed ja, matches %v", got)
+	}
+	press(tea.KeyPressMsg{Code: tea.KeyDown})
+	if k, _ := l.Selected(); k != "jar" {
+		t.Fatalf("down while typing selected %q", k)
+	}
+	press(tea.KeyPressMsg{Code: tea.KeyEnter})
+	if l.Typing() || !l.Filtered() {
+		t.Fatal("enter did not keep the filter")
+	}
+	l.StartFilter()
+	press(tea.KeyPressMsg{Code: tea.KeyEscape})
+	if l.Typing() || l.Filtered() {
+		t.Fatal("esc did not drop the filter")
+	}
+	if k, _ := l.Selected(); k != "jar" {
+		t.Fatalf("dropping the filter selected %q, want jar kept", k)
+	}
+	l.StartFilter()
+	l, _ = l.Update(tea.PasteMsg{Content: "ki\nwi"})
+	if l.Query() != "ki wi" {
+		t.Fatalf("pasted query %q", l.Query())
+	}
+}

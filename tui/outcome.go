@@ -1,0 +1,175 @@
+package tui
+
+import (
+	"errors"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
+)
+
+// onOpDone is the one handler of every operation's outcome: it starts the
+// next waiting operation, records undo, reads the keys again when they
+// changed, shows the selected value again and says what happened. The save
+// state needs no update here: the status bar reads it from the Source.
+func (m Model) onOpDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
+	next := m.runNext()
+	var cmd tea.Cmd
+	switch msg.op.kind {
+	case opSet, opDelete, opRename:
+		cmd = m.onChanged(msg)
+	case opSave:
+		cmd = m.onSaved(msg)
+	case opMerge, opOverwrite:
+		cmd = m.onSettled(msg)
+	case opReload:
+		cmd = m.onReloaded(msg)
+	case opRefresh:
+		cmd = m.onRefreshed(msg)
+	}
+	return m, tea.Batch(next, cmd)
+}
+
+// onChanged answers a change of a key.
+func (m *Model) onChanged(msg opDoneMsg) tea.Cmd {
+	op := msg.op
+	if msg.err != nil && notStored(msg.err) {
+		if op.undoing() {
+			m.history.restore(op)
+		}
+		switch op.from {
+		case byEditor:
+			return m.tellEditor(editResultMsg{err: msg.err})
+		case byExternal:
+			return m.externalRefused(msg.err)
+		}
+		return m.flash(cleanError(msg.err), true)
+	}
+	// Stored. If an always-save write failed, the change is pending and
+	// the status bar shows the Source's save error.
+	text := op.describe()
+	if op.undoing() {
+		text = "undid: " + op.redo.describe()
+	} else {
+		m.history.record(op, msg.undo)
+	}
+	if op.from != byKeys {
+		text = "applied " + display.KeyLabel(op.key)
+	}
+	// Reading every key costs a few milliseconds at 100,000 keys, so only
+	// when the set of keys changed.
+	if op.kind != opSet || msg.undo.kind == opDelete {
+		m.refreshKeys()
+	}
+	switch op.kind {
+	case opSet:
+		m.selectKey(op.key)
+	case opRename:
+		m.selectKey(op.to)
+	}
+	cmds := []tea.Cmd{m.showSelected(), m.flash(text, false)}
+	switch op.from {
+	case byEditor:
+		cmds = append(cmds, m.tellEditor(editResultMsg{}))
+	case byExternal:
+		cmds = append(cmds, m.externalApplied())
+	}
+	return tea.Batch(cmds...)
+}
+
+// tellEditor passes the outcome of an apply to the editor, which closes on
+// success and shows the error otherwise.
+func (m *Model) tellEditor(msg editResultMsg) tea.Cmd {
+	ed, ok := m.top().(*editOverlay)
+	if !ok {
+		return nil
+	}
+	next, cmd := ed.Update(msg)
+	m.replaceTop(next)
+	return cmd
+}
+
+// onSaved answers a save. Its result shows in the status bar, read from the
+// Source; a save made before quitting quits, or asks when it failed.
+func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
+	if !msg.op.quit {
+		return nil
+	}
+	if msg.err == nil {
+		return tea.Quit
+	}
+	m.closeAll()
+	q := newQuestion(m.keys, "Changes are not saved. Quit anyway?", tea.QuitMsg{}, nil)
+	if errors.Is(msg.err, kvstore.ErrConflict) {
+		// Closing the store then writes its state to a new file beside
+		// the data file, so quitting loses neither side's changes.
+		q.text = "The file changed on disk. Quit and keep your version in a new file beside it?"
+	}
+	m.open(q)
+	return nil
+}
+
+// onSettled answers a merge or an overwrite: the file's changes may have
+// added or removed keys.
+func (m *Model) onSettled(msg opDoneMsg) tea.Cmd {
+	if msg.conflict != nil {
+		m.open(newResolver(msg.conflict, true, m.keys))
+		return nil
+	}
+	if msg.err == nil {
+		m.save.outside = false
+	}
+	m.refreshKeys()
+	cmds := []tea.Cmd{m.showSelected()}
+	switch {
+	case msg.err != nil:
+		cmds = append(cmds, m.flash(cleanError(msg.err), true))
+	case msg.op.kind == opOverwrite:
+		cmds = append(cmds, m.flash("the file now holds your version", false))
+	default:
+		cmds = append(cmds, m.flash("merged with the file", false))
+	}
+	return tea.Batch(cmds...)
+}
+
+// onReloaded answers a reload the user asked for.
+func (m *Model) onReloaded(msg opDoneMsg) tea.Cmd {
+	if msg.err != nil {
+		return m.flash("reload failed: "+cleanError(msg.err), true)
+	}
+	return tea.Batch(m.afterReload(), m.flash("reloaded "+display.KeyLabel(m.src.Name()), false))
+}
+
+// onRefreshed answers the periodic look at the data and starts the timer
+// for the next one.
+func (m *Model) onRefreshed(msg opDoneMsg) tea.Cmd {
+	next := m.scheduleRefresh()
+	switch {
+	case msg.err != nil:
+		return tea.Batch(next, m.flash("cannot read the file: "+cleanError(msg.err), true))
+	case !msg.changed:
+		return next
+	case !msg.reloaded:
+		// Changes are pending: reading the file would drop them, so the
+		// status bar says the file changed, and ctrl+s opens the conflict
+		// screen before any save has to fail.
+		m.save.outside = true
+		return next
+	}
+	text := "the file changed on disk; view updated"
+	if m.src.ReadOnly() {
+		text = "the writer saved; view updated"
+	}
+	return tea.Batch(next, m.afterReload(), m.flash(text, false))
+}
+
+// afterReload shows the data as read again.
+func (m *Model) afterReload() tea.Cmd {
+	m.save.outside = false
+	// The history refers to a state the data no longer has.
+	m.history.clear()
+	m.refreshKeys()
+	return m.showSelected()
+}

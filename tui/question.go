@@ -1,0 +1,58 @@
+package tui
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
+)
+
+// question is a yes/no question on the bottom line, over whatever is
+// under it. The answer is a message: yes and no are sent as they are when
+// the question closes (nil sends nothing), so the question needs to know
+// nothing about what it is asked for. Keys that are no answer are ignored.
+type question struct {
+	text    string
+	yes, no tea.Msg
+	keys    KeyMap
+}
+
+func newQuestion(keys KeyMap, text string, yes, no tea.Msg) *question {
+	return &question{text: text, yes: yes, no: no, keys: keys}
+}
+
+// Update closes the question on an answer and sends the answer's message.
+func (q *question) Update(msg tea.Msg) (overlay, tea.Cmd) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return q, nil
+	}
+	answer := func(m tea.Msg) (overlay, tea.Cmd) {
+		if m == nil {
+			return nil, nil
+		}
+		return nil, send(m)
+	}
+	switch {
+	case key.Matches(k, q.keys.Yes):
+		return answer(q.yes)
+	case key.Matches(k, q.keys.No):
+		return answer(q.no)
+	}
+	return q, nil
+}
+
+// SetSize does nothing: the question takes its width from the frame.
+func (q *question) SetSize(int, int) {}
+
+// Draw puts the question and its answers on the bottom line. The terminal
+// cursor is hidden, since keys no longer go to what is under it.
+func (q *question) Draw(f *frame) {
+	prefix := f.st.Prompt.Render(q.text) + " "
+	k := &f.keys
+	km := k.only(&k.Yes, &k.No)
+	f.help.SetWidth(max(f.width-ansi.StringWidth(prefix), 0))
+	f.line = display.Fit(prefix+f.help.ShortHelpView(km.ShortHelp()), f.width)
+	f.cursor = nil
+}

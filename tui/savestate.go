@@ -1,0 +1,147 @@
+package tui
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
+)
+
+// The save state shown in the status bar is read from the Source when the
+// bar is drawn (pending changes, the last save's error) and from its flush
+// events (when the last save finished), so it never disagrees with the
+// store: nothing else sets it. A save the UI runs itself is reported by its
+// event like any other.
+
+// Messages of the wait for flush events.
+type (
+	// flushEventMsg carries one event from the Source's Events channel.
+	flushEventMsg struct{ ev kvstore.FlushEvent }
+	// eventsClosedMsg says the Events channel closed: the store was closed.
+	eventsClosedMsg struct{}
+)
+
+// waitForEvent waits for the next flush event. Update re-arms it after each
+// event, so exactly one wait is outstanding and nothing polls; when Close
+// closes the channel the loop ends with eventsClosedMsg.
+func waitForEvent(events <-chan kvstore.FlushEvent) tea.Cmd {
+	return func() tea.Msg {
+		ev, ok := <-events
+		if !ok {
+			return eventsClosedMsg{}
+		}
+		return flushEventMsg{ev: ev}
+	}
+}
+
+// saveReport is what the UI learned about saving that the Source's
+// accessors do not tell.
+type saveReport struct {
+	savedAt time.Time // when a save last left nothing pending
+	closed  bool      // the Events channel closed
+	// outside: the data changed elsewhere while changes were pending, so
+	// the next save would fail; ctrl+s opens the conflict screen.
+	outside bool
+}
+
+// observe takes in a flush event.
+func (r *saveReport) observe(ev kvstore.FlushEvent) {
+	if ev.Err == nil && ev.Pending == 0 && ev.Time.After(r.savedAt) {
+		r.savedAt = ev.Time
+	}
+}
+
+// saveState is the save state as the status bar shows it.
+type saveState struct {
+	readOnly bool
+	saving   bool  // an operation that may write to disk is running
+	pending  int   // changes not yet on disk
+	err      error // the last save's error, until a save succeeds
+	report   saveReport
+	name     string // the data's name, to shorten error messages
+}
+
+// saveState derives the save state from the Source and its events.
+func (m *Model) saveState() saveState {
+	return saveState{
+		readOnly: m.src.ReadOnly(),
+		saving:   m.writes.saving(),
+		pending:  m.src.Pending(),
+		err:      m.src.LastSaveError(),
+		report:   m.save,
+		name:     m.src.Name(),
+	}
+}
+
+// conflicted reports whether saving would hit a conflict, which ctrl+s
+// then settles on the conflict screen.
+func (s saveState) conflicted() bool {
+	return errors.Is(s.err, kvstore.ErrConflict) || (s.report.outside && s.pending > 0)
+}
+
+// text returns the save state in a few words and the style to draw it in.
+func (s saveState) text(st *Styles) string {
+	switch {
+	case s.readOnly:
+		return st.StatusNote.Render("read-only")
+	case s.saving:
+		return st.StatusSaving.Render("saving…")
+	case s.err != nil:
+		return st.StatusError.Render("save failed: " + display.Escape(s.reason()))
+	case s.report.outside && s.pending > 0:
+		return st.StatusError.Render("the file changed on disk (ctrl+s to resolve)")
+	case s.pending == 1:
+		return st.StatusDirty.Render("1 unsaved change")
+	case s.pending > 1:
+		return st.StatusDirty.Render(display.GroupDigits(s.pending) + " unsaved changes")
+	case s.report.closed:
+		return st.StatusNote.Render("closed")
+	case !s.report.savedAt.IsZero():
+		return st.StatusSaved.Render("saved " + s.report.savedAt.Format("15:04:05"))
+	default:
+		return st.StatusSaved.Render("no unsaved changes")
+	}
+}
+
+// reason shortens a save error for the status bar: the data is named
+// there already, and a conflict gets a plain explanation.
+func (s saveState) reason() string {
+	if errors.Is(s.err, kvstore.ErrConflict) {
+		return "the file changed on disk (ctrl+s to resolve)"
+	}
+	return strings.ReplaceAll(shortenPaths(s.err.Error(), s.name), "kvstore: ", "")
+}
+
+// shortenPaths writes every path in msg that ends in name (a file's name)
+// as name alone: the status bar has no room for directories.
+func shortenPaths(msg, name string) string {
+	if name == "" {
+		return msg
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(msg, name)
+		if i < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		start := i
+		if i > 0 && (msg[i-1] == '/' || msg[i-1] == '\\') {
+			start = strings.LastIndexByte(msg[:i], ' ') + 1
+		}
+		b.WriteString(msg[:start])
+		b.WriteString(name)
+		msg = msg[i+len(name):]
+	}
+}
+
+// cleanError is an error for the status bar: one line, escaped, without
+// the library's prefix.
+func cleanError(err error) string {
+	return display.Escape(strings.ReplaceAll(err.Error(), "kvstore: ", ""))
+}

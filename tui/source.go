@@ -1,0 +1,60 @@
+package tui
+
+import (
+	"encoding/json"
+	"path/filepath"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// Source is the data the UI shows and changes, and the only way it reaches
+// that data. It names no file, path or journal, so a store kept elsewhere (a
+// key prefix of a network store) can implement it as well as a kvstore file:
+// FileSource adapts a *kvstore.KVStore.
+//
+// Every method that may wait for I/O (the writes, Flush, Reload, Overwrite,
+// Conflict, Merge, Changed) is called from a Cmd, never from Update; the
+// others read memory and are called while drawing.
+type Source interface {
+	// Name is what the status bar and the window title call the data.
+	Name() string
+	ReadOnly() bool
+
+	Keys() []string
+	GetRaw(key string) (json.RawMessage, bool)
+	Has(key string) bool
+
+	SetRaw(key string, raw []byte) error
+	Delete(key string) error
+	Rename(from, to string) error
+
+	// Flush saves pending changes; Reload drops them and reads the data
+	// again; Overwrite saves them over changes made elsewhere.
+	Flush() error
+	Reload() error
+	Overwrite() error
+	// Conflict compares the pending changes with the changes made
+	// elsewhere; Merge takes the others' changes and keeps ours where
+	// keepOurs says so.
+	Conflict() (*kvstore.Conflict, error)
+	Merge(keepOurs func(key string) bool) error
+	// Changed reports whether the data was changed elsewhere since it was
+	// last read or written, without reading it.
+	Changed() (bool, error)
+
+	// Events delivers a report of every completed save, whoever started it.
+	Events() <-chan kvstore.FlushEvent
+	// Pending is the number of changes not yet saved, and LastSaveError
+	// the error of the last save, nil once one succeeds.
+	Pending() int
+	LastSaveError() error
+}
+
+// fileSource is a kvstore file as a Source.
+type fileSource struct{ *kvstore.KVStore }
+
+// FileSource returns store as the UI's Source, named by its file's name.
+func FileSource(store *kvstore.KVStore) Source { return fileSource{store} }
+
+// Name returns the data file's name without its directory.
+func (f fileSource) Name() string { return filepath.Base(f.Path()) }

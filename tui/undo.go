@@ -1,0 +1,50 @@
+package tui
+
+// undoEntry is one step of the undo history: the operation that undoes a
+// change, and the change itself, which is put back if the undo fails.
+type undoEntry struct {
+	undo operation
+	redo operation
+}
+
+// undoHistory is this session's changes, newest last. Undo goes through the
+// Source like any change, so it is saved like one.
+type undoHistory struct{ entries []undoEntry }
+
+// Len returns the number of changes that can be undone.
+func (h *undoHistory) Len() int { return len(h.entries) }
+
+// record adds a change that was made, with what undoes it.
+func (h *undoHistory) record(done, undo operation) {
+	if undo.kind == 0 {
+		return
+	}
+	done.from, undo.from = byKeys, byKeys
+	h.entries = append(h.entries, undoEntry{undo: undo, redo: done})
+}
+
+// pop takes the newest entry off the history as the operation that undoes
+// it.
+func (h *undoHistory) pop() (operation, bool) {
+	n := len(h.entries)
+	if n == 0 {
+		return operation{}, false
+	}
+	e := h.entries[n-1]
+	h.entries = h.entries[:n-1]
+	op := e.undo
+	op.redo = &e.redo
+	return op, true
+}
+
+// restore puts back the entry of an undo that was refused, so the user can
+// try again.
+func (h *undoHistory) restore(undo operation) {
+	redo := *undo.redo
+	undo.redo = nil
+	h.entries = append(h.entries, undoEntry{undo: undo, redo: redo})
+}
+
+// clear forgets the history: after the data was read again it describes a
+// state the data no longer has.
+func (h *undoHistory) clear() { h.entries = nil }
