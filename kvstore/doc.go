@@ -44,7 +44,16 @@
 // whatever the store's size. The journal is folded into the data file in
 // the background when it grows as large as the file, after a second without
 // writes, by Flush and by Close: at rest the JSON file is complete and no
-// journal exists. Open replays a journal left by a crash and folds it in.
+// journal exists. Open replays a journal left by a crash and folds it in;
+// if there is no room to write the folded file, it opens anyway with every
+// write and reports the error through LastSaveError. A write that changes
+// nothing (a key set to its current value) still returns only once the
+// write that made it so is on disk, and returns that write's error if it
+// failed.
+//
+// A read-only store beside a writer that is compacting retries until it
+// reads the file and the journals of one state; after 10 s of the writer
+// replacing them it gives up with an error rather than show a mix.
 //
 // Otherwise changes are saved by a background saver every
 // Options.SaveInterval (one minute by default), by Flush, and by Close. The
