@@ -102,6 +102,20 @@ func openFaulty(t *testing.T, opts *Options) (*KVStore, *faultFS, string) {
 	return s, ffs, path
 }
 
+// savedThenPending gives s one saved change (a=1) and one pending (b=2).
+func savedThenPending(t *testing.T, s *KVStore) {
+	t.Helper()
+	if err := s.Set("a", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("b", 2); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // mustClose closes s and fails the test if the final save fails.
 func mustClose(t testing.TB, s *KVStore) {
 	t.Helper()
@@ -1026,15 +1040,7 @@ func TestCloseReportsFailedUnlock(t *testing.T) {
 func TestReloadFault(t *testing.T) {
 	s, ffs, path := openFaulty(t, &Options{SaveInterval: -1})
 	defer s.Close()
-	if err := s.Set("a", 1); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Set("b", 2); err != nil {
-		t.Fatal(err)
-	}
+	savedThenPending(t, s)
 	ffs.inject(opReadFile, 1, syscall.EIO)
 	if err := s.Reload(); !errors.Is(err, syscall.EIO) {
 		t.Fatalf("Reload with a failing read: %v, want EIO", err)

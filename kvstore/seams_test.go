@@ -266,15 +266,7 @@ func TestHandEditDuringSaveIsNotOverwritten(t *testing.T) {
 		t.Run(fmt.Sprintf("always=%v", always), func(t *testing.T) {
 			s, ffs, path := openFaulty(t, &Options{AlwaysSave: always, SaveInterval: -1})
 			defer s.Close()
-			if err := s.Set("a", 1); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Flush(); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Set("b", 2); err != nil {
-				t.Fatal(err)
-			}
+			savedThenPending(t, s)
 			theirs := []byte("{\"a\": \"edited by hand\"}\n")
 			var once sync.Once
 			ffs.setBefore(func(op fsOp, name string) {
@@ -591,11 +583,7 @@ func TestOpenWithNoRoomToFoldTheJournal(t *testing.T) {
 // directory, a deleted file, and a rename to a bad key.
 func TestSaveErrorsNameTheRealCause(t *testing.T) {
 	t.Run("directory", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "data.json")
-		s, err := Open(path, &Options{SaveInterval: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s, _, path := openFaulty(t, &Options{SaveInterval: -1})
 		defer s.Close()
 		if err := s.Set("a", 1); err != nil {
 			t.Fatal(err)
@@ -612,23 +600,11 @@ func TestSaveErrorsNameTheRealCause(t *testing.T) {
 		os.Remove(path)
 	})
 	t.Run("deleted", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "data.json")
-		s, err := Open(path, &Options{SaveInterval: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s, _, path := openFaulty(t, &Options{SaveInterval: -1})
 		defer s.Close()
-		if err := s.Set("a", 1); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Flush(); err != nil {
-			t.Fatal(err)
-		}
+		savedThenPending(t, s)
 		os.Remove(path)
-		if err := s.Set("b", 2); err != nil {
-			t.Fatal(err)
-		}
-		err = s.Flush()
+		err := s.Flush()
 		if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "deleted") {
 			t.Fatalf("Flush after the file was deleted: %v", err)
 		}
