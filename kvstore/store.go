@@ -181,14 +181,7 @@ func (s *KVStore) Rename(from, to string) error {
 	}
 	s.data.set(to, raw)
 	s.data.del(from)
-	s.seq++
-	s.applied.Store(s.seq)
-	seq := s.seq
-	if s.journal.on {
-		s.jpending = appendJournalRename(s.jpending, from, to, raw)
-	}
-	s.mu.Unlock()
-	return s.awaitDurable(seq)
+	return s.commitLocked(func(dst []byte) []byte { return appendJournalRename(dst, from, to, raw) })
 }
 
 // apply makes one change in memory and, in always-save mode, waits until a
@@ -210,11 +203,19 @@ func (s *KVStore) apply(key string, raw []byte, del bool) error {
 		}
 		s.data.set(key, raw)
 	}
+	return s.commitLocked(func(dst []byte) []byte { return appendJournalLine(dst, key, raw, del) })
+}
+
+// commitLocked numbers a change just made in memory, queues its journal
+// line (which line appends) in always-save mode, releases mu, and waits
+// until the change is as durable as the save strategy promises. The caller
+// holds mu.
+func (s *KVStore) commitLocked(line func(dst []byte) []byte) error {
 	s.seq++
 	s.applied.Store(s.seq)
 	seq := s.seq
 	if s.journal.on {
-		s.jpending = appendJournalLine(s.jpending, key, raw, del)
+		s.jpending = line(s.jpending)
 	}
 	s.mu.Unlock()
 	return s.awaitDurable(seq)
