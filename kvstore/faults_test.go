@@ -1,5 +1,61 @@
 package kvstore
 
+// Injected I/O errors (`faultfs_test.go`, `faults_test.go`). `faultFS` wraps
+// the store's file-system seam and fails the nth call of any operation
+// (open, write, short write, chmod, fsync, fstat, close, rename, directory
+// fsync, remove, lock and unlock, journal open/write/fsync) with ENOSPC,
+// EROFS, EIO or EACCES. The tests record the real sequence of steps of an
+// operation and then fail each step in turn, so they follow the code when it
+// changes:
+//
+//   - `TestAlwaysSaveFailsAtEachStep`: each step of an always-save write. Set
+//     returns the errno and names the file; the data file is byte for byte as
+//     before unless a whole-file save got as far as its rename; what a new
+//     Open loads is the old state or the new, never anything else; no temp
+//     file is left; the change stays in memory and pending; `LastSaveError`
+//     and an event report it; the first write after the disk recovers saves
+//     everything without a false conflict.
+//   - `TestAlwaysSaveCompactionFailsAtEachStep`: each step of folding the
+//     journal into the data file. No write acknowledged before the failure is
+//     lost, and the next compaction leaves a complete data file.
+//   - `TestPeriodicSaveFailsAtEachStep`: a periodic save failing at every
+//     tick: Set still succeeds, every tick retries and reports the error in an
+//     event, the old file stays intact, and the first tick after recovery
+//     writes everything.
+//   - `TestManyFailedSavesThenOneGoodSaveWritesEverything`: a disk that stays
+//     full for several writes loses none of them.
+//   - `TestFailedDirSyncIsNotAConflict`, `TestFailedStatIsNotAConflict`: a
+//     failure after the new file is in place (directory fsync) or while
+//     looking at the file must not make the next save report a false
+//     `ErrConflict`.
+//   - `TestFileReplacedRightAfterSaveIsAConflict`: a file replaced by someone
+//     else right after the store's rename is a conflict, not silently
+//     overwritten.
+//   - `TestOpenRecoveryFailsAtEachStep`: each step of Open folding a crashed
+//     writer's journal into the data file. Open reports the errno (or opens
+//     with every write, reporting it through LastSaveError), no journaled
+//     write is lost, the lock is released, and the next Open on a healthy
+//     disk recovers everything.
+//   - `TestFailedSegmentRemovalNeverRevertsAWrite`: a journal segment that
+//     cannot be removed (on Windows, a viewer reading it is enough) must not
+//     bring back old values at the next Open.
+//   - `TestRescueNeverReplacesAnEarlierOne`: when Close cannot save over a
+//     hand edit it writes the store's state to a new file beside the data
+//     file; that must never replace an earlier rescue or any other file, even
+//     in the same millisecond. `TestStrayRescueTempRemovedAtNextOpen`: a
+//     rescue whose write and cleanup both fail leaves only a temp file, which
+//     the next Open removes.
+//   - `TestOpenFaults`, `TestReloadFault`, `TestCloseReportsFailedUnlock`,
+//     `TestStrayTempRemovedAtNextOpen`: failing lock, read and directory
+//     checks at Open, a failing read at Reload and a failing unlock at Close
+//     are reported, change nothing on disk and keep nothing locked; a temp
+//     file whose removal failed is removed by the next Open.
+//   - `TestFullTmpfs`: the same on a real 256 KiB tmpfs filled up by another
+//     file, in always-save and periodic mode; freeing the space lets the next
+//     save write everything. Mounting needs root (CI has it); where it is not
+//     allowed the test says so in its log (`COULD NOT RUN ON A REAL FULL
+//     DISK`) and uses an injected ENOSPC instead.
+
 import (
 	"bytes"
 	"encoding/json"

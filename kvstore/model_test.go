@@ -1,5 +1,20 @@
 package kvstore
 
+// Model-based test (`model_test.go`). `TestModel` uses `pgregory.net/rapid`
+// to run random sequences of Set, SetRaw (valid and invalid), Delete,
+// Rename, Flush, Close and reopen (switching between always-save and
+// periodic mode), hand edits of the file, Reload, Overwrite and Merge
+// against a plain map. After every step all reads agree with the model, and
+// a fresh read-only Open loads exactly what the model says is durable, with
+// `ErrConflict` whenever a due save would overwrite a hand edit (Close then
+// keeping the store's state in exactly one new file beside it), and Merge
+// keeping each side's changes and the chosen side of each collision. A
+// failure is shrunk to a minimal sequence and can be replayed with the
+// printed `-rapid.seed`.
+//
+// The package's `TestMain` runs `goleak` after all tests, so a failure path
+// that leaks a store's background goroutine fails the run too.
+
 import (
 	"bytes"
 	"encoding/json"

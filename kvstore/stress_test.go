@@ -1,5 +1,16 @@
 package kvstore
 
+// Many writers, many readers (`stress_test.go`). `TestManyWritersAndReaders`
+// runs 16 goroutines that mix Set, Delete, Get, Keys, All, Prefix, Len and
+// Flush while the periodic saver writes every 10 ms (and again with always-
+// save, where every write goes through the journal and its compactions), and
+// another process (`TestStressReaderHelper`, which does nothing in a normal
+// run) keeps opening read-only snapshots and reloading a read-only store.
+// Each writer must read back its own writes exactly; every snapshot the
+// reader loads must be a state the writers went through (it recomputes their
+// writes from the seed); the reopened store must equal the test's model. Run
+// it with `-race`.
+
 import (
 	"bufio"
 	"bytes"

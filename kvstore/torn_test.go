@@ -1,5 +1,23 @@
 package kvstore
 
+// Torn files (`torn_test.go`). `TestTornDataFileEveryOffset` truncates a
+// small store file at every byte offset and `TestTornLargeDataFile` a large
+// one (2,000 keys) at random offsets. Each prefix must load exactly what
+// `encoding/json` finds in it (only the empty prefix, which is an empty
+// store, the file without its final newline and the whole file can), or fail
+// with a `*SyntaxError` naming the file with a correct line, column and
+// offset. Open, read-write or read-only, never panics, never loads a partial
+// value, never changes the torn file and never leaves temp files.
+// `TestReloadTornFile` checks that Reload of a torn file keeps the store's
+// content. `TestTornJournal` cuts the always-save journal at every byte
+// offset: Open must always succeed (a torn last line is dropped), load the
+// state after some prefix of the writes, never an older one for a longer
+// cut, and all of them from the whole journal; a corrupt line in the middle
+// must fail Open with a `*SyntaxError` naming the journal and the line and
+// leave the files untouched. `TestTornRenameIsAllOrNothing` cuts the journal
+// at every byte of a Rename: the value must load under exactly one of its
+// old key and its new one.
+
 import (
 	"bytes"
 	"encoding/json"
