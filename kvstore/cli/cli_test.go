@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 // runKVStore is the program as main.go runs it, with a terminal UI that
 // only reports what it was asked to open.
 func runKVStore() {
-	launch := func(_ context.Context, o cli.TUIOptions) error {
+	launch := func(o cli.TUIOptions) error {
 		fmt.Printf("tui path=%q demo=%v always-save=%v interval=%v read-only=%v\n",
 			o.Path, o.Demo, o.AlwaysSave, o.Interval, o.ReadOnly)
 		return nil

@@ -8,7 +8,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"time"
@@ -31,7 +30,7 @@ type TUIOptions struct {
 
 // TUILauncher runs the terminal UI until the user quits. Its error is
 // reported like any command's, with exit status 1.
-type TUILauncher func(ctx context.Context, opts TUIOptions) error
+type TUILauncher func(opts TUIOptions) error
 
 // New returns the kvstore command: with a FILE (or `open FILE`) it starts
 // the terminal UI through launch, and its subcommands serve scripts.
@@ -109,7 +108,7 @@ func startTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions, a []strin
 	default:
 		opts.Path = a[0]
 	}
-	return launch(cmd.Context(), opts)
+	return launch(opts)
 }
 
 // writeOut writes a command's output to stdout. On a terminal the text is
