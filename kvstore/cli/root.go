@@ -15,9 +15,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// DefaultInterval is the terminal UI's periodic save interval. It is shorter
+// defaultInterval is the terminal UI's periodic save interval. It is shorter
 // than the library's minute because a person is watching the status bar.
-const DefaultInterval = 5 * time.Second
+const defaultInterval = 5 * time.Second
 
 // TUIOptions is what the command line decided about a terminal UI session.
 type TUIOptions struct {
@@ -78,7 +78,7 @@ func New(launch TUILauncher) *cobra.Command {
 func tuiFlags(cmd *cobra.Command, opts *TUIOptions) {
 	f := cmd.Flags()
 	f.BoolVar(&opts.AlwaysSave, "always-save", false, "save every change to disk before going on")
-	f.DurationVar(&opts.Interval, "interval", DefaultInterval, "save pending changes this often; 0 saves only on ctrl+s and quit")
+	f.DurationVar(&opts.Interval, "interval", defaultInterval, "save pending changes this often; 0 saves only on ctrl+s and quit")
 	f.BoolVar(&opts.ReadOnly, "read-only", false, "open without the write lock and refuse changes")
 	f.BoolVar(&opts.Demo, "demo", false, "open a generated sample store")
 }
@@ -98,13 +98,13 @@ func rootArgs(cmd *cobra.Command, a []string) error {
 // startTUI checks the terminal UI's command line and runs it.
 func startTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions, a []string) error {
 	switch {
+	case opts.Interval < 0:
+		return usagef(cmd, "--interval must not be negative")
 	case opts.Demo && len(a) > 0:
 		return usagef(cmd, "--demo takes no FILE")
 	case opts.Demo:
 	case len(a) == 0:
 		return usagef(cmd, "no FILE given; kvstore --demo opens a sample store")
-	case opts.Interval < 0:
-		return usagef(cmd, "--interval must not be negative")
 	default:
 		opts.Path = a[0]
 	}
