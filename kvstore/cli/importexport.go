@@ -74,10 +74,10 @@ func importCommand() *cobra.Command {
 			}
 			for key, value := range object {
 				if err := store.SetRaw(key, value); err != nil {
-					// The store's scanner refused what encoding/json took
-					// (such as a string that is not UTF-8). Drop the
-					// changes made so far, so that Close saves none of
-					// them.
+					// encoding/json has checked the text, but the store
+					// checks it again with its own scanner. Should that
+					// ever refuse a value, drop the changes made so far,
+					// so that Close saves none of them.
 					err = describeSyntax(err, "import "+quote(key), true)
 					if rerr := store.Reload(); rerr != nil {
 						err = fmt.Errorf("%w; and undoing the import failed: %w", err, rerr)
