@@ -71,6 +71,16 @@ func New(launch TUILauncher) *cobra.Command {
 
 	root.AddCommand(open, getCommand(), keysCommand(), exportCommand(),
 		setCommand(), delCommand(), mvCommand(), importCommand())
+
+	// cobra would add its completion command only when the program runs;
+	// added now, the argument checks of its shell commands can report
+	// usage errors too.
+	root.InitDefaultCompletionCmd()
+	if completion, _, err := root.Find([]string{"completion"}); err == nil {
+		for _, shell := range completion.Commands() {
+			shell.Args = args(shell.Args)
+		}
+	}
 	return root
 }
 
