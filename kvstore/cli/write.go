@@ -31,7 +31,8 @@ func setCommand() *cobra.Command {
 		ValidArgsFunction: completeKeys(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			src, key := a[0], a[1]
-			text, fromStdin := []byte(nil), len(a) == 2 || a[2] == "-"
+			fromStdin := len(a) == 2 || a[2] == "-"
+			var text []byte
 			if fromStdin {
 				var err error
 				if text, err = stdinText(cmd); err != nil {
