@@ -43,12 +43,12 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
-// operands is the argument check of a command that takes between min and
-// max operands (max < 0: no limit). Its message repeats what the command
+// operands is the argument check of a command that takes between least and
+// most operands (most < 0: no limit). Its message repeats what the command
 // takes, from its Use line, so the fix is in the error.
-func operands(min, max int) cobra.PositionalArgs {
+func operands(least, most int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, a []string) error {
-		if len(a) >= min && (max < 0 || len(a) <= max) {
+		if len(a) >= least && (most < 0 || len(a) <= most) {
 			return nil
 		}
 		_, want, _ := strings.Cut(cmd.Use, " ")
