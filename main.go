@@ -1,15 +1,17 @@
-// Command kvstore browses and edits a kvstore JSON file in the terminal.
+// Command kvstore browses and edits a kvstore JSON file in the terminal,
+// and reads and writes one from scripts.
 //
 //	kvstore [flags] FILE
 //	kvstore --demo
+//	kvstore get|set|del|mv|keys|export|import SRC ...
 //
-// Run it with --help for the flags.
+// Run it with --help for the commands and flags.
 package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,15 +23,13 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/fang/v2"
 	"github.com/charmbracelet/x/term"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/kvstore/cli"
 	"github.com/kvstore-dev/kvstore/tui"
 )
-
-// defaultInterval is the periodic save interval. It is shorter than the
-// library's minute because a person is watching the status bar.
-const defaultInterval = 5 * time.Second
 
 // refreshInterval is how often the UI checks whether the file (or an
 // always-save writer's journal) changed on disk: a few stats; the file is
@@ -37,89 +37,10 @@ const defaultInterval = 5 * time.Second
 const refreshInterval = 2 * time.Second
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-}
-
-// config is the parsed command line.
-type config struct {
-	path       string
-	alwaysSave bool
-	interval   time.Duration
-	readOnly   bool
-	demo       bool
-	version    bool
-}
-
-const usageText = `Usage:
-  kvstore [flags] FILE    browse and edit the kvstore JSON file FILE
-                          (created on the first save if it does not exist)
-  kvstore --demo          open a generated sample store in a temporary directory
-
-Flags:
-`
-
-// parseArgs parses the command line. For --help it writes the usage to
-// stdout and returns flag.ErrHelp.
-func parseArgs(args []string, stdout io.Writer) (config, error) {
-	var c config
-	fs := flag.NewFlagSet("kvstore", flag.ContinueOnError)
-	// Errors are reported by run, as one line.
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	fs.BoolVar(&c.alwaysSave, "always-save", false, "save every change to disk before going on")
-	fs.DurationVar(&c.interval, "interval", defaultInterval, "save pending changes this often; 0 saves only on ctrl+s and quit")
-	fs.BoolVar(&c.readOnly, "read-only", false, "open without the write lock and refuse changes")
-	fs.BoolVar(&c.demo, "demo", false, "open a generated sample store")
-	fs.BoolVar(&c.version, "version", false, "print the version and exit")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout, fs)
-		}
-		return c, err
-	}
-	switch {
-	case c.version:
-		return c, nil
-	case c.demo && fs.NArg() == 0:
-		return c, nil
-	case c.demo:
-		return c, errors.New("--demo takes no FILE")
-	case fs.NArg() == 0:
-		return c, errors.New("no FILE given; kvstore --demo opens a sample store")
-	case fs.NArg() > 1:
-		return c, fmt.Errorf("one FILE expected, got %d (flags go before FILE)", fs.NArg())
-	case c.interval < 0:
-		return c, errors.New("--interval must not be negative")
-	}
-	c.path = fs.Arg(0)
-	return c, nil
-}
-
-// printUsage writes the usage with the flags spelled --name, as the README
-// gives them (the flag package accepts one dash or two).
-func printUsage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprint(w, usageText)
-	fs.VisitAll(func(f *flag.Flag) {
-		name, usage := flag.UnquoteUsage(f)
-		if name != "" {
-			name = " " + name
-		}
-		def := ""
-		if f.DefValue != "" && f.DefValue != "false" {
-			def = " (default " + f.DefValue + ")"
-		}
-		fmt.Fprintf(w, "  --%-20s %s%s\n", f.Name+name, usage, def)
-	})
-	fmt.Fprint(w, "  --help                 print this help\n")
-}
-
-// oneLine formats an error as one line starting with the program's name.
-func oneLine(err error) string {
-	msg := strings.ReplaceAll(err.Error(), "\n", " ")
-	if !strings.HasPrefix(msg, "kvstore: ") {
-		msg = "kvstore: " + msg
-	}
-	return msg
+	root := cli.New(runTUI)
+	err := fang.Execute(context.Background(), root,
+		fang.WithVersion(version()), fang.WithErrorHandler(cli.PrintError))
+	os.Exit(cli.ExitCode(err))
 }
 
 // version returns the module version the binary was built from, or "devel".
@@ -148,43 +69,30 @@ func offerReadOnly(path, holder string, stdin io.Reader, stderr io.Writer) bool 
 	return false
 }
 
-// run is the program; it returns the exit status. Every error before the UI
-// starts is one line on stderr, and the terminal is not touched, except
-// that a file locked by another writer is offered read-only when stdin is a
-// terminal.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c, err := parseArgs(args, stdout)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	case err != nil:
-		fmt.Fprintf(stderr, "kvstore: %v (see kvstore --help)\n", err)
-		return 2
-	case c.version:
-		fmt.Fprintf(stdout, "kvstore %s\n", version())
-		return 0
-	}
-	if c.demo {
+// runTUI runs the terminal UI as the command line asked (cli checked the
+// flags). Every error before the UI starts is returned, for cli to print as
+// one line, and the terminal is not touched, except that a file locked by
+// another writer is offered read-only when stdin is a terminal.
+func runTUI(c cli.TUIOptions) error {
+	stdin, stderr := os.Stdin, os.Stderr
+	if c.Demo {
 		dir, err := os.MkdirTemp("", "kvstore-demo-")
 		if err != nil {
-			fmt.Fprintf(stderr, "kvstore: demo: %v\n", err)
-			return 1
+			return fmt.Errorf("demo: %w", err)
 		}
-		if c.path, err = tui.WriteDemo(dir); err != nil {
-			fmt.Fprintf(stderr, "kvstore: demo: %v\n", err)
-			return 1
+		if c.Path, err = tui.WriteDemo(dir); err != nil {
+			return fmt.Errorf("demo: %w", err)
 		}
-		defer fmt.Fprintf(stderr, "kvstore: the demo store is %s\n", c.path)
+		defer fmt.Fprintf(stderr, "kvstore: the demo store is %s\n", c.Path)
 	}
-
-	interval := c.interval
+	interval := c.Interval
 	if interval == 0 {
 		interval = -1 // the library's "no periodic saver"
 	}
-	store, err := kvstore.Open(c.path, &kvstore.Options{
-		AlwaysSave:   c.alwaysSave,
+	store, err := kvstore.Open(c.Path, &kvstore.Options{
+		AlwaysSave:   c.AlwaysSave,
 		SaveInterval: interval,
-		ReadOnly:     c.readOnly,
+		ReadOnly:     c.ReadOnly,
 	})
 	notice := ""
 	if errors.Is(err, kvstore.ErrLocked) && isTerminal(stdin) {
@@ -192,16 +100,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if le := (*kvstore.LockedError)(nil); errors.As(err, &le) && le.PID > 0 {
 			holder = fmt.Sprintf("another writer (process %d)", le.PID)
 		}
-		if !offerReadOnly(c.path, holder, stdin, stderr) {
-			return 1
+		if !offerReadOnly(c.Path, holder, stdin, stderr) {
+			return err
 		}
-		c.readOnly = true
+		c.ReadOnly = true
 		notice = holder + " has the file"
-		store, err = kvstore.Open(c.path, &kvstore.Options{ReadOnly: true})
+		store, err = kvstore.Open(c.Path, &kvstore.Options{ReadOnly: true})
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, oneLine(err))
-		return 1
+		return err
 	}
 
 	model := tui.New(tui.FileSource(store), tui.Options{Keys: keyMap(), Refresh: refreshInterval, Notice: notice})
@@ -223,14 +130,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	close(done)
 	signal.Stop(sigs)
 
-	status := 0
-	if runErr != nil {
-		fmt.Fprintf(stderr, "kvstore: %v\n", runErr)
-		status = 1
-	}
 	if err := store.Close(); err != nil {
-		fmt.Fprintf(stderr, "kvstore: changes not saved: %v\n", err)
-		status = 1
+		if runErr != nil {
+			return fmt.Errorf("%w; changes not saved: %w", runErr, err)
+		}
+		return fmt.Errorf("changes not saved: %w", err)
 	}
-	return status
+	return runErr
 }

@@ -79,7 +79,7 @@ func TestBinaryHelpAndVersion(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("--help: exit %d, stderr %q", code, errOut)
 	}
-	for _, want := range []string{"kvstore [flags] FILE", "kvstore --demo", "--always-save", "--interval duration", "(default 5s)", "--read-only", "--version", "--help"} {
+	for _, want := range []string{"kvstore [command] [FILE] [--flags]", "kvstore --demo", "--always-save", "--interval", "(5s)", "--read-only", "--version", "--help"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--help output lacks %q:\n%s", want, out)
 		}
@@ -116,8 +116,8 @@ func TestBinaryErrorsBeforeTheUI(t *testing.T) {
 		{[]string{"a.json", "b.json"}, "one FILE expected, got 2"},
 		{[]string{"--demo", "a.json"}, "--demo takes no FILE"},
 		{[]string{"--interval", "-1s", "a.json"}, "--interval must not be negative"},
-		{[]string{"--interval", "soon", "a.json"}, `invalid value "soon"`},
-		{[]string{"--what", "a.json"}, "flag provided but not defined: -what"},
+		{[]string{"--interval", "soon", "a.json"}, `invalid argument "soon"`},
+		{[]string{"--what", "a.json"}, "unknown flag: --what"},
 	}
 	for _, c := range cases {
 		code, out, errOut := runBinary(t, c.args...)

@@ -1,0 +1,124 @@
+package cli_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"charm.land/fang/v2"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/kvstore/cli"
+)
+
+// The scripts in testdata/script run the command line as a separate
+// process, as a shell script would: every command, its exit status, stdin,
+// stdout and stderr, and the files it leaves.
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"kvstore":  runKVStore,
+		"holdlock": holdLock,
+	})
+}
+
+// runKVStore is the program as main.go runs it, with a terminal UI that
+// only reports what it was asked to open.
+func runKVStore() {
+	launch := func(o cli.TUIOptions) error {
+		fmt.Printf("tui path=%q demo=%v always-save=%v interval=%v read-only=%v\n",
+			o.Path, o.Demo, o.AlwaysSave, o.Interval, o.ReadOnly)
+		return nil
+	}
+	err := fang.Execute(context.Background(), cli.New(launch),
+		fang.WithVersion("v1.2.3"), fang.WithErrorHandler(cli.PrintError))
+	os.Exit(cli.ExitCode(err))
+}
+
+// holdLock is another writer, such as the terminal UI or an application:
+// `holdlock FILE HELD RELEASE [KEY JSON]` opens FILE for writing in
+// always-save mode, sets KEY (a durable write to the journal, which may
+// reach the file itself only later), creates HELD, and keeps the lock until
+// RELEASE exists.
+func holdLock() {
+	if len(os.Args) != 4 && len(os.Args) != 6 {
+		fmt.Fprintln(os.Stderr, "usage: holdlock FILE HELD RELEASE [KEY JSON]")
+		os.Exit(2)
+	}
+	store, err := kvstore.Open(os.Args[1], &kvstore.Options{AlwaysSave: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if len(os.Args) == 6 {
+		if err := store.SetRaw(os.Args[4], []byte(os.Args[5])); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	if err := os.WriteFile(os.Args[2], nil, 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := waitFor(os.Args[3]); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := store.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// waitFor waits until the file name exists.
+func waitFor(name string) error {
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(name); err == nil {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("%s did not appear within a minute", name)
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// waitfile FILE waits until FILE exists.
+			"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: waitfile FILE")
+				}
+				ts.Check(waitFor(ts.MkAbs(args[0])))
+			},
+			// status N PROGRAM ARGS... runs PROGRAM like exec and checks
+			// that its exit status is N.
+			"status": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) < 2 {
+					ts.Fatalf("usage: status N PROGRAM [ARGS...]")
+				}
+				want, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				got := 0
+				if err := ts.Exec(args[1], args[2:]...); err != nil {
+					var exit *exec.ExitError
+					if !errors.As(err, &exit) {
+						ts.Fatalf("%v", err)
+					}
+					got = exit.ExitCode()
+				}
+				if got != want {
+					ts.Fatalf("exit status %d, want %d", got, want)
+				}
+			},
+		},
+	})
+}

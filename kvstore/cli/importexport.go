@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func exportCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "export SRC",
+		Short: "Print the whole store as one JSON object",
+		Long: "export prints every key and value as one JSON object in the store's canonical file " +
+			"format (keys sorted, two-space indentation), whatever the layout of SRC itself. kvstore " +
+			"import reads it back.",
+		Example: `  kvstore export data.json > backup.json
+  kvstore export data.json | kvstore import copy.json --replace`,
+		Args:              operands(1, 1),
+		ValidArgsFunction: completeFile,
+		RunE: func(cmd *cobra.Command, a []string) error {
+			store, err := openSource(a[0], true)
+			if err != nil {
+				return err
+			}
+			var out bytes.Buffer
+			err = writeCanonical(&out, store.All())
+			if err := closeStore(store, err); err != nil {
+				return err
+			}
+			return writeOut(cmd, out.Bytes())
+		},
+	}
+}
+
+func importCommand() *cobra.Command {
+	var replace bool
+	cmd := &cobra.Command{
+		Use:   "import DST",
+		Short: "Store every key of a JSON object read from stdin",
+		Long: "import reads one JSON object from stdin and stores each of its keys in DST, keeping the " +
+			"others (null is a value like any other, not a deletion). With --replace, DST becomes " +
+			"exactly that object. The whole import is one atomic, durable save; invalid JSON is an " +
+			"error naming its line and column, and nothing is written.",
+		Args:              operands(1, 1),
+		ValidArgsFunction: completeFile,
+		RunE: func(cmd *cobra.Command, a []string) error {
+			text, err := stdinText(cmd)
+			if err != nil {
+				return err
+			}
+			object, err := parseObject(text)
+			if err != nil {
+				return fmt.Errorf("import: %w", err)
+			}
+			dst := a[0]
+			_, statErr := os.Stat(dst)
+			store, err := openSource(dst, false)
+			if err != nil {
+				return err
+			}
+			if replace {
+				for _, key := range store.Keys() {
+					if _, keep := object[key]; !keep {
+						if err := store.Delete(key); err != nil {
+							return closeStore(store, err)
+						}
+					}
+				}
+			}
+			for key, value := range object {
+				if err := store.SetRaw(key, value); err != nil {
+					// encoding/json has checked the text, but the store
+					// checks it again with its own scanner. Should that
+					// ever refuse a value, drop the changes made so far,
+					// so that Close saves none of them.
+					err = describeSyntax(err, "import "+quote(key), true)
+					if rerr := store.Reload(); rerr != nil {
+						err = fmt.Errorf("%w; and undoing the import failed: %w", err, rerr)
+					}
+					return closeStore(store, err)
+				}
+			}
+			if errors.Is(statErr, fs.ErrNotExist) && !store.Dirty() {
+				// An empty object changes nothing, but DST should exist
+				// afterwards, as it does after any other import.
+				err = store.Overwrite()
+			}
+			return closeStore(store, err)
+		},
+	}
+	cmd.Flags().BoolVar(&replace, "replace", false, "make DST exactly the object read, deleting its other keys")
+	return cmd
+}
+
+// parseObject parses text as one JSON object, each value kept as its JSON
+// text. An empty input is an error rather than an empty object: it is what
+// a failed command before the pipe leaves, and with --replace it would
+// empty the store.
+func parseObject(text []byte) (map[string]json.RawMessage, error) {
+	body := bytes.TrimLeft(text, " \t\r\n")
+	switch {
+	case len(body) == 0:
+		return nil, errors.New("no JSON object on stdin")
+	case body[0] != '{':
+		if !json.Valid(body) {
+			break
+		}
+		return nil, errors.New("stdin holds a JSON value that is not an object")
+	}
+	var object map[string]json.RawMessage
+	err := json.Unmarshal(text, &object)
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		line, col := lineColumn(text, syn.Offset)
+		return nil, fmt.Errorf("invalid JSON on stdin at line %d, column %d: %s", line, col, syn.Error())
+	}
+	return object, err
+}
+
+// lineColumn returns the 1-based line and byte column of the byte before
+// offset, the one encoding/json's SyntaxError.Offset has just read.
+func lineColumn(text []byte, offset int64) (line, col int) {
+	at := max(0, min(int(offset), len(text))-1)
+	line = 1 + bytes.Count(text[:at], []byte("\n"))
+	col = at - bytes.LastIndexByte(text[:at], '\n')
+	return line, col
+}

@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// The writers take the file's lock (another writer makes them fail with
+// the store's "in use" error and change nothing), check everything before
+// they change anything, and are durable when they exit: closeStore saves.
+
+func setCommand() *cobra.Command {
+	var asString bool
+	cmd := &cobra.Command{
+		Use:   "set SRC KEY [JSON]",
+		Short: "Store a JSON value under KEY",
+		Long: "set stores JSON under KEY, from the argument, or from stdin when it is absent or -. With " +
+			"--string the text is stored as a JSON string instead (from stdin, without its final line " +
+			"end). Invalid JSON is an error naming its line and column, and nothing is written. The " +
+			"file is created if it does not exist.",
+		Example: `  kvstore set data.json port 8080
+  kvstore set data.json motd --string "Back at 5"
+  curl -s https://example.com/config.json | kvstore set data.json config`,
+		Args:              operands(2, 3),
+		ValidArgsFunction: completeKeys(1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			src, key := a[0], a[1]
+			fromStdin := len(a) == 2 || a[2] == "-"
+			var text []byte
+			if fromStdin {
+				var err error
+				if text, err = stdinText(cmd); err != nil {
+					return err
+				}
+			} else {
+				text = []byte(a[2])
+			}
+			if asString {
+				if fromStdin {
+					text = trimLineEnd(text)
+				}
+				if !utf8.Valid(text) {
+					return fmt.Errorf("set %q: --string text is not valid UTF-8", key)
+				}
+			}
+			store, err := openSource(src, false)
+			if err != nil {
+				return err
+			}
+			if asString {
+				err = store.Set(key, string(text))
+			} else {
+				err = store.SetRaw(key, text)
+			}
+			return closeStore(store, describeSyntax(err, "set "+quote(key), fromStdin))
+		},
+	}
+	cmd.Flags().BoolVar(&asString, "string", false, "store the text as a JSON string")
+	return cmd
+}
+
+// trimLineEnd drops one final line end, which echo and most files add and
+// nobody means as part of a string.
+func trimLineEnd(text []byte) []byte {
+	text, _ = bytes.CutSuffix(text, []byte("\n"))
+	text, _ = bytes.CutSuffix(text, []byte("\r"))
+	return text
+}
+
+// describeSyntax turns the store's *kvstore.SyntaxError for text a user
+// gave into a message that says it is their JSON that is wrong, and where.
+// Other errors are returned as they are.
+func describeSyntax(err error, what string, fromStdin bool) error {
+	var syn *kvstore.SyntaxError
+	if !errors.As(err, &syn) {
+		return err
+	}
+	from := "the argument"
+	if fromStdin {
+		from = "stdin"
+	}
+	return fmt.Errorf("%s: invalid JSON on %s at line %d, column %d: %s", what, from, syn.Line, syn.Column, syn.Msg)
+}
+
+func quote(key string) string { return fmt.Sprintf("%q", key) }
+
+func delCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "del SRC KEY...",
+		Short: "Delete keys",
+		Long: "del deletes every KEY in one save. If one of them does not exist, it is an error and " +
+			"none is deleted.",
+		Args:              operands(2, -1),
+		ValidArgsFunction: completeKeys(-1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			src, keys := a[0], a[1:]
+			store, err := openSource(src, false)
+			if err != nil {
+				return err
+			}
+			for _, key := range keys {
+				if !store.Has(key) {
+					return closeStore(store, errNoKey(src, key))
+				}
+			}
+			for _, key := range keys {
+				if err := store.Delete(key); err != nil {
+					return closeStore(store, err)
+				}
+			}
+			return closeStore(store, nil)
+		},
+	}
+}
+
+func mvCommand() *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "mv SRC OLD NEW",
+		Short: "Rename the key OLD to NEW",
+		Long: "mv moves the value of OLD to NEW in one save. It refuses to replace an existing NEW " +
+			"unless --force is given.",
+		Args:              operands(3, 3),
+		ValidArgsFunction: completeKeys(2),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			src, from, to := a[0], a[1], a[2]
+			store, err := openSource(src, false)
+			if err != nil {
+				return err
+			}
+			switch {
+			case !store.Has(from):
+				return closeStore(store, errNoKey(src, from))
+			case from == to:
+				return closeStore(store, nil)
+			case store.Has(to) && !force:
+				return closeStore(store, fmt.Errorf("mv: %q already exists in %s (--force replaces it)", to, src))
+			case store.Has(to):
+				// Both changes are saved together by closeStore, so the
+				// file never holds neither key.
+				if err := store.Delete(to); err != nil {
+					return closeStore(store, err)
+				}
+			}
+			return closeStore(store, store.Rename(from, to))
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "replace NEW if it exists")
+	return cmd
+}
