@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
@@ -20,21 +21,21 @@ func compact(raw []byte) ([]byte, error) {
 		return nil, syntaxError(raw, off, "invalid UTF-8 byte")
 	}
 	var buf bytes.Buffer
-	err := json.Compact(&buf, raw)
-	if err == nil {
+	cerr := json.Compact(&buf, raw)
+	if cerr == nil {
 		return buf.Bytes(), nil
 	}
+	// Compact's error offsets are loose; Unmarshal checks the whole text
+	// first and reports the offset just past the byte it rejected.
 	var se *json.SyntaxError
-	if !errors.As(err, &se) {
-		return nil, err
+	if !errors.As(json.Unmarshal(raw, new(json.RawMessage)), &se) {
+		return nil, cerr
 	}
-	// encoding/json reports the offset after the byte it rejected, or the
-	// length of the input when the text ends too early.
 	off := int(se.Offset) - 1
-	if off < 0 || int(se.Offset) >= len(raw) && bytes.HasPrefix([]byte(se.Error()), []byte("unexpected end")) {
+	if strings.HasPrefix(se.Error(), "unexpected end") {
 		off = len(raw)
 	}
-	return nil, syntaxError(raw, off, se.Error())
+	return nil, syntaxError(raw, max(off, 0), se.Error())
 }
 
 func invalidUTF8(b []byte) int {

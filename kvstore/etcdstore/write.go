@@ -64,11 +64,7 @@ func (s *Store) put(ctx context.Context, key string, raw []byte, cmp *clientv3.C
 		return 0, fmt.Errorf("etcdstore: set %q: key is not valid UTF-8", key)
 	}
 	full := s.cfg.Prefix + key
-	txn := s.cli.Txn(ctx)
-	if cmp != nil {
-		txn = txn.If(*cmp).Else(clientv3.OpGet(full, clientv3.WithKeysOnly()))
-	}
-	resp, err := s.commit(ctx, "set", key, len(raw), txn.Then(clientv3.OpPut(full, string(raw))))
+	resp, err := s.commit(ctx, "set", key, len(raw), s.txn(ctx, full, cmp, clientv3.OpPut(full, string(raw))))
 	if err != nil {
 		return 0, err
 	}
@@ -76,6 +72,16 @@ func (s *Store) put(ctx context.Context, key string, raw []byte, cmp *clientv3.C
 		return 0, conflict("set", key, modRev(resp.Responses[0].GetResponseRange().GetKvs()))
 	}
 	return resp.Header.Revision, nil
+}
+
+// txn builds the transaction that does op on the etcd key full, if cmp
+// holds when cmp is given; otherwise it reads the key's revision to report
+// the conflict.
+func (s *Store) txn(ctx context.Context, full string, cmp *clientv3.Cmp, op clientv3.Op) clientv3.Txn {
+	if cmp == nil {
+		return s.cli.Txn(ctx).Then(op)
+	}
+	return s.cli.Txn(ctx).If(*cmp).Then(op).Else(clientv3.OpGet(full, clientv3.WithKeysOnly()))
 }
 
 // Delete removes key; deleting a missing key does nothing. It is
@@ -98,11 +104,7 @@ func (s *Store) DeleteIf(ctx context.Context, key string, rev int64) error {
 
 func (s *Store) del(ctx context.Context, key string, cmp *clientv3.Cmp) error {
 	full := s.cfg.Prefix + key
-	txn := s.cli.Txn(ctx)
-	if cmp != nil {
-		txn = txn.If(*cmp).Else(clientv3.OpGet(full, clientv3.WithKeysOnly()))
-	}
-	resp, err := s.commit(ctx, "delete", key, 0, txn.Then(clientv3.OpDelete(full)))
+	resp, err := s.commit(ctx, "delete", key, 0, s.txn(ctx, full, cmp, clientv3.OpDelete(full)))
 	if err != nil {
 		return err
 	}
