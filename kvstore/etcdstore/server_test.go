@@ -18,7 +18,9 @@ import (
 // member is one embedded etcd server.
 type member struct {
 	name     string
-	endpoint string // host:port of its client listener
+	endpoint string // host:port where clients reach it, through its proxy
+	proxy    *proxy
+	cfg      *embed.Config
 	etcd     *embed.Etcd
 }
 
@@ -109,7 +111,8 @@ func startCluster(tb testing.TB) []*member {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		m := &member{name: cfg.Name, endpoint: cfg.ListenClientUrls[0].Host, etcd: e}
+		px := startProxy(tb, cfg.ListenClientUrls[0].Host)
+		m := &member{name: cfg.Name, endpoint: px.addr, proxy: px, cfg: cfg, etcd: e}
 		tb.Cleanup(m.stop)
 		members = append(members, m)
 	}
@@ -119,9 +122,30 @@ func startCluster(tb testing.TB) []*member {
 	return members
 }
 
-// stop closes the member; stopping one twice does nothing.
+// isLeader reports whether the member is running and leads the cluster.
+func (m *member) isLeader() bool {
+	return m.etcd != nil && m.etcd.Server.Leader() == m.etcd.Server.MemberID()
+}
+
+// restart starts a stopped member again on its data directory and ports.
+func (m *member) restart(tb testing.TB) {
+	tb.Helper()
+	e, err := embed.StartEtcd(m.cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m.etcd = e
+	waitReady(tb, e)
+	m.proxy.restore()
+}
+
+// stop stops the member abruptly, as a crash would: its clients lose their
+// connections at once and it does not hand on its leadership first.
+// Stopping one twice does nothing.
 func (m *member) stop() {
 	if m.etcd != nil {
+		m.proxy.cut()
+		m.etcd.Server.HardStop()
 		m.etcd.Close()
 		m.etcd = nil
 	}
