@@ -136,7 +136,7 @@ func (s *Store) reload() bool {
 		cancel()
 		if err == nil {
 			s.mu.Lock()
-			s.view, s.rev = view, max(rev, s.rev)
+			s.view, s.rev = view, rev
 			s.advanceLocked()
 			s.mu.Unlock()
 			s.notify(Change{Kind: ChangeReloaded, Revision: rev})

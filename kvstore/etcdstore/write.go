@@ -117,7 +117,7 @@ func (s *Store) del(ctx context.Context, key string, cmp *clientv3.Cmp) error {
 // Rename moves the value of from to the key to in one transaction that
 // requires from to be unchanged since the view last saw it and to to be
 // absent. It returns an error wrapping kvstore.ErrNotFound if from does
-// not exist, kvstore.ErrExists if to does, and kvstore.ErrConflict if
+// not exist (in the view, or in etcd), kvstore.ErrExists if to does, and kvstore.ErrConflict if
 // another client changed from meanwhile. It is acknowledged like Set.
 func (s *Store) Rename(from, to string) error {
 	ctx, cancel := s.opContext(context.Background())
