@@ -48,10 +48,10 @@ type Store struct {
 
 var _ kvstore.Store = (*Store)(nil)
 
-// Open connects to the cluster, reads every key under cfg.Prefix into
-// memory, and starts the one watch that keeps that view live. ctx bounds
-// the connection and the initial read (cfg.OpTimeout applies when it has
-// no deadline); it is not used after Open returns.
+// Open connects to the cluster (within cfg.DialTimeout), reads every key
+// under cfg.Prefix into memory, and starts the one watch that keeps that
+// view live. ctx bounds the initial read, with cfg.OpTimeout when it has
+// no deadline; it is not used after Open returns.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	cfg = cfg.withDefaults()
 	if len(cfg.Endpoints) == 0 {
