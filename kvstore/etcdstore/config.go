@@ -1,0 +1,80 @@
+package etcdstore
+
+import (
+	"errors"
+	"time"
+
+	"go.etcd.io/etcd/client/pkg/v3/transport"
+)
+
+// Config says which cluster and key prefix to open. The zero value of each
+// optional field means its default.
+type Config struct {
+	// Endpoints are the cluster members' client addresses, such as
+	// "127.0.0.1:2379" or "https://etcd-1:2379". At least one is required.
+	Endpoints []string
+	// Prefix is the key prefix as etcd stores it, leading slash included
+	// if the keys have one: "/app/" opens the keys that begin with "/app/".
+	// The store shows and takes keys without it. Empty means every key.
+	Prefix string
+
+	// DialTimeout bounds connecting (and authenticating) to the cluster.
+	// Zero means 5 seconds.
+	DialTimeout time.Duration
+	// OpTimeout bounds each call of the methods that take no context
+	// (those of kvstore.Store), the initial read when Open's context has no
+	// deadline, and each attempt to read everything again after the watch
+	// is lost. Zero means 10 seconds.
+	OpTimeout time.Duration
+	// PageSize is how many keys each request of a full read fetches, so
+	// that a large prefix never needs one huge response. Zero means 1000.
+	PageSize int
+
+	// CACert is a PEM file of the certificate authorities that signed the
+	// servers' certificates, for TLS. Empty means the system's roots when
+	// Cert is set, and no TLS otherwise.
+	CACert string
+	// Cert and Key are the PEM files of a client certificate and its key,
+	// for servers that require one. Both or neither.
+	Cert, Key string
+
+	// Username and Password authenticate with etcd's own user database.
+	// Empty Username means no authentication.
+	Username, Password string
+
+	// ReadOnly makes every write return kvstore.ErrReadOnly. The view is
+	// still read and kept live.
+	ReadOnly bool
+}
+
+const (
+	defaultDialTimeout = 5 * time.Second
+	defaultOpTimeout   = 10 * time.Second
+	defaultPageSize    = 1000
+)
+
+func (c Config) withDefaults() Config {
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = defaultDialTimeout
+	}
+	if c.OpTimeout <= 0 {
+		c.OpTimeout = defaultOpTimeout
+	}
+	if c.PageSize <= 0 {
+		c.PageSize = defaultPageSize
+	}
+	return c
+}
+
+// tlsInfo returns the TLS settings, or ok false when the connection is
+// plain: etcd serves TLS only when asked to, so none of the files set means
+// none wanted.
+func (c Config) tlsInfo() (info transport.TLSInfo, ok bool, err error) {
+	if c.CACert == "" && c.Cert == "" && c.Key == "" {
+		return info, false, nil
+	}
+	if (c.Cert == "") != (c.Key == "") {
+		return info, false, errors.New("etcdstore: Cert and Key must be given together")
+	}
+	return transport.TLSInfo{CertFile: c.Cert, KeyFile: c.Key, TrustedCAFile: c.CACert}, true, nil
+}

@@ -1,0 +1,165 @@
+package etcdstore_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+)
+
+// member is one embedded etcd server.
+type member struct {
+	name     string
+	endpoint string // host:port where clients reach it, through its proxy
+	proxy    *proxy
+	cfg      *embed.Config
+	etcd     *embed.Etcd
+}
+
+func memberConfig(tb testing.TB, name, client, peer string) *embed.Config {
+	cfg := embed.NewConfig()
+	cfg.Name = name
+	cfg.Dir = tb.TempDir()
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+	cu, pu := mustURL(tb, client), mustURL(tb, peer)
+	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
+	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
+	// Short heartbeats so that losing a leader costs well under a second.
+	cfg.TickMs, cfg.ElectionMs = 20, 200
+	return cfg
+}
+
+func mustURL(tb testing.TB, s string) url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return *u
+}
+
+func waitReady(tb testing.TB, e *embed.Etcd) {
+	select {
+	case <-e.Server.ReadyNotify():
+	case err := <-e.Err():
+		tb.Fatalf("etcd failed: %v", err)
+	case <-time.After(20 * time.Second):
+		tb.Fatal("etcd was not ready within 20s")
+	}
+}
+
+// startEtcd runs a one-member etcd in this process on a free loopback port
+// and returns its client endpoint. It stops with the test.
+func startEtcd(tb testing.TB) string {
+	tb.Helper()
+	cfg := memberConfig(tb, "solo", "http://127.0.0.1:0", "http://127.0.0.1:0")
+	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	e, err := embed.StartEtcd(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(e.Close)
+	waitReady(tb, e)
+	return e.Clients[0].Addr().String()
+}
+
+// freePorts returns n loopback ports that were free a moment ago. A
+// cluster's members must know each other's peer addresses before any of
+// them starts, so port 0 cannot be used for them.
+func freePorts(tb testing.TB, n int) []int {
+	var ports []int
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
+}
+
+// startCluster runs a three-member cluster in this process.
+func startCluster(tb testing.TB) []*member {
+	tb.Helper()
+	ports := freePorts(tb, 6)
+	var cfgs []*embed.Config
+	var initial []string
+	for i := range 3 {
+		name := fmt.Sprintf("m%d", i)
+		client := fmt.Sprintf("http://127.0.0.1:%d", ports[2*i])
+		peer := fmt.Sprintf("http://127.0.0.1:%d", ports[2*i+1])
+		cfgs = append(cfgs, memberConfig(tb, name, client, peer))
+		initial = append(initial, name+"="+peer)
+	}
+	var members []*member
+	for _, cfg := range cfgs {
+		cfg.InitialCluster = strings.Join(initial, ",")
+		cfg.InitialClusterToken = "kvstore-test"
+		e, err := embed.StartEtcd(cfg)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		px := startProxy(tb, cfg.ListenClientUrls[0].Host)
+		m := &member{name: cfg.Name, endpoint: px.addr, proxy: px, cfg: cfg, etcd: e}
+		tb.Cleanup(m.stop)
+		members = append(members, m)
+	}
+	for _, m := range members {
+		waitReady(tb, m.etcd)
+	}
+	return members
+}
+
+// isLeader reports whether the member is running and leads the cluster.
+func (m *member) isLeader() bool {
+	return m.etcd != nil && m.etcd.Server.Leader() == m.etcd.Server.MemberID()
+}
+
+// restart starts a stopped member again on its data directory and ports.
+func (m *member) restart(tb testing.TB) {
+	tb.Helper()
+	e, err := embed.StartEtcd(m.cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m.etcd = e
+	waitReady(tb, e)
+	m.proxy.restore()
+}
+
+// stop stops the member abruptly, as a crash would: its clients lose their
+// connections at once and it does not hand on its leadership first.
+// Stopping one twice does nothing.
+func (m *member) stop() {
+	if m.etcd != nil {
+		m.proxy.cut()
+		m.etcd.Server.HardStop()
+		m.etcd.Close()
+		m.etcd = nil
+	}
+}
+
+// openStore opens a Store on the endpoints and closes it with the test.
+func openStore(tb testing.TB, cfg etcdstore.Config) *etcdstore.Store {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := etcdstore.Open(ctx, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}

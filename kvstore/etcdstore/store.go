@@ -1,0 +1,257 @@
+package etcdstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+	"sync"
+
+	"github.com/tidwall/btree"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// Store is a key prefix of an etcd cluster, seen through the kvstore.Store
+// API. All methods are safe for concurrent use.
+type Store struct {
+	cfg Config
+	cli *clientv3.Client
+
+	// ctx is canceled by Close, which ends the watch and every call in
+	// flight.
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the watcher has returned
+
+	// mu guards the view and the bookkeeping that tells this Store's writes
+	// from other clients'. Copies for iteration take it exclusively, since
+	// btree.Map.Copy marks the tree shared.
+	mu       sync.RWMutex
+	view     *btree.Map[string, entry] // keys without the prefix
+	rev      int64                     // the etcd revision the view reflects
+	advanced chan struct{}             // closed and replaced when rev grows
+	closed   bool
+	writes   writeLog
+
+	// emitMu orders deliveries with Close closing the channels.
+	emitMu   sync.Mutex
+	emitDone bool
+	events   chan kvstore.FlushEvent
+	changes  chan Change
+}
+
+var _ kvstore.Store = (*Store)(nil)
+
+// Open connects to the cluster (within cfg.DialTimeout), reads every key
+// under cfg.Prefix into memory, and starts the one watch that keeps that
+// view live. ctx bounds the initial read, with cfg.OpTimeout when it has
+// no deadline; it is not used after Open returns.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	cfg = cfg.withDefaults()
+	if len(cfg.Endpoints) == 0 {
+		return nil, errors.New("etcdstore: no endpoints")
+	}
+	ccfg := clientv3.Config{
+		Endpoints:   cfg.Endpoints,
+		DialTimeout: cfg.DialTimeout,
+		Username:    cfg.Username,
+		Password:    cfg.Password,
+		// A library must not write to the terminal of the program using
+		// it, which may be a full-screen UI.
+		Logger: zap.NewNop(),
+	}
+	info, useTLS, err := cfg.tlsInfo()
+	if err != nil {
+		return nil, err
+	}
+	if useTLS {
+		if ccfg.TLS, err = info.ClientConfig(); err != nil {
+			return nil, fmt.Errorf("etcdstore: TLS: %w", err)
+		}
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.OpTimeout)
+		defer cancel()
+	}
+	cli, err := clientv3.New(ccfg)
+	if err != nil {
+		return nil, fmt.Errorf("etcdstore: connect to %s: %w", strings.Join(cfg.Endpoints, ","), err)
+	}
+	s := &Store{
+		cfg:      cfg,
+		cli:      cli,
+		done:     make(chan struct{}),
+		advanced: make(chan struct{}),
+		events:   make(chan kvstore.FlushEvent, eventBuffer),
+		changes:  make(chan Change, changeBuffer),
+	}
+	s.writes.init()
+	view, rev, err := s.readAll(ctx)
+	if err != nil {
+		cli.Close()
+		return nil, fmt.Errorf("etcdstore: read %s%q: %w", strings.Join(cfg.Endpoints, ","), cfg.Prefix, err)
+	}
+	s.view, s.rev = view, rev
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	go s.watch()
+	return s, nil
+}
+
+// Close stops the watch, closes the connection and the Events and Changes
+// channels. Writes in flight end with an error (they may or may not have
+// committed). Like the file store's, Close is idempotent: later calls
+// return nil, and every write after it returns kvstore.ErrClosed. Reads
+// keep answering from the view as it was.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+
+	s.cancel()
+	<-s.done
+	err := s.cli.Close()
+	s.emitMu.Lock()
+	s.emitDone = true
+	close(s.events)
+	close(s.changes)
+	s.emitMu.Unlock()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("etcdstore: close: %w", err)
+	}
+	return nil
+}
+
+// Events returns the channel on which each write this Store commits is
+// reported, with Reason kvstore.FlushAlways: every write is durable (on a
+// quorum) before it returns, which is what always-save means for the file
+// store. Changes is 1 and Bytes the value's size. A write that fails is
+// reported too, with Err set; a conditional write refused for a conflict is
+// not. Delivery never blocks; a slow reader misses older events but always
+// receives the latest. The channel is closed by Close.
+func (s *Store) Events() <-chan kvstore.FlushEvent { return s.events }
+
+// Changes returns the channel on which changes made by others are
+// reported: keys put or deleted by other clients, as the watch delivers
+// them, and the watch being lost and the view read again. This Store's own
+// writes are not reported here (see Events). Delivery never blocks; a slow
+// reader misses older notices but always receives the latest. The channel
+// is closed by Close.
+func (s *Store) Changes() <-chan Change { return s.changes }
+
+// Endpoints returns the cluster addresses the Store was opened with.
+func (s *Store) Endpoints() []string { return append([]string(nil), s.cfg.Endpoints...) }
+
+// KeyPrefix returns the etcd key prefix the Store shows, as etcd stores it.
+func (s *Store) KeyPrefix() string { return s.cfg.Prefix }
+
+func (s *Store) lookup(key string) (entry, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.view.Get(key)
+}
+
+// Get returns the value under key decoded as encoding/json decodes into an
+// interface{}, like the file store's Get. A value that is not JSON comes
+// back as a string of its text (see Item).
+func (s *Store) Get(key string) (interface{}, bool) {
+	e, ok := s.lookup(key)
+	if !ok {
+		return nil, false
+	}
+	v, err := decode(e.shown)
+	if err != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// GetRaw returns a copy of the compact JSON under key. A value that is not
+// JSON comes back as a JSON string of its text (see Item).
+func (s *Store) GetRaw(key string) (json.RawMessage, bool) {
+	e, ok := s.lookup(key)
+	if !ok {
+		return nil, false
+	}
+	return bytes.Clone(e.shown), true
+}
+
+// Item returns the bytes etcd holds under key, whether they are JSON, and
+// the revision that last changed them.
+func (s *Store) Item(key string) (Item, bool) {
+	e, ok := s.lookup(key)
+	if !ok {
+		return Item{}, false
+	}
+	return e.item(), true
+}
+
+// Revision returns the etcd revision that last changed key as the view
+// shows it (its ModRevision), or 0 if the key does not exist. It is what to
+// pass to SetIf, DeleteIf and RenameIf to change only what the caller saw.
+func (s *Store) Revision(key string) int64 {
+	e, _ := s.lookup(key)
+	return e.rev
+}
+
+// ViewRevision returns the etcd revision the view reflects: every change
+// under the prefix up to it is in the view.
+func (s *Store) ViewRevision() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.rev
+}
+
+// Has reports whether key exists in the view.
+func (s *Store) Has(key string) bool {
+	_, ok := s.lookup(key)
+	return ok
+}
+
+// Keys returns every key in the view, without the prefix, in ascending
+// byte order.
+func (s *Store) Keys() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	keys := make([]string, 0, s.view.Len())
+	s.view.Scan(func(k string, _ entry) bool {
+		keys = append(keys, k)
+		return true
+	})
+	return keys
+}
+
+// Len returns the number of keys in the view.
+func (s *Store) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.view.Len()
+}
+
+// All iterates over every key and a copy of its JSON in ascending key
+// order. It sees the view as it was when the loop started; the loop body
+// may call any method of the store.
+func (s *Store) All() iter.Seq2[string, json.RawMessage] { return s.Prefix("") }
+
+// Prefix is like All but yields only the keys that start with prefix
+// (which is relative to the Store's own prefix).
+func (s *Store) Prefix(prefix string) iter.Seq2[string, json.RawMessage] {
+	return func(yield func(string, json.RawMessage) bool) {
+		s.mu.Lock()
+		snap := s.view.Copy()
+		s.mu.Unlock()
+		snap.Ascend(prefix, func(k string, e entry) bool {
+			return strings.HasPrefix(k, prefix) && yield(k, bytes.Clone(e.shown))
+		})
+	}
+}

@@ -1,0 +1,130 @@
+package etcdstore
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// compact validates that raw is one JSON value and returns it without
+// insignificant white space, as the file store keeps values. Invalid text
+// gives a *kvstore.SyntaxError, the error the file store's SetRaw gives, so
+// callers handle both stores' errors alike.
+func compact(raw []byte) ([]byte, error) {
+	if !utf8.Valid(raw) {
+		off := invalidUTF8(raw)
+		return nil, syntaxError(raw, off, "invalid UTF-8 byte")
+	}
+	var buf bytes.Buffer
+	cerr := json.Compact(&buf, raw)
+	if cerr == nil {
+		return buf.Bytes(), nil
+	}
+	// Compact's error offsets are loose; Unmarshal checks the whole text
+	// first and reports the offset just past the byte it rejected.
+	var se *json.SyntaxError
+	if !errors.As(json.Unmarshal(raw, new(json.RawMessage)), &se) {
+		return nil, cerr
+	}
+	off := int(se.Offset) - 1
+	if strings.HasPrefix(se.Error(), "unexpected end") {
+		off = len(raw)
+	}
+	return nil, syntaxError(raw, max(off, 0), se.Error())
+}
+
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+func syntaxError(src []byte, off int, msg string) *kvstore.SyntaxError {
+	line, col := 1, 1
+	for _, c := range src[:min(off, len(src))] {
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return &kvstore.SyntaxError{Line: line, Column: col, Offset: int64(off), Msg: msg}
+}
+
+// encode turns a Go value into compact JSON the way the file store's Set
+// does: HTML characters are not escaped, so strings stay readable.
+func encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+}
+
+// decode decodes stored JSON as the file store's Get does: as encoding/json
+// decodes into an interface{}, keeping every number as json.Number when one
+// is beyond float64's range.
+func decode(raw []byte) (any, error) {
+	var v any
+	if json.Unmarshal(raw, &v) == nil {
+		return v, nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return nil, fmt.Errorf("etcdstore: stored value is not valid JSON: %w", err)
+	}
+	return v, nil
+}
+
+// Item is a value as etcd holds it.
+type Item struct {
+	// Value is the stored bytes, exactly as etcd holds them.
+	Value []byte
+	// JSON reports whether Value is one valid JSON value. Another client
+	// may have stored anything; the kvstore.Store methods show bytes that
+	// are not JSON as a JSON string of their text.
+	JSON bool
+	// Revision is the etcd revision that last changed the key (its
+	// ModRevision), to pass to SetIf, DeleteIf or RenameIf.
+	Revision int64
+}
+
+// entry is a key's value in the view: the bytes etcd holds and the compact
+// JSON the kvstore.Store methods present, worked out once as it arrives.
+type entry struct {
+	raw   []byte
+	shown []byte // raw itself when raw is compact JSON
+	json  bool
+	rev   int64
+}
+
+func entryOf(raw []byte, rev int64) entry {
+	e := entry{raw: raw, rev: rev}
+	if c, err := compact(raw); err == nil {
+		e.json = true
+		e.shown = raw
+		if len(c) != len(raw) {
+			e.shown = c
+		}
+		return e
+	}
+	e.shown, _ = encode(string(raw))
+	return e
+}
+
+func (e entry) item() Item {
+	return Item{Value: bytes.Clone(e.raw), JSON: e.json, Revision: e.rev}
+}

@@ -1,0 +1,268 @@
+package etcdstore
+
+import (
+	"context"
+	"errors"
+	"math"
+	"time"
+
+	"github.com/tidwall/btree"
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// errWatchEnded is why the watch was lost when its channel closed without
+// saying why.
+var errWatchEnded = errors.New("etcdstore: watch ended")
+
+// span returns the first key and the range end that cover the prefix.
+// etcd has no empty key, so the whole keyspace starts at "\x00".
+func (s *Store) span() (start, end string) {
+	if s.cfg.Prefix == "" {
+		return "\x00", "\x00"
+	}
+	return s.cfg.Prefix, clientv3.GetPrefixRangeEnd(s.cfg.Prefix)
+}
+
+// readAll reads every key under the prefix in pages of cfg.PageSize, all at
+// the revision of the first page, so the result is one consistent snapshot
+// however many requests it takes. It starts over if that revision is
+// compacted before the last page.
+func (s *Store) readAll(ctx context.Context) (*btree.Map[string, entry], int64, error) {
+	for {
+		view, rev, err := s.readPages(ctx)
+		if errors.Is(err, rpctypes.ErrCompacted) && ctx.Err() == nil {
+			continue
+		}
+		return view, rev, err
+	}
+}
+
+func (s *Store) readPages(ctx context.Context) (*btree.Map[string, entry], int64, error) {
+	view := new(btree.Map[string, entry])
+	key, end := s.span()
+	var rev int64
+	for {
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(int64(s.cfg.PageSize))}
+		if rev != 0 {
+			opts = append(opts, clientv3.WithRev(rev))
+		}
+		resp, err := s.cli.Get(ctx, key, opts...)
+		if err != nil {
+			return nil, 0, err
+		}
+		if rev == 0 {
+			rev = resp.Header.Revision
+		}
+		for _, kv := range resp.Kvs {
+			view.Set(string(kv.Key[len(s.cfg.Prefix):]), entryOf(kv.Value, kv.ModRevision))
+		}
+		if !resp.More || len(resp.Kvs) == 0 {
+			return view, rev, nil
+		}
+		key = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	}
+}
+
+// watch keeps the view live until Close: it follows one watch on the
+// prefix, and when that ends it reads everything again and follows anew
+// from there.
+func (s *Store) watch() {
+	defer close(s.done)
+	for {
+		err := s.follow()
+		if s.ctx.Err() != nil {
+			return
+		}
+		s.notify(Change{Kind: ChangeWatchLost, Err: err})
+		if !s.reload() {
+			return
+		}
+	}
+}
+
+// follow applies the events of one watch from the view's revision on, and
+// returns why it ended. The watch requires a leader, so a member cut off
+// from the quorum ends it instead of serving a stale view silently.
+func (s *Store) follow() error {
+	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(s.ctx))
+	defer cancel()
+	s.mu.RLock()
+	from := s.rev + 1
+	s.mu.RUnlock()
+	start, end := s.span()
+	for resp := range s.cli.Watch(ctx, start, clientv3.WithRange(end), clientv3.WithRev(from)) {
+		if err := resp.Err(); err != nil {
+			return err
+		}
+		if resp.Canceled {
+			return errWatchEnded
+		}
+		s.apply(resp.Events)
+	}
+	return errWatchEnded
+}
+
+// apply puts a batch of watch events into the view, in revision order.
+func (s *Store) apply(events []*clientv3.Event) {
+	if len(events) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ev := range events {
+		key := string(ev.Kv.Key[len(s.cfg.Prefix):])
+		c := Change{Kind: ChangePut, Key: key, Revision: ev.Kv.ModRevision}
+		if ev.Type == mvccpb.DELETE {
+			c.Kind = ChangeDelete
+			s.view.Delete(key)
+		} else {
+			s.view.Set(key, entryOf(ev.Kv.Value, ev.Kv.ModRevision))
+		}
+		s.writes.seen(c)
+		s.rev = ev.Kv.ModRevision
+	}
+	s.advanceLocked()
+}
+
+// reload reads everything again until it succeeds, backing off between
+// attempts, and installs the result. It returns false if Close came first.
+func (s *Store) reload() bool {
+	wait := 50 * time.Millisecond
+	for {
+		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.OpTimeout)
+		view, rev, err := s.readAll(ctx)
+		cancel()
+		if err == nil {
+			s.mu.Lock()
+			s.view, s.rev = view, rev
+			s.advanceLocked()
+			s.mu.Unlock()
+			s.notify(Change{Kind: ChangeReloaded, Revision: rev})
+			return true
+		}
+		select {
+		case <-s.ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// advanceLocked wakes the writers waiting for the view to reach their
+// write, and delivers the notices of other clients' changes that can now be
+// told apart from this Store's own writes.
+func (s *Store) advanceLocked() {
+	close(s.advanced)
+	s.advanced = make(chan struct{})
+	for _, c := range s.writes.settle(s.rev) {
+		s.notify(c)
+	}
+}
+
+// awaitView waits until the view includes revision rev, so that a caller
+// reads its own write once the write returns. It gives up when ctx ends
+// or the Store closes: the write has committed either way, and the view
+// catches up when the watch does.
+func (s *Store) awaitView(ctx context.Context, rev int64) {
+	for {
+		s.mu.RLock()
+		reached, ch := s.rev >= rev, s.advanced
+		s.mu.RUnlock()
+		if reached {
+			return
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		case <-s.done:
+			return
+		}
+	}
+}
+
+// writeLog tells this Store's writes from other clients' in the watch.
+// The watch may deliver a write before the call that made it has its
+// response, so a change cannot be judged when it arrives: it is held until
+// every write that was in flight then has finished, and is then either
+// recognised by its revision as one of ours or reported.
+type writeLog struct {
+	ticket   uint64              // the last ticket handed to a write
+	inflight map[uint64]struct{} // tickets of writes awaiting their response
+	own      map[int64]struct{}  // revisions our writes committed at
+	held     []heldChange
+}
+
+type heldChange struct {
+	Change
+	stamp uint64 // the last ticket handed out when the change arrived
+}
+
+func (w *writeLog) init() {
+	w.inflight = map[uint64]struct{}{}
+	w.own = map[int64]struct{}{}
+}
+
+// begin registers a write about to be sent.
+func (w *writeLog) begin() uint64 {
+	w.ticket++
+	w.inflight[w.ticket] = struct{}{}
+	return w.ticket
+}
+
+// finish records the end of write t, which committed at revision rev, or
+// made no revision (rev 0).
+func (w *writeLog) finish(t uint64, rev int64) {
+	delete(w.inflight, t)
+	if rev != 0 {
+		w.own[rev] = struct{}{}
+	}
+}
+
+// seen holds a change the watch delivered.
+func (w *writeLog) seen(c Change) {
+	w.held = append(w.held, heldChange{Change: c, stamp: w.ticket})
+}
+
+// settle returns the held changes that are now known to be other clients',
+// drops those that are ours, and forgets revisions of ours the view has
+// passed without the watch showing them (the view was read again).
+func (w *writeLog) settle(viewRev int64) []Change {
+	oldest := uint64(math.MaxUint64)
+	for t := range w.inflight {
+		oldest = min(oldest, t)
+	}
+	var out []Change
+	kept := w.held[:0]
+	for _, h := range w.held {
+		if _, mine := w.own[h.Revision]; mine {
+			delete(w.own, h.Revision)
+			continue
+		}
+		if h.stamp < oldest {
+			out = append(out, h.Change)
+			continue
+		}
+		kept = append(kept, h)
+	}
+	clear(w.held[len(kept):])
+	w.held = kept
+	for rev := range w.own {
+		if rev <= viewRev && !w.holds(rev) {
+			delete(w.own, rev)
+		}
+	}
+	return out
+}
+
+func (w *writeLog) holds(rev int64) bool {
+	for _, h := range w.held {
+		if h.Revision == rev {
+			return true
+		}
+	}
+	return false
+}
