@@ -203,14 +203,20 @@ const saveChunk = 1 << 20
 // saveChunk at a time: one object, keys sorted, a member per line. Equal
 // snapshots give equal bytes.
 func writeEncoded(w io.Writer, m *btree.Map[string, []byte], st *fileStyle) error {
-	buf := make([]byte, 0, min(saveChunk, max(64, m.Len()*64))+4096)
+	return encodeEntries(w, m.Scan, m.Len(), st)
+}
+
+// encodeEntries writes the entries that scan yields, in its order, as a
+// data file in style st; n is their number, to size the buffer.
+func encodeEntries(w io.Writer, scan func(yield func(key string, value []byte) bool), n int, st *fileStyle) error {
+	buf := make([]byte, 0, min(saveChunk, max(64, n*64))+4096)
 	if st.bom {
 		buf = append(buf, utf8BOM...)
 	}
 	buf = append(buf, '{')
 	first := true
 	var err error
-	m.Scan(func(key string, value []byte) bool {
+	scan(func(key string, value []byte) bool {
 		if !first {
 			buf = append(buf, ',')
 		}

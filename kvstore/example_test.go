@@ -177,3 +177,17 @@ func ExampleLockedError() {
 	// in use: data.json
 	// running true
 }
+
+// Indent lays a value out as the store writes it in its file.
+func ExampleIndent() {
+	fmt.Printf("%s\n", kvstore.Indent([]byte(`{"name":"dark","sizes":[12,14],"extra":{}}`)))
+	// Output:
+	// {
+	//   "name": "dark",
+	//   "sizes": [
+	//     12,
+	//     14
+	//   ],
+	//   "extra": {}
+	// }
+}

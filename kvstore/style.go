@@ -2,6 +2,9 @@ package kvstore
 
 import (
 	"bytes"
+	"encoding/json"
+	"io"
+	"iter"
 	"strings"
 )
 
@@ -34,6 +37,30 @@ var canonicalStyle = newStyle("  ", "\n", true, false)
 
 // utf8BOM is the UTF-8 encoding of U+FEFF.
 const utf8BOM = "\xef\xbb\xbf"
+
+// WriteCanonical writes entries as the store writes a data file it
+// created: one object, a member per line, two-space indentation, LF line
+// ends and a final newline. entries must be in ascending key order with
+// compact, valid JSON values, as a store's All and Prefix yield them, so
+// that exporting a store gives the bytes of its file.
+func WriteCanonical(w io.Writer, entries iter.Seq2[string, json.RawMessage]) error {
+	scan := func(yield func(string, []byte) bool) {
+		for k, v := range entries {
+			if !yield(k, v) {
+				return
+			}
+		}
+	}
+	return encodeEntries(w, scan, 0, &canonicalStyle)
+}
+
+// Indent returns raw, compact and valid JSON as a store lays out a value
+// in its file: a member or element per line, indented by two spaces,
+// empty containers as {} and [], and containers nested deeper than 32
+// levels on one line.
+func Indent(raw json.RawMessage) []byte {
+	return canonicalStyle.appendIndented(nil, raw, 0)
+}
 
 // detectStyle returns the style of a data file's bytes, read before they
 // are parsed. The indentation is the white space that starts the first

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/spf13/cobra"
 )
 
@@ -28,7 +29,7 @@ func exportCommand() *cobra.Command {
 				return err
 			}
 			var out bytes.Buffer
-			err = writeCanonical(&out, store.All())
+			err = kvstore.WriteCanonical(&out, store.All())
 			if err := closeStore(store, err); err != nil {
 				return err
 			}

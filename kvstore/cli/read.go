@@ -1,10 +1,9 @@
 package cli
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/spf13/cobra"
 )
 
@@ -34,11 +33,7 @@ func getCommand() *cobra.Command {
 				return errNoKey(src, key)
 			}
 			if pretty {
-				var b bytes.Buffer
-				if err := json.Indent(&b, raw, "", indent); err != nil {
-					return err
-				}
-				raw = b.Bytes()
+				raw = kvstore.Indent(raw)
 			}
 			return writeOut(cmd, append(raw, '\n'))
 		},
@@ -77,7 +72,7 @@ func keysCommand() *cobra.Command {
 					out = append(out, ',')
 				}
 				if asJSON || needsQuotes(key, tty) {
-					out = appendQuoted(out, key, true)
+					out = appendQuoted(out, key)
 				} else {
 					out = append(out, key...)
 				}
