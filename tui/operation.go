@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"encoding/json"
 	"errors"
 
 	tea "charm.land/bubbletea/v2"
@@ -60,6 +61,9 @@ type opDoneMsg struct {
 	// conflict is set when opMerge found collisions the user was not asked
 	// about (the file changed again); nothing was merged.
 	conflict *kvstore.Conflict
+	// theirs is what the file changed, for opMerge: undo must not put back
+	// a value over one of those.
+	theirs   map[string]json.RawMessage
 	changed  bool // opRefresh: the data had changed elsewhere
 	reloaded bool // opRefresh: and was read again
 }
@@ -120,6 +124,7 @@ func (op operation) run(src Source) opDoneMsg {
 				return done
 			}
 		}
+		done.theirs = c.Theirs
 		done.err = src.Merge(func(k string) bool { return op.keepMine[k] })
 	case opOverwrite:
 		done.err = src.Overwrite()

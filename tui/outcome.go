@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -118,8 +119,10 @@ func (m *Model) onSettled(msg opDoneMsg) tea.Cmd {
 		m.open(newResolver(msg.conflict, true, m.keys))
 		return nil
 	}
+	forgotten := 0
 	if msg.err == nil {
 		m.save.outside = false
+		forgotten = m.history.forget(msg.theirs)
 	}
 	m.refreshKeys()
 	cmds := []tea.Cmd{m.showSelected()}
@@ -128,6 +131,9 @@ func (m *Model) onSettled(msg opDoneMsg) tea.Cmd {
 		cmds = append(cmds, m.flash(cleanError(msg.err), true))
 	case msg.op.kind == opOverwrite:
 		cmds = append(cmds, m.flash("the file now holds your version", false))
+	case forgotten > 0:
+		cmds = append(cmds, m.flash(fmt.Sprintf("merged with the file; dropped %s for keys it changed",
+			display.Plural(forgotten, "undo step")), false))
 	default:
 		cmds = append(cmds, m.flash("merged with the file", false))
 	}

@@ -1,0 +1,47 @@
+package tui
+
+import (
+	"os"
+	"testing"
+	"unicode/utf8"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// editValue opens the editor on the selected key, replaces its text with
+// text and applies it.
+func (h *harness) editValue(text string) {
+	h.t.Helper()
+	h.send(keyText("e"), tea.KeyPressMsg{Code: tea.KeyEnd, Mod: tea.ModCtrl})
+	for range utf8.RuneCountInString(h.editor().ed.Text()) {
+		h.send(keyBackspace)
+	}
+	h.typeText(text)
+	h.send(keyCtrlS)
+	if h.editing() {
+		h.t.Fatalf("the editor did not apply %q:\n%s", text, h.screen())
+	}
+}
+
+// An undo recorded before a merge must not put its value back over the
+// value the merge took from the file.
+func TestUndoAfterMergeKeepsTheirValue(t *testing.T) {
+	s := openStore(t, map[string]string{"a": `"1"`}, nil)
+	h := newHarness(t, FileSource(s), 120, 20)
+	h.editValue(`"2"`)
+	if err := os.WriteFile(s.Path(), []byte(`{"a": "9"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyCtrlS) // fails: the file changed
+	h.send(keyCtrlS) // the conflict screen
+	h.send(keyText("t"), keyEnter)
+	h.wantStatus("merged with the file; dropped 1 undo step for keys it changed")
+	if got := string(fileValues(t, s.Path())["a"]); got != `"9"` {
+		t.Fatalf("after keeping theirs the file has a = %s", got)
+	}
+	h.send(keyText("u"), keyCtrlS)
+	h.wantStatus("nothing to undo")
+	if got := string(fileValues(t, s.Path())["a"]); got != `"9"` {
+		t.Fatalf("undo after the merge wrote a = %s over the file's \"9\"", got)
+	}
+}
