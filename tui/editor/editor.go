@@ -187,7 +187,7 @@ func (e *Model) textWidth() int { return max(e.width-e.gutterWidth(), 1) }
 // cursorX is the cursor's cell within its line as displayed.
 func (e *Model) cursorX() int {
 	row, col := e.buf.Cursor()
-	return ansi.StringWidth(display.Escape(string(e.buf.lines[row][:col])))
+	return ansi.StringWidth(shown(e.buf.lines[row][:col], nil))
 }
 
 // scrollToCursor keeps the cursor on screen.

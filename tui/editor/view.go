@@ -78,9 +78,16 @@ func (e *Model) visiblePart(n int, cursorLine bool, st *Styles) string {
 	return part
 }
 
-// styledLine returns line n with unsafe characters escaped and dimmed.
+// styledLine returns line n with unsafe characters and bytes that are not
+// UTF-8 escaped (\uXXXX, \xNN, as the value pane shows them) and dimmed.
 func (e *Model) styledLine(n int, st *Styles) string {
-	s := string(e.buf.lines[n])
+	return shown(e.buf.lines[n], func(s string) string { return st.Dim.Render(s) })
+}
+
+// shown returns rs as the editor draws it: safe characters as themselves,
+// and the rest escaped and passed through style (nil: left plain).
+func shown(rs []rune, style func(string) string) string {
+	s := string(appendRunes(nil, rs))
 	if !display.HasUnsafe(s) {
 		return s
 	}
@@ -88,7 +95,11 @@ func (e *Model) styledLine(n int, st *Styles) string {
 	for i := 0; i < len(s); {
 		_, size := utf8.DecodeRuneInString(s[i:])
 		if c := s[i : i+size]; display.HasUnsafe(c) {
-			b.WriteString(st.Dim.Render(display.Escape(c)))
+			if style != nil {
+				b.WriteString(style(display.Escape(c)))
+			} else {
+				b.WriteString(display.Escape(c))
+			}
 		} else {
 			b.WriteString(c)
 		}
