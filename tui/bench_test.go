@@ -259,3 +259,31 @@ func BenchmarkFirstScreen1M(b *testing.B) {
 	b.ReportMetric(median(opens), "open-ms")
 	b.ReportMetric(median(firsts), "first-screen-ms")
 }
+
+// BenchmarkFirstScreenHugeValue measures the first screen of a store with a
+// 20 MB one-line value under the first key and under the second: the first
+// screen must not depend on the size of the value selected first.
+func BenchmarkFirstScreenHugeValue(b *testing.B) {
+	huge := `"` + strings.Repeat("abcdefgh", 20<<20/8) + `"`
+	for _, first := range []string{"a", "c"} {
+		b.Run("huge-key-"+first, func(b *testing.B) {
+			s, err := kvstore.Open(filepath.Join(b.TempDir(), "data.json"), &kvstore.Options{SaveInterval: -1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { s.Close() })
+			for k, v := range map[string]string{"a": "1", "b": "2", first: huge} {
+				if err := s.SetRaw(k, []byte(v)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				m := New(FileSource(s), Options{Keys: testKeyMap()})
+				if step(m, tea.WindowSizeMsg{Width: 120, Height: 40}).View().Content == "" {
+					b.Fatal("empty first frame")
+				}
+			}
+		})
+	}
+}

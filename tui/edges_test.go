@@ -78,3 +78,18 @@ func TestEditorKeepsBytesThatAreNotUTF8(t *testing.T) {
 		t.Fatalf("stored %q, want the byte \\xc3 kept", raw)
 	}
 }
+
+// hugeString is a JSON string value of about n bytes on one line.
+func hugeString(n int) string { return `"` + strings.Repeat("abcdefgh", n/8) + `"` }
+
+// The first screen does not wait for a large first value: it is laid out
+// by a Cmd, as when moving onto it, and wrapped at the pane's width (not
+// at the width of a pane not yet sized, which made a row of every byte).
+func TestFirstScreenDoesNotWaitForALargeFirstValue(t *testing.T) {
+	s := openStore(t, map[string]string{"a": hugeString(2 << 20), "b": "1"}, nil)
+	h := newHarness(t, FileSource(s), 80, 12)
+	h.wantScreen("laying out 2,097,154 bytes…")
+	h.send(h.run(h.m.Init())...)
+	// The pane is 80-26-1 = 53 cells wide: 2,097,154 bytes make 39,569 rows.
+	h.wantScreen("a  1-9/39569")
+}

@@ -63,6 +63,8 @@ type Model struct {
 	save     saveReport    // what the store's events said
 	external *externalEdit // a value out in $EDITOR
 	refresh  time.Duration
+	// firstLayout lays out the first value when it is large; Init runs it.
+	firstLayout tea.Cmd
 
 	width, height int
 
@@ -102,11 +104,9 @@ func New(src Source, opts Options) Model {
 	}
 	m.waitEvents = func() tea.Cmd { return waitForEvent(src.Events()) }
 	m.setStyles(newStyles(true))
-	// The first frame shows the first value, however large: its layout
-	// runs here rather than in the background.
-	if lay := m.showSelected(); lay != nil {
-		m.value, _ = m.value.Update(lay())
-	}
+	// A large first value is laid out by a Cmd that Init starts, as when
+	// moving onto it, so the first screen does not wait for it.
+	m.firstLayout = m.showSelected()
 	if opts.Notice != "" {
 		m.status.SetMessage(display.Escape(opts.Notice), false)
 	}
@@ -116,7 +116,7 @@ func New(src Source, opts Options) Model {
 // Init asks for the terminal's background colour, starts waiting for flush
 // events and starts the refresh timer.
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.waitEvents(), m.scheduleRefresh()}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.waitEvents(), m.scheduleRefresh(), m.firstLayout}
 	if m.status.msg != "" {
 		id := m.status.msgID
 		cmds = append(cmds, m.tick(statusMessageTimeout, func(time.Time) tea.Msg { return clearMessageMsg{id: id} }))

@@ -79,8 +79,18 @@ func (p *Model) SetValue(key string, raw []byte, exists bool) tea.Cmd {
 	seq, width := p.seq, p.width
 	return func() tea.Msg {
 		lines := layout(raw)
-		return LaidOutMsg{seq: seq, width: width, lines: lines, rows: wrap(lines, width)}
+		return LaidOutMsg{seq: seq, width: width, lines: lines, rows: wrapAt(lines, width)}
 	}
+}
+
+// wrapAt wraps lines to width, or leaves them for later (nil) while the
+// pane has no width yet: wrapping a 20 MB line to one cell would make 20
+// million rows.
+func wrapAt(lines []jsonLine, width int) []visualRow {
+	if width < 1 {
+		return nil
+	}
+	return wrap(lines, width)
 }
 
 // Shows reports whether the pane shows key's value.
@@ -99,7 +109,7 @@ func (p *Model) SetNote(note string) {
 func (p Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case LaidOutMsg:
-		p.setLaidOut(msg)
+		return p, p.setLaidOut(msg)
 	case tea.KeyPressMsg:
 		if to, ok := p.keys.Move(msg, p.offset, p.Page(), len(p.rows)); ok {
 			p.offset = to
@@ -110,18 +120,23 @@ func (p Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 }
 
 // setLaidOut shows a large value's layout if it is still the selected one.
-func (p *Model) setLaidOut(msg LaidOutMsg) {
+// Laid out for another width (the pane was resized meanwhile, or had no
+// size yet), it is wrapped again, in a Cmd as well.
+func (p *Model) setLaidOut(msg LaidOutMsg) tea.Cmd {
 	if msg.seq != p.seq || p.laying == 0 {
-		return
+		return nil
+	}
+	if msg.width != p.width {
+		seq, width, lines := p.seq, p.width, msg.lines
+		return func() tea.Msg {
+			return LaidOutMsg{seq: seq, width: width, lines: lines, rows: wrapAt(lines, width)}
+		}
 	}
 	p.laying = 0
 	p.lines = msg.lines
-	if msg.width == p.width {
-		p.rows = msg.rows
-		p.clamp()
-		return
-	}
-	p.relayout()
+	p.rows = msg.rows
+	p.clamp()
+	return nil
 }
 
 // SetSize sets the pane's size, in cells, including its title.
@@ -135,7 +150,7 @@ func (p *Model) SetSize(w, h int) {
 }
 
 func (p *Model) relayout() {
-	p.rows = wrap(p.lines, p.width)
+	p.rows = wrapAt(p.lines, p.width)
 	p.clamp()
 }
 
