@@ -128,7 +128,7 @@ func (m Model) startEdit() (tea.Model, tea.Cmd) {
 func (m Model) openEditor(k string, raw []byte, isNew bool) (tea.Model, tea.Cmd) {
 	ed, err := openEditor(m.keys, k, raw, isNew)
 	if err != nil {
-		return m, m.flash(err.Error(), true)
+		return m, m.flash(err.Error()+"; "+m.keys.EditExternal.Help().Key+" edits it in $EDITOR", true)
 	}
 	m.open(ed)
 	return m, nil

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/tui/editor"
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // editValue opens the editor on the selected key, replaces its text with
@@ -92,4 +95,27 @@ func TestFirstScreenDoesNotWaitForALargeFirstValue(t *testing.T) {
 	h.send(h.run(h.m.Init())...)
 	// The pane is 80-26-1 = 53 cells wide: 2,097,154 bytes make 39,569 rows.
 	h.wantScreen("a  1-9/39569")
+}
+
+// A value past the editor's byte limit is refused before any work on it,
+// even on one line, and the message offers $EDITOR.
+func TestEditorRefusesAHugeLineOfferingExternalEditor(t *testing.T) {
+	s := openStore(t, map[string]string{"a": hugeString(editor.MaxBytes)}, nil)
+	h := newHarness(t, FileSource(s), 200, 12)
+	h.send(h.run(h.m.Init())...)
+	h.send(keyText("e"))
+	if h.editing() {
+		t.Fatal("the editor opened a value past its byte limit")
+	}
+	h.wantStatus(fmt.Sprintf("a has %s bytes; the editor takes at most %s bytes; v edits it in $EDITOR",
+		display.GroupDigits(editor.MaxBytes+2), display.GroupDigits(editor.MaxBytes)))
+	// Just under the limit it opens, and typing changes only what is typed.
+	small := hugeString(editor.MaxBytes - 8)
+	if err := s.SetRaw("a", []byte(small)); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyText("e"), keyText("x"))
+	if !h.editing() || h.editor().ed.Text() != "x"+small {
+		t.Fatal("the editor did not take a value under its limit")
+	}
 }

@@ -167,3 +167,17 @@ func TestTextBufferKeepsBytesThatAreNotUTF8(t *testing.T) {
 		}
 	})
 }
+
+func TestTextBufferEqualAgreesWithString(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		text := string(rapid.SliceOf(rapid.SampledFrom([]byte("ab\n\xc3\xa9\xff"))).Draw(t, "text"))
+		b := newTextBuffer(text)
+		other := string(rapid.SliceOf(rapid.SampledFrom([]byte("ab\n\xc3\xa9\xff"))).Draw(t, "other"))
+		if got, want := b.Equal(other), b.String() == other; got != want {
+			t.Fatalf("Equal(%q) on %q = %v, want %v", other, text, got, want)
+		}
+		if !b.Equal(text) {
+			t.Fatalf("Equal(%q) on itself is false", text)
+		}
+	})
+}

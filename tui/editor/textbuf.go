@@ -1,6 +1,7 @@
 package editor
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -73,6 +74,40 @@ func (b *textBuffer) String() string {
 	return string(buf)
 }
 
+// Equal reports whether the text is s, without building the text: an edit
+// near the start of a long line is told apart at once.
+func (b *textBuffer) Equal(s string) bool {
+	var enc [utf8.UTFMax]byte
+	for i, l := range b.lines {
+		if i > 0 {
+			if s == "" || s[0] != '\n' {
+				return false
+			}
+			s = s[1:]
+		}
+		for _, r := range l {
+			if r < utf8.RuneSelf {
+				// ASCII, or a kept byte.
+				c := byte(r)
+				if r < 0 {
+					c = byte(-r)
+				}
+				if s == "" || s[0] != c {
+					return false
+				}
+				s = s[1:]
+				continue
+			}
+			n := utf8.EncodeRune(enc[:], r)
+			if len(s) < n || s[:n] != string(enc[:n]) {
+				return false
+			}
+			s = s[n:]
+		}
+	}
+	return s == ""
+}
+
 // LineCount returns the number of lines.
 func (b *textBuffer) LineCount() int { return len(b.lines) }
 
@@ -90,15 +125,17 @@ func (b *textBuffer) SetCursor(row, col int) {
 func (b *textBuffer) Insert(s string) {
 	parts := strings.Split(s, "\n")
 	line := b.lines[b.row]
-	tail := append([]rune(nil), line[b.col:]...)
 	typed := toRunes(parts[0])
-	first := append(line[:b.col:b.col], typed...)
 	if len(parts) == 1 {
-		b.lines[b.row] = append(first, tail...)
+		// In place: one move of the rest of the line, which matters on a
+		// line of a million runes.
+		b.lines[b.row] = slices.Insert(line, b.col, typed...)
 		b.col += len(typed)
 		b.goal = b.col
 		return
 	}
+	tail := append([]rune(nil), line[b.col:]...)
+	first := append(line[:b.col:b.col], typed...)
 	added := make([][]rune, 0, len(parts)-1)
 	for _, p := range parts[1:] {
 		added = append(added, toRunes(p))
