@@ -192,10 +192,31 @@ func (m Model) copySelected(value bool) (tea.Model, tea.Cmd) {
 	if !ok {
 		return m, m.flash(display.KeyLabel(k)+" no longer exists", true)
 	}
-	text := jsonview.Pretty(raw)
+	// Pretty-printing only adds bytes: a value too large as stored is
+	// refused before the work of indenting it.
+	text := ""
+	if len(raw) <= maxClipboard {
+		text = jsonview.Pretty(raw)
+	}
+	if text == "" || len(text) > maxClipboard {
+		msg := fmt.Sprintf("not copied: the value of %s is %s; terminals take at most %s",
+			display.KeyLabel(k), display.Plural(max(len(text), len(raw)), "byte"), display.Plural(maxClipboard, "byte"))
+		if !m.src.ReadOnly() {
+			msg += " (" + m.keys.EditExternal.Help().Key + " opens it in $EDITOR)"
+		}
+		return m, m.flash(msg, true)
+	}
 	msg := fmt.Sprintf("copied the value of %s (%s)", display.KeyLabel(k), display.Plural(len(text), "byte"))
 	return m, tea.Batch(m.clip(text), m.flash(msg, false))
 }
+
+// maxClipboard is the largest text copied with OSC 52. Terminals cap the
+// payload and drop a longer copy without a word; 75,000 bytes of text are
+// 100,000 of base64, a size terminals take. A larger value is refused with
+// a message rather than reported copied, and is never pretty-printed in
+// Update nor written to the terminal, which froze the keys for half a
+// second at 20 MB.
+const maxClipboard = 75_000
 
 // reload reads the data again. Pending changes would be dropped, so it
 // asks first when there are any.

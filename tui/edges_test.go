@@ -119,3 +119,26 @@ func TestEditorRefusesAHugeLineOfferingExternalEditor(t *testing.T) {
 		t.Fatal("the editor did not take a value under its limit")
 	}
 }
+
+// A value larger than terminals take over OSC 52 is not sent, and the
+// status says why instead of reporting it copied.
+func TestCopyRefusesAValueTerminalsDrop(t *testing.T) {
+	fits := hugeString(maxClipboard - 10)
+	s := openStore(t, map[string]string{"a": hugeString(20 << 20), "b": fits}, nil)
+	h := newHarness(t, FileSource(s), 200, 12)
+	var copied []string
+	h.m.clip = func(text string) tea.Cmd {
+		copied = append(copied, text)
+		return nil
+	}
+	h.send(keyText("y"))
+	if len(copied) != 0 {
+		t.Fatalf("sent %d bytes to the clipboard", len(copied[0]))
+	}
+	h.wantStatus("not copied: the value of a is 20,971,522 bytes; terminals take at most 75,000 bytes (v opens it in $EDITOR)")
+	h.send(keyText("j"), keyText("y"))
+	if len(copied) != 1 || copied[0] != fits {
+		t.Fatalf("copied %d texts, want b's value", len(copied))
+	}
+	h.wantStatus("copied the value of b (" + display.Plural(len(fits), "byte") + ")")
+}
