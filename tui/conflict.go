@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -207,23 +208,62 @@ func valueSummary(raw json.RawMessage) string {
 	return display.Escape(string(s))
 }
 
-// conflictMsg carries what each side changed, for the conflict screen.
+// conflictMsg carries what each side changed, for the conflict screen; or
+// why there is nothing to compare with: the file was deleted, or cannot be
+// read.
 type conflictMsg struct {
-	c   *kvstore.Conflict
-	err error
+	c       *kvstore.Conflict
+	deleted bool // the file was deleted
+	saved   bool // a save went through: there was no conflict after all
+	err     error
 }
 
-// conflictCmd reads what each side changed.
+// conflictCmd reads what each side changed. A deleted file reads as an
+// empty one, which would show every key as deleted by the other side; so
+// when the file's side is all deletions the save is tried, which tells a
+// deleted file apart and writes nothing where there is a conflict.
 func conflictCmd(src Source) tea.Cmd {
 	return func() tea.Msg {
 		c, err := src.Conflict()
-		return conflictMsg{c: c, err: err}
+		if err != nil || !onlyDeletions(c.Theirs) {
+			return conflictMsg{c: c, err: err}
+		}
+		switch ferr := src.Flush(); {
+		case ferr == nil:
+			return conflictMsg{saved: true}
+		case fileDeleted(ferr):
+			return conflictMsg{deleted: true}
+		}
+		return conflictMsg{c: c}
 	}
 }
 
-// onConflict opens the conflict screen.
+// onlyDeletions reports whether every change in changes deletes a key.
+func onlyDeletions(changes map[string]json.RawMessage) bool {
+	for _, v := range changes {
+		if v != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// onConflict opens the conflict screen, or the screen for a file deleted
+// or no longer valid JSON.
 func (m Model) onConflict(msg conflictMsg) (tea.Model, tea.Cmd) {
-	if msg.err != nil {
+	switch {
+	case msg.saved:
+		m.save.outside = false
+		return m, nil
+	case msg.deleted || errors.Is(msg.err, kvstore.ErrCorrupt):
+		u := &unreadable{keys: m.keys, name: m.src.Name(), deleted: msg.deleted,
+			keyN: len(m.src.Keys()), pending: m.src.Pending()}
+		if msg.err != nil {
+			u.reason = cleanError(msg.err)
+		}
+		m.open(u)
+		return m, nil
+	case msg.err != nil:
 		return m, m.flash("cannot read the file: "+cleanError(msg.err), true)
 	}
 	m.open(newResolver(msg.c, false, m.keys))

@@ -142,3 +142,57 @@ func TestCopyRefusesAValueTerminalsDrop(t *testing.T) {
 	}
 	h.wantStatus("copied the value of b (" + display.Plural(len(fits), "byte") + ")")
 }
+
+// A file that became invalid JSON while changes were pending: ctrl+s opens
+// a screen that shows the parse error and offers to write our version.
+func TestInvalidFileOffersOverwrite(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, nil)
+	h := newHarness(t, FileSource(s), 100, 20)
+	h.editValue("2")
+	if err := os.WriteFile(s.Path(), []byte("{\"a\": 1,\n  oops}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyCtrlS)
+	h.wantStatus("the file changed on disk (ctrl+s to resolve)")
+	h.send(keyCtrlS)
+	h.wantScreen("data.json on disk is no longer valid JSON:")
+	h.wantScreen("data.json:2:3: invalid character 'o'")
+	h.wantScreen("O replaces the file with your version.")
+	h.send(keyEsc)
+	if !h.browsing() {
+		t.Fatal("esc did not leave the screen")
+	}
+	h.send(keyCtrlS, keyText("O"))
+	h.wantScreen("Replace data.json with your version?")
+	h.send(keyText("y"))
+	h.wantStatus("the file now holds your version")
+	if got := string(fileValues(t, s.Path())["a"]); got != "2" {
+		t.Fatalf("the file has a = %s, want 2", got)
+	}
+}
+
+// A file deleted while changes were pending is not written again unasked:
+// the status says it was deleted, and ctrl+s asks.
+func TestDeletedFileAsksBeforeWritingItAgain(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1", "b": "2"}, nil)
+	h := newHarness(t, FileSource(s), 100, 20)
+	h.editValue("10")
+	if err := os.Remove(s.Path()); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyCtrlS)
+	h.wantStatus("save failed: the file was deleted (ctrl+s to resolve)")
+	if _, err := os.Stat(s.Path()); !os.IsNotExist(err) {
+		t.Fatalf("the save wrote the deleted file again (%v)", err)
+	}
+	h.send(keyCtrlS)
+	h.wantScreen("data.json was deleted on disk.")
+	h.wantScreen("Your version (2 keys, 1 unsaved change) is still here.")
+	h.send(keyText("O"))
+	h.wantScreen("Write data.json again with your version?")
+	h.send(keyText("y"))
+	got := fileValues(t, s.Path())
+	if string(got["a"]) != "10" || string(got["b"]) != "2" {
+		t.Fatalf("the file written again holds %v", got)
+	}
+}

@@ -111,6 +111,9 @@ func (s saveState) text(st *Styles) string {
 // reason shortens a save error for the status bar: the data is named
 // there already, and a conflict gets a plain explanation.
 func (s saveState) reason() string {
+	if fileDeleted(s.err) {
+		return "the file was deleted (ctrl+s to resolve)"
+	}
 	if errors.Is(s.err, kvstore.ErrConflict) {
 		return "the file changed on disk (ctrl+s to resolve)"
 	}
