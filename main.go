@@ -7,7 +7,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -137,15 +136,33 @@ func isTerminal(r io.Reader) bool {
 }
 
 // offerReadOnly asks, on a terminal, whether to view a file another writer
-// holds read-only. The answer is one line; anything but y or yes is no.
+// holds read-only. One key press answers, as the README says: y opens it,
+// any other key declines.
 func offerReadOnly(path, holder string, stdin io.Reader, stderr io.Writer) bool {
 	fmt.Fprintf(stderr, "kvstore: %s is in use by %s. Open it read-only? [y/N] ", filepath.Base(path), holder)
-	line, _ := bufio.NewReader(stdin).ReadString('\n')
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
+	switch readKey(stdin) {
+	case 'y', 'Y':
+		fmt.Fprintln(stderr, "y")
 		return true
 	}
+	fmt.Fprintln(stderr, "n")
 	return false
+}
+
+// readKey reads one key press: in raw mode on a terminal, so that it needs
+// no Enter, and the first byte otherwise. It returns 0 if nothing could be
+// read.
+func readKey(stdin io.Reader) byte {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(f.Fd()) {
+		if state, err := term.MakeRaw(f.Fd()); err == nil {
+			defer term.Restore(f.Fd(), state)
+		}
+	}
+	var b [1]byte
+	if n, _ := stdin.Read(b[:]); n == 0 {
+		return 0
+	}
+	return b[0]
 }
 
 // run is the program; it returns the exit status. Every error before the UI

@@ -150,14 +150,14 @@ func TestE2ELockedOffersReadOnly(t *testing.T) {
 	holderName := fmt.Sprintf("another writer (process %d)", os.Getpid())
 	no := startProgram(t, data)
 	no.waitFor("data.json is in use by " + holderName + ". Open it read-only? [y/N]")
-	no.keys("n", "Enter")
+	no.keys("n")
 	if code := no.waitExit(); code != "1" {
 		t.Fatalf("exit status %s after declining", code)
 	}
 
 	s := startProgram(t, data)
 	s.waitFor("Open it read-only? [y/N]")
-	s.keys("y", "Enter")
+	s.keys("y") // one key, no Enter
 	scr := s.waitFor("read-only │ " + holderName + " has the file")
 	for _, gone := range []string{"edit", "new key", "rename", "delete", "save now"} {
 		if strings.Contains(scr, gone) {
