@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -194,6 +195,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer fmt.Fprintf(stderr, "kvstore: the demo store is %s\n", c.path)
 	}
 
+	// A mistyped name would open as an empty store without a word: say the
+	// file is new, and refuse a read-only view of nothing.
+	notice := ""
+	if _, err := os.Stat(c.path); errors.Is(err, fs.ErrNotExist) {
+		if c.readOnly {
+			fmt.Fprintf(stderr, "kvstore: %s does not exist (--read-only opens only an existing file)\n", c.path)
+			return 1
+		}
+		notice = "new file: " + filepath.Base(c.path) + " (created on the first save)"
+	}
+
 	interval := c.interval
 	if interval == 0 {
 		interval = -1 // the library's "no periodic saver"
@@ -203,7 +215,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		SaveInterval: interval,
 		ReadOnly:     c.readOnly,
 	})
-	notice := ""
 	if errors.Is(err, kvstore.ErrLocked) && isTerminal(stdin) {
 		holder := "another writer"
 		if le := (*kvstore.LockedError)(nil); errors.As(err, &le) && le.PID > 0 {

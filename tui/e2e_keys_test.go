@@ -291,3 +291,15 @@ func TestE2EHostileData(t *testing.T) {
 	}
 	s.quit()
 }
+
+// A name that does not exist opens as a new, empty store, and says so.
+func TestE2ENewFileSaysSo(t *testing.T) {
+	t.Parallel()
+	data := filepath.Join(t.TempDir(), "tpyo.json")
+	p := startProgram(t, data)
+	p.waitFor("new file: tpyo.json (created on the first save)")
+	p.quit()
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Fatalf("quitting without a change created the file (%v)", err)
+	}
+}
