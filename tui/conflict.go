@@ -225,8 +225,12 @@ type conflictMsg struct {
 func conflictCmd(src Source) tea.Cmd {
 	return func() tea.Msg {
 		c, err := src.Conflict()
-		if err != nil || !onlyDeletions(c.Theirs) {
-			return conflictMsg{c: c, err: err}
+		if err != nil {
+			return conflictMsg{err: err}
+		}
+		c = realChanges(src, c)
+		if !onlyDeletions(c.Theirs) {
+			return conflictMsg{c: c}
 		}
 		switch ferr := src.Flush(); {
 		case ferr == nil:

@@ -196,3 +196,46 @@ func TestDeletedFileAsksBeforeWritingItAgain(t *testing.T) {
 		t.Fatalf("the file written again holds %v", got)
 	}
 }
+
+// A file another tool saved again with other escapes changed no value: the
+// conflict screen counts only the keys whose values changed.
+func TestConflictCountsValueChangesNotByteChanges(t *testing.T) {
+	s := openStore(t, map[string]string{"a": `"A"`, "b": `"é"`, "c": `1.5`, "d": `{"x":1,"y":2}`, "e": `"old"`}, nil)
+	h := newHarness(t, FileSource(s), 120, 20)
+	if err := s.SetRaw("a", []byte(`"mine"`)); err != nil {
+		t.Fatal(err)
+	}
+	// b, c and d are written differently; e really changed; a collides.
+	rewritten := `{"a": "theirs", "b": "\u00e9", "c": 15e-1, "d": {"y": 2, "x": 1.0}, "e": "new"}`
+	if err := os.WriteFile(s.Path(), []byte(rewritten), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyCtrlS, keyCtrlS)
+	h.wantScreen("The file changed 2 keys, you changed 1 key; 1 key changed on both sides.")
+	h.send(keyText("m"), keyEnter)
+	h.wantStatus("merged with the file")
+	got := fileValues(t, s.Path())
+	if string(got["a"]) != `"mine"` || string(got["e"]) != `"new"` {
+		t.Fatalf("merged file %v", got)
+	}
+}
+
+func TestJSONEqual(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{`"A"`, `"\u0041"`, true},
+		{`1`, `1.0`, true},
+		{`1e2`, `100`, true},
+		{`12345678901234567890`, `12345678901234567891`, false},
+		{`{"a":1,"b":[true,null]}`, `{"b":[true,null],"a":1}`, true},
+		{`[1,2]`, `[2,1]`, false},
+		{`"1"`, `1`, false},
+		{`{"a":1}`, `{"a":1,"b":2}`, false},
+	} {
+		if got := jsonEqual([]byte(c.a), []byte(c.b)); got != c.want {
+			t.Errorf("jsonEqual(%s, %s) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}

@@ -115,6 +115,7 @@ func (op operation) run(src Source) opDoneMsg {
 			done.err = err
 			return done
 		}
+		c = realChanges(src, c)
 		// The file may have changed again since the conflict screen was
 		// drawn: a key the user was not asked about stops the merge, so no
 		// value is dropped without a choice.
