@@ -30,6 +30,9 @@ type resolver struct {
 	note     string // why enter did not merge
 	width    int
 	height   int
+	// diffKey is the collision diff compares, computed once per selection.
+	diffKey string
+	diff    []diffLine
 }
 
 func newResolver(c *kvstore.Conflict, again bool, keys KeyMap) *resolver {
@@ -98,7 +101,28 @@ func (r *resolver) Draw(f *frame) {
 }
 
 // listHeight is the number of rows for collisions.
-func (r *resolver) listHeight() int { return max(r.height-5, 1) }
+func (r *resolver) listHeight() int {
+	list, _ := r.split()
+	return list
+}
+
+// split divides the rows between the header and the status line: a third
+// for the collisions, the rest for the selected collision's two values,
+// compared line by line; when that leaves too few rows, all of them for the
+// collisions.
+func (r *resolver) split() (list, diff int) {
+	avail := max(r.height-5, 1)
+	n := len(r.c.Collisions)
+	if n == 0 {
+		return avail, 0
+	}
+	list = min(n, max(1, avail/3))
+	diff = avail - list - 1
+	if diff < 2 {
+		return avail, 0
+	}
+	return list, diff
+}
 
 func (r *resolver) clamp() {
 	n := len(r.c.Collisions)
@@ -181,6 +205,12 @@ func (r *resolver) view(st *Styles) string {
 			display.Fit(valueSummary(r.c.Ours[k]), colW) + " theirs: " + valueSummary(r.c.Theirs[k])
 		rows = append(rows, display.Fit(row, w))
 	}
+	if _, diffRows := r.split(); diffRows > 0 {
+		for len(rows) < 4+r.listHeight() {
+			rows = append(rows, "")
+		}
+		rows = append(rows, r.diffView(st, diffRows)...)
+	}
 	for len(rows) < r.height-1 {
 		rows = append(rows, "")
 	}
@@ -193,6 +223,34 @@ func (r *resolver) view(st *Styles) string {
 	}
 	rows = append(rows, display.Fit(status, w))
 	return display.FitBlock(strings.Join(rows, "\n"), w, r.height)
+}
+
+// diffView is the selected collision's two values compared line by line,
+// from one line before the first difference: a title row and n rows, each
+// marked - (mine) or + (theirs) where the values differ.
+func (r *resolver) diffView(st *Styles, n int) []string {
+	k := r.c.Collisions[r.sel]
+	if r.diff == nil || r.diffKey != k {
+		r.diffKey, r.diff = k, valueDiff(r.c.Ours[k], r.c.Theirs[k])
+	}
+	w := r.width
+	title := "─ " + display.KeyLabel(k) + ": - mine, + theirs "
+	title += strings.Repeat("─", max(w-ansi.StringWidth(title), 0))
+	rows := []string{display.Fit(st.Dim.Render(ansi.Truncate(title, w, "")), w)}
+	for _, l := range r.diff[max(firstChange(r.diff)-1, 0):] {
+		if len(rows) > n {
+			break
+		}
+		line := string(l.kind) + " " + l.text
+		switch l.kind {
+		case '-':
+			line = st.StatusDirty.Render(line)
+		case '+':
+			line = st.StatusSaved.Render(line)
+		}
+		rows = append(rows, display.Fit(line, w))
+	}
+	return rows
 }
 
 // valueSummary is a one-line, escaped view of a value on the conflict

@@ -239,3 +239,28 @@ func TestJSONEqual(t *testing.T) {
 		}
 	}
 }
+
+// The conflict screen shows the selected collision's two values
+// pretty-printed and compared, so a differing field deep in an object is
+// seen, not cut off.
+func TestConflictShowsWhatDiffers(t *testing.T) {
+	user := func(email string) string {
+		return `{"name":"Ada Lovelace","address":{"street":"12 St James's Square","city":"London"},"email":"` + email + `","phone":"+44 20 7946 0000"}`
+	}
+	for _, w := range []int{80, 120} {
+		t.Run(fmt.Sprint(w), func(t *testing.T) {
+			s := openStore(t, map[string]string{"user": user("ada@old.example")}, nil)
+			h := newHarness(t, FileSource(s), w, 24)
+			if err := s.SetRaw("user", []byte(user("ada@mine.example"))); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(s.Path(), []byte(`{"user": `+user("ada@theirs.example")+`}`), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			h.send(keyCtrlS, keyCtrlS)
+			h.wantScreen(`-   "email": "ada@mine.example",`)
+			h.wantScreen(`+   "email": "ada@theirs.example",`)
+			h.wantScreen(`    "phone": "+44 20 7946 0000"`)
+		})
+	}
+}
