@@ -257,7 +257,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		status = 1
 	}
 	if err := store.Close(); err != nil {
-		fmt.Fprintf(stderr, "kvstore: changes not saved: %v\n", err)
+		fmt.Fprintln(stderr, tui.CloseMessage(err))
 		status = 1
 	}
 	return status
