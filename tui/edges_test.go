@@ -264,3 +264,56 @@ func TestConflictShowsWhatDiffers(t *testing.T) {
 		})
 	}
 }
+
+// The help is titled, says how to close it, closes on esc, ? and q (q does
+// not quit), scrolls on a small terminal, keeps each group under its title,
+// and lists ctrl+s once per meaning.
+func TestHelpClosesScrollsAndKeepsGroupsWhole(t *testing.T) {
+	h := newHarness(t, FileSource(openStore(t, numbered(3), nil)), 40, 10)
+	for _, closer := range []tea.KeyPressMsg{keyEsc, keyText("?"), keyText("q")} {
+		h.send(keyText("?"))
+		h.wantScreen("Help · esc ? q close")
+		h.send(closer)
+		if h.quit || !h.browsing() {
+			t.Fatalf("%s did not close the help (quit %v)", closer, h.quit)
+		}
+	}
+	h.send(keyText("?"))
+	h.wantScreen("1-8/40")
+	seen := map[string]int{}
+	for range 10 {
+		for _, line := range strings.Split(h.screen(), "\n") {
+			seen[strings.TrimSpace(line)]++
+		}
+		h.send(keyPgDown)
+	}
+	h.wantScreen("33-40/40")
+	for _, want := range []string{"App", "q       quit", "On the conflict screen", "O       overwrite file"} {
+		if seen[want] == 0 {
+			t.Errorf("scrolling never showed %q", want)
+		}
+	}
+	h.send(keyEsc)
+	// At 80x24 the groups sit side by side, each under its own title.
+	h = newHarness(t, FileSource(openStore(t, numbered(3), nil)), 80, 24)
+	h.send(keyText("?"))
+	scr := h.screen()
+	if n := strings.Count(scr, "ctrl+s"); n != 2 {
+		t.Errorf("ctrl+s is listed %d times, want twice (apply, save now):\n%s", n, scr)
+	}
+	rows := strings.Split(scr, "\n")
+	for _, group := range [][]string{{"Move", "tab     switch pane"}, {"Change", "Y       copy key"}, {"App", "q       quit"}} {
+		top, bottom := -1, -1
+		for i, r := range rows {
+			if strings.Contains(r, group[0]+" ") && top < 0 {
+				top = i
+			}
+			if strings.Contains(r, group[1]) {
+				bottom = i
+			}
+		}
+		if top < 0 || bottom <= top {
+			t.Errorf("group %s is not whole under its title:\n%s", group[0], scr)
+		}
+	}
+}

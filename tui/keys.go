@@ -114,21 +114,22 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	}
 }
 
-// FullHelp returns every binding but the yes/no answers, in groups: moving,
-// filtering, editing, managing keys, settling a conflict and the application.
+// FullHelp returns every binding but the yes/no answers, in groups, each
+// binding once: moving, filtering, changing keys and values, the editor's
+// own keys, settling a conflict and the application.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane},
 		{k.Filter, k.AcceptFilter, k.ClearFilter},
-		{k.Edit, k.EditExternal, k.Apply, k.Cancel, k.Save},
-		{k.New, k.Rename, k.Delete, k.Undo, k.CopyValue, k.CopyKey},
+		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.CopyValue, k.CopyKey},
+		{k.Apply, k.Cancel},
 		{k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later},
-		{k.Reload, k.Help, k.Quit},
+		{k.Save, k.Reload, k.Help, k.Quit},
 	}
 }
 
 // fullHelpTitles names the groups of FullHelp, in the same order.
-var fullHelpTitles = []string{"Move", "Filter", "Edit", "Keys", "Conflict", "App"}
+var fullHelpTitles = []string{"Move", "Filter", "Change", "In the editor", "On the conflict screen", "App"}
 
 // only returns a copy of k with only the given bindings of k enabled, for
 // a help line that offers what works where it is drawn. The bindings are
