@@ -317,3 +317,34 @@ func TestHelpClosesScrollsAndKeepsGroupsWhole(t *testing.T) {
 		}
 	}
 }
+
+// A message about one action does not linger over the next: opening or
+// closing a prompt, a question or the editor clears it.
+func TestStatusMessagesEndWithTheNextAction(t *testing.T) {
+	s := openStore(t, map[string]string{"app/name": "1", "app/other": "2"}, nil)
+	h := newHarness(t, FileSource(s), 100, 20)
+	h.send(keyText("j"), keyText("r"))
+	h.send(keyCtrlU())
+	h.typeText("app/name")
+	h.send(keyEnter)
+	h.wantStatus("app/name already exists; choose another name")
+	h.send(keyEsc)
+	if strings.Contains(h.statusLine(), "already exists") {
+		t.Fatalf("the prompt's refusal stayed after it closed: %q", h.statusLine())
+	}
+	h.send(keyText("u"))
+	h.wantStatus("nothing to undo")
+	h.send(keyText("n"))
+	if strings.Contains(h.statusLine(), "nothing to undo") {
+		t.Fatalf("the message stayed over the next prompt: %q", h.statusLine())
+	}
+	h.send(keyEsc, keyText("u"), keyText("e"))
+	if strings.Contains(h.statusLine(), "nothing to undo") {
+		t.Fatalf("the message stayed over the editor: %q", h.statusLine())
+	}
+	// The save state is not a message: it stays.
+	h.send(keyEnd, keyText("0"), keyCtrlS, keyText("e"))
+	h.wantStatus("1 unsaved change")
+}
+
+func keyCtrlU() tea.KeyPressMsg { return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl} }

@@ -138,6 +138,26 @@ func (m *Model) setStyles(st Styles) {
 // to the top overlay, which is how an overlay hears the answer to a
 // question it asked.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(tea.KeyPressMsg); ok {
+		return m.pressKey(msg)
+	}
+	return m.route(msg)
+}
+
+// pressKey routes a key press. A key that opens or closes an overlay starts
+// a new action: a message from before it (a prompt's refusal, "nothing to
+// undo") would otherwise linger over the next screen until its timer ends.
+func (m Model) pressKey(msg tea.Msg) (tea.Model, tea.Cmd) {
+	top, depth, id := m.top(), len(m.overlays), m.status.msgID
+	next, cmd := m.route(msg)
+	nm := next.(Model)
+	if nm.status.msgID == id && (nm.top() != top || len(nm.overlays) != depth) {
+		nm.status.ClearMessage(id)
+	}
+	return nm, cmd
+}
+
+func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
