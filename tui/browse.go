@@ -75,6 +75,18 @@ func (m *Model) updateList(msg tea.Msg) tea.Cmd {
 	return tea.Batch(cmd, m.followSelection())
 }
 
+// noSelection says why a key that acts on the selected key did nothing.
+// The help line does not offer those keys then (see browseHelpLine).
+func (m *Model) noSelection() tea.Cmd {
+	switch {
+	case m.list.Filtered():
+		return m.flash("no key matches the filter", true)
+	case m.src.ReadOnly():
+		return m.flash("the store is empty", true)
+	}
+	return m.flash("the store is empty; "+m.keys.New.Help().Key+" creates a key", true)
+}
+
 // refuseReadOnly returns the message that refuses what for a read-only
 // Source, or nil for a writable one.
 func (m *Model) refuseReadOnly(what string) tea.Cmd {
@@ -115,7 +127,7 @@ func (m Model) startEdit() (tea.Model, tea.Cmd) {
 	}
 	k, ok := m.list.Selected()
 	if !ok {
-		return m, nil
+		return m, m.noSelection()
 	}
 	raw, ok := m.src.GetRaw(k)
 	if !ok {
@@ -145,7 +157,7 @@ func (m Model) startPrompt(isNew bool) (tea.Model, tea.Cmd) {
 	}
 	k, ok := m.list.Selected()
 	if !ok {
-		return m, nil
+		return m, m.noSelection()
 	}
 	m.open(renamePrompt(m.keys, k, m.src.Has))
 	return m, nil
@@ -158,7 +170,7 @@ func (m Model) askDelete() (tea.Model, tea.Cmd) {
 	}
 	k, ok := m.list.Selected()
 	if !ok {
-		return m, nil
+		return m, m.noSelection()
 	}
 	yes := opMsg{op: operation{kind: opDelete, key: k}}
 	m.open(newQuestion(m.keys, "Delete "+display.KeyLabel(k)+"?", yes, nil))
@@ -183,7 +195,7 @@ func (m Model) undo() (tea.Model, tea.Cmd) {
 func (m Model) copySelected(value bool) (tea.Model, tea.Cmd) {
 	k, ok := m.list.Selected()
 	if !ok {
-		return m, m.flash("nothing to copy", true)
+		return m, m.noSelection()
 	}
 	if !value {
 		return m, tea.Batch(m.clip(k), m.flash("copied the key "+display.KeyLabel(k), false))

@@ -348,3 +348,26 @@ func TestStatusMessagesEndWithTheNextAction(t *testing.T) {
 }
 
 func keyCtrlU() tea.KeyPressMsg { return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl} }
+
+// In an empty store the keys that act on a selected key are not offered,
+// and pressing one says why nothing happened.
+func TestEmptyStoreOffersOnlyWhatApplies(t *testing.T) {
+	h := newHarness(t, FileSource(openStore(t, map[string]string{}, nil)), 200, 12)
+	line := strings.Split(h.screen(), "\n")[11]
+	for _, gone := range []string{"edit", "rename", "delete", "copy"} {
+		if strings.Contains(line, gone) {
+			t.Errorf("the help line offers %q in an empty store: %q", gone, line)
+		}
+	}
+	if !strings.Contains(line, "n new key") {
+		t.Errorf("the help line does not offer n: %q", line)
+	}
+	for _, k := range []string{"e", "r", "d", "v", "y"} {
+		h.send(keyText(k))
+		if !h.browsing() {
+			t.Fatalf("%s opened something in an empty store", k)
+		}
+		h.wantStatus("the store is empty; n creates a key")
+		h.send(clearMessageMsg{id: h.m.status.msgID})
+	}
+}
