@@ -371,3 +371,35 @@ func TestEmptyStoreOffersOnlyWhatApplies(t *testing.T) {
 		h.send(clearMessageMsg{id: h.m.status.msgID})
 	}
 }
+
+// Renaming a very long key: the prompt shows the end of the name with the
+// cursor and the hints; the cursor moves and edits like a text input; an
+// emptied name is refused.
+func TestPromptEditsLikeATextInput(t *testing.T) {
+	long := strings.Repeat("a", 300)
+	s := openStore(t, map[string]string{long: "1"}, nil)
+	h := newHarness(t, FileSource(s), 80, 24)
+	h.send(keyText("r"))
+	line := func() string { return strings.Split(h.screen(), "\n")[23] }
+	if l := line(); !strings.HasPrefix(l, "Rename aaaa") || !strings.Contains(l, "a▏  enter ok • esc cancel") {
+		t.Fatalf("prompt line %q: want the label cut, the cursor at the end and the hints", l)
+	}
+	h.send(keyHome)
+	h.typeText("b/")
+	if l := line(); !strings.Contains(l, "b/▏aaa") || !strings.Contains(l, "enter ok") {
+		t.Fatalf("after home and typing: %q", l)
+	}
+	h.send(keyEnd, keyBackspace, tea.KeyPressMsg{Code: tea.KeyLeft}, keyText("z"))
+	h.send(keyEnter)
+	want := "b/" + strings.Repeat("a", 298) + "z" + "a"
+	if !s.Has(want) {
+		t.Fatalf("the key was not renamed to the edited name; keys %q", s.Keys())
+	}
+	// An emptied prompt is refused, and stays open.
+	h.send(keyText("r"), keyCtrlU())
+	h.send(keyEnter)
+	h.wantStatus("a key needs a name")
+	if !topIs[*prompt](h) || s.Has("") {
+		t.Fatal("an empty name was taken")
+	}
+}
