@@ -403,3 +403,21 @@ func TestPromptEditsLikeATextInput(t *testing.T) {
 		t.Fatal("an empty name was taken")
 	}
 }
+
+// A key the list cuts with … is shown in full, escaped and wrapped, above
+// its value.
+func TestLongKeyShownInFullAboveItsValue(t *testing.T) {
+	long := "users/" + strings.Repeat("0123456789", 12) + "\x1b[31m/END"
+	s := openStore(t, map[string]string{long: `{"v":1}`}, nil)
+	h := newHarness(t, FileSource(s), 80, 24)
+	wantExactLayout(t, h, 80, 24)
+	var title strings.Builder
+	for _, row := range strings.Split(h.screen(), "\n")[:4] {
+		_, right, _ := strings.Cut(row, "│")
+		title.WriteString(strings.TrimRight(right, " "))
+	}
+	if want := display.Escape(long); !strings.Contains(title.String(), want) {
+		t.Fatalf("the value pane's title %q does not hold the whole key %q:\n%s", title.String(), want, h.screen())
+	}
+	h.wantScreen(`"v": 1`)
+}

@@ -6,10 +6,12 @@ package jsonview
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 	"github.com/kvstore-dev/kvstore/tui/internal/nav"
@@ -49,6 +51,8 @@ type Model struct {
 	offset int
 	width  int
 	height int // rows for the value, not counting the title
+	paneH  int // rows of the whole pane
+	title  []string
 	note   string
 
 	seq    int // counts selections, to match layouts to them
@@ -75,6 +79,7 @@ func (p *Model) SetValue(key string, raw []byte, exists bool) tea.Cmd {
 		return nil
 	}
 	p.lines, p.rows = nil, nil
+	p.retitle()
 	p.laying = len(raw)
 	seq, width := p.seq, p.width
 	return func() tea.Msg {
@@ -100,6 +105,7 @@ func (p *Model) Shows(key string) bool { return p.exists && p.key == key }
 func (p *Model) SetNote(note string) {
 	p.key, p.exists, p.note = "", false, note
 	p.lines, p.rows, p.offset = nil, nil, 0
+	p.retitle()
 	p.seq++
 	p.laying = 0
 }
@@ -135,7 +141,7 @@ func (p *Model) setLaidOut(msg LaidOutMsg) tea.Cmd {
 	p.laying = 0
 	p.lines = msg.lines
 	p.rows = msg.rows
-	p.clamp()
+	p.retitle()
 	return nil
 }
 
@@ -145,12 +151,39 @@ func (p *Model) SetSize(w, h int) {
 		p.width = w
 		p.relayout()
 	}
-	p.height = max(h-1, 1)
-	p.clamp()
+	p.paneH = h
+	p.retitle()
 }
 
 func (p *Model) relayout() {
 	p.rows = wrapAt(p.lines, p.width)
+	p.retitle()
+}
+
+// retitle lays out the title: the key, escaped and wrapped in full, so a
+// key the list cuts with … can be read here; then the visible range when
+// the value does not fit. A key longer than half the pane is cut with ….
+// The value gets the rows the title leaves.
+func (p *Model) retitle() {
+	label := display.KeyLabel(p.key)
+	if p.note != "" {
+		label = "Value"
+	}
+	w := max(p.width-2, 1) // the focus marker
+	lines := strings.Split(ansi.Hardwrap(label, w, false), "\n")
+	if most := max(p.paneH/2, 1); len(lines) > most {
+		lines = lines[:most]
+		lines[most-1] = ansi.Truncate(lines[most-1], w-1, "") + "…"
+	}
+	p.height = max(p.paneH-len(lines), 1)
+	if n := len(p.rows); n > p.height {
+		// Room for the range on the last line, at its widest.
+		if ansi.StringWidth(lines[len(lines)-1])+len(fmt.Sprintf("  %d-%d/%d", n, n, n)) > w {
+			lines = append(lines, "")
+			p.height = max(p.paneH-len(lines), 1)
+		}
+	}
+	p.title = lines
 	p.clamp()
 }
 
@@ -171,18 +204,26 @@ func (p *Model) Offset() int { return p.offset }
 // not fit) and the visible rows.
 func (p *Model) View(st *Styles, focused bool) string {
 	var b strings.Builder
-	title := display.KeyLabel(p.key)
-	if p.note != "" {
-		title = "Value"
+	title := slices.Clone(p.title)
+	if len(title) == 0 {
+		title = []string{""}
 	}
 	if len(p.rows) > p.height {
 		last := min(p.offset+p.height, len(p.rows))
-		title = fmt.Sprintf("%s  %d-%d/%d", title, p.offset+1, last, len(p.rows))
+		title[len(title)-1] += fmt.Sprintf("  %d-%d/%d", p.offset+1, last, len(p.rows))
 	}
-	if focused {
-		b.WriteString(display.Fit(st.TitleFocused.Render("▸ "+title), p.width))
-	} else {
-		b.WriteString(display.Fit(st.Title.Render(title), p.width))
+	for i, t := range title {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		switch {
+		case focused && i == 0:
+			b.WriteString(display.Fit(st.TitleFocused.Render("▸ "+t), p.width))
+		case focused:
+			b.WriteString(display.Fit(st.TitleFocused.Render("  "+t), p.width))
+		default:
+			b.WriteString(display.Fit(st.Title.Render(t), p.width))
+		}
 	}
 	for i := range p.height {
 		b.WriteByte('\n')
