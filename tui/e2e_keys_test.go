@@ -159,7 +159,7 @@ func TestE2ELockedOffersReadOnly(t *testing.T) {
 	s.waitFor("Open it read-only? [y/N]")
 	s.keys("y") // one key, no Enter
 	scr := s.waitFor("read-only │ " + holderName + " has the file")
-	for _, gone := range []string{"edit", "new key", "rename", "delete", "save now"} {
+	for _, gone := range []string{"edit", "n new", "rename", "delete", "save"} {
 		if strings.Contains(scr, gone) {
 			t.Fatalf("the read-only help offers %q:\n%s", gone, scr)
 		}

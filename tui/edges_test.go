@@ -359,7 +359,7 @@ func TestEmptyStoreOffersOnlyWhatApplies(t *testing.T) {
 			t.Errorf("the help line offers %q in an empty store: %q", gone, line)
 		}
 	}
-	if !strings.Contains(line, "n new key") {
+	if !strings.Contains(line, "n new") {
 		t.Errorf("the help line does not offer n: %q", line)
 	}
 	for _, k := range []string{"e", "r", "d", "v", "y"} {
@@ -420,4 +420,18 @@ func TestLongKeyShownInFullAboveItsValue(t *testing.T) {
 		t.Fatalf("the value pane's title %q does not hold the whole key %q:\n%s", title.String(), want, h.screen())
 	}
 	h.wantScreen(`"v": 1`)
+}
+
+// At 120 columns the bottom line holds what a newcomer needs, the keys
+// the issue found missing included.
+func TestHelpLineAt120HoldsWhatANewcomerNeeds(t *testing.T) {
+	h := newHarness(t, FileSource(openDemo(t)), 120, 24)
+	h.send(keyText("j"), keyText("d"), keyText("y")) // something to undo
+	rows := strings.Split(h.screen(), "\n")
+	line := rows[len(rows)-1]
+	for _, want := range []string{"? help", "q quit", "e edit", "/ filter", "n new", "u undo", "ctrl+s save", "tab pane", "v $EDITOR", "y copy", "Y copy key"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the bottom line at 120 columns lacks %q: %q", want, line)
+		}
+	}
 }

@@ -152,5 +152,9 @@ func (m Model) browseHelpLine(f *frame) string {
 	if m.list.Filtered() {
 		on = append(on, &k.ClearFilter)
 	}
+	// The bottom line's words are short; the bindings stay the frame's.
+	saved := f.keys
+	f.keys = saved.brief()
+	defer func() { f.keys = saved }()
 	return f.helpLine("", on...)
 }
