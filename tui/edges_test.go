@@ -435,3 +435,29 @@ func TestHelpLineAt120HoldsWhatANewcomerNeeds(t *testing.T) {
 		}
 	}
 }
+
+// A refresh that finds the file deleted keeps the view's data instead of
+// reading an empty store, says so, and the next change asks before it
+// writes the file again.
+func TestRefreshKeepsDataOfADeletedFile(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1", "b": "2"}, nil)
+	h := refreshing(t, FileSource(s))
+	if err := os.Remove(s.Path()); err != nil {
+		t.Fatal(err)
+	}
+	h.fireRefresh()
+	h.wantStatus("the file was deleted on disk")
+	h.wantStatus("its data is kept; saving asks first")
+	h.wantScreen("2 keys")
+	h.editValue("10")
+	h.wantStatus("the file was deleted (ctrl+s to resolve)")
+	h.send(keyCtrlS)
+	h.wantScreen("data.json was deleted on disk.")
+	if _, err := os.Stat(s.Path()); !os.IsNotExist(err) {
+		t.Fatalf("the file was written again unasked (%v)", err)
+	}
+	h.send(keyText("O"), keyText("y"))
+	if got := fileValues(t, s.Path()); string(got["a"]) != "10" || string(got["b"]) != "2" {
+		t.Fatalf("the file written again holds %v", got)
+	}
+}

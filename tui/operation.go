@@ -65,6 +65,7 @@ type opDoneMsg struct {
 	// a value over one of those.
 	theirs   map[string]json.RawMessage
 	changed  bool // opRefresh: the data had changed elsewhere
+	deleted  bool // opRefresh: it was deleted, and is not read again
 	reloaded bool // opRefresh: and was read again
 }
 
@@ -138,6 +139,11 @@ func (op operation) run(src Source) opDoneMsg {
 			return done
 		}
 		done.changed = true
+		if d, ok := src.(deletionAware); ok && !src.ReadOnly() {
+			if done.deleted, done.err = d.Deleted(); done.err != nil || done.deleted {
+				return done
+			}
+		}
 		if src.ReadOnly() || src.Pending() == 0 {
 			done.err = src.Reload()
 			done.reloaded = done.err == nil

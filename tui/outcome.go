@@ -121,7 +121,7 @@ func (m *Model) onSettled(msg opDoneMsg) tea.Cmd {
 	}
 	forgotten := 0
 	if msg.err == nil {
-		m.save.outside = false
+		m.save.outside, m.save.deleted = false, false
 		forgotten = m.history.forget(msg.theirs)
 	}
 	m.refreshKeys()
@@ -157,6 +157,15 @@ func (m *Model) onRefreshed(msg opDoneMsg) tea.Cmd {
 		return tea.Batch(next, m.flash("cannot read the file: "+cleanError(msg.err), true))
 	case !msg.changed:
 		return next
+	case msg.deleted:
+		// Reading a deleted file would empty the view and let the next
+		// change write it again unasked. The data stays; a change then
+		// fails to save as a conflict, and ctrl+s asks.
+		if m.save.deleted {
+			return next
+		}
+		m.save.deleted = true
+		return tea.Batch(next, m.flash("its data is kept; saving asks first", true))
 	case !msg.reloaded:
 		// Changes are pending: reading the file would drop them, so the
 		// status bar says the file changed, and ctrl+s opens the conflict
@@ -173,7 +182,7 @@ func (m *Model) onRefreshed(msg opDoneMsg) tea.Cmd {
 
 // afterReload shows the data as read again.
 func (m *Model) afterReload() tea.Cmd {
-	m.save.outside = false
+	m.save.outside, m.save.deleted = false, false
 	// The history refers to a state the data no longer has.
 	m.history.clear()
 	m.refreshKeys()

@@ -58,3 +58,10 @@ func FileSource(store *kvstore.KVStore) Source { return fileSource{store} }
 
 // Name returns the data file's name without its directory.
 func (f fileSource) Name() string { return filepath.Base(f.Path()) }
+
+// deletionAware is a Source that can tell its data deleted from emptied,
+// as FileSource can. A refresh asks it before reading the data again, so a
+// deleted file does not silently empty a writable view.
+type deletionAware interface {
+	Deleted() (bool, error)
+}
