@@ -57,6 +57,9 @@ type Model struct {
 	help     help.Model
 	focus    focus
 	overlays []overlay // the top one gets the keys
+	// stackChanges counts overlays opened and closed, so that a key that
+	// opens or closes one can end the message of the action before.
+	stackChanges int
 
 	writes   writeQueue    // operations waiting for or being run
 	history  undoHistory   // this session's changes, newest last
@@ -148,10 +151,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // a new action: a message from before it (a prompt's refusal, "nothing to
 // undo") would otherwise linger over the next screen until its timer ends.
 func (m Model) pressKey(msg tea.Msg) (tea.Model, tea.Cmd) {
-	top, depth, id := m.top(), len(m.overlays), m.status.msgID
+	stack, id := m.stackChanges, m.status.msgID
 	next, cmd := m.route(msg)
 	nm := next.(Model)
-	if nm.status.msgID == id && (nm.top() != top || len(nm.overlays) != depth) {
+	if nm.status.msgID == id && nm.stackChanges != stack {
 		nm.status.ClearMessage(id)
 	}
 	return nm, cmd

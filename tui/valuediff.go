@@ -18,7 +18,7 @@ type diffLine struct {
 // maxDiffLines bounds the lines compared line by line: the comparison
 // costs their product. Past it the rest of each value is shown whole, as
 // differing.
-const maxDiffLines = 2000
+const maxDiffLines = 1000
 
 // valueDiff compares two values pretty-printed, line by line, so that the
 // field that differs in a large object is marked rather than cut off. nil
