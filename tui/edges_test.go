@@ -461,3 +461,26 @@ func TestRefreshKeepsDataOfADeletedFile(t *testing.T) {
 		t.Fatalf("the file written again holds %v", got)
 	}
 }
+
+// Quitting after the file was deleted says so, and the last words say
+// where our version went.
+func TestQuitAfterTheFileWasDeleted(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, nil)
+	h := newHarness(t, FileSource(s), 100, 20)
+	h.editValue("2")
+	if err := os.Remove(s.Path()); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyText("q"))
+	h.wantScreen("The file was deleted. Quit and keep your version in a new file beside it?")
+	h.send(keyText("y"))
+	if !h.quit {
+		t.Fatal("y did not quit")
+	}
+	err := s.Close()
+	rescue := kvstore.RescueFile(err)
+	want := "kvstore: data.json was deleted, so your version was written to " + rescue + ";"
+	if msg := CloseMessage(err); rescue == "" || !strings.HasPrefix(msg, want) {
+		t.Fatalf("exit message %q, want it to start %q", msg, want)
+	}
+}

@@ -21,7 +21,11 @@ func CloseMessage(err error) string {
 	if i := strings.LastIndex(rescue, ".unsaved-"); i > 0 {
 		data = rescue[:i]
 	}
-	return fmt.Sprintf("kvstore: %s changed on disk, so your version was written to %s; "+
+	what := "changed on disk"
+	if fileDeleted(err) {
+		what = "was deleted"
+	}
+	return fmt.Sprintf("kvstore: %s %s, so your version was written to %s; "+
 		"to bring it back, open that file with kvstore and copy what you need, or replace %s with it.",
-		filepath.Base(data), rescue, filepath.Base(data))
+		filepath.Base(data), what, rescue, filepath.Base(data))
 }

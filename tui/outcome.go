@@ -103,7 +103,10 @@ func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 	}
 	m.closeAll()
 	q := newQuestion(m.keys, "Changes are not saved. Quit anyway?", tea.QuitMsg{}, nil)
-	if errors.Is(msg.err, kvstore.ErrConflict) {
+	switch {
+	case fileDeleted(msg.err):
+		q.text = "The file was deleted. Quit and keep your version in a new file beside it?"
+	case errors.Is(msg.err, kvstore.ErrConflict):
 		// Closing the store then writes its state to a new file beside
 		// the data file, so quitting loses neither side's changes.
 		q.text = "The file changed on disk. Quit and keep your version in a new file beside it?"
