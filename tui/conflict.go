@@ -321,7 +321,7 @@ func (m Model) onConflict(msg conflictMsg) (tea.Model, tea.Cmd) {
 		u := &unreadable{keys: m.keys, name: m.src.Name(), deleted: msg.deleted,
 			keyN: len(m.src.Keys()), pending: m.src.Pending()}
 		if msg.err != nil {
-			u.reason = cleanError(msg.err)
+			u.reason = display.Escape(shortenPaths(strings.ReplaceAll(msg.err.Error(), "kvstore: ", ""), m.src.Name()))
 		}
 		m.open(u)
 		return m, nil

@@ -156,7 +156,7 @@ func TestInvalidFileOffersOverwrite(t *testing.T) {
 	h.wantStatus("the file changed on disk (ctrl+s to resolve)")
 	h.send(keyCtrlS)
 	h.wantScreen("data.json on disk is no longer valid JSON:")
-	h.wantScreen("data.json:2:3: invalid character 'o'")
+	h.wantScreen("  data.json:2:3: invalid character 'o'")
 	h.wantScreen("O replaces the file with your version.")
 	h.send(keyEsc)
 	if !h.browsing() {
