@@ -155,7 +155,15 @@ func wrap(lines []jsonLine, width int) []visualRow {
 	if width < 1 {
 		width = 1
 	}
-	rows := make([]visualRow, 0, len(lines))
+	// Sized up front: appending to a slice of a quarter million rows (a
+	// 20 MB string) would allocate four times its final size as it grew.
+	// A character takes at least as many bytes as cells, so this counts
+	// about the rows needed; breaks at spaces may add a few.
+	n := 0
+	for li := range lines {
+		n += lines[li].width/max(width-min(2*lines[li].depth, width/2), 1) + 1
+	}
+	rows := make([]visualRow, 0, n)
 	for li := range lines {
 		l := &lines[li]
 		indent := min(2*l.depth, width/2)
