@@ -484,3 +484,22 @@ func TestQuitAfterTheFileWasDeleted(t *testing.T) {
 		t.Fatalf("exit message %q, want it to start %q", msg, want)
 	}
 }
+
+// TestGoldenDeletedFile pins the screen for a file deleted under pending
+// changes.
+func TestGoldenDeletedFile(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {40, 10}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			s := openStore(t, map[string]string{"a": "1", "b": "2"}, nil)
+			h := newHarness(t, FileSource(s), size[0], size[1])
+			if err := s.SetRaw("a", []byte("10")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(s.Path()); err != nil {
+				t.Fatal(err)
+			}
+			h.send(keyCtrlS, keyCtrlS)
+			golden(t, fmt.Sprintf("file-deleted-%dx%d", size[0], size[1]), h.screen())
+		})
+	}
+}
