@@ -238,8 +238,8 @@ func (m *Model) showSelected() tea.Cmd {
 		}
 		return nil
 	}
-	raw, exists := m.src.GetRaw(k)
-	return m.value.SetValue(k, raw, exists)
+	text, exists := valueText(m.src, k)
+	return m.value.SetValue(k, text, exists)
 }
 
 // followSelection shows the selected value if the selection moved.

@@ -65,3 +65,19 @@ func (f fileSource) Name() string { return filepath.Base(f.Path()) }
 type deletionAware interface {
 	Deleted() (bool, error)
 }
+
+// textSource is a Source that hands out a value's JSON text as a string in
+// one copy, as FileSource does; the value pane keeps text, and converting
+// GetRaw's bytes would hold two copies of a large value at once.
+type textSource interface {
+	GetText(key string) (string, bool)
+}
+
+// valueText returns the JSON text stored under key.
+func valueText(src Source, key string) (string, bool) {
+	if ts, ok := src.(textSource); ok {
+		return ts.GetText(key)
+	}
+	raw, ok := src.GetRaw(key)
+	return string(raw), ok
+}

@@ -46,7 +46,7 @@ func (l *jsonLine) add(kind tokenKind, text string) {
 // json.Indent does, but as tokens so the view can colour them and draw only
 // the lines on screen. It never rewrites numbers or string escapes: what is
 // shown is what is stored, except that unsafe characters are escaped.
-func layout(raw []byte) []jsonLine {
+func layout(raw string) []jsonLine {
 	var (
 		lines     []jsonLine
 		cur       jsonLine
@@ -112,7 +112,7 @@ func layout(raw []byte) []jsonLine {
 			if expectKey {
 				kind = tokKey
 			}
-			cur.add(kind, display.Escape(string(raw[i:j])))
+			cur.add(kind, display.Escape(raw[i:j]))
 			i = j
 		default:
 			j := i
@@ -126,7 +126,7 @@ func layout(raw []byte) []jsonLine {
 			if c == 't' || c == 'f' || c == 'n' {
 				kind = tokLiteral
 			}
-			cur.add(kind, display.Escape(string(raw[i:j])))
+			cur.add(kind, display.Escape(raw[i:j]))
 			i = j
 		}
 	}

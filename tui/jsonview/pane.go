@@ -65,10 +65,11 @@ func New(keys nav.KeyMap) Model {
 	return Model{keys: keys}
 }
 
-// SetValue shows raw, the compact JSON stored under key. A large value is
-// laid out by the returned Cmd, whose message goes back to Update; a small
-// one at once, and the Cmd is nil.
-func (p *Model) SetValue(key string, raw []byte, exists bool) tea.Cmd {
+// SetValue shows raw, the compact JSON text stored under key. The layout
+// refers to raw's text rather than copying it, which matters at 20 MB. A
+// large value is laid out by the returned Cmd, whose message goes back to
+// Update; a small one at once, and the Cmd is nil.
+func (p *Model) SetValue(key string, raw string, exists bool) tea.Cmd {
 	p.key, p.exists, p.note = key, exists, ""
 	p.offset = 0
 	p.seq++
