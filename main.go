@@ -9,16 +9,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"syscall"
 	"time"
 
@@ -58,15 +57,33 @@ func isTerminal(r io.Reader) bool {
 }
 
 // offerReadOnly asks, on a terminal, whether to view a file another writer
-// holds read-only. The answer is one line; anything but y or yes is no.
+// holds read-only. One key press answers, as the README says: y opens it,
+// any other key declines.
 func offerReadOnly(path, holder string, stdin io.Reader, stderr io.Writer) bool {
 	fmt.Fprintf(stderr, "kvstore: %s is in use by %s. Open it read-only? [y/N] ", filepath.Base(path), holder)
-	line, _ := bufio.NewReader(stdin).ReadString('\n')
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
+	switch readKey(stdin) {
+	case 'y', 'Y':
+		fmt.Fprintln(stderr, "y")
 		return true
 	}
+	fmt.Fprintln(stderr, "n")
 	return false
+}
+
+// readKey reads one key press: in raw mode on a terminal, so that it needs
+// no Enter, and the first byte otherwise. It returns 0 if nothing could be
+// read.
+func readKey(stdin io.Reader) byte {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(f.Fd()) {
+		if state, err := term.MakeRaw(f.Fd()); err == nil {
+			defer term.Restore(f.Fd(), state)
+		}
+	}
+	var b [1]byte
+	if n, _ := stdin.Read(b[:]); n == 0 {
+		return 0
+	}
+	return b[0]
 }
 
 // runTUI runs the terminal UI as the command line asked (cli checked the
@@ -85,6 +102,17 @@ func runTUI(c cli.TUIOptions) error {
 		}
 		defer fmt.Fprintf(stderr, "kvstore: the demo store is %s\n", c.Path)
 	}
+
+	// A mistyped name would open as an empty store without a word: say the
+	// file is new, and refuse a read-only view of nothing.
+	notice := ""
+	if _, err := os.Stat(c.Path); errors.Is(err, fs.ErrNotExist) {
+		if c.ReadOnly {
+			return fmt.Errorf("%s does not exist (--read-only opens only an existing file)", c.Path)
+		}
+		notice = "new file: " + filepath.Base(c.Path) + " (created on the first save)"
+	}
+
 	interval := c.Interval
 	if interval == 0 {
 		interval = -1 // the library's "no periodic saver"
@@ -94,7 +122,6 @@ func runTUI(c cli.TUIOptions) error {
 		SaveInterval: interval,
 		ReadOnly:     c.ReadOnly,
 	})
-	notice := ""
 	if errors.Is(err, kvstore.ErrLocked) && isTerminal(stdin) {
 		holder := "another writer"
 		if le := (*kvstore.LockedError)(nil); errors.As(err, &le) && le.PID > 0 {
@@ -131,10 +158,13 @@ func runTUI(c cli.TUIOptions) error {
 	signal.Stop(sigs)
 
 	if err := store.Close(); err != nil {
+		// One sentence: where the user's version went and how to bring
+		// it back, or why it was not saved.
+		msg := errors.New(tui.CloseMessage(err))
 		if runErr != nil {
-			return fmt.Errorf("%w; changes not saved: %w", runErr, err)
+			return fmt.Errorf("%w; %w", runErr, msg)
 		}
-		return fmt.Errorf("changes not saved: %w", err)
+		return msg
 	}
 	return runErr
 }

@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/tui/editor"
 )
 
 // Benchmarks of the work one keystroke costs (Update and View) and of the
@@ -186,26 +187,39 @@ func BenchmarkFirstFrame(b *testing.B) {
 }
 
 // BenchmarkEditorKeystroke measures typing into a large value (Update and
-// View), where the bubbles textarea spends ~200 ms per key at 5,000 lines.
+// View), where the bubbles textarea spends ~200 ms per key at 5,000 lines:
+// many short lines, up to the editor's line limit, and one long line, up to
+// its byte limit.
 func BenchmarkEditorKeystroke(b *testing.B) {
-	for _, lines := range []int{100, 5_000} {
-		b.Run(fmt.Sprintf("%d-lines", lines), func(b *testing.B) {
-			items := make([]string, lines-2)
-			for i := range items {
-				items[i] = fmt.Sprintf(`"line %d of a long value"`, i)
-			}
-			raw := "[" + strings.Join(items, ",") + "]"
+	type shape struct {
+		name  string
+		raw   string
+		lines int
+	}
+	var shapes []shape
+	for _, lines := range []int{100, 5_000, editor.MaxLines} {
+		items := make([]string, lines-2)
+		for i := range items {
+			items[i] = fmt.Sprintf(`"line %d of a long value"`, i)
+		}
+		shapes = append(shapes, shape{fmt.Sprintf("%d-lines", lines), "[" + strings.Join(items, ",") + "]", lines})
+	}
+	for _, size := range []int{64 << 10, editor.MaxBytes - 2} {
+		shapes = append(shapes, shape{fmt.Sprintf("one-line-%dKiB", size>>10), `"` + strings.Repeat("abcdefgh", size/8) + `"`, 1})
+	}
+	for _, sh := range shapes {
+		b.Run(sh.name, func(b *testing.B) {
 			s, err := kvstore.Open(filepath.Join(b.TempDir(), "data.json"), &kvstore.Options{SaveInterval: -1})
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() { s.Close() })
-			if err := s.SetRaw("big", []byte(raw)); err != nil {
+			if err := s.SetRaw("big", []byte(sh.raw)); err != nil {
 				b.Fatal(err)
 			}
 			m := New(FileSource(s), Options{Keys: testKeyMap()})
 			m = step(step(m, tea.WindowSizeMsg{Width: 120, Height: 40}), keyText("e"))
-			for range lines / 2 {
+			for range sh.lines / 2 {
 				m = step(m, keyDown)
 			}
 			if _, ok := m.top().(*editOverlay); !ok {
@@ -258,4 +272,32 @@ func BenchmarkFirstScreen1M(b *testing.B) {
 	}
 	b.ReportMetric(median(opens), "open-ms")
 	b.ReportMetric(median(firsts), "first-screen-ms")
+}
+
+// BenchmarkFirstScreenHugeValue measures the first screen of a store with a
+// 20 MB one-line value under the first key and under the second: the first
+// screen must not depend on the size of the value selected first.
+func BenchmarkFirstScreenHugeValue(b *testing.B) {
+	huge := `"` + strings.Repeat("abcdefgh", 20<<20/8) + `"`
+	for _, first := range []string{"a", "c"} {
+		b.Run("huge-key-"+first, func(b *testing.B) {
+			s, err := kvstore.Open(filepath.Join(b.TempDir(), "data.json"), &kvstore.Options{SaveInterval: -1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { s.Close() })
+			for k, v := range map[string]string{"a": "1", "b": "2", first: huge} {
+				if err := s.SetRaw(k, []byte(v)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				m := New(FileSource(s), Options{Keys: testKeyMap()})
+				if step(m, tea.WindowSizeMsg{Width: 120, Height: 40}).View().Content == "" {
+					b.Fatal("empty first frame")
+				}
+			}
+		})
+	}
 }

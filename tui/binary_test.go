@@ -111,6 +111,7 @@ func TestBinaryErrorsBeforeTheUI(t *testing.T) {
 		{[]string{corrupt}, "corrupt.json:3:11: invalid character"},
 		{[]string{locked}, "in use by another writer"},
 		{[]string{filepath.Join(dir, "missing", "x.json")}, "does not exist"},
+		{[]string{"--read-only", filepath.Join(dir, "typo.json")}, "typo.json does not exist (--read-only opens only an existing file)"},
 		{[]string{dir}, "is a directory"},
 		{nil, "no FILE given; kvstore --demo opens a sample store"},
 		{[]string{"a.json", "b.json"}, "one FILE expected, got 2"},

@@ -75,6 +75,18 @@ func (m *Model) updateList(msg tea.Msg) tea.Cmd {
 	return tea.Batch(cmd, m.followSelection())
 }
 
+// noSelection says why a key that acts on the selected key did nothing.
+// The help line does not offer those keys then (see browseHelpLine).
+func (m *Model) noSelection() tea.Cmd {
+	switch {
+	case m.list.Filtered():
+		return m.flash("no key matches the filter", true)
+	case m.src.ReadOnly():
+		return m.flash("the store is empty", true)
+	}
+	return m.flash("the store is empty; "+m.keys.New.Help().Key+" creates a key", true)
+}
+
 // refuseReadOnly returns the message that refuses what for a read-only
 // Source, or nil for a writable one.
 func (m *Model) refuseReadOnly(what string) tea.Cmd {
@@ -115,7 +127,7 @@ func (m Model) startEdit() (tea.Model, tea.Cmd) {
 	}
 	k, ok := m.list.Selected()
 	if !ok {
-		return m, nil
+		return m, m.noSelection()
 	}
 	raw, ok := m.src.GetRaw(k)
 	if !ok {
@@ -128,7 +140,7 @@ func (m Model) startEdit() (tea.Model, tea.Cmd) {
 func (m Model) openEditor(k string, raw []byte, isNew bool) (tea.Model, tea.Cmd) {
 	ed, err := openEditor(m.keys, k, raw, isNew)
 	if err != nil {
-		return m, m.flash(err.Error(), true)
+		return m, m.flash(err.Error()+"; "+m.keys.EditExternal.Help().Key+" edits it in $EDITOR", true)
 	}
 	m.open(ed)
 	return m, nil
@@ -145,7 +157,7 @@ func (m Model) startPrompt(isNew bool) (tea.Model, tea.Cmd) {
 	}
 	k, ok := m.list.Selected()
 	if !ok {
-		return m, nil
+		return m, m.noSelection()
 	}
 	m.open(renamePrompt(m.keys, k, m.src.Has))
 	return m, nil
@@ -158,7 +170,7 @@ func (m Model) askDelete() (tea.Model, tea.Cmd) {
 	}
 	k, ok := m.list.Selected()
 	if !ok {
-		return m, nil
+		return m, m.noSelection()
 	}
 	yes := opMsg{op: operation{kind: opDelete, key: k}}
 	m.open(newQuestion(m.keys, "Delete "+display.KeyLabel(k)+"?", yes, nil))
@@ -183,7 +195,7 @@ func (m Model) undo() (tea.Model, tea.Cmd) {
 func (m Model) copySelected(value bool) (tea.Model, tea.Cmd) {
 	k, ok := m.list.Selected()
 	if !ok {
-		return m, m.flash("nothing to copy", true)
+		return m, m.noSelection()
 	}
 	if !value {
 		return m, tea.Batch(m.clip(k), m.flash("copied the key "+display.KeyLabel(k), false))
@@ -192,10 +204,31 @@ func (m Model) copySelected(value bool) (tea.Model, tea.Cmd) {
 	if !ok {
 		return m, m.flash(display.KeyLabel(k)+" no longer exists", true)
 	}
-	text := jsonview.Pretty(raw)
+	// Pretty-printing only adds bytes: a value too large as stored is
+	// refused before the work of indenting it.
+	text := ""
+	if len(raw) <= maxClipboard {
+		text = jsonview.Pretty(raw)
+	}
+	if text == "" || len(text) > maxClipboard {
+		msg := fmt.Sprintf("not copied: the value of %s is %s; terminals take at most %s",
+			display.KeyLabel(k), display.Plural(max(len(text), len(raw)), "byte"), display.Plural(maxClipboard, "byte"))
+		if !m.src.ReadOnly() {
+			msg += " (" + m.keys.EditExternal.Help().Key + " opens it in $EDITOR)"
+		}
+		return m, m.flash(msg, true)
+	}
 	msg := fmt.Sprintf("copied the value of %s (%s)", display.KeyLabel(k), display.Plural(len(text), "byte"))
 	return m, tea.Batch(m.clip(text), m.flash(msg, false))
 }
+
+// maxClipboard is the largest text copied with OSC 52. Terminals cap the
+// payload and drop a longer copy without a word; 75,000 bytes of text are
+// 100,000 of base64, a size terminals take. A larger value is refused with
+// a message rather than reported copied, and is never pretty-printed in
+// Update nor written to the terminal, which froze the keys for half a
+// second at 20 MB.
+const maxClipboard = 75_000
 
 // reload reads the data again. Pending changes would be dropped, so it
 // asks first when there are any.

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -29,6 +30,9 @@ type resolver struct {
 	note     string // why enter did not merge
 	width    int
 	height   int
+	// diffKey is the collision diff compares, computed once per selection.
+	diffKey string
+	diff    []diffLine
 }
 
 func newResolver(c *kvstore.Conflict, again bool, keys KeyMap) *resolver {
@@ -97,7 +101,28 @@ func (r *resolver) Draw(f *frame) {
 }
 
 // listHeight is the number of rows for collisions.
-func (r *resolver) listHeight() int { return max(r.height-5, 1) }
+func (r *resolver) listHeight() int {
+	list, _ := r.split()
+	return list
+}
+
+// split divides the rows between the header and the status line: a third
+// for the collisions, the rest for the selected collision's two values,
+// compared line by line; when that leaves too few rows, all of them for the
+// collisions.
+func (r *resolver) split() (list, diff int) {
+	avail := max(r.height-5, 1)
+	n := len(r.c.Collisions)
+	if n == 0 {
+		return avail, 0
+	}
+	list = min(n, max(1, avail/3))
+	diff = avail - list - 1
+	if diff < 2 {
+		return avail, 0
+	}
+	return list, diff
+}
 
 func (r *resolver) clamp() {
 	n := len(r.c.Collisions)
@@ -180,6 +205,12 @@ func (r *resolver) view(st *Styles) string {
 			display.Fit(valueSummary(r.c.Ours[k]), colW) + " theirs: " + valueSummary(r.c.Theirs[k])
 		rows = append(rows, display.Fit(row, w))
 	}
+	if _, diffRows := r.split(); diffRows > 0 {
+		for len(rows) < 4+r.listHeight() {
+			rows = append(rows, "")
+		}
+		rows = append(rows, r.diffView(st, diffRows)...)
+	}
 	for len(rows) < r.height-1 {
 		rows = append(rows, "")
 	}
@@ -192,6 +223,34 @@ func (r *resolver) view(st *Styles) string {
 	}
 	rows = append(rows, display.Fit(status, w))
 	return display.FitBlock(strings.Join(rows, "\n"), w, r.height)
+}
+
+// diffView is the selected collision's two values compared line by line,
+// from one line before the first difference: a title row and n rows, each
+// marked - (mine) or + (theirs) where the values differ.
+func (r *resolver) diffView(st *Styles, n int) []string {
+	k := r.c.Collisions[r.sel]
+	if r.diff == nil || r.diffKey != k {
+		r.diffKey, r.diff = k, valueDiff(r.c.Ours[k], r.c.Theirs[k])
+	}
+	w := r.width
+	title := "─ " + display.KeyLabel(k) + ": - mine, + theirs "
+	title += strings.Repeat("─", max(w-ansi.StringWidth(title), 0))
+	rows := []string{display.Fit(st.Dim.Render(ansi.Truncate(title, w, "")), w)}
+	for _, l := range r.diff[max(firstChange(r.diff)-1, 0):] {
+		if len(rows) > n {
+			break
+		}
+		line := string(l.kind) + " " + l.text
+		switch l.kind {
+		case '-':
+			line = st.StatusDirty.Render(line)
+		case '+':
+			line = st.StatusSaved.Render(line)
+		}
+		rows = append(rows, display.Fit(line, w))
+	}
+	return rows
 }
 
 // valueSummary is a one-line, escaped view of a value on the conflict
@@ -207,23 +266,66 @@ func valueSummary(raw json.RawMessage) string {
 	return display.Escape(string(s))
 }
 
-// conflictMsg carries what each side changed, for the conflict screen.
+// conflictMsg carries what each side changed, for the conflict screen; or
+// why there is nothing to compare with: the file was deleted, or cannot be
+// read.
 type conflictMsg struct {
-	c   *kvstore.Conflict
-	err error
+	c       *kvstore.Conflict
+	deleted bool // the file was deleted
+	saved   bool // a save went through: there was no conflict after all
+	err     error
 }
 
-// conflictCmd reads what each side changed.
+// conflictCmd reads what each side changed. A deleted file reads as an
+// empty one, which would show every key as deleted by the other side; so
+// when the file's side is all deletions the save is tried, which tells a
+// deleted file apart and writes nothing where there is a conflict.
 func conflictCmd(src Source) tea.Cmd {
 	return func() tea.Msg {
 		c, err := src.Conflict()
-		return conflictMsg{c: c, err: err}
+		if err != nil {
+			return conflictMsg{err: err}
+		}
+		c = realChanges(src, c)
+		if !onlyDeletions(c.Theirs) {
+			return conflictMsg{c: c}
+		}
+		switch ferr := src.Flush(); {
+		case ferr == nil:
+			return conflictMsg{saved: true}
+		case fileDeleted(ferr):
+			return conflictMsg{deleted: true}
+		}
+		return conflictMsg{c: c}
 	}
 }
 
-// onConflict opens the conflict screen.
+// onlyDeletions reports whether every change in changes deletes a key.
+func onlyDeletions(changes map[string]json.RawMessage) bool {
+	for _, v := range changes {
+		if v != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// onConflict opens the conflict screen, or the screen for a file deleted
+// or no longer valid JSON.
 func (m Model) onConflict(msg conflictMsg) (tea.Model, tea.Cmd) {
-	if msg.err != nil {
+	switch {
+	case msg.saved:
+		m.save.outside = false
+		return m, nil
+	case msg.deleted || errors.Is(msg.err, kvstore.ErrCorrupt):
+		u := &unreadable{keys: m.keys, name: m.src.Name(), deleted: msg.deleted,
+			keyN: len(m.src.Keys()), pending: m.src.Pending()}
+		if msg.err != nil {
+			u.reason = display.Escape(shortenPaths(strings.ReplaceAll(msg.err.Error(), "kvstore: ", ""), m.src.Name()))
+		}
+		m.open(u)
+		return m, nil
+	case msg.err != nil:
 		return m, m.flash("cannot read the file: "+cleanError(msg.err), true)
 	}
 	m.open(newResolver(msg.c, false, m.keys))

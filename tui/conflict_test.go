@@ -249,4 +249,12 @@ func TestQuitDuringConflictKeepsBothSides(t *testing.T) {
 	if string(ours["b"]) != "20" || string(ours["c"]) != "30" {
 		t.Fatalf("our version beside the file: %v (error %v, files %q)", ours, err, matches)
 	}
+	// The program's last words: one sentence, no library calls.
+	msg := CloseMessage(err)
+	rescue := kvstore.RescueFile(err)
+	want := "kvstore: data.json changed on disk, so your version was written to " + rescue +
+		"; to bring it back, open that file with kvstore and copy what you need, or replace data.json with it."
+	if rescue == "" || !strings.HasPrefix(filepath.Base(rescue), "data.json.unsaved-") || msg != want {
+		t.Fatalf("exit message %q, want %q", msg, want)
+	}
 }

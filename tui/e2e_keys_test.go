@@ -150,16 +150,16 @@ func TestE2ELockedOffersReadOnly(t *testing.T) {
 	holderName := fmt.Sprintf("another writer (process %d)", os.Getpid())
 	no := startProgram(t, data)
 	no.waitFor("data.json is in use by " + holderName + ". Open it read-only? [y/N]")
-	no.keys("n", "Enter")
+	no.keys("n")
 	if code := no.waitExit(); code != "1" {
 		t.Fatalf("exit status %s after declining", code)
 	}
 
 	s := startProgram(t, data)
 	s.waitFor("Open it read-only? [y/N]")
-	s.keys("y", "Enter")
+	s.keys("y") // one key, no Enter
 	scr := s.waitFor("read-only │ " + holderName + " has the file")
-	for _, gone := range []string{"edit", "new key", "rename", "delete", "save now"} {
+	for _, gone := range []string{"edit", "n new", "rename", "delete", "save"} {
 		if strings.Contains(scr, gone) {
 			t.Fatalf("the read-only help offers %q:\n%s", gone, scr)
 		}
@@ -290,4 +290,16 @@ func TestE2EHostileData(t *testing.T) {
 		t.Fatalf("the layout broke (%d lines):\n%s", len(lines), scr)
 	}
 	s.quit()
+}
+
+// A name that does not exist opens as a new, empty store, and says so.
+func TestE2ENewFileSaysSo(t *testing.T) {
+	t.Parallel()
+	data := filepath.Join(t.TempDir(), "tpyo.json")
+	p := startProgram(t, data)
+	p.waitFor("new file: tpyo.json (created on the first save)")
+	p.quit()
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Fatalf("quitting without a change created the file (%v)", err)
+	}
 }

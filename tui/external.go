@@ -117,7 +117,7 @@ func (m Model) startExternal() (tea.Model, tea.Cmd) {
 	}
 	k, ok := m.list.Selected()
 	if !ok {
-		return m, nil
+		return m, m.noSelection()
 	}
 	raw, ok := m.src.GetRaw(k)
 	if !ok {

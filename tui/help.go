@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -8,30 +9,37 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
+	"github.com/kvstore-dev/kvstore/tui/internal/nav"
 )
 
-// fullHelp is the full help: every key the data allows, in titled groups,
-// over the panes and the bottom line. ? and esc close it; quit quits.
+// fullHelp is the full help: every key the data allows, in titled groups
+// laid out in columns, each group whole, over the panes and the bottom
+// line. It scrolls when the groups do not fit; ?, esc and q close it.
 type fullHelp struct {
 	keys     KeyMap
+	nav      nav.KeyMap
 	readOnly bool
+	offset   int // first row of the groups on screen
+	rows     int // rows of the groups as last drawn
+	height   int // rows for them as last drawn
 }
 
 func newFullHelp(keys KeyMap, readOnly bool) *fullHelp {
-	return &fullHelp{keys: keys, readOnly: readOnly}
+	return &fullHelp{keys: keys, nav: keys.nav(), readOnly: readOnly}
 }
 
-// Update closes the help, or quits.
+// Update closes the help, or scrolls it.
 func (h *fullHelp) Update(msg tea.Msg) (overlay, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return h, nil
 	}
 	switch {
-	case key.Matches(k, h.keys.Help), k.Code == tea.KeyEscape:
+	case key.Matches(k, h.keys.Help), key.Matches(k, h.keys.Quit), k.Code == tea.KeyEscape:
 		return nil, nil
-	case key.Matches(k, h.keys.Quit):
-		return nil, send(quitMsg{})
+	}
+	if to, ok := h.nav.Move(k, h.offset, max(h.height-1, 1), h.rows); ok {
+		h.offset = max(min(to, h.rows-h.height), 0)
 	}
 	return h, nil
 }
@@ -39,105 +47,101 @@ func (h *fullHelp) Update(msg tea.Msg) (overlay, tea.Cmd) {
 // SetSize does nothing: the help is laid out for the frame it is drawn in.
 func (h *fullHelp) SetSize(int, int) {}
 
-// Draw replaces the body and the bottom line with the help.
+// Draw replaces the body and the bottom line with the help: a title that
+// says how to close it, then the groups.
 func (h *fullHelp) Draw(f *frame) {
 	f.noLine = true
 	km := f.keys.forFullHelp(h.readOnly)
-	f.body = fullHelpView(km.FullHelp(), fullHelpTitles, f.width, f.bodyHeight(), f.st)
+	rows := helpRows(km.FullHelp(), fullHelpTitles, f.width, f.st)
+	h.rows, h.height = len(rows), max(f.bodyHeight()-1, 1)
+	h.offset = max(min(h.offset, h.rows-h.height), 0)
+	title := "Help · esc ? q close"
+	if h.rows > h.height {
+		title += fmt.Sprintf(" · ↑↓ %d-%d/%d", h.offset+1, min(h.offset+h.height, h.rows), h.rows)
+	}
+	out := []string{display.Fit(f.st.TitleFocused.Render(title), f.width)}
+	for i := range h.height {
+		r := ""
+		if h.offset+i < len(rows) {
+			r = rows[h.offset+i]
+		}
+		out = append(out, display.Fit(r, f.width))
+	}
+	f.body = strings.Join(out, "\n")
 	f.cursor = nil
 }
 
-// helpEntry is one row of the full help: a group title, a binding, or a gap.
-type helpEntry struct {
-	title     string
-	key, desc string
-}
-
-// fullHelpView lays the full help out in columns that fill height rows and
-// at most width cells. It tries the roomiest layout first (group titles and
-// a blank row between groups) and drops decoration until the bindings fit,
-// so even a 40x10 terminal shows every key; if they still do not fit, the
-// last row says so with an ellipsis.
-func fullHelpView(groups [][]key.Binding, titles []string, width, height int, st *Styles) string {
-	height = max(height, 1)
-	var best []string
-	for _, decor := range []int{2, 1, 0} {
-		entries := helpEntries(groups, titles, decor)
-		cols, fits := helpColumns(entries, width, height, st)
-		best = cols
-		if fits {
-			break
+// helpRows lays the groups out in as many columns as fit in width, each
+// group whole under its title, a blank row between groups, filling the
+// columns in order to about the same height.
+func helpRows(groups [][]key.Binding, titles []string, width int, st *Styles) []string {
+	var blocks [][]string
+	keyW, descW := 0, 0
+	for _, g := range groups {
+		for _, b := range g {
+			if b.Enabled() {
+				keyW = max(keyW, ansi.StringWidth(b.Help().Key))
+				descW = max(descW, ansi.StringWidth(b.Help().Desc))
+			}
 		}
+	}
+	for _, t := range titles {
+		descW = max(descW, ansi.StringWidth(t)-keyW-1)
+	}
+	colW := keyW + 1 + descW
+	total := 0
+	for gi, g := range groups {
+		var block []string
+		for _, b := range g {
+			if b.Enabled() {
+				block = append(block, display.Fit(st.HelpKey.Render(b.Help().Key), keyW)+" "+
+					display.Fit(st.HelpDesc.Render(b.Help().Desc), descW))
+			}
+		}
+		if len(block) == 0 {
+			continue
+		}
+		if gi < len(titles) {
+			block = append([]string{display.Fit(st.TitleFocused.Render(titles[gi]), colW)}, block...)
+		}
+		blocks = append(blocks, block)
+		total += len(block) + 1
+	}
+	const gap = 2
+	ncols := max(min((width+gap)/(colW+gap), len(blocks)), 1)
+	// Fill each column to the target height, never splitting a group.
+	target := (total + ncols - 1) / ncols
+	var cols [][]string
+	var col []string
+	for _, b := range blocks {
+		if len(col) > 0 && len(col)+1+len(b) > target && len(cols) < ncols-1 {
+			cols = append(cols, col)
+			col = nil
+		}
+		if len(col) > 0 {
+			col = append(col, "")
+		}
+		col = append(col, b...)
+	}
+	cols = append(cols, col)
+	height := 0
+	for _, c := range cols {
+		height = max(height, len(c))
 	}
 	rows := make([]string, height)
 	for i := range rows {
-		rows[i] = display.Fit(best[i], width)
-	}
-	return strings.Join(rows, "\n")
-}
-
-// helpEntries flattens the groups; decor 2 adds titles and gaps, 1 only gaps,
-// 0 nothing.
-func helpEntries(groups [][]key.Binding, titles []string, decor int) []helpEntry {
-	var out []helpEntry
-	for gi, g := range groups {
-		var items []helpEntry
-		for _, b := range g {
-			if b.Enabled() {
-				items = append(items, helpEntry{key: b.Help().Key, desc: b.Help().Desc})
+		var b strings.Builder
+		for ci, c := range cols {
+			if ci > 0 {
+				b.WriteString(strings.Repeat(" ", gap))
 			}
-		}
-		if len(items) == 0 {
-			continue
-		}
-		if decor >= 1 && len(out) > 0 {
-			out = append(out, helpEntry{})
-		}
-		if decor == 2 && gi < len(titles) {
-			out = append(out, helpEntry{title: titles[gi]})
-		}
-		out = append(out, items...)
-	}
-	return out
-}
-
-// helpColumns renders entries into height rows of side-by-side columns and
-// reports whether they all fit in width.
-func helpColumns(entries []helpEntry, width, height int, st *Styles) ([]string, bool) {
-	rows := make([]string, height)
-	used := 0
-	const gap = 2
-	for start := 0; start < len(entries); start += height {
-		col := entries[start:min(start+height, len(entries))]
-		keyW, descW := 0, 0
-		for _, e := range col {
-			keyW = max(keyW, ansi.StringWidth(e.key))
-			descW = max(descW, ansi.StringWidth(e.desc), ansi.StringWidth(e.title)-keyW-1)
-		}
-		colW := keyW + 1 + descW
-		sep := 0
-		if used > 0 {
-			sep = gap
-		}
-		if used+sep+colW > width {
-			last := height - 1
-			rows[last] = ansi.Truncate(rows[last], max(width-2, 0), "") + " …"
-			return rows, false
-		}
-		for i := range height {
-			cell := strings.Repeat(" ", colW)
-			if i < len(col) {
-				e := col[i]
-				switch {
-				case e.title != "":
-					cell = display.Fit(st.TitleFocused.Render(e.title), colW)
-				case e.key != "":
-					cell = display.Fit(st.HelpKey.Render(e.key), keyW) + " " + display.Fit(st.HelpDesc.Render(e.desc), descW)
-				}
+			cell := ""
+			if i < len(c) {
+				cell = c[i]
 			}
-			rows[i] = display.Fit(rows[i], used) + strings.Repeat(" ", sep) + cell
+			b.WriteString(display.Fit(cell, min(colW, width)))
 		}
-		used += sep + colW
+		rows[i] = b.String()
 	}
-	return rows, true
+	return rows
 }

@@ -112,12 +112,12 @@ func TestHugeValueStaysResponsive(t *testing.T) {
 	// behaviour that keeps the UI responsive is asserted above (the layout
 	// runs in a Cmd, stale layouts are dropped); BenchmarkMove measures cost.
 	t.Logf("moving onto the 10 MB value: %v; scrolling a page: %v", selectCost, scrollCost)
-	// The editor refuses it with a reason (too many lines), pointing to $EDITOR.
+	// The editor refuses it with a reason (too large), pointing to $EDITOR.
 	h.send(keyTab, keyText("e"))
 	if h.editing() {
 		t.Fatal("the built-in editor opened a 100,000-line value")
 	}
-	h.wantStatus("lines")
+	h.wantStatus("the editor takes at most")
 }
 
 func TestDeeplyNestedValues(t *testing.T) {

@@ -101,34 +101,52 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp returns the bindings of the one-line help, in display order:
 // the keys of the screen or question on top, then help and quit, so that a
-// narrow terminal still shows how to get the full help. Disabled bindings
-// are skipped.
+// narrow terminal still shows how to get the full help, then what a
+// newcomer needs first: edit, filter, new, undo, save, switch pane, edit in
+// $EDITOR, copy; at 120 columns the line ends about there. Rename and delete
+// ask before they act and are in the full help; the arrows come last, since
+// everyone tries them. Disabled bindings are skipped.
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		k.Yes, k.No, k.Accept,
 		k.Apply, k.Cancel,
 		k.AcceptFilter, k.ClearFilter,
 		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later,
-		k.Help, k.Quit, k.Filter, k.Edit, k.New, k.Rename, k.Delete, k.Undo,
-		k.Save, k.CopyValue, k.Reload, k.SwitchPane, k.Up, k.Down,
+		k.Help, k.Quit, k.Edit, k.Filter, k.New, k.Undo, k.Save, k.SwitchPane,
+		k.EditExternal, k.CopyValue, k.CopyKey, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
 	}
 }
 
-// FullHelp returns every binding but the yes/no answers, in groups: moving,
-// filtering, editing, managing keys, settling a conflict and the application.
+// FullHelp returns every binding but the yes/no answers, in groups, each
+// binding once: moving, filtering, changing keys and values, the editor's
+// own keys, settling a conflict and the application.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane},
 		{k.Filter, k.AcceptFilter, k.ClearFilter},
-		{k.Edit, k.EditExternal, k.Apply, k.Cancel, k.Save},
-		{k.New, k.Rename, k.Delete, k.Undo, k.CopyValue, k.CopyKey},
+		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.CopyValue, k.CopyKey},
+		{k.Apply, k.Cancel},
 		{k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later},
-		{k.Reload, k.Help, k.Quit},
+		{k.Save, k.Reload, k.Help, k.Quit},
 	}
 }
 
 // fullHelpTitles names the groups of FullHelp, in the same order.
-var fullHelpTitles = []string{"Move", "Filter", "Edit", "Keys", "Conflict", "App"}
+var fullHelpTitles = []string{"Move", "Filter", "Change", "In the editor", "On the conflict screen", "App"}
+
+// brief returns a copy of k with the shorter help the bottom line uses, so
+// that 120 columns hold every key a newcomer needs; the full help keeps the
+// longer words, under group titles that give them context.
+func (k KeyMap) brief() KeyMap {
+	short := func(b *key.Binding, desc string) { b.SetHelp(b.Help().Key, desc) }
+	k.Edit.SetHelp("e", "edit")
+	short(&k.EditExternal, "$EDITOR")
+	short(&k.New, "new")
+	short(&k.Save, "save")
+	short(&k.SwitchPane, "pane")
+	short(&k.CopyValue, "copy")
+	return k
+}
 
 // only returns a copy of k with only the given bindings of k enabled, for
 // a help line that offers what works where it is drawn. The bindings are

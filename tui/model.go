@@ -57,12 +57,17 @@ type Model struct {
 	help     help.Model
 	focus    focus
 	overlays []overlay // the top one gets the keys
+	// stackChanges counts overlays opened and closed, so that a key that
+	// opens or closes one can end the message of the action before.
+	stackChanges int
 
 	writes   writeQueue    // operations waiting for or being run
 	history  undoHistory   // this session's changes, newest last
 	save     saveReport    // what the store's events said
 	external *externalEdit // a value out in $EDITOR
 	refresh  time.Duration
+	// firstLayout lays out the first value when it is large; Init runs it.
+	firstLayout tea.Cmd
 
 	width, height int
 
@@ -102,11 +107,9 @@ func New(src Source, opts Options) Model {
 	}
 	m.waitEvents = func() tea.Cmd { return waitForEvent(src.Events()) }
 	m.setStyles(newStyles(true))
-	// The first frame shows the first value, however large: its layout
-	// runs here rather than in the background.
-	if lay := m.showSelected(); lay != nil {
-		m.value, _ = m.value.Update(lay())
-	}
+	// A large first value is laid out by a Cmd that Init starts, as when
+	// moving onto it, so the first screen does not wait for it.
+	m.firstLayout = m.showSelected()
 	if opts.Notice != "" {
 		m.status.SetMessage(display.Escape(opts.Notice), false)
 	}
@@ -116,7 +119,7 @@ func New(src Source, opts Options) Model {
 // Init asks for the terminal's background colour, starts waiting for flush
 // events and starts the refresh timer.
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.waitEvents(), m.scheduleRefresh()}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.waitEvents(), m.scheduleRefresh(), m.firstLayout}
 	if m.status.msg != "" {
 		id := m.status.msgID
 		cmds = append(cmds, m.tick(statusMessageTimeout, func(time.Time) tea.Msg { return clearMessageMsg{id: id} }))
@@ -138,6 +141,26 @@ func (m *Model) setStyles(st Styles) {
 // to the top overlay, which is how an overlay hears the answer to a
 // question it asked.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(tea.KeyPressMsg); ok {
+		return m.pressKey(msg)
+	}
+	return m.route(msg)
+}
+
+// pressKey routes a key press. A key that opens or closes an overlay starts
+// a new action: a message from before it (a prompt's refusal, "nothing to
+// undo") would otherwise linger over the next screen until its timer ends.
+func (m Model) pressKey(msg tea.Msg) (tea.Model, tea.Cmd) {
+	stack, id := m.stackChanges, m.status.msgID
+	next, cmd := m.route(msg)
+	nm := next.(Model)
+	if nm.status.msgID == id && nm.stackChanges != stack {
+		nm.status.ClearMessage(id)
+	}
+	return nm, cmd
+}
+
+func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -215,8 +238,8 @@ func (m *Model) showSelected() tea.Cmd {
 		}
 		return nil
 	}
-	raw, exists := m.src.GetRaw(k)
-	return m.value.SetValue(k, raw, exists)
+	text, exists := valueText(m.src, k)
+	return m.value.SetValue(k, text, exists)
 }
 
 // followSelection shows the selected value if the selection moved.

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"encoding/json"
 	"errors"
 
 	tea "charm.land/bubbletea/v2"
@@ -60,7 +61,11 @@ type opDoneMsg struct {
 	// conflict is set when opMerge found collisions the user was not asked
 	// about (the file changed again); nothing was merged.
 	conflict *kvstore.Conflict
+	// theirs is what the file changed, for opMerge: undo must not put back
+	// a value over one of those.
+	theirs   map[string]json.RawMessage
 	changed  bool // opRefresh: the data had changed elsewhere
+	deleted  bool // opRefresh: it was deleted, and is not read again
 	reloaded bool // opRefresh: and was read again
 }
 
@@ -111,6 +116,7 @@ func (op operation) run(src Source) opDoneMsg {
 			done.err = err
 			return done
 		}
+		c = realChanges(src, c)
 		// The file may have changed again since the conflict screen was
 		// drawn: a key the user was not asked about stops the merge, so no
 		// value is dropped without a choice.
@@ -120,6 +126,7 @@ func (op operation) run(src Source) opDoneMsg {
 				return done
 			}
 		}
+		done.theirs = c.Theirs
 		done.err = src.Merge(func(k string) bool { return op.keepMine[k] })
 	case opOverwrite:
 		done.err = src.Overwrite()
@@ -132,6 +139,11 @@ func (op operation) run(src Source) opDoneMsg {
 			return done
 		}
 		done.changed = true
+		if d, ok := src.(deletionAware); ok && !src.ReadOnly() {
+			if done.deleted, done.err = d.Deleted(); done.err != nil || done.deleted {
+				return done
+			}
+		}
 		if src.ReadOnly() || src.Pending() == 0 {
 			done.err = src.Reload()
 			done.reloaded = done.err == nil

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -102,7 +103,10 @@ func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 	}
 	m.closeAll()
 	q := newQuestion(m.keys, "Changes are not saved. Quit anyway?", tea.QuitMsg{}, nil)
-	if errors.Is(msg.err, kvstore.ErrConflict) {
+	switch {
+	case fileDeleted(msg.err):
+		q.text = "The file was deleted. Quit and keep your version in a new file beside it?"
+	case errors.Is(msg.err, kvstore.ErrConflict):
 		// Closing the store then writes its state to a new file beside
 		// the data file, so quitting loses neither side's changes.
 		q.text = "The file changed on disk. Quit and keep your version in a new file beside it?"
@@ -118,8 +122,10 @@ func (m *Model) onSettled(msg opDoneMsg) tea.Cmd {
 		m.open(newResolver(msg.conflict, true, m.keys))
 		return nil
 	}
+	forgotten := 0
 	if msg.err == nil {
-		m.save.outside = false
+		m.save.outside, m.save.deleted = false, false
+		forgotten = m.history.forget(msg.theirs)
 	}
 	m.refreshKeys()
 	cmds := []tea.Cmd{m.showSelected()}
@@ -128,6 +134,9 @@ func (m *Model) onSettled(msg opDoneMsg) tea.Cmd {
 		cmds = append(cmds, m.flash(cleanError(msg.err), true))
 	case msg.op.kind == opOverwrite:
 		cmds = append(cmds, m.flash("the file now holds your version", false))
+	case forgotten > 0:
+		cmds = append(cmds, m.flash(fmt.Sprintf("merged with the file; dropped %s for keys it changed",
+			display.Plural(forgotten, "undo step")), false))
 	default:
 		cmds = append(cmds, m.flash("merged with the file", false))
 	}
@@ -151,6 +160,15 @@ func (m *Model) onRefreshed(msg opDoneMsg) tea.Cmd {
 		return tea.Batch(next, m.flash("cannot read the file: "+cleanError(msg.err), true))
 	case !msg.changed:
 		return next
+	case msg.deleted:
+		// Reading a deleted file would empty the view and let the next
+		// change write it again unasked. The data stays; a change then
+		// fails to save as a conflict, and ctrl+s asks.
+		if m.save.deleted {
+			return next
+		}
+		m.save.deleted = true
+		return tea.Batch(next, m.flash("its data is kept; saving asks first", true))
 	case !msg.reloaded:
 		// Changes are pending: reading the file would drop them, so the
 		// status bar says the file changed, and ctrl+s opens the conflict
@@ -167,7 +185,7 @@ func (m *Model) onRefreshed(msg opDoneMsg) tea.Cmd {
 
 // afterReload shows the data as read again.
 func (m *Model) afterReload() tea.Cmd {
-	m.save.outside = false
+	m.save.outside, m.save.deleted = false, false
 	// The history refers to a state the data no longer has.
 	m.history.clear()
 	m.refreshKeys()

@@ -72,6 +72,7 @@ func (m *Model) replaceTop(next overlay) {
 	if next == nil {
 		m.overlays[n-1] = nil
 		m.overlays = m.overlays[:n-1]
+		m.stackChanges++
 		return
 	}
 	m.overlays[n-1] = next
@@ -82,7 +83,11 @@ func (m *Model) replaceTop(next overlay) {
 func (m *Model) open(o overlay) {
 	o.SetSize(m.width, m.height)
 	m.overlays = append(m.overlays, o)
+	m.stackChanges++
 }
 
 // closeAll closes every overlay, as quitting does.
-func (m *Model) closeAll() { m.overlays = nil }
+func (m *Model) closeAll() {
+	m.overlays = nil
+	m.stackChanges++
+}

@@ -11,13 +11,17 @@ import (
 )
 
 // prompt asks for a key's name on the bottom line: a new key's, or a new
-// name for the selected key. Text is typed and deleted at its end; the text
-// is kept exactly (a key may hold any character) and escaped only when
-// drawn. An existing name is refused and the prompt stays open with the
-// text, so it can be corrected.
+// name for the selected key. It edits like a text input: the cursor moves
+// with left, right, home and end, and text is typed and deleted at it. The
+// text is kept exactly (a key may hold any byte: tabs, controls, bytes that
+// are not UTF-8) and escaped only when drawn; that is why this is not the
+// bubbles textinput, which turns tabs and newlines into spaces and draws
+// the text as it is. An empty or existing name is refused and the prompt
+// stays open with the text, so it can be corrected.
 type prompt struct {
 	label string
 	text  string
+	pos   int    // the cursor, a byte offset into text
 	from  string // the key being renamed; "" for a new key
 	new   bool
 	taken func(name string) bool
@@ -32,34 +36,82 @@ func newKeyPrompt(keys KeyMap, taken func(string) bool) *prompt {
 }
 
 func renamePrompt(keys KeyMap, from string, taken func(string) bool) *prompt {
-	return &prompt{label: "Rename " + display.KeyLabel(from) + " to:", text: from, from: from, taken: taken, keys: keys}
+	return &prompt{label: "Rename " + display.KeyLabel(from) + " to:", text: from, pos: len(from), from: from, taken: taken, keys: keys}
 }
 
-// Update types into the prompt; enter takes the name, esc gives up.
+// Update edits the text; enter takes the name, esc gives up.
 func (p *prompt) Update(msg tea.Msg) (overlay, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.PasteMsg:
-		p.text += display.OneLine(msg.Content)
+		p.insert(display.OneLine(msg.Content))
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, p.keys.Accept):
 			return p.accept()
 		case key.Matches(msg, p.keys.Cancel):
 			return nil, nil
-		case msg.Text != "":
-			p.text += msg.Text
-		case msg.Code == tea.KeyBackspace:
-			if p.text != "" {
-				_, size := utf8.DecodeLastRuneInString(p.text)
-				p.text = p.text[:len(p.text)-size]
-			}
-		case msg.String() == "ctrl+u":
-			p.text = ""
-		case msg.String() == "ctrl+w":
-			p.text = trimLastWord(p.text)
 		}
+		p.edit(msg)
 	}
 	return p, nil
+}
+
+// edit applies an editing key: the keys of the editor and of most line
+// inputs.
+func (p *prompt) edit(msg tea.KeyPressMsg) {
+	switch msg.String() {
+	case "left", "ctrl+b":
+		p.pos = p.prev(p.pos)
+	case "right", "ctrl+f":
+		p.pos = p.next(p.pos)
+	case "home", "ctrl+a":
+		p.pos = 0
+	case "end", "ctrl+e":
+		p.pos = len(p.text)
+	case "backspace", "ctrl+h":
+		p.cut(p.prev(p.pos), p.pos)
+	case "delete", "ctrl+d":
+		p.cut(p.pos, p.next(p.pos))
+	case "ctrl+u":
+		p.cut(0, p.pos)
+	case "ctrl+k":
+		p.cut(p.pos, len(p.text))
+	case "ctrl+w", "alt+backspace":
+		p.cut(len(trimLastWord(p.text[:p.pos])), p.pos)
+	default:
+		if msg.Text != "" {
+			p.insert(msg.Text)
+		}
+	}
+}
+
+// prev and next are the cursor positions one character before and after i;
+// a byte that is not UTF-8 is one character.
+func (p *prompt) prev(i int) int {
+	if i == 0 {
+		return 0
+	}
+	_, size := utf8.DecodeLastRuneInString(p.text[:i])
+	return i - size
+}
+
+func (p *prompt) next(i int) int {
+	if i == len(p.text) {
+		return i
+	}
+	_, size := utf8.DecodeRuneInString(p.text[i:])
+	return i + size
+}
+
+func (p *prompt) insert(s string) {
+	p.text = p.text[:p.pos] + s + p.text[p.pos:]
+	p.pos += len(s)
+}
+
+// cut removes text[from:to] and leaves the cursor at from.
+func (p *prompt) cut(from, to int) {
+	p.text = p.text[:from] + p.text[to:]
+	p.pos = from
 }
 
 // accept checks the name typed and closes the prompt with what it is for.
@@ -67,6 +119,8 @@ func (p *prompt) accept() (overlay, tea.Cmd) {
 	switch {
 	case !p.new && p.text == p.from:
 		return nil, flash("name unchanged", false)
+	case p.text == "":
+		return p, flash("a key needs a name", true)
 	case p.taken(p.text):
 		return p, flash(display.KeyLabel(p.text)+" already exists; choose another name", true)
 	case p.new:
@@ -90,22 +144,39 @@ func trimLastWord(s string) string {
 // SetSize does nothing: the prompt takes its width from the frame.
 func (p *prompt) SetSize(int, int) {}
 
-// Draw puts the prompt and its keys on the bottom line.
+// Draw puts the prompt and its keys on the bottom line. Where the line has
+// room, the keys keep theirs and the text scrolls in the rest; on a narrow
+// line the text and the cursor come first.
 func (p *prompt) Draw(f *frame) {
 	k := &f.keys
-	f.line = f.helpLine(p.view(f.st, f.width)+"  ", &k.Accept, &k.Cancel)
+	hints := f.keys.only(&k.Accept, &k.Cancel)
+	f.help.SetWidth(0)
+	room := f.width
+	if r := f.width - ansi.StringWidth(f.help.ShortHelpView(hints.ShortHelp())) - 2; r >= 30 {
+		room = r
+	}
+	f.line = f.helpLine(p.view(f.st, room)+"  ", &k.Accept, &k.Cancel)
 	f.cursor = nil
 }
 
 // view draws the prompt in at most width cells: its label, the escaped
-// text and a cursor mark. Text too long to fit loses its start rather than
-// its end, so what is being typed stays visible.
+// text and a cursor mark. When they do not fit, a long key in the label is
+// cut to a third of the width, and the text scrolls so that the cursor
+// stays visible.
 func (p *prompt) view(st *Styles, width int) string {
-	label := st.Prompt.Render(p.label) + " "
-	text := display.Escape(p.text)
-	room := width - ansi.StringWidth(label) - 3 // the cursor mark, and a margin
-	if tw := ansi.StringWidth(text); tw > room && room > 1 {
-		text = ansi.TruncateLeft(text, tw-room+1, "…")
+	before, after := display.Escape(p.text[:p.pos]), display.Escape(p.text[p.pos:])
+	label := p.label
+	if ansi.StringWidth(label)+ansi.StringWidth(before)+ansi.StringWidth(after)+2 > width && !p.new {
+		if cut := ansi.Truncate(label, max(width/3, 8), "…"); cut != label {
+			label = cut + " to:"
+		}
 	}
-	return label + text + st.FilterPrompt.Render("▏")
+	label = st.Prompt.Render(label) + " "
+	room := max(width-ansi.StringWidth(label)-1, 2) // the cursor mark
+	if bw := ansi.StringWidth(before); bw > room-1 {
+		// Keep the cursor near the right edge, the text before it cut.
+		before = ansi.TruncateLeft(before, bw-room+2, "…")
+	}
+	after = ansi.Truncate(after, max(room-ansi.StringWidth(before), 0), "…")
+	return label + before + st.FilterPrompt.Render("▏") + after
 }

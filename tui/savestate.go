@@ -47,6 +47,8 @@ type saveReport struct {
 	// outside: the data changed elsewhere while changes were pending, so
 	// the next save would fail; ctrl+s opens the conflict screen.
 	outside bool
+	// deleted: a refresh found the file deleted and kept the data.
+	deleted bool
 }
 
 // observe takes in a flush event.
@@ -81,7 +83,7 @@ func (m *Model) saveState() saveState {
 // conflicted reports whether saving would hit a conflict, which ctrl+s
 // then settles on the conflict screen.
 func (s saveState) conflicted() bool {
-	return errors.Is(s.err, kvstore.ErrConflict) || (s.report.outside && s.pending > 0)
+	return errors.Is(s.err, kvstore.ErrConflict) || ((s.report.outside || s.report.deleted) && s.pending > 0)
 }
 
 // text returns the save state in a few words and the style to draw it in.
@@ -95,6 +97,10 @@ func (s saveState) text(st *Styles) string {
 		return st.StatusError.Render("save failed: " + display.Escape(s.reason()))
 	case s.report.outside && s.pending > 0:
 		return st.StatusError.Render("the file changed on disk (ctrl+s to resolve)")
+	case s.report.deleted && s.pending > 0:
+		return st.StatusError.Render("the file was deleted (ctrl+s to resolve)")
+	case s.report.deleted:
+		return st.StatusError.Render("the file was deleted on disk")
 	case s.pending == 1:
 		return st.StatusDirty.Render("1 unsaved change")
 	case s.pending > 1:
@@ -111,6 +117,9 @@ func (s saveState) text(st *Styles) string {
 // reason shortens a save error for the status bar: the data is named
 // there already, and a conflict gets a plain explanation.
 func (s saveState) reason() string {
+	if fileDeleted(s.err) {
+		return "the file was deleted (ctrl+s to resolve)"
+	}
 	if errors.Is(s.err, kvstore.ErrConflict) {
 		return "the file changed on disk (ctrl+s to resolve)"
 	}

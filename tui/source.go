@@ -58,3 +58,26 @@ func FileSource(store *kvstore.KVStore) Source { return fileSource{store} }
 
 // Name returns the data file's name without its directory.
 func (f fileSource) Name() string { return filepath.Base(f.Path()) }
+
+// deletionAware is a Source that can tell its data deleted from emptied,
+// as FileSource can. A refresh asks it before reading the data again, so a
+// deleted file does not silently empty a writable view.
+type deletionAware interface {
+	Deleted() (bool, error)
+}
+
+// textSource is a Source that hands out a value's JSON text as a string in
+// one copy, as FileSource does; the value pane keeps text, and converting
+// GetRaw's bytes would hold two copies of a large value at once.
+type textSource interface {
+	GetText(key string) (string, bool)
+}
+
+// valueText returns the JSON text stored under key.
+func valueText(src Source, key string) (string, bool) {
+	if ts, ok := src.(textSource); ok {
+		return ts.GetText(key)
+	}
+	raw, ok := src.GetRaw(key)
+	return string(raw), ok
+}

@@ -1,5 +1,7 @@
 package tui
 
+import "encoding/json"
+
 // undoEntry is one step of the undo history: the operation that undoes a
 // change, and the change itself, which is put back if the undo fails.
 type undoEntry struct {
@@ -43,6 +45,32 @@ func (h *undoHistory) restore(undo operation) {
 	redo := *undo.redo
 	undo.redo = nil
 	h.entries = append(h.entries, undoEntry{undo: undo, redo: redo})
+}
+
+// forget drops the entries that change one of keys, and returns how many
+// it dropped. After a merge the file's values of those keys replaced what
+// the entries would put back, and undoing them would silently write over
+// another writer's change.
+func (h *undoHistory) forget(keys map[string]json.RawMessage) int {
+	kept := h.entries[:0]
+	for _, e := range h.entries {
+		if !touches(e.redo, keys) {
+			kept = append(kept, e)
+		}
+	}
+	dropped := len(h.entries) - len(kept)
+	clear(h.entries[len(kept):])
+	h.entries = kept
+	return dropped
+}
+
+// touches reports whether op changes one of keys.
+func touches(op operation, keys map[string]json.RawMessage) bool {
+	if _, ok := keys[op.key]; ok {
+		return true
+	}
+	_, ok := keys[op.to]
+	return op.kind == opRename && ok
 }
 
 // clear forgets the history: after the data was read again it describes a

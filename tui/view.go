@@ -134,9 +134,17 @@ func (m Model) browseHelpLine(f *frame) string {
 		return f.helpLine("", &k.AcceptFilter, &k.ClearFilter)
 	}
 	on := []*key.Binding{&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
-		&k.Filter, &k.SwitchPane, &k.Help, &k.Quit, &k.CopyValue, &k.CopyKey, &k.Reload}
+		&k.Filter, &k.SwitchPane, &k.Help, &k.Quit, &k.Reload}
+	// Keys that act on the selected key are offered only when one is.
+	_, selected := m.list.Selected()
+	if selected {
+		on = append(on, &k.CopyValue, &k.CopyKey)
+	}
 	if !m.src.ReadOnly() {
-		on = append(on, &k.Edit, &k.EditExternal, &k.New, &k.Rename, &k.Delete, &k.Save)
+		on = append(on, &k.New, &k.Save)
+		if selected {
+			on = append(on, &k.Edit, &k.EditExternal, &k.Rename, &k.Delete)
+		}
 		if m.history.Len() > 0 {
 			on = append(on, &k.Undo)
 		}
@@ -144,5 +152,9 @@ func (m Model) browseHelpLine(f *frame) string {
 	if m.list.Filtered() {
 		on = append(on, &k.ClearFilter)
 	}
+	// The bottom line's words are short; the bindings stay the frame's.
+	saved := f.keys
+	f.keys = saved.brief()
+	defer func() { f.keys = saved }()
 	return f.helpLine("", on...)
 }

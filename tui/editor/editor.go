@@ -20,9 +20,14 @@ import (
 	"github.com/kvstore-dev/kvstore/tui/jsonview"
 )
 
-// MaxLines is the longest value, in lines, edited in place. Longer values
-// are refused with a message rather than made slow to type in.
-const MaxLines = 10000
+// MaxLines and MaxBytes are the largest value, in lines and in bytes as
+// pretty-printed, edited in place: BenchmarkEditorKeystroke keeps a
+// keystroke at either limit under a few milliseconds. Larger values are
+// refused with a message rather than made slow to type in.
+const (
+	MaxLines = 10000
+	MaxBytes = 4 << 20
+)
 
 // Model edits one value as pretty-printed JSON.
 //
@@ -37,8 +42,11 @@ type Model struct {
 	buf      textBuffer
 	key      string
 	original string
-	isNew    bool // the key does not exist yet: the title says so
-	keys     editorKeyMap
+	// changed is whether the text differs from original, compared once per
+	// edit rather than at every frame.
+	changed bool
+	isNew   bool // the key does not exist yet: the title says so
+	keys    editorKeyMap
 
 	errMsg  string // why the last apply failed, escaped for display
 	errLine string // the offending line, escaped for display
@@ -94,7 +102,19 @@ type Styles struct {
 // not exist yet. It refuses, with an error that says why, a value too long
 // to edit here.
 func New(key string, raw []byte, isNew bool) (*Model, error) {
+	// Pretty-printing only adds bytes, so a value too large as stored is
+	// refused before the work of indenting it.
+	tooLarge := func(n int) error {
+		return fmt.Errorf("%s has %s; the editor takes at most %s",
+			display.Escape(key), display.Plural(n, "byte"), display.Plural(MaxBytes, "byte"))
+	}
+	if len(raw) > MaxBytes {
+		return nil, tooLarge(len(raw))
+	}
 	text := jsonview.Pretty(raw)
+	if len(text) > MaxBytes {
+		return nil, tooLarge(len(text))
+	}
 	if n := strings.Count(text, "\n") + 1; n > MaxLines {
 		return nil, fmt.Errorf("%s has %s lines; the editor takes at most %s",
 			display.Escape(key), display.GroupDigits(n), display.GroupDigits(MaxLines))
@@ -115,7 +135,7 @@ func (e *Model) Position() (row, col int) { return e.buf.Cursor() }
 func (e *Model) Text() string { return e.buf.String() }
 
 // Changed reports whether the user changed the text.
-func (e *Model) Changed() bool { return e.buf.String() != e.original }
+func (e *Model) Changed() bool { return e.changed }
 
 func (e *Model) clearError() {
 	e.errMsg, e.errLine, e.errCol = "", "", -1
@@ -187,7 +207,11 @@ func (e *Model) textWidth() int { return max(e.width-e.gutterWidth(), 1) }
 // cursorX is the cursor's cell within its line as displayed.
 func (e *Model) cursorX() int {
 	row, col := e.buf.Cursor()
-	return ansi.StringWidth(display.Escape(string(e.buf.lines[row][:col])))
+	x := 0
+	for _, r := range e.buf.lines[row][:col] {
+		x += runeCells(r)
+	}
+	return x
 }
 
 // scrollToCursor keeps the cursor on screen.
@@ -212,8 +236,11 @@ func (e *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.PasteMsg:
 		e.buf.Insert(normalizeNewlines(msg.Content))
+		e.changed = !e.buf.Equal(e.original)
 	case tea.KeyPressMsg:
-		e.handleKey(msg)
+		if e.handleKey(msg) {
+			e.changed = !e.buf.Equal(e.original)
+		}
 	default:
 		return nil
 	}
@@ -221,7 +248,9 @@ func (e *Model) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (e *Model) handleKey(msg tea.KeyPressMsg) {
+// handleKey moves the cursor or edits the text; it reports whether the key
+// edited it.
+func (e *Model) handleKey(msg tea.KeyPressMsg) (edited bool) {
 	k, b := &e.keys, &e.buf
 	switch {
 	case key.Matches(msg, k.Left):
@@ -250,21 +279,30 @@ func (e *Model) handleKey(msg tea.KeyPressMsg) {
 		b.LineBy(max(e.textHeight()-1, 1))
 	case key.Matches(msg, k.Newline):
 		b.Insert("\n")
+		return true
 	case key.Matches(msg, k.Indent):
 		b.Insert("  ")
+		return true
 	case key.Matches(msg, k.Backspace):
 		b.Backspace()
+		return true
 	case key.Matches(msg, k.Delete):
 		b.Delete()
+		return true
 	case key.Matches(msg, k.DeleteWordBack):
 		b.DeleteWordBack()
+		return true
 	case key.Matches(msg, k.KillToEnd):
 		b.KillToEnd()
+		return true
 	case key.Matches(msg, k.KillToStart):
 		b.KillToStart()
+		return true
 	case msg.Text != "":
 		b.Insert(normalizeNewlines(msg.Text))
+		return true
 	}
+	return false
 }
 
 // normalizeNewlines turns the CR and CRLF line ends terminals send in pastes

@@ -150,3 +150,34 @@ func TestNewRefusesValueTooLong(t *testing.T) {
 		t.Fatalf("New on %d lines: %v", MaxLines+3, err)
 	}
 }
+
+func TestTextBufferKeepsBytesThatAreNotUTF8(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := string(rapid.SliceOf(rapid.Byte()).Draw(t, "bytes"))
+		b := newTextBuffer(s)
+		if got := b.String(); got != s {
+			t.Fatalf("round trip of %q gave %q", s, got)
+		}
+		// Typing a character and deleting it gives the bytes back.
+		b.Finish()
+		b.Insert("x")
+		b.Backspace()
+		if got := b.String(); got != s {
+			t.Fatalf("typing and deleting changed %q to %q", s, got)
+		}
+	})
+}
+
+func TestTextBufferEqualAgreesWithString(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		text := string(rapid.SliceOf(rapid.SampledFrom([]byte("ab\n\xc3\xa9\xff"))).Draw(t, "text"))
+		b := newTextBuffer(text)
+		other := string(rapid.SliceOf(rapid.SampledFrom([]byte("ab\n\xc3\xa9\xff"))).Draw(t, "other"))
+		if got, want := b.Equal(other), b.String() == other; got != want {
+			t.Fatalf("Equal(%q) on %q = %v, want %v", other, text, got, want)
+		}
+		if !b.Equal(text) {
+			t.Fatalf("Equal(%q) on itself is false", text)
+		}
+	})
+}

@@ -1,14 +1,18 @@
 package editor
 
 import (
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // textBuffer is the editor's text: lines of runes and a cursor. It stores
 // exactly what it is given and what is typed, byte for byte: no tab
 // expansion, no dropped characters, no line limit, so String returns the
-// text unchanged until the user changes it.
+// text unchanged until the user changes it. A byte that is not UTF-8 is kept
+// as a rune of its own (see toRunes), so it survives the round trip and is
+// edited as one character.
 type textBuffer struct {
 	lines [][]rune
 	row   int
@@ -20,21 +24,88 @@ func newTextBuffer(s string) textBuffer {
 	parts := strings.Split(s, "\n")
 	lines := make([][]rune, len(parts))
 	for i, p := range parts {
-		lines[i] = []rune(p)
+		lines[i] = toRunes(p)
 	}
 	return textBuffer{lines: lines}
 }
 
+// toRunes decodes s into runes, keeping each byte that is not UTF-8 as the
+// negative rune -b. No decoded character is negative, so the two cannot be
+// confused; converting with []rune(s) would turn those bytes into U+FFFD,
+// and an edit that changed nothing would change the value.
+func toRunes(s string) []rune {
+	out := make([]rune, 0, len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			r = rawByte(s[i])
+		}
+		out = append(out, r)
+		i += size
+	}
+	return out
+}
+
+// rawByte is the rune that keeps b, a byte that is not UTF-8.
+func rawByte(b byte) rune { return -rune(b) }
+
+// appendRunes appends the text of rs to buf, writing kept bytes as they
+// were.
+func appendRunes(buf []byte, rs []rune) []byte {
+	for _, r := range rs {
+		if r < 0 {
+			buf = append(buf, byte(-r))
+			continue
+		}
+		buf = utf8.AppendRune(buf, r)
+	}
+	return buf
+}
+
 // String returns the text.
 func (b *textBuffer) String() string {
-	var sb strings.Builder
+	var buf []byte
 	for i, l := range b.lines {
 		if i > 0 {
-			sb.WriteByte('\n')
+			buf = append(buf, '\n')
 		}
-		sb.WriteString(string(l))
+		buf = appendRunes(buf, l)
 	}
-	return sb.String()
+	return string(buf)
+}
+
+// Equal reports whether the text is s, without building the text: an edit
+// near the start of a long line is told apart at once.
+func (b *textBuffer) Equal(s string) bool {
+	var enc [utf8.UTFMax]byte
+	for i, l := range b.lines {
+		if i > 0 {
+			if s == "" || s[0] != '\n' {
+				return false
+			}
+			s = s[1:]
+		}
+		for _, r := range l {
+			if r < utf8.RuneSelf {
+				// ASCII, or a kept byte.
+				c := byte(r)
+				if r < 0 {
+					c = byte(-r)
+				}
+				if s == "" || s[0] != c {
+					return false
+				}
+				s = s[1:]
+				continue
+			}
+			n := utf8.EncodeRune(enc[:], r)
+			if len(s) < n || s[:n] != string(enc[:n]) {
+				return false
+			}
+			s = s[n:]
+		}
+	}
+	return s == ""
 }
 
 // LineCount returns the number of lines.
@@ -54,17 +125,20 @@ func (b *textBuffer) SetCursor(row, col int) {
 func (b *textBuffer) Insert(s string) {
 	parts := strings.Split(s, "\n")
 	line := b.lines[b.row]
-	tail := append([]rune(nil), line[b.col:]...)
-	first := append(line[:b.col:b.col], []rune(parts[0])...)
+	typed := toRunes(parts[0])
 	if len(parts) == 1 {
-		b.lines[b.row] = append(first, tail...)
-		b.col += len([]rune(parts[0]))
+		// In place: one move of the rest of the line, which matters on a
+		// line of a million runes.
+		b.lines[b.row] = slices.Insert(line, b.col, typed...)
+		b.col += len(typed)
 		b.goal = b.col
 		return
 	}
+	tail := append([]rune(nil), line[b.col:]...)
+	first := append(line[:b.col:b.col], typed...)
 	added := make([][]rune, 0, len(parts)-1)
 	for _, p := range parts[1:] {
-		added = append(added, []rune(p))
+		added = append(added, toRunes(p))
 	}
 	last := added[len(added)-1]
 	newCol := len(last)

@@ -3,7 +3,6 @@ package editor
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -60,41 +59,75 @@ func (e *Model) View(st *Styles) string {
 // visiblePart returns the columns of line n on screen, exactly the text
 // width wide. Other lines than the cursor's are marked with … where they
 // continue past either edge; the cursor's line is left whole so the marker
-// never hides the character under the cursor.
+// never hides the character under the cursor. Only the runes on screen are
+// drawn, so a keystroke on a line of a megabyte costs a scan of its runes,
+// not drawing and measuring all of it.
 func (e *Model) visiblePart(n int, cursorLine bool, st *Styles) string {
 	tw := e.textWidth()
-	full := e.styledLine(n, st)
-	part := display.Fit(ansi.Cut(full, e.xoff, e.xoff+tw), tw)
+	line := e.buf.lines[n]
+	dim := func(s string) string { return st.Dim.Render(s) }
+	var b strings.Builder
+	x, i := 0, 0
+	for ; i < len(line) && x+runeCells(line[i]) <= e.xoff; i++ {
+		x += runeCells(line[i])
+	}
+	cutLeft := e.xoff > 0 && i < len(line)
+	if i < len(line) && x < e.xoff {
+		// A wide character straddles the left edge: its right part is blank.
+		x += runeCells(line[i])
+		b.WriteString(strings.Repeat(" ", x-e.xoff))
+		i++
+	}
+	for ; i < len(line) && x+runeCells(line[i]) <= e.xoff+tw; i++ {
+		x += runeCells(line[i])
+		drawRune(&b, line[i], dim)
+	}
+	part := display.Fit(b.String(), tw)
 	if cursorLine || tw < 3 {
 		return part
 	}
 	more := st.Dim.Render("…")
-	if e.xoff > 0 && ansi.StringWidth(full) > e.xoff {
+	if cutLeft {
 		part = more + ansi.Cut(part, 1, tw)
 	}
-	if ansi.StringWidth(full) > e.xoff+tw {
+	if i < len(line) {
 		part = ansi.Cut(part, 0, tw-1) + more
 	}
 	return part
 }
 
-// styledLine returns line n with unsafe characters escaped and dimmed.
-func (e *Model) styledLine(n int, st *Styles) string {
-	s := string(e.buf.lines[n])
-	if !display.HasUnsafe(s) {
-		return s
+// runeCells is the width in cells of r as the editor draws it: escaped when
+// it is unsafe or a byte that is not UTF-8 (see drawRune).
+func runeCells(r rune) int {
+	switch {
+	case r >= 0x20 && r < 0x7f:
+		return 1
+	case r < 0:
+		return len(`\xNN`)
+	case display.UnsafeRune(r):
+		return len(display.Escape(string(r)))
 	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		if c := s[i : i+size]; display.HasUnsafe(c) {
-			b.WriteString(st.Dim.Render(display.Escape(c)))
-		} else {
-			b.WriteString(c)
-		}
-		i += size
+	return ansi.StringWidth(string(r))
+}
+
+// drawRune writes r as the editor draws it: a safe character as itself; an
+// unsafe one as \uXXXX and a byte that is not UTF-8 as \xNN, as the value
+// pane shows them, passed through style (nil: left plain).
+func drawRune(b *strings.Builder, r rune, style func(string) string) {
+	var esc string
+	switch {
+	case r < 0:
+		esc = fmt.Sprintf(`\x%02x`, byte(-r))
+	case display.UnsafeRune(r):
+		esc = display.Escape(string(r))
+	default:
+		b.WriteRune(r)
+		return
 	}
-	return b.String()
+	if style != nil {
+		esc = style(esc)
+	}
+	b.WriteString(esc)
 }
 
 // Cursor returns the terminal cursor, relative to the editor's top left.

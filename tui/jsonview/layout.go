@@ -46,7 +46,7 @@ func (l *jsonLine) add(kind tokenKind, text string) {
 // json.Indent does, but as tokens so the view can colour them and draw only
 // the lines on screen. It never rewrites numbers or string escapes: what is
 // shown is what is stored, except that unsafe characters are escaped.
-func layout(raw []byte) []jsonLine {
+func layout(raw string) []jsonLine {
 	var (
 		lines     []jsonLine
 		cur       jsonLine
@@ -112,7 +112,7 @@ func layout(raw []byte) []jsonLine {
 			if expectKey {
 				kind = tokKey
 			}
-			cur.add(kind, display.Escape(string(raw[i:j])))
+			cur.add(kind, display.Escape(raw[i:j]))
 			i = j
 		default:
 			j := i
@@ -126,7 +126,7 @@ func layout(raw []byte) []jsonLine {
 			if c == 't' || c == 'f' || c == 'n' {
 				kind = tokLiteral
 			}
-			cur.add(kind, display.Escape(string(raw[i:j])))
+			cur.add(kind, display.Escape(raw[i:j]))
 			i = j
 		}
 	}
@@ -155,7 +155,15 @@ func wrap(lines []jsonLine, width int) []visualRow {
 	if width < 1 {
 		width = 1
 	}
-	rows := make([]visualRow, 0, len(lines))
+	// Sized up front: appending to a slice of a quarter million rows (a
+	// 20 MB string) would allocate four times its final size as it grew.
+	// A character takes at least as many bytes as cells, so this counts
+	// about the rows needed; breaks at spaces may add a few.
+	n := 0
+	for li := range lines {
+		n += lines[li].width/max(width-min(2*lines[li].depth, width/2), 1) + 1
+	}
+	rows := make([]visualRow, 0, n)
 	for li := range lines {
 		l := &lines[li]
 		indent := min(2*l.depth, width/2)

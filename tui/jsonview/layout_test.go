@@ -67,14 +67,14 @@ func TestPrettyLinesMatchesIndent(t *testing.T) {
 		for i, l := range lines {
 			lines[i] = display.Escape(l)
 		}
-		if got := joinLines(layout([]byte(raw))); got != strings.Join(lines, "\n") {
+		if got := joinLines(layout(raw)); got != strings.Join(lines, "\n") {
 			t.Fatalf("pretty lines differ from json.Indent\ngot:\n%s\nwant:\n%s", got, want.String())
 		}
 	})
 }
 
 func TestPrettyLinesKinds(t *testing.T) {
-	lines := layout([]byte(`{"k":"v","n":1.50,"t":true,"z":null,"a":[]}`))
+	lines := layout(`{"k":"v","n":1.50,"t":true,"z":null,"a":[]}`)
 	kinds := map[string]tokenKind{}
 	for _, l := range lines {
 		for _, tk := range l.tokens {
@@ -93,7 +93,7 @@ func TestWrapLinesFitAndCover(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		raw := jsonValue().Draw(t, "json")
 		width := rapid.IntRange(4, 60).Draw(t, "width")
-		lines := layout([]byte(raw))
+		lines := layout(raw)
 		rows := wrap(lines, width)
 		st := Styles{}
 		covered := make([]string, len(lines))

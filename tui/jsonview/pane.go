@@ -6,10 +6,12 @@ package jsonview
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 	"github.com/kvstore-dev/kvstore/tui/internal/nav"
@@ -49,6 +51,8 @@ type Model struct {
 	offset int
 	width  int
 	height int // rows for the value, not counting the title
+	paneH  int // rows of the whole pane
+	title  []string
 	note   string
 
 	seq    int // counts selections, to match layouts to them
@@ -61,10 +65,11 @@ func New(keys nav.KeyMap) Model {
 	return Model{keys: keys}
 }
 
-// SetValue shows raw, the compact JSON stored under key. A large value is
-// laid out by the returned Cmd, whose message goes back to Update; a small
-// one at once, and the Cmd is nil.
-func (p *Model) SetValue(key string, raw []byte, exists bool) tea.Cmd {
+// SetValue shows raw, the compact JSON text stored under key. The layout
+// refers to raw's text rather than copying it, which matters at 20 MB. A
+// large value is laid out by the returned Cmd, whose message goes back to
+// Update; a small one at once, and the Cmd is nil.
+func (p *Model) SetValue(key string, raw string, exists bool) tea.Cmd {
 	p.key, p.exists, p.note = key, exists, ""
 	p.offset = 0
 	p.seq++
@@ -75,12 +80,23 @@ func (p *Model) SetValue(key string, raw []byte, exists bool) tea.Cmd {
 		return nil
 	}
 	p.lines, p.rows = nil, nil
+	p.retitle()
 	p.laying = len(raw)
 	seq, width := p.seq, p.width
 	return func() tea.Msg {
 		lines := layout(raw)
-		return LaidOutMsg{seq: seq, width: width, lines: lines, rows: wrap(lines, width)}
+		return LaidOutMsg{seq: seq, width: width, lines: lines, rows: wrapAt(lines, width)}
 	}
+}
+
+// wrapAt wraps lines to width, or leaves them for later (nil) while the
+// pane has no width yet: wrapping a 20 MB line to one cell would make 20
+// million rows.
+func wrapAt(lines []jsonLine, width int) []visualRow {
+	if width < 1 {
+		return nil
+	}
+	return wrap(lines, width)
 }
 
 // Shows reports whether the pane shows key's value.
@@ -90,6 +106,7 @@ func (p *Model) Shows(key string) bool { return p.exists && p.key == key }
 func (p *Model) SetNote(note string) {
 	p.key, p.exists, p.note = "", false, note
 	p.lines, p.rows, p.offset = nil, nil, 0
+	p.retitle()
 	p.seq++
 	p.laying = 0
 }
@@ -99,7 +116,7 @@ func (p *Model) SetNote(note string) {
 func (p Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case LaidOutMsg:
-		p.setLaidOut(msg)
+		return p, p.setLaidOut(msg)
 	case tea.KeyPressMsg:
 		if to, ok := p.keys.Move(msg, p.offset, p.Page(), len(p.rows)); ok {
 			p.offset = to
@@ -110,18 +127,23 @@ func (p Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 }
 
 // setLaidOut shows a large value's layout if it is still the selected one.
-func (p *Model) setLaidOut(msg LaidOutMsg) {
+// Laid out for another width (the pane was resized meanwhile, or had no
+// size yet), it is wrapped again, in a Cmd as well.
+func (p *Model) setLaidOut(msg LaidOutMsg) tea.Cmd {
 	if msg.seq != p.seq || p.laying == 0 {
-		return
+		return nil
+	}
+	if msg.width != p.width {
+		seq, width, lines := p.seq, p.width, msg.lines
+		return func() tea.Msg {
+			return LaidOutMsg{seq: seq, width: width, lines: lines, rows: wrapAt(lines, width)}
+		}
 	}
 	p.laying = 0
 	p.lines = msg.lines
-	if msg.width == p.width {
-		p.rows = msg.rows
-		p.clamp()
-		return
-	}
-	p.relayout()
+	p.rows = msg.rows
+	p.retitle()
+	return nil
 }
 
 // SetSize sets the pane's size, in cells, including its title.
@@ -130,12 +152,39 @@ func (p *Model) SetSize(w, h int) {
 		p.width = w
 		p.relayout()
 	}
-	p.height = max(h-1, 1)
-	p.clamp()
+	p.paneH = h
+	p.retitle()
 }
 
 func (p *Model) relayout() {
-	p.rows = wrap(p.lines, p.width)
+	p.rows = wrapAt(p.lines, p.width)
+	p.retitle()
+}
+
+// retitle lays out the title: the key, escaped and wrapped in full, so a
+// key the list cuts with … can be read here; then the visible range when
+// the value does not fit. A key longer than half the pane is cut with ….
+// The value gets the rows the title leaves.
+func (p *Model) retitle() {
+	label := display.KeyLabel(p.key)
+	if p.note != "" {
+		label = "Value"
+	}
+	w := max(p.width-2, 1) // the focus marker
+	lines := strings.Split(ansi.Hardwrap(label, w, false), "\n")
+	if most := max(p.paneH/2, 1); len(lines) > most {
+		lines = lines[:most]
+		lines[most-1] = ansi.Truncate(lines[most-1], w-1, "") + "…"
+	}
+	p.height = max(p.paneH-len(lines), 1)
+	if n := len(p.rows); n > p.height {
+		// Room for the range on the last line, at its widest.
+		if ansi.StringWidth(lines[len(lines)-1])+len(fmt.Sprintf("  %d-%d/%d", n, n, n)) > w {
+			lines = append(lines, "")
+			p.height = max(p.paneH-len(lines), 1)
+		}
+	}
+	p.title = lines
 	p.clamp()
 }
 
@@ -156,18 +205,26 @@ func (p *Model) Offset() int { return p.offset }
 // not fit) and the visible rows.
 func (p *Model) View(st *Styles, focused bool) string {
 	var b strings.Builder
-	title := display.KeyLabel(p.key)
-	if p.note != "" {
-		title = "Value"
+	title := slices.Clone(p.title)
+	if len(title) == 0 {
+		title = []string{""}
 	}
 	if len(p.rows) > p.height {
 		last := min(p.offset+p.height, len(p.rows))
-		title = fmt.Sprintf("%s  %d-%d/%d", title, p.offset+1, last, len(p.rows))
+		title[len(title)-1] += fmt.Sprintf("  %d-%d/%d", p.offset+1, last, len(p.rows))
 	}
-	if focused {
-		b.WriteString(display.Fit(st.TitleFocused.Render("▸ "+title), p.width))
-	} else {
-		b.WriteString(display.Fit(st.Title.Render(title), p.width))
+	for i, t := range title {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		switch {
+		case focused && i == 0:
+			b.WriteString(display.Fit(st.TitleFocused.Render("▸ "+t), p.width))
+		case focused:
+			b.WriteString(display.Fit(st.TitleFocused.Render("  "+t), p.width))
+		default:
+			b.WriteString(display.Fit(st.Title.Render(t), p.width))
+		}
 	}
 	for i := range p.height {
 		b.WriteByte('\n')

@@ -12,12 +12,12 @@ import (
 )
 
 // bigArray is a JSON array of n short strings, one row each.
-func bigArray(n int) []byte {
+func bigArray(n int) string {
 	items := make([]string, n)
 	for i := range items {
 		items[i] = `"` + strings.Repeat("x", 10) + `"`
 	}
-	return []byte("[" + strings.Join(items, ",") + "]")
+	return "[" + strings.Join(items, ",") + "]"
 }
 
 // A large value is laid out by the Cmd SetValue returns; a layout that
@@ -37,7 +37,7 @@ func TestLargeValueLaidOutInTheBackground(t *testing.T) {
 	if !strings.Contains(ansi.Strip(p.View(&st, false)), "laying out") {
 		t.Fatal("the pane does not say it is laying out")
 	}
-	if cmd := p.SetValue("small", []byte(`{"a":1}`), true); cmd != nil {
+	if cmd := p.SetValue("small", `{"a":1}`, true); cmd != nil {
 		t.Fatal("a small value was sent to the background")
 	}
 	p, _ = p.Update(stale())

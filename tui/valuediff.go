@@ -1,0 +1,88 @@
+package tui
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
+	"github.com/kvstore-dev/kvstore/tui/jsonview"
+)
+
+// diffLine is one line of the difference between two values: in both
+// (kind ' '), only in mine ('-') or only in theirs ('+').
+type diffLine struct {
+	kind byte
+	text string // escaped for display
+}
+
+// maxDiffLines bounds the lines compared line by line: the comparison
+// costs their product. Past it the rest of each value is shown whole, as
+// differing.
+const maxDiffLines = 1000
+
+// valueDiff compares two values pretty-printed, line by line, so that the
+// field that differs in a large object is marked rather than cut off. nil
+// is a deleted key.
+func valueDiff(mine, theirs json.RawMessage) []diffLine {
+	a, b := diffSide(mine), diffSide(theirs)
+	na, nb := min(len(a), maxDiffLines), min(len(b), maxDiffLines)
+	// lcs[i][j] is the length of the longest common subsequence of a[i:na]
+	// and b[j:nb].
+	lcs := make([][]int32, na+1)
+	for i := range lcs {
+		lcs[i] = make([]int32, nb+1)
+	}
+	for i := na - 1; i >= 0; i-- {
+		for j := nb - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []diffLine
+	i, j := 0, 0
+	for i < na && j < nb {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, diffLine{' ', a[i]})
+			i, j = i+1, j+1
+		case lcs[i+1][j] >= lcs[i][j+1]:
+			out = append(out, diffLine{'-', a[i]})
+			i++
+		default:
+			out = append(out, diffLine{'+', b[j]})
+			j++
+		}
+	}
+	for ; i < len(a); i++ {
+		out = append(out, diffLine{'-', a[i]})
+	}
+	for ; j < len(b); j++ {
+		out = append(out, diffLine{'+', b[j]})
+	}
+	return out
+}
+
+// diffSide is one side of a diff: the value's lines, escaped.
+func diffSide(raw json.RawMessage) []string {
+	if raw == nil {
+		return []string{"(deleted)"}
+	}
+	lines := strings.Split(jsonview.Pretty(raw), "\n")
+	for i, l := range lines {
+		lines[i] = display.Escape(l)
+	}
+	return lines
+}
+
+// firstChange is the index of the first line that differs, or 0.
+func firstChange(d []diffLine) int {
+	for i, l := range d {
+		if l.kind != ' ' {
+			return i
+		}
+	}
+	return 0
+}
