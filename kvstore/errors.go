@@ -51,6 +51,29 @@ func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 // (dropping the pending changes) or Overwrite to replace it.
 var ErrConflict = errors.New("kvstore: file changed on disk since it was loaded")
 
+// ErrDeleted is wrapped, together with ErrConflict, by the error of a save
+// that found the data file deleted since the store last read or wrote it:
+// the store writes it again only when asked to (Overwrite).
+var ErrDeleted = errors.New("kvstore: data file was deleted")
+
+// RescueError is the error of a Close that could not save into the data
+// file because someone changed or deleted it (Err wraps ErrConflict), and
+// wrote the store's state to File beside it instead, so that neither side's
+// changes are lost. LastSaveError reports one too after an Open that found
+// a journal written against another version of the file.
+type RescueError struct {
+	File string // where the store's state was written
+	Err  error  // why it could not go into the data file
+}
+
+// Error says what happened and names the file.
+func (e *RescueError) Error() string {
+	return fmt.Sprintf("%v; this store's state is saved in %s", e.Err, e.File)
+}
+
+// Unwrap returns Err, so errors.Is(err, ErrConflict) holds.
+func (e *RescueError) Unwrap() error { return e.Err }
+
 // ErrNotFound is returned by GetAs and Rename when the key does not exist.
 var ErrNotFound = errors.New("kvstore: key not found")
 

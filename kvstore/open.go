@@ -251,7 +251,7 @@ func (s *KVStore) settleJournalConflict(ours *btree.Map[string, []byte]) error {
 		return fmt.Errorf("kvstore: open %s: %w", s.path, err)
 	}
 	if changed {
-		err := fmt.Errorf("kvstore: open %s: %w: the file was replaced after the changes in its journal were made; the store has the file's content, and the journal's state is saved in %s", s.path, ErrConflict, rescued)
+		err := &RescueError{File: rescued, Err: fmt.Errorf("kvstore: open %s: %w: the file was replaced after the changes in its journal were made, and the store has the file's content", s.path, ErrConflict)}
 		s.mu.Lock()
 		s.lastErr, s.fileErr = err, err
 		keys := s.data.len()

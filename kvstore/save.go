@@ -194,7 +194,7 @@ func (s *KVStore) checkDisk(force bool) (os.FileInfo, error) {
 	case force || sameFile(cur, s.disk):
 		return cur, nil
 	case cur == nil:
-		return nil, fmt.Errorf("kvstore: save %s: %w: it was deleted (Overwrite to write it again, or Reload to empty the store)", s.path, ErrConflict)
+		return nil, fmt.Errorf("kvstore: save %s: %w: %w (Overwrite to write it again, or Reload to empty the store)", s.path, ErrConflict, ErrDeleted)
 	}
 	return nil, fmt.Errorf("kvstore: save %s: %w (Reload to take the file's content, or Overwrite to replace it)", s.path, ErrConflict)
 }
@@ -314,7 +314,7 @@ func (s *KVStore) rescueLocked(conflict error) error {
 		s.removeSegments(s.journal.gen)
 	}
 	s.journal.mu.Unlock()
-	return fmt.Errorf("%w; this store's state is saved in %s", conflict, name)
+	return &RescueError{File: name, Err: conflict}
 }
 
 // writeRescue writes snap to a new file beside the data file, named after

@@ -447,7 +447,7 @@ func TestOpenDoesNotFoldAJournalIntoAReplacedFile(t *testing.T) {
 		t.Fatalf("LastSaveError = %v, want ErrConflict", serr)
 	}
 	rescues, _ := filepath.Glob(path + ".unsaved-*.json")
-	if len(rescues) != 1 || !strings.Contains(serr.Error(), rescues[0]) {
+	if len(rescues) != 1 || !strings.Contains(serr.Error(), rescues[0]) || RescueFile(serr) != rescues[0] {
 		t.Fatalf("rescue files %v; error %q should name the one", rescues, serr)
 	}
 	if got := diskState(t, rescues[0]); !maps.Equal(got, state{"a": `"mine-2"`, "t": "1"}) {
@@ -605,7 +605,7 @@ func TestSaveErrorsNameTheRealCause(t *testing.T) {
 		savedThenPending(t, s)
 		os.Remove(path)
 		err := s.Flush()
-		if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "deleted") {
+		if !errors.Is(err, ErrConflict) || !errors.Is(err, ErrDeleted) {
 			t.Fatalf("Flush after the file was deleted: %v", err)
 		}
 		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {

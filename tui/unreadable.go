@@ -33,7 +33,7 @@ type unreadable struct {
 // fileDeleted reports whether err is a save's conflict with a deleted file:
 // the store then refuses to write the file again unasked.
 func fileDeleted(err error) bool {
-	return errors.Is(err, kvstore.ErrConflict) && strings.Contains(err.Error(), "deleted")
+	return errors.Is(err, kvstore.ErrDeleted)
 }
 
 // Update handles a key, and the answer to the overwrite question.
