@@ -2,6 +2,30 @@
 
 package tui
 
+// The end-to-end tests build the binary and drive it in a private tmux
+// server (install tmux to run them): open a store, move, filter, make and
+// fix a mistake in an edit, wait for saved, quit, and compare the file;
+// press every key of the README's key table; close the terminal or send SIGTERM
+// with a change pending and check that it was saved; create, rename and
+// delete keys (with the confirmation) and compare the file; run a shell
+// script as $EDITOR that writes invalid JSON, then, reopened, finds the
+// user's text and fixes it; hold the write lock in the test process (n exits
+// with status 1, y opens read-only, which hides the editing keys, reloads on
+// ctrl+r and follows the writer's next save by itself); edit the file behind
+// the program's back with changes pending (the save fails and leaves the
+// file alone, the conflict screen asks about the colliding key, and the file
+// ends with both sides' changes); change the file behind a writable view
+// (with nothing pending it shows the change by itself; with a change pending
+// it says so at once and ctrl+s opens the conflict screen); run an always-
+// save writer that keeps writing beside a --read-only view, which shows the
+// writes while they are still only in the journal; and open keys and values
+// carrying OSC 0/8/52, CSI, 8-bit C1, \r and \b, copy each with y and Y, and
+// check that the pane title is still kvstore: data.json, that tmux's
+// clipboard holds exactly the copied bytes and never what the data's own OSC
+// 52 says, and that the screen keeps its 30 rows. The update-level tests and
+// the golden screens cover every action, prompt and question, and the
+// conflict screen.
+
 import (
 	"fmt"
 	"os"

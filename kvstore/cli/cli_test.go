@@ -1,5 +1,12 @@
 package cli_test
 
+// The scripts in testdata/script run each command as a separate process
+// and check its exit status, stdin, stdout, stderr and the files it leaves:
+// every command; a second process holding the lock while the writers fail
+// and the readers work; export | import --replace reproducing a file with
+// odd keys, exact numbers and deep nesting byte for byte; and completion of
+// keys from the store named on the line.
+
 import (
 	"context"
 	"errors"
