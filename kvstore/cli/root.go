@@ -45,7 +45,8 @@ func New(launch TUILauncher) *cobra.Command {
 		Example: `  kvstore data.json
   kvstore --demo
   kvstore get data.json user1 --pretty
-  echo '{"theme": "dark"}' | kvstore set data.json settings`,
+  echo '{"theme": "dark"}' | kvstore set data.json settings
+  kvstore export data.json | kvstore import etcd://127.0.0.1:2379/app/ --replace`,
 		Args: args(rootArgs),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			return startTUI(cmd, launch, opts, a)
@@ -53,6 +54,7 @@ func New(launch TUILauncher) *cobra.Command {
 		ValidArgsFunction: completeFile,
 	}
 	tuiFlags(root, &opts)
+	etcdFlags(root)
 	root.SuggestionsMinimumDistance = 2
 	root.SetFlagErrorFunc(flagError)
 	root.SetVersionTemplate("kvstore {{.Version}}\n")
@@ -117,6 +119,9 @@ func startTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions, a []strin
 		return usagef(cmd, "no FILE given; kvstore --demo opens a sample store")
 	default:
 		opts.Path = a[0]
+	}
+	if err := checkNoEtcdFlags(cmd); err != nil {
+		return err
 	}
 	return launch(opts)
 }
