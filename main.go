@@ -25,6 +25,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/fang/v2"
 	"github.com/charmbracelet/x/term"
+	"google.golang.org/grpc/grpclog"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/cli"
@@ -37,6 +38,9 @@ import (
 const refreshInterval = 2 * time.Second
 
 func main() {
+	// etcd's client logs through gRPC's global logger, which writes to
+	// stderr: over the terminal UI, or into a script's error output.
+	grpclog.SetLoggerV2(grpclog.NewLoggerV2(io.Discard, io.Discard, io.Discard))
 	root := cli.New(runTUI)
 	err := fang.Execute(context.Background(), root,
 		fang.WithVersion(version()), fang.WithErrorHandler(cli.PrintError))
