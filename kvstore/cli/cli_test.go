@@ -92,7 +92,7 @@ func waitFor(name string) error {
 }
 
 func TestScripts(t *testing.T) {
-	endpoint, authEndpoint := startEtcd(t), startEtcdWithAuth(t)
+	endpoint, authEndpoint := cli.StartEtcd(t), startEtcdWithAuth(t)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		// $ETCD is the endpoint of an etcd the scripts share, and

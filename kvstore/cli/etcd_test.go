@@ -2,49 +2,23 @@ package cli_test
 
 import (
 	"context"
-	"net/url"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
-)
 
-// startEtcd runs a one-member etcd in this process on a free loopback port
-// and returns its client endpoint. It stops with the test. The scripts
-// share it, each under a prefix of its own.
-func startEtcd(tb testing.TB) string {
-	tb.Helper()
-	cfg := embed.NewConfig()
-	cfg.Name = "cli"
-	cfg.Dir = tb.TempDir()
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	local := url.URL{Scheme: "http", Host: "127.0.0.1:0"}
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{local}, []url.URL{local}
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{local}, []url.URL{local}
-	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-	e, err := embed.StartEtcd(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(e.Close)
-	select {
-	case <-e.Server.ReadyNotify():
-	case err := <-e.Err():
-		tb.Fatalf("etcd failed: %v", err)
-	case <-time.After(20 * time.Second):
-		tb.Fatal("etcd was not ready within 20s")
-	}
-	return e.Clients[0].Addr().String()
-}
+	"github.com/kvstore-dev/kvstore/kvstore/cli"
+)
 
 // startEtcdWithAuth is startEtcd with etcd's authentication on and one
 // user, root, whose password is secret.
 func startEtcdWithAuth(tb testing.TB) string {
 	tb.Helper()
-	endpoint := startEtcd(tb)
+	endpoint := cli.StartEtcd(tb)
 	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
 	if err != nil {
 		tb.Fatal(err)
@@ -97,5 +71,23 @@ func etcdCommand(endpoint string) func(ts *testscript.TestScript, neg bool, args
 		default:
 			ts.Fatalf("usage: etcd put KEY VALUE | get KEY")
 		}
+	}
+}
+
+// A cluster that is not there fails a command within --dial-timeout, not
+// after the longer time a write or a large read may take.
+func TestUnreachableEtcdFailsWithinDialTimeout(t *testing.T) {
+	const timeout = 500 * time.Millisecond
+	root := cli.New(func(cli.TUIOptions) error { return nil })
+	root.SetArgs([]string{"keys", "etcd://127.0.0.1:1/app/", "--dial-timeout", timeout.String()})
+	root.SetOut(io.Discard)
+	root.SetErr(io.Discard)
+	start := time.Now()
+	err := root.ExecuteContext(context.Background())
+	if elapsed := time.Since(start); elapsed > 2*timeout {
+		t.Errorf("the command took %v with --dial-timeout %v", elapsed, timeout)
+	}
+	if err == nil || !strings.Contains(err.Error(), "did not answer within 500ms") {
+		t.Errorf("error = %v, want one saying etcd did not answer", err)
 	}
 }
