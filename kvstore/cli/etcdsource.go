@@ -231,7 +231,7 @@ func (e *etcdSource) commit(check bool) error {
 	clear(e.pending)
 	batches := batch(writes)
 	for i, b := range batches {
-		if err := e.store.Apply(context.Background(), b); err != nil {
+		if _, err := e.store.Apply(context.Background(), b); err != nil {
 			if i > 0 {
 				done := 0
 				for _, b := range batches[:i] {

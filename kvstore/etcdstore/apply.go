@@ -45,12 +45,17 @@ func Compact(raw []byte) ([]byte, error) { return compact(raw) }
 // key that moved. It returns once the cluster has committed the writes and
 // the view shows them, like Set, and what an error means is as for Set. A
 // key may appear once; at most MaxApply writes. ctx is used as by SetIf.
-func (s *Store) Apply(ctx context.Context, writes []Write) error {
+//
+// On success it returns the revision of the transaction, which is the new
+// revision of every key it stored: what to pass to the next conditional
+// write of those keys without taking a later client's change for one's
+// own.
+func (s *Store) Apply(ctx context.Context, writes []Write) (int64, error) {
 	if len(writes) == 0 {
-		return s.writable()
+		return 0, s.writable()
 	}
 	if len(writes) > MaxApply {
-		return fmt.Errorf("etcdstore: apply: %d writes, more than etcd takes in one transaction (%d)", len(writes), MaxApply)
+		return 0, fmt.Errorf("etcdstore: apply: %d writes, more than etcd takes in one transaction (%d)", len(writes), MaxApply)
 	}
 	var cmps []clientv3.Cmp
 	var ops, reads []clientv3.Op
@@ -58,10 +63,10 @@ func (s *Store) Apply(ctx context.Context, writes []Write) error {
 	size := 0
 	for _, w := range writes {
 		if !utf8.ValidString(w.Key) {
-			return fmt.Errorf("etcdstore: apply %q: key is not valid UTF-8", w.Key)
+			return 0, fmt.Errorf("etcdstore: apply %q: key is not valid UTF-8", w.Key)
 		}
 		if seen[w.Key] {
-			return fmt.Errorf("etcdstore: apply: key %q given twice", w.Key)
+			return 0, fmt.Errorf("etcdstore: apply: key %q given twice", w.Key)
 		}
 		seen[w.Key] = true
 		full := s.cfg.Prefix + w.Key
@@ -81,10 +86,10 @@ func (s *Store) Apply(ctx context.Context, writes []Write) error {
 	txn := s.cli.Txn(ctx).If(cmps...).Then(ops...).Else(reads...)
 	resp, err := s.commit(ctx, "apply", writes[0].Key, size, txn)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if resp.Succeeded {
-		return nil
+		return resp.Header.Revision, nil
 	}
 	// The Else branch read every compared key, in the order compared.
 	i := 0
@@ -93,11 +98,11 @@ func (s *Store) Apply(ctx context.Context, writes []Write) error {
 			continue
 		}
 		if now := modRev(resp.Responses[i].GetResponseRange().GetKvs()); now != w.Revision {
-			return conflict("apply", w.Key, now)
+			return 0, conflict("apply", w.Key, now)
 		}
 		i++
 	}
 	// Unreachable while compares and reads pair up, but a refusal must never
 	// pass for success.
-	return fmt.Errorf("etcdstore: apply: %w", kvstore.ErrConflict)
+	return 0, fmt.Errorf("etcdstore: apply: %w", kvstore.ErrConflict)
 }

@@ -27,7 +27,7 @@ func TestApplyIsAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the other client's write", func() bool { return s.Revision("b") != revB })
-	err := s.Apply(ctx, []etcdstore.Write{
+	_, err := s.Apply(ctx, []etcdstore.Write{
 		{Key: "a", Delete: true, Revision: revA},
 		{Key: "b", Value: []byte("3"), Revision: revB},
 		{Key: "c", Value: []byte("4"), Revision: 0},
@@ -44,13 +44,16 @@ func TestApplyIsAllOrNothing(t *testing.T) {
 		t.Error("the refused Apply created /app/c")
 	}
 
-	err = s.Apply(ctx, []etcdstore.Write{
+	rev, err := s.Apply(ctx, []etcdstore.Write{
 		{Key: "a", Delete: true, Revision: revA},
 		{Key: "b", Value: []byte("3"), Revision: etcdstore.AnyRevision},
 		{Key: "c", Value: []byte("not json"), Revision: 0},
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s.Revision("b") != rev || s.Revision("c") != rev {
+		t.Errorf("Apply returned revision %d; b has %d, c %d", rev, s.Revision("b"), s.Revision("c"))
 	}
 	if s.Has("a") {
 		t.Error("the view still has a after Apply returned")
@@ -66,10 +69,10 @@ func TestApplyIsAllOrNothing(t *testing.T) {
 	for i := range many {
 		many[i] = etcdstore.Write{Key: strings.Repeat("k", i+1), Value: []byte("1")}
 	}
-	if err := s.Apply(ctx, many); err == nil {
+	if _, err := s.Apply(ctx, many); err == nil {
 		t.Error("Apply of more than MaxApply writes succeeded")
 	}
-	if err := s.Apply(ctx, many[:etcdstore.MaxApply]); err != nil {
+	if _, err := s.Apply(ctx, many[:etcdstore.MaxApply]); err != nil {
 		t.Errorf("Apply of MaxApply writes: %v", err)
 	}
 }
