@@ -130,6 +130,7 @@ func (m Model) openEditor(k string, raw []byte, isNew bool) (tea.Model, tea.Cmd)
 	if err != nil {
 		return m, m.flash(err.Error(), true)
 	}
+	noteEditStart(m.src, k)
 	m.open(ed)
 	return m, nil
 }

@@ -45,6 +45,8 @@ func Compact(raw []byte) ([]byte, error) { return compact(raw) }
 // key that moved. It returns once the cluster has committed the writes and
 // the view shows them, like Set, and what an error means is as for Set. A
 // key may appear once; at most MaxApply writes. ctx is used as by SetIf.
+// With no writes it sends nothing, and returns kvstore.ErrReadOnly or
+// kvstore.ErrClosed if the Store takes no writes.
 //
 // On success it returns the revision of the transaction, which is the new
 // revision of every key it stored: what to pass to the next conditional
