@@ -37,6 +37,11 @@ import (
 // read again only when it changed.
 const refreshInterval = 2 * time.Second
 
+// etcdRefreshInterval is how often the UI takes in the changes other
+// clients made to an etcd prefix: the watch has delivered them already,
+// so looking costs nothing unless there are some.
+const etcdRefreshInterval = time.Second
+
 func main() {
 	// etcd's client logs through gRPC's global logger, which writes to
 	// stderr: over the terminal UI, or into a script's error output.
@@ -89,33 +94,16 @@ func runTUI(c cli.TUIOptions) error {
 		}
 		defer fmt.Fprintf(stderr, "kvstore: the demo store is %s\n", c.Path)
 	}
-	interval := c.Interval
-	if interval == 0 {
-		interval = -1 // the library's "no periodic saver"
-	}
-	store, err := kvstore.Open(c.Path, &kvstore.Options{
-		AlwaysSave:   c.AlwaysSave,
-		SaveInterval: interval,
-		ReadOnly:     c.ReadOnly,
-	})
-	notice := ""
-	if errors.Is(err, kvstore.ErrLocked) && isTerminal(stdin) {
-		holder := "another writer"
-		if le := (*kvstore.LockedError)(nil); errors.As(err, &le) && le.PID > 0 {
-			holder = fmt.Sprintf("another writer (process %d)", le.PID)
-		}
-		if !offerReadOnly(c.Path, holder, stdin, stderr) {
-			return err
-		}
-		c.ReadOnly = true
-		notice = holder + " has the file"
-		store, err = kvstore.Open(c.Path, &kvstore.Options{ReadOnly: true})
-	}
+	src, closeSrc, notice, err := openSource(c, stdin, stderr)
 	if err != nil {
 		return err
 	}
+	refresh := refreshInterval
+	if c.Etcd != nil {
+		refresh = etcdRefreshInterval
+	}
 
-	model := tui.New(tui.FileSource(store), tui.Options{Keys: keyMap(), Refresh: refreshInterval, Notice: notice})
+	model := tui.New(src, tui.Options{Keys: keyMap(), Refresh: refresh, Notice: notice})
 	// Bubble Tea's own handler turns SIGTERM into an immediate quit and does
 	// not watch SIGHUP; this one sends every terminating signal through the
 	// model, and the store is closed (saving pending changes) below.
@@ -134,11 +122,47 @@ func runTUI(c cli.TUIOptions) error {
 	close(done)
 	signal.Stop(sigs)
 
-	if err := store.Close(); err != nil {
+	if err := closeSrc(); err != nil {
 		if runErr != nil {
 			return fmt.Errorf("%w; changes not saved: %w", runErr, err)
 		}
 		return fmt.Errorf("changes not saved: %w", err)
 	}
 	return runErr
+}
+
+// openSource opens the data the command line named: the etcd prefix cli
+// connected to, or the file, offering a file locked by another writer
+// read-only when stdin is a terminal. It returns the notice for the
+// status bar and the function that closes the data, saving a file's
+// pending changes.
+func openSource(c cli.TUIOptions, stdin io.Reader, stderr io.Writer) (tui.Source, func() error, string, error) {
+	if c.Etcd != nil {
+		return tui.EtcdSource(c.Etcd), c.Etcd.Close, "", nil
+	}
+	interval := c.Interval
+	if interval == 0 {
+		interval = -1 // the library's "no periodic saver"
+	}
+	store, err := kvstore.Open(c.Path, &kvstore.Options{
+		AlwaysSave:   c.AlwaysSave,
+		SaveInterval: interval,
+		ReadOnly:     c.ReadOnly,
+	})
+	notice := ""
+	if errors.Is(err, kvstore.ErrLocked) && isTerminal(stdin) {
+		holder := "another writer"
+		if le := (*kvstore.LockedError)(nil); errors.As(err, &le) && le.PID > 0 {
+			holder = fmt.Sprintf("another writer (process %d)", le.PID)
+		}
+		if !offerReadOnly(c.Path, holder, stdin, stderr) {
+			return nil, nil, "", err
+		}
+		notice = holder + " has the file"
+		store, err = kvstore.Open(c.Path, &kvstore.Options{ReadOnly: true})
+	}
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return tui.FileSource(store), store.Close, notice, nil
 }

@@ -37,6 +37,10 @@ func runKVStore() {
 	launch := func(o cli.TUIOptions) error {
 		fmt.Printf("tui path=%q demo=%v always-save=%v interval=%v read-only=%v\n",
 			o.Path, o.Demo, o.AlwaysSave, o.Interval, o.ReadOnly)
+		if o.Etcd != nil {
+			fmt.Printf("etcd endpoints=%v prefix=%q keys=%v\n", o.Etcd.Endpoints(), o.Etcd.KeyPrefix(), o.Etcd.Keys())
+			return o.Etcd.Close()
+		}
 		return nil
 	}
 	err := fang.Execute(context.Background(), cli.New(launch),

@@ -136,11 +136,21 @@ func askPassword(cmd *cobra.Command, user string) (string, error) {
 	return string(password), nil
 }
 
-// openEtcd opens the etcd prefix src names. Connecting and reading the
-// whole prefix must take no longer than the dial timeout (a prefix of 100k
-// small keys reads in about 1.5 s over loopback), so that a cluster that
-// is not there fails the command within it, in one line.
+// openEtcd opens the etcd prefix src names as a command's source.
 func openEtcd(cmd *cobra.Command, src string, readOnly bool) (source, error) {
+	store, err := dialEtcd(cmd, src, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	return newEtcdSource(store, src), nil
+}
+
+// dialEtcd connects to the etcd prefix src names and reads it. Connecting
+// and reading the whole prefix must take no longer than the dial timeout
+// (a prefix of 100k small keys reads in about 1.5 s over loopback), so
+// that a cluster that is not there fails the command within it, in one
+// line.
+func dialEtcd(cmd *cobra.Command, src string, readOnly bool) (*etcdstore.Store, error) {
 	cfg, err := etcdConfig(cmd, src)
 	if err != nil {
 		return nil, err
@@ -159,8 +169,22 @@ func openEtcd(cmd *cobra.Command, src string, readOnly bool) (source, error) {
 		return nil, fmt.Errorf("etcd at %s takes only its users: give --%s NAME[:PASSWORD] or $ETCDCTL_USER", at, flagUser)
 	case errors.Is(err, rpctypes.ErrAuthFailed):
 		return nil, fmt.Errorf("etcd at %s refused user %q: wrong name or password", at, cfg.Username)
-	case err != nil:
-		return nil, err
 	}
-	return newEtcdSource(store, src), nil
+	return store, err
+}
+
+// startEtcdTUI connects to the etcd prefix opts.Path names and runs the
+// terminal UI on it.
+func startEtcdTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions) error {
+	for _, name := range []string{"always-save", "interval"} {
+		if cmd.Flags().Changed(name) {
+			return usagef(cmd, "--%s applies only to a file: etcd commits every change as it is made", name)
+		}
+	}
+	store, err := dialEtcd(cmd, opts.Path, opts.ReadOnly)
+	if err != nil {
+		return err
+	}
+	opts.Etcd = store
+	return launch(opts)
 }
