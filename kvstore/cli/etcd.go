@@ -50,11 +50,9 @@ func etcdFlags(root *cobra.Command) {
 }
 
 // etcdFlag returns the value of the connection flag name, or the
-// environment variable env when the flag was not given. It reads root's
-// own flag, so that keys's --prefix is never taken for the etcd prefix.
+// environment variable env when the flag was not given.
 func etcdFlag(cmd *cobra.Command, name, env string) string {
-	f := cmd.Root().PersistentFlags().Lookup(name)
-	if f.Changed || env == "" {
+	if f := cmd.Root().PersistentFlags().Lookup(name); f.Changed {
 		return f.Value.String()
 	}
 	return os.Getenv(env)
@@ -78,13 +76,15 @@ func checkNoEtcdFlags(cmd *cobra.Command) error {
 // HOST, the endpoints come from $ETCDCTL_ENDPOINTS.
 func etcdConfig(cmd *cobra.Command, src string) (etcdstore.Config, error) {
 	hosts, path, hasPath := strings.Cut(strings.TrimPrefix(src, etcdScheme), "/")
-	cfg := etcdstore.Config{CACert: etcdFlag(cmd, flagCACert, "ETCDCTL_CACERT"),
-		Cert: etcdFlag(cmd, flagCert, "ETCDCTL_CERT"),
-		Key:  etcdFlag(cmd, flagKey, "ETCDCTL_KEY"),
+	cfg := etcdstore.Config{
+		CACert: etcdFlag(cmd, flagCACert, "ETCDCTL_CACERT"),
+		Cert:   etcdFlag(cmd, flagCert, "ETCDCTL_CERT"),
+		Key:    etcdFlag(cmd, flagKey, "ETCDCTL_KEY"),
 	}
 	if hasPath {
 		cfg.Prefix = "/" + path
 	}
+	// Root's own flag: keys' --prefix, a filter, shadows it on keys.
 	if f := cmd.Root().PersistentFlags().Lookup(flagPrefix); f.Changed {
 		if path != "" {
 			return cfg, usagef(cmd, "%s has a prefix in its path and --prefix gives another", src)
