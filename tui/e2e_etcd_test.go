@@ -4,6 +4,7 @@ package tui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,4 +78,40 @@ func TestE2EEtcd(t *testing.T) {
 	s.keys("m", "Enter")
 	waitEtcd("/app/a", "100")
 	s.quit()
+}
+
+// TestE2EEtcdAsksForPassword runs a command with --user NAME on a
+// terminal: the password is asked for there, without echo, and works.
+func TestE2EEtcdAsksForPassword(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
+	endpoint := startEtcd(t)
+	root, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	ctx := context.Background()
+	if _, err := root.Put(ctx, "/app/a", `"the value"`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.UserAdd(ctx, "root", "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.UserGrantRole(ctx, "root", "root"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.AuthEnable(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	s := startProgram(t, "get", "etcd://"+endpoint+"/app/", "a", "--user", "root")
+	s.waitFor("Password for root:")
+	s.keys("s3cret", "Enter")
+	if code := s.waitExit(); code != "0" {
+		t.Fatalf("exit status %s; the pane shows:\n%s", code, s.screen())
+	}
+	scr := s.waitFor(`"the value"`)
+	if strings.Contains(scr, "s3cret") {
+		t.Errorf("the password was echoed:\n%s", scr)
+	}
 }
