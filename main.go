@@ -24,6 +24,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/fang/v2"
 	"github.com/charmbracelet/x/term"
+	"google.golang.org/grpc/grpclog"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/cli"
@@ -35,7 +36,15 @@ import (
 // read again only when it changed.
 const refreshInterval = 2 * time.Second
 
+// etcdRefreshInterval is how often the UI takes in the changes other
+// clients made to an etcd prefix: the watch has delivered them already,
+// so looking costs nothing unless there are some.
+const etcdRefreshInterval = time.Second
+
 func main() {
+	// etcd's client logs through gRPC's global logger, which writes to
+	// stderr: over the terminal UI, or into a script's error output.
+	grpclog.SetLoggerV2(grpclog.NewLoggerV2(io.Discard, io.Discard, io.Discard))
 	root := cli.New(runTUI)
 	err := fang.Execute(context.Background(), root,
 		fang.WithVersion(version()), fang.WithErrorHandler(cli.PrintError))
@@ -102,43 +111,16 @@ func runTUI(c cli.TUIOptions) error {
 		}
 		defer fmt.Fprintf(stderr, "kvstore: the demo store is %s\n", c.Path)
 	}
-
-	// A mistyped name would open as an empty store without a word: say the
-	// file is new, and refuse a read-only view of nothing.
-	notice := ""
-	if _, err := os.Stat(c.Path); errors.Is(err, fs.ErrNotExist) {
-		if c.ReadOnly {
-			return fmt.Errorf("%s does not exist (--read-only opens only an existing file)", c.Path)
-		}
-		notice = "new file: " + filepath.Base(c.Path) + " (created on the first save)"
-	}
-
-	interval := c.Interval
-	if interval == 0 {
-		interval = -1 // the library's "no periodic saver"
-	}
-	store, err := kvstore.Open(c.Path, &kvstore.Options{
-		AlwaysSave:   c.AlwaysSave,
-		SaveInterval: interval,
-		ReadOnly:     c.ReadOnly,
-	})
-	if errors.Is(err, kvstore.ErrLocked) && isTerminal(stdin) {
-		holder := "another writer"
-		if le := (*kvstore.LockedError)(nil); errors.As(err, &le) && le.PID > 0 {
-			holder = fmt.Sprintf("another writer (process %d)", le.PID)
-		}
-		if !offerReadOnly(c.Path, holder, stdin, stderr) {
-			return err
-		}
-		c.ReadOnly = true
-		notice = holder + " has the file"
-		store, err = kvstore.Open(c.Path, &kvstore.Options{ReadOnly: true})
-	}
+	src, closeSrc, notice, err := openSource(c, stdin, stderr)
 	if err != nil {
 		return err
 	}
+	refresh := refreshInterval
+	if c.Etcd != nil {
+		refresh = etcdRefreshInterval
+	}
 
-	model := tui.New(tui.FileSource(store), tui.Options{Keys: keyMap(), Refresh: refreshInterval, Notice: notice})
+	model := tui.New(src, tui.Options{Keys: keyMap(), Refresh: refresh, Notice: notice})
 	// Bubble Tea's own handler turns SIGTERM into an immediate quit and does
 	// not watch SIGHUP; this one sends every terminating signal through the
 	// model, and the store is closed (saving pending changes) below.
@@ -157,7 +139,7 @@ func runTUI(c cli.TUIOptions) error {
 	close(done)
 	signal.Stop(sigs)
 
-	if err := store.Close(); err != nil {
+	if err := closeSrc(); err != nil {
 		// One sentence: where the user's version went and how to bring
 		// it back, or why it was not saved.
 		msg := errors.New(tui.CloseMessage(err))
@@ -167,4 +149,48 @@ func runTUI(c cli.TUIOptions) error {
 		return msg
 	}
 	return runErr
+}
+
+// openSource opens the data the command line named: the etcd prefix cli
+// connected to, or the file, offering a file locked by another writer
+// read-only when stdin is a terminal. It returns the notice for the
+// status bar and the function that closes the data, saving a file's
+// pending changes.
+func openSource(c cli.TUIOptions, stdin io.Reader, stderr io.Writer) (tui.Source, func() error, string, error) {
+	if c.Etcd != nil {
+		return tui.EtcdSource(c.Etcd), c.Etcd.Close, "", nil
+	}
+	// A mistyped name would open as an empty store without a word: say the
+	// file is new, and refuse a read-only view of nothing.
+	notice := ""
+	if _, err := os.Stat(c.Path); errors.Is(err, fs.ErrNotExist) {
+		if c.ReadOnly {
+			return nil, nil, "", fmt.Errorf("%s does not exist (--read-only opens only an existing file)", c.Path)
+		}
+		notice = "new file: " + filepath.Base(c.Path) + " (created on the first save)"
+	}
+	interval := c.Interval
+	if interval == 0 {
+		interval = -1 // the library's "no periodic saver"
+	}
+	store, err := kvstore.Open(c.Path, &kvstore.Options{
+		AlwaysSave:   c.AlwaysSave,
+		SaveInterval: interval,
+		ReadOnly:     c.ReadOnly,
+	})
+	if errors.Is(err, kvstore.ErrLocked) && isTerminal(stdin) {
+		holder := "another writer"
+		if le := (*kvstore.LockedError)(nil); errors.As(err, &le) && le.PID > 0 {
+			holder = fmt.Sprintf("another writer (process %d)", le.PID)
+		}
+		if !offerReadOnly(c.Path, holder, stdin, stderr) {
+			return nil, nil, "", err
+		}
+		notice = holder + " has the file"
+		store, err = kvstore.Open(c.Path, &kvstore.Options{ReadOnly: true})
+	}
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return tui.FileSource(store), store.Close, notice, nil
 }

@@ -142,6 +142,7 @@ func (m Model) openEditor(k string, raw []byte, isNew bool) (tea.Model, tea.Cmd)
 	if err != nil {
 		return m, m.flash(err.Error()+"; "+m.keys.EditExternal.Help().Key+" edits it in $EDITOR", true)
 	}
+	noteEditStart(m.src, k)
 	m.open(ed)
 	return m, nil
 }

@@ -123,6 +123,7 @@ func (m Model) startExternal() (tea.Model, tea.Cmd) {
 	if !ok {
 		return m, m.flash(display.KeyLabel(k)+" no longer exists", true)
 	}
+	noteEditStart(m.src, k)
 	e := externalEdit{key: k, original: jsonview.Pretty(raw) + "\n"}
 	m.external = &e
 	return m, writeTempCmd(e)

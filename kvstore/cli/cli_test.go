@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 
 	"charm.land/fang/v2"
 	"github.com/rogpeppe/go-internal/testscript"
+	"google.golang.org/grpc/grpclog"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/cli"
@@ -38,9 +40,14 @@ func TestMain(m *testing.M) {
 // runKVStore is the program as main.go runs it, with a terminal UI that
 // only reports what it was asked to open.
 func runKVStore() {
+	grpclog.SetLoggerV2(grpclog.NewLoggerV2(io.Discard, io.Discard, io.Discard))
 	launch := func(o cli.TUIOptions) error {
 		fmt.Printf("tui path=%q demo=%v always-save=%v interval=%v read-only=%v\n",
 			o.Path, o.Demo, o.AlwaysSave, o.Interval, o.ReadOnly)
+		if o.Etcd != nil {
+			fmt.Printf("etcd endpoints=%v prefix=%q keys=%v\n", o.Etcd.Endpoints(), o.Etcd.KeyPrefix(), o.Etcd.Keys())
+			return o.Etcd.Close()
+		}
 		return nil
 	}
 	err := fang.Execute(context.Background(), cli.New(launch),
@@ -96,9 +103,18 @@ func waitFor(name string) error {
 }
 
 func TestScripts(t *testing.T) {
+	endpoint, authEndpoint := cli.StartEtcd(t), startEtcdWithAuth(t)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
+		// $ETCD is the endpoint of an etcd the scripts share, and
+		// $ETCD_AUTH one that takes only root:secret.
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("ETCD", endpoint)
+			env.Setenv("ETCD_AUTH", authEndpoint)
+			return nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"etcd": etcdCommand(endpoint),
 			// waitfile FILE waits until FILE exists.
 			"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 1 {

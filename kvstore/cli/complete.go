@@ -23,14 +23,14 @@ func completeFile(_ *cobra.Command, a []string, _ string) ([]cobra.Completion, c
 // neither is one holding a control character, which a shell line cannot
 // carry as typed.
 func completeKeys(last int) cobra.CompletionFunc {
-	return func(_ *cobra.Command, a []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, a []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		switch {
 		case len(a) == 0:
 			return nil, cobra.ShellCompDirectiveDefault
 		case last >= 0 && len(a) > last:
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		store, err := openSource(a[0], true)
+		store, err := openSource(cmd, a[0], true)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

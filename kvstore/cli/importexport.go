@@ -24,7 +24,7 @@ func exportCommand() *cobra.Command {
 		Args:              operands(1, 1),
 		ValidArgsFunction: completeFile,
 		RunE: func(cmd *cobra.Command, a []string) error {
-			store, err := openSource(a[0], true)
+			store, err := openSource(cmd, a[0], true)
 			if err != nil {
 				return err
 			}
@@ -60,7 +60,7 @@ func importCommand() *cobra.Command {
 			}
 			dst := a[0]
 			_, statErr := os.Stat(dst)
-			store, err := openSource(dst, false)
+			store, err := openSource(cmd, dst, false)
 			if err != nil {
 				return err
 			}

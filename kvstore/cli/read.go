@@ -21,7 +21,7 @@ func getCommand() *cobra.Command {
 		ValidArgsFunction: completeKeys(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			src, key := a[0], a[1]
-			store, err := openSource(src, true)
+			store, err := openSource(cmd, src, true)
 			if err != nil {
 				return err
 			}
@@ -58,7 +58,7 @@ func keysCommand() *cobra.Command {
 			"reads back as exactly one key. --json prints one JSON array instead.",
 		Args: operands(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			store, err := openSource(a[0], true)
+			store, err := openSource(cmd, a[0], true)
 			if err != nil {
 				return err
 			}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 )
 
 // defaultInterval is the terminal UI's periodic save interval. It is shorter
@@ -26,6 +28,10 @@ type TUIOptions struct {
 	AlwaysSave bool          // save every change before going on
 	Interval   time.Duration // periodic save interval; 0 saves only on request and quit
 	ReadOnly   bool          // open without the write lock
+	// Etcd is the etcd prefix Path names, when it names one (etcd://...),
+	// connected and read; the launcher closes it. The save flags do not
+	// apply: every change is committed as it is made.
+	Etcd *etcdstore.Store
 }
 
 // TUILauncher runs the terminal UI until the user quits. Its error is
@@ -43,9 +49,11 @@ func New(launch TUILauncher) *cobra.Command {
 			"file is created on the first save if it does not exist). Its commands read and write a " +
 			"store from scripts; a file named like a command opens with kvstore open FILE.",
 		Example: `  kvstore data.json
+  kvstore etcd://127.0.0.1:2379/app/
   kvstore --demo
   kvstore get data.json user1 --pretty
-  echo '{"theme": "dark"}' | kvstore set data.json settings`,
+  echo '{"theme": "dark"}' | kvstore set data.json settings
+  kvstore export data.json | kvstore import etcd://127.0.0.1:2379/app/ --replace`,
 		Args: args(rootArgs),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			return startTUI(cmd, launch, opts, a)
@@ -53,6 +61,7 @@ func New(launch TUILauncher) *cobra.Command {
 		ValidArgsFunction: completeFile,
 	}
 	tuiFlags(root, &opts)
+	etcdFlags(root)
 	root.SuggestionsMinimumDistance = 2
 	root.SetFlagErrorFunc(flagError)
 	root.SetVersionTemplate("kvstore {{.Version}}\n")
@@ -117,6 +126,12 @@ func startTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions, a []strin
 		return usagef(cmd, "no FILE given; kvstore --demo opens a sample store")
 	default:
 		opts.Path = a[0]
+	}
+	if isEtcd(opts.Path) {
+		return startEtcdTUI(cmd, launch, opts)
+	}
+	if err := checkNoEtcdFlags(cmd); err != nil {
+		return err
 	}
 	return launch(opts)
 }

@@ -6,11 +6,29 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
+// source is what the commands need of a store, whichever kind SRC names:
+// a *kvstore.KVStore file, or an etcd prefix (etcdSource). Both keep a
+// writer's changes until Close, which makes them durable all at once.
+type source interface {
+	kvstore.Store
+	// Path names the source in messages.
+	Path() string
+	// Dirty reports whether changes wait for Close.
+	Dirty() bool
+	// Reload drops the changes that wait.
+	Reload() error
+	// Overwrite makes the changes durable over what others changed.
+	Overwrite() error
+}
+
 // openSource opens the store a command names. Every command goes through
-// here, so that other kinds of source can be added in one place.
+// here, so that other kinds of source can be added in one place: src is a
+// file, or an etcd prefix when it starts with etcd:// (see openEtcd).
 //
 // A reader opens read-only: it takes no lock, so it works beside a running
 // writer, and it sees that writer's journal too. A reader's file must
@@ -19,21 +37,33 @@ import (
 // A writer takes the lock, and it runs no background saver and no journal:
 // the command makes its changes in memory and Close writes them in one
 // atomic, durable save (see closeStore).
-func openSource(src string, readOnly bool) (*kvstore.KVStore, error) {
+func openSource(cmd *cobra.Command, src string, readOnly bool) (source, error) {
+	if isEtcd(src) {
+		return openEtcd(cmd, src, readOnly)
+	}
+	if err := checkNoEtcdFlags(cmd); err != nil {
+		return nil, err
+	}
+	opts := &kvstore.Options{SaveInterval: -1}
 	if readOnly {
 		if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s does not exist", src)
 		}
-		return kvstore.Open(src, &kvstore.Options{ReadOnly: true})
+		opts = &kvstore.Options{ReadOnly: true}
 	}
-	return kvstore.Open(src, &kvstore.Options{SaveInterval: -1})
+	store, err := kvstore.Open(src, opts)
+	if err != nil {
+		// A nil *KVStore would be a non-nil source.
+		return nil, err
+	}
+	return store, nil
 }
 
 // closeStore closes a store, and so saves a writer's changes; the command
 // fails if that save does, and an earlier error wins. A command that fails
 // must have made no change before it failed, because this save would keep
 // it.
-func closeStore(store *kvstore.KVStore, err error) error {
+func closeStore(store source, err error) error {
 	if cerr := store.Close(); err == nil && cerr != nil {
 		return fmt.Errorf("%s not saved: %w", store.Path(), cerr)
 	}

@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+)
+
+// etcdScheme starts a SRC or DST that names a key prefix of an etcd
+// cluster rather than a file (a file of that name is ./etcd://...).
+const etcdScheme = "etcd://"
+
+// isEtcd reports whether src names an etcd key prefix.
+func isEtcd(src string) bool { return strings.HasPrefix(src, etcdScheme) }
+
+// The connection flags, spelled as etcdctl spells them, with etcdctl's
+// environment variables as their defaults.
+const (
+	flagPrefix      = "prefix"
+	flagCACert      = "cacert"
+	flagCert        = "cert"
+	flagKey         = "key"
+	flagUser        = "user"
+	flagDialTimeout = "dial-timeout"
+)
+
+// defaultDialTimeout is how long a command waits for the cluster to answer.
+const defaultDialTimeout = 5 * time.Second
+
+// etcdFlags defines the connection flags on root, for every command. keys
+// has a --prefix of its own, a filter on the keys listed, which shadows the
+// etcd prefix there: with keys, the prefix is given in the URL.
+func etcdFlags(root *cobra.Command) {
+	f := root.PersistentFlags()
+	f.String(flagPrefix, "", "with an etcd:// source, the etcd key `PREFIX` instead of the URL's path")
+	f.String(flagCACert, "", "with etcd://, verify the servers' TLS certificates with this CA bundle `FILE` ($ETCDCTL_CACERT)")
+	f.String(flagCert, "", "with etcd://, identify with this TLS client certificate `FILE` ($ETCDCTL_CERT)")
+	f.String(flagKey, "", "with etcd://, the TLS client certificate's key `FILE` ($ETCDCTL_KEY)")
+	f.String(flagUser, "", "with etcd://, authenticate as `NAME[:PASSWORD]`, asking for a missing password ($ETCDCTL_USER)")
+	f.Duration(flagDialTimeout, defaultDialTimeout, "with etcd://, how long to wait for the cluster to answer with the prefix")
+}
+
+// etcdFlag returns the value of the connection flag name, or the
+// environment variable env when the flag was not given.
+func etcdFlag(cmd *cobra.Command, name, env string) string {
+	if f := cmd.Root().PersistentFlags().Lookup(name); f.Changed {
+		return f.Value.String()
+	}
+	return os.Getenv(env)
+}
+
+// checkNoEtcdFlags refuses connection flags on a command whose source is a
+// file, where they would silently mean nothing.
+func checkNoEtcdFlags(cmd *cobra.Command) error {
+	for _, name := range []string{flagPrefix, flagCACert, flagCert, flagKey, flagUser, flagDialTimeout} {
+		if cmd.Root().PersistentFlags().Lookup(name).Changed {
+			return usagef(cmd, "--%s applies only to an etcd:// source", name)
+		}
+	}
+	return nil
+}
+
+// etcdConfig turns SRC, etcd://HOST:PORT[,HOST:PORT...]/PREFIX, and the
+// connection flags into a Config. The URL's path is the prefix as etcd
+// stores it, leading slash included, taken as written (no %-decoding);
+// --prefix gives any other, such as one without a leading slash. With no
+// HOST, the endpoints come from $ETCDCTL_ENDPOINTS.
+func etcdConfig(cmd *cobra.Command, src string) (etcdstore.Config, error) {
+	hosts, path, hasPath := strings.Cut(strings.TrimPrefix(src, etcdScheme), "/")
+	cfg := etcdstore.Config{
+		CACert: etcdFlag(cmd, flagCACert, "ETCDCTL_CACERT"),
+		Cert:   etcdFlag(cmd, flagCert, "ETCDCTL_CERT"),
+		Key:    etcdFlag(cmd, flagKey, "ETCDCTL_KEY"),
+	}
+	if hasPath {
+		cfg.Prefix = "/" + path
+	}
+	// Root's own flag: keys' --prefix, a filter, shadows it on keys.
+	if f := cmd.Root().PersistentFlags().Lookup(flagPrefix); f.Changed {
+		if path != "" {
+			return cfg, usagef(cmd, "%s has a prefix in its path and --prefix gives another", src)
+		}
+		cfg.Prefix = f.Value.String()
+	}
+	if hosts == "" {
+		hosts = os.Getenv("ETCDCTL_ENDPOINTS")
+	}
+	for h := range strings.SplitSeq(hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			cfg.Endpoints = append(cfg.Endpoints, h)
+		}
+	}
+	if len(cfg.Endpoints) == 0 {
+		return cfg, usagef(cmd, "%s names no HOST:PORT and $ETCDCTL_ENDPOINTS is empty", src)
+	}
+	timeout, err := cmd.Root().PersistentFlags().GetDuration(flagDialTimeout)
+	if err != nil || timeout <= 0 {
+		return cfg, usagef(cmd, "--%s must be positive", flagDialTimeout)
+	}
+	cfg.DialTimeout = timeout
+	if user := etcdFlag(cmd, flagUser, "ETCDCTL_USER"); user != "" {
+		var hasPassword bool
+		cfg.Username, cfg.Password, hasPassword = strings.Cut(user, ":")
+		if !hasPassword {
+			if cfg.Password, err = askPassword(cmd, cfg.Username); err != nil {
+				return cfg, err
+			}
+		}
+	}
+	return cfg, nil
+}
+
+// askPassword reads the password of user from the terminal, without echo.
+// Without a terminal there is nobody to ask, and reading stdin would take
+// what a command means as its input.
+func askPassword(cmd *cobra.Command, user string) (string, error) {
+	in, ok := cmd.InOrStdin().(*os.File)
+	if !ok || !term.IsTerminal(in.Fd()) {
+		return "", fmt.Errorf("--user %s has no password and stdin is not a terminal to ask on; give --user %s:PASSWORD", user, user)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "Password for %s: ", user)
+	password, err := term.ReadPassword(in.Fd())
+	fmt.Fprintln(cmd.ErrOrStderr())
+	if err != nil {
+		return "", fmt.Errorf("read the password: %w", err)
+	}
+	return string(password), nil
+}
+
+// openEtcd opens the etcd prefix src names as a command's source.
+func openEtcd(cmd *cobra.Command, src string, readOnly bool) (source, error) {
+	store, err := dialEtcd(cmd, src, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	return newEtcdSource(store, src), nil
+}
+
+// dialEtcd connects to the etcd prefix src names and reads it. Connecting
+// and reading the whole prefix must take no longer than the dial timeout
+// (a prefix of 100k small keys reads in about 1.5 s over loopback), so
+// that a cluster that is not there fails the command within it, in one
+// line.
+func dialEtcd(cmd *cobra.Command, src string, readOnly bool) (*etcdstore.Store, error) {
+	cfg, err := etcdConfig(cmd, src)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ReadOnly = readOnly
+	// etcd's client connects lazily, so the dial timeout alone would not
+	// stop the first read from waiting for a cluster that is not there.
+	ctx, cancel := context.WithTimeout(cmd.Context(), cfg.DialTimeout)
+	defer cancel()
+	store, err := etcdstore.Open(ctx, cfg)
+	at := strings.Join(cfg.Endpoints, ",")
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.DialTimeout, flagDialTimeout)
+	case errors.Is(err, rpctypes.ErrUserEmpty):
+		return nil, fmt.Errorf("etcd at %s takes only its users: give --%s NAME[:PASSWORD] or $ETCDCTL_USER", at, flagUser)
+	case errors.Is(err, rpctypes.ErrAuthFailed):
+		return nil, fmt.Errorf("etcd at %s refused user %q: wrong name or password", at, cfg.Username)
+	}
+	return store, err
+}
+
+// startEtcdTUI connects to the etcd prefix opts.Path names and runs the
+// terminal UI on it.
+func startEtcdTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions) error {
+	for _, name := range []string{"always-save", "interval"} {
+		if cmd.Flags().Changed(name) {
+			return usagef(cmd, "--%s applies only to a file: etcd commits every change as it is made", name)
+		}
+	}
+	store, err := dialEtcd(cmd, opts.Path, opts.ReadOnly)
+	if err != nil {
+		return err
+	}
+	opts.Etcd = store
+	return launch(opts)
+}

@@ -1,0 +1,93 @@
+package cli_test
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/kvstore-dev/kvstore/kvstore/cli"
+)
+
+// startEtcdWithAuth is startEtcd with etcd's authentication on and one
+// user, root, whose password is secret.
+func startEtcdWithAuth(tb testing.TB) string {
+	tb.Helper()
+	endpoint := cli.StartEtcd(tb)
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := cli.UserAdd(ctx, "root", "secret"); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := cli.UserGrantRole(ctx, "root", "root"); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := cli.AuthEnable(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return endpoint
+}
+
+// etcdCommand is the script command `etcd put KEY VALUE` or `etcd get KEY`
+// (prints the value as etcd holds it; fails if KEY is missing): another
+// client of the scripts' etcd, which reaches it without kvstore, by full
+// etcd keys.
+func etcdCommand(endpoint string) func(ts *testscript.TestScript, neg bool, args []string) {
+	return func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) < 2 {
+			ts.Fatalf("usage: etcd put KEY VALUE | get KEY")
+		}
+		cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+		ts.Check(err)
+		defer cli.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		switch {
+		case args[0] == "put" && len(args) == 3 && !neg:
+			_, err = cli.Put(ctx, args[1], args[2])
+			ts.Check(err)
+		case args[0] == "get" && len(args) == 2:
+			resp, err := cli.Get(ctx, args[1])
+			ts.Check(err)
+			switch {
+			case neg && len(resp.Kvs) > 0:
+				ts.Fatalf("etcd has %s = %q", args[1], resp.Kvs[0].Value)
+			case neg:
+			case len(resp.Kvs) == 0:
+				ts.Fatalf("etcd has no %s", args[1])
+			default:
+				ts.Stdout().Write(append(resp.Kvs[0].Value, '\n'))
+			}
+		default:
+			ts.Fatalf("usage: etcd put KEY VALUE | get KEY")
+		}
+	}
+}
+
+// A cluster that is not there fails a command within --dial-timeout, not
+// after the longer time a write or a large read may take.
+func TestUnreachableEtcdFailsWithinDialTimeout(t *testing.T) {
+	const timeout = 500 * time.Millisecond
+	root := cli.New(func(cli.TUIOptions) error { return nil })
+	root.SetArgs([]string{"keys", "etcd://127.0.0.1:1/app/", "--dial-timeout", timeout.String()})
+	root.SetOut(io.Discard)
+	root.SetErr(io.Discard)
+	start := time.Now()
+	err := root.ExecuteContext(context.Background())
+	if elapsed := time.Since(start); elapsed > 2*timeout {
+		t.Errorf("the command took %v with --dial-timeout %v", elapsed, timeout)
+	}
+	if err == nil || !strings.Contains(err.Error(), "did not answer within 500ms") {
+		t.Errorf("error = %v, want one saying etcd did not answer", err)
+	}
+}

@@ -1,0 +1,110 @@
+package etcdstore
+
+import (
+	"context"
+	"fmt"
+	"unicode/utf8"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// MaxApply is the most writes one Apply may carry: etcd refuses a
+// transaction of more operations than its --max-txn-ops, which is 128
+// unless the cluster was started with another.
+const MaxApply = 128
+
+// AnyRevision as a Write's Revision makes the write whatever etcd holds.
+const AnyRevision int64 = -1
+
+// Write is one change of an Apply.
+type Write struct {
+	// Key is the key without the Store's prefix.
+	Key string
+	// Value is stored under Key exactly as given, so that bytes another
+	// client stored (which may not be JSON) can be moved unchanged; text
+	// taken from a user should go through Compact first. Ignored when
+	// Delete is set.
+	Value []byte
+	// Delete removes Key instead.
+	Delete bool
+	// Revision is the key's revision the caller was shown (Revision,
+	// Item), 0 for a key that must not exist, or AnyRevision.
+	Revision int64
+}
+
+// Compact validates raw as SetRaw does and returns it without
+// insignificant white space: invalid text gives an error wrapping a
+// *kvstore.SyntaxError with its line and column.
+func Compact(raw []byte) ([]byte, error) { return compact(raw) }
+
+// Apply makes every write in one transaction, provided that each key's
+// revision in etcd is still the one its Write gives. Otherwise it changes
+// nothing and returns an error wrapping kvstore.ErrConflict that names a
+// key that moved. It returns once the cluster has committed the writes and
+// the view shows them, like Set, and what an error means is as for Set. A
+// key may appear once; at most MaxApply writes. ctx is used as by SetIf.
+// With no writes it sends nothing, and returns kvstore.ErrReadOnly or
+// kvstore.ErrClosed if the Store takes no writes.
+//
+// On success it returns the revision of the transaction, which is the new
+// revision of every key it stored: what to pass to the next conditional
+// write of those keys without taking a later client's change for one's
+// own.
+func (s *Store) Apply(ctx context.Context, writes []Write) (int64, error) {
+	if len(writes) == 0 {
+		return 0, s.writable()
+	}
+	if len(writes) > MaxApply {
+		return 0, fmt.Errorf("etcdstore: apply: %d writes, more than etcd takes in one transaction (%d)", len(writes), MaxApply)
+	}
+	var cmps []clientv3.Cmp
+	var ops, reads []clientv3.Op
+	seen := make(map[string]bool, len(writes))
+	size := 0
+	for _, w := range writes {
+		if !utf8.ValidString(w.Key) {
+			return 0, fmt.Errorf("etcdstore: apply %q: key is not valid UTF-8", w.Key)
+		}
+		if seen[w.Key] {
+			return 0, fmt.Errorf("etcdstore: apply: key %q given twice", w.Key)
+		}
+		seen[w.Key] = true
+		full := s.cfg.Prefix + w.Key
+		if w.Revision != AnyRevision {
+			cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(full), "=", w.Revision))
+			reads = append(reads, clientv3.OpGet(full, clientv3.WithKeysOnly()))
+		}
+		if w.Delete {
+			ops = append(ops, clientv3.OpDelete(full))
+		} else {
+			ops = append(ops, clientv3.OpPut(full, string(w.Value)))
+			size += len(w.Value)
+		}
+	}
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	txn := s.cli.Txn(ctx).If(cmps...).Then(ops...).Else(reads...)
+	resp, err := s.commit(ctx, "apply", writes[0].Key, size, txn)
+	if err != nil {
+		return 0, err
+	}
+	if resp.Succeeded {
+		return resp.Header.Revision, nil
+	}
+	// The Else branch read every compared key, in the order compared.
+	i := 0
+	for _, w := range writes {
+		if w.Revision == AnyRevision {
+			continue
+		}
+		if now := modRev(resp.Responses[i].GetResponseRange().GetKvs()); now != w.Revision {
+			return 0, conflict("apply", w.Key, now)
+		}
+		i++
+	}
+	// Unreachable while compares and reads pair up, but a refusal must never
+	// pass for success.
+	return 0, fmt.Errorf("etcdstore: apply: %w", kvstore.ErrConflict)
+}

@@ -1,0 +1,117 @@
+//go:build unix
+
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+)
+
+// TestE2EEtcd runs the built program on a prefix of an etcd in this
+// process: it lists the keys, an edit reaches etcd, a key another client
+// adds appears by itself, and an edit of a value another client changed
+// while the editor was open leads to the conflict screen, not to an
+// overwrite.
+func TestE2EEtcd(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
+	endpoint := startEtcd(t)
+	other, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx := context.Background()
+	put := func(key, value string) {
+		t.Helper()
+		if _, err := other.Put(ctx, key, value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitEtcd := func(key, want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			resp, err := other.Get(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(resp.Kvs) > 0 && string(resp.Kvs[0].Value) == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("etcd never held %s = %s; it holds %v", key, want, resp.Kvs)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	put("/app/a", "1")
+	put("/app/b", "2")
+	put("/elsewhere", "3")
+
+	s := startProgram(t, "etcd://"+endpoint+"/app/")
+	s.waitFor("2 keys")
+	s.waitFor("/app/")
+
+	s.keys("e", "End", "0", "C-s") // a: 10
+	waitEtcd("/app/a", "10")
+	s.waitFor("saved ")
+
+	put("/app/c", `"from another client"`)
+	s.waitFor("3 keys")
+	s.waitFor("view updated")
+
+	s.keys("e")
+	s.waitFor("ctrl+s apply")
+	put("/app/a", "5")
+	time.Sleep(1500 * time.Millisecond) // a refresh passes under the editor
+	s.keys("End", "0", "C-s")           // the editor still holds 10: 100
+	s.waitFor("save failed")
+	waitEtcd("/app/a", "5")
+	s.keys("C-s")
+	s.waitFor("mine: 100")
+	s.waitFor("theirs: 5")
+	s.keys("m", "Enter")
+	waitEtcd("/app/a", "100")
+	s.quit()
+}
+
+// TestE2EEtcdAsksForPassword runs a command with --user NAME on a
+// terminal: the password is asked for there, without echo, and works.
+func TestE2EEtcdAsksForPassword(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
+	endpoint := startEtcd(t)
+	root, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	ctx := context.Background()
+	if _, err := root.Put(ctx, "/app/a", `"the value"`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.UserAdd(ctx, "root", "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.UserGrantRole(ctx, "root", "root"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.AuthEnable(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	s := startProgram(t, "get", "etcd://"+endpoint+"/app/", "a", "--user", "root")
+	s.waitFor("Password for root:")
+	s.keys("s3cret", "Enter")
+	if code := s.waitExit(); code != "0" {
+		t.Fatalf("exit status %s; the pane shows:\n%s", code, s.screen())
+	}
+	scr := s.waitFor(`"the value"`)
+	if strings.Contains(scr, "s3cret") {
+		t.Errorf("the password was echoed:\n%s", scr)
+	}
+}

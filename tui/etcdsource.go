@@ -1,0 +1,424 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/tidwall/btree"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+)
+
+// etcdSource is a key prefix of an etcd cluster as the UI's Source.
+//
+// The UI shows a copy of the prefix (shown) that changes only when the UI
+// asks (Reload, after Changed said other clients wrote) or writes itself,
+// so what the user looks at holds still while they work, and every value
+// carries the revision it had. Each write is a transaction that requires
+// etcd to still hold the revision the user was shown; for an edit, the one
+// the value had when the editor opened (EditStarted), however many
+// refreshes happened while the user typed. A write refused that way, or
+// one that failed, stays in shown as pending, like an unsaved change of a
+// file, and the status bar offers the conflict screen.
+type etcdSource struct {
+	store *etcdstore.Store
+	name  string
+
+	mu    sync.Mutex
+	shown *btree.Map[string, shownValue]
+	// pending holds the keys whose value in shown etcd does not have yet,
+	// with the revision each write must find.
+	pending map[string]int64
+	// editBase holds the revision a key had when an edit of it started.
+	editBase map[string]int64
+	// theirs holds the revisions the conflict screen showed, which Merge
+	// requires where it keeps ours.
+	theirs  map[string]int64
+	lastErr error
+}
+
+// shownValue is a value as the UI shows it and as etcd holds it.
+type shownValue struct {
+	json json.RawMessage // compact JSON, or the text of bytes that are not JSON as a string
+	raw  []byte          // the bytes etcd holds or is to hold
+	rev  int64           // the revision raw had; meaningless while pending
+}
+
+// EtcdSource returns store, a key prefix of an etcd cluster, as the UI's
+// Source, named by its endpoints and prefix. Edits are checked against the
+// revisions the user was shown and never overwrite another client's change
+// unseen: a mismatch is settled on the conflict screen. Other clients'
+// changes show at the next refresh (see Options.Refresh), which costs
+// nothing when there are none.
+func EtcdSource(store *etcdstore.Store) Source {
+	name := "etcd://" + strings.Join(store.Endpoints(), ",")
+	if p := store.KeyPrefix(); p == "" || strings.HasPrefix(p, "/") {
+		name += p
+	} else {
+		name += " prefix " + p
+	}
+	s := &etcdSource{
+		store:    store,
+		name:     name,
+		pending:  map[string]int64{},
+		editBase: map[string]int64{},
+		theirs:   map[string]int64{},
+	}
+	s.shown = s.readView()
+	return s
+}
+
+// editTracker is a Source whose writes check the version of a value the
+// user was shown, and so must hear when the user starts editing one.
+type editTracker interface {
+	// EditStarted records that the user began editing key as shown now.
+	EditStarted(key string)
+}
+
+// noteEditStart tells src, if it tracks edits, that editing key starts.
+func noteEditStart(src Source, key string) {
+	if t, ok := src.(editTracker); ok {
+		t.EditStarted(key)
+	}
+}
+
+// readView copies the store's view with each value's revision. Each key is
+// read whole (bytes and revision together), so a change arriving meanwhile
+// is either in the copy or reported by Changed afterwards.
+func (s *etcdSource) readView() *btree.Map[string, shownValue] {
+	view := new(btree.Map[string, shownValue])
+	for _, k := range s.store.Keys() {
+		if item, ok := s.store.Item(k); ok {
+			view.Set(k, shownOf(item))
+		}
+	}
+	return view
+}
+
+func shownOf(item etcdstore.Item) shownValue {
+	v := shownValue{raw: item.Value, rev: item.Revision}
+	if item.JSON {
+		v.json, _ = etcdstore.Compact(item.Value)
+	} else {
+		v.json, _ = json.Marshal(string(item.Value))
+	}
+	return v
+}
+
+// Name names the endpoints and the prefix.
+func (s *etcdSource) Name() string { return s.name }
+
+// ReadOnly reports whether the store was opened read-only.
+func (s *etcdSource) ReadOnly() bool { return errors.Is(s.writable(), kvstore.ErrReadOnly) }
+
+// Keys returns the keys shown, sorted.
+func (s *etcdSource) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shown.Keys()
+}
+
+// GetRaw returns the value shown under key.
+func (s *etcdSource) GetRaw(key string) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.shown.Get(key)
+	return bytes.Clone(v.json), ok
+}
+
+// Has reports whether key is shown.
+func (s *etcdSource) Has(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.shown.Get(key)
+	return ok
+}
+
+// EditStarted records the revision of key the editor starts from.
+func (s *etcdSource) EditStarted(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.editBase[key] = s.baseLocked(key)
+}
+
+// baseLocked is the revision a write of key must find: the one it had
+// before our pending change, or the one shown.
+func (s *etcdSource) baseLocked(key string) int64 {
+	if rev, ok := s.pending[key]; ok {
+		return rev
+	}
+	v, _ := s.shown.Get(key)
+	return v.rev
+}
+
+// SetRaw stores raw under key if etcd still holds the revision the edit
+// started from.
+func (s *etcdSource) SetRaw(key string, raw []byte) error {
+	c, err := etcdstore.Compact(raw)
+	if err != nil {
+		return err
+	}
+	if err := s.writable(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	base, ok := s.editBase[key]
+	if ok {
+		delete(s.editBase, key)
+	} else {
+		base = s.baseLocked(key)
+	}
+	s.stageLocked(key, &shownValue{json: c, raw: c}, base)
+	s.mu.Unlock()
+	return s.commit(false, key)
+}
+
+// Delete removes key if etcd still holds the revision shown.
+func (s *etcdSource) Delete(key string) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if _, ok := s.shown.Get(key); !ok {
+		s.mu.Unlock()
+		return nil
+	}
+	s.stageLocked(key, nil, s.baseLocked(key))
+	s.mu.Unlock()
+	return s.commit(false, key)
+}
+
+// Rename moves from's bytes to to in one transaction that requires from at
+// the revision shown and to absent.
+func (s *etcdSource) Rename(from, to string) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	v, ok := s.shown.Get(from)
+	switch {
+	case !ok:
+		s.mu.Unlock()
+		return fmt.Errorf("rename %q: %w", from, kvstore.ErrNotFound)
+	case from == to:
+		s.mu.Unlock()
+		return nil
+	}
+	if _, exists := s.shown.Get(to); exists {
+		s.mu.Unlock()
+		return fmt.Errorf("rename %q to %q: %w", from, to, kvstore.ErrExists)
+	}
+	s.stageLocked(to, &shownValue{json: v.json, raw: v.raw}, s.baseLocked(to))
+	s.stageLocked(from, nil, s.baseLocked(from))
+	s.mu.Unlock()
+	return s.commit(false, from, to)
+}
+
+// stageLocked puts a change of key (nil: deletion) into shown as pending,
+// to be written only where etcd holds revision base.
+func (s *etcdSource) stageLocked(key string, v *shownValue, base int64) {
+	if v == nil {
+		s.shown.Delete(key)
+	} else {
+		s.shown.Set(key, *v)
+	}
+	s.pending[key] = base
+}
+
+// commit writes the pending changes of keys (all of them if none given),
+// in transactions of at most etcdstore.MaxApply writes, each checking the
+// revisions the changes were based on, or none when force is set. What is
+// committed leaves pending; what fails stays, and the error is the save
+// error the status bar shows.
+func (s *etcdSource) commit(force bool, keys ...string) error {
+	s.mu.Lock()
+	if len(keys) == 0 {
+		keys = slices.Sorted(maps.Keys(s.pending))
+	}
+	var writes []etcdstore.Write
+	for _, k := range keys {
+		base, ok := s.pending[k]
+		if !ok {
+			continue
+		}
+		v, exists := s.shown.Get(k)
+		if force {
+			base = etcdstore.AnyRevision
+		}
+		writes = append(writes, etcdstore.Write{Key: k, Value: v.raw, Delete: !exists, Revision: base})
+	}
+	s.mu.Unlock()
+	var err error
+	for len(writes) > 0 && err == nil {
+		n := min(len(writes), etcdstore.MaxApply)
+		var rev int64
+		rev, err = s.store.Apply(context.Background(), writes[:n])
+		if err == nil {
+			s.committed(writes[:n], rev)
+		}
+		writes = writes[n:]
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil || len(s.pending) > 0 {
+		if err != nil {
+			s.lastErr = err
+		}
+		return err
+	}
+	s.lastErr = nil
+	return nil
+}
+
+// committed records writes committed at rev: shown now has them as etcd
+// does.
+func (s *etcdSource) committed(writes []etcdstore.Write, rev int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range writes {
+		delete(s.pending, w.Key)
+		delete(s.theirs, w.Key)
+		if v, ok := s.shown.Get(w.Key); ok {
+			v.rev = rev
+			s.shown.Set(w.Key, v)
+		}
+	}
+}
+
+// writable returns kvstore.ErrReadOnly or kvstore.ErrClosed when the store
+// takes no writes: an Apply of nothing sends nothing and says so.
+func (s *etcdSource) writable() error {
+	_, err := s.store.Apply(context.Background(), nil)
+	return err
+}
+
+// Flush writes every pending change again, with the same revision checks.
+func (s *etcdSource) Flush() error { return s.commit(false) }
+
+// Reload drops the pending changes and shows the prefix as etcd holds it.
+func (s *etcdSource) Reload() error {
+	view := s.readView()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shown = view
+	clear(s.pending)
+	clear(s.theirs)
+	s.lastErr = nil
+	return nil
+}
+
+// Overwrite writes every pending change whatever etcd holds, and then
+// shows the prefix as etcd holds it.
+func (s *etcdSource) Overwrite() error {
+	if err := s.commit(true); err != nil {
+		return err
+	}
+	return s.Reload()
+}
+
+// Conflict lists, for each pending change, the keys whose revision in etcd
+// moved from the one the change was based on, with both values (nil for a
+// deletion). It remembers the revisions it showed, which Merge requires.
+func (s *etcdSource) Conflict() (*kvstore.Conflict, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := &kvstore.Conflict{Ours: map[string]json.RawMessage{}, Theirs: map[string]json.RawMessage{}}
+	for k, base := range s.pending {
+		var ours json.RawMessage
+		if v, ok := s.shown.Get(k); ok {
+			ours = v.json
+		}
+		c.Ours[k] = ours
+		item, exists := s.store.Item(k)
+		if item.Revision == base {
+			continue
+		}
+		var theirs json.RawMessage
+		if exists {
+			theirs = shownOf(item).json
+		}
+		c.Theirs[k] = theirs
+		s.theirs[k] = item.Revision
+		if !bytes.Equal(ours, theirs) {
+			c.Collisions = append(c.Collisions, k)
+		}
+	}
+	slices.Sort(c.Collisions)
+	return c, nil
+}
+
+// Merge writes our pending changes where they do not collide, and where
+// keepOurs says so for a key another client changed, provided that etcd
+// still holds the revision the conflict screen showed; where it keeps
+// theirs, ours is dropped. Then it shows the prefix as etcd holds it.
+func (s *etcdSource) Merge(keepOurs func(key string) bool) error {
+	s.mu.Lock()
+	keys := slices.Sorted(maps.Keys(s.pending))
+	s.mu.Unlock()
+	var write []string
+	for _, k := range keys {
+		s.mu.Lock()
+		theirs, moved := s.theirs[k]
+		s.mu.Unlock()
+		if moved && (keepOurs == nil || !keepOurs(k)) {
+			continue
+		}
+		if moved {
+			s.mu.Lock()
+			s.pending[k] = theirs
+			s.mu.Unlock()
+		}
+		write = append(write, k)
+	}
+	if len(write) > 0 {
+		if err := s.commit(false, write...); err != nil {
+			return err
+		}
+	}
+	return s.Reload()
+}
+
+// Changed reports whether other clients changed the prefix since the last
+// call: it takes every notice the store has queued, without waiting.
+func (s *etcdSource) Changed() (bool, error) {
+	changed := false
+	for {
+		select {
+		case c, ok := <-s.store.Changes():
+			if !ok {
+				return changed, nil
+			}
+			if c.Kind != etcdstore.ChangeWatchLost {
+				changed = true
+			}
+		default:
+			return changed, nil
+		}
+	}
+}
+
+// Events reports each write committed, as a save.
+func (s *etcdSource) Events() <-chan kvstore.FlushEvent { return s.store.Events() }
+
+// Pending is the number of changes etcd does not have yet.
+func (s *etcdSource) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pending)
+}
+
+// LastSaveError is the error of the last write, nil once nothing is
+// pending.
+func (s *etcdSource) LastSaveError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
+}
