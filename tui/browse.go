@@ -45,6 +45,8 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.askDelete()
 	case key.Matches(msg, k.Undo):
 		return m.undo()
+	case key.Matches(msg, k.Redo):
+		return m.redo()
 	case key.Matches(msg, k.CopyValue):
 		return m.copySelected(true)
 	case key.Matches(msg, k.CopyKey):
@@ -185,6 +187,19 @@ func (m Model) undo() (tea.Model, tea.Cmd) {
 	op, ok := m.history.pop()
 	if !ok {
 		return m, m.flash("nothing to undo", false)
+	}
+	return m, m.enqueue(op)
+}
+
+// redo makes again the change the most recent undo undid, through the
+// Source.
+func (m Model) redo() (tea.Model, tea.Cmd) {
+	if cmd := m.refuseReadOnly("nothing to redo"); cmd != nil {
+		return m, cmd
+	}
+	op, ok := m.history.popRedo()
+	if !ok {
+		return m, m.flash("nothing to redo", false)
 	}
 	return m, m.enqueue(op)
 }

@@ -32,6 +32,7 @@ type KeyMap struct {
 	CopyValue    key.Binding // copy the selected value to the clipboard
 	CopyKey      key.Binding // copy the selected key to the clipboard
 	Undo         key.Binding // undo the last change made in this session
+	Redo         key.Binding // make again the change the last undo undid
 	Reload       key.Binding // read the file again
 	SwitchPane   key.Binding // move focus between the key list and the value
 	Save         key.Binding // flush pending changes to disk now
@@ -77,6 +78,7 @@ func DefaultKeyMap() KeyMap {
 		CopyValue:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy value")),
 		CopyKey:      key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "copy key")),
 		Undo:         key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo")),
+		Redo:         key.NewBinding(key.WithKeys("U", "ctrl+y"), key.WithHelp("U", "redo")),
 		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
 		SwitchPane:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "switch pane")),
 		Save:         key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save now")),
@@ -102,7 +104,7 @@ func DefaultKeyMap() KeyMap {
 // ShortHelp returns the bindings of the one-line help, in display order:
 // the keys of the screen or question on top, then help and quit, so that a
 // narrow terminal still shows how to get the full help, then what a
-// newcomer needs first: edit, filter, new, undo, save, switch pane, edit in
+// newcomer needs first: edit, filter, new, undo, redo, save, switch pane, edit in
 // $EDITOR, copy; at 120 columns the line ends about there. Rename and delete
 // ask before they act and are in the full help; the arrows come last, since
 // everyone tries them. Disabled bindings are skipped.
@@ -112,7 +114,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 		k.Apply, k.Cancel,
 		k.AcceptFilter, k.ClearFilter,
 		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later,
-		k.Help, k.Quit, k.Edit, k.Filter, k.New, k.Undo, k.Save, k.SwitchPane,
+		k.Help, k.Quit, k.Edit, k.Filter, k.New, k.Undo, k.Redo, k.Save, k.SwitchPane,
 		k.EditExternal, k.CopyValue, k.CopyKey, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
 	}
 }
@@ -124,7 +126,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane},
 		{k.Filter, k.AcceptFilter, k.ClearFilter},
-		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.CopyValue, k.CopyKey},
+		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyKey},
 		{k.Apply, k.Cancel},
 		{k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later},
 		{k.Save, k.Reload, k.Help, k.Quit},
@@ -179,7 +181,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
 		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Edit, &k.EditExternal, &k.SwitchPane,
 		&k.Save, &k.Apply, &k.Cancel, &k.Help, &k.Quit, &k.Yes, &k.No, &k.Accept,
-		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Reload,
+		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 	}
 }
@@ -190,7 +192,7 @@ func (k *KeyMap) all() []*key.Binding {
 func (k KeyMap) forFullHelp(readOnly bool) KeyMap {
 	if readOnly {
 		for _, b := range []*key.Binding{
-			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Save, &k.New, &k.Rename, &k.Delete, &k.Undo,
+			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Save, &k.New, &k.Rename, &k.Delete, &k.Undo, &k.Redo,
 			&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		} {
 			b.SetEnabled(false)

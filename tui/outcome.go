@@ -37,8 +37,11 @@ func (m Model) onOpDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 func (m *Model) onChanged(msg opDoneMsg) tea.Cmd {
 	op := msg.op
 	if msg.err != nil && notStored(msg.err) {
-		if op.undoing() {
+		switch {
+		case op.undoing():
 			m.history.restore(op)
+		case op.redoing:
+			m.history.restoreRedo(op)
 		}
 		switch op.from {
 		case byEditor:
@@ -51,9 +54,14 @@ func (m *Model) onChanged(msg opDoneMsg) tea.Cmd {
 	// Stored. If an always-save write failed, the change is pending and
 	// the status bar shows the Source's save error.
 	text := op.describe()
-	if op.undoing() {
+	switch {
+	case op.undoing():
 		text = "undid: " + op.redo.describe()
-	} else {
+		m.history.undid(op)
+	case op.redoing:
+		text = "redid: " + op.describe()
+		m.history.record(op, msg.undo)
+	default:
 		m.history.record(op, msg.undo)
 	}
 	if op.from != byKeys {

@@ -148,6 +148,9 @@ func (m Model) browseHelpLine(f *frame) string {
 		if m.history.Len() > 0 {
 			on = append(on, &k.Undo)
 		}
+		if m.history.Redoable() > 0 {
+			on = append(on, &k.Redo)
+		}
 	}
 	if m.list.Filtered() {
 		on = append(on, &k.ClearFilter)
