@@ -30,6 +30,12 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Filter):
 		m.list.StartFilter()
 		m.focus = focusList
+	case key.Matches(msg, k.Find):
+		return m.startFind()
+	case m.focus == focusValue && m.value.Finding() && key.Matches(msg, k.NextMatch):
+		return m, m.jumpToMatch(true)
+	case m.focus == focusValue && m.value.Finding() && key.Matches(msg, k.PrevMatch):
+		return m, m.jumpToMatch(false)
 	case m.list.Filtered() && key.Matches(msg, k.ClearFilter):
 		m.list.ClearFilter()
 		return m, m.followSelection()
@@ -67,6 +73,21 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.updateList(msg)
 	}
 	return m, nil
+}
+
+// jumpToMatch scrolls the value pane to the next or previous match of the
+// find, or says there is none in this value.
+func (m *Model) jumpToMatch(forward bool) tea.Cmd {
+	var moved bool
+	if forward {
+		moved = m.value.NextMatch()
+	} else {
+		moved = m.value.PrevMatch()
+	}
+	if !moved {
+		return m.flash("no match in this value", false)
+	}
+	return nil
 }
 
 // updateList passes a key or a paste to the key list, and shows the value

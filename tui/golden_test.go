@@ -69,6 +69,15 @@ func TestGoldenScreens(t *testing.T) {
 		{"reload-confirm", func(h *harness) {
 			h.send(keyText("d"), keyText("y"), tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
 		}},
+		{"find", func(h *harness) {
+			h.send(keyCtrlF)
+			h.typeText("hopper")
+		}},
+		{"found", func(h *harness) {
+			h.send(keyCtrlF)
+			h.typeText("example")
+			h.send(keyEnter, keyTab)
+		}},
 		{"copied", func(h *harness) {
 			h.m.clip = func(string) tea.Cmd { return nil }
 			h.send(keyText("j"), keyText("y"))

@@ -23,6 +23,9 @@ type KeyMap struct {
 	Filter       key.Binding // start typing a filter
 	AcceptFilter key.Binding // leave the filter input, keeping the filter
 	ClearFilter  key.Binding // leave the filter input and drop the filter
+	Find         key.Binding // find text in keys and values
+	NextMatch    key.Binding // value pane: scroll to the next match of the find
+	PrevMatch    key.Binding // value pane: scroll to the previous match
 
 	Edit         key.Binding // open the selected value in the editor
 	EditExternal key.Binding // edit the selected value in $VISUAL or $EDITOR
@@ -69,6 +72,9 @@ func DefaultKeyMap() KeyMap {
 		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		AcceptFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
 		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Find:         key.NewBinding(key.WithKeys("ctrl+f"), key.WithHelp("ctrl+f", "find in values")),
+		NextMatch:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
+		PrevMatch:    key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
 
 		Edit:         key.NewBinding(key.WithKeys("enter", "e"), key.WithHelp("e/enter", "edit")),
 		EditExternal: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "edit in $EDITOR")),
@@ -112,10 +118,10 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		k.Yes, k.No, k.Accept,
 		k.Apply, k.Cancel,
-		k.AcceptFilter, k.ClearFilter,
+		k.AcceptFilter, k.ClearFilter, k.NextMatch, k.PrevMatch,
 		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later,
 		k.Help, k.Quit, k.Edit, k.Filter, k.New, k.Undo, k.Redo, k.Save, k.SwitchPane,
-		k.EditExternal, k.CopyValue, k.CopyKey, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
+		k.EditExternal, k.CopyValue, k.CopyKey, k.Find, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
 	}
 }
 
@@ -125,7 +131,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane},
-		{k.Filter, k.AcceptFilter, k.ClearFilter},
+		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch},
 		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyKey},
 		{k.Apply, k.Cancel},
 		{k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later},
@@ -134,7 +140,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 }
 
 // fullHelpTitles names the groups of FullHelp, in the same order.
-var fullHelpTitles = []string{"Move", "Filter", "Change", "In the editor", "On the conflict screen", "App"}
+var fullHelpTitles = []string{"Move", "Filter and find", "Change", "In the editor", "On the conflict screen", "App"}
 
 // brief returns a copy of k with the shorter help the bottom line uses, so
 // that 120 columns hold every key a newcomer needs; the full help keeps the
@@ -147,6 +153,9 @@ func (k KeyMap) brief() KeyMap {
 	short(&k.Save, "save")
 	short(&k.SwitchPane, "pane")
 	short(&k.CopyValue, "copy")
+	short(&k.Find, "find")
+	short(&k.NextMatch, "next")
+	short(&k.PrevMatch, "prev")
 	return k
 }
 
@@ -179,7 +188,7 @@ func (k KeyMap) listKeys() keylist.KeyMap {
 func (k *KeyMap) all() []*key.Binding {
 	return []*key.Binding{
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
-		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Edit, &k.EditExternal, &k.SwitchPane,
+		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Find, &k.NextMatch, &k.PrevMatch, &k.Edit, &k.EditExternal, &k.SwitchPane,
 		&k.Save, &k.Apply, &k.Cancel, &k.Help, &k.Quit, &k.Yes, &k.No, &k.Accept,
 		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,

@@ -63,6 +63,7 @@ type Model struct {
 
 	writes   writeQueue    // operations waiting for or being run
 	history  undoHistory   // this session's changes, newest last
+	find     findState     // find in values
 	save     saveReport    // what the store's events said
 	external *externalEdit // a value out in $EDITOR
 	refresh  time.Duration
@@ -199,6 +200,10 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.reload()
 	case quitMsg:
 		return m.startQuit()
+	case findQueryMsg:
+		return m.onFindQuery(msg)
+	case foundMsg:
+		return m.onFound(msg)
 	case newKeyMsg:
 		return m.openEditor(msg.key, []byte("{}"), true)
 	case ShutdownMsg:
@@ -229,6 +234,7 @@ func (m *Model) flash(text string, isErr bool) tea.Cmd {
 // showSelected shows the selected key's value, read again from the
 // Source; the Cmd, if any, lays out a large value in the background.
 func (m *Model) showSelected() tea.Cmd {
+	m.value.SetFind(m.list.Found())
 	k, ok := m.list.Selected()
 	if !ok {
 		if m.list.Filtered() {
@@ -244,6 +250,7 @@ func (m *Model) showSelected() tea.Cmd {
 
 // followSelection shows the selected value if the selection moved.
 func (m *Model) followSelection() tea.Cmd {
+	m.value.SetFind(m.list.Found())
 	if k, ok := m.list.Selected(); ok && m.value.Shows(k) {
 		return nil
 	}

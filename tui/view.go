@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -154,6 +155,12 @@ func (m Model) browseHelpLine(f *frame) string {
 	}
 	if m.list.Filtered() {
 		on = append(on, &k.ClearFilter)
+	}
+	on = append(on, &k.Find)
+	if m.focus == focusValue && m.value.Finding() {
+		// n moves to the next match here, so it does not offer a new key.
+		on = slices.DeleteFunc(on, func(b *key.Binding) bool { return b == &k.New })
+		on = append(on, &k.NextMatch, &k.PrevMatch)
 	}
 	// The bottom line's words are short; the bindings stay the frame's.
 	saved := f.keys
