@@ -221,6 +221,8 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.browseKey(msg)
 	case tea.PasteMsg:
 		return m, m.updateList(msg)
+	case tea.MouseWheelMsg, tea.MouseClickMsg:
+		return m.browseMouse(msg.(tea.MouseMsg))
 	}
 	return m, nil
 }

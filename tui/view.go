@@ -56,6 +56,9 @@ func (m Model) View() tea.View {
 	content, cursor := m.render()
 	v := tea.NewView(content)
 	v.AltScreen = true
+	// Clicks and the wheel only; motion without a button pressed is not
+	// reported, so moving the pointer costs no redraws.
+	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = m.fileTitle()
 	v.Cursor = cursor
 	return v

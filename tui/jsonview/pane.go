@@ -152,6 +152,12 @@ func (p *Model) setLaidOut(msg LaidOutMsg) tea.Cmd {
 	return nil
 }
 
+// ScrollBy scrolls the value by n rows, up when n is negative.
+func (p *Model) ScrollBy(n int) {
+	p.offset += n
+	p.clamp()
+}
+
 // SetSize sets the pane's size, in cells, including its title.
 func (p *Model) SetSize(w, h int) {
 	if w = max(w, 1); w != p.width {

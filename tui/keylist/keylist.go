@@ -300,6 +300,29 @@ func (l *Model) typeKey(msg tea.KeyPressMsg) bool {
 	return true
 }
 
+// RowAt returns the row of the view drawn on line y of the pane (0 is the
+// title), or false when no key is drawn there.
+func (l *Model) RowAt(y int) (int, bool) {
+	row := l.offset + y - 1
+	if y < 1 || y > l.height || row >= l.Len() {
+		return 0, false
+	}
+	return row, true
+}
+
+// Select selects row of the view, which must be in range.
+func (l *Model) Select(row int) {
+	l.sel = row
+	l.clamp()
+}
+
+// MoveBy moves the selection by n rows, up when n is negative, stopping at
+// the ends.
+func (l *Model) MoveBy(n int) {
+	l.sel = max(min(l.sel+n, l.Len()-1), 0)
+	l.clamp()
+}
+
 // move moves the selection for a movement key.
 func (l *Model) move(msg tea.KeyPressMsg) {
 	if to, ok := l.fkeys.Move(msg, l.sel, l.Page(), l.Len()); ok {
