@@ -59,6 +59,8 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.copySelected(false)
 	case key.Matches(msg, k.Reload):
 		return m.reload()
+	case key.Matches(msg, k.Pending):
+		return m.openPending()
 	case key.Matches(msg, k.SwitchPane):
 		if m.focus == focusList {
 			m.focus = focusValue

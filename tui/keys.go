@@ -37,6 +37,8 @@ type KeyMap struct {
 	Undo         key.Binding // undo the last change made in this session
 	Redo         key.Binding // make again the change the last undo undid
 	Reload       key.Binding // read the file again
+	Pending      key.Binding // list the unsaved changes
+	Revert       key.Binding // unsaved changes: put the selected change back as saved
 	SwitchPane   key.Binding // move focus between the key list and the value
 	Save         key.Binding // flush pending changes to disk now
 	Apply        key.Binding // editor: validate and store the value
@@ -86,6 +88,8 @@ func DefaultKeyMap() KeyMap {
 		Undo:         key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo")),
 		Redo:         key.NewBinding(key.WithKeys("U", "ctrl+y"), key.WithHelp("U", "redo")),
 		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
+		Pending:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "unsaved changes")),
+		Revert:       key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "revert change")),
 		SwitchPane:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "switch pane")),
 		Save:         key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save now")),
 		Apply:        key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "apply")),
@@ -117,17 +121,18 @@ func DefaultKeyMap() KeyMap {
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		k.Yes, k.No, k.Accept,
-		k.Apply, k.Cancel,
+		k.Apply, k.Cancel, k.Revert,
 		k.AcceptFilter, k.ClearFilter, k.NextMatch, k.PrevMatch,
 		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later,
 		k.Help, k.Quit, k.Edit, k.Filter, k.New, k.Undo, k.Redo, k.Save, k.SwitchPane,
-		k.EditExternal, k.CopyValue, k.CopyKey, k.Find, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
+		k.EditExternal, k.CopyValue, k.CopyKey, k.Find, k.Pending, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
 	}
 }
 
 // FullHelp returns every binding but the yes/no answers, in groups, each
 // binding once: moving, filtering, changing keys and values, the editor's
-// own keys, settling a conflict and the application.
+// own keys, settling a conflict, the unsaved-changes view and the
+// application.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane},
@@ -135,12 +140,13 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyKey},
 		{k.Apply, k.Cancel},
 		{k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later},
-		{k.Save, k.Reload, k.Help, k.Quit},
+		{k.Revert},
+		{k.Pending, k.Save, k.Reload, k.Help, k.Quit},
 	}
 }
 
 // fullHelpTitles names the groups of FullHelp, in the same order.
-var fullHelpTitles = []string{"Move", "Filter and find", "Change", "In the editor", "On the conflict screen", "App"}
+var fullHelpTitles = []string{"Move", "Filter and find", "Change", "In the editor", "On the conflict screen", "In unsaved changes", "App"}
 
 // brief returns a copy of k with the shorter help the bottom line uses, so
 // that 120 columns hold every key a newcomer needs; the full help keeps the
@@ -154,6 +160,7 @@ func (k KeyMap) brief() KeyMap {
 	short(&k.SwitchPane, "pane")
 	short(&k.CopyValue, "copy")
 	short(&k.Find, "find")
+	short(&k.Pending, "changes")
 	short(&k.NextMatch, "next")
 	short(&k.PrevMatch, "prev")
 	return k
@@ -190,7 +197,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
 		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Find, &k.NextMatch, &k.PrevMatch, &k.Edit, &k.EditExternal, &k.SwitchPane,
 		&k.Save, &k.Apply, &k.Cancel, &k.Help, &k.Quit, &k.Yes, &k.No, &k.Accept,
-		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload,
+		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 	}
 }
@@ -202,7 +209,7 @@ func (k KeyMap) forFullHelp(readOnly bool) KeyMap {
 	if readOnly {
 		for _, b := range []*key.Binding{
 			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Save, &k.New, &k.Rename, &k.Delete, &k.Undo, &k.Redo,
-			&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
+			&k.Pending, &k.Revert, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		} {
 			b.SetEnabled(false)
 		}

@@ -176,7 +176,10 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case flushEventMsg:
 		m.save.observe(msg.ev)
+		m.afterWrite()
 		return m, m.waitEvents()
+	case saveRequestMsg:
+		return m.startSave()
 	case eventsClosedMsg:
 		m.save.closed = true
 		return m, nil

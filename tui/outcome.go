@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -30,6 +31,7 @@ func (m Model) onOpDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 	case opRefresh:
 		cmd = m.onRefreshed(msg)
 	}
+	m.afterWrite()
 	return m, tea.Batch(next, cmd)
 }
 
@@ -53,6 +55,11 @@ func (m *Model) onChanged(msg opDoneMsg) tea.Cmd {
 	}
 	// Stored. If an always-save write failed, the change is pending and
 	// the status bar shows the Source's save error.
+	var moved json.RawMessage
+	if op.kind == opRename {
+		moved, _ = m.src.GetRaw(op.to)
+	}
+	m.history.noteChanged(op, msg.undo, moved)
 	text := op.describe()
 	switch {
 	case op.undoing():

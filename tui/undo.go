@@ -12,10 +12,46 @@ type undoEntry struct {
 // undoHistory is this session's changes, newest last, and the changes undone
 // since the last new one, most recently undone last. Undo and redo go
 // through the Source like any change, so they are saved like one.
+//
+// It also keeps, for each key a change touched since the data was last
+// saved, what the key held then: the pending-changes view compares that
+// with the data now.
 type undoHistory struct {
 	entries []undoEntry
 	undone  []operation
+	saved   map[string]savedValue
 }
+
+// savedValue is what a key held when the data was last saved: its JSON
+// text, or nothing when it did not exist.
+type savedValue struct {
+	raw    json.RawMessage
+	exists bool
+}
+
+// noteChanged remembers what the keys op changed held before it, unless a
+// change since the last save already did: that earlier value is the saved
+// one. undo is what undoes op; moved is the value a rename moved.
+func (h *undoHistory) noteChanged(op, undo operation, moved json.RawMessage) {
+	if h.saved == nil {
+		h.saved = map[string]savedValue{}
+	}
+	keep := func(k string, v savedValue) {
+		if _, ok := h.saved[k]; !ok {
+			h.saved[k] = v
+		}
+	}
+	switch op.kind {
+	case opSet, opDelete:
+		keep(op.key, savedValue{raw: undo.raw, exists: undo.kind == opSet})
+	case opRename:
+		keep(op.key, savedValue{raw: moved, exists: true})
+		keep(op.to, savedValue{})
+	}
+}
+
+// markSaved forgets the saved values: the data on disk is the data now.
+func (h *undoHistory) markSaved() { h.saved = nil }
 
 // Len returns the number of changes that can be undone.
 func (h *undoHistory) Len() int { return len(h.entries) }
@@ -108,6 +144,10 @@ func (h *undoHistory) forget(keys map[string]json.RawMessage) int {
 	dropped += len(h.undone) - len(undone)
 	clear(h.undone[len(undone):])
 	h.undone = undone
+	// The file's values of those keys are what it holds now.
+	for k := range keys {
+		delete(h.saved, k)
+	}
 	return dropped
 }
 
@@ -122,4 +162,4 @@ func touches(op operation, keys map[string]json.RawMessage) bool {
 
 // clear forgets the history: after the data was read again it describes a
 // state the data no longer has.
-func (h *undoHistory) clear() { h.entries, h.undone = nil, nil }
+func (h *undoHistory) clear() { h.entries, h.undone, h.saved = nil, nil, nil }

@@ -145,7 +145,7 @@ func (m Model) browseHelpLine(f *frame) string {
 		on = append(on, &k.CopyValue, &k.CopyKey)
 	}
 	if !m.src.ReadOnly() {
-		on = append(on, &k.New, &k.Save)
+		on = append(on, &k.New, &k.Save, &k.Pending)
 		if selected {
 			on = append(on, &k.Edit, &k.EditExternal, &k.Rename, &k.Delete)
 		}
