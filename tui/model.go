@@ -180,6 +180,8 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.waitEvents()
 	case saveRequestMsg:
 		return m.startSave()
+	case reviewPendingMsg:
+		return m.openPending()
 	case eventsClosedMsg:
 		m.save.closed = true
 		return m, nil

@@ -118,6 +118,7 @@ func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 	}
 	m.closeAll()
 	q := newQuestion(m.keys, "Changes are not saved. Quit anyway?", tea.QuitMsg{}, nil)
+	q.review = reviewPendingMsg{}
 	switch {
 	case fileDeleted(msg.err):
 		q.text = "The file was deleted. Quit and keep your version in a new file beside it?"

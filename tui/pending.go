@@ -143,6 +143,10 @@ func (m *Model) afterWrite() {
 	}
 }
 
+// reviewPendingMsg asks the root to open the pending-changes view, as c
+// does; the question about quitting unsaved sends it.
+type reviewPendingMsg struct{}
+
 // saveRequestMsg asks the root to save, as ctrl+s does when no overlay is
 // open.
 type saveRequestMsg struct{}
