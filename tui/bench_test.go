@@ -301,3 +301,58 @@ func BenchmarkFirstScreenHugeValue(b *testing.B) {
 		})
 	}
 }
+
+// findStep is one keystroke in the find prompt as the program runs it:
+// Update, the search its Cmd runs, Update with the result, and the View.
+func findStep(m Model, msg tea.Msg) Model {
+	next, cmd := m.Update(msg)
+	m = next.(Model)
+	for cmd != nil {
+		var reply tea.Msg
+		switch out := cmd().(type) {
+		case findQueryMsg, foundMsg:
+			reply = out
+		}
+		if reply == nil {
+			break
+		}
+		next, cmd = m.Update(reply)
+		m = next.(Model)
+	}
+	_ = m.View()
+	return m
+}
+
+// BenchmarkFindKeystroke measures a keystroke of find in values, from the
+// key to the result on screen: the first character, which reads every
+// value (q matches few keys, so nearly every value is searched in full),
+// the same as an upper-case letter that matches exactly, and a backspace,
+// which cannot narrow the previous result and searches every value again.
+func BenchmarkFindKeystroke(b *testing.B) {
+	for _, size := range benchSizes {
+		for _, first := range []string{"q", "Q"} {
+			b.Run(size.name+"/first-char-"+first, func(b *testing.B) {
+				m := findStep(benchModel(b, size.keys), keyCtrlF)
+				clear := tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
+				b.ReportAllocs()
+				for b.Loop() {
+					m = findStep(m, keyText(first))
+					b.StopTimer()
+					m = findStep(m, clear)
+					b.StartTimer()
+				}
+			})
+		}
+		b.Run(size.name+"/backspace", func(b *testing.B) {
+			m := findStep(benchModel(b, size.keys), keyCtrlF)
+			m = findStep(findStep(m, keyText("g")), keyText("f"))
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				m = findStep(m, keyText("i"))
+				b.StartTimer()
+				m = findStep(m, keyBackspace)
+			}
+		})
+	}
+}

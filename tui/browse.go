@@ -30,6 +30,12 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Filter):
 		m.list.StartFilter()
 		m.focus = focusList
+	case key.Matches(msg, k.Find):
+		return m.startFind()
+	case m.focus == focusValue && m.value.Finding() && key.Matches(msg, k.NextMatch):
+		return m, m.jumpToMatch(true)
+	case m.focus == focusValue && m.value.Finding() && key.Matches(msg, k.PrevMatch):
+		return m, m.jumpToMatch(false)
 	case m.list.Filtered() && key.Matches(msg, k.ClearFilter):
 		m.list.ClearFilter()
 		return m, m.followSelection()
@@ -45,12 +51,16 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.askDelete()
 	case key.Matches(msg, k.Undo):
 		return m.undo()
+	case key.Matches(msg, k.Redo):
+		return m.redo()
 	case key.Matches(msg, k.CopyValue):
 		return m.copySelected(true)
 	case key.Matches(msg, k.CopyKey):
 		return m.copySelected(false)
 	case key.Matches(msg, k.Reload):
 		return m.reload()
+	case key.Matches(msg, k.Pending):
+		return m.openPending()
 	case key.Matches(msg, k.SwitchPane):
 		if m.focus == focusList {
 			m.focus = focusValue
@@ -65,6 +75,21 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.updateList(msg)
 	}
 	return m, nil
+}
+
+// jumpToMatch scrolls the value pane to the next or previous match of the
+// find, or says there is none in this value.
+func (m *Model) jumpToMatch(forward bool) tea.Cmd {
+	var moved bool
+	if forward {
+		moved = m.value.NextMatch()
+	} else {
+		moved = m.value.PrevMatch()
+	}
+	if !moved {
+		return m.flash("no match in this value", false)
+	}
+	return nil
 }
 
 // updateList passes a key or a paste to the key list, and shows the value
@@ -186,6 +211,19 @@ func (m Model) undo() (tea.Model, tea.Cmd) {
 	op, ok := m.history.pop()
 	if !ok {
 		return m, m.flash("nothing to undo", false)
+	}
+	return m, m.enqueue(op)
+}
+
+// redo makes again the change the most recent undo undid, through the
+// Source.
+func (m Model) redo() (tea.Model, tea.Cmd) {
+	if cmd := m.refuseReadOnly("nothing to redo"); cmd != nil {
+		return m, cmd
+	}
+	op, ok := m.history.popRedo()
+	if !ok {
+		return m, m.flash("nothing to redo", false)
 	}
 	return m, m.enqueue(op)
 }

@@ -69,6 +69,20 @@ func TestGoldenScreens(t *testing.T) {
 		{"reload-confirm", func(h *harness) {
 			h.send(keyText("d"), keyText("y"), tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
 		}},
+		{"find", func(h *harness) {
+			h.send(keyCtrlF)
+			h.typeText("hopper")
+		}},
+		{"found", func(h *harness) {
+			h.send(keyCtrlF)
+			h.typeText("example")
+			h.send(keyEnter, keyTab)
+		}},
+		{"pending", func(h *harness) {
+			h.send(keyText("j"), keyText("d"), keyText("y")) // delete app/features
+			h.send(keyText("j"), keyText("e"), keyDown, keyEnd, keyText("0"), keyCtrlS)
+			h.send(keyText("c"))
+		}},
 		{"copied", func(h *harness) {
 			h.m.clip = func(string) tea.Cmd { return nil }
 			h.send(keyText("j"), keyText("y"))

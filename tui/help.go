@@ -109,21 +109,16 @@ func helpRows(groups [][]key.Binding, titles []string, width int, st *Styles) []
 	}
 	const gap = 2
 	ncols := max(min((width+gap)/(colW+gap), len(blocks)), 1)
-	// Fill each column to the target height, never splitting a group.
-	target := (total + ncols - 1) / ncols
+	// Fill each column to the target height, never splitting a group; the
+	// lowest target whose columns fit in ncols, so that groups of unequal
+	// sizes do not pile up in the last column.
 	var cols [][]string
-	var col []string
-	for _, b := range blocks {
-		if len(col) > 0 && len(col)+1+len(b) > target && len(cols) < ncols-1 {
-			cols = append(cols, col)
-			col = nil
+	for target := (total + ncols - 1) / ncols; ; target++ {
+		cols = fillColumns(blocks, target)
+		if len(cols) <= ncols {
+			break
 		}
-		if len(col) > 0 {
-			col = append(col, "")
-		}
-		col = append(col, b...)
 	}
-	cols = append(cols, col)
 	height := 0
 	for _, c := range cols {
 		height = max(height, len(c))
@@ -144,4 +139,22 @@ func helpRows(groups [][]key.Binding, titles []string, width int, st *Styles) []
 		rows[i] = b.String()
 	}
 	return rows
+}
+
+// fillColumns puts the blocks in columns in order, a blank row between
+// two, starting a new column when the next block would pass target rows.
+func fillColumns(blocks [][]string, target int) [][]string {
+	var cols [][]string
+	var col []string
+	for _, b := range blocks {
+		if len(col) > 0 && len(col)+1+len(b) > target {
+			cols = append(cols, col)
+			col = nil
+		}
+		if len(col) > 0 {
+			col = append(col, "")
+		}
+		col = append(col, b...)
+	}
+	return append(cols, col)
 }

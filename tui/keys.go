@@ -23,6 +23,9 @@ type KeyMap struct {
 	Filter       key.Binding // start typing a filter
 	AcceptFilter key.Binding // leave the filter input, keeping the filter
 	ClearFilter  key.Binding // leave the filter input and drop the filter
+	Find         key.Binding // find text in keys and values
+	NextMatch    key.Binding // value pane: scroll to the next match of the find
+	PrevMatch    key.Binding // value pane: scroll to the previous match
 
 	Edit         key.Binding // open the selected value in the editor
 	EditExternal key.Binding // edit the selected value in $VISUAL or $EDITOR
@@ -32,7 +35,10 @@ type KeyMap struct {
 	CopyValue    key.Binding // copy the selected value to the clipboard
 	CopyKey      key.Binding // copy the selected key to the clipboard
 	Undo         key.Binding // undo the last change made in this session
+	Redo         key.Binding // make again the change the last undo undid
 	Reload       key.Binding // read the file again
+	Pending      key.Binding // list the unsaved changes
+	Revert       key.Binding // unsaved changes: put the selected change back as saved
 	SwitchPane   key.Binding // move focus between the key list and the value
 	Save         key.Binding // flush pending changes to disk now
 	Apply        key.Binding // editor: validate and store the value
@@ -68,6 +74,9 @@ func DefaultKeyMap() KeyMap {
 		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		AcceptFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
 		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Find:         key.NewBinding(key.WithKeys("ctrl+f"), key.WithHelp("ctrl+f", "find in values")),
+		NextMatch:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
+		PrevMatch:    key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
 
 		Edit:         key.NewBinding(key.WithKeys("enter", "e"), key.WithHelp("e/enter", "edit")),
 		EditExternal: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "edit in $EDITOR")),
@@ -77,7 +86,10 @@ func DefaultKeyMap() KeyMap {
 		CopyValue:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy value")),
 		CopyKey:      key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "copy key")),
 		Undo:         key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo")),
+		Redo:         key.NewBinding(key.WithKeys("U", "ctrl+y"), key.WithHelp("U", "redo")),
 		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
+		Pending:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "unsaved changes")),
+		Revert:       key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "revert change")),
 		SwitchPane:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "switch pane")),
 		Save:         key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save now")),
 		Apply:        key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "apply")),
@@ -102,37 +114,39 @@ func DefaultKeyMap() KeyMap {
 // ShortHelp returns the bindings of the one-line help, in display order:
 // the keys of the screen or question on top, then help and quit, so that a
 // narrow terminal still shows how to get the full help, then what a
-// newcomer needs first: edit, filter, new, undo, save, switch pane, edit in
+// newcomer needs first: edit, filter, new, undo, redo, save, switch pane, edit in
 // $EDITOR, copy; at 120 columns the line ends about there. Rename and delete
 // ask before they act and are in the full help; the arrows come last, since
 // everyone tries them. Disabled bindings are skipped.
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		k.Yes, k.No, k.Accept,
-		k.Apply, k.Cancel,
-		k.AcceptFilter, k.ClearFilter,
+		k.Apply, k.Cancel, k.Revert,
+		k.AcceptFilter, k.ClearFilter, k.NextMatch, k.PrevMatch,
 		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later,
-		k.Help, k.Quit, k.Edit, k.Filter, k.New, k.Undo, k.Save, k.SwitchPane,
-		k.EditExternal, k.CopyValue, k.CopyKey, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
+		k.Help, k.Quit, k.Edit, k.Filter, k.New, k.Undo, k.Redo, k.Save, k.SwitchPane,
+		k.EditExternal, k.CopyValue, k.CopyKey, k.Find, k.Pending, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
 	}
 }
 
 // FullHelp returns every binding but the yes/no answers, in groups, each
 // binding once: moving, filtering, changing keys and values, the editor's
-// own keys, settling a conflict and the application.
+// own keys, settling a conflict, the unsaved-changes view and the
+// application.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane},
-		{k.Filter, k.AcceptFilter, k.ClearFilter},
-		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.CopyValue, k.CopyKey},
+		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch},
+		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyKey},
 		{k.Apply, k.Cancel},
 		{k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later},
-		{k.Save, k.Reload, k.Help, k.Quit},
+		{k.Revert},
+		{k.Pending, k.Save, k.Reload, k.Help, k.Quit},
 	}
 }
 
 // fullHelpTitles names the groups of FullHelp, in the same order.
-var fullHelpTitles = []string{"Move", "Filter", "Change", "In the editor", "On the conflict screen", "App"}
+var fullHelpTitles = []string{"Move", "Filter and find", "Change", "In the editor", "On the conflict screen", "In unsaved changes", "App"}
 
 // brief returns a copy of k with the shorter help the bottom line uses, so
 // that 120 columns hold every key a newcomer needs; the full help keeps the
@@ -145,6 +159,10 @@ func (k KeyMap) brief() KeyMap {
 	short(&k.Save, "save")
 	short(&k.SwitchPane, "pane")
 	short(&k.CopyValue, "copy")
+	short(&k.Find, "find")
+	short(&k.Pending, "changes")
+	short(&k.NextMatch, "next")
+	short(&k.PrevMatch, "prev")
 	return k
 }
 
@@ -177,9 +195,9 @@ func (k KeyMap) listKeys() keylist.KeyMap {
 func (k *KeyMap) all() []*key.Binding {
 	return []*key.Binding{
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
-		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Edit, &k.EditExternal, &k.SwitchPane,
+		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Find, &k.NextMatch, &k.PrevMatch, &k.Edit, &k.EditExternal, &k.SwitchPane,
 		&k.Save, &k.Apply, &k.Cancel, &k.Help, &k.Quit, &k.Yes, &k.No, &k.Accept,
-		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Reload,
+		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 	}
 }
@@ -190,8 +208,8 @@ func (k *KeyMap) all() []*key.Binding {
 func (k KeyMap) forFullHelp(readOnly bool) KeyMap {
 	if readOnly {
 		for _, b := range []*key.Binding{
-			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Save, &k.New, &k.Rename, &k.Delete, &k.Undo,
-			&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
+			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Save, &k.New, &k.Rename, &k.Delete, &k.Undo, &k.Redo,
+			&k.Pending, &k.Revert, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		} {
 			b.SetEnabled(false)
 		}

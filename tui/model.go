@@ -63,6 +63,7 @@ type Model struct {
 
 	writes   writeQueue    // operations waiting for or being run
 	history  undoHistory   // this session's changes, newest last
+	find     findState     // find in values
 	save     saveReport    // what the store's events said
 	external *externalEdit // a value out in $EDITOR
 	refresh  time.Duration
@@ -175,7 +176,12 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case flushEventMsg:
 		m.save.observe(msg.ev)
+		m.afterWrite()
 		return m, m.waitEvents()
+	case saveRequestMsg:
+		return m.startSave()
+	case reviewPendingMsg:
+		return m.openPending()
 	case eventsClosedMsg:
 		m.save.closed = true
 		return m, nil
@@ -199,6 +205,10 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.reload()
 	case quitMsg:
 		return m.startQuit()
+	case findQueryMsg:
+		return m.onFindQuery(msg)
+	case foundMsg:
+		return m.onFound(msg)
 	case newKeyMsg:
 		return m.openEditor(msg.key, []byte("{}"), true)
 	case ShutdownMsg:
@@ -216,6 +226,8 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.browseKey(msg)
 	case tea.PasteMsg:
 		return m, m.updateList(msg)
+	case tea.MouseWheelMsg, tea.MouseClickMsg:
+		return m.browseMouse(msg.(tea.MouseMsg))
 	}
 	return m, nil
 }
@@ -229,6 +241,7 @@ func (m *Model) flash(text string, isErr bool) tea.Cmd {
 // showSelected shows the selected key's value, read again from the
 // Source; the Cmd, if any, lays out a large value in the background.
 func (m *Model) showSelected() tea.Cmd {
+	m.value.SetFind(m.list.Found())
 	k, ok := m.list.Selected()
 	if !ok {
 		if m.list.Filtered() {
@@ -244,6 +257,7 @@ func (m *Model) showSelected() tea.Cmd {
 
 // followSelection shows the selected value if the selection moved.
 func (m *Model) followSelection() tea.Cmd {
+	m.value.SetFind(m.list.Found())
 	if k, ok := m.list.Selected(); ok && m.value.Shows(k) {
 		return nil
 	}

@@ -36,7 +36,7 @@ const (
 
 // operation is one change of the data, or one save or read of it. Every
 // write the UI makes is one: the editor's apply, $EDITOR, new, rename,
-// delete, undo, the conflict screen's choices, saving, reloading. Each runs
+// delete, undo, redo, the conflict screen's choices, saving, reloading. Each runs
 // in the Cmd that run makes and is answered by Model.onOpDone, which
 // records undo, refreshes the list and sets the status.
 type operation struct {
@@ -48,6 +48,7 @@ type operation struct {
 	from     origin
 	quit     bool       // opSave: quit once saved
 	redo     *operation // set on an undo: the change it undoes, put back if the undo fails
+	redoing  bool       // makes again a change that was undone
 }
 
 // opMsg asks the root to run an operation.

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -30,6 +31,7 @@ func (m Model) onOpDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 	case opRefresh:
 		cmd = m.onRefreshed(msg)
 	}
+	m.afterWrite()
 	return m, tea.Batch(next, cmd)
 }
 
@@ -37,8 +39,11 @@ func (m Model) onOpDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 func (m *Model) onChanged(msg opDoneMsg) tea.Cmd {
 	op := msg.op
 	if msg.err != nil && notStored(msg.err) {
-		if op.undoing() {
+		switch {
+		case op.undoing():
 			m.history.restore(op)
+		case op.redoing:
+			m.history.restoreRedo(op)
 		}
 		switch op.from {
 		case byEditor:
@@ -50,10 +55,20 @@ func (m *Model) onChanged(msg opDoneMsg) tea.Cmd {
 	}
 	// Stored. If an always-save write failed, the change is pending and
 	// the status bar shows the Source's save error.
+	var moved json.RawMessage
+	if op.kind == opRename {
+		moved, _ = m.src.GetRaw(op.to)
+	}
+	m.history.noteChanged(op, msg.undo, moved)
 	text := op.describe()
-	if op.undoing() {
+	switch {
+	case op.undoing():
 		text = "undid: " + op.redo.describe()
-	} else {
+		m.history.undid(op)
+	case op.redoing:
+		text = "redid: " + op.describe()
+		m.history.record(op, msg.undo)
+	default:
 		m.history.record(op, msg.undo)
 	}
 	if op.from != byKeys {
@@ -103,6 +118,7 @@ func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 	}
 	m.closeAll()
 	q := newQuestion(m.keys, "Changes are not saved. Quit anyway?", tea.QuitMsg{}, nil)
+	q.review = reviewPendingMsg{}
 	switch {
 	case fileDeleted(msg.err):
 		q.text = "The file was deleted. Quit and keep your version in a new file beside it?"

@@ -15,7 +15,10 @@ import (
 type question struct {
 	text    string
 	yes, no tea.Msg
-	keys    KeyMap
+	// review, when set, is sent for the key that lists the unsaved changes:
+	// the question about quitting without them offers a look first.
+	review tea.Msg
+	keys   KeyMap
 }
 
 func newQuestion(keys KeyMap, text string, yes, no tea.Msg) *question {
@@ -39,6 +42,8 @@ func (q *question) Update(msg tea.Msg) (overlay, tea.Cmd) {
 		return answer(q.yes)
 	case key.Matches(k, q.keys.No):
 		return answer(q.no)
+	case q.review != nil && key.Matches(k, q.keys.Pending):
+		return answer(q.review)
 	}
 	return q, nil
 }
@@ -51,7 +56,11 @@ func (q *question) SetSize(int, int) {}
 func (q *question) Draw(f *frame) {
 	prefix := f.st.Prompt.Render(q.text) + " "
 	k := &f.keys
-	km := k.only(&k.Yes, &k.No)
+	on := []*key.Binding{&k.Yes, &k.No}
+	if q.review != nil {
+		on = append(on, &k.Pending)
+	}
+	km := k.only(on...)
 	f.help.SetWidth(max(f.width-ansi.StringWidth(prefix), 0))
 	f.line = display.Fit(prefix+f.help.ShortHelpView(km.ShortHelp()), f.width)
 	f.cursor = nil

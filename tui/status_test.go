@@ -109,10 +109,8 @@ func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 	})
 	t.Run("failing", func(t *testing.T) {
 		s := openStore(t, map[string]string{"a": "1"}, nil)
-		h := newHarness(t, FileSource(s), 80, 24)
-		if err := s.SetRaw("a", []byte("3")); err != nil {
-			t.Fatal(err)
-		}
+		h := newHarness(t, FileSource(s), 120, 24)
+		h.editValue("3")
 		if err := os.WriteFile(s.Path(), []byte(`{"b": 2}`), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +128,15 @@ func TestQuitFlushesAndAsksWhenSaveFails(t *testing.T) {
 		if h.quit || !h.browsing() {
 			t.Fatal("no did not return to browsing")
 		}
-		h.send(keyText("q"), keyText("y"))
+		// The question offers a look at what would be lost.
+		h.send(keyText("q"))
+		h.wantScreen("c unsaved changes")
+		h.send(keyText("c"))
+		if h.quit || !topIs[*pendingView](h) {
+			t.Fatal("c in the quit question did not list the unsaved changes")
+		}
+		h.wantScreen("Unsaved changes · 1 change")
+		h.send(keyEsc, keyText("q"), keyText("y"))
 		if !h.quit {
 			t.Fatal("yes did not quit")
 		}

@@ -85,6 +85,8 @@ func newStyles(isDark bool) Styles {
 		Number:  lipgloss.NewStyle().Foreground(ld(c("#B35C00"), c("#FFB86C"))),
 		Literal: lipgloss.NewStyle().Foreground(ld(c("#A0287D"), c("#FF87D7"))),
 		Punct:   lipgloss.NewStyle().Foreground(dim),
+		// Reverse video shows without colour too (NO_COLOR).
+		Match: lipgloss.NewStyle().Reverse(true),
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -55,6 +56,9 @@ func (m Model) View() tea.View {
 	content, cursor := m.render()
 	v := tea.NewView(content)
 	v.AltScreen = true
+	// Clicks and the wheel only; motion without a button pressed is not
+	// reported, so moving the pointer costs no redraws.
+	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = m.fileTitle()
 	v.Cursor = cursor
 	return v
@@ -141,16 +145,25 @@ func (m Model) browseHelpLine(f *frame) string {
 		on = append(on, &k.CopyValue, &k.CopyKey)
 	}
 	if !m.src.ReadOnly() {
-		on = append(on, &k.New, &k.Save)
+		on = append(on, &k.New, &k.Save, &k.Pending)
 		if selected {
 			on = append(on, &k.Edit, &k.EditExternal, &k.Rename, &k.Delete)
 		}
 		if m.history.Len() > 0 {
 			on = append(on, &k.Undo)
 		}
+		if m.history.Redoable() > 0 {
+			on = append(on, &k.Redo)
+		}
 	}
 	if m.list.Filtered() {
 		on = append(on, &k.ClearFilter)
+	}
+	on = append(on, &k.Find)
+	if m.focus == focusValue && m.value.Finding() {
+		// n moves to the next match here, so it does not offer a new key.
+		on = slices.DeleteFunc(on, func(b *key.Binding) bool { return b == &k.New })
+		on = append(on, &k.NextMatch, &k.PrevMatch)
 	}
 	// The bottom line's words are short; the bindings stay the frame's.
 	saved := f.keys

@@ -206,8 +206,9 @@ func nextCluster(s string) (string, int) {
 	return ansi.FirstGraphemeCluster(s, ansi.GraphemeWidth)
 }
 
-// renderRow draws one visual row with syntax colours.
-func renderRow(l *jsonLine, r visualRow, st *Styles) string {
+// renderRow draws one visual row with syntax colours, and the parts in
+// matches (byte ranges of the line, in order) in the match style.
+func renderRow(l *jsonLine, r visualRow, st *Styles, matches [][2]int) string {
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", r.indent))
 	for _, t := range l.tokens {
@@ -215,8 +216,30 @@ func renderRow(l *jsonLine, r visualRow, st *Styles) string {
 		if end <= r.from || t.start >= r.to {
 			continue
 		}
-		lo, hi := max(r.from, t.start)-t.start, min(r.to, end)-t.start
-		b.WriteString(st.tokenStyle(t.kind).Render(t.text[lo:hi]))
+		lo, hi := max(r.from, t.start), min(r.to, end)
+		style := st.tokenStyle(t.kind)
+		for lo < hi {
+			// The piece up to the next edge of a match.
+			cut, in := hi, false
+			for _, m := range matches {
+				if m[1] <= lo {
+					continue
+				}
+				if m[0] <= lo {
+					cut, in = min(hi, m[1]), true
+				} else {
+					cut = min(hi, m[0])
+				}
+				break
+			}
+			piece := t.text[lo-t.start : cut-t.start]
+			if in {
+				b.WriteString(st.Match.Render(piece))
+			} else {
+				b.WriteString(style.Render(piece))
+			}
+			lo = cut
+		}
 	}
 	return b.String()
 }

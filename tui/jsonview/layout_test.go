@@ -98,7 +98,7 @@ func TestWrapLinesFitAndCover(t *testing.T) {
 		st := Styles{}
 		covered := make([]string, len(lines))
 		for _, r := range rows {
-			text := ansi.Strip(renderRow(&lines[r.line], r, &st))
+			text := ansi.Strip(renderRow(&lines[r.line], r, &st, nil))
 			if w := ansi.StringWidth(text); w > width && r.to-r.from > 1 {
 				t.Fatalf("row %q is %d wide, more than %d", text, w, width)
 			}

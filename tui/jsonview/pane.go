@@ -15,6 +15,7 @@ import (
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 	"github.com/kvstore-dev/kvstore/tui/internal/nav"
+	"github.com/kvstore-dev/kvstore/tui/internal/textmatch"
 )
 
 // Styles are the pane's styles: its title, notes, and a colour per kind of
@@ -22,6 +23,8 @@ import (
 type Styles struct {
 	Title, TitleFocused, Dim            lipgloss.Style
 	Key, String, Number, Literal, Punct lipgloss.Style
+	// Match marks the text a find in values matched.
+	Match lipgloss.Style
 }
 
 // largeValue is the size from which a value is laid out in a Cmd rather
@@ -58,6 +61,9 @@ type Model struct {
 	seq    int // counts selections, to match layouts to them
 	laying int // size of the value a Cmd is laying out; 0: none
 	keys   nav.KeyMap
+
+	find    textmatch.Query // the matches to mark
+	current *position       // the match n or N moved to last; nil: none yet
 }
 
 // New returns an empty pane that scrolls with keys.
@@ -71,7 +77,7 @@ func New(keys nav.KeyMap) Model {
 // Update; a small one at once, and the Cmd is nil.
 func (p *Model) SetValue(key string, raw string, exists bool) tea.Cmd {
 	p.key, p.exists, p.note = key, exists, ""
-	p.offset = 0
+	p.offset, p.current = 0, nil
 	p.seq++
 	p.laying = 0
 	if len(raw) < largeValue {
@@ -105,7 +111,7 @@ func (p *Model) Shows(key string) bool { return p.exists && p.key == key }
 // SetNote shows a message instead of a value (no keys, no match).
 func (p *Model) SetNote(note string) {
 	p.key, p.exists, p.note = "", false, note
-	p.lines, p.rows, p.offset = nil, nil, 0
+	p.lines, p.rows, p.offset, p.current = nil, nil, 0, nil
 	p.retitle()
 	p.seq++
 	p.laying = 0
@@ -144,6 +150,12 @@ func (p *Model) setLaidOut(msg LaidOutMsg) tea.Cmd {
 	p.rows = msg.rows
 	p.retitle()
 	return nil
+}
+
+// ScrollBy scrolls the value by n rows, up when n is negative.
+func (p *Model) ScrollBy(n int) {
+	p.offset += n
+	p.clamp()
 }
 
 // SetSize sets the pane's size, in cells, including its title.
@@ -236,7 +248,8 @@ func (p *Model) View(st *Styles, focused bool) string {
 			b.WriteString(display.Fit(st.Dim.Render(fmt.Sprintf("laying out %s…", display.Plural(p.laying, "byte"))), p.width))
 		case row < len(p.rows):
 			r := p.rows[row]
-			b.WriteString(display.Fit(renderRow(&p.lines[r.line], r, st), p.width))
+			l := &p.lines[r.line]
+			b.WriteString(display.Fit(renderRow(l, r, st, p.rowMatches(l, r)), p.width))
 		default:
 			b.WriteString(strings.Repeat(" ", p.width))
 		}

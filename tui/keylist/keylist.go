@@ -29,6 +29,7 @@ type Model struct {
 	keys    []string // every key, sorted
 	matches []int    // indexes into keys of the filtered view; nil: no filter
 	query   string
+	found   string // the find query whose result is the view; "" when none
 	match   matcher
 	typing  bool // keys type into the filter
 	fkeys   KeyMap
@@ -59,18 +60,69 @@ func New(keys []string, km KeyMap) Model {
 
 // SetKeys replaces the keys, keeping the filter and the selected key; if
 // that key is gone, the row it was on stays selected (the next key).
+//
+// A find result keeps the keys it found that still exist: it was found in
+// the values as they were, and a key just changed stays in view.
 func (l *Model) SetKeys(keys []string) {
 	cur, ok := l.Selected()
 	query, sel, offset := l.query, l.sel, l.offset
+	found, kept := l.found, l.foundKeys()
 	*l = Model{keys: keys, width: l.width, height: l.height, typing: l.typing, fkeys: l.fkeys}
 	if query != "" {
 		l.SetFilter(query)
+	}
+	if found != "" {
+		l.found, l.matches = found, []int{}
+		for i, k := range keys {
+			if kept[k] {
+				l.matches = append(l.matches, i)
+			}
+		}
 	}
 	l.sel, l.offset = sel, offset
 	if !ok || !l.SelectKey(cur) {
 		l.clamp()
 	}
 }
+
+// foundKeys returns the keys of a find result, or nil.
+func (l *Model) foundKeys() map[string]bool {
+	if l.found == "" {
+		return nil
+	}
+	kept := make(map[string]bool, len(l.matches))
+	for _, i := range l.matches {
+		kept[l.keys[i]] = true
+	}
+	return kept
+}
+
+// Keys returns every key, sorted. The slice is the list's own and is never
+// changed (SetKeys replaces it), so a search may read it in a Cmd.
+func (l *Model) Keys() []string { return l.keys }
+
+// ShowFound narrows the view to rows, indexes into Keys in ascending order,
+// found by a search for query, and selects the first. An empty query shows
+// every key.
+func (l *Model) ShowFound(query string, rows []int) {
+	if query == "" {
+		if l.found != "" {
+			l.ClearFilter()
+		}
+		return
+	}
+	l.query = ""
+	l.match.reset()
+	l.found, l.matches = query, rows
+	if l.matches == nil {
+		l.matches = []int{}
+	}
+	l.sel, l.offset = 0, 0
+	l.clamp()
+}
+
+// Found returns the find query whose result is the view, or "".
+func (l *Model) Found() string { return l.found }
 
 // Len returns the number of rows in the current view.
 func (l *Model) Len() int {
@@ -127,7 +179,7 @@ func (l *Model) SetFilter(query string) {
 	if query == l.query && (query == "") == (l.matches == nil) {
 		return
 	}
-	l.query = query
+	l.query, l.found = query, ""
 	if query == "" {
 		l.ClearFilter()
 		return
@@ -140,7 +192,7 @@ func (l *Model) SetFilter(query string) {
 // ClearFilter shows every key again, keeping the selected key selected.
 func (l *Model) ClearFilter() {
 	cur, ok := l.Selected()
-	l.matches, l.query = nil, ""
+	l.matches, l.query, l.found = nil, "", ""
 	l.match.reset()
 	if ok {
 		l.sel = sort.SearchStrings(l.keys, cur)
@@ -248,6 +300,29 @@ func (l *Model) typeKey(msg tea.KeyPressMsg) bool {
 	return true
 }
 
+// RowAt returns the row of the view drawn on line y of the pane (0 is the
+// title), or false when no key is drawn there.
+func (l *Model) RowAt(y int) (int, bool) {
+	row := l.offset + y - 1
+	if y < 1 || y > l.height || row >= l.Len() {
+		return 0, false
+	}
+	return row, true
+}
+
+// Select selects row of the view, which must be in range.
+func (l *Model) Select(row int) {
+	l.sel = row
+	l.clamp()
+}
+
+// MoveBy moves the selection by n rows, up when n is negative, stopping at
+// the ends.
+func (l *Model) MoveBy(n int) {
+	l.sel = max(min(l.sel+n, l.Len()-1), 0)
+	l.clamp()
+}
+
 // move moves the selection for a movement key.
 func (l *Model) move(msg tea.KeyPressMsg) {
 	if to, ok := l.fkeys.Move(msg, l.sel, l.Page(), l.Len()); ok {
@@ -264,6 +339,8 @@ func (l *Model) View(st *Styles, focused bool) string {
 	switch {
 	case l.typing:
 		b.WriteString(display.Fit(st.FilterPrompt.Render("/")+display.Escape(l.query)+st.FilterPrompt.Render("▏"), l.width))
+	case l.found != "":
+		b.WriteString(display.Fit(st.Title.Render("find: "+display.Escape(l.found)), l.width))
 	case l.matches != nil:
 		b.WriteString(display.Fit(st.Title.Render("/"+display.Escape(l.query)), l.width))
 	case focused:

@@ -132,3 +132,30 @@ func TestUpdateTypesTheFilter(t *testing.T) {
 		t.Fatalf("pasted query %q", l.Query())
 	}
 }
+
+func TestShowFoundNarrowsAndSurvivesNewKeys(t *testing.T) {
+	l := New([]string{"a", "b", "c", "d"}, KeyMap{})
+	l.SetSize(30, 10)
+	l.ShowFound("red", []int{1, 3})
+	if got := names(l.keys, l.matches); !slices.Equal(got, []string{"b", "d"}) || l.Found() != "red" {
+		t.Fatalf("found view %v (%q)", got, l.Found())
+	}
+	if !strings.Contains(l.View(&Styles{}, true), "find: red") || !strings.Contains(l.View(&Styles{}, true), "2 of 4 keys") {
+		t.Fatalf("view:\n%s", l.View(&Styles{}, true))
+	}
+	// b is deleted and e added: d stays found, nothing is added.
+	l.SetKeys([]string{"a", "c", "d", "e"})
+	if got := names(l.keys, l.matches); !slices.Equal(got, []string{"d"}) {
+		t.Fatalf("after new keys the find shows %v", got)
+	}
+	// A filter replaces the find; clearing gives every key back.
+	l.SetFilter("a")
+	if l.Found() != "" {
+		t.Fatal("a filter kept the find")
+	}
+	l.ShowFound("x", nil)
+	l.ShowFound("", nil)
+	if l.Filtered() {
+		t.Fatal("an empty find left the view narrowed")
+	}
+}

@@ -1,0 +1,156 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+var keyCtrlF = tea.KeyPressMsg{Code: 'f', Mod: tea.ModCtrl}
+
+func TestFindNarrowsToKeysAndValues(t *testing.T) {
+	s := openStore(t, map[string]string{
+		"alpha":     `{"name": "Ann Lee"}`,
+		"beta":      `{"name": "ANN"}`,
+		"gamma":     `"nothing here"`,
+		"annotated": `1`,
+	}, nil)
+	h := newHarness(t, FileSource(s), 100, 20)
+	h.send(keyCtrlF)
+	h.wantScreen("Find:")
+	// Lower case matches any case, in keys and in values.
+	h.typeText("ann")
+	h.wantScreen("find: ann")
+	h.wantScreen("3 of 4 keys")
+	if got := listed(h); got != "alpha annotated beta" {
+		t.Fatalf("ann found %q", got)
+	}
+	// An upper-case letter makes the case count.
+	h.send(keyBackspace, keyBackspace, keyBackspace)
+	h.typeText("ANN")
+	if got := listed(h); got != "beta" {
+		t.Fatalf("ANN found %q", got)
+	}
+	h.wantScreen("1 of 4 keys")
+	// Typing goes to the prompt: q is text, not quit.
+	h.typeText("q")
+	if h.quit {
+		t.Fatal("q quit while typing a find")
+	}
+	h.wantScreen("0 of 4 keys")
+	h.send(keyBackspace)
+	// enter keeps the result and gives the keys back.
+	h.send(keyEnter)
+	if !h.browsing() {
+		t.Fatal("enter did not close the find prompt")
+	}
+	h.wantScreen("1 of 4 keys")
+	// esc clears it.
+	h.send(keyEsc)
+	h.wantScreen("4 keys")
+	if strings.Contains(h.screen(), "find:") {
+		t.Fatal("esc kept the find")
+	}
+	// esc in the prompt clears it too.
+	h.send(keyCtrlF)
+	h.typeText("nothing")
+	h.wantScreen("1 of 4 keys")
+	h.send(keyEsc)
+	h.wantScreen("4 keys")
+	if !h.browsing() {
+		t.Fatal("esc did not close the find prompt")
+	}
+}
+
+// listed returns the keys in the list's view, space-separated.
+func listed(h *harness) string {
+	var keys []string
+	for row := range h.m.list.Len() {
+		keys = append(keys, h.m.list.At(row))
+	}
+	return strings.Join(keys, " ")
+}
+
+// A search answered after a newer one started is dropped: its result is of
+// text no longer typed.
+func TestFindDropsStaleResults(t *testing.T) {
+	s := openStore(t, map[string]string{"a": `"xy"`, "b": `"x"`}, nil)
+	h := newHarness(t, FileSource(s), 100, 20)
+	h.send(keyCtrlF)
+	// Type x and y without running the searches, then answer them in
+	// reverse order, as a slow first search would.
+	next, first := h.m.Update(keyText("x"))
+	h.m = next.(Model)
+	firstQuery := h.run(first)
+	next, second := h.m.Update(keyText("y"))
+	h.m = next.(Model)
+	secondQuery := h.run(second)
+	var results [][]tea.Msg
+	for _, q := range append(firstQuery, secondQuery...) {
+		next, cmd := h.m.Update(q)
+		h.m = next.(Model)
+		results = append(results, h.run(cmd))
+	}
+	h.send(results[1]...)
+	if got := listed(h); got != "a" {
+		t.Fatalf("xy found %q", got)
+	}
+	h.send(results[0]...)
+	if got := listed(h); got != "a" {
+		t.Fatalf("the stale result for x replaced the one for xy: %q", got)
+	}
+}
+
+func TestFindMarksMatchesAndNJumps(t *testing.T) {
+	lines := make([]string, 60)
+	for i := range lines {
+		lines[i] = `"filler"`
+	}
+	lines[5], lines[40] = `"the needle"`, `"a NEEDLE"`
+	s := openStore(t, map[string]string{"hay": "[" + strings.Join(lines, ",") + "]", "other": "1"}, nil)
+	h := newHarness(t, FileSource(s), 100, 20)
+	h.send(keyCtrlF)
+	h.typeText("needle")
+	h.send(keyEnter)
+	view := h.m.value.View(&h.m.styles.Value, false)
+	if !strings.Contains(view, "\x1b[7mneedle") {
+		t.Fatalf("the match is not marked:\n%q", view)
+	}
+	// n and N in the value pane move between the matches; in the list, n
+	// still makes a new key.
+	h.send(keyTab)
+	h.wantScreen("n next")
+	h.send(keyText("n"))
+	if topIs[*prompt](h) {
+		t.Fatal("n in the value pane opened the new-key prompt")
+	}
+	h.wantScreen("the needle")
+	h.send(keyText("n"))
+	h.wantScreen("a NEEDLE")
+	if strings.Contains(ansi.Strip(h.screen()), "the needle") {
+		t.Fatal("n did not scroll to the second match")
+	}
+	h.send(keyText("n")) // round to the first
+	h.wantScreen("the needle")
+	h.send(keyText("N")) // back round to the last
+	h.wantScreen("a NEEDLE")
+	h.send(keyTab, keyText("n"))
+	if !topIs[*prompt](h) {
+		t.Fatal("n in the key list did not start a new key")
+	}
+}
+
+func TestFindKeepsFoundKeysAcrossAChange(t *testing.T) {
+	s := openStore(t, map[string]string{"a": `"red"`, "b": `"red"`, "c": `"blue"`}, nil)
+	h := newHarness(t, FileSource(s), 100, 20)
+	h.send(keyCtrlF)
+	h.typeText("red")
+	h.send(keyEnter)
+	h.send(keyText("j"), keyText("d"), keyText("y"))
+	if got := listed(h); got != "a" {
+		t.Fatalf("after deleting b the find shows %q", got)
+	}
+	h.wantScreen("1 of 2 keys")
+}
