@@ -26,7 +26,8 @@ type resolver struct {
 	keepMine map[string]bool // collision -> true: mine, false: theirs; absent: undecided
 	sel      int
 	offset   int
-	again    bool   // the file changed again while the user was choosing
+	again    bool // the file changed again while the user was choosing
+	words    *wording
 	note     string // why enter did not merge
 	width    int
 	height   int
@@ -35,8 +36,8 @@ type resolver struct {
 	diff    []diffLine
 }
 
-func newResolver(c *kvstore.Conflict, again bool, keys KeyMap) *resolver {
-	return &resolver{c: c, keepMine: make(map[string]bool), again: again, keys: keys}
+func newResolver(c *kvstore.Conflict, again bool, keys KeyMap, words *wording) *resolver {
+	return &resolver{c: c, keepMine: make(map[string]bool), again: again, keys: keys, words: words}
 }
 
 // overwriteMsg is yes to "replace the file with your version?".
@@ -167,12 +168,12 @@ func (r *resolver) Choices() map[string]bool {
 func (r *resolver) view(st *Styles) string {
 	w := r.width
 	var rows []string
-	title := "The file changed on disk since it was loaded."
+	title := r.words.conflict
 	if r.again {
-		title = "The file changed again; new collisions need a choice."
+		title = r.words.again
 	}
 	rows = append(rows, display.Fit(st.StatusError.Render(title), w))
-	rows = append(rows, display.Fit(fmt.Sprintf("The file changed %s, you changed %s; %s changed on both sides.",
+	rows = append(rows, display.Fit(fmt.Sprintf("%s changed %s, you changed %s; %s changed on both sides.", r.words.theirs,
 		display.Plural(len(r.c.Theirs), "key"), display.Plural(len(r.c.Ours), "key"), display.Plural(len(r.c.Collisions), "key")), w))
 	if len(r.c.Collisions) == 0 {
 		rows = append(rows, display.Fit("Merging keeps their changes and all of yours.", w))
@@ -328,6 +329,6 @@ func (m Model) onConflict(msg conflictMsg) (tea.Model, tea.Cmd) {
 	case msg.err != nil:
 		return m, m.flash("cannot read the file: "+cleanError(msg.err), true)
 	}
-	m.open(newResolver(msg.c, false, m.keys))
+	m.open(newResolver(msg.c, false, m.keys, m.words))
 	return m, nil
 }

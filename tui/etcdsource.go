@@ -116,6 +116,11 @@ func shownOf(item etcdstore.Item) shownValue {
 // Name names the endpoints and the prefix.
 func (s *etcdSource) Name() string { return s.name }
 
+// Shared reports true: other clients write the prefix as a matter of
+// course, and closing it writes no file, so the UI words its messages for
+// shared data (see wording.go).
+func (s *etcdSource) Shared() bool { return true }
+
 // ReadOnly reports whether the store was opened read-only.
 func (s *etcdSource) ReadOnly() bool { return errors.Is(s.writable(), kvstore.ErrReadOnly) }
 

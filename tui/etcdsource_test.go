@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,11 +174,16 @@ func TestEtcdEditOfAChangedValueConflicts(t *testing.T) {
 		h.send(keyEnd, keyText("0"), keyCtrlS) // the editor still holds 1: 10
 		f.wantEtcd("a", "5")
 		f.wantEtcd("a", "5")
-		h.wantStatus("(ctrl+s to resolve)")
+		// Shared data is worded as such: there is no file on disk here.
+		h.wantStatus("another client changed these keys (ctrl+s to resolve)")
 
 		h.send(keyCtrlS)
 		if !topIs[*resolver](h) {
 			t.Fatalf("ctrl+s did not open the conflict screen:\n%s", h.screen())
+		}
+		h.wantScreen("Another client changed keys you changed")
+		if strings.Contains(h.screen(), "on disk") {
+			t.Errorf("the conflict screen of an etcd prefix speaks of a disk:\n%s", h.screen())
 		}
 		h.wantScreen("mine: 10")
 		h.wantScreen("theirs: 5")

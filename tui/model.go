@@ -45,8 +45,11 @@ type Options struct {
 
 // Model is the root Bubble Tea model.
 type Model struct {
-	src  Source
-	keys KeyMap
+	src Source
+	// words are the phrases for changes made elsewhere, which depend on
+	// where the data lives.
+	words *wording
+	keys  KeyMap
 	// styles is shared by the model's copies, so drawing a frame does not
 	// copy it; a new background colour replaces it rather than changing it.
 	styles *Styles
@@ -96,6 +99,7 @@ func New(src Source, opts Options) Model {
 	nav := opts.Keys.nav()
 	m := Model{
 		src:     src,
+		words:   wordingFor(src),
 		keys:    opts.Keys,
 		list:    keylist.New(src.Keys(), opts.Keys.listKeys()),
 		value:   jsonview.New(nav),

@@ -125,7 +125,7 @@ func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 	case errors.Is(msg.err, kvstore.ErrConflict):
 		// Closing the store then writes its state to a new file beside
 		// the data file, so quitting loses neither side's changes.
-		q.text = "The file changed on disk. Quit and keep your version in a new file beside it?"
+		q.text = m.words.quitChanged
 	}
 	m.open(q)
 	return nil
@@ -135,7 +135,7 @@ func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 // added or removed keys.
 func (m *Model) onSettled(msg opDoneMsg) tea.Cmd {
 	if msg.conflict != nil {
-		m.open(newResolver(msg.conflict, true, m.keys))
+		m.open(newResolver(msg.conflict, true, m.keys, m.words))
 		return nil
 	}
 	forgotten := 0
@@ -192,7 +192,7 @@ func (m *Model) onRefreshed(msg opDoneMsg) tea.Cmd {
 		m.save.outside = true
 		return next
 	}
-	text := "the file changed on disk; view updated"
+	text := m.words.refreshed
 	if m.src.ReadOnly() {
 		text = "the writer saved; view updated"
 	}

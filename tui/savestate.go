@@ -66,6 +66,7 @@ type saveState struct {
 	err      error // the last save's error, until a save succeeds
 	report   saveReport
 	name     string // the data's name, to shorten error messages
+	words    *wording
 }
 
 // saveState derives the save state from the Source and its events.
@@ -77,6 +78,7 @@ func (m *Model) saveState() saveState {
 		err:      m.src.LastSaveError(),
 		report:   m.save,
 		name:     m.src.Name(),
+		words:    m.words,
 	}
 }
 
@@ -96,7 +98,7 @@ func (s saveState) text(st *Styles) string {
 	case s.err != nil:
 		return st.StatusError.Render("save failed: " + display.Escape(s.reason()))
 	case s.report.outside && s.pending > 0:
-		return st.StatusError.Render("the file changed on disk (ctrl+s to resolve)")
+		return st.StatusError.Render(s.words.changed)
 	case s.report.deleted && s.pending > 0:
 		return st.StatusError.Render("the file was deleted (ctrl+s to resolve)")
 	case s.report.deleted:
@@ -121,7 +123,7 @@ func (s saveState) reason() string {
 		return "the file was deleted (ctrl+s to resolve)"
 	}
 	if errors.Is(s.err, kvstore.ErrConflict) {
-		return "the file changed on disk (ctrl+s to resolve)"
+		return s.words.changed
 	}
 	return strings.ReplaceAll(shortenPaths(s.err.Error(), s.name), "kvstore: ", "")
 }

@@ -1,0 +1,50 @@
+package tui
+
+// sharedSource is implemented by a Source whose data other clients change
+// as a matter of course, such as a key prefix of an etcd cluster: there is
+// no file on disk to speak of, and closing it writes nothing beside it.
+type sharedSource interface {
+	// Shared reports whether the data is shared with other clients.
+	Shared() bool
+}
+
+// wording holds the phrases that depend on where the data lives: a file
+// someone may edit on disk, or shared data other clients write.
+type wording struct {
+	data        string // what the data is called: "the file", "the data"
+	changed     string // status bar: changed elsewhere with changes pending
+	refreshed   string // status message: changed elsewhere, view updated
+	conflict    string // the conflict screen's title
+	again       string // its title when it changed again while choosing
+	theirs      string // who the other side is, in the conflict summary
+	quitChanged string // the question when quitting with a conflict unsettled
+}
+
+var (
+	fileWording = wording{
+		data:        "the file",
+		changed:     "the file changed on disk (ctrl+s to resolve)",
+		refreshed:   "the file changed on disk; view updated",
+		conflict:    "The file changed on disk since it was loaded.",
+		again:       "The file changed again; new collisions need a choice.",
+		theirs:      "The file",
+		quitChanged: "The file changed on disk. Quit and keep your version in a new file beside it?",
+	}
+	sharedWording = wording{
+		data:        "the data",
+		changed:     "another client changed these keys (ctrl+s to resolve)",
+		refreshed:   "another client changed the data; view updated",
+		conflict:    "Another client changed keys you changed since you saw them.",
+		again:       "Another client changed them again; new collisions need a choice.",
+		theirs:      "Others",
+		quitChanged: "Another client changed keys you changed. Quit and drop your unsaved changes?",
+	}
+)
+
+// wordingFor returns the phrases for src.
+func wordingFor(src Source) *wording {
+	if s, ok := src.(sharedSource); ok && s.Shared() {
+		return &sharedWording
+	}
+	return &fileWording
+}
