@@ -10,6 +10,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
 
 // TestE2EEtcd runs the built program on a prefix of an etcd in this
@@ -19,7 +21,7 @@ import (
 // overwrite.
 func TestE2EEtcd(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
-	endpoint := startEtcd(t)
+	endpoint := etcdtest.Start(t, "tui")
 	other, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +86,7 @@ func TestE2EEtcd(t *testing.T) {
 // terminal: the password is asked for there, without echo, and works.
 func TestE2EEtcdAsksForPassword(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
-	endpoint := startEtcd(t)
+	endpoint := etcdtest.Start(t, "tui")
 	root, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
 	if err != nil {
 		t.Fatal(err)

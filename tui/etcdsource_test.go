@@ -2,47 +2,19 @@ package tui
 
 import (
 	"context"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
 
 // The UI on a prefix of a real etcd, run in this process: what the user
 // sees, what reaches etcd, and what another client does meanwhile.
-
-// startEtcd runs a one-member etcd on a free loopback port and returns its
-// client endpoint. It stops with the test.
-func startEtcd(t testing.TB) string {
-	t.Helper()
-	cfg := embed.NewConfig()
-	cfg.Name = "tui"
-	cfg.Dir = t.TempDir()
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	local := url.URL{Scheme: "http", Host: "127.0.0.1:0"}
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{local}, []url.URL{local}
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{local}, []url.URL{local}
-	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-	e, err := embed.StartEtcd(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	select {
-	case <-e.Server.ReadyNotify():
-	case err := <-e.Err():
-		t.Fatalf("etcd failed: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("etcd was not ready within 20s")
-	}
-	return e.Clients[0].Addr().String()
-}
 
 // etcdFixture is an etcd holding values under /app/, the UI's store on that
 // prefix, and another client.
@@ -54,7 +26,7 @@ type etcdFixture struct {
 
 func newEtcdFixture(t *testing.T, values map[string]string, readOnly bool) *etcdFixture {
 	t.Helper()
-	endpoint := startEtcd(t)
+	endpoint := etcdtest.Start(t, "tui")
 	other, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
 	if err != nil {
 		t.Fatal(err)

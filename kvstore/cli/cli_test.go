@@ -24,6 +24,7 @@ import (
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/cli"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
 
 // The scripts in testdata/script run the command line as a separate
@@ -103,7 +104,7 @@ func waitFor(name string) error {
 }
 
 func TestScripts(t *testing.T) {
-	endpoint, authEndpoint := cli.StartEtcd(t), startEtcdWithAuth(t)
+	endpoint, authEndpoint := etcdtest.Start(t, "cli"), startEtcdWithAuth(t)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		// $ETCD is the endpoint of an etcd the scripts share, and

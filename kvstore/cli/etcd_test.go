@@ -12,13 +12,14 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kvstore-dev/kvstore/kvstore/cli"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
 
 // startEtcdWithAuth is startEtcd with etcd's authentication on and one
 // user, root, whose password is secret.
 func startEtcdWithAuth(tb testing.TB) string {
 	tb.Helper()
-	endpoint := cli.StartEtcd(tb)
+	endpoint := etcdtest.Start(tb, "cli")
 	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
 	if err != nil {
 		tb.Fatal(err)

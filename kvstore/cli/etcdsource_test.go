@@ -12,6 +12,7 @@ import (
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
 
 // A command's changes to an etcd prefix are committed only where etcd
@@ -19,7 +20,7 @@ import (
 // between the command's read and its commit fails the command and stays,
 // and the command's other changes are not made either.
 func TestEtcdWriterNeverOverwritesAnotherClient(t *testing.T) {
-	endpoint := StartEtcd(t)
+	endpoint := etcdtest.Start(t, "cli")
 	other, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
 
 // member is one embedded etcd server.
@@ -59,15 +60,7 @@ func waitReady(tb testing.TB, e *embed.Etcd) {
 // and returns its client endpoint. It stops with the test.
 func startEtcd(tb testing.TB) string {
 	tb.Helper()
-	cfg := memberConfig(tb, "solo", "http://127.0.0.1:0", "http://127.0.0.1:0")
-	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-	e, err := embed.StartEtcd(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(e.Close)
-	waitReady(tb, e)
-	return e.Clients[0].Addr().String()
+	return etcdtest.Start(tb, "solo")
 }
 
 // freePorts returns n loopback ports that were free a moment ago. A

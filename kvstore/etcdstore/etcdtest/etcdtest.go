@@ -1,4 +1,7 @@
-package cli
+// Package etcdtest runs a real etcd server inside a test process, for the
+// tests of kvstore/etcdstore and of the command line and terminal UI that
+// use it. Only tests import it, so no program links the server.
+package etcdtest
 
 import (
 	"net/url"
@@ -9,14 +12,13 @@ import (
 	"go.uber.org/zap"
 )
 
-// StartEtcd runs a one-member etcd in this process on a free loopback port
-// and returns its client endpoint. It stops with the test. The scripts
-// share one, each under a prefix of its own. It is exported for the
-// black-box tests in cli_test.
-func StartEtcd(tb testing.TB) string {
+// Start runs a one-member etcd named name on a free loopback port, with
+// its data in a temporary directory and its log silenced, and returns its
+// client endpoint (HOST:PORT) once it is ready. It stops with the test.
+func Start(tb testing.TB, name string) string {
 	tb.Helper()
 	cfg := embed.NewConfig()
-	cfg.Name = "cli"
+	cfg.Name = name
 	cfg.Dir = tb.TempDir()
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
 	local := url.URL{Scheme: "http", Host: "127.0.0.1:0"}
