@@ -36,6 +36,20 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.jumpToMatch(true)
 	case m.focus == focusValue && m.value.Finding() && key.Matches(msg, k.PrevMatch):
 		return m, m.jumpToMatch(false)
+	case m.focus == focusValue && key.Matches(msg, k.Fold):
+		m.value.Fold()
+	case m.focus == focusValue && key.Matches(msg, k.Unfold):
+		m.value.Unfold()
+	case m.focus == focusValue && key.Matches(msg, k.Toggle):
+		m.value.ToggleFold()
+	case m.focus == focusValue && key.Matches(msg, k.FoldAll):
+		return m, m.value.FoldAll(true)
+	case m.focus == focusValue && key.Matches(msg, k.UnfoldAll):
+		return m, m.value.FoldAll(false)
+	case m.focus == focusValue && key.Matches(msg, k.CopyNode):
+		return m.copyNode()
+	case m.focus == focusValue && key.Matches(msg, k.CopyPath):
+		return m.copyPath()
 	case m.list.Filtered() && key.Matches(msg, k.ClearFilter):
 		m.list.ClearFilter()
 		return m, m.followSelection()
@@ -243,22 +257,46 @@ func (m Model) copySelected(value bool) (tea.Model, tea.Cmd) {
 	if !ok {
 		return m, m.flash(display.KeyLabel(k)+" no longer exists", true)
 	}
+	return m, m.copyJSON(len(raw), func() string { return jsonview.Pretty(raw) }, "the value of "+display.KeyLabel(k))
+}
+
+// copyJSON copies JSON text of size bytes, pretty-printed by pretty, or
+// says why it cannot; what names it in the message.
+func (m *Model) copyJSON(size int, pretty func() string, what string) tea.Cmd {
 	// Pretty-printing only adds bytes: a value too large as stored is
 	// refused before the work of indenting it.
 	text := ""
-	if len(raw) <= maxClipboard {
-		text = jsonview.Pretty(raw)
+	if size <= maxClipboard {
+		text = pretty()
 	}
 	if text == "" || len(text) > maxClipboard {
-		msg := fmt.Sprintf("not copied: the value of %s is %s; terminals take at most %s",
-			display.KeyLabel(k), display.Plural(max(len(text), len(raw)), "byte"), display.Plural(maxClipboard, "byte"))
+		msg := fmt.Sprintf("not copied: %s is %s; terminals take at most %s",
+			what, display.Plural(max(len(text), size), "byte"), display.Plural(maxClipboard, "byte"))
 		if !m.src.ReadOnly() {
 			msg += " (" + m.keys.EditExternal.Help().Key + " opens it in $EDITOR)"
 		}
-		return m, m.flash(msg, true)
+		return m.flash(msg, true)
 	}
-	msg := fmt.Sprintf("copied the value of %s (%s)", display.KeyLabel(k), display.Plural(len(text), "byte"))
-	return m, tea.Batch(m.clip(text), m.flash(msg, false))
+	msg := fmt.Sprintf("copied %s (%s)", what, display.Plural(len(text), "byte"))
+	return tea.Batch(m.clip(text), m.flash(msg, false))
+}
+
+// copyNode copies the node under the value pane's cursor, pretty-printed.
+func (m Model) copyNode() (tea.Model, tea.Cmd) {
+	node, ok := m.value.Node()
+	if !ok {
+		return m, m.flash("no value to copy", true)
+	}
+	return m, m.copyJSON(len(node), func() string { return jsonview.Pretty([]byte(node)) }, display.Escape(m.value.Path()))
+}
+
+// copyPath copies the jq path of the node under the value pane's cursor.
+func (m Model) copyPath() (tea.Model, tea.Cmd) {
+	path := m.value.Path()
+	if path == "" {
+		return m, m.flash("no value to copy", true)
+	}
+	return m, tea.Batch(m.clip(path), m.flash("copied the path "+display.Escape(path), false))
 }
 
 // maxClipboard is the largest text copied with OSC 52. Terminals cap the

@@ -279,15 +279,15 @@ func TestHelpClosesScrollsAndKeepsGroupsWhole(t *testing.T) {
 		}
 	}
 	h.send(keyText("?"))
-	h.wantScreen("1-8/48")
+	h.wantScreen("1-8/57")
 	seen := map[string]int{}
-	for range 10 {
+	for range 12 {
 		for _, line := range strings.Split(h.screen(), "\n") {
 			seen[strings.TrimSpace(line)]++
 		}
 		h.send(keyPgDown)
 	}
-	h.wantScreen("41-48/48")
+	h.wantScreen("50-57/57")
 	for _, want := range []string{"App", "q       quit", "On the conflict screen", "O       overwrite file"} {
 		if seen[want] == 0 {
 			t.Errorf("scrolling never showed %q", want)

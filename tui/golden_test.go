@@ -73,6 +73,10 @@ func TestGoldenScreens(t *testing.T) {
 			h.send(keyCtrlF)
 			h.typeText("hopper")
 		}},
+		{"folded", func(h *harness) {
+			// app/limits; per_user is its second member.
+			h.send(keyText("j"), keyText("j"), keyTab, keyText("j"), keyText("j"), keyText("h"))
+		}},
 		{"found", func(h *harness) {
 			h.send(keyCtrlF)
 			h.typeText("example")

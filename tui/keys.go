@@ -27,6 +27,15 @@ type KeyMap struct {
 	NextMatch    key.Binding // value pane: scroll to the next match of the find
 	PrevMatch    key.Binding // value pane: scroll to the previous match
 
+	// The value pane as a tree, while it has the focus.
+	Fold      key.Binding // fold the node under the cursor, or go to its parent
+	Unfold    key.Binding // unfold the node under the cursor
+	Toggle    key.Binding // fold or unfold the node under the cursor
+	FoldAll   key.Binding // fold every node
+	UnfoldAll key.Binding // unfold every node
+	CopyNode  key.Binding // copy the node under the cursor
+	CopyPath  key.Binding // copy the jq path of the node under the cursor
+
 	Edit         key.Binding // open the selected value in the editor
 	EditExternal key.Binding // edit the selected value in $VISUAL or $EDITOR
 	New          key.Binding // create a key: prompt for its name, then edit it
@@ -78,6 +87,14 @@ func DefaultKeyMap() KeyMap {
 		NextMatch:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
 		PrevMatch:    key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
 
+		Fold:      key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("h/←", "fold, parent")),
+		Unfold:    key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("l/→", "unfold")),
+		Toggle:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle fold")),
+		FoldAll:   key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "fold all")),
+		UnfoldAll: key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "unfold all")),
+		CopyNode:  key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy node")),
+		CopyPath:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "copy path")),
+
 		Edit:         key.NewBinding(key.WithKeys("enter", "e"), key.WithHelp("e/enter", "edit")),
 		EditExternal: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "edit in $EDITOR")),
 		New:          key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
@@ -113,7 +130,8 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp returns the bindings of the one-line help, in display order:
 // the keys of the screen or question on top, then help and quit, so that a
-// narrow terminal still shows how to get the full help, then what a
+// narrow terminal still shows how to get the full help, then the value
+// pane's tree keys while it has the focus, then what a
 // newcomer needs first: edit, filter, new, undo, redo, save, switch pane, edit in
 // $EDITOR, copy; at 120 columns the line ends about there. Rename and delete
 // ask before they act and are in the full help; the arrows come last, since
@@ -124,7 +142,9 @@ func (k KeyMap) ShortHelp() []key.Binding {
 		k.Apply, k.Cancel, k.Revert,
 		k.AcceptFilter, k.ClearFilter, k.NextMatch, k.PrevMatch,
 		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later,
-		k.Help, k.Quit, k.Edit, k.Filter, k.New, k.Undo, k.Redo, k.Save, k.SwitchPane,
+		k.Help, k.Quit,
+		k.Fold, k.Unfold, k.Toggle, k.CopyNode, k.CopyPath, k.FoldAll, k.UnfoldAll,
+		k.Edit, k.Filter, k.New, k.Undo, k.Redo, k.Save, k.SwitchPane,
 		k.EditExternal, k.CopyValue, k.CopyKey, k.Find, k.Pending, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
 	}
 }
@@ -138,6 +158,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane},
 		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch},
 		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyKey},
+		{k.Fold, k.Unfold, k.Toggle, k.FoldAll, k.UnfoldAll, k.CopyNode, k.CopyPath},
 		{k.Apply, k.Cancel},
 		{k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later},
 		{k.Revert},
@@ -146,7 +167,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 }
 
 // fullHelpTitles names the groups of FullHelp, in the same order.
-var fullHelpTitles = []string{"Move", "Filter and find", "Change", "In the editor", "On the conflict screen", "In unsaved changes", "App"}
+var fullHelpTitles = []string{"Move", "Filter and find", "Change", "In the value pane", "In the editor", "On the conflict screen", "In unsaved changes", "App"}
 
 // brief returns a copy of k with the shorter help the bottom line uses, so
 // that 120 columns hold every key a newcomer needs; the full help keeps the
@@ -163,6 +184,8 @@ func (k KeyMap) brief() KeyMap {
 	short(&k.Pending, "changes")
 	short(&k.NextMatch, "next")
 	short(&k.PrevMatch, "prev")
+	short(&k.Fold, "fold")
+	short(&k.Toggle, "toggle")
 	return k
 }
 
@@ -199,6 +222,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Save, &k.Apply, &k.Cancel, &k.Help, &k.Quit, &k.Yes, &k.No, &k.Accept,
 		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
+		&k.Fold, &k.Unfold, &k.Toggle, &k.FoldAll, &k.UnfoldAll, &k.CopyNode, &k.CopyPath,
 	}
 }
 

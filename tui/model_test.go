@@ -143,18 +143,19 @@ func TestTabSwitchesFocusAndScrollsValue(t *testing.T) {
 	}
 	h.wantScreen("▸ a  1-21/43")
 	h.send(keyText("j"), keyDown)
-	if h.m.value.Offset() != 2 || h.selected() != "a" {
-		t.Fatalf("j/down in the value pane: offset %d, selected %q", h.m.value.Offset(), h.selected())
+	if h.m.value.Path() != ".[1]" || h.selected() != "a" {
+		t.Fatalf("j/down in the value pane: cursor on %q, selected %q", h.m.value.Path(), h.selected())
 	}
 	h.send(keyText("G"))
 	h.wantScreen("23-43/43")
+	// A page down moves the cursor a page, from the top line "[".
 	h.send(keyText("g"), keyPgDown)
-	if h.m.value.Offset() != h.m.value.Page() {
-		t.Fatalf("pgdown scrolled to %d", h.m.value.Offset())
+	if want := fmt.Sprintf(".[%d]", h.m.value.Page()-1); h.m.value.Path() != want {
+		t.Fatalf("pgdown moved the cursor to %q, want %q", h.m.value.Path(), want)
 	}
 	h.send(keyPgUp, keyText("k"))
-	if h.m.value.Offset() != 0 {
-		t.Fatalf("pgup/k scrolled to %d", h.m.value.Offset())
+	if h.m.value.Offset() != 0 || h.m.value.Path() != "." {
+		t.Fatalf("pgup/k scrolled to %d, cursor on %q", h.m.value.Offset(), h.m.value.Path())
 	}
 	h.send(keyTab, keyText("j"))
 	if h.m.focus == focusValue || h.selected() != "b" {

@@ -43,8 +43,8 @@ func TestMouseClickSelectsAndFocuses(t *testing.T) {
 	}
 	// The keys still go where the focus is.
 	h.send(keyDown)
-	if h.selected() != "b" || h.m.value.Offset() != 1 {
-		t.Fatalf("down after the click: selected %q, value offset %d", h.selected(), h.m.value.Offset())
+	if h.selected() != "b" || h.m.value.Path() != ".[0]" {
+		t.Fatalf("down after the click: selected %q, value cursor on %q", h.selected(), h.m.value.Path())
 	}
 	h.send(click(5, 1))
 	if h.m.focus != focusList || h.selected() != "a" {

@@ -87,6 +87,8 @@ func newStyles(isDark bool) Styles {
 		Punct:   lipgloss.NewStyle().Foreground(dim),
 		// Reverse video shows without colour too (NO_COLOR).
 		Match: lipgloss.NewStyle().Reverse(true),
+		// The cursor line is marked by a character as well, for NO_COLOR.
+		Cursor: s.Marker,
 	}
 	return s
 }

@@ -165,6 +165,11 @@ func (m Model) browseHelpLine(f *frame) string {
 		on = slices.DeleteFunc(on, func(b *key.Binding) bool { return b == &k.New })
 		on = append(on, &k.NextMatch, &k.PrevMatch)
 	}
+	if m.focus == focusValue && m.value.HasTree() {
+		// y copies the node under the cursor here, not the whole value.
+		on = slices.DeleteFunc(on, func(b *key.Binding) bool { return b == &k.CopyValue })
+		on = append(on, &k.Fold, &k.Unfold, &k.Toggle, &k.CopyNode, &k.CopyPath, &k.FoldAll, &k.UnfoldAll)
+	}
 	// The bottom line's words are short; the bindings stay the frame's.
 	saved := f.keys
 	f.keys = saved.brief()

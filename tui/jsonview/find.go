@@ -101,6 +101,10 @@ func (p *Model) matchBefore(from position) (position, bool) {
 // scrollTo puts the row holding pos on screen, a third of the way down
 // when it was off screen, so the lines before it give context.
 func (p *Model) scrollTo(pos position) {
+	// A match inside a fold opens it, and the cursor goes to its line,
+	// so y and p act on what n found.
+	p.reveal(pos.line)
+	p.cursor = pos.line
 	row := sort.Search(len(p.rows), func(i int) bool {
 		r := p.rows[i]
 		return r.line > pos.line || (r.line == pos.line && r.to > pos.at)

@@ -94,7 +94,7 @@ func TestWrapLinesFitAndCover(t *testing.T) {
 		raw := jsonValue().Draw(t, "json")
 		width := rapid.IntRange(4, 60).Draw(t, "width")
 		lines := layout(raw)
-		rows := wrap(lines, width)
+		rows := wrap(lines, nil, width)
 		st := Styles{}
 		covered := make([]string, len(lines))
 		for _, r := range rows {

@@ -1,5 +1,6 @@
 // Package jsonview is the value pane: a JSON value pretty-printed with
-// syntax colours, wrapped to the pane's width and scrolled. It never
+// syntax colours, wrapped to the pane's width and scrolled, with a cursor
+// line whose node can be folded, named by its jq path and copied. It never
 // rewrites numbers or string escapes: what is shown is what is stored,
 // except that characters unsafe for the terminal are escaped.
 package jsonview
@@ -25,6 +26,8 @@ type Styles struct {
 	Key, String, Number, Literal, Punct lipgloss.Style
 	// Match marks the text a find in values matched.
 	Match lipgloss.Style
+	// Cursor is the marker of the cursor line while the pane has the focus.
+	Cursor lipgloss.Style
 }
 
 // largeValue is the size from which a value is laid out in a Cmd rather
@@ -36,10 +39,12 @@ const largeValue = 256 << 10
 // LaidOutMsg is a large value laid out by a Cmd. seq says which selection
 // it is for; a result for an older selection is dropped.
 type LaidOutMsg struct {
-	seq   int
-	width int
-	lines []jsonLine
-	rows  []visualRow
+	seq    int
+	width  int
+	lines  []jsonLine
+	folded []bool
+	cursor int
+	rows   []visualRow
 }
 
 // Model is the pane: the selected value pretty-printed with syntax colours,
@@ -49,6 +54,7 @@ type LaidOutMsg struct {
 type Model struct {
 	key    string
 	exists bool
+	raw    string // the value's text, which lines refer to
 	lines  []jsonLine
 	rows   []visualRow
 	offset int
@@ -64,6 +70,11 @@ type Model struct {
 
 	find    textmatch.Query // the matches to mark
 	current *position       // the match n or N moved to last; nil: none yet
+
+	folded    []bool // by line: the containers folded; nil: none
+	cursor    int    // the line under the cursor, one that is shown
+	trees     map[string]treeState
+	treeOrder []string // the keys of trees, oldest first
 }
 
 // New returns an empty pane that scrolls with keys.
@@ -75,34 +86,46 @@ func New(keys nav.KeyMap) Model {
 // refers to raw's text rather than copying it, which matters at 20 MB. A
 // large value is laid out by the returned Cmd, whose message goes back to
 // Update; a small one at once, and the Cmd is nil.
+//
+// The folds and cursor of the value shown before are kept, and those kept
+// for key come back, so moving away and back finds the value as it was.
 func (p *Model) SetValue(key string, raw string, exists bool) tea.Cmd {
-	p.key, p.exists, p.note = key, exists, ""
+	if p.laying == 0 {
+		p.remember()
+	}
+	p.key, p.exists, p.note, p.raw = key, exists, "", raw
 	p.offset, p.current = 0, nil
 	p.seq++
 	p.laying = 0
 	if len(raw) < largeValue {
 		p.lines = layout(raw)
+		p.folded, p.cursor = p.trees[key].fit(p.lines)
 		p.relayout()
+		p.moveCursor(p.cursor)
 		return nil
 	}
-	p.lines, p.rows = nil, nil
+	p.lines, p.rows, p.folded, p.cursor = nil, nil, nil, 0
 	p.retitle()
 	p.laying = len(raw)
-	seq, width := p.seq, p.width
+	seq, width, kept := p.seq, p.width, p.trees[key]
+	// The Cmd gets its own folds: a stale Cmd may still read them while
+	// the pane folds the ones it was given.
+	kept.folded = slices.Clone(kept.folded)
 	return func() tea.Msg {
 		lines := layout(raw)
-		return LaidOutMsg{seq: seq, width: width, lines: lines, rows: wrapAt(lines, width)}
+		folded, cursor := kept.fit(lines)
+		return LaidOutMsg{seq: seq, width: width, lines: lines, folded: folded, cursor: cursor, rows: wrapAt(lines, folded, width)}
 	}
 }
 
 // wrapAt wraps lines to width, or leaves them for later (nil) while the
 // pane has no width yet: wrapping a 20 MB line to one cell would make 20
 // million rows.
-func wrapAt(lines []jsonLine, width int) []visualRow {
+func wrapAt(lines []jsonLine, folded []bool, width int) []visualRow {
 	if width < 1 {
 		return nil
 	}
-	return wrap(lines, width)
+	return wrap(lines, folded, width)
 }
 
 // Shows reports whether the pane shows key's value.
@@ -110,23 +133,26 @@ func (p *Model) Shows(key string) bool { return p.exists && p.key == key }
 
 // SetNote shows a message instead of a value (no keys, no match).
 func (p *Model) SetNote(note string) {
-	p.key, p.exists, p.note = "", false, note
+	if p.laying == 0 {
+		p.remember()
+	}
+	p.key, p.exists, p.note, p.raw = "", false, note, ""
 	p.lines, p.rows, p.offset, p.current = nil, nil, 0, nil
+	p.folded, p.cursor = nil, 0
 	p.retitle()
 	p.seq++
 	p.laying = 0
 }
 
-// Update scrolls for a movement key, and shows a large value's layout when
-// it arrives.
+// Update moves the cursor for a movement key, and shows a large value's
+// layout when it arrives.
 func (p Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case LaidOutMsg:
 		return p, p.setLaidOut(msg)
 	case tea.KeyPressMsg:
-		if to, ok := p.keys.Move(msg, p.offset, p.Page(), len(p.rows)); ok {
-			p.offset = to
-			p.clamp()
+		if p.ready() {
+			p.moveKey(msg)
 		}
 	}
 	return p, nil
@@ -140,22 +166,33 @@ func (p *Model) setLaidOut(msg LaidOutMsg) tea.Cmd {
 		return nil
 	}
 	if msg.width != p.width {
-		seq, width, lines := p.seq, p.width, msg.lines
+		msg.width = p.width
 		return func() tea.Msg {
-			return LaidOutMsg{seq: seq, width: width, lines: lines, rows: wrapAt(lines, width)}
+			msg.rows = wrapAt(msg.lines, msg.folded, msg.width)
+			return msg
 		}
 	}
 	p.laying = 0
-	p.lines = msg.lines
-	p.rows = msg.rows
+	p.lines, p.folded, p.rows = msg.lines, msg.folded, msg.rows
 	p.retitle()
+	p.moveCursor(msg.cursor)
 	return nil
 }
 
 // ScrollBy scrolls the value by n rows, up when n is negative.
+// The cursor stays on screen, so the keys go on from what the user sees.
 func (p *Model) ScrollBy(n int) {
 	p.offset += n
 	p.clamp()
+	if !p.ready() {
+		return
+	}
+	switch row := p.rowOf(p.cursor); {
+	case row < p.offset:
+		p.cursor = p.rows[p.offset].line
+	case row >= p.offset+p.height:
+		p.cursor = p.rows[min(p.offset+p.height, len(p.rows))-1].line
+	}
 }
 
 // SetSize sets the pane's size, in cells, including its title.
@@ -169,7 +206,7 @@ func (p *Model) SetSize(w, h int) {
 }
 
 func (p *Model) relayout() {
-	p.rows = wrapAt(p.lines, p.width)
+	p.rows = wrapAt(p.lines, p.folded, p.width)
 	p.retitle()
 }
 
@@ -214,7 +251,8 @@ func (p *Model) Width() int { return p.width }
 func (p *Model) Offset() int { return p.offset }
 
 // View draws the title (the key, and the visible range when the value does
-// not fit) and the visible rows.
+// not fit) and the visible rows. Focused, the pane shows its cursor line
+// and, after the title, the path of the node under the cursor.
 func (p *Model) View(st *Styles, focused bool) string {
 	var b strings.Builder
 	title := slices.Clone(p.title)
@@ -224,6 +262,11 @@ func (p *Model) View(st *Styles, focused bool) string {
 	if len(p.rows) > p.height {
 		last := min(p.offset+p.height, len(p.rows))
 		title[len(title)-1] += fmt.Sprintf("  %d-%d/%d", p.offset+1, last, len(p.rows))
+	}
+	cursorRow := -1
+	if focused && p.ready() {
+		title[len(title)-1] += "  " + display.Escape(p.Path())
+		cursorRow = p.rowOf(p.cursor)
 	}
 	for i, t := range title {
 		if i > 0 {
@@ -248,11 +291,24 @@ func (p *Model) View(st *Styles, focused bool) string {
 			b.WriteString(display.Fit(st.Dim.Render(fmt.Sprintf("laying out %s…", display.Plural(p.laying, "byte"))), p.width))
 		case row < len(p.rows):
 			r := p.rows[row]
-			l := &p.lines[r.line]
-			b.WriteString(display.Fit(renderRow(l, r, st, p.rowMatches(l, r)), p.width))
+			l := p.shown(r.line)
+			text := renderRow(&l, r, st, p.rowMatches(&l, r))
+			if row == cursorRow {
+				text = markCursor(text, r.indent, st)
+			}
+			b.WriteString(display.Fit(text, p.width))
 		default:
 			b.WriteString(strings.Repeat(" ", p.width))
 		}
 	}
 	return b.String()
+}
+
+// markCursor marks a drawn row as the cursor's: a ▸ in its indentation, or
+// a ◂ after a line at the top level, which has none.
+func markCursor(text string, indent int, st *Styles) string {
+	if indent >= 2 {
+		return text[:indent-2] + st.Cursor.Render("▸") + " " + text[indent:]
+	}
+	return text + " " + st.Cursor.Render("◂")
 }

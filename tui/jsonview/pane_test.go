@@ -51,7 +51,8 @@ func TestLargeValueLaidOutInTheBackground(t *testing.T) {
 	}
 }
 
-// The movement keys scroll, stopping at either end.
+// The movement keys move the cursor, and the pane scrolls to keep it on
+// screen, stopping at either end.
 func TestMovementKeysScroll(t *testing.T) {
 	down := key.NewBinding(key.WithKeys("down"))
 	end := key.NewBinding(key.WithKeys("end"))
@@ -59,8 +60,8 @@ func TestMovementKeysScroll(t *testing.T) {
 	p.SetSize(40, 10)
 	p.SetValue("k", bigArray(20), true)
 	p, _ = p.Update(tea.KeyPressMsg{Code: tea.KeyDown})
-	if p.Offset() != 1 {
-		t.Fatalf("down scrolled to %d", p.Offset())
+	if p.Offset() != 0 || p.cursor != 1 {
+		t.Fatalf("down scrolled to %d, cursor on line %d", p.Offset(), p.cursor)
 	}
 	p, _ = p.Update(tea.KeyPressMsg{Code: tea.KeyEnd})
 	if want := 22 - 9; p.Offset() != want {
