@@ -234,24 +234,7 @@ func (r *resolver) diffView(st *Styles, n int) []string {
 	if r.diff == nil || r.diffKey != k {
 		r.diffKey, r.diff = k, valueDiff(r.c.Ours[k], r.c.Theirs[k])
 	}
-	w := r.width
-	title := "─ " + display.KeyLabel(k) + ": - mine, + theirs "
-	title += strings.Repeat("─", max(w-ansi.StringWidth(title), 0))
-	rows := []string{display.Fit(st.Dim.Render(ansi.Truncate(title, w, "")), w)}
-	for _, l := range r.diff[max(firstChange(r.diff)-1, 0):] {
-		if len(rows) > n {
-			break
-		}
-		line := string(l.kind) + " " + l.text
-		switch l.kind {
-		case '-':
-			line = st.StatusDirty.Render(line)
-		case '+':
-			line = st.StatusSaved.Render(line)
-		}
-		rows = append(rows, display.Fit(line, w))
-	}
-	return rows
+	return appendDiff(nil, st, display.KeyLabel(k)+": - mine, + theirs", r.diff, r.width, n+1)
 }
 
 // valueSummary is a one-line, escaped view of a value on the conflict

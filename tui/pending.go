@@ -3,7 +3,6 @@ package tui
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -238,22 +237,7 @@ func (pv *pendingView) Draw(f *frame) {
 	}
 	if len(pv.changes) > 0 {
 		c := pv.changes[pv.sel]
-		title := fmt.Sprintf("─ %s: - saved, + now ", display.KeyLabel(c.key))
-		title += strings.Repeat("─", max(w-ansi.StringWidth(title), 0))
-		rows = append(rows, display.Fit(st.Dim.Render(ansi.Truncate(title, w, "")), w))
-		for _, l := range pv.diff[max(firstChange(pv.diff)-1, 0):] {
-			if len(rows) >= n {
-				break
-			}
-			line := string(l.kind) + " " + l.text
-			switch l.kind {
-			case '-':
-				line = st.StatusDirty.Render(line)
-			case '+':
-				line = st.StatusSaved.Render(line)
-			}
-			rows = append(rows, display.Fit(line, w))
-		}
+		rows = appendDiff(rows, st, display.KeyLabel(c.key)+": - saved, + now", pv.diff, w, n)
 	}
 	for len(rows) < n {
 		rows = append(rows, strings.Repeat(" ", w))

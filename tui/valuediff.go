@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 	"github.com/kvstore-dev/kvstore/tui/jsonview"
 )
@@ -85,4 +86,27 @@ func firstChange(d []diffLine) int {
 		}
 	}
 	return 0
+}
+
+// appendDiff appends to rows a title rule naming what is compared, then
+// the lines of d from one before its first difference, marked and coloured
+// - and +, until rows holds limit rows; each row fits width w.
+func appendDiff(rows []string, st *Styles, title string, d []diffLine, w, limit int) []string {
+	rule := "─ " + title + " "
+	rule += strings.Repeat("─", max(w-ansi.StringWidth(rule), 0))
+	rows = append(rows, display.Fit(st.Dim.Render(ansi.Truncate(rule, w, "")), w))
+	for _, l := range d[max(firstChange(d)-1, 0):] {
+		if len(rows) >= limit {
+			break
+		}
+		line := string(l.kind) + " " + l.text
+		switch l.kind {
+		case '-':
+			line = st.StatusDirty.Render(line)
+		case '+':
+			line = st.StatusSaved.Render(line)
+		}
+		rows = append(rows, display.Fit(line, w))
+	}
+	return rows
 }
