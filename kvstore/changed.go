@@ -82,8 +82,12 @@ func (s *KVStore) journalFiles() ([]loadedFile, error) {
 	return files, nil
 }
 
-// statData returns the data file's FileInfo, nil if it does not exist.
+// statData returns the data file's FileInfo, nil if it does not exist, or
+// ErrClosed after Close. The caller holds flushMu.
 func (s *KVStore) statData() (os.FileInfo, error) {
+	if s.released {
+		return nil, ErrClosed
+	}
 	info, err := s.fsys.Stat(s.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -114,9 +118,6 @@ func (s *KVStore) statData() (os.FileInfo, error) {
 func (s *KVStore) Changed() (bool, error) {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	if s.released {
-		return false, ErrClosed
-	}
 	cur, err := s.statData()
 	if err != nil {
 		return false, err

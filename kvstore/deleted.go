@@ -7,9 +7,6 @@ package kvstore
 func (s *KVStore) Deleted() (bool, error) {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	if s.released {
-		return false, ErrClosed
-	}
 	cur, err := s.statData()
 	if err != nil {
 		return false, err
