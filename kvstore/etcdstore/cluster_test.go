@@ -151,16 +151,25 @@ func TestWatchRecoversFromCompaction(t *testing.T) {
 	t.Logf("stopped in %v", time.Since(start))
 	cli := rawClient(t, members[1].endpoint, members[2].endpoint)
 	ctx := context.Background()
-	resp, err := cli.Put(ctx, "/c/while-away", "2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cli.Delete(ctx, "/c/before"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cli.Compact(ctx, resp.Header.Revision+1, clientv3.WithCompactPhysical()); err != nil {
-		t.Fatal(err)
-	}
+	// If the stopped member led the cluster, the other two elect a new
+	// leader first, and requests made meanwhile time out: retry them (each
+	// is idempotent) until the cluster answers.
+	var rev int64
+	untilAnswered(t, "the put", func() error {
+		resp, err := cli.Put(ctx, "/c/while-away", "2")
+		if err == nil {
+			rev = resp.Header.Revision
+		}
+		return err
+	})
+	untilAnswered(t, "the delete", func() error {
+		_, err := cli.Delete(ctx, "/c/before")
+		return err
+	})
+	untilAnswered(t, "the compaction", func() error {
+		_, err := cli.Compact(ctx, rev+1, clientv3.WithCompactPhysical())
+		return err
+	})
 	home.restart(t)
 	t.Logf("restarted at %v", time.Since(start))
 
@@ -189,4 +198,21 @@ func TestWatchRecoversFromCompaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the write after recovery", func() bool { return s.Has("after") })
+}
+
+// untilAnswered calls op until it succeeds, for at most 20 seconds: long
+// enough for a cluster that lost its leader to elect another.
+func untilAnswered(t *testing.T, what string, op func() error) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err := op()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
