@@ -104,10 +104,11 @@ func TestLeaderLossKeepsEveryAcknowledgedWrite(t *testing.T) {
 		}
 	}
 	cli := rawClient(t, survivors...)
-	resp, err := cli.Get(context.Background(), "/w/", clientv3.WithPrefix())
-	if err != nil {
-		t.Fatal(err)
-	}
+	var resp *clientv3.GetResponse
+	untilAnswered(t, "reading what etcd holds", func() (err error) {
+		resp, err = cli.Get(context.Background(), "/w/", clientv3.WithPrefix())
+		return err
+	})
 	inEtcd := map[string]string{}
 	for _, kv := range resp.Kvs {
 		inEtcd[string(kv.Key[len("/w/"):])] = string(kv.Value)
@@ -194,9 +195,10 @@ func TestWatchRecoversFromCompaction(t *testing.T) {
 		t.Errorf("after reloading the view has %q", s.Keys())
 	}
 	// Live again: another client's write shows without a call.
-	if _, err := cli.Put(ctx, "/c/after", "3"); err != nil {
-		t.Fatal(err)
-	}
+	untilAnswered(t, "the write after recovery", func() error {
+		_, err := cli.Put(ctx, "/c/after", "3")
+		return err
+	})
 	eventually(t, "the write after recovery", func() bool { return s.Has("after") })
 }
 
