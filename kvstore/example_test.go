@@ -191,3 +191,17 @@ func ExampleIndent() {
 	//   "extra": {}
 	// }
 }
+
+// Compact checks a value as SetRaw would, and says where it is wrong.
+func ExampleCompact() {
+	c, err := kvstore.Compact([]byte("{\n  \"port\": 8080\n}"))
+	fmt.Printf("%s %v\n", c, err)
+	_, err = kvstore.Compact([]byte("{\n  \"port\": 8080,\n}"))
+	var syn *kvstore.SyntaxError
+	if errors.As(err, &syn) {
+		fmt.Printf("line %d, column %d: %s\n", syn.Line, syn.Column, syn.Msg)
+	}
+	// Output:
+	// {"port":8080} <nil>
+	// line 3, column 1: invalid character '}' looking for beginning of object key string
+}

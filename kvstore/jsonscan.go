@@ -274,6 +274,19 @@ func compactValue(dst, src []byte, i int) ([]byte, int, *scanError) {
 	}
 }
 
+// Compact checks raw as SetRaw does (exactly one JSON value, surrounding
+// white space allowed, valid UTF-8, nesting at most 10,000 deep) and returns
+// it without insignificant white space, as the store keeps values. Invalid
+// text gives a *SyntaxError with its line and column, so an editor can check
+// a value before it stores it and point at the mistake.
+func Compact(raw []byte) ([]byte, error) {
+	c, serr := compactJSON(raw)
+	if serr != nil {
+		return nil, serr.syntaxError("", raw)
+	}
+	return c, nil
+}
+
 // compactJSON validates that text is exactly one JSON value (surrounding
 // white space allowed) and returns its compact form.
 func compactJSON(text []byte) ([]byte, *scanError) {

@@ -75,6 +75,11 @@ func (e *editOverlay) pressKey(msg tea.KeyPressMsg) (overlay, tea.Cmd) {
 		}
 		e.applying = true
 		return e, send(opMsg{op: operation{kind: opSet, key: e.ed.Key(), raw: []byte(e.ed.Text()), from: byEditor}})
+	case key.Matches(msg, k.Format):
+		// Text that is not JSON stays as typed; the editor shows where
+		// it is wrong, as after a failed apply.
+		_ = e.ed.Format()
+		return e, nil
 	case key.Matches(msg, k.Cancel):
 		if e.ed.Changed() {
 			return e, push(newQuestion(e.app, "Discard your changes to "+display.Escape(e.ed.Key())+"?", discardEditMsg{}, nil))
@@ -98,6 +103,6 @@ func (e *editOverlay) SetSize(w, h int) { e.ed.SetSize(w, max(h-2, 1)) }
 func (e *editOverlay) Draw(f *frame) {
 	k := &f.keys
 	f.body = display.FitBlock(e.ed.View(&f.st.Editor), f.width, f.bodyHeight())
-	f.line = f.helpLine("", &k.Apply, &k.Cancel)
+	f.line = f.helpLineWith("", editor.HelpKeys(), &k.Apply, &k.Cancel, &k.Format)
 	f.cursor = e.ed.Cursor()
 }

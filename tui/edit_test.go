@@ -151,3 +151,23 @@ func TestEditorPasteAndKeys(t *testing.T) {
 		t.Fatalf("text %q", got)
 	}
 }
+
+// ctrl+t in the editor lays pasted JSON out as the editor opens values, and
+// the help line under the editor lists its keys; the formatted text is what
+// is stored.
+func TestEditFormatKey(t *testing.T) {
+	s := openStore(t, map[string]string{"a": `1`}, nil)
+	h := newHarness(t, FileSource(s), 100, 24)
+	h.send(keyText("e"), keyEnd, keyBackspace)
+	h.send(tea.PasteMsg{Content: `{"x": [1,2],"y":{}}`})
+	h.wantScreen("ctrl+t format")
+	h.wantScreen("ctrl+k cut to end")
+	h.send(tea.KeyPressMsg{Code: 't', Mod: tea.ModCtrl})
+	if got, want := h.editor().ed.Text(), "{\n  \"x\": [\n    1,\n    2\n  ],\n  \"y\": {}\n}"; got != want {
+		t.Fatalf("ctrl+t gave %q, want %q", got, want)
+	}
+	h.send(keyCtrlS)
+	if raw, _ := s.GetRaw("a"); string(raw) != `{"x":[1,2],"y":{}}` {
+		t.Fatalf("stored %s", raw)
+	}
+}

@@ -52,6 +52,7 @@ type KeyMap struct {
 	Save         key.Binding // flush pending changes to disk now
 	Apply        key.Binding // editor: validate and store the value
 	Cancel       key.Binding // editor: close without storing
+	Format       key.Binding // editor: lay the text out again, if it is valid JSON
 
 	Help key.Binding
 	Quit key.Binding
@@ -111,6 +112,7 @@ func DefaultKeyMap() KeyMap {
 		Save:         key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save now")),
 		Apply:        key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "apply")),
 		Cancel:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Format:       key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "format")),
 
 		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit: key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -139,7 +141,7 @@ func DefaultKeyMap() KeyMap {
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		k.Yes, k.No, k.Accept,
-		k.Apply, k.Cancel, k.Revert,
+		k.Apply, k.Cancel, k.Format, k.Revert,
 		k.AcceptFilter, k.ClearFilter, k.NextMatch, k.PrevMatch,
 		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later,
 		k.Help, k.Quit,
@@ -159,7 +161,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch},
 		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyKey},
 		{k.Fold, k.Unfold, k.Toggle, k.FoldAll, k.UnfoldAll, k.CopyNode, k.CopyPath},
-		{k.Apply, k.Cancel},
+		{k.Apply, k.Cancel, k.Format},
 		{k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later},
 		{k.Revert},
 		{k.Pending, k.Save, k.Reload, k.Help, k.Quit},
@@ -219,7 +221,7 @@ func (k *KeyMap) all() []*key.Binding {
 	return []*key.Binding{
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
 		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Find, &k.NextMatch, &k.PrevMatch, &k.Edit, &k.EditExternal, &k.SwitchPane,
-		&k.Save, &k.Apply, &k.Cancel, &k.Help, &k.Quit, &k.Yes, &k.No, &k.Accept,
+		&k.Save, &k.Apply, &k.Cancel, &k.Format, &k.Help, &k.Quit, &k.Yes, &k.No, &k.Accept,
 		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		&k.Fold, &k.Unfold, &k.Toggle, &k.FoldAll, &k.UnfoldAll, &k.CopyNode, &k.CopyPath,
@@ -232,7 +234,7 @@ func (k *KeyMap) all() []*key.Binding {
 func (k KeyMap) forFullHelp(readOnly bool) KeyMap {
 	if readOnly {
 		for _, b := range []*key.Binding{
-			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Save, &k.New, &k.Rename, &k.Delete, &k.Undo, &k.Redo,
+			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Format, &k.Save, &k.New, &k.Rename, &k.Delete, &k.Undo, &k.Redo,
 			&k.Pending, &k.Revert, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		} {
 			b.SetEnabled(false)

@@ -40,6 +40,12 @@ func (f *frame) bodyHeight() int {
 
 // helpLine is the short help for the given bindings, after prefix.
 func (f *frame) helpLine(prefix string, bindings ...*key.Binding) string {
+	return f.helpLineWith(prefix, nil, bindings...)
+}
+
+// helpLineWith is helpLine followed by extra, bindings of a component's own
+// (the editor's editing keys) that come after the application's.
+func (f *frame) helpLineWith(prefix string, extra []key.Binding, bindings ...*key.Binding) string {
 	km := f.keys.only(bindings...)
 	room := f.width - ansi.StringWidth(prefix)
 	if prefix != "" && room < 8 {
@@ -47,7 +53,7 @@ func (f *frame) helpLine(prefix string, bindings ...*key.Binding) string {
 		return display.Fit(prefix, f.width)
 	}
 	f.help.SetWidth(room)
-	return display.Fit(prefix+f.help.ShortHelpView(km.ShortHelp()), f.width)
+	return display.Fit(prefix+f.help.ShortHelpView(append(km.ShortHelp(), extra...)), f.width)
 }
 
 // View draws the whole screen: the body (the two panes or an overlay's

@@ -70,16 +70,19 @@ type editorKeyMap struct {
 
 func defaultEditorKeys() editorKeyMap {
 	b := func(keys ...string) key.Binding { return key.NewBinding(key.WithKeys(keys...)) }
+	h := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
 	return editorKeyMap{
 		Left:           b("left", "ctrl+b"),
 		Right:          b("right", "ctrl+f"),
 		Up:             b("up", "ctrl+p"),
 		Down:           b("down", "ctrl+n"),
-		WordLeft:       b("alt+left", "ctrl+left", "alt+b"),
+		WordLeft:       h("alt+←/→", "word", "alt+left", "ctrl+left", "alt+b"),
 		WordRight:      b("alt+right", "ctrl+right", "alt+f"),
-		Home:           b("home", "ctrl+a"),
+		Home:           h("ctrl+a/e", "line start/end", "home", "ctrl+a"),
 		End:            b("end", "ctrl+e"),
-		Begin:          b("ctrl+home", "alt+<"),
+		Begin:          h("ctrl+home/end", "top/bottom", "ctrl+home", "alt+<"),
 		Finish:         b("ctrl+end", "alt+>"),
 		PageUp:         b("pgup"),
 		PageDown:       b("pgdown"),
@@ -87,10 +90,18 @@ func defaultEditorKeys() editorKeyMap {
 		Indent:         b("tab"),
 		Backspace:      b("backspace", "ctrl+h"),
 		Delete:         b("delete", "ctrl+d"),
-		DeleteWordBack: b("alt+backspace", "ctrl+w"),
-		KillToEnd:      b("ctrl+k"),
-		KillToStart:    b("ctrl+u"),
+		DeleteWordBack: h("ctrl+w", "delete word", "alt+backspace", "ctrl+w"),
+		KillToEnd:      h("ctrl+k", "cut to end", "ctrl+k"),
+		KillToStart:    h("ctrl+u", "cut to start", "ctrl+u"),
 	}
+}
+
+// HelpKeys returns the editing keys worth listing in a help line, in the
+// order to list them: the ones beyond the arrows, Enter and Backspace that
+// everyone tries.
+func HelpKeys() []key.Binding {
+	k := defaultEditorKeys()
+	return []key.Binding{k.KillToEnd, k.KillToStart, k.DeleteWordBack, k.WordLeft, k.Home, k.Begin}
 }
 
 // Styles are the editor's styles.
@@ -278,7 +289,7 @@ func (e *Model) handleKey(msg tea.KeyPressMsg) (edited bool) {
 	case key.Matches(msg, k.PageDown):
 		b.LineBy(max(e.textHeight()-1, 1))
 	case key.Matches(msg, k.Newline):
-		b.Insert("\n")
+		b.newline()
 		return true
 	case key.Matches(msg, k.Indent):
 		b.Insert("  ")
@@ -297,6 +308,9 @@ func (e *Model) handleKey(msg tea.KeyPressMsg) (edited bool) {
 		return true
 	case key.Matches(msg, k.KillToStart):
 		b.KillToStart()
+		return true
+	case msg.Text == "}" || msg.Text == "]":
+		b.typeCloser(rune(msg.Text[0]))
 		return true
 	case msg.Text != "":
 		b.Insert(normalizeNewlines(msg.Text))

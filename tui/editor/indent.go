@@ -1,0 +1,106 @@
+package editor
+
+import (
+	"strings"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/tui/jsonview"
+)
+
+// indentUnit is one level of indentation, as the editor lays values out
+// (jsonview.Pretty) and as the store writes its file.
+const indentUnit = "  "
+
+// newline splits the line at the cursor the way JSON is laid out: the new
+// line keeps the indentation of the current one, one level more after an
+// opening { or [, and the blanks that followed the cursor are dropped. Between
+// a bracket and its closing partner ({|}) the closing one goes to a line of
+// its own, so the cursor lands on an empty, indented line between them.
+func (b *textBuffer) newline() {
+	line := b.lines[b.row]
+	before, after := line[:b.col], line[b.col:]
+	indent := leadingBlanks(before)
+	if len(indent) == len(before) {
+		// Within the indentation: open a line above, and the line
+		// keeps its indentation.
+		b.Insert("\n" + string(before))
+		return
+	}
+	opener := lastNonBlank(before)
+	skip := len(leadingBlanks(after))
+	closer := rune(0)
+	if skip < len(after) {
+		closer = after[skip]
+	}
+	inner := string(indent)
+	if opener == '{' || opener == '[' {
+		inner += indentUnit
+	}
+	// Drop the blanks after the cursor, then type the line break.
+	b.lines[b.row] = append(line[:b.col:b.col], after[skip:]...)
+	b.Insert("\n" + inner)
+	if (opener == '{' && closer == '}') || (opener == '[' && closer == ']') {
+		row, col := b.row, b.col
+		b.Insert("\n" + string(indent))
+		b.row, b.col, b.goal = row, col, col
+	}
+}
+
+// typeCloser types a closing bracket; on a line that is blank up to the
+// cursor, one level of indentation goes first, so the bracket lines up with
+// the line that opened it.
+func (b *textBuffer) typeCloser(r rune) {
+	before := b.lines[b.row][:b.col]
+	if len(leadingBlanks(before)) == len(before) && strings.HasSuffix(string(before), indentUnit) {
+		for range len(indentUnit) {
+			b.Backspace()
+		}
+	}
+	b.Insert(string(r))
+}
+
+// leadingBlanks returns the spaces and tabs that begin line.
+func leadingBlanks(line []rune) []rune {
+	n := 0
+	for n < len(line) && (line[n] == ' ' || line[n] == '\t') {
+		n++
+	}
+	return line[:n]
+}
+
+// lastNonBlank returns the last rune of line that is not a space or a tab,
+// or 0.
+func lastNonBlank(line []rune) rune {
+	for i := len(line) - 1; i >= 0; i-- {
+		if line[i] != ' ' && line[i] != '\t' {
+			return line[i]
+		}
+	}
+	return 0
+}
+
+// Format lays the text out again as the editor opens values: two spaces a
+// level, one member or item a line. Text that is not valid JSON is left
+// exactly as it is, and the error, with its line and column, is returned
+// and shown as an apply's would be. The cursor stays on its line, at the
+// line's first character.
+func (e *Model) Format() error {
+	text := e.Text()
+	c, err := kvstore.Compact([]byte(text))
+	if err != nil {
+		e.SetError(err)
+		return err
+	}
+	e.clearError()
+	pretty := jsonview.Pretty(c)
+	if pretty == text {
+		return nil
+	}
+	row, _ := e.buf.Cursor()
+	e.buf = newTextBuffer(pretty)
+	e.buf.SetCursor(row, 0)
+	e.buf.SetCursor(row, len(leadingBlanks(e.buf.lines[min(row, e.buf.LineCount()-1)])))
+	e.changed = !e.buf.Equal(e.original)
+	e.scrollToCursor()
+	return nil
+}
