@@ -11,7 +11,9 @@ const wheelRows = 3
 // browseMouse handles the mouse when no overlay is open: the wheel scrolls
 // the pane under the pointer (over the key list it moves the selection, so
 // the value shown follows), a left click on a key selects it, and a click
-// on a pane focuses it. The keys work as before; the mouse only adds.
+// on a pane focuses it; in the value pane it also puts the cursor on the
+// line clicked and folds or unfolds the object or array that line opens.
+// The keys work as before; the mouse only adds.
 func (m Model) browseMouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
 	mouse := msg.Mouse()
 	if m.tooSmall() || mouse.Y < 0 || mouse.Y >= max(m.height-2, 1) {
@@ -49,6 +51,7 @@ func (m Model) browseMouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
 			}
 		case overValue:
 			m.focus = focusValue
+			m.value.Click(mouse.Y)
 		}
 	}
 	return m, nil

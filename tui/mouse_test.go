@@ -37,13 +37,13 @@ func TestMouseClickSelectsAndFocuses(t *testing.T) {
 	if h.selected() != "b" {
 		t.Fatalf("a click below the keys selected %q", h.selected())
 	}
-	h.send(click(50, 5))
-	if h.m.focus != focusValue {
-		t.Fatal("a click on the value pane did not focus it")
+	h.send(click(50, 5)) // the fifth line of the value: "row 3"
+	if h.m.focus != focusValue || h.m.value.Path() != ".[3]" {
+		t.Fatalf("a click on the value pane: focus %v, cursor on %q", h.m.focus, h.m.value.Path())
 	}
 	// The keys still go where the focus is.
 	h.send(keyDown)
-	if h.selected() != "b" || h.m.value.Path() != ".[0]" {
+	if h.selected() != "b" || h.m.value.Path() != ".[4]" {
 		t.Fatalf("down after the click: selected %q, value cursor on %q", h.selected(), h.m.value.Path())
 	}
 	h.send(click(5, 1))
@@ -54,6 +54,39 @@ func TestMouseClickSelectsAndFocuses(t *testing.T) {
 	h.send(tea.MouseClickMsg{X: 5, Y: 3, Button: tea.MouseRight})
 	if h.selected() != "a" {
 		t.Fatal("a right click selected a key")
+	}
+}
+
+// A click on the line that opens an object or array folds it, and another
+// unfolds it; the cursor goes to the line clicked, so the title's path
+// names it.
+func TestMouseClickTogglesAFold(t *testing.T) {
+	s := openStore(t, map[string]string{"a": `{"name":"Ada","tags":["x","y","z"],"home":{"city":"London"}}`}, nil)
+	h := newHarness(t, FileSource(s), 100, 20)
+	// {              row 1
+	//   "name": ..   row 2
+	//   "tags": [    row 3
+	h.send(click(50, 3))
+	if h.m.focus != focusValue || h.m.value.Path() != ".tags" {
+		t.Fatalf("click on tags: focus %v, path %q", h.m.focus, h.m.value.Path())
+	}
+	h.wantScreen(`"tags": […] 3 items,`)
+	h.wantScreen(`"city": "London"`)
+	h.send(click(50, 3))
+	h.wantScreen(`"z"`)
+	// A click on a line that opens nothing only moves the cursor.
+	h.send(click(50, 2))
+	if h.m.value.Path() != ".name" {
+		t.Fatalf("click on name: path %q", h.m.value.Path())
+	}
+	h.wantScreen(`"z"`)
+	// The top line folds the whole value; below the value a click does
+	// nothing.
+	h.send(click(50, 1))
+	h.wantScreen(`{…} 3 keys`)
+	h.send(click(50, 12))
+	if h.m.value.Path() != "." {
+		t.Fatalf("a click below the value moved the cursor to %q", h.m.value.Path())
 	}
 }
 

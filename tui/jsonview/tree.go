@@ -106,6 +106,24 @@ func (p *Model) ToggleFold() {
 	}
 }
 
+// Click puts the cursor on the line drawn at row y of the pane (0 is the
+// title's first row) and, when that line opens a container, folds or
+// unfolds it: a click does what moving there and pressing space would. It
+// reports whether y was on a line of the value.
+func (p *Model) Click(y int) bool {
+	row := p.offset + y - len(p.title)
+	if !p.ready() || y < len(p.title) || y-len(p.title) >= p.height || row >= len(p.rows) {
+		return false
+	}
+	li := p.rows[row].line
+	p.moveCursor(li)
+	if p.lines[li].opens() {
+		p.setFolded(li, !p.isFolded(li))
+		p.moveCursor(li)
+	}
+	return true
+}
+
 // setFolded folds or unfolds the container opened by line li, replacing
 // only its rows.
 func (p *Model) setFolded(li int, fold bool) {
