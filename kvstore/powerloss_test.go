@@ -488,9 +488,11 @@ var (
 // during each save) and Close, under both models, and a second crash before
 // any operation of the recovery that follows.
 func TestPowerLossAtEveryStep(t *testing.T) {
-	seeds, draws := 2, 3
+	// With -short the second crash is checked under the strict model only:
+	// those checks are most of the run, and the full run covers both.
+	seeds, draws, reorderRecovery := 2, 3, true
 	if testing.Short() {
-		seeds, draws = 1, 1
+		seeds, draws, reorderRecovery = 1, 1, false
 	}
 	if *powerSeeds > 0 {
 		seeds = *powerSeeds
@@ -521,8 +523,11 @@ func TestPowerLossAtEveryStep(t *testing.T) {
 				// A second crash at any point of the recovery.
 				for _, rp := range rec.points {
 					checkCrashState(t, rp.crashFiles(nil), want)
-					checkCrashState(t, rp.crashFiles(r), want)
-					double += 2
+					double++
+					if reorderRecovery {
+						checkCrashState(t, rp.crashFiles(r), want)
+						double++
+					}
 				}
 			})
 			if t.Failed() {
