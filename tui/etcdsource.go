@@ -518,7 +518,13 @@ func watchLostReason(err error) string {
 	case errors.Is(err, rpctypes.ErrNoLeader):
 		return "no leader"
 	}
-	msg := strings.TrimPrefix(err.Error(), "etcdserver: ")
+	// A gRPC status, as such or as text, says "rpc error: code = … desc =
+	// …"; the desc is what matters.
+	msg := rpctypes.ErrorDesc(err)
+	if _, desc, ok := strings.Cut(msg, " desc = "); ok {
+		msg = desc
+	}
+	msg = strings.TrimPrefix(msg, "etcdserver: ")
 	if len(msg) > maxReason {
 		return ""
 	}
