@@ -4,11 +4,14 @@ import (
 	"context"
 	"io"
 	"net"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
@@ -263,4 +266,243 @@ func TestEtcdWatchLostStaysUntilReadAgain(t *testing.T) {
 		t.Errorf("the status bar still says the watch is lost: %q", h.statusLine())
 	}
 	h.wantScreen("2 keys")
+}
+
+// del deletes key under /app/ as another client, and waits until the UI's
+// store has seen it.
+func (f *etcdFixture) del(key string) {
+	f.t.Helper()
+	resp, err := f.other.Delete(context.Background(), "/app/"+key)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for f.store.ViewRevision() < resp.Header.Revision {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("the store did not see %s deleted within 10s", key)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// modRevision returns the revision that last changed /app/key in etcd.
+func (f *etcdFixture) modRevision(key string) int64 {
+	f.t.Helper()
+	resp, err := f.other.Get(context.Background(), "/app/"+key)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if len(resp.Kvs) == 0 {
+		return 0
+	}
+	return resp.Kvs[0].ModRevision
+}
+
+const changedUnderneath = "⚠ changed by another client since you opened it — ctrl+s will show the conflict"
+
+// An editor open on a key that another client changes, or deletes, says so
+// at the refresh that brings the change, and not for a change of another
+// key. The user's text stays as typed; applying it is refused by etcd and
+// the conflict screen shows both sides.
+func TestEtcdEditorHearsOfAChangeUnderneath(t *testing.T) {
+	for _, deleted := range []bool{false, true} {
+		f := newEtcdFixture(t, map[string]string{"a": "1", "b": "2"}, false)
+		h := watching(t, EtcdSource(f.store))
+		h.send(keyText("e"), keyEnd, keyText("0")) // the user typed 10
+		f.put("b", "20")
+		h.fireRefresh()
+		if strings.Contains(h.screen(), "changed by another client") {
+			t.Fatalf("a change of another key was taken for one of the edited key:\n%s", h.screen())
+		}
+		theirs := "5"
+		if deleted {
+			f.del("a")
+			theirs = "(deleted)"
+		} else {
+			f.put("a", "5")
+		}
+		h.fireRefresh()
+		h.wantScreen(changedUnderneath)
+		if got := h.editor().ed.Text(); got != "10" {
+			t.Fatalf("deleted %v: the editor holds %q after the refresh, want the user's 10", deleted, got)
+		}
+		h.send(keyCtrlS)
+		if deleted {
+			f.wantEtcd("a", "(none)")
+		} else {
+			f.wantEtcd("a", "5")
+		}
+		h.wantStatus("another client changed these keys (ctrl+s to resolve)")
+		h.send(keyCtrlS)
+		if !topIs[*resolver](h) {
+			t.Fatalf("deleted %v: ctrl+s did not open the conflict screen:\n%s", deleted, h.screen())
+		}
+		h.wantScreen("mine: 10")
+		h.wantScreen("theirs: " + theirs)
+	}
+}
+
+// For a file, the editor's notice speaks of the file, and says what
+// applying then does: the file's change was read in, and yours replaces it.
+func TestEditorHearsOfAFileChangeUnderneath(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1", "b": "2"}, nil)
+	h := refreshing(t, FileSource(s))
+	h.send(keyText("e"), keyEnd, keyText("0"))
+	if err := os.WriteFile(s.Path(), []byte(`{"a": 5, "b": 2}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.fireRefresh()
+	h.wantScreen("⚠ changed in the file since you opened it — ctrl+s puts yours over it")
+	if got := h.editor().ed.Text(); got != "10" {
+		t.Fatalf("the editor holds %q after the refresh, want the user's 10", got)
+	}
+	h.send(keyCtrlS)
+	h.send(keyCtrlS)
+	if got := fileValues(t, s.Path()); string(got["a"]) != "10" {
+		t.Errorf("the file holds a = %s after applying, want 10", got["a"])
+	}
+}
+
+// An edit given up (closed unchanged, or its changes discarded) leaves no
+// trace of the revision it started from: deleting the key and undoing
+// that puts it back, where etcd checks that the key is still absent. That
+// old revision would make etcd refuse the undo as a conflict.
+func TestEtcdEditGivenUpLeavesNoBase(t *testing.T) {
+	for _, discard := range []bool{false, true} {
+		f := newEtcdFixture(t, map[string]string{"a": "1", "b": "2"}, false)
+		h := watching(t, EtcdSource(f.store))
+		h.send(keyText("e"))
+		if discard {
+			h.send(keyEnd, keyText("0"), keyEsc, keyText("y"))
+		} else {
+			h.send(keyEsc)
+		}
+		if h.editing() {
+			t.Fatalf("discard %v: the editor is still open", discard)
+		}
+		h.send(keyText("d"), keyText("y"))
+		f.wantEtcd("a", "(none)")
+		h.send(keyText("u"))
+		f.wantEtcd("a", "1")
+		if err := h.store.LastSaveError(); err != nil || h.store.Pending() != 0 {
+			t.Errorf("discard %v: the undo left %d pending with error %v", discard, h.store.Pending(), err)
+		}
+		h.wantStatus("no unsaved changes")
+	}
+}
+
+// notJSONBytes is a value another client stored that is not JSON: text
+// with a terminal escape and a byte that is not UTF-8.
+const notJSONBytes = "plain <text>\x1b[31m\xff"
+
+// A value that is not JSON is marked in the key list and the value pane's
+// title, shown escaped, and never written: not by refreshes, nor by
+// another client's changes read in. y copies its bytes as stored.
+func TestEtcdNotJSONIsMarkedAndLeftAlone(t *testing.T) {
+	f := newEtcdFixture(t, map[string]string{"a": "1", "plain": notJSONBytes}, false)
+	rev := f.modRevision("plain")
+	h := watching(t, EtcdSource(f.store))
+	h.send(keyDown)
+	h.wantScreen("plain · not JSON, shown as a string")
+	h.wantScreen("plain ¬JSON")
+	h.wantScreen(`"plain <text>\u001b[31m`)
+	if strings.Contains(h.screen(), "a ¬JSON") {
+		t.Errorf("a JSON value is marked:\n%s", h.screen())
+	}
+	if u := firstUnsafe(strings.ReplaceAll(h.screen(), "\n", "")); u != "" {
+		t.Errorf("the screen holds %s raw", u)
+	}
+	f.put("a", "2")
+	h.fireRefresh()
+	h.wantStatus("view updated")
+	h.fireRefresh()
+	h.wantScreen("plain · not JSON, shown as a string")
+	if got := f.modRevision("plain"); got != rev {
+		t.Errorf("plain was written (revision %d, was %d)", got, rev)
+	}
+	f.wantEtcd("plain", notJSONBytes)
+
+	var copied string
+	h.m.clip = func(s string) tea.Cmd { copied = s; return nil }
+	h.send(keyText("y"))
+	if copied != notJSONBytes {
+		t.Errorf("y copied %q, want the bytes as stored %q", copied, notJSONBytes)
+	}
+	h.wantStatus("as stored")
+}
+
+// Undo and redo of a delete, and a rename and its undo, move the exact
+// bytes of a value that is not JSON, not the JSON string shown.
+func TestEtcdNotJSONKeepsItsBytesThroughUndoAndRename(t *testing.T) {
+	f := newEtcdFixture(t, map[string]string{"a": "1", "plain": notJSONBytes}, false)
+	h := watching(t, EtcdSource(f.store))
+	h.send(keyDown, keyText("d"), keyText("y"))
+	f.wantEtcd("plain", "(none)")
+	h.send(keyText("u"))
+	f.wantEtcd("plain", notJSONBytes)
+	h.send(keyCtrlY)
+	f.wantEtcd("plain", "(none)")
+	h.send(keyText("u"))
+	f.wantEtcd("plain", notJSONBytes)
+	h.wantScreen("plain ¬JSON")
+
+	h.send(keyText("r"), keyText("2"), keyEnter)
+	f.wantEtcd("plain", "(none)")
+	f.wantEtcd("plain2", notJSONBytes)
+	h.wantScreen("plain2 · not JSON, shown as a string")
+	h.send(keyText("u"))
+	f.wantEtcd("plain", notJSONBytes)
+	f.wantEtcd("plain2", "(none)")
+	if err := h.store.LastSaveError(); err != nil || h.store.Pending() != 0 {
+		t.Errorf("%d pending with error %v", h.store.Pending(), err)
+	}
+}
+
+// A rename of a value that is not JSON onto a key another client created
+// meanwhile conflicts; keeping ours on the conflict screen writes the
+// exact bytes.
+func TestEtcdNotJSONKeepsItsBytesThroughMerge(t *testing.T) {
+	f := newEtcdFixture(t, map[string]string{"plain": notJSONBytes}, false)
+	src := EtcdSource(f.store)
+	f.put("q", `"theirs"`)
+	if err := src.Rename("plain", "q"); err == nil {
+		t.Fatal("a rename onto a key another client created succeeded")
+	}
+	c, err := src.Conflict()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(c.Collisions, "q") {
+		t.Fatalf("the conflict's collisions are %q, want q", c.Collisions)
+	}
+	if err := src.Merge(func(string) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	f.wantEtcd("q", notJSONBytes)
+	f.wantEtcd("plain", "(none)")
+	if !notJSON(src, "q") {
+		t.Error("the merged value is not marked as not JSON")
+	}
+}
+
+// The editor opens on the JSON string a value that is not JSON is shown
+// as, and says what applying does; unchanged it stores nothing, and what
+// the user makes of it is stored as JSON.
+func TestEtcdEditorOnNotJSON(t *testing.T) {
+	f := newEtcdFixture(t, map[string]string{"a": "1", "plain": notJSONBytes}, false)
+	h := watching(t, EtcdSource(f.store))
+	h.send(keyDown, keyText("e"))
+	h.wantScreen("not JSON in etcd: applying stores it as JSON")
+	if got, want := h.editor().ed.Text(), `"plain <text>\u001b[31m\ufffd"`; got != want {
+		t.Errorf("the editor opens on %q, want the JSON string %q", got, want)
+	}
+	h.send(keyCtrlS)
+	h.wantStatus("no changes to plain")
+	f.wantEtcd("plain", notJSONBytes)
+
+	h.editValue(`{"text": "plain"}`)
+	f.wantEtcd("plain", `{"text":"plain"}`)
+	if strings.Contains(h.screen(), "not JSON") {
+		t.Errorf("a value stored as JSON is still marked:\n%s", h.screen())
+	}
 }
