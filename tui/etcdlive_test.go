@@ -2,9 +2,11 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -504,5 +506,33 @@ func TestEtcdEditorOnNotJSON(t *testing.T) {
 	f.wantEtcd("plain", `{"text":"plain"}`)
 	if strings.Contains(h.screen(), "not JSON") {
 		t.Errorf("a value stored as JSON is still marked:\n%s", h.screen())
+	}
+}
+
+// TestGoldenNotJSON pins a value that is not JSON as the panes show it,
+// and the editor opened on it. The port etcd listens on is written as
+// zeros, keeping the status bar's width.
+func TestGoldenNotJSON(t *testing.T) {
+	f := newEtcdFixture(t, map[string]string{"a": `{"x": 1}`, "plain": notJSONBytes, "z": "3"}, false)
+	port := regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
+	for _, size := range [][2]int{{80, 24}, {40, 10}} {
+		for _, editing := range []bool{false, true} {
+			name := fmt.Sprintf("not-json-%dx%d", size[0], size[1])
+			if editing {
+				name = fmt.Sprintf("not-json-editor-%dx%d", size[0], size[1])
+			}
+			t.Run(name, func(t *testing.T) {
+				h := newHarness(t, EtcdSource(f.store), size[0], size[1])
+				h.send(keyDown)
+				if editing {
+					h.send(keyText("e"))
+				}
+				screen := port.ReplaceAllStringFunc(h.screen(), func(s string) string {
+					host, p, _ := strings.Cut(s, ":")
+					return host + ":" + strings.Repeat("0", len(p))
+				})
+				golden(t, name, screen)
+			})
+		}
 	}
 }
