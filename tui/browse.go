@@ -181,8 +181,7 @@ func (m Model) openEditor(k string, raw []byte, isNew bool) (tea.Model, tea.Cmd)
 	if err != nil {
 		return m, m.flash(err.Error()+"; "+m.keys.EditExternal.Help().Key+" edits it in $EDITOR", true)
 	}
-	noteEditStart(m.src, k)
-	m.open(ed)
+	m.startEditing(ed, k, raw)
 	return m, nil
 }
 
@@ -252,6 +251,13 @@ func (m Model) copySelected(value bool) (tea.Model, tea.Cmd) {
 	}
 	if !value {
 		return m, tea.Batch(m.clip(k), m.flash("copied the key "+display.KeyLabel(k), false))
+	}
+	if bs, ok := m.src.(byteSource); ok && bs.NotJSON(k) {
+		// Bytes that are not JSON are copied as stored, not as the JSON
+		// string the pane shows: that is the text another program put
+		// there, and what a paste elsewhere wants.
+		b, _ := bs.Bytes(k)
+		return m, m.copyJSON(len(b), func() string { return string(b) }, "the value of "+display.KeyLabel(k)+" as stored")
 	}
 	raw, ok := m.src.GetRaw(k)
 	if !ok {

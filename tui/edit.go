@@ -1,6 +1,9 @@
 package tui
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -17,6 +20,17 @@ type editOverlay struct {
 	app      KeyMap // apply, cancel, quit, and the answers to its questions
 	isNew    bool   // applying creates the key, even unchanged
 	applying bool
+
+	// shown is the value the editor opened on (nil for a new key), to tell
+	// when a refresh brings another writer's change of it.
+	shown json.RawMessage
+	words *wording
+	// notJSON: the value is stored as bytes that are not JSON, and the
+	// text is their JSON string; changedUnder: another writer changed the
+	// value since the editor opened. Each adds a notice.
+	notJSON, changedUnder bool
+	// ended tells the Source that the edit ended without a write.
+	ended func()
 }
 
 // Messages the editor gets from the root and from its questions.
@@ -50,6 +64,7 @@ func (e *editOverlay) Update(msg tea.Msg) (overlay, tea.Cmd) {
 		e.applying = false
 		e.ed.SetError(msg.err)
 	case discardEditMsg:
+		e.end()
 		return nil, nil
 	case tea.PasteMsg:
 		if !e.applying {
@@ -84,11 +99,13 @@ func (e *editOverlay) pressKey(msg tea.KeyPressMsg) (overlay, tea.Cmd) {
 		if e.ed.Changed() {
 			return e, push(newQuestion(e.app, "Discard your changes to "+display.Escape(e.ed.Key())+"?", discardEditMsg{}, nil))
 		}
+		e.end()
 		return nil, nil
 	case msg.Text == "" && key.Matches(msg, k.Quit):
 		if e.ed.Changed() {
 			return e, push(newQuestion(e.app, "Discard your changes and quit?", quitMsg{}, nil))
 		}
+		e.end()
 		return nil, send(quitMsg{})
 	}
 	return e, e.ed.Update(msg)
@@ -105,4 +122,66 @@ func (e *editOverlay) Draw(f *frame) {
 	f.body = display.FitBlock(e.ed.View(&f.st.Editor), f.width, f.bodyHeight())
 	f.line = f.helpLineWith("", editor.HelpKeys(), &k.Apply, &k.Cancel, &k.Format)
 	f.cursor = e.ed.Cursor()
+}
+
+// startEditing opens ed on key's value raw, as the Source shows it now:
+// the Source hears that the edit starts, and the editor says if the value
+// is not JSON where it is stored.
+func (m *Model) startEditing(ed *editOverlay, k string, raw []byte) {
+	src := m.src
+	noteEditStart(src, k)
+	ed.ended = func() { noteEditEnd(src, k) }
+	ed.words = m.words
+	if !ed.isNew {
+		ed.shown = raw
+		ed.notJSON = notJSON(src, k)
+	}
+	ed.showNotices()
+	m.open(ed)
+}
+
+// end tells the Source that the edit ended without a write, so that its
+// start is not taken for the start of a later write of the key.
+func (e *editOverlay) end() {
+	if e.ended != nil {
+		e.ended()
+		e.ended = nil
+	}
+}
+
+// noticeChange shows, once, that the value changed underneath the editor
+// when the Source, read again, holds another value under its key than the
+// one the editor opened on. The text is left as it is.
+func (e *editOverlay) noticeChange(src Source) {
+	if e.changedUnder {
+		return
+	}
+	cur, exists := src.GetRaw(e.ed.Key())
+	if exists == (e.shown != nil) && (!exists || jsonEqual(cur, e.shown)) {
+		return
+	}
+	e.changedUnder = true
+	e.showNotices()
+}
+
+// showNotices puts the editor's notices under its text.
+func (e *editOverlay) showNotices() {
+	var lines []string
+	if e.notJSON {
+		lines = append(lines, "not JSON in etcd: applying stores it as JSON")
+	}
+	if e.changedUnder {
+		lines = append(lines, "⚠ "+fmt.Sprintf(e.words.editChanged, e.app.Apply.Help().Key))
+	}
+	e.ed.SetNotice(lines...)
+}
+
+// noticeChanges tells each open editor whose value the data, just read
+// again, changed underneath it.
+func (m *Model) noticeChanges() {
+	for _, o := range m.overlays {
+		if ed, ok := o.(*editOverlay); ok {
+			ed.noticeChange(m.src)
+		}
+	}
 }

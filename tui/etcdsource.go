@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/tidwall/btree"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
@@ -43,6 +44,9 @@ type etcdSource struct {
 	// requires where it keeps ours.
 	theirs  map[string]int64
 	lastErr error
+	// watch is the watch's state as the notices Changed took tell it;
+	// Watch hands out its recovered flag once.
+	watch watchState
 }
 
 // shownValue is a value as the UI shows it and as etcd holds it.
@@ -50,6 +54,8 @@ type shownValue struct {
 	json json.RawMessage // compact JSON, or the text of bytes that are not JSON as a string
 	raw  []byte          // the bytes etcd holds or is to hold
 	rev  int64           // the revision raw had; meaningless while pending
+	// notJSON: raw is not JSON, and json is a JSON string of its text.
+	notJSON bool
 }
 
 // EtcdSource returns store, a key prefix of an etcd cluster, as the UI's
@@ -77,16 +83,27 @@ func EtcdSource(store *etcdstore.Store) Source {
 }
 
 // editTracker is a Source whose writes check the version of a value the
-// user was shown, and so must hear when the user starts editing one.
+// user was shown, and so must hear when the user starts editing one, and
+// when an edit ends without writing.
 type editTracker interface {
 	// EditStarted records that the user began editing key as shown now.
 	EditStarted(key string)
+	// EditEnded records that the edit of key ended without a write.
+	EditEnded(key string)
 }
 
 // noteEditStart tells src, if it tracks edits, that editing key starts.
 func noteEditStart(src Source, key string) {
 	if t, ok := src.(editTracker); ok {
 		t.EditStarted(key)
+	}
+}
+
+// noteEditEnd tells src, if it tracks edits, that the edit of key ended
+// without a write.
+func noteEditEnd(src Source, key string) {
+	if t, ok := src.(editTracker); ok {
+		t.EditEnded(key)
 	}
 }
 
@@ -104,12 +121,28 @@ func (s *etcdSource) readView() *btree.Map[string, shownValue] {
 }
 
 func shownOf(item etcdstore.Item) shownValue {
-	v := shownValue{raw: item.Value, rev: item.Revision}
-	if item.JSON {
-		v.json, _ = etcdstore.Compact(item.Value)
-	} else {
-		v.json, _ = json.Marshal(string(item.Value))
+	v := valueOf(item.Value)
+	v.rev = item.Revision
+	return v
+}
+
+// valueOf is raw as the UI shows it: compact JSON, or for bytes that are
+// not JSON a JSON string of their text, marked as such.
+func valueOf(raw []byte) shownValue {
+	v := shownValue{raw: raw}
+	c, err := etcdstore.Compact(raw)
+	if err == nil {
+		v.json = c
+		return v
 	}
+	v.notJSON = true
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	// A string always encodes; bytes that are not UTF-8 become U+FFFD
+	// here, and stay as they are in raw.
+	_ = enc.Encode(string(raw))
+	v.json = bytes.TrimSuffix(b.Bytes(), []byte{'\n'})
 	return v
 }
 
@@ -154,6 +187,40 @@ func (s *etcdSource) EditStarted(key string) {
 	s.editBase[key] = s.baseLocked(key)
 }
 
+// EditEnded forgets the revision an edit of key started from, when the
+// edit ends without a write: a later write of key (an undo, say) must be
+// checked against the revision shown then, not that old one.
+func (s *etcdSource) EditEnded(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.editBase, key)
+}
+
+// NotJSON reports whether the bytes shown under key are not JSON.
+func (s *etcdSource) NotJSON(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, _ := s.shown.Get(key)
+	return v.notJSON
+}
+
+// Bytes returns the bytes shown under key, as etcd holds them.
+func (s *etcdSource) Bytes(key string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.shown.Get(key)
+	return bytes.Clone(v.raw), ok
+}
+
+// SetBytes stores b under key exactly, JSON or not, if etcd still holds the
+// revision shown (or the one an edit started from).
+func (s *etcdSource) SetBytes(key string, b []byte) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	return s.set(key, valueOf(bytes.Clone(b)))
+}
+
 // baseLocked is the revision a write of key must find: the one it had
 // before our pending change, or the one shown.
 func (s *etcdSource) baseLocked(key string) int64 {
@@ -174,6 +241,12 @@ func (s *etcdSource) SetRaw(key string, raw []byte) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
+	return s.set(key, shownValue{json: c, raw: c})
+}
+
+// set stores v under key, checked against the revision the edit of key
+// started from, if one is under way, or else the revision shown.
+func (s *etcdSource) set(key string, v shownValue) error {
 	s.mu.Lock()
 	base, ok := s.editBase[key]
 	if ok {
@@ -181,7 +254,7 @@ func (s *etcdSource) SetRaw(key string, raw []byte) error {
 	} else {
 		base = s.baseLocked(key)
 	}
-	s.stageLocked(key, &shownValue{json: c, raw: c}, base)
+	s.stageLocked(key, &v, base)
 	s.mu.Unlock()
 	return s.commit(false, key)
 }
@@ -221,7 +294,7 @@ func (s *etcdSource) Rename(from, to string) error {
 		s.mu.Unlock()
 		return fmt.Errorf("rename %q to %q: %w", from, to, kvstore.ErrExists)
 	}
-	s.stageLocked(to, &shownValue{json: v.json, raw: v.raw}, s.baseLocked(to))
+	s.stageLocked(to, &shownValue{json: v.json, raw: v.raw, notJSON: v.notJSON}, s.baseLocked(to))
 	s.stageLocked(from, nil, s.baseLocked(from))
 	s.mu.Unlock()
 	return s.commit(false, from, to)
@@ -392,7 +465,10 @@ func (s *etcdSource) Merge(keepOurs func(key string) bool) error {
 }
 
 // Changed reports whether other clients changed the prefix since the last
-// call: it takes every notice the store has queued, without waiting.
+// call: it takes every notice the store has queued, without waiting. A
+// notice that the watch was lost changes nothing yet, but Watch tells it;
+// the one that the prefix was read again counts as a change, since any
+// key may have changed meanwhile.
 func (s *etcdSource) Changed() (bool, error) {
 	changed := false
 	for {
@@ -401,14 +477,62 @@ func (s *etcdSource) Changed() (bool, error) {
 			if !ok {
 				return changed, nil
 			}
-			if c.Kind != etcdstore.ChangeWatchLost {
+			s.mu.Lock()
+			switch c.Kind {
+			case etcdstore.ChangeWatchLost:
+				s.watch.lost = true
+				s.watch.reason = watchLostReason(c.Err)
+			case etcdstore.ChangeReloaded:
+				changed = true
+				if s.watch.lost {
+					s.watch.lost, s.watch.recovered = false, true
+				}
+			default:
 				changed = true
 			}
+			s.mu.Unlock()
 		default:
 			return changed, nil
 		}
 	}
 }
+
+// Watch reports whether the watch is lost, and whether the prefix was read
+// again after a loss since the last call.
+func (s *etcdSource) Watch() watchState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.watch
+	s.watch.recovered = false
+	return w
+}
+
+// watchLostReason says in a few words why the watch was lost, or nothing
+// when the error is too long for the status bar.
+func watchLostReason(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, rpctypes.ErrCompacted):
+		return "revision compacted"
+	case errors.Is(err, rpctypes.ErrNoLeader):
+		return "no leader"
+	}
+	// A gRPC status, as such or as text, says "rpc error: code = … desc =
+	// …"; the desc is what matters.
+	msg := rpctypes.ErrorDesc(err)
+	if _, desc, ok := strings.Cut(msg, " desc = "); ok {
+		msg = desc
+	}
+	msg = strings.TrimPrefix(msg, "etcdserver: ")
+	if len(msg) > maxReason {
+		return ""
+	}
+	return msg
+}
+
+// maxReason is the longest reason for a lost watch the status bar shows.
+const maxReason = 40
 
 // Events reports each write committed, as a save.
 func (s *etcdSource) Events() <-chan kvstore.FlushEvent { return s.store.Events() }

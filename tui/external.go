@@ -177,6 +177,7 @@ func (m Model) onExternal(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.askReopen(fmt.Sprintf("Cannot read the edited file (%s). Reopen the editor?", cleanError(msg.err)))
 		case msg.unchanged:
 			m.external = nil
+			noteEditEnd(m.src, e.key)
 			return m, m.flash("no changes to "+display.KeyLabel(e.key), false)
 		}
 		return m, m.enqueue(operation{kind: opSet, key: e.key, raw: []byte(msg.text), from: byExternal})
@@ -184,6 +185,7 @@ func (m Model) onExternal(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.runExternal()
 	case externalDiscardMsg:
 		m.external = nil
+		noteEditEnd(m.src, e.key)
 		return m, tea.Batch(removeTempCmd(e.path), m.flash("edit of "+display.KeyLabel(e.key)+" discarded", false))
 	}
 	return m, nil

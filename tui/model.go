@@ -111,6 +111,9 @@ func New(src Source, opts Options) Model {
 		refresh: opts.Refresh,
 	}
 	m.waitEvents = func() tea.Cmd { return waitForEvent(src.Events()) }
+	if bs, ok := src.(byteSource); ok {
+		m.list.SetMarked(bs.NotJSON)
+	}
 	m.setStyles(newStyles(true))
 	// A large first value is laid out by a Cmd that Init starts, as when
 	// moving onto it, so the first screen does not wait for it.
@@ -256,7 +259,11 @@ func (m *Model) showSelected() tea.Cmd {
 		return nil
 	}
 	text, exists := valueText(m.src, k)
-	return m.value.SetValue(k, text, exists)
+	cmd := m.value.SetValue(k, text, exists)
+	if notJSON(m.src, k) {
+		m.value.SetTag(notJSONTag)
+	}
+	return cmd
 }
 
 // followSelection shows the selected value if the selection moved.

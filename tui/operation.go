@@ -49,6 +49,11 @@ type operation struct {
 	quit     bool       // opSave: quit once saved
 	redo     *operation // set on an undo: the change it undoes, put back if the undo fails
 	redoing  bool       // makes again a change that was undone
+
+	// bytes, for an opSet that puts back a value that is not JSON (see
+	// byteSource), are its exact bytes, stored instead of raw, which is
+	// then their text as a JSON string.
+	bytes []byte
 }
 
 // opMsg asks the root to run an operation.
@@ -68,6 +73,9 @@ type opDoneMsg struct {
 	changed  bool // opRefresh: the data had changed elsewhere
 	deleted  bool // opRefresh: it was deleted, and is not read again
 	reloaded bool // opRefresh: and was read again
+
+	// watch is, for opRefresh of a liveSource, the state of its watch.
+	watch *watchState
 }
 
 // undoing reports whether the operation undoes an earlier one.
@@ -103,7 +111,11 @@ func (op operation) run(src Source) opDoneMsg {
 		done.undo = inverseOf(src, op)
 		switch op.kind {
 		case opSet:
-			done.err = src.SetRaw(op.key, op.raw)
+			if bs, ok := src.(byteSource); ok && op.bytes != nil {
+				done.err = bs.SetBytes(op.key, op.bytes)
+			} else {
+				done.err = src.SetRaw(op.key, op.raw)
+			}
 		case opDelete:
 			done.err = src.Delete(op.key)
 		case opRename:
@@ -135,6 +147,10 @@ func (op operation) run(src Source) opDoneMsg {
 		done.err = src.Reload()
 	case opRefresh:
 		changed, err := src.Changed()
+		if l, ok := src.(liveSource); ok {
+			w := l.Watch()
+			done.watch = &w
+		}
 		if err != nil || !changed {
 			done.err = err
 			return done
@@ -159,7 +175,11 @@ func inverseOf(src Source, op operation) operation {
 	switch op.kind {
 	case opSet, opDelete:
 		if prev, ok := src.GetRaw(op.key); ok {
-			return operation{kind: opSet, key: op.key, raw: prev}
+			undo := operation{kind: opSet, key: op.key, raw: prev}
+			if bs, ok := src.(byteSource); ok && bs.NotJSON(op.key) {
+				undo.bytes, _ = bs.Bytes(op.key)
+			}
+			return undo
 		}
 		return operation{kind: opDelete, key: op.key}
 	case opRename:

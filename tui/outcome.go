@@ -171,6 +171,7 @@ func (m *Model) onReloaded(msg opDoneMsg) tea.Cmd {
 // for the next one.
 func (m *Model) onRefreshed(msg opDoneMsg) tea.Cmd {
 	next := m.scheduleRefresh()
+	recovered := m.observeWatch(msg.watch)
 	switch {
 	case msg.err != nil:
 		return tea.Batch(next, m.flash("cannot read the file: "+cleanError(msg.err), true))
@@ -190,13 +191,21 @@ func (m *Model) onRefreshed(msg opDoneMsg) tea.Cmd {
 		// status bar says the file changed, and ctrl+s opens the conflict
 		// screen before any save has to fail.
 		m.save.outside = true
+		if recovered != "" {
+			return tea.Batch(next, m.flash(recovered, false))
+		}
 		return next
 	}
 	text := m.words.refreshed
-	if m.src.ReadOnly() {
+	switch {
+	case recovered != "":
+		text = recovered
+	case m.src.ReadOnly():
 		text = "the writer saved; view updated"
 	}
-	return tea.Batch(next, m.afterReload(), m.flash(text, false))
+	cmd := m.afterReload()
+	m.noticeChanges()
+	return tea.Batch(next, cmd, m.flash(text, false))
 }
 
 // afterReload shows the data as read again.

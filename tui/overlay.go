@@ -88,6 +88,11 @@ func (m *Model) open(o overlay) {
 
 // closeAll closes every overlay, as quitting does.
 func (m *Model) closeAll() {
+	for _, o := range m.overlays {
+		if ed, ok := o.(*editOverlay); ok {
+			ed.end()
+		}
+	}
 	m.overlays = nil
 	m.stackChanges++
 }

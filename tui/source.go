@@ -81,3 +81,51 @@ func valueText(src Source, key string) (string, bool) {
 	raw, ok := src.GetRaw(key)
 	return string(raw), ok
 }
+
+// byteSource is a Source whose values are bytes that need not be JSON, as
+// an etcd prefix's are: another client may store anything. GetRaw gives
+// such a value as a JSON string of its text; the UI marks it, and puts its
+// bytes back exactly where it restores it (undo, redo) rather than that
+// string.
+type byteSource interface {
+	// NotJSON reports whether the value under key is not JSON.
+	NotJSON(key string) bool
+	// Bytes returns the value under key exactly as stored.
+	Bytes(key string) ([]byte, bool)
+	// SetBytes stores b under key exactly, JSON or not, with the checks
+	// SetRaw makes of what the user was shown.
+	SetBytes(key string, b []byte) error
+}
+
+// notJSONTag follows the key of a value that is not JSON in the value
+// pane's title.
+const notJSONTag = "not JSON, shown as a string"
+
+// notJSON reports whether src holds the value under key as bytes that are
+// not JSON.
+func notJSON(src Source, key string) bool {
+	bs, ok := src.(byteSource)
+	return ok && bs.NotJSON(key)
+}
+
+// liveSource is a Source kept current by a watch that can be lost, as an
+// etcd prefix is: while it is lost, other clients' changes do not show,
+// and once it is back the data has been read again.
+type liveSource interface {
+	// Watch reports the watch's state: whether it is lost now, and whether
+	// the data was read again after a loss since the last call.
+	Watch() watchState
+}
+
+// watchState is what a liveSource says of its watch.
+type watchState struct {
+	// lost is set while the watch is lost: other clients' changes do not
+	// show until it is back.
+	lost bool
+	// recovered is set once, at the first call after the data was read
+	// again following a loss.
+	recovered bool
+	// reason says in a few words why the watch was lost ("revision
+	// compacted"), or is empty when the error was too long to show.
+	reason string
+}

@@ -19,6 +19,9 @@ type statusBar struct {
 	msgErr bool
 	msgID  int
 	width  int
+	// watchLost, while the watch that keeps the view live is lost, says
+	// so; it stays until the data was read again.
+	watchLost string
 }
 
 // clearMessageMsg ends a status message; id stops an old timer from ending
@@ -46,6 +49,10 @@ func (s *statusBar) View(st *Styles) string {
 	b.WriteString(st.StatusFile.Render(display.Escape(s.name)))
 	b.WriteString(sep)
 	b.WriteString(s.state.text(st))
+	if s.watchLost != "" {
+		b.WriteString(sep)
+		b.WriteString(st.StatusError.Render(s.watchLost))
+	}
 	if s.msg != "" {
 		b.WriteString(sep)
 		if s.msgErr {
@@ -55,4 +62,26 @@ func (s *statusBar) View(st *Styles) string {
 		}
 	}
 	return display.Fit(b.String(), s.width)
+}
+
+// observeWatch takes in the state of a live Source's watch (nil for
+// another Source) after a refresh: while it is lost the status bar says so,
+// and once the data was read again after a loss it returns the message
+// that says so; otherwise "".
+func (m *Model) observeWatch(w *watchState) (recovered string) {
+	if w == nil {
+		return ""
+	}
+	why := ""
+	if w.reason != "" {
+		why = " (" + display.Escape(w.reason) + ")"
+	}
+	m.status.watchLost = ""
+	if w.lost {
+		m.status.watchLost = "watch lost: reconnecting…" + why
+	}
+	if w.recovered {
+		return "read again after the watch was lost" + why
+	}
+	return ""
 }

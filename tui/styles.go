@@ -77,7 +77,7 @@ func newStyles(isDark bool) Styles {
 		Title: s.Title, TitleFocused: s.TitleFocused, FilterPrompt: s.FilterPrompt,
 		Marker: s.Marker, Selected: s.Selected, Key: s.Key, Dim: s.Dim,
 	}
-	s.Editor = editor.Styles{Title: s.TitleFocused, Dim: s.Dim, Error: s.EditorError}
+	s.Editor = editor.Styles{Title: s.TitleFocused, Dim: s.Dim, Error: s.EditorError, Notice: s.StatusDirty}
 	s.Value = jsonview.Styles{
 		Title: s.Title, TitleFocused: s.TitleFocused, Dim: s.Dim,
 		Key:     lipgloss.NewStyle().Foreground(ld(c("#1F5FAF"), c("#7FB4FF"))),

@@ -18,6 +18,9 @@ type wording struct {
 	again       string // its title when it changed again while choosing
 	theirs      string // who the other side is, in the conflict summary
 	quitChanged string // the question when quitting with a conflict unsettled
+	// editChanged is the editor's notice that its value changed
+	// underneath it; %s is the apply key.
+	editChanged string
 }
 
 var (
@@ -29,6 +32,8 @@ var (
 		again:       "The file changed again; new collisions need a choice.",
 		theirs:      "The file",
 		quitChanged: "The file changed on disk. Quit and keep your version in a new file beside it?",
+		// The file's change was read in: applying replaces it unasked.
+		editChanged: "changed in the file since you opened it — %s puts yours over it",
 	}
 	sharedWording = wording{
 		data:        "the data",
@@ -38,6 +43,8 @@ var (
 		again:       "Another client changed them again; new collisions need a choice.",
 		theirs:      "Others",
 		quitChanged: "Another client changed keys you changed. Quit and drop your unsaved changes?",
+		// etcd refuses the write: the revision moved.
+		editChanged: "changed by another client since you opened it — %s will show the conflict",
 	}
 )
 

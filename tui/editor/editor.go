@@ -52,6 +52,10 @@ type Model struct {
 	errLine string // the offending line, escaped for display
 	errCol  int    // cells before the error on errLine
 
+	// notices are lines about the value rather than the text, such as
+	// another client having changed it; shown under the text.
+	notices []string
+
 	width, height int
 	yoff, xoff    int // first line and first cell on screen
 }
@@ -107,6 +111,8 @@ func HelpKeys() []key.Binding {
 // Styles are the editor's styles.
 type Styles struct {
 	Title, Dim, Error lipgloss.Style
+	// Notice draws the notices (see SetNotice).
+	Notice lipgloss.Style
 }
 
 // New starts editing key, whose compact JSON is raw; isNew says the key does
@@ -197,9 +203,21 @@ func (e *Model) errorRows() []string {
 	return rows
 }
 
-// errorHeight is the number of rows the error takes.
+// SetNotice shows lines under the text that say something about the value
+// rather than the text: that it is not JSON where it is stored, or that
+// another writer changed it since the editor opened. It replaces the
+// notices shown before; none clears them. The text is not touched.
+func (e *Model) SetNotice(lines ...string) {
+	e.notices = make([]string, len(lines))
+	for i, l := range lines {
+		e.notices[i] = display.Escape(l)
+	}
+	e.scrollToCursor()
+}
+
+// errorHeight is the number of rows the error and the notices take.
 func (e *Model) errorHeight() int {
-	n := len(e.errorRows())
+	n := len(e.errorRows()) + len(e.notices)
 	if e.errLine != "" {
 		n += 2
 	}

@@ -181,3 +181,33 @@ func TestTextBufferEqualAgreesWithString(t *testing.T) {
 		}
 	})
 }
+
+// Notices show under the text, take rows from it rather than pushing the
+// cursor's line off screen, and never change the text.
+func TestNotices(t *testing.T) {
+	e, err := New("k", []byte(`[1,2,3,4,5,6,7,8]`), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.SetSize(40, 8)
+	e.Update(tea.KeyPressMsg{Code: tea.KeyEnd, Mod: tea.ModCtrl})
+	e.SetNotice("first notice", "second \x1b notice")
+	var st Styles
+	rows := strings.Split(ansi.Strip(e.View(&st)), "\n")
+	if len(rows) != 8 {
+		t.Fatalf("the view has %d rows, want 8:\n%s", len(rows), strings.Join(rows, "\n"))
+	}
+	if !strings.HasPrefix(rows[6], "first notice") || !strings.HasPrefix(rows[7], `second \u001b notice`) {
+		t.Errorf("the notices are not the last rows, escaped:\n%s", strings.Join(rows, "\n"))
+	}
+	if !strings.Contains(rows[5], "]") {
+		t.Errorf("the cursor's line is not on screen above the notices:\n%s", strings.Join(rows, "\n"))
+	}
+	if e.Changed() || e.Text() != "[\n  1,\n  2,\n  3,\n  4,\n  5,\n  6,\n  7,\n  8\n]" {
+		t.Errorf("a notice changed the text: %q", e.Text())
+	}
+	e.SetNotice()
+	if strings.Contains(ansi.Strip(e.View(&st)), "notice") {
+		t.Error("SetNotice() left a notice")
+	}
+}

@@ -10,7 +10,8 @@ import (
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
-// View draws the title, the visible lines with line numbers, and the error.
+// View draws the title, the visible lines with line numbers, the notices
+// and the error.
 func (e *Model) View(st *Styles) string {
 	var b strings.Builder
 	state := ""
@@ -34,6 +35,10 @@ func (e *Model) View(st *Styles) string {
 		}
 		num := fmt.Sprintf("%*d │ ", gw-3, n+1)
 		b.WriteString(st.Dim.Render(num) + e.visiblePart(n, n == row, st))
+	}
+	for _, n := range e.notices {
+		b.WriteByte('\n')
+		b.WriteString(display.Fit(st.Notice.Render(ansi.Truncate(n, e.width, "…")), e.width))
 	}
 	if e.errMsg != "" {
 		for _, row := range e.errorRows() {

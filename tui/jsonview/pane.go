@@ -63,6 +63,7 @@ type Model struct {
 	paneH  int // rows of the whole pane
 	title  []string
 	note   string
+	tag    string // said of the value after the key in the title
 
 	seq    int // counts selections, to match layouts to them
 	laying int // size of the value a Cmd is laying out; 0: none
@@ -94,6 +95,7 @@ func (p *Model) SetValue(key string, raw string, exists bool) tea.Cmd {
 		p.remember()
 	}
 	p.key, p.exists, p.note, p.raw = key, exists, "", raw
+	p.tag = ""
 	p.offset, p.current = 0, nil
 	p.seq++
 	p.laying = 0
@@ -137,11 +139,19 @@ func (p *Model) SetNote(note string) {
 		p.remember()
 	}
 	p.key, p.exists, p.note, p.raw = "", false, note, ""
+	p.tag = ""
 	p.lines, p.rows, p.offset, p.current = nil, nil, 0, nil
 	p.folded, p.cursor = nil, 0
 	p.retitle()
 	p.seq++
 	p.laying = 0
+}
+
+// SetTag says something of the value shown, after the key in the title,
+// such as that it is not JSON where it is stored; SetValue clears it.
+func (p *Model) SetTag(tag string) {
+	p.tag = tag
+	p.retitle()
 }
 
 // Update moves the cursor for a movement key, and shows a large value's
@@ -216,6 +226,9 @@ func (p *Model) relayout() {
 // The value gets the rows the title leaves.
 func (p *Model) retitle() {
 	label := display.KeyLabel(p.key)
+	if p.tag != "" {
+		label += " · " + display.Escape(p.tag)
+	}
 	if p.note != "" {
 		label = "Value"
 	}

@@ -68,3 +68,19 @@ func TestMovementKeysScroll(t *testing.T) {
 		t.Fatalf("end scrolled to %d, want %d", p.Offset(), want)
 	}
 }
+
+// A tag follows the key in the title until another value is shown.
+func TestTag(t *testing.T) {
+	p := New(nav.KeyMap{})
+	p.SetSize(60, 5)
+	p.SetValue("plain", `"text"`, true)
+	p.SetTag("not JSON, shown as a string")
+	var st Styles
+	if title := strings.Split(ansi.Strip(p.View(&st, false)), "\n")[0]; !strings.HasPrefix(title, "plain · not JSON, shown as a string") {
+		t.Errorf("title %q", title)
+	}
+	p.SetValue("other", `1`, true)
+	if title := strings.Split(ansi.Strip(p.View(&st, false)), "\n")[0]; strings.Contains(title, "not JSON") {
+		t.Errorf("the tag stayed on another value: %q", title)
+	}
+}

@@ -38,7 +38,12 @@ type Model struct {
 	offset int // first row on screen
 	width  int
 	height int // rows for keys, not counting the title and count lines
+
+	marked func(key string) bool // keys drawn with markTag; nil: none
 }
+
+// markTag follows a marked key's name (see SetMarked).
+const markTag = " ¬JSON"
 
 // KeyMap is the list's keys: moving, and typing a filter.
 type KeyMap struct {
@@ -67,7 +72,7 @@ func (l *Model) SetKeys(keys []string) {
 	cur, ok := l.Selected()
 	query, sel, offset := l.query, l.sel, l.offset
 	found, kept := l.found, l.foundKeys()
-	*l = Model{keys: keys, width: l.width, height: l.height, typing: l.typing, fkeys: l.fkeys}
+	*l = Model{keys: keys, width: l.width, height: l.height, typing: l.typing, fkeys: l.fkeys, marked: l.marked}
 	if query != "" {
 		l.SetFilter(query)
 	}
@@ -96,6 +101,11 @@ func (l *Model) foundKeys() map[string]bool {
 	}
 	return kept
 }
+
+// SetMarked makes the list draw a dim ¬JSON after each key for which
+// marked reports true: a value stored as bytes that are not JSON. It is
+// asked only for the rows on screen, when drawn.
+func (l *Model) SetMarked(marked func(key string) bool) { l.marked = marked }
 
 // Keys returns every key, sorted. The slice is the list's own and is never
 // changed (SetKeys replaces it), so a search may read it in a Cmd.
@@ -362,15 +372,23 @@ func (l *Model) View(st *Styles, focused bool) string {
 			b.WriteString(strings.Repeat(" ", l.width))
 			continue
 		}
-		name := ansi.Truncate(display.KeyLabel(l.At(row)), l.width-2, "…")
+		k := l.At(row)
+		tag := ""
+		if l.marked != nil && l.marked(k) {
+			tag = markTag
+		}
+		name := ansi.Truncate(display.KeyLabel(k), max(l.width-2-ansi.StringWidth(tag), 1), "…")
+		if tag != "" {
+			tag = st.Dim.Render(tag)
+		}
 		if row == l.sel {
 			marker := "▸ "
 			if !focused {
 				marker = "▹ "
 			}
-			b.WriteString(display.Fit(st.Marker.Render(marker)+st.Selected.Render(name), l.width))
+			b.WriteString(display.Fit(st.Marker.Render(marker)+st.Selected.Render(name)+tag, l.width))
 		} else {
-			b.WriteString(display.Fit("  "+st.Key.Render(name), l.width))
+			b.WriteString(display.Fit("  "+st.Key.Render(name)+tag, l.width))
 		}
 	}
 	b.WriteByte('\n')

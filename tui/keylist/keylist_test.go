@@ -159,3 +159,25 @@ func TestShowFoundNarrowsAndSurvivesNewKeys(t *testing.T) {
 		t.Fatal("an empty find left the view narrowed")
 	}
 }
+
+// Marked keys end with ¬JSON, kept in sight when a long key is cut, and
+// the mark survives new keys.
+func TestMarkedKeys(t *testing.T) {
+	l := New([]string{"plain", strings.Repeat("long", 10), "x"}, KeyMap{})
+	l.SetSize(20, 6)
+	l.SetMarked(func(k string) bool { return k != "x" })
+	rows := strings.Split(l.View(&Styles{}, true), "\n")
+	if !strings.Contains(rows[1], "plain ¬JSON") {
+		t.Errorf("row %q does not mark plain", rows[1])
+	}
+	if !strings.HasSuffix(strings.TrimRight(rows[2], " "), "… ¬JSON") {
+		t.Errorf("row %q does not keep the mark of a long key in sight", rows[2])
+	}
+	if strings.Contains(rows[3], "¬JSON") {
+		t.Errorf("row %q marks an unmarked key", rows[3])
+	}
+	l.SetKeys([]string{"plain", "y"})
+	if !strings.Contains(l.View(&Styles{}, true), "plain ¬JSON") {
+		t.Error("SetKeys dropped the marks")
+	}
+}
