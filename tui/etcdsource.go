@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tidwall/btree"
 
@@ -43,7 +44,27 @@ type etcdSource struct {
 	// requires where it keeps ours.
 	theirs  map[string]int64
 	lastErr error
+	// uncertain is set when a write failed for want of the cluster: it
+	// may have committed all the same, which the next attempt's revision
+	// check then takes for another client's change.
+	uncertain bool
+	// timeout bounds each transaction (writeTimeout).
+	timeout time.Duration
 }
+
+// writeTimeout bounds each write the UI sends: with the cluster out of
+// reach, a write gives up after it, its change stays pending, and the UI
+// tries again later (see retry.go).
+const writeTimeout = 4 * time.Second
+
+// errUnreachable marks the save error of changes that wait because the
+// cluster could not be reached (etcdstore.IsUnavailable): they are kept
+// and written again, with the same revision checks, once it answers.
+var errUnreachable = errors.New("etcd unreachable")
+
+// unreachable reports whether a save error means the changes wait for
+// the cluster.
+func unreachable(err error) bool { return errors.Is(err, errUnreachable) }
 
 // shownValue is a value as the UI shows it and as etcd holds it.
 type shownValue struct {
@@ -71,6 +92,7 @@ func EtcdSource(store *etcdstore.Store) Source {
 		pending:  map[string]int64{},
 		editBase: map[string]int64{},
 		theirs:   map[string]int64{},
+		timeout:  writeTimeout,
 	}
 	s.shown = s.readView()
 	return s
@@ -182,8 +204,7 @@ func (s *etcdSource) SetRaw(key string, raw []byte) error {
 		base = s.baseLocked(key)
 	}
 	s.stageLocked(key, &shownValue{json: c, raw: c}, base)
-	s.mu.Unlock()
-	return s.commit(false, key)
+	return s.commitUnlock(key)
 }
 
 // Delete removes key if etcd still holds the revision shown.
@@ -197,8 +218,7 @@ func (s *etcdSource) Delete(key string) error {
 		return nil
 	}
 	s.stageLocked(key, nil, s.baseLocked(key))
-	s.mu.Unlock()
-	return s.commit(false, key)
+	return s.commitUnlock(key)
 }
 
 // Rename moves from's bytes to to in one transaction that requires from at
@@ -223,8 +243,20 @@ func (s *etcdSource) Rename(from, to string) error {
 	}
 	s.stageLocked(to, &shownValue{json: v.json, raw: v.raw}, s.baseLocked(to))
 	s.stageLocked(from, nil, s.baseLocked(from))
+	return s.commitUnlock(from, to)
+}
+
+// commitUnlock writes the change of keys just staged, and unlocks s.mu.
+// While the cluster is known to be out of reach the change only joins the
+// others waiting, at once, rather than holding the write queue for a
+// timeout: the next retry writes them all.
+func (s *etcdSource) commitUnlock(keys ...string) error {
+	if err := s.lastErr; unreachable(err) {
+		s.mu.Unlock()
+		return err
+	}
 	s.mu.Unlock()
-	return s.commit(false, from, to)
+	return s.commit(false, keys...)
 }
 
 // stageLocked puts a change of key (nil: deletion) into shown as pending,
@@ -264,11 +296,7 @@ func (s *etcdSource) commit(force bool, keys ...string) error {
 	var err error
 	for len(writes) > 0 && err == nil {
 		n := min(len(writes), etcdstore.MaxApply)
-		var rev int64
-		rev, err = s.store.Apply(context.Background(), writes[:n])
-		if err == nil {
-			s.committed(writes[:n], rev)
-		}
+		err = s.apply(writes[:n])
 		writes = writes[n:]
 	}
 	s.mu.Lock()
@@ -283,16 +311,77 @@ func (s *etcdSource) commit(force bool, keys ...string) error {
 	return nil
 }
 
-// committed records writes committed at rev: shown now has them as etcd
-// does.
-func (s *etcdSource) committed(writes []etcdstore.Write, rev int64) {
+// apply sends one transaction, within s.timeout, and records what it
+// committed. A failure for want of the cluster is marked errUnreachable.
+// A conflict after such a failure may be that failure's own commit: if
+// etcd holds every value the writes would make, they are recorded as
+// committed instead.
+func (s *etcdSource) apply(writes []etcdstore.Write) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	rev, err := s.store.Apply(ctx, writes)
+	s.mu.Lock()
+	uncertain := s.uncertain
+	s.mu.Unlock()
+	switch {
+	case err == nil:
+		s.committed(writes, func(string) int64 { return rev })
+	case etcdstore.IsUnavailable(err):
+		s.mu.Lock()
+		s.uncertain = true
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %w", errUnreachable, err)
+	case uncertain && errors.Is(err, kvstore.ErrConflict):
+		if revs, ok := s.madeEarlier(writes); ok {
+			s.committed(writes, func(k string) int64 { return revs[k] })
+			return nil
+		}
+		return err
+	default:
+		return err
+	}
+	s.mu.Lock()
+	s.uncertain = false
+	s.mu.Unlock()
+	return nil
+}
+
+// madeEarlier reports whether etcd holds what writes would make, with the
+// revision of each key, once the store's view shows the change its
+// revision check tripped on. A transaction is all or nothing, so a write
+// that committed moved every key it compared; the view follows etcd within
+// moments, and a real conflict is given up on after a second.
+func (s *etcdSource) madeEarlier(writes []etcdstore.Write) (map[string]int64, bool) {
+	deadline := time.Now().Add(time.Second)
+	for {
+		revs, moved, same := map[string]int64{}, true, true
+		for _, w := range writes {
+			item, exists := s.store.Item(w.Key)
+			if w.Revision != etcdstore.AnyRevision && item.Revision == w.Revision {
+				moved = false
+			}
+			if exists == w.Delete || (exists && !bytes.Equal(item.Value, w.Value)) {
+				same = false
+			}
+			revs[w.Key] = item.Revision
+		}
+		if moved || time.Now().After(deadline) {
+			return revs, moved && same
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// committed records writes committed, each key at the revision rev gives:
+// shown now has them as etcd does.
+func (s *etcdSource) committed(writes []etcdstore.Write, rev func(key string) int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, w := range writes {
 		delete(s.pending, w.Key)
 		delete(s.theirs, w.Key)
 		if v, ok := s.shown.Get(w.Key); ok {
-			v.rev = rev
+			v.rev = rev(w.Key)
 			s.shown.Set(w.Key, v)
 		}
 	}
@@ -317,6 +406,7 @@ func (s *etcdSource) Reload() error {
 	clear(s.pending)
 	clear(s.theirs)
 	s.lastErr = nil
+	s.uncertain = false
 	return nil
 }
 
@@ -426,4 +516,21 @@ func (s *etcdSource) LastSaveError() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastErr
+}
+
+// PendingWrites returns the changes etcd does not have yet: each key set
+// with its value as shown, and each key deleted.
+func (s *etcdSource) PendingWrites() (map[string]json.RawMessage, []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set := map[string]json.RawMessage{}
+	var deleted []string
+	for _, k := range slices.Sorted(maps.Keys(s.pending)) {
+		if v, ok := s.shown.Get(k); ok {
+			set[k] = bytes.Clone(v.json)
+		} else {
+			deleted = append(deleted, k)
+		}
+	}
+	return set, deleted
 }
