@@ -44,10 +44,10 @@ type etcdSource struct {
 	// requires where it keeps ours.
 	theirs  map[string]int64
 	lastErr error
-	// uncertain is set when a write failed for want of the cluster: it
-	// may have committed all the same, which the next attempt's revision
-	// check then takes for another client's change.
-	uncertain bool
+	// uncertain holds the keys of writes that failed for want of the
+	// cluster: they may have committed all the same, which the next
+	// attempt's revision check then takes for another client's change.
+	uncertain map[string]bool
 	// timeout bounds each transaction (writeTimeout).
 	timeout time.Duration
 }
@@ -87,12 +87,13 @@ func EtcdSource(store *etcdstore.Store) Source {
 		name += " prefix " + p
 	}
 	s := &etcdSource{
-		store:    store,
-		name:     name,
-		pending:  map[string]int64{},
-		editBase: map[string]int64{},
-		theirs:   map[string]int64{},
-		timeout:  writeTimeout,
+		store:     store,
+		name:      name,
+		pending:   map[string]int64{},
+		editBase:  map[string]int64{},
+		theirs:    map[string]int64{},
+		timeout:   writeTimeout,
+		uncertain: map[string]bool{},
 	}
 	s.shown = s.readView()
 	return s
@@ -320,29 +321,34 @@ func (s *etcdSource) apply(writes []etcdstore.Write) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
 	rev, err := s.store.Apply(ctx, writes)
+	unavailable := etcdstore.IsUnavailable(err)
 	s.mu.Lock()
-	uncertain := s.uncertain
+	uncertain := false
+	for _, w := range writes {
+		uncertain = uncertain || s.uncertain[w.Key]
+		// Whatever this attempt found settles what the earlier one did,
+		// unless it could not reach the cluster either.
+		if unavailable {
+			s.uncertain[w.Key] = true
+		} else {
+			delete(s.uncertain, w.Key)
+		}
+	}
 	s.mu.Unlock()
 	switch {
 	case err == nil:
 		s.committed(writes, func(string) int64 { return rev })
-	case etcdstore.IsUnavailable(err):
-		s.mu.Lock()
-		s.uncertain = true
-		s.mu.Unlock()
+	case unavailable:
 		return fmt.Errorf("%w: %w", errUnreachable, err)
 	case uncertain && errors.Is(err, kvstore.ErrConflict):
-		if revs, ok := s.madeEarlier(writes); ok {
-			s.committed(writes, func(k string) int64 { return revs[k] })
-			return nil
+		revs, ok := s.madeEarlier(writes)
+		if !ok {
+			return err
 		}
-		return err
+		s.committed(writes, func(k string) int64 { return revs[k] })
 	default:
 		return err
 	}
-	s.mu.Lock()
-	s.uncertain = false
-	s.mu.Unlock()
 	return nil
 }
 
@@ -406,7 +412,7 @@ func (s *etcdSource) Reload() error {
 	clear(s.pending)
 	clear(s.theirs)
 	s.lastErr = nil
-	s.uncertain = false
+	clear(s.uncertain)
 	return nil
 }
 

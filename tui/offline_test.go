@@ -3,6 +3,8 @@ package tui
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +16,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
@@ -263,5 +266,123 @@ func TestEtcdQuitWithWaitingChangesWritesThemToAFile(t *testing.T) {
 	h.send(keyText("y"))
 	if !h.quit {
 		t.Error("y did not quit after the changes were written")
+	}
+}
+
+// A three-member cluster loses its leader while the UI applies a stream
+// of edits through its one write path. Edits that meet the election wait
+// as pending and are retried by themselves; in the end nothing is
+// pending, and etcd holds every edit the UI made, once each, even an edit
+// whose first attempt committed without the UI hearing so.
+func TestEtcdLeaderLossWhileApplying(t *testing.T) {
+	members := etcdtest.StartCluster(t, 3)
+	var endpoints []string
+	for _, m := range members {
+		endpoints = append(endpoints, m.Endpoint())
+	}
+	f, src := newOfflineFixture(t, endpoints, nil)
+	h := watching(t, src)
+
+	const edits = 40
+	stopped := make(chan struct{})
+	want := map[string]string{}
+	waited := 0
+	for i := range edits {
+		if i == edits/4 {
+			var leader *etcdtest.Server
+			for leader == nil {
+				for _, m := range members {
+					if m.IsLeader() {
+						leader = m
+					}
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			go func() {
+				leader.Stop()
+				close(stopped)
+			}()
+		}
+		key, value := fmt.Sprintf("k%02d", i), fmt.Sprintf(`{"i":%d}`, i)
+		h.send(opMsg{op: operation{kind: opSet, key: key, raw: []byte(value)}})
+		want[key] = value
+		if h.m.waitingForCluster() {
+			waited++
+		}
+	}
+	<-stopped
+	t.Logf("%d of %d edits waited for the cluster", waited, edits)
+	if waited == 0 {
+		t.Fatal("no edit met the election: the test did not test it")
+	}
+	h.retryUntilSaved()
+	if n := src.Pending(); n != 0 || src.LastSaveError() != nil {
+		t.Fatalf("after the retries %d changes pending, error %v", n, src.LastSaveError())
+	}
+	for k, v := range want {
+		var got string
+		untilAnswered(t, func() error {
+			resp, err := f.other.Get(context.Background(), "/app/"+k)
+			if err == nil && len(resp.Kvs) == 1 {
+				got = string(resp.Kvs[0].Value)
+			}
+			return err
+		})
+		if got != v {
+			t.Errorf("etcd has %s = %q, want the UI's %s", k, got, v)
+		}
+		if raw, _ := src.GetRaw(k); string(raw) != v {
+			t.Errorf("the UI shows %s = %s, want %s", k, raw, v)
+		}
+	}
+}
+
+// untilAnswered calls op until the cluster answers it, for at most 20
+// seconds: long enough for a cluster that lost its leader to elect another.
+func untilAnswered(t *testing.T, op func() error) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err := op()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A write that timed out may have committed all the same; its retry then
+// finds the key moved. If etcd holds exactly what the retry would write,
+// that was the write's own commit, and it is taken as saved; otherwise,
+// and when no attempt had failed, it is a conflict.
+func TestEtcdRetryFindsItsOwnEarlierCommit(t *testing.T) {
+	srv := etcdtest.StartServer(t, "tui")
+	f, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "1", "c": "1"})
+
+	src.uncertain["a"] = true // as after a write of a that timed out
+	f.put("a", "10")          // what that write would have committed
+	if err := src.SetRaw("a", []byte("10")); err != nil {
+		t.Fatalf("the retry of a write that had committed: %v", err)
+	}
+	f.put("a", "11")
+	if err := src.SetRaw("a", []byte("12")); err == nil {
+		t.Error("a write over another client's change after the earlier one was taken as saved")
+	}
+
+	src.uncertain["b"] = true
+	f.put("b", "20")
+	if err := src.SetRaw("b", []byte("21")); !errors.Is(err, kvstore.ErrConflict) {
+		t.Errorf("a retry meeting another value: %v, want a conflict", err)
+	}
+
+	f.put("c", "30")
+	if err := src.SetRaw("c", []byte("30")); !errors.Is(err, kvstore.ErrConflict) {
+		t.Errorf("a write with no earlier attempt meeting the same value: %v, want a conflict", err)
+	}
+	if src.Pending() != 3 {
+		t.Errorf("%d changes pending, want the three refused", src.Pending())
 	}
 }
