@@ -31,6 +31,8 @@ func (m *Model) quitPendingQuestion(err error) *quitPending {
 	n := display.Plural(m.src.Pending(), "change")
 	q := &quitPending{keys: m.keys, waiting: unreachable(err)}
 	switch {
+	case q.waiting && m.src.Pending() == 1:
+		q.text = n + " waits for etcd."
 	case q.waiting:
 		q.text = n + " wait for etcd."
 	case errors.Is(err, kvstore.ErrConflict):
