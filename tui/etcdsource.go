@@ -28,7 +28,9 @@ import (
 // the value had when the editor opened (EditStarted), however many
 // refreshes happened while the user typed. A write refused that way, or
 // one that failed, stays in shown as pending, like an unsaved change of a
-// file, and the status bar offers the conflict screen.
+// file, and the status bar offers the conflict screen. A write that could
+// not reach the cluster stays pending too, marked errUnreachable, and the
+// UI writes it again by itself (retry.go).
 type etcdSource struct {
 	store *etcdstore.Store
 	name  string

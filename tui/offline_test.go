@@ -386,3 +386,21 @@ func TestEtcdRetryFindsItsOwnEarlierCommit(t *testing.T) {
 		t.Errorf("%d changes pending, want the three refused", src.Pending())
 	}
 }
+
+// Waiting at the question about quitting is waiting for the cluster: the
+// retries go on, and once one saves the waiting edit the program quits.
+func TestEtcdQuitQuestionQuitsOnceSaved(t *testing.T) {
+	srv := etcdtest.StartServer(t, "tui")
+	f, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1"})
+	h := watching(t, src)
+	srv.Stop()
+	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
+	h.send(keyText("q"))
+	h.wantScreen("1 change waits for etcd.")
+	srv.Restart(t)
+	h.retryUntilSaved()
+	if !h.quit {
+		t.Fatalf("the edit was saved but the program did not quit:\n%s", h.screen())
+	}
+	f.wantEtcd("a", "10")
+}

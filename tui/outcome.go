@@ -111,6 +111,10 @@ func (m *Model) tellEditor(msg editResultMsg) tea.Cmd {
 // Source; a save made before quitting quits, or asks when it failed.
 func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 	if !msg.op.quit {
+		if _, asked := m.top().(*quitPending); asked && msg.err == nil && m.src.Pending() == 0 {
+			// A retry saved what the question about quitting was about.
+			return tea.Quit
+		}
 		if msg.err == nil && m.save.outside && m.src.Pending() == 0 {
 			// Other clients' changes seen while ours waited are not shown
 			// yet: nothing pending now, they can be.

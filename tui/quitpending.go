@@ -18,7 +18,9 @@ import (
 // prefix) with changes it does not have: closing writes nothing beside
 // it, as closing a file does, so quitting would drop them. The user
 // writes them to a file (w) and then quits, quits and drops them (y),
-// stays, the retries going on (n), or lists them first (c).
+// stays, the retries going on (n), or lists them first (c). The retries
+// go on while it is asked, too, and once one saves everything the program
+// quits, as asked.
 type quitPending struct {
 	text    string
 	waiting bool // the changes wait for the cluster: staying keeps retrying
