@@ -155,6 +155,11 @@ func (m Model) startQuit() (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	}
 	m.closeAll()
+	if m.waitingForCluster() {
+		// Another attempt now would only hold the keys for a timeout.
+		m.open(m.quitPendingQuestion(m.src.LastSaveError()))
+		return m, nil
+	}
 	m.open(quitting{})
 	return m, m.enqueue(operation{kind: opSave, quit: true})
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tidwall/btree"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -28,7 +29,9 @@ import (
 // the value had when the editor opened (EditStarted), however many
 // refreshes happened while the user typed. A write refused that way, or
 // one that failed, stays in shown as pending, like an unsaved change of a
-// file, and the status bar offers the conflict screen.
+// file, and the status bar offers the conflict screen. A write that could
+// not reach the cluster stays pending too, marked errUnreachable, and the
+// UI writes it again by itself (retry.go).
 type etcdSource struct {
 	store *etcdstore.Store
 	name  string
@@ -47,7 +50,27 @@ type etcdSource struct {
 	// watch is the watch's state as the notices Changed took tell it;
 	// Watch hands out its recovered flag once.
 	watch watchState
+	// uncertain holds the keys of writes that failed for want of the
+	// cluster: they may have committed all the same, which the next
+	// attempt's revision check then takes for another client's change.
+	uncertain map[string]bool
+	// timeout bounds each transaction (writeTimeout).
+	timeout time.Duration
 }
+
+// writeTimeout bounds each write the UI sends: with the cluster out of
+// reach, a write gives up after it, its change stays pending, and the UI
+// tries again later (see retry.go).
+const writeTimeout = 4 * time.Second
+
+// errUnreachable marks the save error of changes that wait because the
+// cluster could not be reached (etcdstore.IsUnavailable): they are kept
+// and written again, with the same revision checks, once it answers.
+var errUnreachable = errors.New("etcd unreachable")
+
+// unreachable reports whether a save error means the changes wait for
+// the cluster.
+func unreachable(err error) bool { return errors.Is(err, errUnreachable) }
 
 // shownValue is a value as the UI shows it and as etcd holds it.
 type shownValue struct {
@@ -72,11 +95,13 @@ func EtcdSource(store *etcdstore.Store) Source {
 		name += " prefix " + p
 	}
 	s := &etcdSource{
-		store:    store,
-		name:     name,
-		pending:  map[string]int64{},
-		editBase: map[string]int64{},
-		theirs:   map[string]int64{},
+		store:     store,
+		name:      name,
+		pending:   map[string]int64{},
+		editBase:  map[string]int64{},
+		theirs:    map[string]int64{},
+		timeout:   writeTimeout,
+		uncertain: map[string]bool{},
 	}
 	s.shown = s.readView()
 	return s
@@ -255,8 +280,7 @@ func (s *etcdSource) set(key string, v shownValue) error {
 		base = s.baseLocked(key)
 	}
 	s.stageLocked(key, &v, base)
-	s.mu.Unlock()
-	return s.commit(false, key)
+	return s.commitUnlock(key)
 }
 
 // Delete removes key if etcd still holds the revision shown.
@@ -270,8 +294,7 @@ func (s *etcdSource) Delete(key string) error {
 		return nil
 	}
 	s.stageLocked(key, nil, s.baseLocked(key))
-	s.mu.Unlock()
-	return s.commit(false, key)
+	return s.commitUnlock(key)
 }
 
 // Rename moves from's bytes to to in one transaction that requires from at
@@ -296,8 +319,20 @@ func (s *etcdSource) Rename(from, to string) error {
 	}
 	s.stageLocked(to, &shownValue{json: v.json, raw: v.raw, notJSON: v.notJSON}, s.baseLocked(to))
 	s.stageLocked(from, nil, s.baseLocked(from))
+	return s.commitUnlock(from, to)
+}
+
+// commitUnlock writes the change of keys just staged, and unlocks s.mu.
+// While the cluster is known to be out of reach the change only joins the
+// others waiting, at once, rather than holding the write queue for a
+// timeout: the next retry writes them all.
+func (s *etcdSource) commitUnlock(keys ...string) error {
+	if err := s.lastErr; unreachable(err) {
+		s.mu.Unlock()
+		return err
+	}
 	s.mu.Unlock()
-	return s.commit(false, from, to)
+	return s.commit(false, keys...)
 }
 
 // stageLocked puts a change of key (nil: deletion) into shown as pending,
@@ -337,11 +372,7 @@ func (s *etcdSource) commit(force bool, keys ...string) error {
 	var err error
 	for len(writes) > 0 && err == nil {
 		n := min(len(writes), etcdstore.MaxApply)
-		var rev int64
-		rev, err = s.store.Apply(context.Background(), writes[:n])
-		if err == nil {
-			s.committed(writes[:n], rev)
-		}
+		err = s.apply(writes[:n])
 		writes = writes[n:]
 	}
 	s.mu.Lock()
@@ -356,16 +387,82 @@ func (s *etcdSource) commit(force bool, keys ...string) error {
 	return nil
 }
 
-// committed records writes committed at rev: shown now has them as etcd
-// does.
-func (s *etcdSource) committed(writes []etcdstore.Write, rev int64) {
+// apply sends one transaction, within s.timeout, and records what it
+// committed. A failure for want of the cluster is marked errUnreachable.
+// A conflict after such a failure may be that failure's own commit: if
+// etcd holds every value the writes would make, they are recorded as
+// committed instead.
+func (s *etcdSource) apply(writes []etcdstore.Write) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	rev, err := s.store.Apply(ctx, writes)
+	unavailable := etcdstore.IsUnavailable(err)
+	s.mu.Lock()
+	uncertain := false
+	for _, w := range writes {
+		uncertain = uncertain || s.uncertain[w.Key]
+		// Whatever this attempt found settles what the earlier one did,
+		// unless it could not reach the cluster either.
+		if unavailable {
+			s.uncertain[w.Key] = true
+		} else {
+			delete(s.uncertain, w.Key)
+		}
+	}
+	s.mu.Unlock()
+	switch {
+	case err == nil:
+		s.committed(writes, func(string) int64 { return rev })
+	case unavailable:
+		return fmt.Errorf("%w: %w", errUnreachable, err)
+	case uncertain && errors.Is(err, kvstore.ErrConflict):
+		revs, ok := s.madeEarlier(writes)
+		if !ok {
+			return err
+		}
+		s.committed(writes, func(k string) int64 { return revs[k] })
+	default:
+		return err
+	}
+	return nil
+}
+
+// madeEarlier reports whether etcd holds what writes would make, with the
+// revision of each key, once the store's view shows the change its
+// revision check tripped on. A transaction is all or nothing, so a write
+// that committed moved every key it compared; the view follows etcd within
+// moments, and a real conflict is given up on after a second.
+func (s *etcdSource) madeEarlier(writes []etcdstore.Write) (map[string]int64, bool) {
+	deadline := time.Now().Add(time.Second)
+	for {
+		revs, moved, same := map[string]int64{}, true, true
+		for _, w := range writes {
+			item, exists := s.store.Item(w.Key)
+			if w.Revision != etcdstore.AnyRevision && item.Revision == w.Revision {
+				moved = false
+			}
+			if exists == w.Delete || (exists && !bytes.Equal(item.Value, w.Value)) {
+				same = false
+			}
+			revs[w.Key] = item.Revision
+		}
+		if moved || time.Now().After(deadline) {
+			return revs, moved && same
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// committed records writes committed, each key at the revision rev gives:
+// shown now has them as etcd does.
+func (s *etcdSource) committed(writes []etcdstore.Write, rev func(key string) int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, w := range writes {
 		delete(s.pending, w.Key)
 		delete(s.theirs, w.Key)
 		if v, ok := s.shown.Get(w.Key); ok {
-			v.rev = rev
+			v.rev = rev(w.Key)
 			s.shown.Set(w.Key, v)
 		}
 	}
@@ -390,6 +487,7 @@ func (s *etcdSource) Reload() error {
 	clear(s.pending)
 	clear(s.theirs)
 	s.lastErr = nil
+	clear(s.uncertain)
 	return nil
 }
 
@@ -550,4 +648,21 @@ func (s *etcdSource) LastSaveError() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastErr
+}
+
+// PendingWrites returns the changes etcd does not have yet: each key set
+// with its value as shown, and each key deleted.
+func (s *etcdSource) PendingWrites() (map[string]json.RawMessage, []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set := map[string]json.RawMessage{}
+	var deleted []string
+	for _, k := range slices.Sorted(maps.Keys(s.pending)) {
+		if v, ok := s.shown.Get(k); ok {
+			set[k] = bytes.Clone(v.json)
+		} else {
+			deleted = append(deleted, k)
+		}
+	}
+	return set, deleted
 }

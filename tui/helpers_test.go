@@ -33,6 +33,13 @@ func TestMain(m *testing.M) {
 		// teatest starts a goroutine per program that waits for SIGINT for
 		// the rest of the process; it is the test library's, not ours.
 		goleak.IgnoreTopFunction("github.com/charmbracelet/x/exp/teatest/v2.NewTestModel.func2"),
+		// A cluster's members talk plain HTTP to each other, and after one
+		// is stopped their idle keep-alive connections can outlive the
+		// test by a moment: the servers' goroutines, never the UI's.
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
+		goleak.IgnoreAnyFunction("net/http.(*connReader).backgroundRead"),
 		goleak.Cleanup(func(int) {
 			removeBinary()
 			removeBenchFiles()

@@ -61,6 +61,9 @@ type KeyMap struct {
 
 	Yes key.Binding // answer a question with yes
 	No  key.Binding // answer a question with no
+	// WriteFile answers the question about quitting shared data with
+	// changes waiting: write them to a file first.
+	WriteFile key.Binding
 
 	// The conflict screen, after a save found the file changed on disk.
 	KeepMine   key.Binding // keep my value of the selected collision
@@ -127,6 +130,8 @@ func DefaultKeyMap() KeyMap {
 
 		Yes: key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
 		No:  key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
+
+		WriteFile: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write them to a file")),
 	}
 }
 
@@ -140,7 +145,7 @@ func DefaultKeyMap() KeyMap {
 // everyone tries them. Disabled bindings are skipped.
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
-		k.Yes, k.No, k.Accept,
+		k.Yes, k.No, k.WriteFile, k.Accept,
 		k.Apply, k.Cancel, k.Format, k.Revert,
 		k.AcceptFilter, k.ClearFilter, k.NextMatch, k.PrevMatch,
 		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later,
@@ -151,7 +156,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	}
 }
 
-// FullHelp returns every binding but the yes/no answers, in groups, each
+// FullHelp returns every binding but the answers to questions, in groups, each
 // binding once: moving, filtering, changing keys and values, the editor's
 // own keys, settling a conflict, the unsaved-changes view and the
 // application.
@@ -221,7 +226,7 @@ func (k *KeyMap) all() []*key.Binding {
 	return []*key.Binding{
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
 		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Find, &k.NextMatch, &k.PrevMatch, &k.Edit, &k.EditExternal, &k.SwitchPane,
-		&k.Save, &k.Apply, &k.Cancel, &k.Format, &k.Help, &k.Quit, &k.Yes, &k.No, &k.Accept,
+		&k.Save, &k.Apply, &k.Cancel, &k.Format, &k.Help, &k.Quit, &k.Yes, &k.No, &k.WriteFile, &k.Accept,
 		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		&k.Fold, &k.Unfold, &k.Toggle, &k.FoldAll, &k.UnfoldAll, &k.CopyNode, &k.CopyPath,

@@ -68,6 +68,7 @@ type Model struct {
 	history  undoHistory   // this session's changes, newest last
 	find     findState     // find in values
 	save     saveReport    // what the store's events said
+	retry    retryState    // saving again while the cluster is out of reach
 	external *externalEdit // a value out in $EDITOR
 	refresh  time.Duration
 	// firstLayout lays out the first value when it is large; Init runs it.
@@ -206,6 +207,12 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onOpDone(msg)
 	case refreshTickMsg:
 		return m, m.enqueue(operation{kind: opRefresh})
+	case retryTickMsg:
+		return m.onRetryTick(msg)
+	case writePendingMsg:
+		return m.startWritePending(msg)
+	case pendingWrittenMsg:
+		return m.onPendingWritten(msg)
 	case conflictMsg:
 		return m.onConflict(msg)
 	case reloadMsg:

@@ -32,7 +32,7 @@ func (m Model) onOpDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 		cmd = m.onRefreshed(msg)
 	}
 	m.afterWrite()
-	return m, tea.Batch(next, cmd)
+	return m, tea.Batch(next, cmd, m.scheduleRetry())
 }
 
 // onChanged answers a change of a key.
@@ -111,12 +111,26 @@ func (m *Model) tellEditor(msg editResultMsg) tea.Cmd {
 // Source; a save made before quitting quits, or asks when it failed.
 func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 	if !msg.op.quit {
+		if _, asked := m.top().(*quitPending); asked && msg.err == nil && m.src.Pending() == 0 {
+			// A retry saved what the question about quitting was about.
+			return tea.Quit
+		}
+		if msg.err == nil && m.save.outside && m.src.Pending() == 0 {
+			// Other clients' changes seen while ours waited are not shown
+			// yet: nothing pending now, they can be.
+			m.save.outside = false
+			return m.enqueue(operation{kind: opReload})
+		}
 		return nil
 	}
 	if msg.err == nil {
 		return tea.Quit
 	}
 	m.closeAll()
+	if isShared(m.src) {
+		m.open(m.quitPendingQuestion(msg.err))
+		return nil
+	}
 	q := newQuestion(m.keys, "Changes are not saved. Quit anyway?", tea.QuitMsg{}, nil)
 	q.review = reviewPendingMsg{}
 	switch {

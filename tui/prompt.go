@@ -25,7 +25,10 @@ type prompt struct {
 	from  string // the key being renamed; "" for a new key
 	new   bool
 	taken func(name string) bool
-	keys  KeyMap
+	// submit, when set, makes the prompt ask for something other than a
+	// key's name: enter sends what it makes of the text.
+	submit func(text string) tea.Msg
+	keys   KeyMap
 }
 
 // newKeyMsg asks the root to open the editor on a new key's first value.
@@ -37,6 +40,12 @@ func newKeyPrompt(keys KeyMap, taken func(string) bool) *prompt {
 
 func renamePrompt(keys KeyMap, from string, taken func(string) bool) *prompt {
 	return &prompt{label: "Rename " + display.KeyLabel(from) + " to:", text: from, pos: len(from), from: from, taken: taken, keys: keys}
+}
+
+// pathPrompt asks for a file's path, starting from path; enter sends what
+// submit makes of the text.
+func pathPrompt(keys KeyMap, label, path string, submit func(string) tea.Msg) *prompt {
+	return &prompt{label: label, text: path, pos: len(path), submit: submit, keys: keys}
 }
 
 // Update edits the text; enter takes the name, esc gives up.
@@ -117,6 +126,10 @@ func (p *prompt) cut(from, to int) {
 // accept checks the name typed and closes the prompt with what it is for.
 func (p *prompt) accept() (overlay, tea.Cmd) {
 	switch {
+	case p.submit != nil && p.text == "":
+		return p, flash("type a path first", true)
+	case p.submit != nil:
+		return nil, send(p.submit(p.text))
 	case !p.new && p.text == p.from:
 		return nil, flash("name unchanged", false)
 	case p.text == "":
@@ -166,7 +179,7 @@ func (p *prompt) Draw(f *frame) {
 func (p *prompt) view(st *Styles, width int) string {
 	before, after := display.Escape(p.text[:p.pos]), display.Escape(p.text[p.pos:])
 	label := p.label
-	if ansi.StringWidth(label)+ansi.StringWidth(before)+ansi.StringWidth(after)+2 > width && !p.new {
+	if ansi.StringWidth(label)+ansi.StringWidth(before)+ansi.StringWidth(after)+2 > width && !p.new && p.submit == nil {
 		if cut := ansi.Truncate(label, max(width/3, 8), "…"); cut != label {
 			label = cut + " to:"
 		}

@@ -93,6 +93,10 @@ func (s saveState) text(st *Styles) string {
 	switch {
 	case s.readOnly:
 		return st.StatusNote.Render("read-only")
+	case unreachable(s.err) && s.pending > 0:
+		// Before saving…: each retry is a save, and the state is the same
+		// while one runs.
+		return st.StatusError.Render(errUnreachable.Error() + " · retrying · " + display.GroupDigits(s.pending) + " pending")
 	case s.saving:
 		return st.StatusSaving.Render("saving…")
 	case s.err != nil:

@@ -50,8 +50,14 @@ var (
 
 // wordingFor returns the phrases for src.
 func wordingFor(src Source) *wording {
-	if s, ok := src.(sharedSource); ok && s.Shared() {
+	if isShared(src) {
 		return &sharedWording
 	}
 	return &fileWording
+}
+
+// isShared reports whether other clients share src's data.
+func isShared(src Source) bool {
+	s, ok := src.(sharedSource)
+	return ok && s.Shared()
 }

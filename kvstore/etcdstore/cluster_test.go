@@ -13,22 +13,23 @@ import (
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
 
-func endpointsOf(members []*member) []string {
+func endpointsOf(members []*etcdtest.Server) []string {
 	var eps []string
 	for _, m := range members {
-		eps = append(eps, m.endpoint)
+		eps = append(eps, m.Endpoint())
 	}
 	return eps
 }
 
-func leaderOf(t *testing.T, members []*member) *member {
+func leaderOf(t *testing.T, members []*etcdtest.Server) *etcdtest.Server {
 	t.Helper()
-	var leader *member
+	var leader *etcdtest.Server
 	eventually(t, "a leader", func() bool {
 		for _, m := range members {
-			if m.isLeader() {
+			if m.IsLeader() {
 				leader = m
 				return true
 			}
@@ -44,7 +45,7 @@ func leaderOf(t *testing.T, members []*member) *member {
 // the writer knew, 0 for a new key), it either commits or finds that the
 // failed attempt had committed after all, so each key ends up written once.
 func TestLeaderLossKeepsEveryAcknowledgedWrite(t *testing.T) {
-	members := startCluster(t)
+	members := etcdtest.StartCluster(t, 3)
 	s := openStore(t, etcdstore.Config{Endpoints: endpointsOf(members), Prefix: "/w/", OpTimeout: 3 * time.Second})
 
 	const writers = 4
@@ -88,9 +89,9 @@ func TestLeaderLossKeepsEveryAcknowledgedWrite(t *testing.T) {
 	eventually(t, "writes before the leader stops", func() bool { return progress.Load() >= 100 })
 	leader := leaderOf(t, members)
 	start := time.Now()
-	leader.stop()
+	leader.Stop()
 	stoppedAt := progress.Load()
-	t.Logf("leader %s stopped in %v after %d writes", leader.name, time.Since(start), stoppedAt)
+	t.Logf("leader %s stopped in %v after %d writes", leader.Name(), time.Since(start), stoppedAt)
 	eventually(t, "writes after the leader stopped", func() bool { return progress.Load() >= stoppedAt+100 })
 	close(enough)
 	wg.Wait()
@@ -100,7 +101,7 @@ func TestLeaderLossKeepsEveryAcknowledgedWrite(t *testing.T) {
 	var survivors []string
 	for _, m := range members {
 		if m != leader {
-			survivors = append(survivors, m.endpoint)
+			survivors = append(survivors, m.Endpoint())
 		}
 	}
 	cli := rawClient(t, survivors...)
@@ -141,16 +142,16 @@ func TestLeaderLossKeepsEveryAcknowledgedWrite(t *testing.T) {
 // watch cannot resume: the Store reports that, reads everything again and
 // shows what changed while it was away.
 func TestWatchRecoversFromCompaction(t *testing.T) {
-	members := startCluster(t)
+	members := etcdtest.StartCluster(t, 3)
 	home := members[0]
-	s := openStore(t, etcdstore.Config{Endpoints: []string{home.endpoint}, Prefix: "/c/", OpTimeout: 2 * time.Second})
+	s := openStore(t, etcdstore.Config{Endpoints: []string{home.Endpoint()}, Prefix: "/c/", OpTimeout: 2 * time.Second})
 	if err := s.Set("before", 1); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	home.stop()
+	home.Stop()
 	t.Logf("stopped in %v", time.Since(start))
-	cli := rawClient(t, members[1].endpoint, members[2].endpoint)
+	cli := rawClient(t, members[1].Endpoint(), members[2].Endpoint())
 	ctx := context.Background()
 	// If the stopped member led the cluster, the other two elect a new
 	// leader first, and requests made meanwhile time out: retry them (each
@@ -171,7 +172,7 @@ func TestWatchRecoversFromCompaction(t *testing.T) {
 		_, err := cli.Compact(ctx, rev+1, clientv3.WithCompactPhysical())
 		return err
 	})
-	home.restart(t)
+	home.Restart(t)
 	t.Logf("restarted at %v", time.Since(start))
 
 	var lost, reloaded bool

@@ -2,10 +2,8 @@ package etcdstore_test
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,15 +13,6 @@ import (
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
-
-// member is one embedded etcd server.
-type member struct {
-	name     string
-	endpoint string // host:port where clients reach it, through its proxy
-	proxy    *proxy
-	cfg      *embed.Config
-	etcd     *embed.Etcd
-}
 
 func memberConfig(tb testing.TB, name, client, peer string) *embed.Config {
 	cfg := embed.NewConfig()
@@ -81,67 +70,6 @@ func freePorts(tb testing.TB, n int) []int {
 		l.Close()
 	}
 	return ports
-}
-
-// startCluster runs a three-member cluster in this process.
-func startCluster(tb testing.TB) []*member {
-	tb.Helper()
-	ports := freePorts(tb, 6)
-	var cfgs []*embed.Config
-	var initial []string
-	for i := range 3 {
-		name := fmt.Sprintf("m%d", i)
-		client := fmt.Sprintf("http://127.0.0.1:%d", ports[2*i])
-		peer := fmt.Sprintf("http://127.0.0.1:%d", ports[2*i+1])
-		cfgs = append(cfgs, memberConfig(tb, name, client, peer))
-		initial = append(initial, name+"="+peer)
-	}
-	var members []*member
-	for _, cfg := range cfgs {
-		cfg.InitialCluster = strings.Join(initial, ",")
-		cfg.InitialClusterToken = "kvstore-test"
-		e, err := embed.StartEtcd(cfg)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		px := startProxy(tb, cfg.ListenClientUrls[0].Host)
-		m := &member{name: cfg.Name, endpoint: px.addr, proxy: px, cfg: cfg, etcd: e}
-		tb.Cleanup(m.stop)
-		members = append(members, m)
-	}
-	for _, m := range members {
-		waitReady(tb, m.etcd)
-	}
-	return members
-}
-
-// isLeader reports whether the member is running and leads the cluster.
-func (m *member) isLeader() bool {
-	return m.etcd != nil && m.etcd.Server.Leader() == m.etcd.Server.MemberID()
-}
-
-// restart starts a stopped member again on its data directory and ports.
-func (m *member) restart(tb testing.TB) {
-	tb.Helper()
-	e, err := embed.StartEtcd(m.cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m.etcd = e
-	waitReady(tb, e)
-	m.proxy.restore()
-}
-
-// stop stops the member abruptly, as a crash would: its clients lose their
-// connections at once and it does not hand on its leadership first.
-// Stopping one twice does nothing.
-func (m *member) stop() {
-	if m.etcd != nil {
-		m.proxy.cut()
-		m.etcd.Server.HardStop()
-		m.etcd.Close()
-		m.etcd = nil
-	}
 }
 
 // openStore opens a Store on the endpoints and closes it with the test.

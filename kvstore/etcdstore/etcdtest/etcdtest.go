@@ -1,10 +1,19 @@
 // Package etcdtest runs a real etcd server inside a test process, for the
 // tests of kvstore/etcdstore and of the command line and terminal UI that
 // use it. Only tests import it, so no program links the server.
+//
+// Start is the simplest: one member for the whole test. StartServer and
+// StartCluster return members the test can stop, as a crash would, and
+// start again on the same data and address, to show what clients do while
+// the cluster, or its leader, is away.
 package etcdtest
 
 import (
+	"fmt"
+	"net"
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +39,137 @@ func Start(tb testing.TB, name string) string {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(e.Close)
+	waitReady(tb, e)
+	return e.Clients[0].Addr().String()
+}
+
+// Server is one etcd member run by a test, which the test can stop and
+// start again. Clients reach it through a forwarder that cuts their
+// connections the moment the member stops, as after a crash (an embedded
+// member's graceful shutdown would keep them open for seconds), and
+// refuses new ones until it is back; its endpoint stays the same.
+type Server struct {
+	name  string
+	cfg   *embed.Config
+	proxy *proxy
+
+	mu   sync.Mutex
+	etcd *embed.Etcd // nil while stopped
+}
+
+// StartServer runs a one-member etcd named name, like Start, and returns
+// it once it is ready. It stops with the test.
+func StartServer(tb testing.TB, name string) *Server {
+	tb.Helper()
+	return startMembers(tb, []string{name}, "")[0]
+}
+
+// StartCluster runs a cluster of n members named m0, m1, … in this
+// process, with heartbeats short enough that losing the leader costs well
+// under a second, and returns them once all are ready. They stop with the
+// test.
+func StartCluster(tb testing.TB, n int) []*Server {
+	tb.Helper()
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("m%d", i)
+	}
+	return startMembers(tb, names, "kvstore-test")
+}
+
+func startMembers(tb testing.TB, names []string, token string) []*Server {
+	// The forwarders listen first, so that no member's port is one of theirs.
+	proxies := make([]*proxy, len(names))
+	for i := range proxies {
+		proxies[i] = startProxy(tb)
+	}
+	ports := freePorts(tb, 2*len(names))
+	var initial []string
+	var servers []*Server
+	for i, name := range names {
+		cfg := embed.NewConfig()
+		cfg.Name = name
+		cfg.Dir = tb.TempDir()
+		cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+		client := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i])}
+		peer := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i+1])}
+		cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{client}, []url.URL{client}
+		cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{peer}, []url.URL{peer}
+		if len(names) > 1 {
+			cfg.TickMs, cfg.ElectionMs = 20, 200
+			cfg.InitialClusterToken = token
+		}
+		initial = append(initial, name+"="+peer.String())
+		proxies[i].forwardTo(client.Host)
+		servers = append(servers, &Server{name: name, cfg: cfg, proxy: proxies[i]})
+	}
+	for _, s := range servers {
+		s.cfg.InitialCluster = strings.Join(initial, ",")
+		e, err := embed.StartEtcd(s.cfg)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		s.etcd = e
+		tb.Cleanup(s.Stop)
+	}
+	for _, s := range servers {
+		waitReady(tb, s.etcd)
+	}
+	return servers
+}
+
+// Name is the member's name.
+func (s *Server) Name() string { return s.name }
+
+// Endpoint is where clients reach the member (HOST:PORT), the same before
+// and after a restart.
+func (s *Server) Endpoint() string { return s.proxy.addr }
+
+// Stop stops the member abruptly, as a crash would: its clients lose their
+// connections at once, and a leader does not hand on its leadership
+// first. Stopping a stopped member does nothing.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.etcd == nil {
+		return
+	}
+	s.proxy.cut()
+	s.etcd.Server.HardStop()
+	s.etcd.Close()
+	s.etcd = nil
+}
+
+// Restart starts a stopped member again on its data directory and
+// addresses, and returns once it is ready: what it held before it stopped
+// is there again.
+func (s *Server) Restart(tb testing.TB) {
+	tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.etcd != nil {
+		return
+	}
+	// A restarted member finds its cluster in its data directory.
+	s.cfg.ClusterState = embed.ClusterStateFlagExisting
+	e, err := embed.StartEtcd(s.cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.etcd = e
+	waitReady(tb, e)
+	s.proxy.restore()
+}
+
+// IsLeader reports whether the member is running and leads its cluster.
+func (s *Server) IsLeader() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.etcd != nil && s.etcd.Server.Leader() == s.etcd.Server.MemberID()
+}
+
+func waitReady(tb testing.TB, e *embed.Etcd) {
+	tb.Helper()
 	select {
 	case <-e.Server.ReadyNotify():
 	case err := <-e.Err():
@@ -37,5 +177,24 @@ func Start(tb testing.TB, name string) string {
 	case <-time.After(20 * time.Second):
 		tb.Fatal("etcd was not ready within 20s")
 	}
-	return e.Clients[0].Addr().String()
+}
+
+// freePorts returns n loopback ports that were free a moment ago. A
+// member's addresses must be fixed before it starts, so that it can start
+// again on them and its peers know them, so port 0 cannot be used.
+func freePorts(tb testing.TB, n int) []int {
+	var ports []int
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
 }

@@ -1,4 +1,4 @@
-package etcdstore_test
+package etcdtest
 
 import (
 	"io"
@@ -13,7 +13,7 @@ import (
 // graceful shutdown keeps their streams open for five seconds.
 type proxy struct {
 	addr   string // where clients connect
-	target string
+	target string // guarded by mu
 
 	l    net.Listener
 	mu   sync.Mutex
@@ -22,13 +22,13 @@ type proxy struct {
 	wg   sync.WaitGroup
 }
 
-func startProxy(tb testing.TB, target string) *proxy {
+func startProxy(tb testing.TB) *proxy {
 	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := &proxy{addr: l.Addr().String(), target: target, l: l, open: map[net.Conn]struct{}{}}
+	p := &proxy{addr: l.Addr().String(), l: l, open: map[net.Conn]struct{}{}}
 	p.wg.Go(p.serve)
 	tb.Cleanup(func() {
 		l.Close()
@@ -58,7 +58,10 @@ func (p *proxy) serve() {
 
 func (p *proxy) forward(c net.Conn) {
 	defer p.forget(c)
-	up, err := net.Dial("tcp", p.target)
+	p.mu.Lock()
+	target := p.target
+	p.mu.Unlock()
+	up, err := net.Dial("tcp", target)
 	if err != nil {
 		return
 	}
@@ -92,6 +95,13 @@ func (p *proxy) cut() {
 	for c := range p.open {
 		c.Close()
 	}
+}
+
+// forwardTo sets the address connections are forwarded to.
+func (p *proxy) forwardTo(target string) {
+	p.mu.Lock()
+	p.target = target
+	p.mu.Unlock()
 }
 
 func (p *proxy) restore() {

@@ -1,0 +1,406 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
+)
+
+// The UI on an etcd that goes away and comes back: edits made meanwhile
+// wait, shown as pending, and go through by themselves, with their
+// revision checks, once it answers again.
+
+// newOfflineFixture is newEtcdFixture on a member the test can stop and
+// restart, with the UI's Source giving up on a write after a second.
+func newOfflineFixture(t *testing.T, endpoints []string, values map[string]string) (*etcdFixture, *etcdSource) {
+	t.Helper()
+	other, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	f := &etcdFixture{t: t, other: other}
+	for k, v := range values {
+		f.put(k, v)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f.store, err = etcdstore.Open(ctx, etcdstore.Config{Endpoints: endpoints, Prefix: "/app/", OpTimeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.store.Close() })
+	src := EtcdSource(f.store).(*etcdSource)
+	src.timeout = time.Second
+	return f, src
+}
+
+// fireRetry fires the automatic retry's timer.
+func (h *harness) fireRetry() {
+	h.t.Helper()
+	for i, msg := range h.timers {
+		if _, ok := msg.(retryTickMsg); ok {
+			h.timers = append(h.timers[:i], h.timers[i+1:]...)
+			h.send(msg)
+			return
+		}
+	}
+	h.t.Fatalf("no retry timer is running; status %q", h.statusLine())
+}
+
+// retryArmed reports whether a retry timer is running.
+func (h *harness) retryArmed() bool {
+	for _, msg := range h.timers {
+		if tick, ok := msg.(retryTickMsg); ok && tick.id == h.m.retry.id {
+			return true
+		}
+	}
+	return false
+}
+
+// retryUntilSaved fires the retry timer until nothing waits: the
+// cluster's client reconnects by itself, within a few attempts.
+func (h *harness) retryUntilSaved() {
+	h.t.Helper()
+	for range 20 {
+		if !h.m.waitingForCluster() {
+			return
+		}
+		h.fireRetry()
+	}
+	h.t.Fatalf("still waiting after 20 retries: %q", h.statusLine())
+}
+
+// With the only member stopped, an edit gives up within the Source's
+// timeout, stays shown and pending, and the status bar says etcd is
+// unreachable; a deletion made then waits at once. Both are listed as
+// unsaved changes, retried with a growing wait, and land in etcd by
+// themselves once the member is back.
+func TestEtcdUnreachableEditsWaitAndGoThrough(t *testing.T) {
+	srv := etcdtest.StartServer(t, "tui")
+	f, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "2", "c": "3"})
+	h := watching(t, src)
+	h.wantScreen("3 keys")
+
+	srv.Stop()
+	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
+	if h.editing() {
+		t.Fatalf("the editor stayed open on an edit that waits:\n%s", h.screen())
+	}
+	h.wantStatus("etcd unreachable · retrying · 1 pending")
+	h.send(keyDown, keyText("d"), keyText("y")) // delete b
+	h.wantStatus("etcd unreachable · retrying · 2 pending")
+	if raw, _ := src.GetRaw("a"); string(raw) != "10" || src.Has("b") {
+		t.Errorf("while waiting the UI shows a = %s, has b %v; want the user's changes", raw, src.Has("b"))
+	}
+	h.send(keyText("c"))
+	h.wantScreen("Unsaved changes · 2 changes")
+	h.wantScreen("changed  a")
+	h.wantScreen("deleted  b")
+	h.send(keyEsc)
+
+	// Each failed attempt waits twice as long before the next, up to the
+	// cap.
+	var delays []time.Duration
+	for range 6 {
+		if !h.retryArmed() {
+			t.Fatal("no retry is scheduled while changes wait")
+		}
+		delays = append(delays, h.m.retry.delay)
+		h.fireRetry()
+		h.wantStatus("etcd unreachable · retrying · 2 pending")
+	}
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, retryMax, retryMax}
+	if !slices.Equal(delays, want) {
+		t.Errorf("retry delays %v, want %v", delays, want)
+	}
+
+	srv.Restart(t)
+	h.retryUntilSaved()
+	f.wantEtcd("a", "10")
+	f.wantEtcd("b", "(none)")
+	f.wantEtcd("c", "3")
+	h.nextEvent()
+	h.wantStatus("saved ")
+	if h.retryArmed() {
+		t.Error("a retry is still scheduled with nothing waiting")
+	}
+	// The next wait starts short again.
+	if h.m.retry.delay != 0 {
+		t.Errorf("after saving the retry delay is %v, want it reset", h.m.retry.delay)
+	}
+}
+
+// An edit that waited while another client changed the same key is not
+// written over that change when the cluster is back: the retry's revision
+// check refuses it, the status bar says so, and ctrl+s opens the conflict
+// screen. The other waiting edit is written once the conflict is settled.
+func TestEtcdWaitingEditMeetsAnotherClientsChange(t *testing.T) {
+	srv := etcdtest.StartServer(t, "tui")
+	f, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "2"})
+	h := watching(t, src)
+
+	srv.Stop()
+	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS)          // a: 10
+	h.send(keyDown, keyText("e"), keyEnd, keyText("0"), keyCtrlS) // b: 20
+	h.wantStatus("etcd unreachable · retrying · 2 pending")
+
+	srv.Restart(t)
+	f.put("a", "5") // another client, before the UI's retry
+	for range 20 {
+		if !h.m.waitingForCluster() {
+			break
+		}
+		h.fireRetry()
+	}
+	h.wantStatus("another client changed these keys (ctrl+s to resolve)")
+	f.wantEtcd("a", "5")
+	f.wantEtcd("b", "2")
+	if h.retryArmed() {
+		t.Error("a conflict is retried as if etcd were still unreachable")
+	}
+
+	h.send(keyCtrlS)
+	if !topIs[*resolver](h) {
+		t.Fatalf("ctrl+s did not open the conflict screen:\n%s", h.screen())
+	}
+	h.wantScreen("mine: 10")
+	h.wantScreen("theirs: 5")
+	h.send(keyText("m"), keyEnter)
+	f.wantEtcd("a", "10")
+	f.wantEtcd("b", "20")
+	if src.Pending() != 0 {
+		t.Errorf("%d changes pending after the conflict was settled", src.Pending())
+	}
+}
+
+// Quitting an etcd prefix with changes waiting for it asks; w writes them
+// to a new file, named in the current directory by default, that holds
+// every change and says which are deletions; the file is never written
+// over, and the path typed survives a failure.
+func TestEtcdQuitWithWaitingChangesWritesThemToAFile(t *testing.T) {
+	srv := etcdtest.StartServer(t, "tui")
+	_, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "2", "c": "3"})
+	h := watching(t, src)
+	srv.Stop()
+	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
+	h.send(keyDown, keyText("d"), keyText("y"))          // delete b
+	h.send(keyDown, keyText("r"))                        // rename c to d
+	h.send(tea.KeyPressMsg{Code: tea.KeyBackspace}, keyText("d"), keyEnter)
+	h.wantStatus("4 pending")
+
+	h.send(keyText("q"))
+	h.wantScreen("4 changes wait for etcd.")
+	h.wantScreen("w write them to a file")
+	h.wantScreen("y quit, dropping them")
+	h.wantScreen("n keep retrying")
+	if h.quit {
+		t.Fatal("q quit with changes waiting")
+	}
+	// n stays, and the retries go on.
+	h.send(keyText("n"))
+	if !h.browsing() || !h.retryArmed() {
+		t.Fatalf("n did not go back to the keys with the retry scheduled:\n%s", h.screen())
+	}
+
+	h.send(keyText("q"), keyText("w"))
+	p, ok := h.m.top().(*prompt)
+	if !ok || !strings.HasPrefix(p.text, "./kvstore-pending-") || !strings.HasSuffix(p.text, ".json") {
+		t.Fatalf("w did not offer a file in the current directory:\n%s", h.screen())
+	}
+	dir := t.TempDir()
+	taken := filepath.Join(dir, "taken.json")
+	if err := os.WriteFile(taken, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.text, p.pos = taken, len(taken)
+	h.send(keyEnter)
+	h.wantStatus("already exists")
+	if got, _ := os.ReadFile(taken); string(got) != "mine" {
+		t.Errorf("an existing file was written over: %q", got)
+	}
+	p, ok = h.m.top().(*prompt)
+	if !ok || p.text != taken {
+		t.Fatalf("after the failure the prompt does not hold the path typed:\n%s", h.screen())
+	}
+
+	path := filepath.Join(dir, "pending.json")
+	p.text, p.pos = path, len(path)
+	h.send(keyEnter)
+	h.wantScreen("Wrote 4 changes to")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got pendingFile
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("the file is not the documented shape: %v\n%s", err, raw)
+	}
+	if !strings.HasPrefix(got.Source, "etcd://") || !strings.HasSuffix(got.Source, "/app/") {
+		t.Errorf("source %q does not name the prefix", got.Source)
+	}
+	if len(got.Set) != 2 || string(got.Set["a"]) != "10" || string(got.Set["d"]) != "3" {
+		t.Errorf("set = %s, want a: 10 and d: 3", raw)
+	}
+	if !slices.Equal(got.Delete, []string{"b", "c"}) {
+		t.Errorf("delete = %q, want b and c", got.Delete)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("the directory holds %d files, want taken.json and pending.json: a temporary file stayed", len(entries))
+	}
+	h.send(keyText("y"))
+	if !h.quit {
+		t.Error("y did not quit after the changes were written")
+	}
+}
+
+// A three-member cluster loses its leader while the UI applies a stream
+// of edits through its one write path. Edits that meet the election wait
+// as pending and are retried by themselves; in the end nothing is
+// pending, and etcd holds every edit the UI made, once each, even an edit
+// whose first attempt committed without the UI hearing so.
+func TestEtcdLeaderLossWhileApplying(t *testing.T) {
+	members := etcdtest.StartCluster(t, 3)
+	var endpoints []string
+	for _, m := range members {
+		endpoints = append(endpoints, m.Endpoint())
+	}
+	f, src := newOfflineFixture(t, endpoints, nil)
+	h := watching(t, src)
+
+	const edits = 40
+	stopped := make(chan struct{})
+	want := map[string]string{}
+	waited := 0
+	for i := range edits {
+		if i == edits/4 {
+			var leader *etcdtest.Server
+			for leader == nil {
+				for _, m := range members {
+					if m.IsLeader() {
+						leader = m
+					}
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			go func() {
+				leader.Stop()
+				close(stopped)
+			}()
+		}
+		key, value := fmt.Sprintf("k%02d", i), fmt.Sprintf(`{"i":%d}`, i)
+		h.send(opMsg{op: operation{kind: opSet, key: key, raw: []byte(value)}})
+		want[key] = value
+		if h.m.waitingForCluster() {
+			waited++
+		}
+	}
+	<-stopped
+	t.Logf("%d of %d edits waited for the cluster", waited, edits)
+	if waited == 0 {
+		t.Fatal("no edit met the election: the test did not test it")
+	}
+	h.retryUntilSaved()
+	if n := src.Pending(); n != 0 || src.LastSaveError() != nil {
+		t.Fatalf("after the retries %d changes pending, error %v", n, src.LastSaveError())
+	}
+	for k, v := range want {
+		var got string
+		untilAnswered(t, func() error {
+			resp, err := f.other.Get(context.Background(), "/app/"+k)
+			if err == nil && len(resp.Kvs) == 1 {
+				got = string(resp.Kvs[0].Value)
+			}
+			return err
+		})
+		if got != v {
+			t.Errorf("etcd has %s = %q, want the UI's %s", k, got, v)
+		}
+		if raw, _ := src.GetRaw(k); string(raw) != v {
+			t.Errorf("the UI shows %s = %s, want %s", k, raw, v)
+		}
+	}
+}
+
+// untilAnswered calls op until the cluster answers it, for at most 20
+// seconds: long enough for a cluster that lost its leader to elect another.
+func untilAnswered(t *testing.T, op func() error) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err := op()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A write that timed out may have committed all the same; its retry then
+// finds the key moved. If etcd holds exactly what the retry would write,
+// that was the write's own commit, and it is taken as saved; otherwise,
+// and when no attempt had failed, it is a conflict.
+func TestEtcdRetryFindsItsOwnEarlierCommit(t *testing.T) {
+	srv := etcdtest.StartServer(t, "tui")
+	f, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "1", "c": "1"})
+
+	src.uncertain["a"] = true // as after a write of a that timed out
+	f.put("a", "10")          // what that write would have committed
+	if err := src.SetRaw("a", []byte("10")); err != nil {
+		t.Fatalf("the retry of a write that had committed: %v", err)
+	}
+	f.put("a", "11")
+	if err := src.SetRaw("a", []byte("12")); err == nil {
+		t.Error("a write over another client's change after the earlier one was taken as saved")
+	}
+
+	src.uncertain["b"] = true
+	f.put("b", "20")
+	if err := src.SetRaw("b", []byte("21")); !errors.Is(err, kvstore.ErrConflict) {
+		t.Errorf("a retry meeting another value: %v, want a conflict", err)
+	}
+
+	f.put("c", "30")
+	if err := src.SetRaw("c", []byte("30")); !errors.Is(err, kvstore.ErrConflict) {
+		t.Errorf("a write with no earlier attempt meeting the same value: %v, want a conflict", err)
+	}
+	if src.Pending() != 3 {
+		t.Errorf("%d changes pending, want the three refused", src.Pending())
+	}
+}
+
+// Waiting at the question about quitting is waiting for the cluster: the
+// retries go on, and once one saves the waiting edit the program quits.
+func TestEtcdQuitQuestionQuitsOnceSaved(t *testing.T) {
+	srv := etcdtest.StartServer(t, "tui")
+	f, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1"})
+	h := watching(t, src)
+	srv.Stop()
+	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
+	h.send(keyText("q"))
+	h.wantScreen("1 change waits for etcd.")
+	srv.Restart(t)
+	h.retryUntilSaved()
+	if !h.quit {
+		t.Fatalf("the edit was saved but the program did not quit:\n%s", h.screen())
+	}
+	f.wantEtcd("a", "10")
+}
