@@ -12,13 +12,13 @@ import (
 // tree is selected, in h rows of w cells: the group's prefix, how many keys
 // it holds (and how many the filter shows), and its first keys, whole.
 func groupSummary(g keylist.Group, st *jsonview.Styles, w, h int) []string {
-	count := display.Plural(g.Keys, "key")
+	count := display.Plural(g.Keys, "key") + " in this group:"
 	if g.Shown != g.Keys {
-		count = display.GroupDigits(g.Shown) + " of " + count + " shown"
+		count = display.GroupDigits(g.Shown) + " of the " + display.Plural(g.Keys, "key") + " in this group:"
 	}
 	rows := []string{
 		display.Fit(st.Title.Render(display.KeyLabel(g.Prefix)), w),
-		display.Fit(st.Dim.Render("a group of "+count+"; its first:"), w),
+		display.Fit(st.Dim.Render(count), w),
 	}
 	room := h - len(rows)
 	first := g.First

@@ -431,9 +431,9 @@ func (l *Model) View(st *Styles, focused bool) string {
 	case l.matches != nil:
 		b.WriteString(display.Fit(st.Title.Render("/"+display.Escape(l.query)), l.width))
 	case focused:
-		b.WriteString(display.Fit(st.TitleFocused.Render("Keys"), l.width))
+		b.WriteString(display.Fit(st.TitleFocused.Render(l.title()), l.width))
 	default:
-		b.WriteString(display.Fit(st.Title.Render("Keys"), l.width))
+		b.WriteString(display.Fit(st.Title.Render(l.title()), l.width))
 	}
 	for row := l.offset; row < l.offset+l.height; row++ {
 		b.WriteByte('\n')

@@ -605,3 +605,11 @@ func (l *Model) treeLabel(row int) (name, count string) {
 	}
 	return strings.Repeat(" ", indent) + mark + ansi.Truncate(label, max(room, 1), "…"), count
 }
+
+// title is the pane's title without a filter: the tree says it is one.
+func (l *Model) title() string {
+	if l.treeOn {
+		return "Key tree"
+	}
+	return "Keys"
+}
