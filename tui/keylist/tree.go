@@ -225,10 +225,11 @@ func (v *treeView) setOpen(t *tree, row int, open []bool, on bool) {
 	v.rows = slices.Insert(v.rows, row+1, inner...)
 }
 
-// filtered returns the view of keys, indexes of matching keys in any
-// order: their groups, all open, and their counts.
+// filtered returns the view of keys, indexes of matching keys in at most
+// two ascending runs (a filter's substring matches, then its fuzzy ones):
+// their groups, all open, and their counts.
 func (t *tree) filtered(keys []int) treeView {
-	sorted := slices.Sorted(slices.Values(keys))
+	sorted := sortedInts(slices.Clone(keys))
 	v := treeView{src: make([]int32, 0, len(sorted)*2), count: make([]int32, len(t.groups)), shut: map[int32]bool{}}
 	var path, chain []int32 // the groups of the previous key; the new ones
 	for _, k := range sorted {
