@@ -176,3 +176,18 @@ func TestKeyTreeSeparatorOption(t *testing.T) {
 	h.wantScreen("▸ session: 1")
 	h.wantScreen("  users/1/name")
 }
+
+// A new key made in the tree is selected, and the groups holding it open.
+func TestKeyTreeNewKeyOpensItsGroups(t *testing.T) {
+	h := newHarness(t, FileSource(keyTreeStore(t)), 80, 24)
+	h.send(keyText("t"), keyText("n"))
+	h.typeText("users/3/name")
+	h.send(keyEnter, keyCtrlS)
+	h.wantStatus("applied users/3/name")
+	if h.selected() != "users/3/name" {
+		t.Fatalf("selected %q, want the new key", h.selected())
+	}
+	h.wantScreen("▾ users/ 6")
+	h.wantScreen("▾ 3/ 1")
+	h.wantScreen("▸ 1/ 2")
+}
