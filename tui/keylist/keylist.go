@@ -1,5 +1,7 @@
 // Package keylist is the key list: the store's keys, sorted, narrowed by a
 // filter typed into it, with a selection that scrolling keeps on screen.
+// The keys show as a flat list or as a tree of groups split at a separator
+// (see tree.go).
 package keylist
 
 import (
