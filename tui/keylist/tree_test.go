@@ -266,3 +266,39 @@ func TestTreeEscapesGroupsAndKeys(t *testing.T) {
 	l.OpenGroup()
 	wantRows(t, &l, `▸ ▾ a\u001b]0;x\u0007/ 2`, `      b\u202e`, "      c")
 }
+
+func TestTreeTogglesMatchARebuild(t *testing.T) {
+	// Opening and closing groups changes only their rows; the rows must be
+	// what building the view from scratch gives, in the user's view and in
+	// a filter's.
+	rapid.Check(t, func(t *rapid.T) {
+		alpha := rapid.SampledFrom([]rune("ab/"))
+		keys := rapid.SliceOfDistinct(rapid.StringOfN(alpha, 1, 7, -1), func(s string) string { return s }).Draw(t, "keys")
+		slices.Sort(keys)
+		l := treeList(keys, "/")
+		for i := range rapid.IntRange(0, 30).Draw(t, "steps") {
+			switch rapid.IntRange(0, 5).Draw(t, fmt.Sprint("op", i)) {
+			case 0:
+				l.SetFilter(rapid.StringOfN(alpha, 1, 2, -1).Draw(t, fmt.Sprint("query", i)))
+			case 1:
+				l.ClearFilter()
+			case 2:
+				l.CloseGroup()
+			default:
+				if l.Len() > 0 {
+					l.Select(rapid.IntRange(0, l.Len()-1).Draw(t, fmt.Sprint("row", i)))
+					l.ToggleGroup()
+				}
+			}
+			v := l.view()
+			fresh := treeView{src: v.src, shut: v.shut}
+			want := fresh.visible(l.tree, 0, int32(len(l.tree.nodes)), l.isOpen, nil)
+			if !slices.Equal(v.rows, want) {
+				t.Fatalf("after step %d the rows are %v, a rebuild gives %v", i, v.rows, want)
+			}
+			if l.sel >= l.Len() && l.Len() > 0 {
+				t.Fatalf("selection %d of %d rows", l.sel, l.Len())
+			}
+		}
+	})
+}
