@@ -50,6 +50,18 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.copyNode()
 	case m.focus == focusValue && key.Matches(msg, k.CopyPath):
 		return m.copyPath()
+	case key.Matches(msg, k.Tree):
+		m.list.SetTree(!m.list.InTree())
+		return m, m.followSelection()
+	case m.focus == focusList && m.list.InTree() && key.Matches(msg, k.CloseGroup):
+		m.list.CloseGroup()
+		return m, m.followSelection()
+	case m.focus == focusList && m.list.OnGroup() && key.Matches(msg, k.OpenGroup):
+		m.list.OpenGroup()
+		return m, m.followSelection()
+	case m.focus == focusList && m.list.OnGroup() && key.Matches(msg, k.ToggleGroup):
+		m.list.ToggleGroup()
+		return m, m.followSelection()
 	case m.list.Filtered() && key.Matches(msg, k.ClearFilter):
 		m.list.ClearFilter()
 		return m, m.followSelection()
@@ -118,6 +130,8 @@ func (m *Model) updateList(msg tea.Msg) tea.Cmd {
 // The help line does not offer those keys then (see browseHelpLine).
 func (m *Model) noSelection() tea.Cmd {
 	switch {
+	case m.list.OnGroup():
+		return m.flash("a group is selected, not a key; "+m.keys.OpenGroup.Help().Key+" opens it", true)
 	case m.list.Filtered():
 		return m.flash("no key matches the filter", true)
 	case m.src.ReadOnly():

@@ -255,6 +255,8 @@ func TestKeyTable(t *testing.T) {
 		{[]string{"C-s"}, "saved "},
 		{[]string{"?"}, "page down"},
 		{[]string{"?"}, "Keys"},
+		{[]string{"t"}, "Key tree"},
+		{[]string{"t"}, "Keys"},
 		{[]string{"v"}, "no changes to k10"},
 		{[]string{"y"}, "copied the value of k10"},
 		{[]string{"Y"}, "copied the key k10"},

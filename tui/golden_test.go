@@ -87,6 +87,17 @@ func TestGoldenScreens(t *testing.T) {
 			h.send(keyText("j"), keyText("e"), keyDown, keyEnd, keyText("0"), keyCtrlS)
 			h.send(keyText("c"))
 		}},
+		{"tree", func(h *harness) {
+			h.send(keyText("t"), keyText("G"), keyText("k"), keyText("l"), keyText("j")) // users/001
+		}},
+		{"tree-group", func(h *harness) {
+			h.send(keyText("t"), keyText("j"), keyText("l")) // config/, open
+		}},
+		{"tree-filter", func(h *harness) {
+			h.send(keyText("t"), keyText("/"))
+			h.typeText("me")
+			h.send(keyEnter)
+		}},
 		{"copied", func(h *harness) {
 			h.m.clip = func(string) tea.Cmd { return nil }
 			h.send(keyText("j"), keyText("y"))

@@ -36,6 +36,12 @@ type KeyMap struct {
 	CopyNode  key.Binding // copy the node under the cursor
 	CopyPath  key.Binding // copy the jq path of the node under the cursor
 
+	// The key list as a tree of groups, while it has the focus.
+	Tree        key.Binding // show the keys as a tree or as a list
+	OpenGroup   key.Binding // open the selected group
+	CloseGroup  key.Binding // close the selected group, or go to its parent
+	ToggleGroup key.Binding // open or close the selected group
+
 	Edit         key.Binding // open the selected value in the editor
 	EditExternal key.Binding // edit the selected value in $VISUAL or $EDITOR
 	New          key.Binding // create a key: prompt for its name, then edit it
@@ -99,6 +105,11 @@ func DefaultKeyMap() KeyMap {
 		CopyNode:  key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy node")),
 		CopyPath:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "copy path")),
 
+		Tree:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "key tree")),
+		OpenGroup:   key.NewBinding(key.WithKeys("l", "right", "enter"), key.WithHelp("l/→", "open group")),
+		CloseGroup:  key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("h/←", "close group, up")),
+		ToggleGroup: key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle group")),
+
 		Edit:         key.NewBinding(key.WithKeys("enter", "e"), key.WithHelp("e/enter", "edit")),
 		EditExternal: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "edit in $EDITOR")),
 		New:          key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
@@ -138,7 +149,8 @@ func DefaultKeyMap() KeyMap {
 // ShortHelp returns the bindings of the one-line help, in display order:
 // the keys of the screen or question on top, then help and quit, so that a
 // narrow terminal still shows how to get the full help, then the value
-// pane's tree keys while it has the focus, then what a
+// pane's tree keys while it has the focus (or the key tree's while the
+// list has it), then what a
 // newcomer needs first: edit, filter, new, undo, redo, save, switch pane, edit in
 // $EDITOR, copy; at 120 columns the line ends about there. Rename and delete
 // ask before they act and are in the full help; the arrows come last, since
@@ -151,18 +163,19 @@ func (k KeyMap) ShortHelp() []key.Binding {
 		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later,
 		k.Help, k.Quit,
 		k.Fold, k.Unfold, k.Toggle, k.CopyNode, k.CopyPath, k.FoldAll, k.UnfoldAll,
+		k.OpenGroup, k.CloseGroup, k.ToggleGroup,
 		k.Edit, k.Filter, k.New, k.Undo, k.Redo, k.Save, k.SwitchPane,
-		k.EditExternal, k.CopyValue, k.CopyKey, k.Find, k.Pending, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
+		k.EditExternal, k.CopyValue, k.CopyKey, k.Find, k.Tree, k.Pending, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
 	}
 }
 
-// FullHelp returns every binding but the answers to questions, in groups, each
-// binding once: moving, filtering, changing keys and values, the editor's
-// own keys, settling a conflict, the unsaved-changes view and the
-// application.
+// FullHelp returns every binding but the answers to questions, in groups,
+// each binding once: moving (the key tree's keys among them), filtering,
+// changing keys and values, the value pane's tree, the editor's own keys,
+// settling a conflict, the unsaved-changes view and the application.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane},
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane, k.Tree, k.OpenGroup, k.CloseGroup, k.ToggleGroup},
 		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch},
 		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyKey},
 		{k.Fold, k.Unfold, k.Toggle, k.FoldAll, k.UnfoldAll, k.CopyNode, k.CopyPath},
@@ -193,6 +206,10 @@ func (k KeyMap) brief() KeyMap {
 	short(&k.PrevMatch, "prev")
 	short(&k.Fold, "fold")
 	short(&k.Toggle, "toggle")
+	short(&k.Tree, "tree")
+	short(&k.OpenGroup, "open")
+	short(&k.CloseGroup, "close")
+	short(&k.ToggleGroup, "toggle")
 	return k
 }
 
@@ -230,6 +247,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		&k.Fold, &k.Unfold, &k.Toggle, &k.FoldAll, &k.UnfoldAll, &k.CopyNode, &k.CopyPath,
+		&k.Tree, &k.OpenGroup, &k.CloseGroup, &k.ToggleGroup,
 	}
 }
 

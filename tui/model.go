@@ -41,6 +41,9 @@ type Options struct {
 	// Notice is a message for the status bar at start, such as why the
 	// store was opened read-only; it expires like any other.
 	Notice string
+	// Separator groups the keys in the key tree (t): users/1/name sits
+	// under users/ and users/1/. Empty means "/".
+	Separator string
 }
 
 // Model is the root Bubble Tea model.
@@ -115,6 +118,7 @@ func New(src Source, opts Options) Model {
 	if bs, ok := src.(byteSource); ok {
 		m.list.SetMarked(bs.NotJSON)
 	}
+	m.list.SetSeparator(opts.Separator)
 	m.setStyles(newStyles(true))
 	// A large first value is laid out by a Cmd that Init starts, as when
 	// moving onto it, so the first screen does not wait for it.
@@ -257,6 +261,10 @@ func (m *Model) flash(text string, isErr bool) tea.Cmd {
 func (m *Model) showSelected() tea.Cmd {
 	m.value.SetFind(m.list.Found())
 	k, ok := m.list.Selected()
+	if !ok && m.list.OnGroup() {
+		m.value.SetNote("")
+		return nil
+	}
 	if !ok {
 		if m.list.Filtered() {
 			m.value.SetNote("no key matches the filter")

@@ -47,6 +47,8 @@ func (m Model) browseMouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
 			m.focus = focusList
 			if row, ok := m.list.RowAt(mouse.Y); ok {
 				m.list.Select(row)
+				// A click on a group opens or closes it.
+				m.list.ToggleGroup()
 				return m, m.followSelection()
 			}
 		case overValue:

@@ -283,12 +283,15 @@ func TestEtcdLeaderLossWhileApplying(t *testing.T) {
 	f, src := newOfflineFixture(t, endpoints, nil)
 	h := watching(t, src)
 
-	const edits = 40
-	stopped := make(chan struct{})
+	// The stream goes on until the leader is stopped and 10 edits more
+	// have been applied, however long stopping takes on a busy machine:
+	// the edits right after the stop meet the election.
+	const before, after, most = 10, 10, 2000
+	var stopped chan struct{}
 	want := map[string]string{}
-	waited := 0
-	for i := range edits {
-		if i == edits/4 {
+	waited, edits, since := 0, 0, 0
+	for i := 0; since < after && i < most; i++ {
+		if i == before {
 			var leader *etcdtest.Server
 			for leader == nil {
 				for _, m := range members {
@@ -298,19 +301,30 @@ func TestEtcdLeaderLossWhileApplying(t *testing.T) {
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
+			stopped = make(chan struct{})
 			go func() {
 				leader.Stop()
 				close(stopped)
 			}()
 		}
-		key, value := fmt.Sprintf("k%02d", i), fmt.Sprintf(`{"i":%d}`, i)
+		key, value := fmt.Sprintf("k%04d", i), fmt.Sprintf(`{"i":%d}`, i)
 		h.send(opMsg{op: operation{kind: opSet, key: key, raw: []byte(value)}})
 		want[key] = value
+		edits++
 		if h.m.waitingForCluster() {
 			waited++
 		}
+		if stopped != nil {
+			select {
+			case <-stopped:
+				since++
+			default:
+			}
+		}
 	}
-	<-stopped
+	if since < after {
+		t.Fatalf("the leader did not stop during %d edits", edits)
+	}
 	t.Logf("%d of %d edits waited for the cluster", waited, edits)
 	if waited == 0 {
 		t.Fatal("no edit met the election: the test did not test it")

@@ -120,7 +120,12 @@ func (m Model) render() (string, *tea.Cursor) {
 func (m Model) panesView(h int) string {
 	st := m.styles
 	left := strings.Split(m.list.View(&st.List, m.focus == focusList), "\n")
-	right := strings.Split(m.value.View(&st.Value, m.focus == focusValue), "\n")
+	var right []string
+	if g, ok := m.list.SelectedGroup(h); ok {
+		right = groupSummary(g, &st.Value, m.value.Width(), h)
+	} else {
+		right = strings.Split(m.value.View(&st.Value, m.focus == focusValue), "\n")
+	}
 	sep := st.Separator.Render("│")
 	rows := make([]string, h)
 	for i := range rows {
@@ -165,7 +170,13 @@ func (m Model) browseHelpLine(f *frame) string {
 	if m.list.Filtered() {
 		on = append(on, &k.ClearFilter)
 	}
-	on = append(on, &k.Find)
+	on = append(on, &k.Find, &k.Tree)
+	if m.focus == focusList && m.list.InTree() {
+		on = append(on, &k.CloseGroup)
+		if m.list.OnGroup() {
+			on = append(on, &k.OpenGroup, &k.ToggleGroup)
+		}
+	}
 	if m.focus == focusValue && m.value.Finding() {
 		// n moves to the next match here, so it does not offer a new key.
 		on = slices.DeleteFunc(on, func(b *key.Binding) bool { return b == &k.New })

@@ -43,8 +43,8 @@ func TestMain(m *testing.M) {
 func runKVStore() {
 	grpclog.SetLoggerV2(grpclog.NewLoggerV2(io.Discard, io.Discard, io.Discard))
 	launch := func(o cli.TUIOptions) error {
-		fmt.Printf("tui path=%q demo=%v always-save=%v interval=%v read-only=%v\n",
-			o.Path, o.Demo, o.AlwaysSave, o.Interval, o.ReadOnly)
+		fmt.Printf("tui path=%q demo=%v always-save=%v interval=%v read-only=%v separator=%q\n",
+			o.Path, o.Demo, o.AlwaysSave, o.Interval, o.ReadOnly, o.Separator)
 		if o.Etcd != nil {
 			fmt.Printf("etcd endpoints=%v prefix=%q keys=%v\n", o.Etcd.Endpoints(), o.Etcd.KeyPrefix(), o.Etcd.Keys())
 			return o.Etcd.Close()

@@ -28,6 +28,7 @@ type TUIOptions struct {
 	AlwaysSave bool          // save every change before going on
 	Interval   time.Duration // periodic save interval; 0 saves only on request and quit
 	ReadOnly   bool          // open without the write lock
+	Separator  string        // groups keys in the key tree; never empty
 	// Etcd is the etcd prefix Path names, when it names one (etcd://...),
 	// connected and read; the launcher closes it. The save flags do not
 	// apply: every change is committed as it is made.
@@ -100,6 +101,7 @@ func tuiFlags(cmd *cobra.Command, opts *TUIOptions) {
 	f.DurationVar(&opts.Interval, "interval", defaultInterval, "save pending changes this often; 0 saves only on ctrl+s and quit")
 	f.BoolVar(&opts.ReadOnly, "read-only", false, "open without the write lock and refuse changes")
 	f.BoolVar(&opts.Demo, "demo", false, "open a generated sample store")
+	f.StringVar(&opts.Separator, "separator", "/", "group keys in the key tree (t) at this text, such as :")
 }
 
 // rootArgs accepts at most one FILE. With more, the first was likely meant
@@ -119,6 +121,8 @@ func startTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions, a []strin
 	switch {
 	case opts.Interval < 0:
 		return usagef(cmd, "--interval must not be negative")
+	case opts.Separator == "":
+		return usagef(cmd, "--separator must not be empty")
 	case opts.Demo && len(a) > 0:
 		return usagef(cmd, "--demo takes no FILE")
 	case opts.Demo:

@@ -1,8 +1,11 @@
 // Package keylist is the key list: the store's keys, sorted, narrowed by a
 // filter typed into it, with a selection that scrolling keeps on screen.
+// The keys show as a flat list or as a tree of groups split at a separator
+// (see tree.go).
 package keylist
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -40,6 +43,16 @@ type Model struct {
 	height int // rows for keys, not counting the title and count lines
 
 	marked func(key string) bool // keys drawn with markTag; nil: none
+	// The tree (see tree.go): built when first shown and again when the
+	// keys change. open holds the prefixes of the groups the user opened,
+	// which outlive both; isOpen is the same by group index.
+	treeOn bool
+	sep    string
+	tree   *tree
+	open   map[string]bool
+	isOpen []bool
+	tv     treeView // the user's own view of the tree
+	ftv    treeView // the filter's or the find's view of it
 }
 
 // markTag follows a marked key's name (see SetMarked).
@@ -70,9 +83,23 @@ func New(keys []string, km KeyMap) Model {
 // the values as they were, and a key just changed stays in view.
 func (l *Model) SetKeys(keys []string) {
 	cur, ok := l.Selected()
+	var curGroup string
+	if g, isGroup := l.selectedGroup(); isGroup {
+		curGroup = l.tree.groups[g].prefix
+	}
 	query, sel, offset := l.query, l.sel, l.offset
 	found, kept := l.found, l.foundKeys()
-	*l = Model{keys: keys, width: l.width, height: l.height, typing: l.typing, fkeys: l.fkeys, marked: l.marked}
+	old := *l
+	*l = Model{keys: keys, width: l.width, height: l.height, typing: l.typing, fkeys: l.fkeys,
+		marked: l.marked, treeOn: old.treeOn, sep: old.sep, open: old.open}
+	if l.treeOn {
+		if slices.Equal(old.keys, keys) {
+			// The same keys make the same tree: only the views are new.
+			l.tree, l.isOpen = old.tree, old.isOpen
+		}
+		l.ensureTree()
+		l.tv.rows = l.tv.visible(l.tree, 0, int32(len(l.tree.nodes)), l.isOpen, nil)
+	}
 	if query != "" {
 		l.SetFilter(query)
 	}
@@ -83,8 +110,16 @@ func (l *Model) SetKeys(keys []string) {
 				l.matches = append(l.matches, i)
 			}
 		}
+		if l.treeOn {
+			l.ftv = l.tree.filtered(l.matches)
+		}
 	}
 	l.sel, l.offset = sel, offset
+	if curGroup != "" {
+		if g, exists := l.tree.byPrefix[curGroup]; exists && l.selectNode(l.tree.groups[g].at) {
+			return
+		}
+	}
 	if !ok || !l.SelectKey(cur) {
 		l.clamp()
 	}
@@ -128,7 +163,20 @@ func (l *Model) ShowFound(query string, rows []int) {
 		l.matches = []int{}
 	}
 	l.sel, l.offset = 0, 0
+	l.filterTree()
 	l.clamp()
+}
+
+// filterTree shows the tree of the filter's or the find's keys, if the
+// keys are a tree, and selects the first of them.
+func (l *Model) filterTree() {
+	if !l.treeOn {
+		return
+	}
+	l.ftv = l.tree.filtered(l.matches)
+	if len(l.matches) > 0 {
+		l.selectNode(l.tree.keyNode[l.matches[0]])
+	}
 }
 
 // Found returns the find query whose result is the view, or "".
@@ -136,23 +184,34 @@ func (l *Model) Found() string { return l.found }
 
 // Len returns the number of rows in the current view.
 func (l *Model) Len() int {
+	if l.treeOn {
+		return len(l.view().rows)
+	}
 	if l.matches != nil {
 		return len(l.matches)
 	}
 	return len(l.keys)
 }
 
-// At returns the key on row of the current view.
+// At returns the key on row of the current view; in the tree, a group's
+// row gives the group's whole prefix.
 func (l *Model) At(row int) string {
+	if l.treeOn {
+		if x := l.tree.nodes[l.view().rows[row]]; x < 0 {
+			return l.tree.groups[^x].prefix
+		}
+		return l.keys[l.tree.nodes[l.view().rows[row]]]
+	}
 	if l.matches != nil {
 		return l.keys[l.matches[row]]
 	}
 	return l.keys[row]
 }
 
-// Selected returns the selected key, or false if the view is empty.
+// Selected returns the selected key, or false if the view is empty or a
+// group of the tree is selected.
 func (l *Model) Selected() (string, bool) {
-	if l.sel < 0 || l.sel >= l.Len() {
+	if l.sel < 0 || l.sel >= l.Len() || l.OnGroup() {
 		return "", false
 	}
 	return l.At(l.sel), true
@@ -196,11 +255,23 @@ func (l *Model) SetFilter(query string) {
 	}
 	l.matches = l.match.match(l.keys, query)
 	l.sel, l.offset = 0, 0
+	l.filterTree()
 	l.clamp()
 }
 
 // ClearFilter shows every key again, keeping the selected key selected.
 func (l *Model) ClearFilter() {
+	if l.treeOn {
+		node, ok := l.selectedNode()
+		l.matches, l.query, l.found = nil, "", ""
+		l.match.reset()
+		l.ftv = treeView{}
+		if ok && l.selectNode(node) {
+			l.offset = l.sel - l.height/2
+		}
+		l.clamp()
+		return
+	}
 	cur, ok := l.Selected()
 	l.matches, l.query, l.found = nil, "", ""
 	l.match.reset()
@@ -217,8 +288,25 @@ func (l *Model) Query() string { return l.query }
 
 // SelectKey selects key if it is in the view, and reports whether it is.
 // Without a filter the keys are sorted, so it searches; a filtered view is
-// in match order and is scanned.
+// in match order and is scanned. In the tree without a filter, the groups
+// holding key are opened.
 func (l *Model) SelectKey(key string) bool {
+	if l.treeOn {
+		k := sort.SearchStrings(l.keys, key)
+		if k >= len(l.keys) || l.keys[k] != key {
+			return false
+		}
+		if l.matches == nil {
+			l.reveal(k)
+		}
+		row, ok := l.tree.rowOf(l.view(), l.tree.keyNode[k])
+		if !ok || l.view().rows[row] != l.tree.keyNode[k] {
+			return false
+		}
+		l.sel = row
+		l.clamp()
+		return true
+	}
 	if l.matches == nil {
 		row := sort.SearchStrings(l.keys, key)
 		if row < len(l.keys) && l.keys[row] == key {
@@ -354,9 +442,9 @@ func (l *Model) View(st *Styles, focused bool) string {
 	case l.matches != nil:
 		b.WriteString(display.Fit(st.Title.Render("/"+display.Escape(l.query)), l.width))
 	case focused:
-		b.WriteString(display.Fit(st.TitleFocused.Render("Keys"), l.width))
+		b.WriteString(display.Fit(st.TitleFocused.Render(l.title()), l.width))
 	default:
-		b.WriteString(display.Fit(st.Title.Render("Keys"), l.width))
+		b.WriteString(display.Fit(st.Title.Render(l.title()), l.width))
 	}
 	for row := l.offset; row < l.offset+l.height; row++ {
 		b.WriteByte('\n')
@@ -372,12 +460,19 @@ func (l *Model) View(st *Styles, focused bool) string {
 			b.WriteString(strings.Repeat(" ", l.width))
 			continue
 		}
+		var name, count, tag string
 		k := l.At(row)
-		tag := ""
-		if l.marked != nil && l.marked(k) {
+		if l.marked != nil && (!l.treeOn || !l.treeRowAt(row).group) && l.marked(k) {
 			tag = markTag
 		}
-		name := ansi.Truncate(display.KeyLabel(k), max(l.width-2-ansi.StringWidth(tag), 1), "…")
+		if l.treeOn {
+			name, count = l.treeLabel(row)
+		} else {
+			name = ansi.Truncate(display.KeyLabel(k), max(l.width-2-ansi.StringWidth(tag), 1), "…")
+		}
+		if count != "" {
+			count = st.Dim.Render(count)
+		}
 		if tag != "" {
 			tag = st.Dim.Render(tag)
 		}
@@ -386,9 +481,9 @@ func (l *Model) View(st *Styles, focused bool) string {
 			if !focused {
 				marker = "▹ "
 			}
-			b.WriteString(display.Fit(st.Marker.Render(marker)+st.Selected.Render(name)+tag, l.width))
+			b.WriteString(display.Fit(st.Marker.Render(marker)+st.Selected.Render(name)+count+tag, l.width))
 		} else {
-			b.WriteString(display.Fit("  "+st.Key.Render(name)+tag, l.width))
+			b.WriteString(display.Fit("  "+st.Key.Render(name)+count+tag, l.width))
 		}
 	}
 	b.WriteByte('\n')
