@@ -135,9 +135,12 @@ func runTUI(c cli.TUIOptions) error {
 		case <-done:
 		}
 	}()
-	_, runErr := p.Run()
+	final, runErr := p.Run()
 	close(done)
 	signal.Stop(sigs)
+	if m, ok := final.(tui.Model); ok && m.ExitNotice() != "" {
+		fmt.Fprintln(stderr, m.ExitNotice())
+	}
 
 	if err := closeSrc(); err != nil {
 		// One sentence: where the user's version went and how to bring

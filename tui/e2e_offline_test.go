@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -91,5 +92,47 @@ func TestE2EEtcdUnreachable(t *testing.T) {
 	}
 	if len(got.Set) != 1 || string(got.Set["b"]) != "20" || len(got.Delete) != 0 {
 		t.Errorf("the file holds %s, want b: 20 and no deletion", raw)
+	}
+}
+
+// TestE2EEtcdTerminateKeepsWaitingEdits sends SIGTERM to the built program
+// while an edit waits for an etcd that went away: nobody is asked, the
+// edit goes to a new file in the working directory, the program says where
+// as it exits, and the exit status is 0.
+func TestE2EEtcdTerminateKeepsWaitingEdits(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
+	srv := etcdtest.StartServer(t, "tui")
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{srv.Endpoint()}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	if _, err := cli.Put(context.Background(), "/app/a", "1"); err != nil {
+		t.Fatal(err)
+	}
+	cwd := t.TempDir()
+	s := startProgramIn(t, cwd, nil, "etcd://"+srv.Endpoint()+"/app/")
+	s.waitFor("1 key")
+	srv.Stop()
+	s.keys("e", "End", "0", "C-s") // a: 10
+	s.waitFor("etcd unreachable · retrying · 1 pending")
+	if err := syscall.Kill(s.pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := s.waitExit(); code != "0" {
+		t.Fatalf("exit status %s after SIGTERM; the pane shows:\n%s", code, s.screen())
+	}
+	files, _ := filepath.Glob(filepath.Join(cwd, "kvstore-pending-*.json"))
+	if len(files) != 1 {
+		t.Fatalf("%d files of pending changes in the working directory, want 1", len(files))
+	}
+	s.waitFor("kvstore: 1 change that etcd does not have went to ./" + filepath.Base(files[0]))
+	raw, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got pendingFile
+	if err := json.Unmarshal(raw, &got); err != nil || string(got.Set["a"]) != "10" {
+		t.Fatalf("the file holds %s (%v), want a: 10", raw, err)
 	}
 }

@@ -117,6 +117,13 @@ func startProgram(t *testing.T, args ...string) *program {
 // set for the program.
 func startProgramEnv(t *testing.T, env []string, args ...string) *program {
 	t.Helper()
+	return startProgramIn(t, "", env, args...)
+}
+
+// startProgramIn is startProgramEnv with the program's working directory
+// set to cwd, if it is not "".
+func startProgramIn(t *testing.T, cwd string, env []string, args ...string) *program {
+	t.Helper()
 	dir := t.TempDir()
 	pidFile, status := filepath.Join(dir, "pid"), filepath.Join(dir, "status")
 	quoted := make([]string, len(args))
@@ -129,6 +136,9 @@ func startProgramEnv(t *testing.T, env []string, args ...string) *program {
 	}
 	if prefix != "" {
 		prefix = "env " + prefix
+	}
+	if cwd != "" {
+		prefix = "cd '" + cwd + "' && " + prefix
 	}
 	s := startTmux(t, fmt.Sprintf("exec 3<&0; %s%s %s <&3 & echo $! >%s; wait $!; echo $? >%s; exec sleep 600",
 		prefix, buildBinary(t), strings.Join(quoted, " "), pidFile, status))

@@ -74,6 +74,8 @@ type Model struct {
 	retry    retryState    // saving again while the cluster is out of reach
 	external *externalEdit // a value out in $EDITOR
 	refresh  time.Duration
+	// exitNotice is what the program says as it exits (ExitNotice).
+	exitNotice string
 	// firstLayout lays out the first value when it is large; Init runs it.
 	firstLayout tea.Cmd
 
@@ -230,6 +232,9 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case newKeyMsg:
 		return m.openEditor(msg.key, []byte("{}"), true)
 	case ShutdownMsg:
+		return m.shutdown()
+	case shutdownWrittenMsg:
+		m.exitNotice = msg.notice
 		return m, tea.Quit
 	case externalFileMsg, externalExitedMsg, externalReadMsg, externalDiscardMsg, externalRetryMsg, externalRemovedMsg:
 		return m.onExternal(msg)

@@ -418,3 +418,48 @@ func TestEtcdQuitQuestionQuitsOnceSaved(t *testing.T) {
 	}
 	f.wantEtcd("a", "10")
 }
+
+// A signal ends the UI without a question, and closing an etcd prefix
+// drops the changes etcd does not have: they go to a new file in the
+// current directory first, and ExitNotice says where. With nothing
+// pending, no file is written and nothing is said.
+func TestEtcdShutdownWritesWaitingChangesToAFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	srv := etcdtest.StartServer(t, "tui")
+	_, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "2"})
+
+	h := watching(t, src)
+	h.send(ShutdownMsg{})
+	if !h.quit || h.m.ExitNotice() != "" {
+		t.Fatalf("a shutdown with nothing pending: quit %v, notice %q", h.quit, h.m.ExitNotice())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("a shutdown with nothing pending wrote %d files", len(entries))
+	}
+
+	h = watching(t, src)
+	srv.Stop()
+	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
+	h.wantStatus("etcd unreachable")
+	h.send(ShutdownMsg{})
+	if !h.quit {
+		t.Fatal("the shutdown did not quit")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "kvstore-pending-*.json"))
+	if len(files) != 1 {
+		t.Fatalf("the shutdown wrote %d files of pending changes, want 1", len(files))
+	}
+	want := "kvstore: 1 change that etcd does not have went to ./" + filepath.Base(files[0])
+	if got := h.m.ExitNotice(); got != want {
+		t.Errorf("exit notice %q, want %q", got, want)
+	}
+	raw, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got pendingFile
+	if err := json.Unmarshal(raw, &got); err != nil || string(got.Set["a"]) != "10" || len(got.Set) != 1 || len(got.Delete) != 0 {
+		t.Fatalf("the file holds %s (%v), want a: 10", raw, err)
+	}
+}

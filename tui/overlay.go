@@ -43,7 +43,9 @@ type (
 
 // ShutdownMsg asks the UI to quit at once, without questions: the program
 // sends it on SIGTERM or SIGHUP, when nobody may be there to answer. The
-// caller closes the store afterwards, which saves pending changes.
+// caller closes the store afterwards, which saves a file's pending
+// changes; changes an etcd prefix does not have are written to a file
+// first, and ExitNotice says where.
 type ShutdownMsg struct{}
 
 // send returns a Cmd that delivers msg.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -81,6 +82,43 @@ func (m Model) onPendingWritten(msg pendingWrittenMsg) (tea.Model, tea.Cmd) {
 	m.open(newQuestion(m.keys, text, tea.QuitMsg{}, nil))
 	return m, nil
 }
+
+// shutdownWrittenMsg says where the changes pending at a shutdown went.
+type shutdownWrittenMsg struct{ notice string }
+
+// shutdown quits without a question. Closing a file saves its pending
+// changes, but closing shared data drops the changes it does not have, so
+// those are first written to a new file in the current directory (or, if
+// that cannot be written, in the temporary directory), as w would at the
+// question about quitting; ExitNotice says where.
+func (m Model) shutdown() (tea.Model, tea.Cmd) {
+	pl, ok := m.src.(pendingLister)
+	if !ok || m.src.Pending() == 0 {
+		return m, tea.Quit
+	}
+	f := pendingFile{Source: m.src.Name()}
+	f.Set, f.Delete = pl.PendingWrites()
+	n := display.Plural(len(f.Set)+len(f.Delete), "change")
+	name := defaultPendingPath(time.Now())
+	return m, func() tea.Msg {
+		err := writeNewFile(name, f)
+		path := name
+		if err != nil {
+			path = filepath.Join(os.TempDir(), filepath.Base(name))
+			if err2 := writeNewFile(path, f); err2 != nil {
+				return shutdownWrittenMsg{notice: fmt.Sprintf(
+					"kvstore: %s that etcd does not have could not be kept: %s", n, cleanError(err))}
+			}
+		}
+		return shutdownWrittenMsg{notice: fmt.Sprintf(
+			"kvstore: %s that etcd does not have went to %s", n, path)}
+	}
+}
+
+// ExitNotice returns what the program should say as it exits, "" when
+// there is nothing to say: where the changes pending when a signal ended
+// the UI went, since nobody was asked (see ShutdownMsg).
+func (m Model) ExitNotice() string { return m.exitNotice }
 
 // writeNewFile writes f to path as indented JSON, atomically and only if
 // path does not exist: the text goes to a temporary file beside it, which
