@@ -26,8 +26,8 @@ import (
 //
 // set holds each key added or changed with its new value, delete each key
 // removed (a rename is both), so a deletion is never mistaken for a null
-// value. `jq .set FILE | kvstore import SRC` stores the values, without
-// the revision checks the UI would have made.
+// value. `kvstore import --changes SRC < FILE` applies it, without the
+// revision checks the UI would have made.
 type pendingFile struct {
 	Source string                     `json:"source"`
 	Set    map[string]json.RawMessage `json:"set"`

@@ -39,17 +39,22 @@ func exportCommand() *cobra.Command {
 }
 
 func importCommand() *cobra.Command {
-	var replace bool
+	var replace, changes bool
 	cmd := &cobra.Command{
 		Use:   "import DST",
 		Short: "Store every key of a JSON object read from stdin",
 		Long: "import reads one JSON object from stdin and stores each of its keys in DST, keeping the " +
 			"others (null is a value like any other, not a deletion). With --replace, DST becomes " +
-			"exactly that object. The whole import is one atomic, durable save; invalid JSON is an " +
+			"exactly that object. With --changes, stdin is a file of changes as the terminal UI writes " +
+			"when edits cannot reach etcd: the keys of its \"set\" are stored and those listed in its " +
+			"\"delete\" removed. The whole import is one atomic, durable save; invalid JSON is an " +
 			"error naming its line and column, and nothing is written.",
 		Args:              operands(1, 1),
 		ValidArgsFunction: completeFile,
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if replace && changes {
+				return usagef(cmd, "import takes --replace or --changes, not both")
+			}
 			text, err := stdinText(cmd)
 			if err != nil {
 				return err
@@ -58,11 +63,22 @@ func importCommand() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("import: %w", err)
 			}
+			var deleted []string
+			if changes {
+				if object, deleted, err = parseChanges(object); err != nil {
+					return fmt.Errorf("import --changes: %w", err)
+				}
+			}
 			dst := a[0]
 			_, statErr := os.Stat(dst)
 			store, err := openSource(cmd, dst, false)
 			if err != nil {
 				return err
+			}
+			for _, key := range deleted {
+				if err := store.Delete(key); err != nil {
+					return closeStore(store, err)
+				}
 			}
 			if replace {
 				for _, key := range store.Keys() {
@@ -95,7 +111,43 @@ func importCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&replace, "replace", false, "make DST exactly the object read, deleting its other keys")
+	cmd.Flags().BoolVar(&changes, "changes", false,
+		`read a file of changes, {"set": {KEY: VALUE, ...}, "delete": [KEY, ...]}, as the terminal UI writes edits that could not reach etcd`)
 	return cmd
+}
+
+// parseChanges reads a file of changes, already parsed as an object: a
+// "set" object of keys and values, a "delete" array of keys, and the
+// "source" they were meant for, which is not checked (the changes may be
+// applied elsewhere on purpose). Any other member means stdin is not such
+// a file, most likely a plain export, and is an error rather than a guess.
+func parseChanges(object map[string]json.RawMessage) (set map[string]json.RawMessage, deleted []string, err error) {
+	for name := range object {
+		if name != "set" && name != "delete" && name != "source" {
+			return nil, nil, fmt.Errorf("stdin is not a file of changes: it has %s, and a file of changes has only \"set\", \"delete\" and \"source\"", quote(name))
+		}
+	}
+	if _, ok := object["set"]; !ok {
+		if _, ok := object["delete"]; !ok {
+			return nil, nil, errors.New(`stdin is not a file of changes: it has neither "set" nor "delete"`)
+		}
+	}
+	if raw, ok := object["set"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &set); err != nil || set == nil {
+			return nil, nil, errors.New(`"set" is not an object of keys and values`)
+		}
+	}
+	if raw, ok := object["delete"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &deleted); err != nil {
+			return nil, nil, errors.New(`"delete" is not an array of keys`)
+		}
+	}
+	for _, key := range deleted {
+		if _, both := set[key]; both {
+			return nil, nil, fmt.Errorf("%s is both set and deleted", quote(key))
+		}
+	}
+	return set, deleted, nil
 }
 
 // parseObject parses text as one JSON object, each value kept as its JSON
