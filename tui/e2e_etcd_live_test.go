@@ -7,9 +7,6 @@ import (
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
-
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
 
@@ -21,11 +18,7 @@ import (
 func TestE2EEtcdLive(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	endpoint := etcdtest.Start(t, "tui")
-	other, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := etcdtest.Client(t, endpoint)
 	ctx := context.Background()
 	put := func(key, value string) {
 		t.Helper()

@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
-
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
 
@@ -22,11 +19,7 @@ import (
 func TestE2EEtcd(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	endpoint := etcdtest.Start(t, "tui")
-	other, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := etcdtest.Client(t, endpoint)
 	ctx := context.Background()
 	put := func(key, value string) {
 		t.Helper()
@@ -87,11 +80,7 @@ func TestE2EEtcd(t *testing.T) {
 func TestE2EEtcdAsksForPassword(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	endpoint := etcdtest.Start(t, "tui")
-	root, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root := etcdtest.Client(t, endpoint)
 	ctx := context.Background()
 	if _, err := root.Put(ctx, "/app/a", `"the value"`); err != nil {
 		t.Fatal(err)

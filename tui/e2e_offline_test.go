@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
-
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
 
@@ -25,11 +22,7 @@ import (
 func TestE2EEtcdUnreachable(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	srv := etcdtest.StartServer(t, "tui")
-	other, err := clientv3.New(clientv3.Config{Endpoints: []string{srv.Endpoint()}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := etcdtest.Client(t, srv.Endpoint())
 	ctx := context.Background()
 	for k, v := range map[string]string{"/app/a": "1", "/app/b": "2"} {
 		if _, err := other.Put(ctx, k, v); err != nil {
@@ -102,11 +95,7 @@ func TestE2EEtcdUnreachable(t *testing.T) {
 func TestE2EEtcdTerminateKeepsWaitingEdits(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	srv := etcdtest.StartServer(t, "tui")
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{srv.Endpoint()}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
+	cli := etcdtest.Client(t, srv.Endpoint())
 	if _, err := cli.Put(context.Background(), "/app/a", "1"); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
@@ -27,19 +26,21 @@ type etcdFixture struct {
 func newEtcdFixture(t *testing.T, values map[string]string, readOnly bool) *etcdFixture {
 	t.Helper()
 	endpoint := etcdtest.Start(t, "tui")
-	other, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { other.Close() })
-	f := &etcdFixture{t: t, other: other}
+	return openEtcdFixture(t, values, etcdstore.Config{Endpoints: []string{endpoint}, Prefix: "/app/", ReadOnly: readOnly})
+}
+
+// openEtcdFixture puts values under /app/ as another client, then opens
+// the store the UI uses with cfg; both close with the test.
+func openEtcdFixture(t *testing.T, values map[string]string, cfg etcdstore.Config) *etcdFixture {
+	t.Helper()
+	f := &etcdFixture{t: t, other: etcdtest.Client(t, cfg.Endpoints...)}
 	for k, v := range values {
 		f.put(k, v)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	f.store, err = etcdstore.Open(ctx, etcdstore.Config{Endpoints: []string{endpoint}, Prefix: "/app/", ReadOnly: readOnly})
-	if err != nil {
+	var err error
+	if f.store, err = etcdstore.Open(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.store.Close() })

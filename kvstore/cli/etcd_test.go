@@ -20,11 +20,7 @@ import (
 func startEtcdWithAuth(tb testing.TB) string {
 	tb.Helper()
 	endpoint := etcdtest.Start(tb, "cli")
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer cli.Close()
+	cli := etcdtest.Client(tb, endpoint)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := cli.UserAdd(ctx, "root", "secret"); err != nil {

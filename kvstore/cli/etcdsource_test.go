@@ -8,7 +8,6 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
@@ -21,11 +20,7 @@ import (
 // and the command's other changes are not made either.
 func TestEtcdWriterNeverOverwritesAnotherClient(t *testing.T) {
 	endpoint := etcdtest.Start(t, "cli")
-	other, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := etcdtest.Client(t, endpoint)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	etcdHolds := func(key string) string {

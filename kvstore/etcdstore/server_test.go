@@ -2,7 +2,6 @@ package etcdstore_test
 
 import (
 	"context"
-	"net"
 	"net/url"
 	"testing"
 	"time"
@@ -50,26 +49,6 @@ func waitReady(tb testing.TB, e *embed.Etcd) {
 func startEtcd(tb testing.TB) string {
 	tb.Helper()
 	return etcdtest.Start(tb, "solo")
-}
-
-// freePorts returns n loopback ports that were free a moment ago. A
-// cluster's members must know each other's peer addresses before any of
-// them starts, so port 0 cannot be used for them.
-func freePorts(tb testing.TB, n int) []int {
-	var ports []int
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
 }
 
 // openStore opens a Store on the endpoints and closes it with the test.

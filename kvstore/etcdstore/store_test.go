@@ -13,21 +13,16 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
 
 // rawClient returns a plain etcd client: "another client" in the tests.
 func rawClient(tb testing.TB, endpoints ...string) *clientv3.Client {
 	tb.Helper()
-	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { cli.Close() })
-	return cli
+	return etcdtest.Client(tb, endpoints...)
 }
 
 // setup starts an etcd and opens the prefix "/app/" on it.
@@ -474,7 +469,7 @@ func TestCloseAndReadOnly(t *testing.T) {
 func TestOpenFailsClearly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	ports := freePorts(t, 1)
+	ports := etcdtest.FreePorts(t, 1)
 	_, err := etcdstore.Open(ctx, etcdstore.Config{Endpoints: []string{fmt.Sprintf("127.0.0.1:%d", ports[0])}})
 	if err == nil {
 		t.Fatal("Open of an endpoint nobody listens on succeeded")

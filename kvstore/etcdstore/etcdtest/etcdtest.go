@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 )
@@ -83,7 +84,7 @@ func startMembers(tb testing.TB, names []string, token string) []*Server {
 	for i := range proxies {
 		proxies[i] = startProxy(tb)
 	}
-	ports := freePorts(tb, 2*len(names))
+	ports := FreePorts(tb, 2*len(names))
 	var initial []string
 	var servers []*Server
 	for i, name := range names {
@@ -179,10 +180,12 @@ func waitReady(tb testing.TB, e *embed.Etcd) {
 	}
 }
 
-// freePorts returns n loopback ports that were free a moment ago. A
-// member's addresses must be fixed before it starts, so that it can start
-// again on them and its peers know them, so port 0 cannot be used.
-func freePorts(tb testing.TB, n int) []int {
+// FreePorts returns n loopback ports that were free a moment ago: for a
+// member, whose addresses must be fixed before it starts, so that it can
+// start again on them and its peers know them (port 0 cannot be used), or
+// for an address where nobody listens.
+func FreePorts(tb testing.TB, n int) []int {
+	tb.Helper()
 	var ports []int
 	var ls []net.Listener
 	for range n {
@@ -197,4 +200,16 @@ func freePorts(tb testing.TB, n int) []int {
 		l.Close()
 	}
 	return ports
+}
+
+// Client connects a plain etcd client to endpoints, with its log silenced:
+// "another client" in the tests. It is closed when the test ends.
+func Client(tb testing.TB, endpoints ...string) *clientv3.Client {
+	tb.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { cli.Close() })
+	return cli
 }
