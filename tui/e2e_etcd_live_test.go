@@ -20,14 +20,8 @@ func TestE2EEtcdLive(t *testing.T) {
 	endpoint := etcdtest.Start(t, "tui")
 	other := etcdtest.Client(t, endpoint)
 	ctx := context.Background()
-	put := func(key, value string) {
-		t.Helper()
-		if _, err := other.Put(ctx, key, value); err != nil {
-			t.Fatal(err)
-		}
-	}
-	put("/app/a", "1")
-	put("/app/plain", "plain\ttext <not JSON>")
+	etcdPut(t, other, "/app/a", "1")
+	etcdPut(t, other, "/app/plain", "plain\ttext <not JSON>")
 
 	s := startProgram(t, "etcd://"+endpoint+"/app/")
 	s.waitFor("2 keys")
@@ -40,7 +34,7 @@ func TestE2EEtcdLive(t *testing.T) {
 	s.waitFor("Editing a")
 	s.keys("End", "0") // 10
 	s.waitFor("Editing a (modified)")
-	put("/app/a", "5")
+	etcdPut(t, other, "/app/a", "5")
 	s.waitFor("⚠ changed by another client since you opened it")
 	s.waitFor("1 │ 10")
 	s.keys("C-s")

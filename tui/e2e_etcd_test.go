@@ -20,58 +20,34 @@ func TestE2EEtcd(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	endpoint := etcdtest.Start(t, "tui")
 	other := etcdtest.Client(t, endpoint)
-	ctx := context.Background()
-	put := func(key, value string) {
-		t.Helper()
-		if _, err := other.Put(ctx, key, value); err != nil {
-			t.Fatal(err)
-		}
-	}
-	waitEtcd := func(key, want string) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			resp, err := other.Get(ctx, key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(resp.Kvs) > 0 && string(resp.Kvs[0].Value) == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("etcd never held %s = %s; it holds %v", key, want, resp.Kvs)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	put("/app/a", "1")
-	put("/app/b", "2")
-	put("/elsewhere", "3")
+	etcdPut(t, other, "/app/a", "1")
+	etcdPut(t, other, "/app/b", "2")
+	etcdPut(t, other, "/elsewhere", "3")
 
 	s := startProgram(t, "etcd://"+endpoint+"/app/")
 	s.waitFor("2 keys")
 	s.waitFor("/app/")
 
 	s.keys("e", "End", "0", "C-s") // a: 10
-	waitEtcd("/app/a", "10")
+	waitEtcd(t, other, "/app/a", "10", 10*time.Second)
 	s.waitFor("saved ")
 
-	put("/app/c", `"from another client"`)
+	etcdPut(t, other, "/app/c", `"from another client"`)
 	s.waitFor("3 keys")
 	s.waitFor("view updated")
 
 	s.keys("e")
 	s.waitFor("ctrl+s apply")
-	put("/app/a", "5")
+	etcdPut(t, other, "/app/a", "5")
 	time.Sleep(1500 * time.Millisecond) // a refresh passes under the editor
 	s.keys("End", "0", "C-s")           // the editor still holds 10: 100
 	s.waitFor("save failed")
-	waitEtcd("/app/a", "5")
+	waitEtcd(t, other, "/app/a", "5", 10*time.Second)
 	s.keys("C-s")
 	s.waitFor("mine: 100")
 	s.waitFor("theirs: 5")
 	s.keys("m", "Enter")
-	waitEtcd("/app/a", "100")
+	waitEtcd(t, other, "/app/a", "100", 10*time.Second)
 	s.quit()
 }
 

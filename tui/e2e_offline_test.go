@@ -3,7 +3,6 @@
 package tui
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -23,29 +22,8 @@ func TestE2EEtcdUnreachable(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	srv := etcdtest.StartServer(t, "tui")
 	other := etcdtest.Client(t, srv.Endpoint())
-	ctx := context.Background()
-	for k, v := range map[string]string{"/app/a": "1", "/app/b": "2"} {
-		if _, err := other.Put(ctx, k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// waitEtcd polls etcd until key holds want. The program retries with
-	// a growing wait, a few seconds by now, and each failed attempt takes
-	// its timeout: allow for several.
-	waitEtcd := func(key, want string) {
-		t.Helper()
-		deadline := time.Now().Add(45 * time.Second)
-		for {
-			resp, err := other.Get(ctx, key)
-			if err == nil && len(resp.Kvs) > 0 && string(resp.Kvs[0].Value) == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("etcd never held %s = %s (%v)", key, want, err)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
+	etcdPut(t, other, "/app/a", "1")
+	etcdPut(t, other, "/app/b", "2")
 
 	s := startProgram(t, "etcd://"+srv.Endpoint()+"/app/")
 	s.waitFor("2 keys")
@@ -57,7 +35,9 @@ func TestE2EEtcdUnreachable(t *testing.T) {
 	s.waitFor("changed  a")
 	s.keys("Escape")
 	srv.Restart(t)
-	waitEtcd("/app/a", "10")
+	// The program retries with a growing wait, a few seconds by now, and
+	// each failed attempt takes its timeout: allow for several.
+	waitEtcd(t, other, "/app/a", "10", 45*time.Second)
 	s.waitFor("saved ")
 
 	srv.Stop()
@@ -96,9 +76,7 @@ func TestE2EEtcdTerminateKeepsWaitingEdits(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	srv := etcdtest.StartServer(t, "tui")
 	cli := etcdtest.Client(t, srv.Endpoint())
-	if _, err := cli.Put(context.Background(), "/app/a", "1"); err != nil {
-		t.Fatal(err)
-	}
+	etcdPut(t, cli, "/app/a", "1")
 	cwd := t.TempDir()
 	s := startProgramIn(t, cwd, nil, "etcd://"+srv.Endpoint()+"/app/")
 	s.waitFor("1 key")

@@ -278,13 +278,7 @@ func (f *etcdFixture) del(key string) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for f.store.ViewRevision() < resp.Header.Revision {
-		if time.Now().After(deadline) {
-			f.t.Fatalf("the store did not see %s deleted within 10s", key)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	f.seen(resp.Header.Revision, key)
 }
 
 // modRevision returns the revision that last changed /app/key in etcd.

@@ -55,13 +55,19 @@ func (f *etcdFixture) put(key, value string) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	if f.store == nil {
-		return
+	if f.store != nil {
+		f.seen(resp.Header.Revision, key)
 	}
+}
+
+// seen waits until the UI's store has seen revision rev, which changed
+// key, so that the next refresh finds the change.
+func (f *etcdFixture) seen(rev int64, key string) {
+	f.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for f.store.ViewRevision() < resp.Header.Revision {
+	for f.store.ViewRevision() < rev {
 		if time.Now().After(deadline) {
-			f.t.Fatalf("the store did not see %s within 10s", key)
+			f.t.Fatalf("the store did not see the change of %s within 10s", key)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -247,4 +253,34 @@ func TestEtcdReadOnly(t *testing.T) {
 	f.put("b", "2")
 	h.fireRefresh()
 	h.wantScreen("2 keys")
+}
+
+// etcdPut writes key = value through cli, another client of the etcd a
+// test runs the UI on.
+func etcdPut(t *testing.T, cli *clientv3.Client, key, value string) {
+	t.Helper()
+	if _, err := cli.Put(context.Background(), key, value); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitEtcd waits until etcd holds want under key, as cli reads it, for at
+// most within; a read that fails (the cluster away for a while) is tried
+// again.
+func waitEtcd(t *testing.T, cli *clientv3.Client, key, want string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		resp, err := cli.Get(context.Background(), key)
+		if err == nil && len(resp.Kvs) > 0 && string(resp.Kvs[0].Value) == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				t.Fatalf("etcd never held %s = %s; it holds %v", key, want, resp.Kvs)
+			}
+			t.Fatalf("etcd never held %s = %s (%v)", key, want, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
