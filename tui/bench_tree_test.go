@@ -88,15 +88,7 @@ func BenchmarkTree(b *testing.B) {
 				name = shape.name + "/filter-tree"
 			}
 			b.Run(name, func(b *testing.B) {
-				m := step(treeBenchModel(b, shape.key, tree), keyText("/"))
-				clear := tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
-				b.ReportAllocs()
-				for b.Loop() {
-					m = step(m, keyText("y"))
-					b.StopTimer()
-					m = step(m, clear)
-					b.StartTimer()
-				}
+				benchFirstFilterChar(b, treeBenchModel(b, shape.key, tree), "y")
 			})
 		}
 		// space on the first group, which closes and opens it in turn:

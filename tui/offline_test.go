@@ -323,7 +323,7 @@ func TestEtcdLeaderLossWhileApplying(t *testing.T) {
 	}
 	for k, v := range want {
 		var got string
-		untilAnswered(t, func() error {
+		etcdtest.UntilAnswered(t, "reading "+k+" back", func() error {
 			resp, err := f.other.Get(context.Background(), "/app/"+k)
 			if err == nil && len(resp.Kvs) == 1 {
 				got = string(resp.Kvs[0].Value)
@@ -336,23 +336,6 @@ func TestEtcdLeaderLossWhileApplying(t *testing.T) {
 		if raw, _ := src.GetRaw(k); string(raw) != v {
 			t.Errorf("the UI shows %s = %s, want %s", k, raw, v)
 		}
-	}
-}
-
-// untilAnswered calls op until the cluster answers it, for at most 20
-// seconds: long enough for a cluster that lost its leader to elect another.
-func untilAnswered(t *testing.T, op func() error) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		err := op()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -106,7 +106,7 @@ func TestLeaderLossKeepsEveryAcknowledgedWrite(t *testing.T) {
 	}
 	cli := rawClient(t, survivors...)
 	var resp *clientv3.GetResponse
-	untilAnswered(t, "reading what etcd holds", func() (err error) {
+	etcdtest.UntilAnswered(t, "reading what etcd holds", func() (err error) {
 		resp, err = cli.Get(context.Background(), "/w/", clientv3.WithPrefix())
 		return err
 	})
@@ -157,18 +157,18 @@ func TestWatchRecoversFromCompaction(t *testing.T) {
 	// leader first, and requests made meanwhile time out: retry them (each
 	// is idempotent) until the cluster answers.
 	var rev int64
-	untilAnswered(t, "the put", func() error {
+	etcdtest.UntilAnswered(t, "the put", func() error {
 		resp, err := cli.Put(ctx, "/c/while-away", "2")
 		if err == nil {
 			rev = resp.Header.Revision
 		}
 		return err
 	})
-	untilAnswered(t, "the delete", func() error {
+	etcdtest.UntilAnswered(t, "the delete", func() error {
 		_, err := cli.Delete(ctx, "/c/before")
 		return err
 	})
-	untilAnswered(t, "the compaction", func() error {
+	etcdtest.UntilAnswered(t, "the compaction", func() error {
 		_, err := cli.Compact(ctx, rev+1, clientv3.WithCompactPhysical())
 		return err
 	})
@@ -196,26 +196,9 @@ func TestWatchRecoversFromCompaction(t *testing.T) {
 		t.Errorf("after reloading the view has %q", s.Keys())
 	}
 	// Live again: another client's write shows without a call.
-	untilAnswered(t, "the write after recovery", func() error {
+	etcdtest.UntilAnswered(t, "the write after recovery", func() error {
 		_, err := cli.Put(ctx, "/c/after", "3")
 		return err
 	})
 	eventually(t, "the write after recovery", func() bool { return s.Has("after") })
-}
-
-// untilAnswered calls op until it succeeds, for at most 20 seconds: long
-// enough for a cluster that lost its leader to elect another.
-func untilAnswered(t *testing.T, what string, op func() error) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		err := op()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

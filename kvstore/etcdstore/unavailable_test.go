@@ -43,7 +43,7 @@ func TestIsUnavailable(t *testing.T) {
 	}
 
 	srv.Restart(t)
-	untilAnswered(t, "the write once the member is back", func() error {
+	etcdtest.UntilAnswered(t, "the write once the member is back", func() error {
 		_, err := s.Apply(context.Background(), write)
 		return err
 	})

@@ -213,3 +213,21 @@ func Client(tb testing.TB, endpoints ...string) *clientv3.Client {
 	tb.Cleanup(func() { cli.Close() })
 	return cli
 }
+
+// UntilAnswered calls op until it succeeds, for at most 20 seconds: long
+// enough for a cluster that lost its leader to elect another. It fails the
+// test with what and op's last error if the cluster never answers.
+func UntilAnswered(tb testing.TB, what string, op func() error) {
+	tb.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err := op()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
