@@ -54,7 +54,14 @@ func buildBinary(t *testing.T) string {
 // status, stdout and stderr.
 func runBinary(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runBinaryStdin(t, "", args...)
+}
+
+// runBinaryStdin is runBinary with stdin.
+func runBinaryStdin(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
 	cmd := exec.Command(buildBinary(t), args...)
+	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

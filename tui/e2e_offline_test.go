@@ -3,9 +3,11 @@
 package tui
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -71,7 +73,8 @@ func TestE2EEtcdUnreachable(t *testing.T) {
 // TestE2EEtcdTerminateKeepsWaitingEdits sends SIGTERM to the built program
 // while an edit waits for an etcd that went away: nobody is asked, the
 // edit goes to a new file in the working directory, the program says where
-// as it exits, and the exit status is 0.
+// as it exits, and the exit status is 0. With etcd back, kvstore import
+// --changes applies that file, checking the revision the edit was based on.
 func TestE2EEtcdTerminateKeepsWaitingEdits(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	srv := etcdtest.StartServer(t, "tui")
@@ -102,4 +105,22 @@ func TestE2EEtcdTerminateKeepsWaitingEdits(t *testing.T) {
 	if err := json.Unmarshal(raw, &got); err != nil || string(got.Set["a"]) != "10" {
 		t.Fatalf("the file holds %s (%v), want a: 10", raw, err)
 	}
+
+	// Once etcd is back, import --changes applies the file, but not over
+	// a change another client made after the edit; --force does.
+	srv.Restart(t)
+	src := "etcd://" + srv.Endpoint() + "/app/"
+	etcdtest.UntilAnswered(t, "writing a as another client", func() error {
+		_, err := cli.Put(context.Background(), "/app/a", "7")
+		return err
+	})
+	code, _, errOut := runBinaryStdin(t, string(raw), "import", "--changes", src)
+	if code != 1 || !strings.Contains(errOut, "another client changed the key after the edit was made") {
+		t.Fatalf("import over another client's change: exit %d, stderr %q", code, errOut)
+	}
+	waitEtcd(t, cli, "/app/a", "7", 10*time.Second)
+	if code, _, errOut := runBinaryStdin(t, string(raw), "import", "--changes", "--force", src); code != 0 {
+		t.Fatalf("import --force: exit %d, stderr %q", code, errOut)
+	}
+	waitEtcd(t, cli, "/app/a", "10", 10*time.Second)
 }

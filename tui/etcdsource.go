@@ -652,17 +652,17 @@ func (s *etcdSource) LastSaveError() error {
 
 // PendingWrites returns the changes etcd does not have yet: each key set
 // with its value as shown, and each key deleted.
-func (s *etcdSource) PendingWrites() (map[string]json.RawMessage, []string) {
+func (s *etcdSource) PendingWrites() (set map[string]json.RawMessage, deleted []string, revisions map[string]int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	set := map[string]json.RawMessage{}
-	var deleted []string
+	set, revisions = map[string]json.RawMessage{}, map[string]int64{}
 	for _, k := range slices.Sorted(maps.Keys(s.pending)) {
 		if v, ok := s.shown.Get(k); ok {
 			set[k] = bytes.Clone(v.json)
 		} else {
 			deleted = append(deleted, k)
 		}
+		revisions[k] = s.pending[k]
 	}
-	return set, deleted
+	return set, deleted, revisions
 }

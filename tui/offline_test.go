@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -178,8 +179,9 @@ func TestEtcdWaitingEditMeetsAnotherClientsChange(t *testing.T) {
 // over, and the path typed survives a failure.
 func TestEtcdQuitWithWaitingChangesWritesThemToAFile(t *testing.T) {
 	srv := etcdtest.StartServer(t, "tui")
-	_, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "2", "c": "3"})
+	f, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "2", "c": "3"})
 	h := watching(t, src)
+	wantRevisions := map[string]int64{"a": f.modRevision("a"), "b": f.modRevision("b"), "c": f.modRevision("c"), "d": 0}
 	srv.Stop()
 	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
 	h.send(keyDown, keyText("d"), keyText("y"))          // delete b
@@ -242,6 +244,9 @@ func TestEtcdQuitWithWaitingChangesWritesThemToAFile(t *testing.T) {
 	}
 	if !slices.Equal(got.Delete, []string{"b", "c"}) {
 		t.Errorf("delete = %q, want b and c", got.Delete)
+	}
+	if !maps.Equal(got.Revisions, wantRevisions) {
+		t.Errorf("revisions = %v, want the ones each change was based on, %v", got.Revisions, wantRevisions)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("the directory holds %d files, want taken.json and pending.json: a temporary file stayed", len(entries))

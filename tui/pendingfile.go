@@ -21,25 +21,28 @@ import (
 //	{
 //	  "source": "etcd://127.0.0.1:2379/app/",
 //	  "set": {"key": value, ...},
-//	  "delete": ["key", ...]
+//	  "delete": ["key", ...],
+//	  "revisions": {"key": 42, ...}
 //	}
 //
 // set holds each key added or changed with its new value, delete each key
 // removed (a rename is both), so a deletion is never mistaken for a null
-// value. `kvstore import --changes SRC < FILE` applies it, without the
-// revision checks the UI would have made.
+// value; revisions holds the revision in etcd each change was based on (0:
+// the key did not exist). `kvstore import --changes SRC < FILE` applies
+// it with the same revision checks the UI would have made.
 type pendingFile struct {
-	Source string                     `json:"source"`
-	Set    map[string]json.RawMessage `json:"set"`
-	Delete []string                   `json:"delete"`
+	Source    string                     `json:"source"`
+	Set       map[string]json.RawMessage `json:"set"`
+	Delete    []string                   `json:"delete"`
+	Revisions map[string]int64           `json:"revisions"`
 }
 
 // pendingLister is a Source that lists the changes it has not saved, as
 // they are to be written: etcdSource.
 type pendingLister interface {
-	// PendingWrites returns each key changed with its value, and each key
-	// deleted, sorted.
-	PendingWrites() (set map[string]json.RawMessage, deleted []string)
+	// PendingWrites returns each key changed with its value, each key
+	// deleted, sorted, and the revision each change requires.
+	PendingWrites() (set map[string]json.RawMessage, deleted []string, revisions map[string]int64)
 }
 
 // Messages of writing the pending changes to a file.
@@ -62,7 +65,7 @@ func (m Model) startWritePending(msg writePendingMsg) (tea.Model, tea.Cmd) {
 		return m, m.flash("this data cannot list its changes", true)
 	}
 	f := pendingFile{Source: m.src.Name()}
-	f.Set, f.Delete = pl.PendingWrites()
+	f.Set, f.Delete, f.Revisions = pl.PendingWrites()
 	return m, func() tea.Msg {
 		err := writeNewFile(msg.path, f)
 		return pendingWrittenMsg{path: msg.path, n: len(f.Set) + len(f.Delete), err: err}
@@ -97,7 +100,7 @@ func (m Model) shutdown() (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	}
 	f := pendingFile{Source: m.src.Name()}
-	f.Set, f.Delete = pl.PendingWrites()
+	f.Set, f.Delete, f.Revisions = pl.PendingWrites()
 	n := display.Plural(len(f.Set)+len(f.Delete), "change")
 	name := defaultPendingPath(time.Now())
 	return m, func() tea.Msg {

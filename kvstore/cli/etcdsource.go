@@ -40,7 +40,10 @@ type pendingWrite struct {
 	rev     int64 // the key's revision when the command first changed it
 }
 
-var _ source = (*etcdSource)(nil)
+var (
+	_ source          = (*etcdSource)(nil)
+	_ revisionChecker = (*etcdSource)(nil)
+)
 
 func newEtcdSource(store *etcdstore.Store, name string) *etcdSource {
 	return &etcdSource{store: store, name: name, pending: map[string]pendingWrite{}}
@@ -80,6 +83,16 @@ func (e *etcdSource) touch(key string) pendingWrite {
 		return p
 	}
 	return pendingWrite{rev: e.store.Revision(key)}
+}
+
+// requireRevision makes the change of key, if the command made one,
+// commit only while etcd holds key at revision rev (0: absent), rather
+// than the revision the command read.
+func (e *etcdSource) requireRevision(key string, rev int64) {
+	if p, ok := e.pending[key]; ok {
+		p.rev = rev
+		e.pending[key] = p
+	}
 }
 
 // Set stores value encoded as the file store encodes it.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/spf13/cobra"
@@ -39,7 +40,7 @@ func exportCommand() *cobra.Command {
 }
 
 func importCommand() *cobra.Command {
-	var replace, changes bool
+	var replace, changes, force bool
 	cmd := &cobra.Command{
 		Use:   "import DST",
 		Short: "Store every key of a JSON object read from stdin",
@@ -47,13 +48,18 @@ func importCommand() *cobra.Command {
 			"others (null is a value like any other, not a deletion). With --replace, DST becomes " +
 			"exactly that object. With --changes, stdin is a file of changes as the terminal UI writes " +
 			"when edits cannot reach etcd: the keys of its \"set\" are stored and those listed in its " +
-			"\"delete\" removed. The whole import is one atomic, durable save; invalid JSON is an " +
-			"error naming its line and column, and nothing is written.",
+			"\"delete\" removed. On an etcd prefix each of them must still be at the revision its " +
+			"edit was based on (the file's \"revisions\"), so a key another client changed since is " +
+			"not overwritten; --force writes it anyway. The whole import is one atomic, durable save; " +
+			"invalid JSON is an error naming its line and column, and nothing is written.",
 		Args:              operands(1, 1),
 		ValidArgsFunction: completeFile,
 		RunE: func(cmd *cobra.Command, a []string) error {
-			if replace && changes {
+			switch {
+			case replace && changes:
 				return usagef(cmd, "import takes --replace or --changes, not both")
+			case force && !changes:
+				return usagef(cmd, "import --force goes with --changes")
 			}
 			text, err := stdinText(cmd)
 			if err != nil {
@@ -63,11 +69,12 @@ func importCommand() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("import: %w", err)
 			}
-			var deleted []string
+			var cf changeFile
 			if changes {
-				if object, deleted, err = parseChanges(object); err != nil {
+				if cf, err = parseChanges(object); err != nil {
 					return fmt.Errorf("import --changes: %w", err)
 				}
+				object = cf.set
 			}
 			dst := a[0]
 			_, statErr := os.Stat(dst)
@@ -75,7 +82,7 @@ func importCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			for _, key := range deleted {
+			for _, key := range cf.deleted {
 				if err := store.Delete(key); err != nil {
 					return closeStore(store, err)
 				}
@@ -102,52 +109,99 @@ func importCommand() *cobra.Command {
 					return closeStore(store, err)
 				}
 			}
+			if rc, ok := store.(revisionChecker); ok && !force {
+				for key, rev := range cf.revisions {
+					rc.requireRevision(key, rev)
+				}
+			}
 			if errors.Is(statErr, fs.ErrNotExist) && !store.Dirty() {
 				// An empty object changes nothing, but DST should exist
 				// afterwards, as it does after any other import.
 				err = store.Overwrite()
 			}
-			return closeStore(store, err)
+			err = closeStore(store, err)
+			if changes && errors.Is(err, kvstore.ErrConflict) {
+				err = fmt.Errorf("import --changes: %w; another client changed the key after the edit was made: "+
+					"look at it, and --force writes the file's changes anyway", err)
+			}
+			return err
 		},
 	}
 	cmd.Flags().BoolVar(&replace, "replace", false, "make DST exactly the object read, deleting its other keys")
 	cmd.Flags().BoolVar(&changes, "changes", false,
 		`read a file of changes, {"set": {KEY: VALUE, ...}, "delete": [KEY, ...]}, as the terminal UI writes edits that could not reach etcd`)
+	cmd.Flags().BoolVar(&force, "force", false, "with --changes, write keys another client changed since the edits were made")
 	return cmd
 }
 
-// parseChanges reads a file of changes, already parsed as an object: a
-// "set" object of keys and values, a "delete" array of keys, and the
-// "source" they were meant for, which is not checked (the changes may be
-// applied elsewhere on purpose). Any other member means stdin is not such
-// a file, most likely a plain export, and is an error rather than a guess.
-func parseChanges(object map[string]json.RawMessage) (set map[string]json.RawMessage, deleted []string, err error) {
+// changeFile is a file of changes, as the terminal UI writes the edits an
+// etcd prefix did not take (see tui's pendingFile): the keys to set, the
+// keys to delete, and the revision in etcd each change was based on (0:
+// the key did not exist then).
+type changeFile struct {
+	set       map[string]json.RawMessage
+	deleted   []string
+	revisions map[string]int64
+}
+
+// revisionChecker is a source whose changes can be made to require a
+// key's revision, as an etcd prefix's can.
+type revisionChecker interface {
+	// requireRevision makes the change of key, if any, commit only while
+	// the key is at revision rev (0: absent).
+	requireRevision(key string, rev int64)
+}
+
+// parseChanges reads a file of changes, already parsed as an object:
+// "set", "delete", "revisions", and the "source" they were meant for,
+// which is not checked (the changes may be applied elsewhere on purpose).
+// Any other member means stdin is not such a file, most likely a plain
+// export, and is an error rather than a guess.
+func parseChanges(object map[string]json.RawMessage) (changeFile, error) {
+	var cf changeFile
 	for name := range object {
-		if name != "set" && name != "delete" && name != "source" {
-			return nil, nil, fmt.Errorf("stdin is not a file of changes: it has %s, and a file of changes has only \"set\", \"delete\" and \"source\"", quote(name))
+		switch name {
+		case "set", "delete", "revisions", "source":
+		default:
+			return cf, fmt.Errorf("stdin is not a file of changes: it has %s, and a file of changes has only "+
+				"\"set\", \"delete\", \"revisions\" and \"source\"", quote(name))
 		}
 	}
 	if _, ok := object["set"]; !ok {
 		if _, ok := object["delete"]; !ok {
-			return nil, nil, errors.New(`stdin is not a file of changes: it has neither "set" nor "delete"`)
+			return cf, errors.New(`stdin is not a file of changes: it has neither "set" nor "delete"`)
 		}
 	}
 	if raw, ok := object["set"]; ok && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &set); err != nil || set == nil {
-			return nil, nil, errors.New(`"set" is not an object of keys and values`)
+		if err := json.Unmarshal(raw, &cf.set); err != nil || cf.set == nil {
+			return cf, errors.New(`"set" is not an object of keys and values`)
 		}
 	}
 	if raw, ok := object["delete"]; ok && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &deleted); err != nil {
-			return nil, nil, errors.New(`"delete" is not an array of keys`)
+		if err := json.Unmarshal(raw, &cf.deleted); err != nil {
+			return cf, errors.New(`"delete" is not an array of keys`)
 		}
 	}
-	for _, key := range deleted {
-		if _, both := set[key]; both {
-			return nil, nil, fmt.Errorf("%s is both set and deleted", quote(key))
+	if raw, ok := object["revisions"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &cf.revisions); err != nil {
+			return cf, errors.New(`"revisions" is not an object of keys and revisions`)
 		}
 	}
-	return set, deleted, nil
+	for _, key := range cf.deleted {
+		if _, both := cf.set[key]; both {
+			return cf, fmt.Errorf("%s is both set and deleted", quote(key))
+		}
+	}
+	for key, rev := range cf.revisions {
+		_, isSet := cf.set[key]
+		if !isSet && !slices.Contains(cf.deleted, key) {
+			return cf, fmt.Errorf(`"revisions" has %s, which is neither set nor deleted`, quote(key))
+		}
+		if rev < 0 {
+			return cf, fmt.Errorf("the revision of %s is %d, and revisions are 0 or more", quote(key), rev)
+		}
+	}
+	return cf, nil
 }
 
 // parseObject parses text as one JSON object, each value kept as its JSON
