@@ -33,7 +33,7 @@ type resolver struct {
 	height   int
 	// diffKey is the collision diff compares, computed once per selection.
 	diffKey string
-	diff    []diffLine
+	diff    diffPane
 }
 
 func newResolver(c *kvstore.Conflict, again bool, keys KeyMap, words *wording) *resolver {
@@ -58,6 +58,10 @@ func (r *resolver) Update(msg tea.Msg) (overlay, tea.Cmd) {
 		r.MoveBy(-1)
 	case key.Matches(km, k.Down):
 		r.MoveBy(1)
+	case key.Matches(km, k.DiffDown):
+		r.scrollDiff(1)
+	case key.Matches(km, k.DiffUp):
+		r.scrollDiff(-1)
 	case key.Matches(km, k.KeepMine):
 		r.Choose(true)
 	case key.Matches(km, k.KeepTheirs):
@@ -97,7 +101,14 @@ func (r *resolver) SetSize(w, h int) {
 func (r *resolver) Draw(f *frame) {
 	k := &f.keys
 	f.body = r.view(f.st)
-	f.line = f.helpLine("", &k.Up, &k.Down, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later, &k.Reload)
+	on := []*key.Binding{&k.Up, &k.Down, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later, &k.Reload}
+	if _, rows := r.split(); rows > 0 && len(r.c.Collisions) > 0 {
+		r.selectedDiff()
+		if r.diff.overflows(rows) {
+			on = append(on, &k.DiffDown)
+		}
+	}
+	f.line = f.helpLine("", on...)
 	f.cursor = nil
 }
 
@@ -230,11 +241,26 @@ func (r *resolver) view(st *Styles) string {
 // from one line before the first difference: a title row and n rows, each
 // marked - (mine) or + (theirs) where the values differ.
 func (r *resolver) diffView(st *Styles, n int) []string {
+	k := r.selectedDiff()
+	return appendDiff(nil, st, display.KeyLabel(k)+": - mine, + theirs", &r.diff, r.width, n+1)
+}
+
+// selectedDiff computes the selected collision's diff, once per
+// selection, and returns the collision.
+func (r *resolver) selectedDiff() string {
 	k := r.c.Collisions[r.sel]
-	if r.diff == nil || r.diffKey != k {
-		r.diffKey, r.diff = k, valueDiff(r.c.Ours[k], r.c.Theirs[k])
+	if r.diff.lines == nil || r.diffKey != k {
+		r.diffKey, r.diff = k, newDiffPane(valueDiff(r.c.Ours[k], r.c.Theirs[k]))
 	}
-	return appendDiff(nil, st, display.KeyLabel(k)+": - mine, + theirs", r.diff, r.width, n+1)
+	return k
+}
+
+// scrollDiff scrolls the selected collision's diff by pages.
+func (r *resolver) scrollDiff(pages int) {
+	if _, rows := r.split(); rows > 0 && len(r.c.Collisions) > 0 {
+		r.selectedDiff()
+		r.diff.scroll(pages, rows)
+	}
 }
 
 // valueSummary is a one-line, escaped view of a value on the conflict

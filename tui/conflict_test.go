@@ -258,3 +258,51 @@ func TestQuitDuringConflictKeepsBothSides(t *testing.T) {
 		t.Fatalf("exit message %q, want %q", msg, want)
 	}
 }
+
+// A long value's diff on the conflict screen scrolls with J and K, so a
+// difference far below the first can be read before choosing; the title
+// says which lines are shown, and the help line offers J/K only when the
+// diff does not fit.
+func TestConflictDiffScrolls(t *testing.T) {
+	items := func(first, last string) string {
+		parts := []string{first}
+		for i := range 60 {
+			parts = append(parts, fmt.Sprintf(`"line %02d"`, i))
+		}
+		return "[" + strings.Join(append(parts, last), ",") + "]"
+	}
+	s := openStore(t, map[string]string{"long": items(`"top"`, `"bottom"`), "short": "1"}, nil)
+	h := newHarness(t, FileSource(s), 100, 30)
+	if err := s.SetRaw("long", []byte(items(`"top mine"`, `"bottom mine"`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.Path(), []byte(`{"long": `+items(`"top theirs"`, `"bottom theirs"`)+`, "short": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.send(keyCtrlS, keyCtrlS)
+	h.wantScreen(`-   "top mine",`)
+	h.wantScreen(`+   "top theirs",`)
+	h.wantScreen("J/K scroll diff")
+	if strings.Contains(h.screen(), "bottom") {
+		t.Fatalf("the end of the diff shows before scrolling:\n%s", h.screen())
+	}
+	for range 10 {
+		h.send(keyText("J"))
+	}
+	h.wantScreen(`-   "bottom mine"`)
+	h.wantScreen(`+   "bottom theirs"`)
+	h.wantScreen("-66/66 ")
+	if strings.Contains(h.screen(), `-   "top mine"`) {
+		t.Fatalf("scrolled to the end, the start still shows:\n%s", h.screen())
+	}
+	for range 10 {
+		h.send(keyText("K"))
+	}
+	h.wantScreen(`-   "top mine"`)
+	h.wantScreen("long: - mine, + theirs  1-")
+	// The choice keys still act on the collision.
+	h.send(keyText("m"))
+	if mine, ok := h.m.top().(*resolver).keepMine["long"]; !ok || !mine {
+		t.Fatal("m after scrolling did not keep mine")
+	}
+}

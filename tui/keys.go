@@ -54,6 +54,8 @@ type KeyMap struct {
 	Reload       key.Binding // read the file again
 	Pending      key.Binding // list the unsaved changes
 	Revert       key.Binding // unsaved changes: put the selected change back as saved
+	DiffDown     key.Binding // conflict screen, unsaved changes: scroll the diff down a page
+	DiffUp       key.Binding // conflict screen, unsaved changes: scroll the diff up a page
 	SwitchPane   key.Binding // move focus between the key list and the value
 	Save         key.Binding // flush pending changes to disk now
 	Apply        key.Binding // editor: validate and store the value
@@ -122,6 +124,8 @@ func DefaultKeyMap() KeyMap {
 		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
 		Pending:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "unsaved changes")),
 		Revert:       key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "revert change")),
+		DiffDown:     key.NewBinding(key.WithKeys("J", "shift+down"), key.WithHelp("J/K", "scroll diff")),
+		DiffUp:       key.NewBinding(key.WithKeys("K", "shift+up"), key.WithHelp("K", "scroll diff up")),
 		SwitchPane:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "switch pane")),
 		Save:         key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save now")),
 		Apply:        key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "apply")),
@@ -160,7 +164,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 		k.Yes, k.No, k.WriteFile, k.Accept,
 		k.Apply, k.Cancel, k.Format, k.Revert,
 		k.AcceptFilter, k.ClearFilter, k.NextMatch, k.PrevMatch,
-		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later,
+		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later, k.DiffDown,
 		k.Help, k.Quit,
 		k.Fold, k.Unfold, k.Toggle, k.CopyNode, k.CopyPath, k.FoldAll, k.UnfoldAll,
 		k.OpenGroup, k.CloseGroup, k.ToggleGroup,
@@ -173,6 +177,8 @@ func (k KeyMap) ShortHelp() []key.Binding {
 // each binding once: moving (the key tree's keys among them), filtering,
 // changing keys and values, the value pane's tree, the editor's own keys,
 // settling a conflict, the unsaved-changes view and the application.
+// DiffDown's help names DiffUp's key too (J/K scroll diff), so DiffUp is
+// not listed on its own; it works on the conflict screen as well.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane, k.Tree, k.OpenGroup, k.CloseGroup, k.ToggleGroup},
@@ -181,7 +187,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Fold, k.Unfold, k.Toggle, k.FoldAll, k.UnfoldAll, k.CopyNode, k.CopyPath},
 		{k.Apply, k.Cancel, k.Format},
 		{k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later},
-		{k.Revert},
+		{k.Revert, k.DiffDown},
 		{k.Pending, k.Save, k.Reload, k.Help, k.Quit},
 	}
 }
@@ -244,7 +250,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
 		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Find, &k.NextMatch, &k.PrevMatch, &k.Edit, &k.EditExternal, &k.SwitchPane,
 		&k.Save, &k.Apply, &k.Cancel, &k.Format, &k.Help, &k.Quit, &k.Yes, &k.No, &k.WriteFile, &k.Accept,
-		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert,
+		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		&k.Fold, &k.Unfold, &k.Toggle, &k.FoldAll, &k.UnfoldAll, &k.CopyNode, &k.CopyPath,
 		&k.Tree, &k.OpenGroup, &k.CloseGroup, &k.ToggleGroup,
@@ -258,7 +264,7 @@ func (k KeyMap) forFullHelp(readOnly bool) KeyMap {
 	if readOnly {
 		for _, b := range []*key.Binding{
 			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Format, &k.Save, &k.New, &k.Rename, &k.Delete, &k.Undo, &k.Redo,
-			&k.Pending, &k.Revert, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
+			&k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		} {
 			b.SetEnabled(false)
 		}

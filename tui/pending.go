@@ -169,7 +169,7 @@ type pendingView struct {
 	nav     nav.KeyMap
 	changes []pendingChange
 	sel     int
-	diff    []diffLine // of the selected change
+	diff    diffPane // of the selected change
 
 	width, height int
 }
@@ -177,9 +177,9 @@ type pendingView struct {
 func (pv *pendingView) setChanges(changes []pendingChange) {
 	pv.changes = changes
 	pv.sel = max(min(pv.sel, len(changes)-1), 0)
-	pv.diff = nil
+	pv.diff = diffPane{}
 	if len(changes) > 0 {
-		pv.diff = changes[pv.sel].diff()
+		pv.diff = newDiffPane(changes[pv.sel].diff())
 	}
 }
 
@@ -200,10 +200,16 @@ func (pv *pendingView) Update(msg tea.Msg) (overlay, tea.Cmd) {
 			return pv, nil
 		}
 		return pv, send(opMsg{op: pv.changes[pv.sel].revert()})
+	case key.Matches(k, pv.keys.DiffDown):
+		pv.diff.scroll(1, pv.diffRows())
+		return pv, nil
+	case key.Matches(k, pv.keys.DiffUp):
+		pv.diff.scroll(-1, pv.diffRows())
+		return pv, nil
 	}
 	if to, ok := pv.nav.Move(k, pv.sel, max(pv.listRows()-1, 1), len(pv.changes)); ok && to != pv.sel {
 		pv.sel = to
-		pv.diff = pv.changes[to].diff()
+		pv.diff = newDiffPane(pv.changes[to].diff())
 	}
 	return pv, nil
 }
@@ -214,6 +220,12 @@ func (pv *pendingView) SetSize(w, h int) { pv.width, pv.height = w, h }
 // the body, the rest for the diff.
 func (pv *pendingView) listRows() int {
 	return max(min(len(pv.changes), (pv.height-2)/3), 1)
+}
+
+// diffRows is the number of rows for the diff's lines, under the title,
+// the list and the diff's own title.
+func (pv *pendingView) diffRows() int {
+	return max(pv.height-2-1-pv.listRows()-1, 1)
 }
 
 // Draw fills the body: a title with the count, the changes, then the
@@ -237,7 +249,7 @@ func (pv *pendingView) Draw(f *frame) {
 	}
 	if len(pv.changes) > 0 {
 		c := pv.changes[pv.sel]
-		rows = appendDiff(rows, st, display.KeyLabel(c.key)+": - saved, + now", pv.diff, w, n)
+		rows = appendDiff(rows, st, display.KeyLabel(c.key)+": - saved, + now", &pv.diff, w, n)
 	}
 	for len(rows) < n {
 		rows = append(rows, strings.Repeat(" ", w))
@@ -251,6 +263,9 @@ func (pv *pendingView) Draw(f *frame) {
 	on := []*key.Binding{&k.Cancel}
 	if len(pv.changes) > 0 {
 		on = append(on, &k.Up, &k.Down, &k.Revert, &k.Save)
+		if pv.diff.overflows(pv.diffRows()) {
+			on = append(on, &k.DiffDown)
+		}
 	}
 	f.line = f.helpLine("", on...)
 	f.cursor = nil

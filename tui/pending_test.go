@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -106,4 +107,37 @@ func TestPendingEmptyOnceSaved(t *testing.T) {
 	h.editValue("2")
 	h.send(keyText("c"))
 	h.wantScreen("Unsaved changes · 0 changes")
+}
+
+// The diff of a long change in the unsaved-changes view scrolls with J
+// and K; J/K is offered only while the diff does not fit.
+func TestPendingDiffScrolls(t *testing.T) {
+	var items []string
+	for i := range 60 {
+		items = append(items, fmt.Sprintf(`"line %02d"`, i))
+	}
+	long := "[" + strings.Join(items, ",") + "]"
+	s := openStore(t, map[string]string{"long": long, "short": "1"}, nil)
+	h := newHarness(t, FileSource(s), 100, 30)
+	h.send(opMsg{op: operation{kind: opSet, key: "short", raw: []byte("2")}})
+	h.send(keyText("c"))
+	if strings.Contains(h.screen(), "J/K scroll diff") {
+		t.Fatalf("J/K offered for a diff that fits:\n%s", h.screen())
+	}
+	h.send(keyEsc)
+	changed := strings.Replace(strings.Replace(long, `"line 00"`, `"first"`, 1), `"line 59"`, `"last"`, 1)
+	h.send(opMsg{op: operation{kind: opSet, key: "long", raw: []byte(changed)}})
+	h.send(keyText("c"))
+	h.wantScreen("▸ changed  long")
+	h.wantScreen(`+   "first",`)
+	h.wantScreen("J/K scroll diff")
+	if strings.Contains(h.screen(), `"last"`) {
+		t.Fatalf("the end of the diff shows before scrolling:\n%s", h.screen())
+	}
+	for range 10 {
+		h.send(keyText("J"))
+	}
+	h.wantScreen(`+   "last"`)
+	h.send(keyText("K"), keyText("K"), keyText("K"), keyText("K"), keyText("K"), keyText("K"))
+	h.wantScreen(`+   "first",`)
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -88,14 +89,48 @@ func firstChange(d []diffLine) int {
 	return 0
 }
 
-// appendDiff appends to rows a title rule naming what is compared, then
-// the lines of d from one before its first difference, marked and coloured
-// - and +, until rows holds limit rows; each row fits width w.
-func appendDiff(rows []string, st *Styles, title string, d []diffLine, w, limit int) []string {
+// diffPane is a diff shown in a few rows: from one line before its first
+// difference at first, then where the user scrolls it, so that every
+// difference of a long value can be read before choosing.
+type diffPane struct {
+	lines []diffLine
+	top   int // the first line shown, before clamping to the rows drawn
+}
+
+func newDiffPane(d []diffLine) diffPane {
+	return diffPane{lines: d, top: max(firstChange(d)-1, 0)}
+}
+
+// start is the first line shown in rows rows: top, but never so far down
+// that the last rows are left empty.
+func (p *diffPane) start(rows int) int {
+	return max(min(p.top, len(p.lines)-rows), 0)
+}
+
+// scroll moves the diff by pages of rows rows, down when pages > 0.
+func (p *diffPane) scroll(pages, rows int) {
+	p.top = p.start(rows) + pages*max(rows-1, 1)
+	p.top = p.start(rows)
+}
+
+// overflows reports whether the diff has more lines than rows: whether
+// scrolling it shows more.
+func (p *diffPane) overflows(rows int) bool { return len(p.lines) > rows }
+
+// appendDiff appends to rows a title rule naming what is compared (and,
+// when the diff does not fit, which of its lines are shown), then the lines
+// of p from where it is scrolled, marked and coloured - and +, until rows
+// holds limit rows; each row fits width w.
+func appendDiff(rows []string, st *Styles, title string, p *diffPane, w, limit int) []string {
+	n := max(limit-len(rows)-1, 0)
+	from := p.start(n)
+	if p.overflows(n) {
+		title += fmt.Sprintf("  %d-%d/%d", from+1, min(from+n, len(p.lines)), len(p.lines))
+	}
 	rule := "─ " + title + " "
 	rule += strings.Repeat("─", max(w-ansi.StringWidth(rule), 0))
 	rows = append(rows, display.Fit(st.Dim.Render(ansi.Truncate(rule, w, "")), w))
-	for _, l := range d[max(firstChange(d)-1, 0):] {
+	for _, l := range p.lines[from:] {
 		if len(rows) >= limit {
 			break
 		}
