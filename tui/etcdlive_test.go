@@ -185,6 +185,7 @@ func (h *harness) refreshUntil(want string) {
 // again and why, the view shows what happened meanwhile, and it is live
 // again.
 func TestEtcdWatchCompactedIsReadAgain(t *testing.T) {
+	t.Parallel() // each test has its own etcd
 	f, px, _ := newProxiedEtcdFixture(t, map[string]string{"a": "1", "gone": "2"}, etcdstore.Config{})
 	h := watching(t, EtcdSource(f.store))
 	h.fireRefresh()
@@ -227,6 +228,7 @@ func TestEtcdWatchCompactedIsReadAgain(t *testing.T) {
 // watch is lost, refresh after refresh, until the permission is back and
 // the prefix is read again.
 func TestEtcdWatchLostStaysUntilReadAgain(t *testing.T) {
+	t.Parallel() // each test has its own etcd
 	endpoint := etcdtest.Start(t, "tui")
 	root := etcdClient(t, endpoint, "", "")
 	ctx := context.Background()
@@ -301,6 +303,7 @@ const changedUnderneath = "⚠ changed by another client since you opened it —
 // key. The user's text stays as typed; applying it is refused by etcd and
 // the conflict screen shows both sides.
 func TestEtcdEditorHearsOfAChangeUnderneath(t *testing.T) {
+	t.Parallel() // each test has its own etcd
 	for _, deleted := range []bool{false, true} {
 		f := newEtcdFixture(t, map[string]string{"a": "1", "b": "2"}, false)
 		h := watching(t, EtcdSource(f.store))

@@ -76,6 +76,7 @@ func (h *harness) retryUntilSaved() {
 // unsaved changes, retried with a growing wait, and land in etcd by
 // themselves once the member is back.
 func TestEtcdUnreachableEditsWaitAndGoThrough(t *testing.T) {
+	t.Parallel() // each test has its own etcd
 	srv := etcdtest.StartServer(t, "tui")
 	f, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "2", "c": "3"})
 	h := watching(t, src)
@@ -135,6 +136,7 @@ func TestEtcdUnreachableEditsWaitAndGoThrough(t *testing.T) {
 // check refuses it, the status bar says so, and ctrl+s opens the conflict
 // screen. The other waiting edit is written once the conflict is settled.
 func TestEtcdWaitingEditMeetsAnotherClientsChange(t *testing.T) {
+	t.Parallel() // each test has its own etcd
 	srv := etcdtest.StartServer(t, "tui")
 	f, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "2"})
 	h := watching(t, src)
@@ -178,6 +180,7 @@ func TestEtcdWaitingEditMeetsAnotherClientsChange(t *testing.T) {
 // every change and says which are deletions; the file is never written
 // over, and the path typed survives a failure.
 func TestEtcdQuitWithWaitingChangesWritesThemToAFile(t *testing.T) {
+	t.Parallel() // each test has its own etcd
 	srv := etcdtest.StartServer(t, "tui")
 	f, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "2", "c": "3"})
 	h := watching(t, src)
@@ -349,6 +352,7 @@ func TestEtcdLeaderLossWhileApplying(t *testing.T) {
 // that was the write's own commit, and it is taken as saved; otherwise,
 // and when no attempt had failed, it is a conflict.
 func TestEtcdRetryFindsItsOwnEarlierCommit(t *testing.T) {
+	t.Parallel() // each test has its own etcd
 	srv := etcdtest.StartServer(t, "tui")
 	f, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "1", "c": "1"})
 
@@ -380,6 +384,7 @@ func TestEtcdRetryFindsItsOwnEarlierCommit(t *testing.T) {
 // Waiting at the question about quitting is waiting for the cluster: the
 // retries go on, and once one saves the waiting edit the program quits.
 func TestEtcdQuitQuestionQuitsOnceSaved(t *testing.T) {
+	t.Parallel() // each test has its own etcd
 	srv := etcdtest.StartServer(t, "tui")
 	f, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1"})
 	h := watching(t, src)
