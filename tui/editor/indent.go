@@ -98,8 +98,9 @@ func (e *Model) Format() error {
 	}
 	row, _ := e.buf.Cursor()
 	e.buf = newTextBuffer(pretty)
-	e.buf.SetCursor(row, 0)
-	e.buf.SetCursor(row, len(leadingBlanks(e.buf.lines[min(row, e.buf.LineCount()-1)])))
+	e.buf.SetCursor(row, 0) // clamped to the new text's lines
+	row, _ = e.buf.Cursor()
+	e.buf.SetCursor(row, len(leadingBlanks(e.buf.lines[row])))
 	e.changed = !e.buf.Equal(e.original)
 	e.scrollToCursor()
 	return nil
