@@ -47,7 +47,7 @@ func TestE2EEtcdUnreachable(t *testing.T) {
 	s.waitFor("etcd unreachable · retrying · 1 pending")
 	s.keys("q")
 	s.waitFor("1 change waits for etcd.")
-	s.waitFor("w write them to a file")
+	s.waitFor("w write to a file • y quit, drop them • n keep retrying • c list")
 	s.keys("w")
 	s.waitFor("Write the changes to: ./kvstore-pending-")
 	path := filepath.Join(t.TempDir(), "pending.json")

@@ -444,3 +444,24 @@ func TestEtcdShutdownWritesWaitingChangesToAFile(t *testing.T) {
 		t.Fatalf("the file holds %s (%v), want a: 10", raw, err)
 	}
 }
+
+// TestGoldenEtcdUnreachable pins the screens of an edit waiting for an
+// etcd that went away: the status bar while it waits, and the question
+// quitting asks.
+func TestGoldenEtcdUnreachable(t *testing.T) {
+	srv := etcdtest.StartServer(t, "tui")
+	_, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": `{"x": 2}`})
+	srv.Stop()
+	for _, size := range [][2]int{{80, 24}, {40, 10}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			h := newHarness(t, src, size[0], size[1])
+			if src.Pending() == 0 {
+				h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
+			}
+			h.wantStatus("etcd unreachable")
+			golden(t, fmt.Sprintf("etcd-unreachable-%dx%d", size[0], size[1]), zeroPorts(h.screen()))
+			h.send(keyText("q"))
+			golden(t, fmt.Sprintf("etcd-quit-waiting-%dx%d", size[0], size[1]), zeroPorts(h.screen()))
+		})
+	}
+}

@@ -71,16 +71,33 @@ func (q *quitPending) SetSize(int, int) {}
 // Draw puts the question and its answers on the bottom line, the safe
 // answer first.
 func (q *quitPending) Draw(f *frame) {
-	prefix := f.st.Prompt.Render(q.text) + " "
-	k := q.keys
-	k.Yes.SetHelp(k.Yes.Help().Key, "quit, dropping them")
-	k.No.SetHelp(k.No.Help().Key, "stay")
+	stay := "stay"
 	if q.waiting {
-		k.No.SetHelp(k.No.Help().Key, "keep retrying")
+		stay = "keep retrying"
 	}
-	k.Pending.SetHelp(k.Pending.Help().Key, "list them")
-	f.help.SetWidth(max(f.width-ansi.StringWidth(prefix), 0))
-	f.line = display.Fit(prefix+f.help.ShortHelpView([]key.Binding{k.WriteFile, k.Yes, k.No, k.Pending}), f.width)
+	// The answers in as many words as fit: every answer stays on a narrow
+	// screen, in a word each, and then the question gives way to them.
+	wordings := [][4]string{
+		{"write them to a file", "quit, dropping them", stay, "list them"},
+		{"write to a file", "quit, drop them", stay, "list"},
+		{"file", "drop", "stay", "list"},
+	}
+	text, answers := q.text, ""
+	f.help.SetWidth(0) // measure the answers whole
+	for _, words := range wordings {
+		k := q.keys
+		for i, b := range []*key.Binding{&k.WriteFile, &k.Yes, &k.No, &k.Pending} {
+			b.SetHelp(b.Help().Key, words[i])
+		}
+		answers = f.help.ShortHelpView([]key.Binding{k.WriteFile, k.Yes, k.No, k.Pending})
+		if ansi.StringWidth(text)+1+ansi.StringWidth(answers) <= f.width {
+			break
+		}
+	}
+	if room := f.width - 1 - ansi.StringWidth(answers); ansi.StringWidth(text) > room {
+		text = ansi.Truncate(text, max(room, 1), "…")
+	}
+	f.line = display.Fit(f.st.Prompt.Render(text)+" "+answers, f.width)
 	f.cursor = nil
 }
 

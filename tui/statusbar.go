@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
@@ -42,13 +44,21 @@ func (s *statusBar) ClearMessage(id int) {
 	}
 }
 
-// View draws the status line.
+// View draws the status line. When it does not fit, the name gives way
+// first, down to a third of the line, so that the save state (say, that
+// edits wait for an unreachable cluster) stays readable.
 func (s *statusBar) View(st *Styles) string {
 	sep := st.Dim.Render(" │ ")
+	state := s.state.text(st)
+	name := display.Escape(s.name)
+	if w := ansi.StringWidth(name); w+ansi.StringWidth(sep+state) > s.width {
+		room := s.width - ansi.StringWidth(sep+state)
+		name = ansi.Truncate(name, max(room, min(s.width/3, w)), "…")
+	}
 	var b strings.Builder
-	b.WriteString(st.StatusFile.Render(display.Escape(s.name)))
+	b.WriteString(st.StatusFile.Render(name))
 	b.WriteString(sep)
-	b.WriteString(s.state.text(st))
+	b.WriteString(state)
 	if s.watchLost != "" {
 		b.WriteString(sep)
 		b.WriteString(st.StatusError.Render(s.watchLost))
