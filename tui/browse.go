@@ -336,7 +336,7 @@ const maxClipboard = 75_000
 // asks first when there are any.
 func (m Model) reload() (tea.Model, tea.Cmd) {
 	if n := m.src.Pending(); n > 0 && !m.src.ReadOnly() {
-		q := newQuestion(m.keys, fmt.Sprintf("Reload the file and drop %s?", display.Plural(n, "unsaved change")),
+		q := newQuestion(m.keys, fmt.Sprintf("Reload %s and drop %s?", m.words.data, display.Plural(n, "unsaved change")),
 			opMsg{op: operation{kind: opReload}}, nil)
 		m.open(q)
 		return m, nil

@@ -77,7 +77,7 @@ func (r *resolver) Update(msg tea.Msg) (overlay, tea.Cmd) {
 		}
 		return nil, send(opMsg{op: operation{kind: opMerge, keepMine: r.Choices()}})
 	case key.Matches(km, k.Overwrite):
-		return r, push(newQuestion(r.keys, fmt.Sprintf("Replace the file with your version, dropping the file's changes to %s?",
+		return r, push(newQuestion(r.keys, fmt.Sprintf(r.words.overwrite,
 			display.Plural(len(r.c.Theirs), "key")), overwriteMsg{}, nil))
 	case key.Matches(km, k.Later):
 		return nil, nil
@@ -99,7 +99,10 @@ func (r *resolver) SetSize(w, h int) {
 
 // Draw replaces the body with the screen and the bottom line with its keys.
 func (r *resolver) Draw(f *frame) {
+	saved := f.keys
+	defer func() { f.keys = saved }()
 	k := &f.keys
+	k.Overwrite.SetHelp(k.Overwrite.Help().Key, r.words.overwriteKey)
 	f.body = r.view(f.st)
 	on := []*key.Binding{&k.Up, &k.Down, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later, &k.Reload}
 	if _, rows := r.split(); rows > 0 && len(r.c.Collisions) > 0 {
@@ -189,7 +192,7 @@ func (r *resolver) view(st *Styles) string {
 	if len(r.c.Collisions) == 0 {
 		rows = append(rows, display.Fit("Merging keeps their changes and all of yours.", w))
 	} else {
-		rows = append(rows, display.Fit(st.Dim.Render("For each key, keep your value (mine) or the file's (theirs):"), w))
+		rows = append(rows, display.Fit(st.Dim.Render(r.words.choose), w))
 	}
 	rows = append(rows, "")
 	// Columns: marker and choice (9), the key, "  mine: " and its value,
@@ -336,7 +339,7 @@ func (m Model) onConflict(msg conflictMsg) (tea.Model, tea.Cmd) {
 		m.open(u)
 		return m, nil
 	case msg.err != nil:
-		return m, m.flash("cannot read the file: "+cleanError(msg.err), true)
+		return m, m.flash("cannot read "+m.words.data+": "+cleanError(msg.err), true)
 	}
 	m.open(newResolver(msg.c, false, m.keys, m.words))
 	return m, nil

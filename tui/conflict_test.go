@@ -81,7 +81,7 @@ func TestConflictPerKeyChoice(t *testing.T) {
 func TestConflictOverwriteAsksFirst(t *testing.T) {
 	h, s := conflicted(t)
 	h.send(keyText("O"))
-	h.wantScreen("Replace the file with your version, dropping the file's changes to 3 keys?")
+	h.wantScreen("Replace the file with yours, dropping its changes to 3 keys?")
 	h.send(keyText("n"))
 	if !topIs[*resolver](h) {
 		t.Fatal("no did not return to the conflict screen")

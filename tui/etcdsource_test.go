@@ -161,9 +161,13 @@ func TestEtcdEditOfAChangedValueConflicts(t *testing.T) {
 			t.Fatalf("ctrl+s did not open the conflict screen:\n%s", h.screen())
 		}
 		h.wantScreen("Another client changed keys you changed")
-		if strings.Contains(h.screen(), "on disk") {
-			t.Errorf("the conflict screen of an etcd prefix speaks of a disk:\n%s", h.screen())
+		if strings.Contains(h.screen(), "on disk") || strings.Contains(h.screen(), "file") {
+			t.Errorf("the conflict screen of an etcd prefix speaks of a file:\n%s", h.screen())
 		}
+		h.wantScreen("O overwrite theirs")
+		h.send(keyText("O"))
+		h.wantScreen("Write yours over the other clients' changes to 1 key?")
+		h.send(keyText("n"))
 		h.wantScreen("mine: 10")
 		h.wantScreen("theirs: 5")
 		want := "5"

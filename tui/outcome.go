@@ -163,12 +163,12 @@ func (m *Model) onSettled(msg opDoneMsg) tea.Cmd {
 	case msg.err != nil:
 		cmds = append(cmds, m.flash(cleanError(msg.err), true))
 	case msg.op.kind == opOverwrite:
-		cmds = append(cmds, m.flash("the file now holds your version", false))
+		cmds = append(cmds, m.flash(m.words.data+" now holds your version", false))
 	case forgotten > 0:
-		cmds = append(cmds, m.flash(fmt.Sprintf("merged with the file; dropped %s for keys it changed",
-			display.Plural(forgotten, "undo step")), false))
+		cmds = append(cmds, m.flash(fmt.Sprintf("merged with %s; dropped %s for keys it changed",
+			m.words.data, display.Plural(forgotten, "undo step")), false))
 	default:
-		cmds = append(cmds, m.flash("merged with the file", false))
+		cmds = append(cmds, m.flash("merged with "+m.words.data, false))
 	}
 	return tea.Batch(cmds...)
 }
@@ -188,7 +188,7 @@ func (m *Model) onRefreshed(msg opDoneMsg) tea.Cmd {
 	recovered := m.observeWatch(msg.watch)
 	switch {
 	case msg.err != nil:
-		return tea.Batch(next, m.flash("cannot read the file: "+cleanError(msg.err), true))
+		return tea.Batch(next, m.flash("cannot read "+m.words.data+": "+cleanError(msg.err), true))
 	case !msg.changed:
 		return next
 	case msg.deleted:

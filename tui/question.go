@@ -54,14 +54,28 @@ func (q *question) SetSize(int, int) {}
 // Draw puts the question and its answers on the bottom line. The terminal
 // cursor is hidden, since keys no longer go to what is under it.
 func (q *question) Draw(f *frame) {
-	prefix := f.st.Prompt.Render(q.text) + " "
 	k := &f.keys
 	on := []*key.Binding{&k.Yes, &k.No}
 	if q.review != nil {
 		on = append(on, &k.Pending)
 	}
+	// The question is cut only so that yes and no stay; another answer
+	// (c) shows where there is room.
+	yesNo := k.only(&k.Yes, &k.No)
+	f.help.SetWidth(0)
+	text := fitQuestion(f, q.text, f.help.ShortHelpView(yesNo.ShortHelp()))
 	km := k.only(on...)
-	f.help.SetWidth(max(f.width-ansi.StringWidth(prefix), 0))
-	f.line = display.Fit(prefix+f.help.ShortHelpView(km.ShortHelp()), f.width)
+	f.help.SetWidth(max(f.width-ansi.StringWidth(text)-1, 1))
+	f.line = display.Fit(f.st.Prompt.Render(text)+" "+f.help.ShortHelpView(km.ShortHelp()), f.width)
 	f.cursor = nil
+}
+
+// fitQuestion cuts text, if need be, so that it and answers fit on one
+// line of the frame's width: a reader can tell what is asked from the
+// screen above it, but not which key answers it.
+func fitQuestion(f *frame, text, answers string) string {
+	if room := f.width - 1 - ansi.StringWidth(answers); ansi.StringWidth(text) > room {
+		return ansi.Truncate(text, max(room, 1), "…")
+	}
+	return text
 }

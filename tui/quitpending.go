@@ -94,9 +94,7 @@ func (q *quitPending) Draw(f *frame) {
 			break
 		}
 	}
-	if room := f.width - 1 - ansi.StringWidth(answers); ansi.StringWidth(text) > room {
-		text = ansi.Truncate(text, max(room, 1), "…")
-	}
+	text = fitQuestion(f, text, answers)
 	f.line = display.Fit(f.st.Prompt.Render(text)+" "+answers, f.width)
 	f.cursor = nil
 }

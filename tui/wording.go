@@ -21,6 +21,12 @@ type wording struct {
 	// editChanged is the editor's notice that its value changed
 	// underneath it; %s is the apply key.
 	editChanged string
+	// overwrite asks before writing ours over their changes; %s is how
+	// many keys they changed. overwriteKey is the help of its key.
+	overwrite    string
+	overwriteKey string
+	// choose asks for a choice per collision on the conflict screen.
+	choose string
 }
 
 var (
@@ -33,7 +39,10 @@ var (
 		theirs:      "The file",
 		quitChanged: "The file changed on disk. Quit and keep your version in a new file beside it?",
 		// The file's change was read in: applying replaces it unasked.
-		editChanged: "changed in the file since you opened it — %s puts yours over it",
+		editChanged:  "changed in the file since you opened it — %s puts yours over it",
+		overwrite:    "Replace the file with yours, dropping its changes to %s?",
+		overwriteKey: "overwrite file",
+		choose:       "For each key, keep your value (mine) or the file's (theirs):",
 	}
 	sharedWording = wording{
 		data:        "the data",
@@ -44,7 +53,10 @@ var (
 		theirs:      "Others",
 		quitChanged: "Another client changed keys you changed. Quit and drop your unsaved changes?",
 		// etcd refuses the write: the revision moved.
-		editChanged: "changed by another client since you opened it — %s will show the conflict",
+		editChanged:  "changed by another client since you opened it — %s will show the conflict",
+		overwrite:    "Write yours over the other clients' changes to %s?",
+		overwriteKey: "overwrite theirs",
+		choose:       "For each key, keep your value (mine) or the other client's (theirs):",
 	}
 )
 
