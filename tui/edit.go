@@ -89,6 +89,7 @@ func (e *editOverlay) pressKey(msg tea.KeyPressMsg) (overlay, tea.Cmd) {
 			return nil, flash("no changes to "+display.KeyLabel(e.ed.Key()), false)
 		}
 		e.applying = true
+		e.ed.ClearError() // the outcome of this apply replaces it
 		return e, send(opMsg{op: operation{kind: opSet, key: e.ed.Key(), raw: []byte(e.ed.Text()), from: byEditor}})
 	case key.Matches(msg, k.Format):
 		// Text that is not JSON stays as typed; the editor shows where

@@ -112,6 +112,19 @@ func TestInvalidEditKeepsTextAndShowsPosition(t *testing.T) {
 		t.Fatalf("cursor at %d:%d, want the error at 1:10", row, col)
 	}
 	h.wantStatus("no unsaved changes")
+
+	// Fixed and applied again, the old error goes while the apply runs
+	// (on etcd that may take seconds), rather than stay beside "saving…".
+	ed := h.editor()
+	ed.Update(keyBackspace)
+	ed.Update(keyBackspace)
+	ed.Update(keyBackspace)
+	if _, cmd := ed.Update(keyCtrlS); cmd == nil || !ed.applying {
+		t.Fatal("ctrl+s on valid text did not start an apply")
+	}
+	if v := ed.ed.View(&editor.Styles{}); strings.Contains(v, "invalid character") {
+		t.Fatalf("the error of the last apply shows while the next one runs:\n%s", v)
+	}
 }
 
 func TestEditorRefusesValueTooLong(t *testing.T) {

@@ -154,7 +154,9 @@ func (e *Model) Text() string { return e.buf.String() }
 // Changed reports whether the user changed the text.
 func (e *Model) Changed() bool { return e.changed }
 
-func (e *Model) clearError() {
+// ClearError stops showing the error of the last apply: a new apply is
+// under way, whose outcome replaces it.
+func (e *Model) ClearError() {
 	e.errMsg, e.errLine, e.errCol = "", "", -1
 }
 
@@ -163,7 +165,7 @@ func (e *Model) clearError() {
 // cursor there; the text itself stays exactly as the user typed it.
 func (e *Model) SetError(err error) {
 	text := e.Text()
-	e.clearError()
+	e.ClearError()
 	var syn *kvstore.SyntaxError
 	if !errors.As(err, &syn) {
 		e.errMsg = display.Escape(err.Error())

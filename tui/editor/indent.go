@@ -91,7 +91,7 @@ func (e *Model) Format() error {
 		e.SetError(err)
 		return err
 	}
-	e.clearError()
+	e.ClearError()
 	pretty := jsonview.Pretty(c)
 	if pretty == text {
 		return nil
