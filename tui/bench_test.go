@@ -115,17 +115,7 @@ func step(m Model, msg tea.Msg) Model {
 func BenchmarkMove(b *testing.B) {
 	for _, size := range benchSizes {
 		b.Run(size.name, func(b *testing.B) {
-			m := benchModel(b, size.keys)
-			down, up := keyText("j"), keyText("k")
-			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				// Down 50 rows, up 50, so the window scrolls both ways.
-				if i%100 < 50 {
-					m = step(m, down)
-				} else {
-					m = step(m, up)
-				}
-			}
+			benchMoves(b, benchModel(b, size.keys))
 		})
 	}
 }
@@ -360,5 +350,19 @@ func benchFirstFilterChar(b *testing.B, m Model, ch string) {
 		b.StopTimer()
 		m = step(m, clear)
 		b.StartTimer()
+	}
+}
+
+// benchMoves times moves in m's key list: down 50 rows, then up 50, so the
+// window scrolls both ways.
+func benchMoves(b *testing.B, m Model) {
+	down, up := keyText("j"), keyText("k")
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%100 < 50 {
+			m = step(m, down)
+		} else {
+			m = step(m, up)
+		}
 	}
 }

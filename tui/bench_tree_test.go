@@ -69,15 +69,7 @@ func BenchmarkTree(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				m := treeBenchModel(b, shape.key, tree)
 				m.list.Select(m.list.Len() / 2)
-				down, up := keyText("j"), keyText("k")
-				b.ReportAllocs()
-				for i := 0; b.Loop(); i++ {
-					if i%100 < 50 {
-						m = step(m, down)
-					} else {
-						m = step(m, up)
-					}
-				}
+				benchMoves(b, m)
 			})
 		}
 		// The first character of a filter, which every key matches, so
