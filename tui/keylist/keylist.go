@@ -7,13 +7,11 @@ package keylist
 import (
 	"slices"
 	"sort"
-	"strings"
 	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 	"github.com/kvstore-dev/kvstore/tui/internal/nav"
@@ -326,26 +324,6 @@ func (l *Model) SelectKey(key string) bool {
 	return false
 }
 
-// countText describes how many keys are shown, e.g. "12 of 3,400 keys",
-// shortened when it does not fit the pane.
-func (l *Model) countText() string {
-	total := display.GroupDigits(len(l.keys))
-	var long, short string
-	switch {
-	case l.matches != nil:
-		long = display.GroupDigits(len(l.matches)) + " of " + total + " keys"
-		short = display.GroupDigits(len(l.matches)) + "/" + total
-	case len(l.keys) == 1:
-		long, short = "1 key", "1 key"
-	default:
-		long, short = total+" keys", total
-	}
-	if ansi.StringWidth(long) <= l.width {
-		return long
-	}
-	return short
-}
-
 // StartFilter starts typing a filter: printable keys type into it until
 // enter keeps it or esc drops it.
 func (l *Model) StartFilter() { l.typing = true }
@@ -427,66 +405,4 @@ func (l *Model) move(msg tea.KeyPressMsg) {
 		l.sel = to
 		l.clamp()
 	}
-}
-
-// View draws the pane: a title line (the filter when there is one), the
-// visible keys with the selection marked by ▸ as well as by colour, and the
-// count.
-func (l *Model) View(st *Styles, focused bool) string {
-	var b strings.Builder
-	switch {
-	case l.typing:
-		b.WriteString(display.Fit(st.FilterPrompt.Render("/")+display.Escape(l.query)+st.FilterPrompt.Render("▏"), l.width))
-	case l.found != "":
-		b.WriteString(display.Fit(st.Title.Render("find: "+display.Escape(l.found)), l.width))
-	case l.matches != nil:
-		b.WriteString(display.Fit(st.Title.Render("/"+display.Escape(l.query)), l.width))
-	case focused:
-		b.WriteString(display.Fit(st.TitleFocused.Render(l.title()), l.width))
-	default:
-		b.WriteString(display.Fit(st.Title.Render(l.title()), l.width))
-	}
-	for row := l.offset; row < l.offset+l.height; row++ {
-		b.WriteByte('\n')
-		if row >= l.Len() {
-			if row == 0 {
-				msg := "no keys"
-				if l.matches != nil {
-					msg = "no match"
-				}
-				b.WriteString(display.Fit(st.Dim.Render("  "+msg), l.width))
-				continue
-			}
-			b.WriteString(strings.Repeat(" ", l.width))
-			continue
-		}
-		var name, count, tag string
-		k := l.At(row)
-		if l.marked != nil && (!l.treeOn || !l.treeRowAt(row).group) && l.marked(k) {
-			tag = markTag
-		}
-		if l.treeOn {
-			name, count = l.treeLabel(row)
-		} else {
-			name = ansi.Truncate(display.KeyLabel(k), max(l.width-2-ansi.StringWidth(tag), 1), "…")
-		}
-		if count != "" {
-			count = st.Dim.Render(count)
-		}
-		if tag != "" {
-			tag = st.Dim.Render(tag)
-		}
-		if row == l.sel {
-			marker := "▸ "
-			if !focused {
-				marker = "▹ "
-			}
-			b.WriteString(display.Fit(st.Marker.Render(marker)+st.Selected.Render(name)+count+tag, l.width))
-		} else {
-			b.WriteString(display.Fit("  "+st.Key.Render(name)+count+tag, l.width))
-		}
-	}
-	b.WriteByte('\n')
-	b.WriteString(display.Fit(st.Dim.Render(l.countText()), l.width))
-	return b.String()
 }
