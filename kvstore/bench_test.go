@@ -225,46 +225,53 @@ func BenchmarkSet(b *testing.B) {
 	}
 }
 
-// BenchmarkFlush measures one periodic save of the whole store.
+// BenchmarkFlush measures a save after one edit: a periodic save of the
+// store, a whole-file write for the baseline.
 func BenchmarkFlush(b *testing.B) {
-	const n = 100_000
-	for _, strategy := range []string{"baseline", "store"} {
-		b.Run(fmt.Sprintf("%s/keys=%d", strategy, n), func(b *testing.B) {
-			path := writeBenchFile(b, n)
-			fs := &countingFS{}
-			var flush func(i int) error
-			if strategy == "baseline" {
-				s, err := openBaseline(path, fs)
-				if err != nil {
-					b.Fatal(err)
-				}
-				flush = func(i int) error { return s.Set(benchKey(0), i) }
-			} else {
-				s, err := open(path, &Options{SaveInterval: -1}, fs)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer s.Close()
-				flush = func(i int) error {
-					if err := s.Set(benchKey(0), i); err != nil {
-						return err
-					}
-					return s.Flush()
-				}
-			}
-			b.ResetTimer()
-			start := time.Now()
-			for i := range b.N {
-				if err := flush(i); err != nil {
-					b.Fatal(err)
-				}
-			}
-			elapsed := time.Since(start)
-			b.ReportMetric(float64(elapsed.Microseconds())/1e3/float64(b.N), "ms/flush")
-			b.ReportMetric(float64(fs.bytes.Load())/1e6/float64(b.N), "MB/op")
-			b.ReportMetric(float64(fs.syncs.Load())/float64(b.N), "fsyncs/op")
-		})
+	for _, n := range []int{100_000, 1_000_000} {
+		for _, strategy := range []string{"baseline", "store"} {
+			benchFlush(b, strategy, n)
+		}
 	}
+}
+
+// benchFlush runs one strategy of BenchmarkFlush at n keys.
+func benchFlush(b *testing.B, strategy string, n int) {
+	b.Run(fmt.Sprintf("%s/keys=%d", strategy, n), func(b *testing.B) {
+		path := writeBenchFile(b, n)
+		fs := &countingFS{}
+		var flush func(i int) error
+		if strategy == "baseline" {
+			s, err := openBaseline(path, fs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			flush = func(i int) error { return s.Set(benchKey(0), i) }
+		} else {
+			s, err := open(path, &Options{SaveInterval: -1}, fs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			flush = func(i int) error {
+				if err := s.Set(benchKey(0), i); err != nil {
+					return err
+				}
+				return s.Flush()
+			}
+		}
+		b.ResetTimer()
+		start := time.Now()
+		for i := range b.N {
+			if err := flush(i); err != nil {
+				b.Fatal(err)
+			}
+		}
+		elapsed := time.Since(start)
+		b.ReportMetric(float64(elapsed.Microseconds())/1e3/float64(b.N), "ms/flush")
+		b.ReportMetric(float64(fs.bytes.Load())/1e6/float64(b.N), "MB/op")
+		b.ReportMetric(float64(fs.syncs.Load())/float64(b.N), "fsyncs/op")
+	})
 }
 
 // BenchmarkGet measures lookups from all cores at once. Each variant runs
