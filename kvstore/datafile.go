@@ -19,7 +19,8 @@ func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-"
 
 // dataFile is the data file as read: its entries, their lookup map (when
 // asked for), the file's FileInfo (nil if there is none), its content id
-// (when asked for, see fileid.go) and its style.
+// (when asked for, see fileid.go) and its style, with the layout of its
+// members.
 type dataFile struct {
 	m     *btree.Map[string, []byte]
 	index map[string][]byte
@@ -52,7 +53,8 @@ func readData(fsys fileSystem, path string, withIndex, withID bool) (*dataFile, 
 		return nil, fmt.Errorf("kvstore: read %s: is a directory, not a data file", path)
 	}
 	// Both before the parse below, which overwrites data.
-	df := &dataFile{info: info, style: detectStyle(data)}
+	st, lined := detectStyle(data)
+	df := &dataFile{info: info, style: st}
 	if withID {
 		df.id = contentID(data)
 	}
@@ -62,7 +64,9 @@ func readData(fsys fileSystem, path string, withIndex, withID bool) (*dataFile, 
 	}
 	// Compact the values into data itself, which saves allocating and
 	// clearing a second file-sized buffer (a third of load time).
-	m, index, err := parse(path, data, data[:0], ix)
+	size := int64(len(data))
+	var lb layoutBuilder
+	m, index, err := parse(path, data, data[:0], ix, &lb)
 	if err != nil {
 		// The in-place scan has overwritten what the error's line and column
 		// are counted in; read the file again for an exact position.
@@ -78,6 +82,7 @@ func readData(fsys fileSystem, path string, withIndex, withID bool) (*dataFile, 
 		index = indexOf(m)
 	}
 	df.m, df.index = m, index
+	df.style.layout = lb.finish(m.Copy(), info, size, lined)
 	return df, nil
 }
 
@@ -85,15 +90,19 @@ func readData(fsys fileSystem, path string, withIndex, withID bool) (*dataFile, 
 // values, leaving data as it was. Duplicate keys are an error: keeping
 // either value would silently drop the other at the next save.
 func parseFile(name string, data []byte) (*btree.Map[string, []byte], error) {
-	m, _, err := parse(name, data, make([]byte, 0, len(data)), nil)
+	m, _, err := parse(name, data, make([]byte, 0, len(data)), nil, nil)
 	return m, err
 }
 
 // parse parses data, writing the compacted values to arena, which may be
-// data[:0]. With ix, it also returns the lookup map of the entries.
-func parse(name string, data, arena []byte, ix *indexBuilder) (*btree.Map[string, []byte], map[string][]byte, error) {
+// data[:0]. With ix, it also returns the lookup map of the entries; with lb,
+// it records where each member lies.
+func parse(name string, data, arena []byte, ix *indexBuilder, lb *layoutBuilder) (*btree.Map[string, []byte], map[string][]byte, error) {
 	m := new(btree.Map[string, []byte])
-	serr := parseObject(data, arena, func(key string, keyOff int, value []byte) *scanError {
+	serr := parseObject(data, arena, func(key string, keyOff, end int, value []byte) *scanError {
+		if lb != nil {
+			lb.add(m, key, keyOff, end)
+		}
 		if _, dup := m.Load(key, value); dup {
 			return &scanError{off: keyOff, msg: fmt.Sprintf("duplicate key %q", key)}
 		}
@@ -203,13 +212,15 @@ const saveChunk = 1 << 20
 // saveChunk at a time: one object, keys sorted, a member per line. Equal
 // snapshots give equal bytes.
 func writeEncoded(w io.Writer, m *btree.Map[string, []byte], st *fileStyle) error {
-	return encodeEntries(w, m.Scan, m.Len(), st)
+	return encodeEntries(w, m.Scan, m.Len(), st, nil)
 }
 
 // encodeEntries writes the entries that scan yields, in its order, as a
-// data file in style st; n is their number, to size the buffer.
-func encodeEntries(w io.Writer, scan func(yield func(key string, value []byte) bool), n int, st *fileStyle) error {
+// data file in style st; n is their number, to size the buffer. With spans
+// it appends where each member went.
+func encodeEntries(w io.Writer, scan func(yield func(key string, value []byte) bool), n int, st *fileStyle, spans *[]memberSpan) error {
 	buf := make([]byte, 0, min(saveChunk, max(64, n*64))+4096)
+	var flushed int64 // bytes written before buf
 	if st.bom {
 		buf = append(buf, utf8BOM...)
 	}
@@ -222,11 +233,16 @@ func encodeEntries(w io.Writer, scan func(yield func(key string, value []byte) b
 		}
 		first = false
 		buf = st.newline(buf, 1)
+		start := flushed + int64(len(buf))
 		buf = appendQuoted(buf, key)
 		buf = append(buf, ':', ' ')
 		buf = st.appendIndented(buf, value, 1)
+		if spans != nil {
+			*spans = append(*spans, memberSpan{key: start, end: flushed + int64(len(buf))})
+		}
 		if len(buf) >= saveChunk {
 			_, err = w.Write(buf)
+			flushed += int64(len(buf))
 			buf = buf[:0]
 		}
 		return err == nil

@@ -25,6 +25,7 @@ type fsOp string
 const (
 	opReadFile   fsOp = "ReadFile"
 	opStat       fsOp = "Stat"
+	opOpen       fsOp = "Open"
 	opCreateTemp fsOp = "CreateTemp"
 	opRename     fsOp = "Rename"
 	opRemove     fsOp = "Remove"
@@ -173,6 +174,13 @@ func (f *faultFS) Stat(name string) (os.FileInfo, error) {
 		return nil, pathErr(opStat, name, ft.err)
 	}
 	return f.base.Stat(name)
+}
+
+func (f *faultFS) Open(name string) (sourceFile, error) {
+	if ft := f.check(opOpen, name); ft != nil {
+		return nil, pathErr(opOpen, name, ft.err)
+	}
+	return f.base.Open(name)
 }
 
 func (f *faultFS) CreateTemp(dir, pattern string) (tempFile, error) {

@@ -15,6 +15,8 @@ type fileSystem interface {
 	// that was read, so the two always belong together.
 	ReadFile(name string) ([]byte, os.FileInfo, error)
 	Stat(name string) (os.FileInfo, error)
+	// Open opens the data file for a save to copy what it keeps from.
+	Open(name string) (sourceFile, error)
 	CreateTemp(dir, pattern string) (tempFile, error)
 	Rename(oldpath, newpath string) error
 	Remove(name string) error
@@ -86,6 +88,14 @@ func (osFS) ReadFile(name string) ([]byte, os.FileInfo, error) {
 }
 
 func (osFS) Stat(name string) (os.FileInfo, error) { return os.Stat(name) }
+
+func (osFS) Open(name string) (sourceFile, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
 
 func (osFS) CreateTemp(dir, pattern string) (tempFile, error) {
 	f, err := os.CreateTemp(dir, pattern)

@@ -79,7 +79,7 @@ func (op journalOp) apply(e entries) {
 // compact fields, which the returned value shares.
 func parseJournalLine(line []byte) (op journalOp, msg string) {
 	var set, del, ren, to, value, file []byte
-	serr := parseObject(line, line[:0], func(key string, off int, v []byte) *scanError {
+	serr := parseObject(line, line[:0], func(key string, off, _ int, v []byte) *scanError {
 		var field *[]byte
 		switch key {
 		case "set":

@@ -326,8 +326,10 @@ func decodeKey(quoted []byte) (string, bool) {
 // string) and none per value. arena may be src[:0]: compaction only ever
 // drops bytes, so it writes behind the point it reads, and the values then
 // share src's memory. Error offsets are offsets into src, whose bytes before
-// the offset such an in-place scan has overwritten.
-func parseObject(src, arena []byte, visit func(key string, keyOff int, value []byte) *scanError) *scanError {
+// the offset such an in-place scan has overwritten. visit gets each member's
+// key, the offsets in src of its key and of the byte just past its value,
+// and its compact value.
+func parseObject(src, arena []byte, visit func(key string, keyOff, end int, value []byte) *scanError) *scanError {
 	i := 0
 	if bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) { // UTF-8 byte order mark
 		i = 3
@@ -381,7 +383,7 @@ func parseObject(src, arena []byte, visit func(key string, keyOff int, value []b
 			if arena, i, err = compactValue(arena, src, i+1); err != nil {
 				return err
 			}
-			if err := visit(key, keyOff, arena[start:len(arena):len(arena)]); err != nil {
+			if err := visit(key, keyOff, i, arena[start:len(arena):len(arena)]); err != nil {
 				return err
 			}
 			i = skipSpace(src, i)

@@ -146,6 +146,9 @@ func (s *KVStore) load() error {
 		s.data = entries{data, index}
 		s.base = data.Copy()
 		s.mu.Unlock()
+		if s.opts.ReadOnly {
+			df.style.layout = nil // a reader never saves
+		}
 		s.disk, s.style = info, df.style
 		s.journalConflict = ours
 		if id != "" {

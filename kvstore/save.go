@@ -81,11 +81,30 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	if s.needsIDs(nil) {
 		ids = new(idWriter)
 	}
-	write := func(w io.Writer) error {
+	src, plan, err := s.openSplice(snap, force)
+	if err != nil {
+		return 0, err
+	}
+	closeSrc := func() {
+		if src != nil {
+			// Before the rename, which some systems refuse over an open file.
+			src.Close()
+			src = nil
+		}
+	}
+	defer closeSrc()
+	var next *fileLayout
+	write := func(w io.Writer) (err error) {
 		if ids != nil {
 			w = io.MultiWriter(w, ids)
 		}
-		return writeEncoded(w, snap, &s.style)
+		if plan == nil {
+			next, err = writeWhole(w, snap, &s.style)
+			return err
+		}
+		defer closeSrc()
+		next = plan.next
+		return plan.write(w, src)
 	}
 	beforeRename := func(os.FileInfo) error {
 		if ids != nil {
@@ -99,6 +118,8 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	info, renamed, err := writeFileAtomic(s.fsys, s.path, s.path, write, perm, beforeRename)
 	if renamed {
 		s.disk = info
+		next.info = info
+		s.style.layout = next
 		s.lastSize.Store(info.Size())
 		s.perm.Store(uint32(sidecarPerm(perm)))
 		if ids != nil {

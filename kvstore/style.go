@@ -9,13 +9,15 @@ import (
 )
 
 // fileStyle is the layout of a data file: its indentation unit, line end,
-// whether it ends with a line end, and whether it starts with a UTF-8 byte
-// order mark. A file this store creates has the canonical style (two
-// spaces, LF, a final newline, no mark). A file another tool wrote keeps
-// its own, detected when it is read, so that changing one value of a
-// 4-space, tab-indented or CRLF file changes only that value's lines in a
-// diff. Keys are always written sorted, and values in the one layout
-// encoding/json's MarshalIndent also uses (a member or element per line,
+// whether it ends with a line end, whether it starts with a UTF-8 byte
+// order mark, and where each of its members lies. A file this store
+// creates has the canonical style (two spaces, LF, a final newline, no
+// mark, keys sorted). A file another tool wrote keeps its own: a save
+// copies what did not change byte for byte and writes the changed members
+// in the style detected when the file was read (see splice.go), so that
+// changing one value of a 4-space, tab-indented, CRLF or unsorted file
+// changes only that value's lines in a diff. New text is laid out as
+// encoding/json's MarshalIndent does (a member or element per line,
 // `"key": value`, empty containers as {} and []).
 type fileStyle struct {
 	indent string // one level of indentation
@@ -25,6 +27,9 @@ type fileStyle struct {
 	// lines is eol followed by the indentation of the deepest indented
 	// level; a prefix of it starts each line.
 	lines string
+	// layout is where the members of the file last read or written lie;
+	// nil for a file that does not exist yet.
+	layout *fileLayout
 }
 
 func newStyle(indent, eol string, final, bom bool) fileStyle {
@@ -51,7 +56,7 @@ func WriteCanonical(w io.Writer, entries iter.Seq2[string, json.RawMessage]) err
 			}
 		}
 	}
-	return encodeEntries(w, scan, 0, &canonicalStyle)
+	return encodeEntries(w, scan, 0, &canonicalStyle, nil)
 }
 
 // Indent returns raw, compact and valid JSON as a store lays out a value
@@ -62,12 +67,22 @@ func Indent(raw json.RawMessage) []byte {
 	return canonicalStyle.appendIndented(nil, raw, 0)
 }
 
+// maxIndentColumns is the widest indentation unit a file may teach the
+// store, a tab counting as eight columns. A wider one (a file whose first
+// member sits 64 KiB to the right) is no one's style, and repeating it at
+// every level of a new value would multiply the file's size; new members
+// are then indented by two spaces.
+const maxIndentColumns = 16
+
 // detectStyle returns the style of a data file's bytes, read before they
-// are parsed. The indentation is the white space that starts the first
-// member's line. A file laid out on one line (as the original library
-// wrote them, compact) or an empty one gets the canonical style: the
-// store's files are meant to be read.
-func detectStyle(data []byte) fileStyle {
+// are parsed, and whether the object's members are laid out on lines of
+// their own (below its opening brace), which saves keep. The indentation
+// is the white space that starts the first line below the opening brace
+// that is not blank. A file laid out on one line (as the original library
+// wrote them, compact) or an empty one gets the canonical style and is
+// rewritten whole at its first save: the store's files are meant to be
+// read.
+func detectStyle(data []byte) (fileStyle, bool) {
 	bom := bytes.HasPrefix(data, []byte(utf8BOM))
 	body := bytes.TrimPrefix(data, []byte(utf8BOM))
 	nl := bytes.IndexByte(body, '\n')
@@ -76,23 +91,59 @@ func detectStyle(data []byte) fileStyle {
 		if bom {
 			st = newStyle(st.indent, st.eol, st.final, true)
 		}
-		return st
+		return st, false
 	}
 	eol := "\n"
 	if nl > 0 && body[nl-1] == '\r' {
 		eol = "\r\n"
 	}
-	rest := body[nl+1:]
-	n := 0
-	for n < len(rest) && (rest[n] == ' ' || rest[n] == '\t') {
-		n++
-	}
-	indent := string(rest[:n])
-	if n == len(rest) || rest[n] == '\r' || rest[n] == '\n' || rest[n] == '}' {
-		indent = canonicalStyle.indent // no member line to learn from
+	indent, lined := memberIndent(body)
+	if !lined || indentColumns(indent) > maxIndentColumns {
+		indent = canonicalStyle.indent
 	}
 	trimmed := bytes.TrimRight(body, " \t")
-	return newStyle(indent, eol, bytes.HasSuffix(trimmed, []byte("\n")), bom)
+	return newStyle(indent, eol, bytes.HasSuffix(trimmed, []byte("\n")), bom), lined
+}
+
+// memberIndent returns the white space that starts the first line below
+// the object's opening brace that is not blank, and false if there is no
+// such line before the closing brace.
+func memberIndent(body []byte) (string, bool) {
+	open := skipSpace(body, 0)
+	if open >= len(body) || body[open] != '{' {
+		return "", false
+	}
+	rest := body[open+1:]
+	for {
+		nl := bytes.IndexByte(rest, '\n')
+		if nl < 0 {
+			return "", false
+		}
+		rest = rest[nl+1:]
+		n := 0
+		for n < len(rest) && (rest[n] == ' ' || rest[n] == '\t') {
+			n++
+		}
+		switch {
+		case n == len(rest) || rest[n] == '}':
+			return "", false
+		case rest[n] != '\r' && rest[n] != '\n':
+			return string(rest[:n]), true
+		}
+	}
+}
+
+// indentColumns is the width of white space, a tab counting as eight.
+func indentColumns(indent string) int {
+	cols := 0
+	for _, c := range []byte(indent) {
+		if c == '\t' {
+			cols += 8
+		} else {
+			cols++
+		}
+	}
+	return cols
 }
 
 // newline appends a line end and depth levels of indentation.
