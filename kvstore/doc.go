@@ -1,7 +1,8 @@
 // Package kvstore is an embedded, thread-safe key-value store whose whole
 // state lives in one human-readable JSON file: an object mapping each key to
-// any JSON value, written with sorted keys and two-space indentation so that
-// it reads well, can be fixed by hand, and diffs cleanly in git.
+// any JSON value, created with sorted keys and two-space indentation so that
+// it reads well, and saved by changing only the members that changed, so
+// that it can be edited by hand and diffs cleanly in git.
 //
 //	store, err := kvstore.Open("settings.json", &kvstore.Options{AlwaysSave: true})
 //	if err != nil {
@@ -123,12 +124,20 @@
 //
 // # The file
 //
-// The data file is one JSON object with its keys sorted bytewise and a
-// member per line. A file the store creates is indented by two spaces with
-// LF line ends and a final newline; a file another tool wrote keeps its
-// indentation unit, line ends, final newline (or its absence) and byte
-// order mark, so that changing one value changes only that value's lines
-// in a diff. A file written on one line becomes indented.
+// The data file is one JSON object. A file the store creates has its keys
+// sorted bytewise, a member per line, two-space indentation, LF line ends
+// and a final newline. A save keeps everything of the file but the members
+// that changed: it copies the rest byte for byte (key order, spacing, number
+// spellings, values written on one line, byte order mark, final newline or
+// its absence) and writes a changed value in place of the old one, removes
+// a deleted member with its comma, and adds a new member where its key
+// belongs if the file's keys are sorted, else after the last member. New
+// text takes the file's indentation unit (two spaces if it has none of 16
+// columns or fewer) and line ends. Changing one value of a file, whoever
+// wrote it, changes only that value's lines in a diff. A file written on
+// one line, as the original library wrote them, is rewritten whole at the
+// first save, in the layout of a file the store creates. Keys, All and
+// Prefix are in key order whatever the order in the file.
 //
 // # Errors
 //

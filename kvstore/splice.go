@@ -248,9 +248,8 @@ func planSplice(src sourceFile, l *fileLayout, snap *btree.Map[string, []byte], 
 		if f == n {
 			break
 		}
-		var edit *memberEdit
 		if ei < len(edits) && edits[ei].at == f {
-			edit = &edits[ei]
+			edit := edits[ei]
 			ei++
 			old, err := readMember(src, l, f, edit.key)
 			if err != nil {
@@ -269,21 +268,33 @@ func planSplice(src sourceFile, l *fileLayout, snap *btree.Map[string, []byte], 
 			emitOld(l.spans[f].key, l.spans[f].key+int64(old))
 			emitText(st.appendIndented(nil, edit.value, 1))
 			p.next.spans = append(p.next.spans, memberSpan{start, out})
-		} else {
-			switch {
-			case prevNew:
-				template(f)
-			case prev >= 0:
-				sepBefore(f)
+			if p.next.keys != nil {
+				p.next.keys = append(p.next.keys, l.keys[f])
 			}
-			start := out
-			emitOld(l.spans[f].key, l.spans[f].end)
-			p.next.spans = append(p.next.spans, memberSpan{start, out})
+			prev, prevNew = f, false
+			continue
+		}
+		// Members f up to the next edit are untouched: one piece, and
+		// their new positions are their old ones shifted.
+		last := n
+		if ei < len(edits) {
+			last = edits[ei].at
+		}
+		switch {
+		case prevNew:
+			template(f)
+		case prev >= 0:
+			sepBefore(f)
+		}
+		shift := out - l.spans[f].key
+		emitOld(l.spans[f].key, l.spans[last-1].end)
+		for _, sp := range l.spans[f:last] {
+			p.next.spans = append(p.next.spans, memberSpan{sp.key + shift, sp.end + shift})
 		}
 		if p.next.keys != nil {
-			p.next.keys = append(p.next.keys, l.keys[f])
+			p.next.keys = append(p.next.keys, l.keys[f:last]...)
 		}
-		prev, prevNew = f, false
+		prev, prevNew, f = last-1, false, last-1
 	}
 	if len(p.next.spans) == 0 {
 		return nil, nil

@@ -47,7 +47,7 @@ const utf8BOM = "\xef\xbb\xbf"
 // created: one object, a member per line, two-space indentation, LF line
 // ends and a final newline. entries must be in ascending key order with
 // compact, valid JSON values, as a store's All and Prefix yield them, so
-// that exporting a store gives the bytes of its file.
+// that exporting a store gives the bytes of the file it would create.
 func WriteCanonical(w io.Writer, entries iter.Seq2[string, json.RawMessage]) error {
 	scan := func(yield func(string, []byte) bool) {
 		for k, v := range entries {
