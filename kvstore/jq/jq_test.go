@@ -95,6 +95,7 @@ func TestRunStopsWithTheContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	n := 0
 	var last error
 	for _, err := range q.Run(ctx, []byte(`1`)) {
