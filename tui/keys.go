@@ -97,7 +97,7 @@ func DefaultKeyMap() KeyMap {
 		AcceptFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
 		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Find:         key.NewBinding(key.WithKeys("ctrl+f"), key.WithHelp("ctrl+f", "find in values")),
-		Query:        key.NewBinding(key.WithKeys(":", "."), key.WithHelp(":/.", "jq query (value, or keys whose value matches)")),
+		Query:        key.NewBinding(key.WithKeys(":", "."), key.WithHelp(":/.", "jq query")),
 		NextMatch:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
 		PrevMatch:    key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
 
