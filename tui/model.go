@@ -73,11 +73,11 @@ type Model struct {
 	// opens or closes one can end the message of the action before.
 	stackChanges int
 
-	writes   writeQueue    // operations waiting for or being run
-	history  undoHistory   // this session's changes, newest last
-	find     findState     // find in values
-	jq       jqState       // jq queries on a value or over every value
-	marks    *schemaMarks  // which stored values break their schema
+	writes   writeQueue   // operations waiting for or being run
+	history  undoHistory  // this session's changes, newest last
+	find     findState    // find in values
+	jq       jqState      // jq queries on a value or over every value
+	marks    *schemaMarks // which stored values break their schema
 	validate func(key string, raw []byte) error
 	save     saveReport    // what the store's events said
 	retry    retryState    // saving again while the cluster is out of reach

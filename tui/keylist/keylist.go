@@ -34,9 +34,9 @@ type Model struct {
 	// foundTitle is the title of a search shown by ShowFoundAs; "" says
 	// "find: " and the query.
 	foundTitle string
-	match   matcher
-	typing  bool // keys type into the filter
-	fkeys   KeyMap
+	match      matcher
+	typing     bool // keys type into the filter
+	fkeys      KeyMap
 
 	sel    int // selected row of the view
 	offset int // first row on screen
