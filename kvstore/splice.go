@@ -129,8 +129,12 @@ func (s *KVStore) openSplice(snap *btree.Map[string, []byte], force bool) (sourc
 		return nil, nil, nil
 	}
 	src, err := s.fsys.Open(s.path)
-	if errors.Is(err, fs.ErrNotExist) && force {
-		return nil, nil, nil
+	if errors.Is(err, fs.ErrNotExist) {
+		// Deleted since checkDisk looked: Overwrite writes it anew, and
+		// checkDisk names the conflict otherwise.
+		if _, cerr := s.checkDisk(force); force || cerr != nil {
+			return nil, nil, cerr
+		}
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("kvstore: save %s: %w", s.path, err)
