@@ -65,7 +65,7 @@ func readData(fsys fileSystem, path string, withIndex, withID bool) (*dataFile, 
 	// Compact the values into data itself, which saves allocating and
 	// clearing a second file-sized buffer (a third of load time).
 	size := int64(len(data))
-	var lb layoutBuilder
+	lb := layoutBuilder{size: len(data)}
 	m, index, err := parse(path, data, data[:0], ix, &lb)
 	if err != nil {
 		// The in-place scan has overwritten what the error's line and column

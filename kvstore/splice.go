@@ -59,6 +59,7 @@ type fileLayout struct {
 // layoutBuilder records the layout of a file as the parser visits its
 // members.
 type layoutBuilder struct {
+	size     int // bytes in the file, to estimate the number of members
 	spans    []memberSpan
 	keys     []string // from the first member out of key order on
 	last     string
@@ -77,13 +78,19 @@ func (b *layoutBuilder) add(m *btree.Map[string, []byte], key string, keyOff, en
 		b.keys = append(m.Keys(), key)
 	}
 	b.last = key
+	if len(b.spans) == indexBatch {
+		// Size the list for the whole file, as the members so far average,
+		// rather than let append leave up to a quarter of it unused.
+		estimate := int(int64(indexBatch)*int64(b.size)/int64(max(end, 1))) * 9 / 8
+		b.spans = slices.Grow(b.spans, max(0, estimate-len(b.spans)))
+	}
 	b.spans = append(b.spans, memberSpan{int64(keyOff), int64(end)})
 }
 
 // finish returns the layout of the file read, given its content, FileInfo,
 // length and whether its members are on lines of their own.
 func (b *layoutBuilder) finish(tree *btree.Map[string, []byte], info os.FileInfo, size int64, lined bool) *fileLayout {
-	return &fileLayout{info: info, size: size, tree: tree, spans: slices.Clip(b.spans), keys: b.keys, lined: lined}
+	return &fileLayout{info: info, size: size, tree: tree, spans: b.spans, keys: b.keys, lined: lined}
 }
 
 // sourceFile is the data file opened for a save to copy from.
