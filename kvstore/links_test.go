@@ -217,3 +217,53 @@ func TestSidecarsKeepTheDataFilesMode(t *testing.T) {
 		t.Errorf("the rescue file has mode %v, want 0600", info.Mode().Perm())
 	}
 }
+
+// Relative link targets are resolved as the kernel resolves them: ".."
+// from the link's real directory, not cancelled against the path as
+// written. Opening config/app/settings.json, where config/app is a link to
+// dotfiles/app and settings.json a link to ../settings.json, must reach
+// dotfiles/settings.json (what cat would show), never config/settings.json.
+func TestRelativeLinkResolvedFromTheRealDirectory(t *testing.T) {
+	for _, exists := range []bool{true, false} {
+		t.Run(fmt.Sprintf("target exists=%v", exists), func(t *testing.T) {
+			dir := t.TempDir()
+			for _, sub := range []string{"dotfiles/app", "config"} {
+				if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			symlink(t, "../dotfiles/app", filepath.Join(dir, "config", "app"))
+			real := filepath.Join(dir, "dotfiles", "settings.json")
+			decoy := filepath.Join(dir, "config", "settings.json")
+			writeFile(t, decoy, `{"decoy": true}`)
+			if exists {
+				writeFile(t, real, `{"theme": "light"}`)
+			}
+			link := symlink(t, "../settings.json", filepath.Join(dir, "dotfiles", "app", "settings.json"))
+			opened := filepath.Join(dir, "config", "app", "settings.json")
+			s, err := kvstore.Open(opened, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want, _ := filepath.EvalSymlinks(filepath.Dir(real)); s.File() != filepath.Join(want, "settings.json") {
+				t.Errorf("File() = %s, want %s", s.File(), real)
+			}
+			if _, ok := s.Get("decoy"); ok {
+				t.Error("the store opened config/settings.json, which the path does not name")
+			}
+			mustSet(t, s, "theme", "dark")
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got := readFile(t, decoy); got != `{"decoy": true}` {
+				t.Errorf("the save wrote into config/settings.json: %q", got)
+			}
+			if got := readFile(t, opened); !strings.Contains(got, `"theme": "dark"`) {
+				t.Errorf("reading the path as given shows %q", got)
+			}
+			if !isLink(t, link) {
+				t.Error("the link was replaced by a regular file")
+			}
+		})
+	}
+}
