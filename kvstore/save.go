@@ -178,9 +178,13 @@ func (s *KVStore) recordFiles(id string, placed bool) error {
 // checkDisk looks at the data file before a save writes over it. It returns
 // the file's current FileInfo (nil if there is none), or an error wrapping
 // ErrConflict if the file is not the one this store last read or wrote:
-// edited, replaced or deleted by someone else. With force only a file that
-// cannot be replaced at all (a directory) is refused.
+// edited, replaced or deleted by someone else, or no longer the file that
+// the path given to Open leads to (see target.go). With force only that,
+// and a file that cannot be replaced at all (a directory), are refused.
 func (s *KVStore) checkDisk(force bool) (os.FileInfo, error) {
+	if err := s.checkPath(); err != nil {
+		return nil, err
+	}
 	cur, err := s.fsys.Stat(s.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
