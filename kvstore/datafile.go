@@ -256,8 +256,8 @@ func sameFile(a, b os.FileInfo) bool {
 
 // writeFileAtomic replaces path with what write writes so that a crash at
 // any moment leaves either the old or the new complete file: write a temp
-// file in the same directory, fsync it, rename it over path, fsync the
-// directory. The temp file is named after owner, the store's data file,
+// file in the same directory, give it the owner and mode in meta (see
+// owner.go), fsync it, rename it over path, fsync the directory. The temp file is named after owner, the store's data file,
 // whichever file it becomes, so the next Open of the store removes it if a
 // crash or a failed cleanup left it behind.
 //
@@ -270,7 +270,7 @@ func sameFile(a, b os.FileInfo) bool {
 // is taken from the open temp file, not by looking path up after the rename,
 // so it cannot be lost to a failed stat or describe a file someone else put
 // there in between (either would break conflict detection).
-func writeFileAtomic(fsys fileSystem, owner, path string, write func(io.Writer) error, perm os.FileMode, beforeRename func(os.FileInfo) error) (info os.FileInfo, renamed bool, err error) {
+func writeFileAtomic(fsys fileSystem, owner, path string, write func(io.Writer) error, meta fileMeta, beforeRename func(os.FileInfo) error) (info os.FileInfo, renamed bool, err error) {
 	dir := filepath.Dir(path)
 	tmp, err := fsys.CreateTemp(dir, tempPrefix(owner)+"*")
 	if err != nil {
@@ -285,7 +285,10 @@ func writeFileAtomic(fsys fileSystem, owner, path string, write func(io.Writer) 
 	if err := write(tmp); err != nil {
 		return nil, false, describeErr("write", tmp.Name(), err)
 	}
-	if err := tmp.Chmod(perm); err != nil {
+	if err := keepOwner(tmp, meta); err != nil {
+		return nil, false, err
+	}
+	if err := tmp.Chmod(meta.perm); err != nil {
 		return nil, false, describeErr("chmod", tmp.Name(), err)
 	}
 	if err := tmp.Sync(); err != nil {

@@ -37,6 +37,7 @@ const (
 	// Methods of the temp file a save writes.
 	opWrite    fsOp = "Write"
 	opChmod    fsOp = "Chmod"
+	opChown    fsOp = "Chown"
 	opSync     fsOp = "Sync"
 	opTempStat fsOp = "TempStat"
 	opClose    fsOp = "Close"
@@ -284,6 +285,13 @@ func (t *faultTemp) Chmod(mode os.FileMode) error {
 		return pathErr(opChmod, t.f.Name(), ft.err)
 	}
 	return t.f.Chmod(mode)
+}
+
+func (t *faultTemp) Chown(uid, gid int) error {
+	if ft := t.fs.check(opChown, t.f.Name()); ft != nil {
+		return pathErr(opChown, t.f.Name(), ft.err)
+	}
+	return t.f.Chown(uid, gid)
 }
 
 func (t *faultTemp) Sync() error {

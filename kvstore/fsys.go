@@ -47,6 +47,7 @@ type tempFile interface {
 	io.Writer
 	Name() string
 	Chmod(mode os.FileMode) error
+	Chown(uid, gid int) error
 	Sync() error
 	// Stat describes the open file itself, so the save learns the identity
 	// of the file it is about to rename without looking it up by name.

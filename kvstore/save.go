@@ -71,10 +71,7 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	perm := os.FileMode(0o644)
-	if cur != nil {
-		perm = cur.Mode().Perm()
-	}
+	meta := metaOf(cur)
 	// The journal must learn the new file's id (recordFiles) if there is
 	// a journal, or may be one before the next save.
 	var ids *idWriter
@@ -96,11 +93,11 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 		_, err := s.checkDisk(force)
 		return err
 	}
-	info, renamed, err := writeFileAtomic(s.fsys, s.path, s.path, write, perm, beforeRename)
+	info, renamed, err := writeFileAtomic(s.fsys, s.path, s.path, write, meta, beforeRename)
 	if renamed {
 		s.disk = info
 		s.lastSize.Store(info.Size())
-		s.perm.Store(uint32(sidecarPerm(perm)))
+		s.perm.Store(uint32(sidecarPerm(meta.perm)))
 		if ids != nil {
 			// With the directory fsync failed, the old file may come back
 			// after a power cut, so the record keeps naming it too.
@@ -334,7 +331,9 @@ func (s *KVStore) writeRescue(snap *btree.Map[string, []byte]) (string, error) {
 		}
 		name = fmt.Sprintf("%s.unsaved-%s-%d.json", s.path, stamp, n)
 	}
-	_, _, err := writeFileAtomic(s.fsys, s.path, name, func(w io.Writer) error { return writeEncoded(w, snap, &s.style) }, os.FileMode(s.perm.Load()), nil)
+	meta := metaOf(s.disk)
+	meta.perm, meta.bestEffort = os.FileMode(s.perm.Load()), true
+	_, _, err := writeFileAtomic(s.fsys, s.path, name, func(w io.Writer) error { return writeEncoded(w, snap, &s.style) }, meta, nil)
 	return name, err
 }
 
