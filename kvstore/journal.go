@@ -111,9 +111,9 @@ func (s *KVStore) syncJournal(seq uint64) error {
 	s.appending = true
 	saved := s.savedSeq
 	s.mu.Unlock()
-	if s.checkPath() != nil {
-		// The journal belongs to a file the user's path no longer names:
-		// the whole-file save reports why, and keeps the change pending.
+	if s.checkTarget() != nil {
+		// No save may bring the journal into the file: the whole-file save
+		// says why, and keeps the change pending.
 		s.mu.Lock()
 		s.appending = false
 		s.appended.Broadcast()

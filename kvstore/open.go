@@ -52,6 +52,7 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 		compactBytes: minCompactBytes,
 	}
 	s.perm.Store(0o644)
+	s.writeRO.Store(o.WriteReadOnlyFile)
 	if info, err := fsys.Stat(path); err == nil {
 		s.perm.Store(uint32(sidecarPerm(info.Mode())))
 	}

@@ -25,6 +25,12 @@ type Options struct {
 	// number of read-only stores may view a file that a writer owns; every
 	// change returns ErrReadOnly. Reload picks up what the writer saved.
 	ReadOnly bool
+
+	// WriteReadOnlyFile lets saves replace a data file that has no write
+	// permission bit (see ErrReadOnlyFile); the new file keeps that mode.
+	// False refuses such saves. SetWriteReadOnlyFile changes it later, as
+	// a program does once its user said yes.
+	WriteReadOnlyFile bool
 }
 
 func (o *Options) saveInterval() time.Duration {

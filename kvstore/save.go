@@ -178,6 +178,7 @@ func (s *KVStore) recordFiles(id string, placed bool) error {
 // edited, replaced or deleted by someone else, or no longer the file that
 // the path given to Open leads to (see target.go). With force only that,
 // and a file that cannot be replaced at all (a directory), are refused.
+// Either way a read-only file is refused unless allowed (ErrReadOnlyFile).
 func (s *KVStore) checkDisk(force bool) (os.FileInfo, error) {
 	if err := s.checkPath(); err != nil {
 		return nil, err
@@ -193,7 +194,7 @@ func (s *KVStore) checkDisk(force bool) (os.FileInfo, error) {
 	}
 	switch {
 	case force || sameFile(cur, s.disk):
-		return cur, nil
+		return cur, s.checkWriteBits(cur)
 	case cur == nil:
 		return nil, fmt.Errorf("kvstore: save %s: %w: %w (Overwrite to write it again, or Reload to empty the store)", s.path, ErrConflict, ErrDeleted)
 	}

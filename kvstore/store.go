@@ -62,6 +62,7 @@ type KVStore struct {
 	compactBytes int64         // journal size that triggers compaction, at least
 	lastSize     atomic.Int64  // size of the last data file written
 	perm         atomic.Uint32 // permission bits for sidecars (sidecarPerm)
+	writeRO      atomic.Bool   // saves may replace a read-only data file
 	lastAppend   atomic.Int64  // UnixNano of the last journal append
 
 	emitMu sync.Mutex

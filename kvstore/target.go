@@ -1,7 +1,10 @@
 package kvstore
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 )
 
@@ -31,3 +34,39 @@ func (s *KVStore) checkPath() error {
 	}
 	return fmt.Errorf("kvstore: save %s: %w: %s (reopen %s to work on that file)", s.path, ErrConflict, where, s.given)
 }
+
+// checkWriteBits returns a *ReadOnlyFileError if the data file, described
+// by cur (nil if absent), has no write permission bit and saves have not
+// been allowed to replace such a file. It looks at the mode bits, not at
+// what this process may do: root may write anything, and a rename needs
+// only the directory's permission.
+func (s *KVStore) checkWriteBits(cur os.FileInfo) error {
+	if cur == nil || cur.Mode().Perm()&0o222 != 0 || s.writeRO.Load() {
+		return nil
+	}
+	return &ReadOnlyFileError{Path: s.path, Mode: cur.Mode().Perm()}
+}
+
+// checkTarget is the look an always-save append takes before it
+// acknowledges writes through the journal: the path must still lead to the
+// store's file, and that file must not be read-only. A journal could only
+// hold such writes for a save that must not happen. Edits by others are
+// left to the save that folds the journal in, which reports them.
+func (s *KVStore) checkTarget() error {
+	if err := s.checkPath(); err != nil {
+		return err
+	}
+	cur, err := s.fsys.Stat(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("kvstore: save %s: %w", s.path, err)
+	}
+	return s.checkWriteBits(cur)
+}
+
+// SetWriteReadOnlyFile sets whether saves may replace a read-only data
+// file, as Options.WriteReadOnlyFile does at Open. A program that asked its
+// user after a save failed with ErrReadOnlyFile calls it, then Flush.
+func (s *KVStore) SetWriteReadOnlyFile(allow bool) { s.writeRO.Store(allow) }
