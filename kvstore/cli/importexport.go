@@ -131,6 +131,7 @@ func importCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&changes, "changes", false,
 		`read a file of changes, {"set": {KEY: VALUE, ...}, "delete": [KEY, ...]}, as the terminal UI writes edits that could not reach etcd`)
 	cmd.Flags().BoolVar(&force, "force", false, "with --changes, write keys another client changed since the edits were made")
+	writerFlags(cmd)
 	return cmd
 }
 

@@ -62,6 +62,7 @@ func setCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asString, "string", false, "store the text as a JSON string")
+	writerFlags(cmd)
 	return cmd
 }
 
@@ -91,7 +92,7 @@ func describeSyntax(err error, what string, fromStdin bool) error {
 func quote(key string) string { return fmt.Sprintf("%q", key) }
 
 func delCommand() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "del SRC KEY...",
 		Short: "Delete keys",
 		Long: "del deletes every KEY in one save. If one of them does not exist, it is an error and " +
@@ -117,6 +118,8 @@ func delCommand() *cobra.Command {
 			return closeStore(store, nil)
 		},
 	}
+	writerFlags(cmd)
+	return cmd
 }
 
 func mvCommand() *cobra.Command {
@@ -152,5 +155,6 @@ func mvCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "replace NEW if it exists")
+	writerFlags(cmd)
 	return cmd
 }
