@@ -24,6 +24,8 @@ type fileMeta struct {
 	// bestEffort makes a failure to keep the owner no error: a rescue file
 	// is better written under this process's name than not at all.
 	bestEffort bool
+	// mounted: the file is a mount point, written in place (mount.go).
+	mounted bool
 }
 
 // metaOf returns what a save keeps of the file described by info, or of

@@ -72,6 +72,7 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 		return 0, err
 	}
 	meta := metaOf(cur)
+	meta.mounted = s.mounted
 	// The journal must learn the new file's id (recordFiles) if there is
 	// a journal, or may be one before the next save.
 	var ids *idWriter
@@ -93,7 +94,8 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 		_, err := s.checkDisk(force)
 		return err
 	}
-	info, renamed, err := writeFileAtomic(s.fsys, s.path, s.path, write, meta, beforeRename)
+	info, renamed, err := writeFileAtomic(s.fsys, s.path, s.path, write, &meta, beforeRename)
+	s.mounted = meta.mounted
 	if renamed {
 		s.disk = info
 		s.lastSize.Store(info.Size())
@@ -103,6 +105,11 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 			// after a power cut, so the record keeps naming it too.
 			s.recordFiles(ids.id(), err == nil)
 		}
+	} else if info != nil {
+		// A write in place failed part way: what the file holds now is
+		// this store's doing, not someone else's edit, so the next save
+		// replaces it rather than report a conflict.
+		s.disk = info
 	}
 	if err != nil {
 		if errors.Is(err, ErrConflict) {
@@ -334,7 +341,8 @@ func (s *KVStore) writeRescue(snap *btree.Map[string, []byte]) (string, error) {
 	}
 	meta := metaOf(s.disk)
 	meta.perm, meta.bestEffort = os.FileMode(s.perm.Load()), true
-	_, _, err := writeFileAtomic(s.fsys, s.path, name, func(w io.Writer) error { return writeEncoded(w, snap, &s.style) }, meta, nil)
+	meta.mounted = false // the rescue file is new, beside the data file
+	_, _, err := writeFileAtomic(s.fsys, s.path, name, func(w io.Writer) error { return writeEncoded(w, snap, &s.style) }, &meta, nil)
 	return name, err
 }
 

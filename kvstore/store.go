@@ -50,6 +50,7 @@ type KVStore struct {
 	style    fileStyle                  // the data file's layout, kept when it is rewritten
 	base     *btree.Map[string, []byte] // its content then, to tell our changes from theirs
 	released bool                       // Close has made its final save and dropped the lock
+	mounted  bool                       // the data file is a mount point, saved in place (mount.go)
 	// staleJournal: journal files are on disk whose changes the data file
 	// may lack; the next whole-file save removes them.
 	staleJournal bool
