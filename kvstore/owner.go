@@ -1,7 +1,9 @@
 package kvstore
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 )
 
@@ -39,20 +41,26 @@ func metaOf(info os.FileInfo) fileMeta {
 	return m
 }
 
-// keepOwner gives the temp file tmp the owner and group in m, where it can
-// and the policy above asks for it.
+// keepOwner gives the temp file tmp the owner and group in m, where they
+// differ from its own, as the policy above asks.
 func keepOwner(tmp tempFile, m fileMeta) error {
 	if !m.owned {
 		return nil
 	}
-	err := tmp.Chown(m.uid, m.gid)
-	if err == nil || m.bestEffort {
+	info, err := tmp.Stat()
+	if err != nil {
+		return describeErr("stat", tmp.Name(), err)
+	}
+	uid, gid, ok := fileOwner(info)
+	if !ok || uid == m.uid && gid == m.gid {
 		return nil
 	}
-	if info, serr := tmp.Stat(); serr == nil {
-		if uid, _, ok := fileOwner(info); ok && uid == m.uid {
-			return nil // the owner stays; only the group changes
-		}
+	err = tmp.Chown(m.uid, m.gid)
+	switch {
+	case err == nil || m.bestEffort:
+		return nil
+	case uid == m.uid && errors.Is(err, fs.ErrPermission):
+		return nil // the owner stays; only the group changes
 	}
-	return fmt.Errorf("the file belongs to user %d, and its replacement cannot be given to them, so saving would take it from them: %w", m.uid, describeErr("chown", tmp.Name(), err))
+	return fmt.Errorf("the file belongs to user %d, group %d, and its replacement cannot be given to them, so saving would take it from them: %w", m.uid, m.gid, describeErr("chown", tmp.Name(), err))
 }
