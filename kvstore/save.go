@@ -129,8 +129,10 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	} else if info != nil {
 		// A write in place failed part way: what the file holds now is
 		// this store's doing, not someone else's edit, so the next save
-		// replaces it rather than report a conflict.
+		// replaces it rather than report a conflict. Nothing of it can be
+		// copied, so that save writes the whole file.
 		s.disk = info
+		s.style.layout = nil
 	}
 	if err != nil {
 		if errors.Is(err, ErrConflict) {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -346,5 +347,35 @@ func TestLayoutOfUnsortedFile(t *testing.T) {
 	}
 	if want := []string{`"a": 1`, `"c": [1, 2]`, `"b": {}`}; !slices.Equal(got, want) {
 		t.Fatalf("members %q, want %q", got, want)
+	}
+}
+
+// A write in place (to a bind-mounted file) that fails part way leaves a
+// file no layout describes: the retry writes the whole file, in the file's
+// style, instead of calling it a conflict or copying from it.
+func TestSpliceAfterFailedWriteInPlace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.json")
+	if err := os.WriteFile(path, []byte("{\n    \"a\": 1\n}\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	ffs := newFaultFS()
+	ffs.mount = path
+	s, err := open(path, &Options{SaveInterval: -1}, ffs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Set("b", 2); err != nil {
+		t.Fatal(err)
+	}
+	ffs.add(&fault{op: opInPlace, nth: 1, err: syscall.EIO, short: true})
+	if err := s.Flush(); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("Flush with the write in place failing: %v", err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	if got, want := readString(t, path), "{\n    \"a\": 1,\n    \"b\": 2\n}\n"; got != want {
+		t.Fatalf("file:\n%s\nwant:\n%s", got, want)
 	}
 }
