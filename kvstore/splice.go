@@ -19,8 +19,8 @@ import (
 //
 //   - a changed value replaces the old value's text; the key and the spacing
 //     around the colon stay;
-//   - a deleted member goes with the separator that joined it to its
-//     neighbour (the one before it if it was the last member);
+//   - a deleted member goes with the separator before it (after it, if it
+//     was the first member), and so with its line;
 //   - a new member goes where it belongs in key order if the file's keys
 //     are sorted, else after the last member, joined by a copy of the file's
 //     own separator there.
@@ -35,8 +35,8 @@ import (
 //
 // The positions cost 16 bytes per member (and 16 more for a file whose
 // keys are not sorted, to find a member by key): 16 MB at 1M keys, next to
-// the 495 bytes per key a loaded store takes. Rescanning the file at each
-// save instead would read it all twice.
+// the 495 bytes per key a loaded store takes. Scanning the file again at
+// each save instead would read all of it once more before copying it.
 
 // memberSpan is where one member lies in the file: the offset of its key's
 // opening quote and the offset just past its value.
