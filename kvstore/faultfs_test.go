@@ -26,6 +26,7 @@ const (
 	opReadFile   fsOp = "ReadFile"
 	opStat       fsOp = "Stat"
 	opOpen       fsOp = "Open"
+	opReadAt     fsOp = "ReadAt" // a read of the data file a save copies from
 	opCreateTemp fsOp = "CreateTemp"
 	opRename     fsOp = "Rename"
 	opRemove     fsOp = "Remove"
@@ -188,8 +189,33 @@ func (f *faultFS) Open(name string) (sourceFile, error) {
 	if ft := f.check(opOpen, name); ft != nil {
 		return nil, pathErr(opOpen, name, ft.err)
 	}
-	return f.base.Open(name)
+	src, err := f.base.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return &faultSource{fs: f, f: src, name: name}, nil
 }
+
+// faultSource is the data file as a save reads it, with its reads behind
+// faults.
+type faultSource struct {
+	fs   *faultFS
+	f    sourceFile
+	name string
+}
+
+func (s *faultSource) Name() string { return s.name }
+
+func (s *faultSource) ReadAt(p []byte, off int64) (int, error) {
+	if ft := s.fs.check(opReadAt, s.name); ft != nil {
+		return 0, pathErr(opReadAt, s.name, ft.err)
+	}
+	return s.f.ReadAt(p, off)
+}
+
+func (s *faultSource) Stat() (os.FileInfo, error) { return s.f.Stat() }
+
+func (s *faultSource) Close() error { return s.f.Close() }
 
 func (f *faultFS) CreateTemp(dir, pattern string) (tempFile, error) {
 	if ft := f.check(opCreateTemp, filepath.Join(dir, pattern)); ft != nil {

@@ -202,7 +202,7 @@ func stepsOf(calls []fsCall) []saveStep {
 // beforeRename are the steps of a save that happen before the new file takes
 // the data file's place; a failure in any of them must leave the old file
 // byte for byte as it was.
-var beforeRename = map[fsOp]bool{opOpen: true, opCreateTemp: true, opWrite: true, opChmod: true, opSync: true, opTempStat: true, opClose: true, opRename: true}
+var beforeRename = map[fsOp]bool{opOpen: true, opReadAt: true, opCreateTemp: true, opWrite: true, opChmod: true, opSync: true, opTempStat: true, opClose: true, opRename: true}
 
 // traceOf records the file operations that do() performs on a store that
 // already has a saved file.
@@ -233,7 +233,7 @@ func traceOf(t *testing.T, opts *Options, do func(s *KVStore) error) []saveStep 
 // and every journal operation (an always-save write appends to the
 // journal and never touches the data file).
 var dataFileUntouched = map[fsOp]bool{
-	opOpen: true, opCreateTemp: true, opWrite: true, opChmod: true, opSync: true, opTempStat: true, opClose: true, opRename: true,
+	opOpen: true, opReadAt: true, opCreateTemp: true, opWrite: true, opChmod: true, opSync: true, opTempStat: true, opClose: true, opRename: true,
 	opOpenAppend: true, opAppendWrite: true, opAppendSync: true,
 }
 
