@@ -114,14 +114,15 @@ func startProgram(t *testing.T, args ...string) *program {
 }
 
 // startProgramEnv is startProgram with environment variables (NAME=value)
-// set for the program.
+// set for the program. The program runs in a temporary directory of its
+// own, so that nothing it writes beside itself lands in the source tree.
 func startProgramEnv(t *testing.T, env []string, args ...string) *program {
 	t.Helper()
-	return startProgramIn(t, "", env, args...)
+	return startProgramIn(t, t.TempDir(), env, args...)
 }
 
 // startProgramIn is startProgramEnv with the program's working directory
-// set to cwd, if it is not "".
+// set to cwd.
 func startProgramIn(t *testing.T, cwd string, env []string, args ...string) *program {
 	t.Helper()
 	dir := t.TempDir()
@@ -137,9 +138,7 @@ func startProgramIn(t *testing.T, cwd string, env []string, args ...string) *pro
 	if prefix != "" {
 		prefix = "env " + prefix
 	}
-	if cwd != "" {
-		prefix = "cd '" + cwd + "' && " + prefix
-	}
+	prefix = "cd '" + cwd + "' && " + prefix
 	s := startTmux(t, fmt.Sprintf("exec 3<&0; %s%s %s <&3 & echo $! >%s; wait $!; echo $? >%s; exec sleep 600",
 		prefix, buildBinary(t), strings.Join(quoted, " "), pidFile, status))
 	pid, err := strconv.Atoi(strings.TrimSpace(waitFile(t, pidFile, "\n")))
