@@ -30,7 +30,7 @@ func TestE2EEtcd(t *testing.T) {
 
 	s.keys("e", "End", "0", "C-s") // a: 10
 	waitEtcd(t, other, "/app/a", "10", 10*time.Second)
-	s.waitFor("saved ")
+	s.waitSaved()
 
 	etcdPut(t, other, "/app/c", `"from another client"`)
 	s.waitFor("3 keys")

@@ -31,6 +31,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -83,14 +84,37 @@ func (s *tmuxSession) screen() string {
 // waitFor polls the pane until it shows want, failing after a deadline.
 func (s *tmuxSession) waitFor(want string) string {
 	s.t.Helper()
+	return s.waitUntil(fmt.Sprintf("showed %q", want), func(scr string) bool { return strings.Contains(scr, want) })
+}
+
+// savedAt is the status bar's report of a save, with its time: the time
+// tells it from "no unsaved changes" and "1 unsaved change".
+var savedAt = regexp.MustCompile(`saved \d\d:\d\d:\d\d`)
+
+// waitSaved polls the pane until the status bar reports a save.
+func (s *tmuxSession) waitSaved() string {
+	s.t.Helper()
+	return s.waitMatch(savedAt)
+}
+
+// waitMatch polls the pane until it matches re, failing after a deadline.
+func (s *tmuxSession) waitMatch(re *regexp.Regexp) string {
+	s.t.Helper()
+	return s.waitUntil("matched "+re.String(), re.MatchString)
+}
+
+// waitUntil polls the pane until ok accepts what it shows, failing after
+// a deadline with what, the condition, and the last screen.
+func (s *tmuxSession) waitUntil(what string, ok func(screen string) bool) string {
+	s.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		scr := s.screen()
-		if strings.Contains(scr, want) {
+		if ok(scr) {
 			return scr
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("the pane never showed %q; it shows:\n%s", want, scr)
+			s.t.Fatalf("the pane never %s; it shows:\n%s", what, scr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -195,7 +219,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	s.keys("End", `"`, "C-s") // the cursor went to the error
 	s.waitFor("applied gamma")
-	s.waitFor("saved ")
+	s.waitSaved()
 	waitFile(t, data, `"gamma": "gh"`)
 	// esc alone: followed at once by another key, the terminal would send
 	// alt+key.
@@ -261,7 +285,6 @@ func TestKeyTable(t *testing.T) {
 		{[]string{"Escape"}, "Keys"},
 		{[]string{"Enter"}, "Editing k10"},
 		{[]string{"Escape"}, "Keys"},
-		{[]string{"C-s"}, "saved "},
 		{[]string{"?"}, "page down"},
 		{[]string{"?"}, "Keys"},
 		{[]string{"t"}, "Key tree"},
@@ -277,11 +300,17 @@ func TestKeyTable(t *testing.T) {
 		{[]string{"y"}, "deleted k10"},
 		{[]string{"u"}, "undid: deleted k10"},
 		{[]string{"C-r"}, "Reload the file and drop 2 unsaved changes?"},
-		{[]string{"y"}, "reloaded data.json"},
+		{[]string{"n"}, "2 unsaved changes"},
+		{[]string{"C-s"}, ""}, // the status bar's save time: waitSaved
+		{[]string{"C-r"}, "reloaded data.json"},
 	}
 	for _, st := range steps {
 		s.keys(st.keys...)
-		s.waitFor(st.want)
+		if st.want == "" {
+			s.waitSaved()
+		} else {
+			s.waitFor(st.want)
+		}
 	}
 	s.keys("C-c")
 	if code := s.waitExit(); code != "0" {

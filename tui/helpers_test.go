@@ -259,6 +259,13 @@ func (h *harness) wantStatus(want string) {
 	}
 }
 
+// wantSaved checks that the status bar reports the save of ev with its
+// time, which neither "no unsaved changes" nor "1 unsaved change" shows.
+func (h *harness) wantSaved(ev kvstore.FlushEvent) {
+	h.t.Helper()
+	h.wantStatus("saved " + ev.Time.Format("15:04:05"))
+}
+
 func (h *harness) wantScreen(want string) {
 	h.t.Helper()
 	if got := h.screen(); !strings.Contains(got, want) {

@@ -23,8 +23,7 @@ func TestSavingShownWhileFlushRuns(t *testing.T) {
 	h.m = next.(Model)
 	h.wantStatus("saving…")
 	h.send(cmd())
-	ev := h.nextEvent()
-	h.wantStatus("saved " + ev.Time.Format("15:04:05"))
+	h.wantSaved(h.nextEvent())
 }
 
 func TestSaveErrorThenRecovery(t *testing.T) {
@@ -57,10 +56,10 @@ func TestSaveErrorThenRecovery(t *testing.T) {
 	h.wantStatus("save failed:")
 	h.send(keyCtrlS, keyEnter)
 	h.wantStatus("merged with the file")
-	if ev := h.nextEvent(); ev.Err != nil {
+	if ev = h.nextEvent(); ev.Err != nil {
 		t.Fatalf("merge event %+v", ev)
 	}
-	h.wantStatus("saved ")
+	h.wantSaved(ev)
 	data, err := os.ReadFile(s.Path())
 	if err != nil {
 		t.Fatal(err)
@@ -256,8 +255,7 @@ func TestAlwaysSaveShowsSavingUntilWriteReturns(t *testing.T) {
 	h.m = next.(Model)
 	h.wantStatus("saving…")
 	h.send(cmd())
-	h.nextEvent()
-	h.wantStatus("saved ")
+	h.wantSaved(h.nextEvent())
 	if s.Pending() != 0 {
 		t.Fatal("always-save left the change pending")
 	}
