@@ -466,18 +466,29 @@ func TestCloseAndReadOnly(t *testing.T) {
 	}
 }
 
+// Open fails with an error that says why: a cluster that does not answer
+// within the context, no endpoints, a certificate without its key. Each
+// case has a context of its own, so none fails only because an earlier
+// one used up the time.
 func TestOpenFailsClearly(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
-	ports := etcdtest.FreePorts(t, 1)
-	_, err := etcdstore.Open(ctx, etcdstore.Config{Endpoints: []string{fmt.Sprintf("127.0.0.1:%d", ports[0])}})
-	if err == nil {
-		t.Fatal("Open of an endpoint nobody listens on succeeded")
+	silent := etcdtest.Silent(t)
+	cases := []struct {
+		cfg  etcdstore.Config
+		want string
+	}{
+		{etcdstore.Config{Endpoints: []string{silent}}, "etcdstore: read " + silent + `"": context deadline exceeded`},
+		{etcdstore.Config{}, "etcdstore: no endpoints"},
+		{etcdstore.Config{Endpoints: []string{silent}, Cert: "c.pem"}, "etcdstore: Cert and Key must be given together"},
 	}
-	if _, err := etcdstore.Open(ctx, etcdstore.Config{}); err == nil {
-		t.Error("Open without endpoints succeeded")
-	}
-	if _, err := etcdstore.Open(ctx, etcdstore.Config{Endpoints: []string{"x:1"}, Cert: "c.pem"}); err == nil {
-		t.Error("Open with a certificate and no key succeeded")
+	for _, c := range cases {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		s, err := etcdstore.Open(ctx, c.cfg)
+		cancel()
+		if err == nil {
+			s.Close()
+			t.Errorf("Open(%+v) succeeded", c.cfg)
+		} else if err.Error() != c.want {
+			t.Errorf("Open(%+v) = %v, want %s", c.cfg, err, c.want)
+		}
 	}
 }
