@@ -6,7 +6,9 @@ package kvstore
 // fsync, remove, lock and unlock, journal open/write/fsync) with ENOSPC,
 // EROFS, EIO or EACCES. The tests record the real sequence of steps of an
 // operation and then fail each step in turn, so they follow the code when it
-// changes:
+// changes; the steps that make a change durable (journal append and fsync;
+// temp file write, fsync, rename, directory fsync) are written down in the
+// test as well, and a trace that lacks one fails:
 //
 //   - `TestAlwaysSaveFailsAtEachStep`: each step of an always-save write. Set
 //     returns the errno and names the file; the data file is byte for byte as
@@ -204,9 +206,35 @@ func stepsOf(calls []fsCall) []saveStep {
 // byte for byte as it was.
 var beforeRename = map[fsOp]bool{opCreateTemp: true, opWrite: true, opChmod: true, opSync: true, opTempStat: true, opClose: true, opRename: true}
 
+// The steps that make a change durable, written down here rather than read
+// from a trace: a test that only failed the steps it saw would lose its
+// check of a step the code stopped making. An always-save write appends
+// to the journal and fsyncs it; a whole-file save writes a temp file,
+// fsyncs it, renames it over the data file and fsyncs the directory.
+var (
+	durableAppend = []fsOp{opAppendWrite, opAppendSync}
+	durableSave   = []fsOp{opCreateTemp, opWrite, opSync, opRename, opSyncDir}
+)
+
+// missingSteps returns the first of want, in order, that steps lacks; ""
+// if steps holds all of want in that order.
+func missingSteps(steps []saveStep, want []fsOp) fsOp {
+	i := 0
+	for _, st := range steps {
+		if i < len(want) && st.op == want[i] {
+			i++
+		}
+	}
+	if i == len(want) {
+		return ""
+	}
+	return want[i]
+}
+
 // traceOf records the file operations that do() performs on a store that
-// already has a saved file.
-func traceOf(t *testing.T, opts *Options, do func(s *KVStore) error) []saveStep {
+// already has a saved file, and fails the test unless they include the
+// durable steps, in order.
+func traceOf(t *testing.T, opts *Options, durable []fsOp, do func(s *KVStore) error) []saveStep {
 	t.Helper()
 	s, ffs, _ := openFaulty(t, opts)
 	defer mustClose(t, s)
@@ -225,7 +253,11 @@ func traceOf(t *testing.T, opts *Options, do func(s *KVStore) error) []saveStep 
 		t.Fatal("the operation made no file operations, so there is nothing to fail")
 	}
 	t.Logf("steps: %v", calls)
-	return stepsOf(calls)
+	steps := stepsOf(calls)
+	if op := missingSteps(steps, durable); op != "" {
+		t.Fatalf("the operation never makes durable step %s of %v (in that order); its steps are %v", op, durable, calls)
+	}
+	return steps
 }
 
 // dataFileUntouched are the steps whose failure must leave the data file
@@ -258,7 +290,7 @@ func dataFileHolds(t testing.TB, path string, want state) bool {
 // error, and the next write after the disk recovers saves everything
 // without a false conflict.
 func TestAlwaysSaveFailsAtEachStep(t *testing.T) {
-	steps := traceOf(t, &Options{AlwaysSave: true}, func(s *KVStore) error { return s.Set("probe", 2) })
+	steps := traceOf(t, &Options{AlwaysSave: true}, durableAppend, func(s *KVStore) error { return s.Set("probe", 2) })
 	type variant struct {
 		step  saveStep
 		errno syscall.Errno
@@ -374,7 +406,7 @@ func TestAlwaysSaveFailsAtEachStep(t *testing.T) {
 // is lost from what a new Open loads, and the next compaction after the
 // disk recovers leaves the data file complete.
 func TestAlwaysSaveCompactionFailsAtEachStep(t *testing.T) {
-	steps := traceOf(t, &Options{AlwaysSave: true}, func(s *KVStore) error {
+	steps := traceOf(t, &Options{AlwaysSave: true}, slices.Concat(durableAppend, durableSave), func(s *KVStore) error {
 		if err := s.Set("probe", 2); err != nil {
 			return err
 		}
@@ -472,7 +504,7 @@ func waitEvent(t *testing.T, s *KVStore, what string, ok func(FlushEvent) bool) 
 // the change stays pending, the old file stays loadable and intact, and the
 // first tick after the disk recovers saves everything.
 func TestPeriodicSaveFailsAtEachStep(t *testing.T) {
-	steps := traceOf(t, &Options{SaveInterval: -1}, func(s *KVStore) error {
+	steps := traceOf(t, &Options{SaveInterval: -1}, durableSave, func(s *KVStore) error {
 		if err := s.Set("probe", 2); err != nil {
 			return err
 		}
@@ -636,7 +668,7 @@ func TestFailedDirSyncIsNotAConflict(t *testing.T) {
 // file is its own, so the next save is not refused with a false
 // ErrConflict.
 func TestFailedStatIsNotAConflict(t *testing.T) {
-	steps := traceOf(t, &Options{SaveInterval: -1}, func(s *KVStore) error {
+	steps := traceOf(t, &Options{SaveInterval: -1}, durableSave, func(s *KVStore) error {
 		if err := s.Set("probe", 2); err != nil {
 			return err
 		}
@@ -842,6 +874,10 @@ func TestOpenRecoveryFailsAtEachStep(t *testing.T) {
 	steps := stepsOf(ffs.record())
 	mustClose(t, s)
 	t.Logf("steps: %v", steps)
+	// The recovered state is saved whole before the journal goes.
+	if op := missingSteps(steps, slices.Concat(durableSave, []fsOp{opRemove})); op != "" {
+		t.Fatalf("recovery never makes durable step %s; its steps are %v", op, steps)
+	}
 	list := errnos
 	if testing.Short() {
 		list = errnos[:2]

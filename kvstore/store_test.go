@@ -400,9 +400,10 @@ func TestTempFiles(t *testing.T) {
 	}
 }
 
-// With always-save, a change is on disk when Set returns: a reader opening
-// the file sees it while the writer is still open.
-func TestAlwaysSaveIsDurableOnReturn(t *testing.T) {
+// With always-save, a change is visible to a reader when Set returns: a
+// reader opening the file sees it while the writer is still open. That it
+// would survive a power cut is TestAlwaysSaveIsDurableOnReturn's check.
+func TestAlwaysSaveIsVisibleOnReturn(t *testing.T) {
 	s, path := openStore(t, &kvstore.Options{AlwaysSave: true, SaveInterval: -1})
 	for i := range 20 {
 		mustSet(t, s, "counter", i)
@@ -417,7 +418,7 @@ func TestAlwaysSaveIsDurableOnReturn(t *testing.T) {
 	}
 	r := openAt(t, path, &kvstore.Options{ReadOnly: true})
 	if r.Has("counter") {
-		t.Fatal("Delete returned before it was durable")
+		t.Fatal("Delete returned before the file showed it")
 	}
 	if s.Dirty() {
 		t.Fatal("always-save store dirty after successful writes")
