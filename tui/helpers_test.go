@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
@@ -297,7 +298,7 @@ func golden(t *testing.T, name, got string) {
 func firstUnsafe(s string) string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || display.UnsafeRune(r) {
+		if (r == utf8.RuneError && size == 1) || termsafe.Unsafe(r) {
 			return display.Escape(s[i : i+size])
 		}
 		i += size
