@@ -5,7 +5,7 @@ package tui
 // The end-to-end tests build the binary and drive it in a private tmux
 // server (install tmux to run them): open a store, move, filter, make and
 // fix a mistake in an edit, wait for saved, quit, and compare the file;
-// press every key of the README's key table; close the terminal or send SIGTERM
+// press the keys of the README's key table; close the terminal or send SIGTERM
 // with a change pending and check that it was saved; create, rename and
 // delete keys (with the confirmation) and compare the file; run a shell
 // script as $EDITOR that writes invalid JSON, then, reopened, finds the
@@ -241,8 +241,14 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-// TestKeyTable presses every key of the README's key table in the built
-// program, which uses the defaults of keymap.go.
+// TestKeyTable presses the keys of the README's key table in the built
+// program, which uses the defaults of keymap.go: moving, filtering, the
+// value pane's path and fold-all keys, editing, saving, help, the tree
+// switch, $EDITOR, copying, new, rename, delete, undo, redo and reload.
+// The rest have end-to-end tests of their own: ctrl+f (e2e_find_test.go),
+// c (e2e_pending_test.go), the value pane's h, l and space
+// (e2e_fold_test.go), the tree's keys (e2e_tree_test.go) and the mouse
+// (e2e_mouse_test.go); ctrl+t is tested at the Update level only.
 func TestKeyTable(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	var b strings.Builder
@@ -256,8 +262,9 @@ func TestKeyTable(t *testing.T) {
 	b.WriteString("}")
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, b.String())
-	// true, as the editor, exits at once without changing the file.
-	s := startProgramEnv(t, []string{"VISUAL=", "EDITOR=true"}, data)
+	// true, as the editor, exits at once without changing the file. With
+	// no periodic save, only ctrl+s saves, so the steps see every change.
+	s := startProgramEnv(t, []string{"VISUAL=", "EDITOR=true"}, "--interval", "0", data)
 	s.waitFor("40 keys")
 
 	// At 100x30 the list shows 26 keys; a page moves 25.
@@ -280,6 +287,9 @@ func TestKeyTable(t *testing.T) {
 		{[]string{"Escape"}, "Keys"},
 		{[]string{"Tab"}, "│▸ k10"}, // the value pane's title; the selection stayed
 		{[]string{"j"}, `"n": 10`},
+		{[]string{"p"}, "copied the path .n"},
+		{[]string{"H"}, "{…} 1 key"},
+		{[]string{"L"}, `"n": 10`},
 		{[]string{"Tab"}, "│k10"},
 		{[]string{"e"}, "Editing k10"},
 		{[]string{"Escape"}, "Keys"},
@@ -299,8 +309,11 @@ func TestKeyTable(t *testing.T) {
 		{[]string{"d"}, "Delete k10?"},
 		{[]string{"y"}, "deleted k10"},
 		{[]string{"u"}, "undid: deleted k10"},
-		{[]string{"C-r"}, "Reload the file and drop 2 unsaved changes?"},
-		{[]string{"n"}, "2 unsaved changes"},
+		{[]string{"U"}, "redid: deleted k10"},
+		{[]string{"C-y"}, "nothing to redo"},
+		{[]string{"u"}, "undid: deleted k10"},
+		{[]string{"C-r"}, "Reload the file and drop 4 unsaved changes?"},
+		{[]string{"n"}, "4 unsaved changes"},
 		{[]string{"C-s"}, ""}, // the status bar's save time: waitSaved
 		{[]string{"C-r"}, "reloaded data.json"},
 	}

@@ -411,8 +411,12 @@ func TestPagedInitialRead(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cli.Put(ctx, "/big", "outside")
-	cli.Put(ctx, "/bih", "outside")
+	// Keys just outside the prefix, which the view must not hold.
+	for _, k := range []string{"/big", "/bih"} {
+		if _, err := cli.Put(ctx, k, "outside"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s := openStore(t, etcdstore.Config{Endpoints: []string{ep}, Prefix: "/big/", PageSize: 250})
 	resp, err := cli.Get(ctx, "/big/", clientv3.WithPrefix())
 	if err != nil {
