@@ -346,6 +346,48 @@ func TestHangupSaves(t *testing.T) {
 	waitFile(t, data, `"n": 10`)
 }
 
+// TestSignalWithFailedSaveExits1 sends SIGTERM, or SIGHUP as a closed
+// terminal does, with a change pending that the final save cannot write:
+// another program rewrote the file meanwhile. The program exits with
+// status 1 and says where the change went, the other program's file is
+// left alone, and the rescue file holds the change.
+func TestSignalWithFailedSaveExits1(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel() // each test has its own tmux server
+			dir := t.TempDir()
+			data := filepath.Join(dir, "data.json")
+			writeFile(t, data, `{"n": 1}`)
+			s := startProgram(t, "--interval", "0", data)
+			s.waitFor("1 key")
+			s.keys("e", "End", "0", "C-s")
+			s.waitFor("1 unsaved change")
+			theirs := `{"n": 2, "theirs": true}`
+			writeFile(t, filepath.Join(dir, "other.json"), theirs)
+			if err := os.Rename(filepath.Join(dir, "other.json"), data); err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Kill(s.pid, sig); err != nil {
+				t.Fatal(err)
+			}
+			if code := s.waitExit(); code != "1" {
+				t.Fatalf("exit status %s after %v with a save that failed; the pane shows:\n%s", code, sig, s.screen())
+			}
+			s.waitFor("data.json changed on disk, so your version was written to")
+			if got, err := os.ReadFile(data); err != nil || string(got) != theirs {
+				t.Errorf("the other program's file now holds %q (%v)", got, err)
+			}
+			rescues, _ := filepath.Glob(data + ".unsaved-*")
+			if len(rescues) != 1 {
+				t.Fatalf("%d rescue files, want 1", len(rescues))
+			}
+			if got, err := os.ReadFile(rescues[0]); err != nil || !strings.Contains(string(got), `"n": 10`) {
+				t.Errorf("the rescue file holds %q (%v), want n: 10", got, err)
+			}
+		})
+	}
+}
+
 // TestTerminateSaves sends SIGTERM with a change pending and checks that it
 // was saved, the exit status is 0 and the terminal left the alternate screen.
 func TestTerminateSaves(t *testing.T) {
