@@ -449,6 +449,43 @@ func TestEtcdShutdownWritesWaitingChangesToAFile(t *testing.T) {
 	}
 }
 
+// When the current directory cannot take the file of waiting changes (here
+// it was deleted), a shutdown writes it to the temporary directory, and
+// ExitNotice says so.
+func TestEtcdShutdownFallsBackToTheTempDir(t *testing.T) {
+	gone, tmp := t.TempDir(), t.TempDir()
+	t.Chdir(gone)
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", tmp)
+	srv := etcdtest.StartServer(t, "tui")
+	_, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1"})
+	h := watching(t, src)
+	srv.Stop()
+	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
+	h.wantStatus("etcd unreachable")
+	h.send(ShutdownMsg{})
+	if !h.quit {
+		t.Fatal("the shutdown did not quit")
+	}
+	files, _ := filepath.Glob(filepath.Join(tmp, "kvstore-pending-*.json"))
+	if len(files) != 1 {
+		t.Fatalf("the shutdown wrote %d files of pending changes to the temporary directory, want 1 (notice %q)", len(files), h.m.ExitNotice())
+	}
+	if want := "kvstore: 1 change that etcd does not have went to " + files[0]; h.m.ExitNotice() != want {
+		t.Errorf("exit notice %q, want %q", h.m.ExitNotice(), want)
+	}
+	raw, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got pendingFile
+	if err := json.Unmarshal(raw, &got); err != nil || string(got.Set["a"]) != "10" {
+		t.Fatalf("the file holds %s (%v), want a: 10", raw, err)
+	}
+}
+
 // TestGoldenEtcdUnreachable pins the screens of an edit waiting for an
 // etcd that went away: the status bar while it waits, and the question
 // quitting asks.
