@@ -37,10 +37,10 @@ func newOfflineFixture(t *testing.T, endpoints []string, values map[string]strin
 // fireRetry fires the automatic retry's timer.
 func (h *harness) fireRetry() {
 	h.t.Helper()
-	for i, msg := range h.timers {
-		if _, ok := msg.(retryTickMsg); ok {
+	for i, tm := range h.timers {
+		if _, ok := tm.msg.(retryTickMsg); ok {
 			h.timers = append(h.timers[:i], h.timers[i+1:]...)
-			h.send(msg)
+			h.send(tm.msg)
 			return
 		}
 	}
@@ -49,8 +49,8 @@ func (h *harness) fireRetry() {
 
 // retryArmed reports whether a retry timer is running.
 func (h *harness) retryArmed() bool {
-	for _, msg := range h.timers {
-		if tick, ok := msg.(retryTickMsg); ok && tick.id == h.m.retry.id {
+	for _, tm := range h.timers {
+		if tick, ok := tm.msg.(retryTickMsg); ok && tick.id == h.m.retry.id {
 			return true
 		}
 	}
