@@ -780,6 +780,7 @@ func TestBadFiles(t *testing.T) {
 		{"string", `  "x"`, 1, 3, "a string"},
 		{"null", "null", 1, 1, "null"},
 		{"number", "\n12", 2, 1, "a number"},
+		{"not UTF-8", "{\"bad\": \"val\xc3(ue\"}", 1, 13, "invalid UTF-8 byte 0xc3 in string"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
