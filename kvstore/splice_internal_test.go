@@ -1,5 +1,21 @@
 package kvstore
 
+// Saves that change only what changed (`splice_internal_test.go`).
+// `TestSpliceChangesOnlyChangedMembers` writes random files in random
+// styles (indentation, tabs, CRLF, byte order mark, final newline, odd
+// spacing around colons and commas, values on one line or spread over odd
+// lines, keys in or out of order), makes random Set, Delete and Rename
+// calls and settings of a key to its file's value spaced differently, and
+// saves twice: each time the file must parse to exactly the store's
+// content, and be the file before line for line but for the lines of the
+// members that changed, were added or were removed, and the line where the
+// member before an added or removed one ends.
+// `TestSpliceOfCanonicalFileIsCanonical` proves that splicing a file the
+// store created gives the bytes of writing it whole. The other tests cover
+// a file edited in place behind the store's back (a conflict, not a mix of
+// both), a failed write in place to a bind-mounted file, and the positions
+// the parser records.
+
 import (
 	"bytes"
 	"encoding/json"

@@ -1,5 +1,13 @@
 package kvstore_test
 
+// Saves that change only what changed, on golden files
+// (`testdata/splice/`): a package.json version bump is a one-line change,
+// keys added to a sorted file add only their lines, a file out of key
+// order grows at its end, a same-length edit of a 300k-key file keeps its
+// size and every other byte, and the style detector neither learns an
+// empty indentation from a blank line at the brace nor repeats a 64 KiB
+// one in new members.
+
 import (
 	"bytes"
 	"fmt"
