@@ -75,10 +75,18 @@
 // caller chooses Reload (take the file), Overwrite (replace it) or Merge
 // (take the file and reapply this store's changes key by key; Conflict
 // shows both sides first). Changes are detected by comparing the file's
-// identity, size and modification time, before a save starts and again
-// just before its rename; only an edit saved in the microseconds between
-// that last look and the rename can still be replaced. A deleted file is a
-// change too: it is written again only by Overwrite.
+// identity, size, modification time and, on Linux and macOS, inode change
+// time (which a program that edits the file in place and puts its
+// modification time back cannot set), before a save starts and again just
+// before its rename; only an edit saved in the microseconds between that
+// last look and the rename can still be replaced. File systems stamp these
+// times from a clock that ticks every few milliseconds, so an in-place
+// edit of the same size within that tick of the store's own save is not
+// seen. Windows gives no change time through os.Stat: there an in-place
+// edit that keeps the size and puts the modification time back is not
+// detected. A change of the file's mode, owner or links also sets its
+// change time and is reported as a change. A deleted file is a change too:
+// it is written again only by Overwrite.
 //
 // Each journal records which content of the data file it was written
 // against. If a crash leaves a journal that does not match the file found
