@@ -284,6 +284,20 @@ func (s *KVStore) Pending() int {
 	return int(s.seq - s.savedSeq)
 }
 
+// NotInFile returns the number of changes the data file does not hold yet:
+// those pending and, in always-save mode, those durable only in the
+// journal until it is folded into the file. Pending counts only the first.
+// Reload drops them all. While NotInFile is not zero, a data file changed
+// by someone else (Changed) is a conflict, to settle with Conflict and
+// Merge, Overwrite or, deliberately, Reload; reading the file again on
+// seeing it changed, as a viewer with nothing pending may, would drop
+// acknowledged writes.
+func (s *KVStore) NotInFile() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return int(s.seq - s.fileSeq)
+}
+
 // LastSaveError returns the error of the most recent save attempt, or nil
 // if it succeeded or none was made. In always-save mode a failure to fold
 // the journal into the data file (such as ErrConflict) is reported here
