@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 )
 
 // appendJournalLine encodes one change as a journal line.
@@ -247,6 +248,15 @@ func journalFiles(texts []journalText) (ids []string, recorded bool) {
 		}
 	}
 	return ids, recorded
+}
+
+// journalNames lists the names of the journal texts, for messages.
+func journalNames(texts []journalText) string {
+	names := make([]string, len(texts))
+	for i, t := range texts {
+		names[i] = t.name
+	}
+	return strings.Join(names, ", ")
 }
 
 // replayJournals applies the journal texts in order to e, which then

@@ -128,15 +128,28 @@ func (s *KVStore) load() error {
 			pause = min(2*pause, 100*time.Millisecond)
 			continue
 		}
+		ids, recorded := journalFiles(texts)
+		if recorded && id == "" {
+			// A read-only load found no journal when it read the data
+			// file, and one since: read both again, knowing the file's id.
+			continue
+		}
 		var ours *btree.Map[string, []byte]
-		if ids, recorded := journalFiles(texts); recorded && !s.opts.ReadOnly && !slices.Contains(ids, id) {
+		var unshown error
+		switch {
+		case recorded && !slices.Contains(ids, id) && s.opts.ReadOnly:
+			// As below; a reader shows the file alone, a state that
+			// existed, and leaves the rescue to the next writer.
+			unshown = fmt.Errorf("kvstore: read %s: %w: %s was written against another version of the file (a writer stopped with a conflict unsettled, or the file was replaced or deleted since); showing the file alone, without the journal's changes, which the next writer to open the file saves to a rescue file",
+				s.path, ErrConflict, journalNames(texts))
+		case recorded && !slices.Contains(ids, id):
 			// The journals were written against a file that is gone:
 			// someone replaced it since, and replaying them over theirs
 			// would silently undo their edits. The store takes the file;
 			// recoverJournal keeps the journals' state apart.
 			ours = data.Copy()
 			err = replayJournals(texts, entries{ours, map[string][]byte{}}) // the map is not kept
-		} else {
+		default:
 			err = replayJournals(texts, entries{data, index})
 		}
 		if err != nil {
@@ -145,6 +158,9 @@ func (s *KVStore) load() error {
 		s.mu.Lock()
 		s.data = entries{data, index}
 		s.base = data.Copy()
+		if s.opts.ReadOnly {
+			s.lastErr = unshown
+		}
 		s.mu.Unlock()
 		s.disk, s.style = info, df.style
 		s.journalConflict = ours
@@ -164,12 +180,9 @@ func (s *KVStore) load() error {
 }
 
 // needsIDs reports whether this store must know the data file's content id
-// (see fileid.go): a writer that keeps a journal, or that finds one, given
-// the journal segments on disk.
+// (see fileid.go): a writer that keeps a journal, or a store that finds one,
+// given the journal segments on disk.
 func (s *KVStore) needsIDs(segments []int) bool {
-	if s.opts.ReadOnly {
-		return false
-	}
 	if s.journal.on || s.staleJournal || len(segments) > 0 {
 		return true
 	}

@@ -701,3 +701,59 @@ func TestJournalledWriteIsNotInTheFile(t *testing.T) {
 		t.Fatalf("merged file %v", got)
 	}
 }
+
+// A read-only open after a crash with a conflict unsettled, or with the
+// data file deleted, must show a state that existed: the file alone (an
+// empty store for a deleted file), never the crashed store's journal over
+// another program's file, and say so; it changes no file.
+func TestReadOnlyOpenDoesNotReplayAJournalOverAReplacedFile(t *testing.T) {
+	for _, deleted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("deleted=%v", deleted), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "data.json")
+			theirs := "{\"a\": \"theirs\", \"t\": 1}\n"
+			crashWithJournal(t, dir, func(s *KVStore, src string) {
+				if err := s.Set("a", "mine"); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Flush(); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Set("a", "mine-2"); err != nil {
+					t.Fatal(err)
+				}
+			})
+			want := state{"a": `"theirs"`, "t": "1"}
+			if deleted {
+				if err := os.Remove(path); err != nil {
+					t.Fatal(err)
+				}
+				want = state{}
+			} else {
+				writeFileBytes(t, path, theirs)
+			}
+			before := storeFiles(t, path)
+			s, err := Open(path, &Options{ReadOnly: true})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			if got := storeState(s); !maps.Equal(got, want) {
+				t.Fatalf("a read-only open shows %v, want %v", got, want)
+			}
+			serr := s.LastSaveError()
+			if !errors.Is(serr, ErrConflict) || !strings.Contains(serr.Error(), journalPath(path)) {
+				t.Fatalf("LastSaveError = %v, want ErrConflict naming the journal", serr)
+			}
+			if err := s.Reload(); err != nil {
+				t.Fatal(err)
+			}
+			if got := storeState(s); !maps.Equal(got, want) {
+				t.Fatalf("a read-only Reload shows %v, want %v", got, want)
+			}
+			mustClose(t, s)
+			if after := storeFiles(t, path); !maps.EqualFunc(before, after, bytes.Equal) {
+				t.Fatalf("a read-only open changed the files: %v, was %v", keysOf(after), keysOf(before))
+			}
+		})
+	}
+}

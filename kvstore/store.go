@@ -302,7 +302,11 @@ func (s *KVStore) NotInFile() int {
 // if it succeeded or none was made. In always-save mode a failure to fold
 // the journal into the data file (such as ErrConflict) is reported here
 // until a later save of the file succeeds, even though the changes
-// themselves are durable in the journal.
+// themselves are durable in the journal. After an Open that moved a
+// crashed writer's journal to a rescue file it is a *RescueError naming
+// that file. In a read-only store it reports, wrapping ErrConflict, a
+// journal that the last load did not show because it was written against
+// another version of the data file.
 func (s *KVStore) LastSaveError() error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +167,29 @@ func TestReloadAsksBeforeDroppingJournalledChanges(t *testing.T) {
 	h.send(keyText("n"))
 	if raw(t, s, "a") != v {
 		t.Fatal("no dropped the change")
+	}
+}
+
+// A read-only view of a file whose crashed writer left a journal written
+// against another version of it shows the file alone, and says so.
+func TestReadOnlyViewSaysItLeftAJournalOut(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.json")
+	if err := os.WriteFile(path, []byte(`{"a": "theirs"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	journal := "{\"file\":[\"30:00000000\"]}\n{\"set\":\"a\",\"value\":\"mine\"}\n"
+	if err := os.WriteFile(path+".journal", []byte(journal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	view, err := kvstore.Open(path, &kvstore.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { view.Close() })
+	h := newHarness(t, FileSource(view), 80, 24)
+	h.wantStatus("read-only · showing the file without its journal")
+	if raw(t, view, "a") != `"theirs"` {
+		t.Fatalf("the view shows a = %s", raw(t, view, "a"))
 	}
 }
 

@@ -96,6 +96,10 @@ func (s saveState) conflicted() bool {
 // text returns the save state in a few words and the style to draw it in.
 func (s saveState) text(st *Styles) string {
 	switch {
+	case s.readOnly && errors.Is(s.err, kvstore.ErrConflict):
+		// A crashed writer's journal was written against another version
+		// of the file, so the view shows the file alone.
+		return st.StatusError.Render("read-only · showing the file without its journal")
 	case s.readOnly:
 		return st.StatusNote.Render("read-only")
 	case unreachable(s.err) && s.pending > 0:
