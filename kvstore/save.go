@@ -42,6 +42,7 @@ func (s *KVStore) flushLocked(reason FlushReason, force bool) error {
 		if s.staleJournal {
 			s.removeSegments(gen)
 		}
+		s.voidJournal = s.voidJournal && s.staleJournal
 	}
 	end := time.Now()
 
@@ -49,7 +50,7 @@ func (s *KVStore) flushLocked(reason FlushReason, force bool) error {
 	if err == nil {
 		s.fileSeq = seq
 		s.savedSeq = max(s.savedSeq, seq)
-		s.jbroken = false
+		s.jbroken = s.voidJournal
 	}
 	s.lastErr, s.fileErr = err, err
 	s.mu.Unlock()
@@ -88,7 +89,7 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 		return writeEncoded(w, snap, &s.style)
 	}
 	beforeRename := func(os.FileInfo) error {
-		if ids != nil {
+		if ids != nil && !s.voidJournal {
 			if err := s.recordFiles(ids.id(), false); err != nil {
 				return err
 			}
@@ -101,7 +102,14 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 		s.disk = info
 		s.lastSize.Store(info.Size())
 		s.perm.Store(uint32(sidecarPerm(perm)))
-		if ids != nil {
+		switch {
+		case ids != nil && s.voidJournal:
+			// Nothing goes into the void journal; the next new one names
+			// this file.
+			s.journal.mu.Lock()
+			s.journal.accept = []string{ids.id()}
+			s.journal.mu.Unlock()
+		case ids != nil:
 			// With the directory fsync failed, the old file may come back
 			// after a power cut, so the record keeps naming it too.
 			s.recordFiles(ids.id(), err == nil)
@@ -279,6 +287,9 @@ func (s *KVStore) Reload() error {
 		return err
 	}
 	s.removeSegments(s.journal.gen)
+	// Segments left behind were written against the file as it was, not
+	// as Reload takes it.
+	s.voidJournal = s.staleJournal
 	s.mu.Lock()
 	if s.savedSeq < s.seq {
 		s.discards = append(s.discards, seqRange{s.savedSeq, s.seq})
@@ -288,7 +299,7 @@ func (s *KVStore) Reload() error {
 		s.journal.accept = []string{id}
 	}
 	s.base = data.Copy()
-	s.lastErr, s.fileErr, s.jbroken = nil, nil, false
+	s.lastErr, s.fileErr, s.jbroken = nil, nil, s.voidJournal
 	s.jpending = s.jpending[:0]
 	s.mu.Unlock()
 	s.disk, s.style = info, df.style

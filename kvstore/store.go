@@ -53,6 +53,13 @@ type KVStore struct {
 	// staleJournal: journal files are on disk whose changes the data file
 	// may lack; the next whole-file save removes them.
 	staleJournal bool
+	// voidJournal: the journal files on disk hold changes that Merge or
+	// Reload settled against a file they were not written for. Replayed
+	// over the file the store saves next they would undo the other side's
+	// edits, so no save names its new file in them, and no new journal
+	// (whose first record would do the same) is started until they are
+	// gone: durability comes from whole-file saves meanwhile (jbroken).
+	voidJournal bool
 	// journalConflict is set by load when the journals were written
 	// against another data file: their state, for recoverJournal to rescue.
 	journalConflict *btree.Map[string, []byte]
