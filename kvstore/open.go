@@ -120,18 +120,16 @@ func (s *KVStore) load() error {
 		if err != nil {
 			return err
 		}
-		if s.opts.ReadOnly && !s.consistentRead(info, segmentsBefore) {
+		ids, recorded := journalFiles(texts)
+		// A read-only load that found no journal when it read the data
+		// file, and one since, does not know the file's id: it reads both
+		// again, as after any other change under it.
+		if s.opts.ReadOnly && (!s.consistentRead(info, segmentsBefore) || recorded && id == "") {
 			if time.Now().After(deadline) {
 				return fmt.Errorf("kvstore: read %s: the writer kept replacing the file and its journal for %v; try again", s.path, loadPatience)
 			}
 			time.Sleep(pause)
 			pause = min(2*pause, 100*time.Millisecond)
-			continue
-		}
-		ids, recorded := journalFiles(texts)
-		if recorded && id == "" {
-			// A read-only load found no journal when it read the data
-			// file, and one since: read both again, knowing the file's id.
 			continue
 		}
 		var ours *btree.Map[string, []byte]
