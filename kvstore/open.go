@@ -181,7 +181,8 @@ func (s *KVStore) load() error {
 // (see fileid.go): a writer that keeps a journal, or a store that finds one,
 // given the journal segments on disk.
 func (s *KVStore) needsIDs(segments []int) bool {
-	if s.journal.on || s.staleJournal || len(segments) > 0 {
+	// A reader's staleJournal only says that an earlier load saw one.
+	if !s.opts.ReadOnly && (s.journal.on || s.staleJournal) || len(segments) > 0 {
 		return true
 	}
 	_, err := s.fsys.Stat(journalPath(s.path))
