@@ -524,4 +524,31 @@ func TestTornJournalWithHole(t *testing.T) {
 		}
 	}
 	t.Logf("%d torn appends with holes checked", checked)
+
+	// Zeros that no page of writeback can leave, in the middle of
+	// acknowledged lines, are corruption: Open refuses the store.
+	lines := bytes.SplitAfter(synced, []byte("\n"))
+	mid := len(lines) / 2
+	off := len(bytes.Join(lines[:mid], nil)) + 5
+	if off%page == 0 || (off+3)%page == 0 {
+		off++
+	}
+	bad := slices.Clone(synced)
+	clear(bad[off : off+3])
+	dir := filepath.Join(t.TempDir(), "corrupt")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range files {
+		if name == jname {
+			b = bad
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var se *SyntaxError
+	if _, err := Open(filepath.Join(dir, filepath.Base(path)), &Options{ReadOnly: true}); !errors.As(err, &se) || se.Line != mid+1 {
+		t.Fatalf("Open with zeros inside acknowledged line %d: %v, want a *SyntaxError naming that line", mid+1, err)
+	}
 }
