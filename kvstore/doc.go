@@ -84,9 +84,11 @@
 // edit of the same size within that tick of the store's own save is not
 // seen. Windows gives no change time through os.Stat: there an in-place
 // edit that keeps the size and puts the modification time back is not
-// detected. A change of the file's mode, owner or links also sets its
-// change time and is reported as a change. A deleted file is a change too:
-// it is written again only by Overwrite.
+// detected. A change of the file's mode, owner, links or extended
+// attributes (which some backup and indexing tools write) also sets its
+// change time and is reported as a change: a conflict to settle, never a
+// lost edit. A deleted file is a change too: it is written again only by
+// Overwrite.
 //
 // Each journal records which content of the data file it was written
 // against. If a crash leaves a journal that does not match the file found
