@@ -36,6 +36,19 @@ func TestInPlaceEditWithMtimeRestoredIsAConflict(t *testing.T) {
 			if changed, err := s.Changed(); err != nil || changed {
 				t.Fatalf("after its own save: Changed = %v, %v", changed, err)
 			}
+			// A change of the mode moves the change time too, but leaves
+			// the content as it was: not a conflict.
+			stamp, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitForCtimeAfter(t, dir, stamp)
+			if err := os.Chmod(path, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if changed, err := s.Changed(); err != nil || changed {
+				t.Fatalf("after a chmod: Changed = %v, %v", changed, err)
+			}
 			before, err := os.Stat(path)
 			if err != nil {
 				t.Fatal(err)

@@ -259,6 +259,25 @@ func sameFile(a, b os.FileInfo) bool {
 	return sameContentStamp(a, b) && (!okA || !okB || ca.Equal(cb))
 }
 
+// onlyMetadataChanged reports whether the data file, described by cur,
+// differs from the one this store last read or wrote in its change time
+// alone while its content is the same: its mode, owner, links or extended
+// attributes were changed, not its bytes (which an edit in place that put
+// the modification time back does change). cur then becomes the file as
+// last seen. It reads the file, which happens only when the change time
+// alone moved. The caller holds flushMu.
+func (s *KVStore) onlyMetadataChanged(cur os.FileInfo) bool {
+	if cur == nil || s.disk == nil || s.diskID == "" || !sameContentStamp(cur, s.disk) {
+		return false
+	}
+	data, info, err := s.fsys.ReadFile(s.path)
+	if err != nil || info == nil || !sameFile(info, cur) || contentID(data) != s.diskID {
+		return false
+	}
+	s.disk = info
+	return true
+}
+
 // withoutChangeTime is a FileInfo whose change time is unknown, so that
 // sameFile compares it by the rest.
 type withoutChangeTime struct{ os.FileInfo }

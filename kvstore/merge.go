@@ -87,7 +87,7 @@ func (s *KVStore) Merge(keepOurs func(key string) bool) error {
 	}
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	df, err := loadFile(s.fsys, s.path)
+	df, err := readData(s.fsys, s.path, false, true)
 	if err != nil {
 		return err
 	}
@@ -145,6 +145,6 @@ func (s *KVStore) Merge(keepOurs func(key string) bool) error {
 	// journal's removal to bring the old lines back: left with the old
 	// record, they are rescued at the next Open instead (see voidJournal).
 	s.voidJournal = s.journal.on || s.staleJournal
-	s.base, s.disk, s.style = disk, df.info, df.style
+	s.base, s.disk, s.diskID, s.style = disk, df.info, df.id, df.style
 	return s.flushLocked(FlushManual, false)
 }

@@ -124,7 +124,9 @@ func (s *KVStore) load() error {
 	deadline := time.Now().Add(loadPatience)
 	for {
 		segmentsBefore, _ := journalSegments(s.fsys, s.path)
-		df, err := loadIndexed(s.fsys, s.path, s.needsIDs(segmentsBefore))
+		// A writer keeps the id to tell a change of the file's mode or
+		// owner from an edit (see onlyMetadataChanged).
+		df, err := loadIndexed(s.fsys, s.path, !s.opts.ReadOnly || s.needsIDs(segmentsBefore))
 		if err != nil {
 			return err
 		}
@@ -173,7 +175,7 @@ func (s *KVStore) load() error {
 			s.lastErr = unshown
 		}
 		s.mu.Unlock()
-		s.disk, s.style = info, df.style
+		s.disk, s.diskID, s.style = info, id, df.style
 		s.journalConflict = ours
 		if id != "" {
 			s.journal.mu.Lock()

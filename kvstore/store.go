@@ -48,6 +48,7 @@ type KVStore struct {
 	// their change already on disk (group commit).
 	flushMu  sync.Mutex
 	disk     os.FileInfo                // the data file as last read or written; nil if absent
+	diskID   string                     // its content id (fileid.go); "" if unknown
 	style    fileStyle                  // the data file's layout, kept when it is rewritten
 	base     *btree.Map[string, []byte] // its content then, to tell our changes from theirs
 	released bool                       // Close has made its final save and dropped the lock
