@@ -105,10 +105,11 @@
 // seen. Windows gives no change time through os.Stat: there an in-place
 // edit that keeps the size and puts the modification time back is not
 // detected. A change of the file's mode, owner, links or extended
-// attributes (which some backup and indexing tools write) also sets its
-// change time and is reported as a change: a conflict to settle, never a
-// lost edit. A deleted file is a change too: it is written again only by
-// Overwrite.
+// attributes (which some backup and indexing tools write) moves its change
+// time too; when nothing else moved, the store reads the file and compares
+// its content with what it last read or wrote (by size and CRC-32C), so
+// that only a change of content is a conflict. A deleted file is a change
+// too: it is written again only by Overwrite.
 //
 // Each journal records which content of the data file it was written
 // against. If a crash leaves a journal that does not match the file found
