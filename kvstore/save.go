@@ -42,6 +42,7 @@ func (s *KVStore) flushLocked(reason FlushReason, force bool) error {
 		if s.staleJournal {
 			s.removeSegments(gen)
 		}
+		s.voidJournal = s.voidJournal && s.staleJournal
 	}
 	end := time.Now()
 
@@ -49,7 +50,7 @@ func (s *KVStore) flushLocked(reason FlushReason, force bool) error {
 	if err == nil {
 		s.fileSeq = seq
 		s.savedSeq = max(s.savedSeq, seq)
-		s.jbroken = false
+		s.jbroken = s.voidJournal
 	}
 	s.lastErr, s.fileErr = err, err
 	s.mu.Unlock()
@@ -74,11 +75,9 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	meta := metaOf(cur)
 	meta.mounted = s.mounted
 	// The journal must learn the new file's id (recordFiles) if there is
-	// a journal, or may be one before the next save.
-	var ids *idWriter
-	if s.needsIDs(nil) {
-		ids = new(idWriter)
-	}
+	// a journal, or may be one before the next save; the store keeps it
+	// anyway (see onlyMetadataChanged).
+	ids, journalIDs := new(idWriter), s.needsIDs(nil)
 	src, plan, err := s.openSplice(snap, force)
 	if err != nil {
 		return 0, err
@@ -93,9 +92,7 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	defer closeSrc()
 	var next *fileLayout
 	write := func(w io.Writer) (err error) {
-		if ids != nil {
-			w = io.MultiWriter(w, ids)
-		}
+		w = io.MultiWriter(w, ids)
 		if plan == nil {
 			next, err = writeWhole(w, snap, &s.style)
 			return err
@@ -105,7 +102,7 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 		return plan.write(w, src)
 	}
 	beforeRename := func(os.FileInfo) error {
-		if ids != nil {
+		if journalIDs && !s.voidJournal {
 			if err := s.recordFiles(ids.id(), false); err != nil {
 				return err
 			}
@@ -116,12 +113,18 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	info, renamed, err := writeFileAtomic(s.fsys, s.path, s.path, write, &meta, beforeRename)
 	s.mounted = meta.mounted
 	if renamed {
-		s.disk = info
-		next.info = info
+		s.disk, s.diskID = info, ids.id()
 		s.style.layout = next
 		s.lastSize.Store(info.Size())
 		s.perm.Store(uint32(sidecarPerm(meta.perm)))
-		if ids != nil {
+		switch {
+		case journalIDs && s.voidJournal:
+			// Nothing goes into the void journal; the next new one names
+			// this file.
+			s.journal.mu.Lock()
+			s.journal.accept = []string{ids.id()}
+			s.journal.mu.Unlock()
+		case journalIDs:
 			// With the directory fsync failed, the old file may come back
 			// after a power cut, so the record keeps naming it too.
 			s.recordFiles(ids.id(), err == nil)
@@ -131,7 +134,7 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 		// this store's doing, not someone else's edit, so the next save
 		// replaces it rather than report a conflict. Nothing of it can be
 		// copied, so that save writes the whole file.
-		s.disk = info
+		s.disk, s.diskID = info, ""
 		s.style.layout = nil
 	}
 	if err != nil {
@@ -223,7 +226,7 @@ func (s *KVStore) checkDisk(force bool) (os.FileInfo, error) {
 		return nil, fmt.Errorf("kvstore: save %s: a directory is in the data file's place", s.path)
 	}
 	switch {
-	case force || sameFile(cur, s.disk):
+	case force || sameFile(cur, s.disk) || s.onlyMetadataChanged(cur):
 		return cur, s.checkWriteBits(cur)
 	case cur == nil:
 		return nil, fmt.Errorf("kvstore: save %s: %w: %w (Overwrite to write it again, or Reload to empty the store)", s.path, ErrConflict, ErrDeleted)
@@ -300,7 +303,7 @@ func (s *KVStore) Reload() error {
 	if s.opts.ReadOnly {
 		return s.load()
 	}
-	df, err := loadIndexed(s.fsys, s.path, s.needsIDs(nil))
+	df, err := loadIndexed(s.fsys, s.path, true)
 	if err != nil {
 		return err
 	}
@@ -311,6 +314,9 @@ func (s *KVStore) Reload() error {
 		return err
 	}
 	s.removeSegments(s.journal.gen)
+	// Segments left behind were written against the file as it was, not
+	// as Reload takes it.
+	s.voidJournal = s.staleJournal
 	s.mu.Lock()
 	if s.savedSeq < s.seq {
 		s.discards = append(s.discards, seqRange{s.savedSeq, s.seq})
@@ -320,10 +326,10 @@ func (s *KVStore) Reload() error {
 		s.journal.accept = []string{id}
 	}
 	s.base = data.Copy()
-	s.lastErr, s.fileErr, s.jbroken = nil, nil, false
+	s.lastErr, s.fileErr, s.jbroken = nil, nil, s.voidJournal
 	s.jpending = s.jpending[:0]
 	s.mu.Unlock()
-	s.disk, s.style = info, df.style
+	s.disk, s.diskID, s.style = info, id, df.style
 	return nil
 }
 

@@ -43,9 +43,8 @@ import (
 type memberSpan struct{ key, end int64 }
 
 // fileLayout is where the members of one version of the data file lie, and
-// what they hold.
+// what they hold: the file the store last read or wrote (KVStore.disk).
 type fileLayout struct {
-	info  os.FileInfo                // the file described
 	size  int64                      // its length
 	tree  *btree.Map[string, []byte] // its content, as parsed
 	spans []memberSpan               // its members, in file order
@@ -87,10 +86,10 @@ func (b *layoutBuilder) add(m *btree.Map[string, []byte], key string, keyOff, en
 	b.spans = append(b.spans, memberSpan{int64(keyOff), int64(end)})
 }
 
-// finish returns the layout of the file read, given its content, FileInfo,
-// length and whether its members are on lines of their own.
-func (b *layoutBuilder) finish(tree *btree.Map[string, []byte], info os.FileInfo, size int64, lined bool) *fileLayout {
-	return &fileLayout{info: info, size: size, tree: tree, spans: b.spans, keys: b.keys, lined: lined}
+// finish returns the layout of the file read, given its content, length
+// and whether its members are on lines of their own.
+func (b *layoutBuilder) finish(tree *btree.Map[string, []byte], size int64, lined bool) *fileLayout {
+	return &fileLayout{size: size, tree: tree, spans: b.spans, keys: b.keys, lined: lined}
 }
 
 // sourceFile is the data file opened for a save to copy from.
@@ -146,8 +145,10 @@ func (s *KVStore) openSplice(snap *btree.Map[string, []byte], force bool) (sourc
 	if err != nil {
 		return nil, nil, fmt.Errorf("kvstore: save %s: %w", s.path, err)
 	}
+	// The file opened must be the one the layout describes, which checkDisk
+	// found in place (or, for Overwrite, may not have).
 	info, err := src.Stat()
-	if err == nil && !sameFile(info, l.info) {
+	if err == nil && !sameFile(info, s.disk) {
 		err = fmt.Errorf("%w (Reload to take the file's content, or Overwrite to replace it)", ErrConflict)
 	}
 	var plan *splicePlan
@@ -169,7 +170,7 @@ func (s *KVStore) openSplice(snap *btree.Map[string, []byte], force bool) (sourc
 }
 
 // writeWhole writes snap as a whole data file in style st and returns its
-// layout, but for the FileInfo, which the caller adds.
+// layout.
 func writeWhole(w io.Writer, snap *btree.Map[string, []byte], st *fileStyle) (*fileLayout, error) {
 	spans := make([]memberSpan, 0, snap.Len())
 	cw := &countWriter{w: w}

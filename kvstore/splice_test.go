@@ -207,3 +207,23 @@ func TestStyleDetectorPitfalls(t *testing.T) {
 		})
 	}
 }
+
+// A change of the file's mode is no edit of its content: the next save
+// still splices, and keeps the new mode.
+func TestSpliceAfterChmod(t *testing.T) {
+	path := copyTestdata(t, "package.json")
+	s := openAt(t, path, &kvstore.Options{SaveInterval: -1})
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, s, "version", "1.4.3")
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := readFile(t, path), golden(t, "package.bumped.json"); got != want {
+		t.Fatalf("file:\n%s\nwant:\n%s", got, want)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("mode after the save: %v, %v", info.Mode(), err)
+	}
+}
