@@ -75,7 +75,7 @@ type opDoneMsg struct {
 	reloaded bool // opRefresh: and was read again
 
 	// watch is, for opRefresh of a liveSource, the state of its watch.
-	watch *watchState
+	watch *kvstore.WatchState
 }
 
 // undoing reports whether the operation undoes an earlier one.

@@ -136,13 +136,33 @@ func askPassword(cmd *cobra.Command, user string) (string, error) {
 	return string(password), nil
 }
 
+// etcdSource is an etcd prefix as a command's source. Like a file opened
+// by a writer, it keeps the command's changes and commits them when it is
+// closed: in one transaction that holds only if every key it changes is
+// still at the revision the command saw, so a command never overwrites
+// what another client wrote meanwhile, and del, mv and import change all
+// their keys or none. A change too large for one transaction is committed
+// in several, in key order; should one fail, the ones before it stay.
+type etcdSource struct {
+	*etcdstore.Backend
+	path string
+}
+
+// Path names the source in messages, as the command line gave it.
+func (e etcdSource) Path() string { return e.path }
+
+// Dirty reports whether changes wait to be committed.
+func (e etcdSource) Dirty() bool { return e.Pending() > 0 }
+
+var _ revisionChecker = etcdSource{}
+
 // openEtcd opens the etcd prefix src names as a command's source.
 func openEtcd(cmd *cobra.Command, src string, readOnly bool) (source, error) {
 	store, err := dialEtcd(cmd, src, readOnly)
 	if err != nil {
 		return nil, err
 	}
-	return newEtcdSource(store, src), nil
+	return etcdSource{Backend: etcdstore.NewBackend(store, etcdstore.BackendOptions{Deferred: true}), path: src}, nil
 }
 
 // dialEtcd connects to the etcd prefix src names and reads it. Connecting
@@ -173,6 +193,11 @@ func dialEtcd(cmd *cobra.Command, src string, readOnly bool) (*etcdstore.Store, 
 	return store, err
 }
 
+// uiWriteTimeout bounds each write the terminal UI sends: with the
+// cluster out of reach, a write gives up after it, its change stays
+// pending, and the UI tries again later.
+const uiWriteTimeout = 4 * time.Second
+
 // startEtcdTUI connects to the etcd prefix opts.Path names and runs the
 // terminal UI on it.
 func startEtcdTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions) error {
@@ -185,6 +210,6 @@ func startEtcdTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions) error
 	if err != nil {
 		return err
 	}
-	opts.Etcd = store
+	opts.Backend = etcdstore.NewBackend(store, etcdstore.BackendOptions{WriteTimeout: uiWriteTimeout})
 	return launch(opts)
 }

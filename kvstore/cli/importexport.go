@@ -111,7 +111,7 @@ func importCommand() *cobra.Command {
 			}
 			if rc, ok := store.(revisionChecker); ok && !force {
 				for key, rev := range cf.revisions {
-					rc.requireRevision(key, rev)
+					rc.RequireRevision(key, rev)
 				}
 			}
 			if errors.Is(statErr, fs.ErrNotExist) && !store.Dirty() {
@@ -147,9 +147,9 @@ type changeFile struct {
 // revisionChecker is a source whose changes can be made to require a
 // key's revision, as an etcd prefix's can.
 type revisionChecker interface {
-	// requireRevision makes the change of key, if any, commit only while
+	// RequireRevision makes the change of key, if any, commit only while
 	// the key is at revision rev (0: absent).
-	requireRevision(key string, rev int64)
+	RequireRevision(key string, rev int64)
 }
 
 // parseChanges reads a file of changes, already parsed as an object:

@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
 // defaultInterval is the terminal UI's periodic save interval. It is shorter
@@ -29,10 +29,10 @@ type TUIOptions struct {
 	Interval   time.Duration // periodic save interval; 0 saves only on request and quit
 	ReadOnly   bool          // open without the write lock
 	Separator  string        // groups keys in the key tree; never empty
-	// Etcd is the etcd prefix Path names, when it names one (etcd://...),
+	// Backend is the data Path names when it is not a file (etcd://...),
 	// connected and read; the launcher closes it. The save flags do not
 	// apply: every change is committed as it is made.
-	Etcd *etcdstore.Store
+	Backend kvstore.Backend
 }
 
 // TUILauncher runs the terminal UI until the user quits. Its error is

@@ -155,6 +155,14 @@ func (s *Store) Endpoints() []string { return append([]string(nil), s.cfg.Endpoi
 // KeyPrefix returns the etcd key prefix the Store shows, as etcd stores it.
 func (s *Store) KeyPrefix() string { return s.cfg.Prefix }
 
+// snapshot returns a copy of the view, which later changes of the view do
+// not touch. Copy marks the tree shared, so it takes the lock exclusively.
+func (s *Store) snapshot() *btree.Map[string, entry] {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.view.Copy()
+}
+
 func (s *Store) lookup(key string) (entry, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -1,0 +1,96 @@
+package etcdstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
+)
+
+// Writes go in transactions etcd accepts: no more than MaxApply writes or
+// about a MiB of keys and values each, in the order given, none left out.
+func TestBatches(t *testing.T) {
+	var writes []Write
+	for range 2*MaxApply + 1 {
+		writes = append(writes, Write{Key: "k", Value: []byte("1")})
+	}
+	big := bytes.Repeat([]byte("x"), maxBatchBytes/2+1)
+	for range 3 {
+		writes = append(writes, Write{Key: "big", Value: big})
+	}
+	writes = append(writes, Write{Key: "huge", Value: bytes.Repeat([]byte("x"), maxBatchBytes+1)})
+	n := 0
+	for _, b := range batches(writes) {
+		size := 0
+		for _, w := range b {
+			size += len(w.Key) + len(w.Value)
+		}
+		if len(b) > MaxApply || size > maxBatchBytes && len(b) > 1 {
+			t.Errorf("a batch of %d writes, %d bytes", len(b), size)
+		}
+		if &b[0] != &writes[n] {
+			t.Errorf("a batch does not start with write %d", n)
+		}
+		n += len(b)
+	}
+	if n != len(writes) {
+		t.Errorf("batches hold %d writes, want %d", n, len(writes))
+	}
+}
+
+// A write that timed out may have committed all the same; its retry then
+// finds the key moved. If etcd holds exactly what the retry would write,
+// that was the write's own commit, and it is taken as saved; otherwise,
+// and when no attempt had failed, it is a conflict.
+func TestRetryFindsItsOwnEarlierCommit(t *testing.T) {
+	endpoint := etcdtest.Start(t, "retry")
+	other := etcdtest.Client(t, endpoint)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	store, err := Open(ctx, Config{Endpoints: []string{endpoint}, Prefix: "/app/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBackend(store, BackendOptions{WriteTimeout: time.Second})
+	t.Cleanup(func() { b.Close() })
+	// put writes key as another client and waits until the view has it.
+	put := func(key, value string) {
+		t.Helper()
+		resp, err := other.Put(ctx, "/app/"+key, value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		store.awaitView(ctx, resp.Header.Revision)
+	}
+	for _, k := range []string{"a", "b", "c"} {
+		put(k, "1")
+	}
+
+	b.uncertain["a"] = true // as after a write of a that timed out
+	put("a", "10")          // what that write would have committed
+	if err := b.SetRaw("a", []byte("10")); err != nil {
+		t.Fatalf("the retry of a write that had committed: %v", err)
+	}
+	put("a", "11")
+	if err := b.SetRaw("a", []byte("12")); err == nil {
+		t.Error("a write over another client's change after the earlier one was taken as saved")
+	}
+
+	b.uncertain["b"] = true
+	put("b", "20")
+	if err := b.SetRaw("b", []byte("21")); !errors.Is(err, kvstore.ErrConflict) {
+		t.Errorf("a retry meeting another value: %v, want a conflict", err)
+	}
+
+	put("c", "30")
+	if err := b.SetRaw("c", []byte("30")); !errors.Is(err, kvstore.ErrConflict) {
+		t.Errorf("a write with no earlier attempt meeting the same value: %v, want a conflict", err)
+	}
+	if b.Pending() != 3 {
+		t.Errorf("%d changes pending, want the three refused", b.Pending())
+	}
+}
