@@ -9,10 +9,13 @@ import (
 	"iter"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tidwall/btree"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/connectivity"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 )
@@ -48,6 +51,11 @@ type Store struct {
 
 var _ kvstore.Store = (*Store)(nil)
 
+// ErrConnect is wrapped by the error of an Open that could not connect to
+// any member of the cluster within Config.DialTimeout, as opposed to one
+// that connected and then failed or ran out of time reading.
+var ErrConnect = errors.New("etcdstore: cannot connect")
+
 // Open connects to the cluster (within cfg.DialTimeout), reads every key
 // under cfg.Prefix into memory, and starts the one watch that keeps that
 // view live. ctx bounds the initial read, with cfg.OpTimeout when it has
@@ -81,8 +89,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		defer cancel()
 	}
 	cli, err := clientv3.New(ccfg)
+	if err == nil {
+		err = awaitConnected(ctx, cli.ActiveConnection(), cfg.DialTimeout)
+		if err != nil {
+			cli.Close()
+		}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("etcdstore: connect to %s: %w", strings.Join(cfg.Endpoints, ","), err)
+		return nil, fmt.Errorf("%w to %s: %w", ErrConnect, strings.Join(cfg.Endpoints, ","), err)
 	}
 	s := &Store{
 		cfg:      cfg,
@@ -102,6 +116,24 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.watch()
 	return s, nil
+}
+
+// awaitConnected waits, within timeout, until conn has a connection to a
+// member: the client connects lazily, and without this a cluster that is
+// not there would cost the read's whole timeout instead of the dial's.
+func awaitConnected(ctx context.Context, conn *grpc.ClientConn, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn.Connect()
+	for {
+		state := conn.GetState()
+		if state == connectivity.Ready {
+			return nil
+		}
+		if !conn.WaitForStateChange(ctx, state) {
+			return ctx.Err()
+		}
+	}
 }
 
 // Close stops the watch, closes the connection and the Events and Changes
