@@ -541,3 +541,44 @@ func zeroPorts(screen string) string {
 		return host + ":" + strings.Repeat("0", len(p))
 	})
 }
+
+// With an edit pending, other clients' changes to keys the user did not
+// edit show as they commit: added, changed and deleted keys, at the next
+// refresh. Only the edited key waits, and the conflict screen counts and
+// lists it alone.
+func TestEtcdOthersChangesShowWithEditsPending(t *testing.T) {
+	f := newEtcdFixture(t, map[string]string{"a": "1", "b": "2", "c": "3"}, false)
+	h := watching(t, etcdSource(f.store))
+	h.send(keyText("e"))
+	f.put("a", "5")
+	h.fireRefresh()
+	h.send(keyEnd, keyText("0"), keyCtrlS) // the editor still holds 1: 10
+	h.wantStatus("another client changed these keys (ctrl+s to resolve)")
+
+	f.put("b", "20")
+	f.put("new", `"from elsewhere"`)
+	f.del("c")
+	h.fireRefresh()
+	h.send(keyDown, keyDown)
+	if got := h.selected(); got != "new" {
+		t.Errorf("the third key listed is %q, want new: c was deleted", got)
+	}
+	if got := h.store.Keys(); !slices.Equal(got, []string{"a", "b", "new"}) {
+		t.Errorf("the UI lists %q, want a, b and new", got)
+	}
+	if raw, _ := h.store.GetRaw("b"); string(raw) != "20" {
+		t.Errorf("the UI shows b = %s, want the other client's 20", raw)
+	}
+	if raw, _ := h.store.GetRaw("a"); string(raw) != "10" || h.store.Pending() != 1 {
+		t.Errorf("the UI shows a = %s with %d pending, want the user's 10, pending", raw, h.store.Pending())
+	}
+	h.wantStatus("another client changed these keys (ctrl+s to resolve)")
+
+	h.send(keyCtrlS)
+	if !topIs[*resolver](h) {
+		t.Fatalf("ctrl+s did not open the conflict screen:\n%s", h.screen())
+	}
+	h.wantScreen("Others changed 1 key, you changed 1 key; 1 key changed on both sides.")
+	h.wantScreen("mine: 10")
+	h.wantScreen("theirs: 5")
+}
