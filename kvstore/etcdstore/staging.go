@@ -281,20 +281,31 @@ func (b *Backend) apply(writes []Write, sent map[string]staged) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, w := range writes {
-		if v := sent[w.Key].v; v == nil {
+		s := sent[w.Key]
+		made := rev
+		if made == 0 {
+			now, _ := b.store.lookup(w.Key)
+			made = now.rev
+		}
+		if s.v == nil {
 			b.shown.Delete(w.Key)
+			// A deleted key's next write requires it absent.
+			made = 0
 		} else {
-			e := *v
-			e.rev = rev
-			if rev == 0 {
-				now, _ := b.store.lookup(w.Key)
-				e.rev = now.rev
-			}
+			e := *s.v
+			e.rev = made
 			b.shown.Set(w.Key, e)
 		}
-		if p, ok := b.pending[w.Key]; ok && p.v == sent[w.Key].v {
+		switch p, ok := b.pending[w.Key]; {
+		case !ok:
+		case p.v == s.v:
 			delete(b.pending, w.Key)
 			delete(b.theirs, w.Key)
+		case p.base == s.base:
+			// A later change of ours, staged while this one was on its
+			// way, builds on it rather than on what it replaced.
+			p.base = made
+			b.pending[w.Key] = p
 		}
 	}
 	return nil
