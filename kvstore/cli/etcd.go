@@ -164,6 +164,23 @@ type etcdSource struct {
 // Path names the source in messages, as the command line gave it.
 func (e etcdSource) Path() string { return e.path }
 
+// Load reads keys, with errors worded for the command line.
+func (e etcdSource) Load(keys ...string) error {
+	if err := e.Backend.Load(keys...); err != nil {
+		return describeEtcdError(e.Store().Config(), err)
+	}
+	return nil
+}
+
+// ListErr is the error that cut the last listing short, worded for the
+// command line.
+func (e etcdSource) ListErr() error {
+	if err := e.Backend.ListErr(); err != nil {
+		return describeEtcdError(e.Store().Config(), err)
+	}
+	return nil
+}
+
 // Dirty reports whether changes wait to be committed.
 func (e etcdSource) Dirty() bool { return e.Pending() > 0 }
 
@@ -171,7 +188,7 @@ var _ revisionChecker = etcdSource{}
 
 // openEtcd opens the etcd prefix src names as a command's source.
 func openEtcd(cmd *cobra.Command, src string, readOnly bool) (source, error) {
-	store, err := dialEtcd(cmd, src, readOnly)
+	store, err := dialEtcd(cmd, src, readOnly, true)
 	if err != nil {
 		return nil, err
 	}
@@ -180,26 +197,37 @@ func openEtcd(cmd *cobra.Command, src string, readOnly bool) (source, error) {
 
 // dialEtcd connects to the etcd prefix src names, within the dial
 // timeout, so that a cluster that is not there fails the command within
-// it, in one line; and then reads it, within the command timeout.
-func dialEtcd(cmd *cobra.Command, src string, readOnly bool) (*etcdstore.Store, error) {
+// it, in one line; and then, unless lazy, reads it, within the command
+// timeout. A command opens it lazy, to read only the keys it needs.
+func dialEtcd(cmd *cobra.Command, src string, readOnly, lazy bool) (*etcdstore.Store, error) {
 	cfg, err := etcdConfig(cmd, src)
 	if err != nil {
 		return nil, err
 	}
-	cfg.ReadOnly = readOnly
+	cfg.ReadOnly, cfg.Lazy = readOnly, lazy
 	store, err := etcdstore.Open(cmd.Context(), cfg)
+	if err != nil {
+		return nil, describeEtcdError(cfg, err)
+	}
+	return store, nil
+}
+
+// describeEtcdError says in one line what the cluster cfg names did, for
+// the errors a user can act on: which timeout ran out, which credentials
+// are missing or wrong. Others are returned as they are.
+func describeEtcdError(cfg etcdstore.Config, err error) error {
 	at := strings.Join(cfg.Endpoints, ",")
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && errors.Is(err, etcdstore.ErrConnect):
-		return nil, fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.DialTimeout, flagDialTimeout)
+		return fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.DialTimeout, flagDialTimeout)
 	case errors.Is(err, context.DeadlineExceeded):
-		return nil, fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.OpTimeout, flagCommandTimeout)
+		return fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.OpTimeout, flagCommandTimeout)
 	case errors.Is(err, rpctypes.ErrUserEmpty):
-		return nil, fmt.Errorf("etcd at %s takes only its users: give --%s NAME[:PASSWORD] or $ETCDCTL_USER", at, flagUser)
+		return fmt.Errorf("etcd at %s takes only its users: give --%s NAME[:PASSWORD] or $ETCDCTL_USER", at, flagUser)
 	case errors.Is(err, rpctypes.ErrAuthFailed):
-		return nil, fmt.Errorf("etcd at %s refused user %q: wrong name or password", at, cfg.Username)
+		return fmt.Errorf("etcd at %s refused user %q: wrong name or password", at, cfg.Username)
 	}
-	return store, err
+	return err
 }
 
 // startEtcdTUI connects to the etcd prefix opts.Path names and runs the
@@ -210,7 +238,7 @@ func startEtcdTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions) error
 			return usagef(cmd, "--%s applies only to a file: etcd commits every change as it is made", name)
 		}
 	}
-	store, err := dialEtcd(cmd, opts.Path, opts.ReadOnly)
+	store, err := dialEtcd(cmd, opts.Path, opts.ReadOnly, false)
 	if err != nil {
 		return err
 	}

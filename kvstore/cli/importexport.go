@@ -2,10 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"slices"
 
@@ -31,6 +33,9 @@ func exportCommand() *cobra.Command {
 			}
 			var out bytes.Buffer
 			err = kvstore.WriteCanonical(&out, store.All())
+			if err == nil {
+				err = listErr(store)
+			}
 			if err := closeStore(store, err); err != nil {
 				return err
 			}
@@ -78,7 +83,8 @@ func importCommand() *cobra.Command {
 			}
 			dst := a[0]
 			_, statErr := os.Stat(dst)
-			store, err := openSource(cmd, dst, false)
+			named := slices.Concat(slices.Collect(maps.Keys(object)), cf.deleted)
+			store, err := openSource(cmd, dst, false, named...)
 			if err != nil {
 				return err
 			}
@@ -88,11 +94,18 @@ func importCommand() *cobra.Command {
 				}
 			}
 			if replace {
+				var drop []string
 				for _, key := range store.Keys() {
 					if _, keep := object[key]; !keep {
-						if err := store.Delete(key); err != nil {
-							return closeStore(store, err)
-						}
+						drop = append(drop, key)
+					}
+				}
+				if err := cmp.Or(listErr(store), load(store, drop...)); err != nil {
+					return closeStore(store, err)
+				}
+				for _, key := range drop {
+					if err := store.Delete(key); err != nil {
+						return closeStore(store, err)
 					}
 				}
 			}

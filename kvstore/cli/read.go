@@ -21,7 +21,7 @@ func getCommand() *cobra.Command {
 		ValidArgsFunction: completeKeys(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			src, key := a[0], a[1]
-			store, err := openSource(cmd, src, true)
+			store, err := openSource(cmd, src, true, key)
 			if err != nil {
 				return err
 			}
@@ -83,7 +83,7 @@ func keysCommand() *cobra.Command {
 			if asJSON {
 				out = append(out, ']', '\n')
 			}
-			if err := closeStore(store, nil); err != nil {
+			if err := closeStore(store, listErr(store)); err != nil {
 				return err
 			}
 			return writeOut(cmd, out)

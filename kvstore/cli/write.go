@@ -49,7 +49,7 @@ func setCommand() *cobra.Command {
 					return fmt.Errorf("set %q: --string text is not valid UTF-8", key)
 				}
 			}
-			store, err := openSource(cmd, src, false)
+			store, err := openSource(cmd, src, false, key)
 			if err != nil {
 				return err
 			}
@@ -100,7 +100,7 @@ func delCommand() *cobra.Command {
 		ValidArgsFunction: completeKeys(-1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			src, keys := a[0], a[1:]
-			store, err := openSource(cmd, src, false)
+			store, err := openSource(cmd, src, false, keys...)
 			if err != nil {
 				return err
 			}
@@ -130,7 +130,7 @@ func mvCommand() *cobra.Command {
 		ValidArgsFunction: completeKeys(2),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			src, from, to := a[0], a[1], a[2]
-			store, err := openSource(cmd, src, false)
+			store, err := openSource(cmd, src, false, from, to)
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package etcdstore
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"iter"
 	"maps"
@@ -54,6 +55,8 @@ type Backend struct {
 	// requires where it keeps ours.
 	theirs  map[string]int64
 	lastErr error
+	// listErr ended the last listing of a Lazy Store early.
+	listErr error
 	// watch is the watch's state as the notices Changed took tell it;
 	// Watch hands out its Recovered flag once.
 	watch kvstore.WatchState
@@ -150,28 +153,104 @@ func (b *Backend) lookup(key string) (entry, bool) {
 }
 
 // Keys returns every key, with the pending changes, in ascending byte
-// order.
+// order. On a Lazy Store it lists them from etcd, keys only, in pages; a
+// listing that fails ends early, and ListErr says why.
 func (b *Backend) Keys() []string {
+	var keys []string
+	for k := range b.merged("", true) {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// KeysWithPrefix returns the keys that start with prefix, with the pending
+// changes, in ascending byte order; on a Lazy Store, from one keys-only
+// listing of just those keys. It is what completing a key on a command
+// line needs.
+func (b *Backend) KeysWithPrefix(prefix string) ([]string, error) {
+	var keys []string
+	for k := range b.merged(prefix, true) {
+		keys = append(keys, k)
+	}
+	return keys, b.ListErr()
+}
+
+// ListErr returns the error that ended the last listing of a Lazy Store
+// early (Keys, Prefix, All), or nil if it was complete.
+func (b *Backend) ListErr() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make([]string, 0, b.shown.Len())
-	b.shown.Scan(func(k string, _ entry) bool {
-		if p, ok := b.pending[k]; !ok || p.v != nil {
-			out = append(out, k)
+	return b.listErr
+}
+
+// merged yields the keys that start with prefix and their values (only
+// their revisions if keysOnly, on a Lazy Store), with the pending changes
+// as they were when the loop started, in ascending key order: from the
+// view as shown, or on a Lazy Store from etcd, in pages.
+func (b *Backend) merged(prefix string, keysOnly bool) iter.Seq2[string, entry] {
+	return func(yield func(string, entry) bool) {
+		type change struct {
+			key string
+			v   *entry
 		}
-		return true
-	})
-	added := false
-	for k, p := range b.pending {
-		if _, ok := b.shown.Get(k); p.v != nil && !ok {
-			out = append(out, k)
-			added = true
+		b.mu.Lock()
+		var changes []change
+		for k, p := range b.pending {
+			if strings.HasPrefix(k, prefix) {
+				changes = append(changes, change{k, p.v})
+			}
+		}
+		var listErr error
+		var base iter.Seq2[string, entry]
+		if b.store.cfg.Lazy {
+			b.listErr = nil
+			base = b.store.listing(prefix, keysOnly, &listErr)
+			defer func() {
+				if listErr != nil {
+					b.mu.Lock()
+					b.listErr = listErr
+					b.mu.Unlock()
+				}
+			}()
+		} else {
+			snap := b.shown.Copy()
+			base = func(yield func(string, entry) bool) {
+				snap.Ascend(prefix, func(k string, e entry) bool {
+					return strings.HasPrefix(k, prefix) && yield(k, e)
+				})
+			}
+		}
+		b.mu.Unlock()
+		slices.SortFunc(changes, func(x, y change) int { return strings.Compare(x.key, y.key) })
+		i := 0
+		// staged yields the pending change i, unless it is a deletion.
+		staged := func() bool {
+			c := changes[i]
+			i++
+			return c.v == nil || yield(c.key, *c.v)
+		}
+		for k, e := range base {
+			for i < len(changes) && changes[i].key < k {
+				if !staged() {
+					return
+				}
+			}
+			if i < len(changes) && changes[i].key == k {
+				if !staged() {
+					return
+				}
+				continue
+			}
+			if !yield(k, e) {
+				return
+			}
+		}
+		for i < len(changes) {
+			if !staged() {
+				return
+			}
 		}
 	}
-	if added {
-		slices.Sort(out)
-	}
-	return out
 }
 
 // Len returns the number of keys, with the pending changes.
@@ -223,57 +302,37 @@ func (b *Backend) Bytes(key string) ([]byte, bool) {
 func (b *Backend) All() iter.Seq2[string, json.RawMessage] { return b.Prefix("") }
 
 // Prefix is All for the keys that start with prefix. It sees the pending
-// changes as they were when the loop started.
+// changes as they were when the loop started; on a Lazy Store it reads the
+// values from etcd in pages, as Keys does.
 func (b *Backend) Prefix(prefix string) iter.Seq2[string, json.RawMessage] {
 	return func(yield func(string, json.RawMessage) bool) {
-		type change struct {
-			key string
-			v   *entry
-		}
-		b.mu.Lock()
-		snap := b.shown.Copy()
-		var changes []change
-		for k, p := range b.pending {
-			if strings.HasPrefix(k, prefix) {
-				changes = append(changes, change{k, p.v})
-			}
-		}
-		b.mu.Unlock()
-		slices.SortFunc(changes, func(x, y change) int { return strings.Compare(x.key, y.key) })
-		i := 0
-		// staged yields the pending change i, unless it is a deletion.
-		staged := func() bool {
-			c := changes[i]
-			i++
-			return c.v == nil || yield(c.key, bytes.Clone(c.v.shown))
-		}
-		stopped := false
-		snap.Ascend(prefix, func(k string, e entry) bool {
-			if !strings.HasPrefix(k, prefix) {
-				return false
-			}
-			for i < len(changes) && changes[i].key < k {
-				if !staged() {
-					stopped = true
-					return false
-				}
-			}
-			if i < len(changes) && changes[i].key == k {
-				stopped = !staged()
-				return !stopped
-			}
-			stopped = !yield(k, bytes.Clone(e.shown))
-			return !stopped
-		})
-		if stopped {
-			return
-		}
-		for i < len(changes) {
-			if !staged() {
+		for k, e := range b.merged(prefix, false) {
+			if !yield(k, bytes.Clone(e.shown)) {
 				return
 			}
 		}
 	}
+}
+
+// Load reads keys from etcd into the view, in one round trip for up to
+// MaxApply of them, so that the reads and writes of those keys need no
+// more: on a Lazy Store a key is known only once loaded (or listed), and a
+// write of a key not loaded requires it absent. Pending changes stay over
+// what it read.
+func (b *Backend) Load(keys ...string) error {
+	if err := b.store.load(context.Background(), keys); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, k := range keys {
+		if e, ok := b.store.lookup(k); ok {
+			b.shown.Set(k, e)
+		} else {
+			b.shown.Delete(k)
+		}
+	}
+	return nil
 }
 
 // EditStarted records the revision of key the edit starts from.

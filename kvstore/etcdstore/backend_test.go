@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +126,64 @@ func TestWaitingEditsLargerThanOneRequestGoThrough(t *testing.T) {
 		if !bytes.Equal(kv.Value, value) {
 			t.Errorf("etcd holds %d bytes under %s, want the %d edited", len(kv.Value), kv.Key, len(value))
 		}
+	}
+}
+
+// A Lazy Store reads nothing at Open: a Backend on it knows the keys it
+// loaded, lists the prefix from etcd with its pending changes, and commits
+// its writes against the revisions it loaded.
+func TestLazyReadsOnlyWhatIsAsked(t *testing.T) {
+	endpoint := startEtcd(t)
+	other := etcdtest.Client(t, endpoint)
+	ctx := context.Background()
+	for k, v := range map[string]string{"a": "1", "b": "2", "c": `"not json`} {
+		if _, err := other.Put(ctx, "/lazy/"+k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store := openStore(t, etcdstore.Config{Endpoints: []string{endpoint}, Prefix: "/lazy/", Lazy: true, PageSize: 2})
+	b := etcdstore.NewBackend(store, etcdstore.BackendOptions{Deferred: true})
+	if b.Has("a") {
+		t.Error("a Lazy Store knows a key it did not load")
+	}
+	if err := b.Load("a", "missing"); err != nil {
+		t.Fatal(err)
+	}
+	if raw, ok := b.GetRaw("a"); !ok || string(raw) != "1" || b.Has("missing") || b.Has("b") {
+		t.Errorf("after loading a and missing: a = %s, %v; has missing %v, has b %v; want a = 1 alone", raw, ok, b.Has("missing"), b.Has("b"))
+	}
+
+	if err := b.SetRaw("d", []byte(`4`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Delete("a"); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Keys(); !slices.Equal(got, []string{"b", "c", "d"}) {
+		t.Errorf("Keys = %q, want etcd's keys in pages with the pending changes: b, c, d", got)
+	}
+	var listed []string
+	for k, v := range b.All() {
+		listed = append(listed, k+"="+string(v))
+	}
+	if want := []string{"b=2", `c="\"not json"`, "d=4"}; !slices.Equal(listed, want) {
+		t.Errorf("All = %q, want %q", listed, want)
+	}
+	if keys, err := b.KeysWithPrefix("c"); err != nil || !slices.Equal(keys, []string{"c"}) {
+		t.Errorf("KeysWithPrefix(c) = %q, %v; want c", keys, err)
+	}
+
+	if _, err := other.Put(ctx, "/lazy/a", "5"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); !errors.Is(err, kvstore.ErrConflict) {
+		t.Errorf("Close over another client's change of a loaded key = %v, want a conflict", err)
+	}
+	resp, err := other.Get(ctx, "/lazy/", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Kvs) != 3 || string(resp.Kvs[0].Value) != "5" {
+		t.Errorf("etcd holds %d keys, a = %s; want the other client's a and no d", len(resp.Kvs), resp.Kvs[0].Value)
 	}
 }

@@ -42,6 +42,13 @@ type Config struct {
 	// Empty Username means no authentication.
 	Username, Password string
 
+	// Lazy makes Open read nothing and start no watch: the view holds only
+	// the keys a Backend's Load read, and a Backend's Keys and Prefix list
+	// the prefix from etcd, in pages, when asked. A short-lived task, such
+	// as one command, then costs what it reads: one round trip for a key,
+	// whatever the prefix holds. The view is not kept live.
+	Lazy bool
+
 	// ReadOnly makes every write return kvstore.ErrReadOnly. The view is
 	// still read and kept live.
 	ReadOnly bool

@@ -107,13 +107,19 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		changes:  make(chan Change, changeBuffer),
 	}
 	s.writes.init()
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if cfg.Lazy {
+		s.view = new(btree.Map[string, entry])
+		close(s.done)
+		return s, nil
+	}
 	view, rev, err := s.readAll(ctx)
 	if err != nil {
+		s.cancel()
 		cli.Close()
 		return nil, fmt.Errorf("etcdstore: read %s%q: %w", strings.Join(cfg.Endpoints, ","), cfg.Prefix, err)
 	}
 	s.view, s.rev = view, rev
-	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.watch()
 	return s, nil
 }
@@ -183,6 +189,10 @@ func (s *Store) Changes() <-chan Change { return s.changes }
 
 // Endpoints returns the cluster addresses the Store was opened with.
 func (s *Store) Endpoints() []string { return append([]string(nil), s.cfg.Endpoints...) }
+
+// Config returns the Config the Store was opened with, its defaults filled
+// in, the password included.
+func (s *Store) Config() Config { return s.cfg }
 
 // KeyPrefix returns the etcd key prefix the Store shows, as etcd stores it.
 func (s *Store) KeyPrefix() string { return s.cfg.Prefix }

@@ -243,7 +243,7 @@ func (s *Store) commit(ctx context.Context, op, key string, size int, txn client
 	}
 	if err != nil || made != 0 {
 		ev := kvstore.FlushEvent{Time: time.Now(), Reason: kvstore.FlushAlways, Duration: time.Since(start), Err: err}
-		if err == nil {
+		if err == nil && !s.cfg.Lazy {
 			s.awaitView(ctx, made)
 			ev.Changes, ev.Bytes = 1, int64(size)
 		}

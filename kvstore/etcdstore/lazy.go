@@ -1,0 +1,105 @@
+package etcdstore
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"strings"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// Reads of a Lazy Store: the keys asked for, in one round trip per
+// MaxApply of them, and listings in pages.
+
+// load reads keys from etcd, all at one revision, into the view: a key
+// etcd does not hold leaves the view.
+func (s *Store) load(ctx context.Context, keys []string) error {
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	var rev int64
+	for len(keys) > 0 {
+		n := min(len(keys), MaxApply)
+		ops := make([]clientv3.Op, n)
+		for i, k := range keys[:n] {
+			var opts []clientv3.OpOption
+			if rev != 0 {
+				opts = append(opts, clientv3.WithRev(rev))
+			}
+			ops[i] = clientv3.OpGet(s.cfg.Prefix+k, opts...)
+		}
+		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
+		if err != nil {
+			return fmt.Errorf("etcdstore: read %q: %w", keys[0], err)
+		}
+		if rev == 0 {
+			rev = resp.Header.Revision
+		}
+		s.mu.Lock()
+		for i, k := range keys[:n] {
+			kvs := resp.Responses[i].GetResponseRange().GetKvs()
+			if len(kvs) == 0 {
+				s.view.Delete(k)
+			} else {
+				s.view.Set(k, entryOf(kvs[0].Value, kvs[0].ModRevision))
+			}
+		}
+		s.rev = max(s.rev, rev)
+		s.mu.Unlock()
+		keys = keys[n:]
+	}
+	return nil
+}
+
+// listing yields the keys under the Store's prefix that start with
+// prefix, with their values unless keysOnly, in pages of cfg.PageSize all
+// read at the revision of the first, so that the listing is one snapshot
+// however long it is. It stops at the first error, which *err then holds.
+func (s *Store) listing(prefix string, keysOnly bool, err *error) iter.Seq2[string, entry] {
+	return func(yield func(string, entry) bool) {
+		ctx, cancel := context.WithCancel(s.ctx)
+		defer cancel()
+		from := s.cfg.Prefix + prefix
+		end := clientv3.GetPrefixRangeEnd(from)
+		if from == "" {
+			from, end = "\x00", "\x00"
+		}
+		var rev int64
+		for {
+			opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(int64(s.cfg.PageSize))}
+			if keysOnly {
+				opts = append(opts, clientv3.WithKeysOnly())
+			}
+			if rev != 0 {
+				opts = append(opts, clientv3.WithRev(rev))
+			}
+			pageCtx, cancelPage := context.WithTimeout(ctx, s.cfg.OpTimeout)
+			resp, e := s.cli.Get(pageCtx, from, opts...)
+			cancelPage()
+			if e != nil {
+				*err = fmt.Errorf("etcdstore: list %s%s: %w", s.cfg.Prefix, prefix, e)
+				return
+			}
+			if rev == 0 {
+				rev = resp.Header.Revision
+			}
+			for _, kv := range resp.Kvs {
+				key := string(kv.Key[len(s.cfg.Prefix):])
+				if !strings.HasPrefix(key, prefix) {
+					return
+				}
+				e := entry{rev: kv.ModRevision}
+				if !keysOnly {
+					e = entryOf(kv.Value, kv.ModRevision)
+				}
+				if !yield(key, e) {
+					return
+				}
+			}
+			if !resp.More || len(resp.Kvs) == 0 {
+				return
+			}
+			from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+		}
+	}
+}
