@@ -20,7 +20,10 @@ import (
 // elsewhere meanwhile, a save fails with ErrConflict and changes nothing;
 // Conflict shows both sides, and Merge, Reload or Overwrite settles it.
 //
-// Reads answer from memory and are cheap enough to call while drawing.
+// Reads answer from memory and are cheap enough to call while drawing,
+// unless the backend was opened to read only what it is asked for (as a
+// command opens an etcd prefix), in which case its documentation says
+// what a listing costs.
 // Every method that may wait for I/O (the writes, Flush, Reload,
 // Overwrite, Conflict, Merge, Changed, Close) may take as long as the
 // backend's timeouts allow. All methods are safe for concurrent use.

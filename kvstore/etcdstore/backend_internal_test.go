@@ -94,3 +94,35 @@ func TestRetryFindsItsOwnEarlierCommit(t *testing.T) {
 		t.Errorf("%d changes pending, want the three refused", b.Pending())
 	}
 }
+
+// A write of a key staged while an earlier write of it is on its way
+// builds on that write once it commits: the Backend's own change is not
+// taken for another client's.
+func TestStagedOverAWriteOnItsWay(t *testing.T) {
+	endpoint := etcdtest.Start(t, "onitsway")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	store, err := Open(ctx, Config{Endpoints: []string{endpoint}, Prefix: "/app/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBackend(store, BackendOptions{Deferred: true})
+	t.Cleanup(func() { b.Close() })
+	if err := b.SetRaw("k", []byte(`1`)); err != nil {
+		t.Fatal(err)
+	}
+	// The first write is sent; the second is staged before it returns.
+	sent := map[string]staged{"k": b.pending["k"]}
+	if err := b.SetRaw("k", []byte(`2`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.apply([]Write{{Key: "k", Value: []byte(`1`), Revision: 0}}, sent); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Flush(); err != nil {
+		t.Fatalf("the write staged over one on its way: %v", err)
+	}
+	if raw, _ := b.GetRaw("k"); string(raw) != "2" || b.Pending() != 0 {
+		t.Errorf("k = %s with %d pending, want the second write, saved", raw, b.Pending())
+	}
+}
