@@ -26,9 +26,9 @@ import (
 // second or so), whatever is pending; between those calls what the user
 // looks at holds still. Every write is staged with the revision it must
 // find in etcd, which is the one the key had when the user started
-// editing it (EditStarted), or else the one shown;
-// it is then sent as a transaction that requires that revision, so no
-// other client's change is ever overwritten unseen. A write refused that
+// editing it (EditStarted), or else the one shown; it is then sent as a
+// transaction that requires that revision, so no other client's change is
+// ever overwritten unseen. A write refused that
 // way, or one that failed, stays pending, and Conflict and Merge settle
 // it. A write that could not reach the cluster stays pending too, with an
 // error wrapping kvstore.ErrUnreachable, and the next Flush sends it
