@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
@@ -124,5 +128,70 @@ func TestStagedOverAWriteOnItsWay(t *testing.T) {
 	}
 	if raw, _ := b.GetRaw("k"); string(raw) != "2" || b.Pending() != 0 {
 		t.Errorf("k = %s with %d pending, want the second write, saved", raw, b.Pending())
+	}
+}
+
+// A range is read whole at one revision, streamed or in pages for a
+// cluster that cannot stream, and a read stopped early leaves nothing
+// running (TestMain checks for goroutines left over).
+func TestScanStreamsAndPages(t *testing.T) {
+	endpoint := etcdtest.Start(t, "scan")
+	other := etcdtest.Client(t, endpoint)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var want []string
+	for i := range 25 {
+		k := fmt.Sprintf("/s/k%02d", i)
+		want = append(want, k)
+		if _, err := other.Put(ctx, k, fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store, err := Open(ctx, Config{Endpoints: []string{endpoint}, Prefix: "/s/", PageSize: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	from, end := store.span()
+	for name, read := range map[string]func(each func(*mvccpb.KeyValue) bool) (int64, error){
+		"stream": func(each func(*mvccpb.KeyValue) bool) (int64, error) {
+			rev, streamed, err := store.stream(ctx, from, end, false, each)
+			if !streamed {
+				t.Fatal("etcd 3.7 did not stream the range")
+			}
+			return rev, err
+		},
+		"pages": func(each func(*mvccpb.KeyValue) bool) (int64, error) {
+			return store.pages(ctx, from, end, false, each)
+		},
+	} {
+		var got []string
+		rev, err := read(func(kv *mvccpb.KeyValue) bool {
+			got = append(got, string(kv.Key))
+			if string(kv.Key) == "/s/k00" {
+				// A write during the read is not in it: one revision.
+				if _, err := other.Put(ctx, "/s/k99", "late"); err != nil {
+					t.Error(err)
+				}
+			}
+			return true
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s read %q, want %q", name, got, want)
+		}
+		if rev == 0 {
+			t.Errorf("%s gave no revision", name)
+		}
+		if _, err := other.Delete(ctx, "/s/k99"); err != nil {
+			t.Fatal(err)
+		}
+
+		n := 0
+		if _, err := read(func(*mvccpb.KeyValue) bool { n++; return n < 3 }); err != nil || n != 3 {
+			t.Errorf("%s stopped after the third key: read %d, error %v", name, n, err)
+		}
 	}
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"strings"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -52,54 +52,26 @@ func (s *Store) load(ctx context.Context, keys []string) error {
 }
 
 // listing yields the keys under the Store's prefix that start with
-// prefix, with their values unless keysOnly, in pages of cfg.PageSize all
-// read at the revision of the first, so that the listing is one snapshot
-// however long it is. It stops at the first error, which *err then holds.
+// prefix, with their values unless keysOnly, all at one revision (see
+// scan). It stops at the first error, which *err then holds.
 func (s *Store) listing(prefix string, keysOnly bool, err *error) iter.Seq2[string, entry] {
 	return func(yield func(string, entry) bool) {
-		ctx, cancel := context.WithCancel(s.ctx)
+		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.OpTimeout)
 		defer cancel()
 		from := s.cfg.Prefix + prefix
 		end := clientv3.GetPrefixRangeEnd(from)
 		if from == "" {
 			from, end = "\x00", "\x00"
 		}
-		var rev int64
-		for {
-			opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(int64(s.cfg.PageSize))}
+		_, e := s.scan(ctx, from, end, keysOnly, func(kv *mvccpb.KeyValue) bool {
+			key := string(kv.Key[len(s.cfg.Prefix):])
 			if keysOnly {
-				opts = append(opts, clientv3.WithKeysOnly())
+				return yield(key, entry{rev: kv.ModRevision})
 			}
-			if rev != 0 {
-				opts = append(opts, clientv3.WithRev(rev))
-			}
-			pageCtx, cancelPage := context.WithTimeout(ctx, s.cfg.OpTimeout)
-			resp, e := s.cli.Get(pageCtx, from, opts...)
-			cancelPage()
-			if e != nil {
-				*err = fmt.Errorf("etcdstore: list %s%s: %w", s.cfg.Prefix, prefix, e)
-				return
-			}
-			if rev == 0 {
-				rev = resp.Header.Revision
-			}
-			for _, kv := range resp.Kvs {
-				key := string(kv.Key[len(s.cfg.Prefix):])
-				if !strings.HasPrefix(key, prefix) {
-					return
-				}
-				e := entry{rev: kv.ModRevision}
-				if !keysOnly {
-					e = entryOf(kv.Value, kv.ModRevision)
-				}
-				if !yield(key, e) {
-					return
-				}
-			}
-			if !resp.More || len(resp.Kvs) == 0 {
-				return
-			}
-			from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+			return yield(key, entryOf(kv.Value, kv.ModRevision))
+		})
+		if e != nil {
+			*err = fmt.Errorf("etcdstore: list %s%s: %w", s.cfg.Prefix, prefix, e)
 		}
 	}
 }
