@@ -25,7 +25,7 @@ const maxBatchBytes = 1 << 20
 // still holds the revision the edit started from, or else the one shown.
 // Invalid text is refused with an error wrapping a *kvstore.SyntaxError.
 func (b *Backend) SetRaw(key string, raw []byte) error {
-	c, err := compact(raw)
+	c, err := kvstore.Compact(raw)
 	if err != nil {
 		return fmt.Errorf("etcdstore: set %q: %w", key, err)
 	}
