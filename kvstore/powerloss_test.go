@@ -12,9 +12,11 @@ package kvstore
 // Two models of what survives:
 //   - strict: only what was fsynced (POSIX's promise);
 //   - reordered: in addition, any prefix of the appends made to a file since
-//     its last fsync, and any subset, kept in order, of the creates, renames
-//     and removes made in a directory since its last fsync (what ext4,
-//     XFS and others can leave).
+//     its last fsync, with any run of its pages after the last fsync read
+//     as zeros (writeback may persist a later page before an earlier one),
+//     and any subset, kept in order, of the creates, renames and removes
+//     made in a directory since its last fsync (what ext4, XFS and others
+//     can leave).
 //
 // A crash during the recovery of a crash state (a double crash) is tried
 // the same way: the recovering Open is itself recorded, and every state it
@@ -319,8 +321,23 @@ func (cp crashPoint) crashFiles(r *rand.Rand) map[string][]byte {
 			}
 		}
 		files[name] = v.data[:n]
+		if r != nil && n > v.synced && r.IntN(2) == 0 {
+			files[name] = withHole(v.data[:n], v.synced, r)
+		}
 	}
 	return files
+}
+
+// withHole returns data, of which the bytes from synced on were never
+// fsynced, with a run of its pages after synced read as zeros: writeback
+// may persist a later page of an append and not an earlier one.
+func withHole(data []byte, synced int, r *rand.Rand) []byte {
+	first, last := synced/holeAlign, (len(data)-1)/holeAlign
+	hole := first + r.IntN(last-first+1)
+	end := hole + 1 + r.IntN(last-hole+1)
+	torn := slices.Clone(data)
+	clear(torn[max(hole*holeAlign, synced):min(end*holeAlign, len(data))])
+	return torn
 }
 
 // allowed returns, for each key written by the workload, the values it may

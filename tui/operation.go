@@ -175,7 +175,7 @@ func (op operation) run(src Source) opDoneMsg {
 		}
 		_, done.live = src.(liveSource)
 		switch {
-		case src.ReadOnly() || src.Pending() == 0:
+		case src.ReadOnly() || notInData(src) == 0:
 			done.err = src.Reload()
 			done.reloaded = done.err == nil
 		case done.live:

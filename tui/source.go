@@ -46,6 +46,24 @@ type (
 	rescuer = kvstore.Rescuer
 )
 
+// foldingSource is a Source that keeps acknowledged changes apart from its
+// data until it folds them in, as a kvstore file in always-save mode keeps
+// them in its journal: they are not Pending, yet reading the data again
+// would drop them, so while there are any a change made elsewhere is a
+// conflict. NotInFile counts them with the pending ones.
+type foldingSource interface {
+	NotInFile() int
+}
+
+// notInData returns the number of changes src holds that its data does
+// not: those pending and those a foldingSource keeps apart.
+func notInData(src Source) int {
+	if f, ok := src.(foldingSource); ok {
+		return max(f.NotInFile(), src.Pending())
+	}
+	return src.Pending()
+}
+
 // valueText returns the JSON text stored under key.
 func valueText(src Source, key string) (string, bool) {
 	if ts, ok := src.(textSource); ok {
