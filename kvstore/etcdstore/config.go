@@ -2,6 +2,7 @@ package etcdstore
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
@@ -52,6 +53,25 @@ type Config struct {
 	// ReadOnly makes every write return kvstore.ErrReadOnly. The view is
 	// still read and kept live.
 	ReadOnly bool
+
+	// Validate, when set, is asked about every JSON value before a write
+	// sends or stages it, as kvstore.Options.Validate is for the file
+	// store: Set, SetRaw and SetIf pass the key and the compact JSON, and
+	// Rename the new key and the value it moves. A non-nil error refuses
+	// the write, which returns it wrapped. Values other clients wrote, and
+	// bytes that are not JSON (a Backend's SetBytes), are not checked.
+	Validate func(key string, raw []byte) error
+}
+
+// validate asks cfg.Validate about raw, to be stored under key by op.
+func (c *Config) validate(op, key string, raw []byte) error {
+	if c.Validate == nil {
+		return nil
+	}
+	if err := c.Validate(key, raw); err != nil {
+		return fmt.Errorf("etcdstore: %s %q: %w", op, key, err)
+	}
+	return nil
 }
 
 const (

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
@@ -30,6 +31,9 @@ func (b *Backend) SetRaw(key string, raw []byte) error {
 		return fmt.Errorf("etcdstore: set %q: %w", key, err)
 	}
 	if err := b.writable(); err != nil {
+		return err
+	}
+	if err := b.store.cfg.validate("set", key, c); err != nil {
 		return err
 	}
 	return b.set(key, entry{raw: c, shown: c, json: true})
@@ -100,6 +104,19 @@ func (b *Backend) Rename(from, to string) error {
 	if _, exists := b.lookupLocked(to); exists {
 		b.mu.Unlock()
 		return fmt.Errorf("etcdstore: rename %q to %q: %w", from, to, kvstore.ErrExists)
+	}
+	if v.json && b.store.cfg.Validate != nil {
+		// Validate runs without the lock; the value it saw is the one
+		// moved, or the rename starts over.
+		b.mu.Unlock()
+		if err := b.store.cfg.validate("rename "+strconv.Quote(from)+" to", to, v.raw); err != nil {
+			return err
+		}
+		b.mu.Lock()
+		if now, ok := b.lookupLocked(from); !ok || !bytes.Equal(now.raw, v.raw) {
+			b.mu.Unlock()
+			return b.Rename(from, to)
+		}
 	}
 	v.rev = 0
 	b.stageLocked(to, &v, b.baseLocked(to))
