@@ -104,11 +104,11 @@ func (p *Model) scrollTo(pos position) {
 	// A match inside a fold opens it, and the cursor goes to its line,
 	// so y and p act on what n found.
 	p.reveal(pos.line)
-	p.cursor = pos.line
 	row := sort.Search(len(p.rows), func(i int) bool {
 		r := p.rows[i]
 		return r.line > pos.line || (r.line == pos.line && r.to > pos.at)
 	})
+	p.cursor, p.sub = pos.line, row-p.rowOf(pos.line)
 	if row >= p.offset && row < p.offset+p.height {
 		return
 	}

@@ -74,6 +74,7 @@ type Model struct {
 
 	folded    []bool // by line: the containers folded; nil: none
 	cursor    int    // the line under the cursor, one that is shown
+	sub       int    // the cursor's row among the rows cursor wraps to
 	trees     map[string]treeState
 	treeOrder []string // the keys of trees, oldest first
 }
@@ -197,11 +198,11 @@ func (p *Model) ScrollBy(n int) {
 	if !p.ready() {
 		return
 	}
-	switch row := p.rowOf(p.cursor); {
+	switch row := p.cursorRow(); {
 	case row < p.offset:
-		p.cursor = p.rows[p.offset].line
+		p.moveToRow(p.offset)
 	case row >= p.offset+p.height:
-		p.cursor = p.rows[min(p.offset+p.height, len(p.rows))-1].line
+		p.moveToRow(min(p.offset+p.height, len(p.rows)) - 1)
 	}
 }
 
@@ -279,7 +280,7 @@ func (p *Model) View(st *Styles, focused bool) string {
 	cursorRow := -1
 	if focused && p.ready() {
 		title[len(title)-1] += "  " + display.Escape(p.Path())
-		cursorRow = p.rowOf(p.cursor)
+		cursorRow = p.cursorRow()
 	}
 	for i, t := range title {
 		if i > 0 {

@@ -194,29 +194,52 @@ func (p *Model) reveal(li int) {
 	}
 }
 
-// moveKey moves the cursor for a movement key, one shown line at a time
-// whatever the rows it wraps to.
+// moveKey moves the cursor for a movement key a row at a time: the rows a
+// long string wraps to are rows like any other, so a page, the end and the
+// next row all reach into it. The cursor's node is the line the row is of.
 func (p *Model) moveKey(msg tea.KeyPressMsg) bool {
-	at := p.rowOf(p.cursor)
+	at := p.cursorRow()
 	to, ok := p.keys.Move(msg, at, p.Page(), len(p.rows))
 	if !ok || len(p.rows) == 0 {
 		return ok
 	}
 	to = max(min(to, len(p.rows)-1), 0)
-	if to > at && p.rows[to].line == p.cursor {
-		// Past the rows of a wrapped line, to the next line.
-		for to < len(p.rows)-1 && p.rows[to].line == p.cursor {
-			to++
-		}
+	if d := to - at; d > 1 || d < -1 {
+		// A page scrolls the page, as in a pager, rather than only
+		// taking the cursor to the pane's edge.
+		p.offset += d
+		p.clamp()
 	}
-	p.moveCursor(p.rows[to].line)
+	p.moveToRow(to)
 	return true
 }
 
-// moveCursor puts the cursor on line li and scrolls it on screen.
+// cursorRow returns the row the cursor is on: a row of its line, which
+// keeps the first when the line wraps to fewer rows than before.
+func (p *Model) cursorRow() int {
+	row := p.rowOf(p.cursor)
+	if sub := row + p.sub; p.sub > 0 && sub < len(p.rows) && p.rows[sub].line == p.cursor {
+		return sub
+	}
+	return row
+}
+
+// moveToRow puts the cursor on row and scrolls it on screen.
+func (p *Model) moveToRow(row int) {
+	p.cursor = p.rows[row].line
+	p.sub = row - p.rowOf(p.cursor)
+	p.showRow(row)
+}
+
+// moveCursor puts the cursor on the first row of line li and scrolls it on
+// screen.
 func (p *Model) moveCursor(li int) {
-	p.cursor = li
-	row := p.rowOf(li)
+	p.cursor, p.sub = li, 0
+	p.showRow(p.rowOf(li))
+}
+
+// showRow scrolls row on screen.
+func (p *Model) showRow(row int) {
 	switch {
 	case row < p.offset:
 		p.offset = row
