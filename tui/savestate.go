@@ -63,6 +63,9 @@ type saveState struct {
 	readOnly bool
 	saving   bool  // an operation that may write to disk is running
 	pending  int   // changes not yet on disk
+	// unsaved is the net count of pending, as c lists them: a change
+	// undone is no change, though the store still has it to save.
+	unsaved int
 	err      error // the last save's error, until a save succeeds
 	report   saveReport
 	name     string // the data's name, to shorten error messages
@@ -75,6 +78,7 @@ func (m *Model) saveState() saveState {
 		readOnly: m.src.ReadOnly(),
 		saving:   m.writes.saving(),
 		pending:  m.src.Pending(),
+		unsaved:  m.unsaved(),
 		err:      m.src.LastSaveError(),
 		report:   m.save,
 		name:     m.src.Name(),
@@ -107,10 +111,10 @@ func (s saveState) text(st *Styles) string {
 		return st.StatusError.Render("the file was deleted (ctrl+s to resolve)")
 	case s.report.deleted:
 		return st.StatusError.Render("the file was deleted on disk")
-	case s.pending == 1:
+	case s.unsaved == 1:
 		return st.StatusDirty.Render("1 unsaved change")
-	case s.pending > 1:
-		return st.StatusDirty.Render(display.GroupDigits(s.pending) + " unsaved changes")
+	case s.unsaved > 1:
+		return st.StatusDirty.Render(display.GroupDigits(s.unsaved) + " unsaved changes")
 	case s.report.closed:
 		return st.StatusNote.Render("closed")
 	case !s.report.savedAt.IsZero():

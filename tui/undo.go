@@ -20,6 +20,10 @@ type undoHistory struct {
 	entries []undoEntry
 	undone  []operation
 	saved   map[string]savedValue
+	// net is the number of changes since the last save as the
+	// pending-changes view lists them, counted after each write from
+	// saved.
+	net int
 }
 
 // savedValue is what a key held when the data was last saved: its JSON
