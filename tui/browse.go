@@ -27,15 +27,21 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Save):
 		return m.startSave()
+	case m.focus == focusValue && m.value.HasTree() && key.Matches(msg, k.Filter):
+		return m.startValueSearch()
 	case key.Matches(msg, k.Filter):
 		m.list.StartFilter()
 		m.focus = focusList
 	case key.Matches(msg, k.Find):
 		return m.startFind()
-	case m.focus == focusValue && m.value.Finding() && key.Matches(msg, k.NextMatch):
-		return m, m.jumpToMatch(true)
-	case m.focus == focusValue && m.value.Finding() && key.Matches(msg, k.PrevMatch):
-		return m, m.jumpToMatch(false)
+	case m.stepping() && key.Matches(msg, k.NextMatch):
+		return m, m.stepMatch(true)
+	case m.stepping() && key.Matches(msg, k.PrevMatch):
+		return m, m.stepMatch(false)
+	case m.find.inValue != "" && key.Matches(msg, k.ClearFilter):
+		m.find.inValue = ""
+		m.value.SetFind(m.paneQuery())
+		return m, nil
 	case m.focus == focusValue && key.Matches(msg, k.Fold):
 		m.value.Fold()
 	case m.focus == focusValue && key.Matches(msg, k.Unfold):
@@ -101,21 +107,6 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.updateList(msg)
 	}
 	return m, nil
-}
-
-// jumpToMatch scrolls the value pane to the next or previous match of the
-// find, or says there is none in this value.
-func (m *Model) jumpToMatch(forward bool) tea.Cmd {
-	var moved bool
-	if forward {
-		moved = m.value.NextMatch()
-	} else {
-		moved = m.value.PrevMatch()
-	}
-	if !moved {
-		return m.flash("no match in this value", false)
-	}
-	return nil
 }
 
 // updateList passes a key or a paste to the key list, and shows the value

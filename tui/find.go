@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"slices"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -13,18 +15,37 @@ import (
 // its text asks the root to search (findQueryMsg); the key list narrows to
 // what is found as results come in. enter keeps the result and closes the
 // prompt; esc clears it.
+//
+// The same prompt searches the shown value only (inValue, opened by / in
+// the value pane). ↑ and ↓ bring back the queries typed before, newest
+// first, as a shell's history does.
 type finder struct {
-	input prompt // the text and its editing keys
-	keys  KeyMap
+	input   prompt // the text and its editing keys
+	keys    KeyMap
+	inValue bool
+	past    []string // earlier queries, oldest first
+	recall  int      // the entry of past shown; len(past): the text typed
+	typed   string   // the text typed before recalling
 }
 
-func newFinder(keys KeyMap) *finder {
-	return &finder{input: prompt{label: "Find:", new: true, keys: keys}, keys: keys}
+func newFinder(keys KeyMap, inValue bool, past []string) *finder {
+	label := "Find:"
+	if inValue {
+		label = "Search value:"
+	}
+	return &finder{input: prompt{label: label, new: true, keys: keys}, keys: keys, inValue: inValue, past: past, recall: len(past)}
 }
 
-// findQueryMsg asks the root to search keys and values for query; "" drops
-// the result.
-type findQueryMsg struct{ query string }
+// findQueryMsg asks the root to search for query, in keys and values or
+// (inValue) in the shown value; "" drops the result.
+type findQueryMsg struct {
+	query   string
+	inValue bool
+}
+
+// findKeptMsg says the prompt closed keeping query, which the root adds to
+// the queries ↑ recalls.
+type findKeptMsg struct{ query string }
 
 // foundMsg is the result of a search: the rows of keys (the key list's
 // slice it searched) whose key or value matches query. seq is the search's
@@ -40,6 +61,10 @@ type foundMsg struct {
 type findState struct {
 	seq  int // numbers searches, so that only the newest result shows
 	last foundMsg
+	// inValue is the search in the shown value (/ in the value pane),
+	// which the pane marks rather than the find's; "" when none.
+	inValue string
+	past    []string // queries kept, oldest first, for ↑ to recall
 }
 
 // Update edits the text and asks for a search whenever it changes.
@@ -51,16 +76,40 @@ func (f *finder) Update(msg tea.Msg) (overlay, tea.Cmd) {
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, f.keys.AcceptFilter):
-			return nil, nil
+			return nil, send(findKeptMsg{query: f.input.text})
 		case key.Matches(msg, f.keys.ClearFilter):
-			return nil, send(findQueryMsg{})
+			return nil, send(findQueryMsg{inValue: f.inValue})
+		case msg.String() == "up" || msg.String() == "down":
+			f.recallQuery(msg.String() == "up")
+		default:
+			f.input.edit(msg)
 		}
-		f.input.edit(msg)
 	}
 	if f.input.text == before {
 		return f, nil
 	}
-	return f, send(findQueryMsg{query: f.input.text})
+	return f, send(findQueryMsg{query: f.input.text, inValue: f.inValue})
+}
+
+// recallQuery shows the query typed before the one shown (older), or the
+// one after it, and after the newest the text that was being typed.
+func (f *finder) recallQuery(older bool) {
+	if f.recall == len(f.past) {
+		f.typed = f.input.text
+	}
+	switch {
+	case older && f.recall > 0:
+		f.recall--
+	case !older && f.recall < len(f.past):
+		f.recall++
+	default:
+		return
+	}
+	text := f.typed
+	if f.recall < len(f.past) {
+		text = f.past[f.recall]
+	}
+	f.input.text, f.input.pos = text, len(text)
 }
 
 // SetSize does nothing: the prompt takes its width from the frame.
@@ -83,13 +132,52 @@ func (f *finder) Draw(fr *frame) {
 // values may have changed since the last one.
 func (m Model) startFind() (tea.Model, tea.Cmd) {
 	m.find.last = foundMsg{}
-	m.open(newFinder(m.keys))
+	m.find.inValue = ""
+	m.open(newFinder(m.keys, false, m.find.past))
 	return m, nil
 }
 
+// startValueSearch opens the prompt that searches the shown value only.
+func (m Model) startValueSearch() (tea.Model, tea.Cmd) {
+	m.open(newFinder(m.keys, true, m.find.past))
+	return m, nil
+}
+
+// onFindKept remembers a query the prompt closed with, for ↑ to recall.
+func (m Model) onFindKept(msg findKeptMsg) (tea.Model, tea.Cmd) {
+	m.find.past = rememberQuery(m.find.past, msg.query)
+	return m, nil
+}
+
+// rememberQuery adds q to the queries past, newest last, once: an earlier
+// copy of it moves to the end.
+func rememberQuery(past []string, q string) []string {
+	if q == "" {
+		return past
+	}
+	past = slices.DeleteFunc(slices.Clone(past), func(p string) bool { return p == q })
+	past = append(past, q)
+	if len(past) > maxPastQueries {
+		past = past[len(past)-maxPastQueries:]
+	}
+	return past
+}
+
+// maxPastQueries bounds the queries ↑ recalls.
+const maxPastQueries = 50
+
 // onFindQuery starts a search for the text the prompt holds, or drops the
-// result for "".
+// result for "". A search in the value marks the matches there at once and
+// goes to the first.
 func (m Model) onFindQuery(msg findQueryMsg) (tea.Model, tea.Cmd) {
+	if msg.inValue {
+		m.find.inValue = msg.query
+		m.value.SetFind(m.paneQuery())
+		if msg.query != "" && !m.value.EdgeMatch(true) {
+			return m, m.flash("no match in this value", false)
+		}
+		return m, nil
+	}
 	m.find.seq++
 	if msg.query == "" {
 		m.find.last = foundMsg{}

@@ -20,12 +20,12 @@ type KeyMap struct {
 	PageUp   key.Binding
 	PageDown key.Binding
 
-	Filter       key.Binding // start typing a filter
+	Filter       key.Binding // start typing a filter; in the value pane, search the value
 	AcceptFilter key.Binding // leave the filter input, keeping the filter
 	ClearFilter  key.Binding // leave the filter input and drop the filter
 	Find         key.Binding // find text in keys and values
-	NextMatch    key.Binding // value pane: scroll to the next match of the find
-	PrevMatch    key.Binding // value pane: scroll to the previous match
+	NextMatch    key.Binding // after a find: the next match, in the value or in the next key found
+	PrevMatch    key.Binding // after a find: the previous match
 
 	// The value pane as a tree, while it has the focus.
 	Fold      key.Binding // fold the node under the cursor, or go to its parent

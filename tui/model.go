@@ -229,6 +229,8 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onFindQuery(msg)
 	case foundMsg:
 		return m.onFound(msg)
+	case findKeptMsg:
+		return m.onFindKept(msg)
 	case newKeyMsg:
 		return m.openEditor(msg.key, []byte("{}"), true)
 	case ShutdownMsg:
@@ -264,7 +266,7 @@ func (m *Model) flash(text string, isErr bool) tea.Cmd {
 // showSelected shows the selected key's value, read again from the
 // Source; the Cmd, if any, lays out a large value in the background.
 func (m *Model) showSelected() tea.Cmd {
-	m.value.SetFind(m.list.Found())
+	m.value.SetFind(m.paneQuery())
 	k, ok := m.list.Selected()
 	if !ok && m.list.OnGroup() {
 		m.value.SetNote("")
@@ -288,7 +290,7 @@ func (m *Model) showSelected() tea.Cmd {
 
 // followSelection shows the selected value if the selection moved.
 func (m *Model) followSelection() tea.Cmd {
-	m.value.SetFind(m.list.Found())
+	m.value.SetFind(m.paneQuery())
 	if k, ok := m.list.Selected(); ok && m.value.Shows(k) {
 		return nil
 	}

@@ -177,7 +177,7 @@ func (m Model) browseHelpLine(f *frame) string {
 			on = append(on, &k.OpenGroup, &k.ToggleGroup)
 		}
 	}
-	if m.focus == focusValue && m.value.Finding() {
+	if m.stepping() {
 		// n moves to the next match here, so it does not offer a new key.
 		on = slices.DeleteFunc(on, func(b *key.Binding) bool { return b == &k.New })
 		on = append(on, &k.NextMatch, &k.PrevMatch)

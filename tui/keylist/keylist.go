@@ -386,6 +386,9 @@ func (l *Model) RowAt(y int) (int, bool) {
 	return row, true
 }
 
+// SelectedRow returns the selected row of the view.
+func (l *Model) SelectedRow() int { return l.sel }
+
 // Select selects row of the view, which must be in range.
 func (l *Model) Select(row int) {
 	l.sel = row
