@@ -61,15 +61,15 @@ func (r *saveReport) observe(ev kvstore.FlushEvent) {
 // saveState is the save state as the status bar shows it.
 type saveState struct {
 	readOnly bool
-	saving   bool  // an operation that may write to disk is running
-	pending  int   // changes not yet on disk
+	saving   bool // an operation that may write to disk is running
+	pending  int  // changes not yet on disk
 	// unsaved is the net count of pending, as c lists them: a change
 	// undone is no change, though the store still has it to save.
 	unsaved int
-	err      error // the last save's error, until a save succeeds
-	report   saveReport
-	name     string // the data's name, to shorten error messages
-	words    *wording
+	err     error // the last save's error, until a save succeeds
+	report  saveReport
+	name    string // the data's name, to shorten error messages
+	words   *wording
 }
 
 // saveState derives the save state from the Source and its events.
