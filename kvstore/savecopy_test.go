@@ -1,0 +1,56 @@
+package kvstore_test
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// SaveCopy writes the state with its pending changes to another file and
+// leaves the store, its file and its pending changes as they were; it never
+// replaces a file.
+func TestSaveCopyWritesTheStateElsewhere(t *testing.T) {
+	s, path := openStore(t, &kvstore.Options{SaveInterval: -1})
+	if err := s.SetRaw("a", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetRaw("b", []byte(`"two"`)); err != nil {
+		t.Fatal(err)
+	}
+	before := readFile(t, path)
+	cp := filepath.Join(t.TempDir(), "copy.json")
+	if err := s.SaveCopy(cp); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := readFile(t, cp), "{\n  \"a\": 1,\n  \"b\": \"two\"\n}\n"; got != want {
+		t.Fatalf("the copy holds %q, want %q", got, want)
+	}
+	if readFile(t, path) != before || s.Pending() != 1 {
+		t.Fatalf("the store changed: file %q, %d pending", readFile(t, path), s.Pending())
+	}
+	if err := s.SaveCopy(cp); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("a copy over an existing file: %v", err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(cp))
+	if len(entries) != 1 {
+		t.Fatalf("the copy's directory holds %d files", len(entries))
+	}
+}
+
+// A copy that cannot be written says where and why.
+func TestSaveCopyIntoAMissingDirectory(t *testing.T) {
+	s, _ := openStore(t, &kvstore.Options{SaveInterval: -1})
+	cp := filepath.Join(t.TempDir(), "gone", "copy.json")
+	err := s.SaveCopy(cp)
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), cp) {
+		t.Fatalf("SaveCopy into a missing directory: %v", err)
+	}
+}
