@@ -22,6 +22,10 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m.startQuit()
+	case key.Matches(msg, k.QuitNoSave):
+		return m.startQuitWithoutSaving()
+	case m.canSaveCopy() && key.Matches(msg, k.SaveCopy):
+		return m.startSaveCopy()
 	case key.Matches(msg, k.Help):
 		m.open(newFullHelp(m.keys, m.src.ReadOnly()))
 		return m, nil
@@ -326,7 +330,7 @@ const maxClipboard = 75_000
 // reload reads the data again. Pending changes would be dropped, so it
 // asks first when there are any.
 func (m Model) reload() (tea.Model, tea.Cmd) {
-	if n := m.src.Pending(); n > 0 && !m.src.ReadOnly() {
+	if n := m.unsaved(); n > 0 && !m.src.ReadOnly() {
 		q := newQuestion(m.keys, fmt.Sprintf("Reload %s and drop %s?", m.words.data, display.Plural(n, "unsaved change")),
 			opMsg{op: operation{kind: opReload}}, nil)
 		m.open(q)

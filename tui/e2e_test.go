@@ -277,7 +277,9 @@ func TestKeyTable(t *testing.T) {
 		{[]string{"d"}, "Delete k10?"},
 		{[]string{"y"}, "deleted k10"},
 		{[]string{"u"}, "undid: deleted k10"},
-		{[]string{"C-r"}, "Reload the file and drop 2 unsaved changes?"},
+		{[]string{"d"}, "Delete k10?"},
+		{[]string{"y"}, "deleted k10"},
+		{[]string{"C-r"}, "Reload the file and drop 1 unsaved change?"},
 		{[]string{"y"}, "reloaded data.json"},
 	}
 	for _, st := range steps {

@@ -64,6 +64,12 @@ type KeyMap struct {
 
 	Help key.Binding
 	Quit key.Binding
+	// QuitNoSave quits without saving, asking first when changes would
+	// be lost; Quit saves them.
+	QuitNoSave key.Binding
+	// SaveCopy writes the data to another file, the way out when saving
+	// the data file fails.
+	SaveCopy key.Binding
 
 	Accept key.Binding // prompt: take the name typed
 
@@ -132,8 +138,10 @@ func DefaultKeyMap() KeyMap {
 		Cancel:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		Format:       key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "format")),
 
-		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit: key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		QuitNoSave: key.NewBinding(key.WithKeys("Q"), key.WithHelp("Q", "quit, don't save")),
+		SaveCopy:   key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "save a copy")),
 
 		Accept: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")),
 
@@ -161,7 +169,7 @@ func DefaultKeyMap() KeyMap {
 // everyone tries them. Disabled bindings are skipped.
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
-		k.Yes, k.No, k.WriteFile, k.Accept,
+		k.Yes, k.No, k.WriteFile, k.SaveCopy, k.Accept,
 		k.Apply, k.Cancel, k.Format, k.Revert,
 		k.AcceptFilter, k.ClearFilter, k.NextMatch, k.PrevMatch,
 		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later, k.DiffDown,
@@ -169,7 +177,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 		k.Fold, k.Unfold, k.Toggle, k.CopyNode, k.CopyPath, k.FoldAll, k.UnfoldAll,
 		k.OpenGroup, k.CloseGroup, k.ToggleGroup,
 		k.Edit, k.Filter, k.New, k.Undo, k.Redo, k.Save, k.SwitchPane,
-		k.EditExternal, k.CopyValue, k.CopyKey, k.Find, k.Tree, k.Pending, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
+		k.EditExternal, k.CopyValue, k.CopyKey, k.Find, k.Tree, k.Pending, k.Rename, k.Delete, k.Reload, k.QuitNoSave, k.Up, k.Down,
 	}
 }
 
@@ -188,7 +196,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Apply, k.Cancel, k.Format},
 		{k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later},
 		{k.Revert, k.DiffDown},
-		{k.Pending, k.Save, k.Reload, k.Help, k.Quit},
+		{k.Pending, k.Save, k.SaveCopy, k.Reload, k.Help, k.Quit, k.QuitNoSave},
 	}
 }
 
@@ -249,7 +257,7 @@ func (k *KeyMap) all() []*key.Binding {
 	return []*key.Binding{
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
 		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Find, &k.NextMatch, &k.PrevMatch, &k.Edit, &k.EditExternal, &k.SwitchPane,
-		&k.Save, &k.Apply, &k.Cancel, &k.Format, &k.Help, &k.Quit, &k.Yes, &k.No, &k.WriteFile, &k.Accept,
+		&k.Save, &k.Apply, &k.Cancel, &k.Format, &k.Help, &k.Quit, &k.QuitNoSave, &k.SaveCopy, &k.Yes, &k.No, &k.WriteFile, &k.Accept,
 		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		&k.Fold, &k.Unfold, &k.Toggle, &k.FoldAll, &k.UnfoldAll, &k.CopyNode, &k.CopyPath,
@@ -263,7 +271,7 @@ func (k *KeyMap) all() []*key.Binding {
 func (k KeyMap) forFullHelp(readOnly bool) KeyMap {
 	if readOnly {
 		for _, b := range []*key.Binding{
-			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Format, &k.Save, &k.New, &k.Rename, &k.Delete, &k.Undo, &k.Redo,
+			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Format, &k.Save, &k.SaveCopy, &k.QuitNoSave, &k.New, &k.Rename, &k.Delete, &k.Undo, &k.Redo,
 			&k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		} {
 			b.SetEnabled(false)

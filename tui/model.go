@@ -229,6 +229,14 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onFindQuery(msg)
 	case foundMsg:
 		return m.onFound(msg)
+	case quitDropMsg:
+		return m.quitDropping()
+	case saveCopyMsg:
+		return m.startSaveCopy()
+	case writeCopyMsg:
+		return m.writeCopy(msg)
+	case copyWrittenMsg:
+		return m.onCopyWritten(msg)
 	case findKeptMsg:
 		return m.onFindKept(msg)
 	case newKeyMsg:

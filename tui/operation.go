@@ -46,7 +46,7 @@ type operation struct {
 	raw      []byte          // opSet: the JSON text
 	keepMine map[string]bool // opMerge: the choice for each collision
 	from     origin
-	quit     bool       // opSave: quit once saved
+	quit     bool       // opSave: quit once saved; opReload: quit once the changes are dropped
 	redo     *operation // set on an undo: the change it undoes, put back if the undo fails
 	redoing  bool       // makes again a change that was undone
 

@@ -133,6 +133,11 @@ func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 	}
 	q := newQuestion(m.keys, "Changes are not saved. Quit anyway?", tea.QuitMsg{}, nil)
 	q.review = reviewPendingMsg{}
+	if m.canSaveCopy() && !errors.Is(msg.err, kvstore.ErrConflict) {
+		// A conflict's version goes to a file beside the data file by
+		// itself; any other failure leaves it nowhere but here.
+		q.write = saveCopyMsg{}
+	}
 	switch {
 	case fileDeleted(msg.err):
 		q.text = "The file was deleted. Quit and keep your version in a new file beside it?"
@@ -175,6 +180,9 @@ func (m *Model) onSettled(msg opDoneMsg) tea.Cmd {
 
 // onReloaded answers a reload the user asked for.
 func (m *Model) onReloaded(msg opDoneMsg) tea.Cmd {
+	if msg.op.quit {
+		return m.onDroppedToQuit(msg)
+	}
 	if msg.err != nil {
 		return m.flash("reload failed: "+cleanError(msg.err), true)
 	}

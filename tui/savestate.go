@@ -133,7 +133,28 @@ func (s saveState) reason() string {
 	if errors.Is(s.err, kvstore.ErrConflict) {
 		return s.words.changed
 	}
-	return strings.ReplaceAll(shortenPaths(s.err.Error(), s.name), "kvstore: ", "")
+	return shortenPaths(causeFirst(s.err), s.name)
+}
+
+// causeFirst writes an error with its cause first, "permission denied
+// (save data.json: create temp file in /srv/app: …)", without the library's
+// prefix: a line cut at the screen's edge keeps what went wrong, not the
+// steps that led there.
+func causeFirst(err error) string {
+	msg := strings.ReplaceAll(err.Error(), "kvstore: ", "")
+	cause := err
+	for next := errors.Unwrap(cause); next != nil; next = errors.Unwrap(cause) {
+		cause = next
+	}
+	c := cause.Error()
+	if cause == err || c == "" || !strings.HasSuffix(msg, c) {
+		return msg
+	}
+	steps := strings.TrimRight(strings.TrimSuffix(msg, c), ": ")
+	if steps == "" {
+		return c
+	}
+	return c + " (" + steps + ")"
 }
 
 // shortenPaths writes every path in msg that ends in name (a file's name)

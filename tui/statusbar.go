@@ -55,6 +55,15 @@ func (s *statusBar) View(st *Styles) string {
 		room := s.width - ansi.StringWidth(sep+state)
 		name = ansi.Truncate(name, max(room, min(s.width/3, w)), "…")
 	}
+	if s.msg != "" {
+		// A long save state (a save's error, cause first) gives way to
+		// the message down to a third of the line: the message is what
+		// just happened, and the state's cause stays in view.
+		used := ansi.StringWidth(name) + 2*ansi.StringWidth(sep) + ansi.StringWidth(s.msg)
+		if room := max(s.width-used, s.width/3); ansi.StringWidth(state) > room {
+			state = ansi.Truncate(state, room, "…")
+		}
+	}
 	var b strings.Builder
 	b.WriteString(st.StatusFile.Render(name))
 	b.WriteString(sep)

@@ -156,7 +156,11 @@ func (m Model) browseHelpLine(f *frame) string {
 		on = append(on, &k.CopyValue, &k.CopyKey)
 	}
 	if !m.src.ReadOnly() {
-		on = append(on, &k.New, &k.Save, &k.Pending)
+		on = append(on, &k.New, &k.Save, &k.Pending, &k.QuitNoSave)
+		if m.canSaveCopy() && m.src.LastSaveError() != nil {
+			// The way out of a save that fails comes first.
+			on = append(on, &k.SaveCopy)
+		}
 		if selected {
 			on = append(on, &k.Edit, &k.EditExternal, &k.Rename, &k.Delete)
 		}
