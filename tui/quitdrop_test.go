@@ -93,7 +93,7 @@ func TestSaveCopyAfterAFailedSave(t *testing.T) {
 		t.Fatalf("the copy holds %q (%v)", data, err)
 	}
 	h.wantScreen("Copy written. Quit without saving data.json?")
-	h.wantStatus("wrote the data to " + cp[:20])
+	h.wantStatus("wrote the data to " + cp[:10])
 	h.send(keyText("y"))
 	if !h.quit || s.Pending() != 0 {
 		t.Fatalf("yes: quit %v, %d pending", h.quit, s.Pending())

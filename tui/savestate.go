@@ -70,6 +70,8 @@ type saveState struct {
 	report  saveReport
 	name    string // the data's name, to shorten error messages
 	words   *wording
+	// brief: a save's error is said by its cause alone.
+	brief bool
 }
 
 // saveState derives the save state from the Source and its events.
@@ -133,7 +135,18 @@ func (s saveState) reason() string {
 	if errors.Is(s.err, kvstore.ErrConflict) {
 		return s.words.changed
 	}
+	if s.brief {
+		return strings.ReplaceAll(rootCause(s.err).Error(), "kvstore: ", "")
+	}
 	return shortenPaths(causeFirst(s.err), s.name)
+}
+
+// rootCause returns the innermost error err wraps, or err.
+func rootCause(err error) error {
+	for next := errors.Unwrap(err); next != nil; next = errors.Unwrap(err) {
+		err = next
+	}
+	return err
 }
 
 // causeFirst writes an error with its cause first, "permission denied
@@ -142,10 +155,7 @@ func (s saveState) reason() string {
 // steps that led there.
 func causeFirst(err error) string {
 	msg := strings.ReplaceAll(err.Error(), "kvstore: ", "")
-	cause := err
-	for next := errors.Unwrap(cause); next != nil; next = errors.Unwrap(cause) {
-		cause = next
-	}
+	cause := rootCause(err)
 	c := cause.Error()
 	if cause == err || c == "" || !strings.HasSuffix(msg, c) {
 		return msg

@@ -56,12 +56,13 @@ func (s *statusBar) View(st *Styles) string {
 		name = ansi.Truncate(name, max(room, min(s.width/3, w)), "…")
 	}
 	if s.msg != "" {
-		// A long save state (a save's error, cause first) gives way to
-		// the message down to a third of the line: the message is what
-		// just happened, and the state's cause stays in view.
+		// A save's error gives way to the message down to its cause: the
+		// message is what just happened.
 		used := ansi.StringWidth(name) + 2*ansi.StringWidth(sep) + ansi.StringWidth(s.msg)
-		if room := max(s.width-used, s.width/3); ansi.StringWidth(state) > room {
-			state = ansi.Truncate(state, room, "…")
+		if ansi.StringWidth(state) > s.width-used {
+			brief := s.state
+			brief.brief = true
+			state = brief.text(st)
 		}
 	}
 	var b strings.Builder
