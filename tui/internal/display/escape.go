@@ -84,11 +84,42 @@ func Escape(s string) string {
 	return b.String()
 }
 
-// KeyLabel is a key as the status bar and questions name it: escaped, and
-// the empty key written as "" so that it is visible.
+// KeyLabel is a key as the list, the titles, the status bar, prompts and
+// questions show it, so that different keys always look different. A
+// plain key shows as itself. Any other is quoted as a JSON string, with
+// its quotes and backslashes escaped: the empty key (""), a key of spaces
+// or with spaces at either end ("a "), one that starts with a quote, and
+// one with characters that must be escaped, so that the key written
+// \u0007 (shown plain) never looks like the key holding BEL ("\u0007").
 func KeyLabel(k string) string {
-	if k == "" {
-		return `""`
+	if plainKey(k) {
+		return k
 	}
-	return Escape(k)
+	var b strings.Builder
+	b.Grow(len(k) + 8)
+	b.WriteByte('"')
+	for i := 0; i < len(k); {
+		r, size := utf8.DecodeRuneInString(k[i:])
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteString(Escape(k[i : i+size]))
+		}
+		i += size
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// plainKey reports whether k shows as itself: not empty, no spaces at
+// either end, no quote at the start and nothing Escape would change.
+func plainKey(k string) bool {
+	if k == "" || k[0] == '"' || HasUnsafe(k) {
+		return false
+	}
+	first, _ := utf8.DecodeRuneInString(k)
+	last, _ := utf8.DecodeLastRuneInString(k)
+	return !unicode.IsSpace(first) && !unicode.IsSpace(last)
 }

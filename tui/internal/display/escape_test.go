@@ -58,3 +58,28 @@ func firstUnsafe(s string) string {
 	}
 	return ""
 }
+
+// Keys that look alike as text get labels that differ; a plain key is
+// its own label.
+func TestKeyLabelsTellKeysApart(t *testing.T) {
+	keys := []string{"", `""`, " ", "  ", "a", "a ", " a", "a\u00a0", "\x07", `\u0007`, `"a"`, `a"b`, "a\\b", "\xff", `\xff`, "é", "a b"}
+	seen := map[string]string{}
+	for _, k := range keys {
+		l := KeyLabel(k)
+		if prev, ok := seen[l]; ok {
+			t.Errorf("%q and %q both show as %s", prev, k, l)
+		}
+		seen[l] = k
+		if HasUnsafe(l) {
+			t.Errorf("the label of %q is unsafe: %q", k, l)
+		}
+	}
+	for k, want := range map[string]string{
+		"a": "a", "a b": "a b", `a"b`: `a"b`, "é": "é", `\u0007`: `\u0007`,
+		"": `""`, `""`: `"\"\""`, "  ": `"  "`, "a ": `"a "`, "\x07": `"\u0007"`, "\xff": `"\xff"`,
+	} {
+		if got := KeyLabel(k); got != want {
+			t.Errorf("KeyLabel(%q) = %s, want %s", k, got, want)
+		}
+	}
+}
