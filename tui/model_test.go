@@ -88,17 +88,21 @@ func TestFilterTypesKeepsAndClears(t *testing.T) {
 	if got := h.selected(); got != "user/bob" {
 		t.Fatalf("down while filtering selected %q, want user/bob", got)
 	}
-	h.send(keyBackspace, keyBackspace) // "us": substring matches, then fuzzy
-	want := []string{"user/ada", "user/bob", "under/sea"}
+	h.send(keyBackspace, keyBackspace, keyBackspace, keyText("*"), keyText("a")) // "u*a", a glob
+	h.wantScreen("/u*a▏  glob")
+	want := []string{"under/sea", "user/ada"} // in key order
 	if got := h.m.list.Len(); got != len(want) {
 		t.Fatalf("%d matches for us, want %d", got, len(want))
 	}
 	for i, k := range want {
 		if got := h.m.list.At(i); got != k {
-			t.Fatalf("match %d is %q, want %q (substring matches first, then fuzzy)", i, got, k)
+			t.Fatalf("match %d is %q, want %q", i, got, k)
 		}
 	}
-	h.send(keyText("e"), keyText("r"), keyEnter)
+	h.send(keyBackspace, keyBackspace)
+	h.typeText("ser")
+	h.send(keyEnter)
+	h.wantScreen("/user  text")
 	if !h.browsing() || !h.m.list.Filtered() {
 		t.Fatal("enter did not keep the filter")
 	}
