@@ -5,6 +5,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/tidwall/btree"
 )
 
 // SaveCopy writes the store's state, pending changes included, to a new
@@ -16,6 +18,20 @@ import (
 // is never replaced: the error wraps fs.ErrExist. A read-only store can
 // write a copy too.
 func (s *KVStore) SaveCopy(path string) error {
+	return s.saveCopy(path, nil)
+}
+
+// SaveKeys is SaveCopy of the given keys only: the new file holds each of
+// them that exists, with its value. It exports part of a store.
+func (s *KVStore) SaveKeys(path string, keys []string) error {
+	if keys == nil {
+		keys = []string{}
+	}
+	return s.saveCopy(path, keys)
+}
+
+// saveCopy writes every key (keys nil) or the given ones to a new file.
+func (s *KVStore) saveCopy(path string, keys []string) error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	s.mu.Lock()
@@ -25,6 +41,15 @@ func (s *KVStore) SaveCopy(path string) error {
 	}
 	snap := s.data.tree.Copy()
 	s.mu.Unlock()
+	if keys != nil {
+		part := new(btree.Map[string, []byte])
+		for _, k := range keys {
+			if v, ok := snap.Get(k); ok {
+				part.Set(k, v)
+			}
+		}
+		snap = part
+	}
 	exists := func(os.FileInfo) error {
 		if _, err := s.fsys.Stat(path); err == nil {
 			return fmt.Errorf("file exists: %w", fs.ErrExist)

@@ -54,3 +54,20 @@ func TestSaveCopyIntoAMissingDirectory(t *testing.T) {
 		t.Fatalf("SaveCopy into a missing directory: %v", err)
 	}
 }
+
+// SaveKeys writes only the keys asked for that exist.
+func TestSaveKeysExportsPartOfAStore(t *testing.T) {
+	s, _ := openStore(t, &kvstore.Options{SaveInterval: -1})
+	for k, v := range map[string]string{"a": "1", "b": "2", "c": "3"} {
+		if err := s.SetRaw(k, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "part.json")
+	if err := s.SaveKeys(out, []string{"c", "a", "gone"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := readFile(t, out), "{\n  \"a\": 1,\n  \"c\": 3\n}\n"; got != want {
+		t.Fatalf("the export holds %q, want %q", got, want)
+	}
+}

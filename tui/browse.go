@@ -85,6 +85,10 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.startPrompt(false)
 	case key.Matches(msg, k.Delete):
 		return m.askDelete()
+	case key.Matches(msg, k.DeleteShown):
+		return m.askDeleteShown()
+	case key.Matches(msg, k.ExportShown):
+		return m.startExportShown()
 	case key.Matches(msg, k.Undo):
 		return m.undo()
 	case key.Matches(msg, k.Redo):

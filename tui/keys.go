@@ -47,6 +47,8 @@ type KeyMap struct {
 	New          key.Binding // create a key: prompt for its name, then edit it
 	Rename       key.Binding // rename the selected key
 	Delete       key.Binding // delete the selected key, after a confirmation
+	DeleteShown  key.Binding // delete every key a filter or a find shows, after a confirmation
+	ExportShown  key.Binding // write every key a filter or a find shows to a new file
 	CopyValue    key.Binding // copy the selected value to the clipboard
 	CopyKey      key.Binding // copy the selected key to the clipboard
 	Undo         key.Binding // undo the last change made in this session
@@ -123,6 +125,8 @@ func DefaultKeyMap() KeyMap {
 		New:          key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
 		Rename:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rename")),
 		Delete:       key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
+		DeleteShown:  key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete all shown")),
+		ExportShown:  key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export all shown")),
 		CopyValue:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy value")),
 		CopyKey:      key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "copy key")),
 		Undo:         key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo")),
@@ -173,7 +177,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 		k.Apply, k.Cancel, k.Format, k.Revert,
 		k.AcceptFilter, k.ClearFilter, k.NextMatch, k.PrevMatch,
 		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later, k.DiffDown,
-		k.Help, k.Quit,
+		k.Help, k.Quit, k.DeleteShown, k.ExportShown,
 		k.Fold, k.Unfold, k.Toggle, k.CopyNode, k.CopyPath, k.FoldAll, k.UnfoldAll,
 		k.OpenGroup, k.CloseGroup, k.ToggleGroup,
 		k.Edit, k.Filter, k.New, k.Undo, k.Redo, k.Save, k.SwitchPane,
@@ -190,7 +194,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane, k.Tree, k.OpenGroup, k.CloseGroup, k.ToggleGroup},
-		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch},
+		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch, k.DeleteShown, k.ExportShown},
 		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyKey},
 		{k.Fold, k.Unfold, k.Toggle, k.FoldAll, k.UnfoldAll, k.CopyNode, k.CopyPath},
 		{k.Apply, k.Cancel, k.Format},
@@ -217,6 +221,8 @@ func (k KeyMap) brief() KeyMap {
 	short(&k.Find, "find")
 	short(&k.Pending, "changes")
 	short(&k.NextMatch, "next")
+	short(&k.DeleteShown, "delete all")
+	short(&k.ExportShown, "export all")
 	short(&k.PrevMatch, "prev")
 	short(&k.Fold, "fold")
 	short(&k.Toggle, "toggle")
@@ -258,7 +264,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
 		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Find, &k.NextMatch, &k.PrevMatch, &k.Edit, &k.EditExternal, &k.SwitchPane,
 		&k.Save, &k.Apply, &k.Cancel, &k.Format, &k.Help, &k.Quit, &k.QuitNoSave, &k.SaveCopy, &k.Yes, &k.No, &k.WriteFile, &k.Accept,
-		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp,
+		&k.New, &k.Rename, &k.Delete, &k.DeleteShown, &k.ExportShown, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		&k.Fold, &k.Unfold, &k.Toggle, &k.FoldAll, &k.UnfoldAll, &k.CopyNode, &k.CopyPath,
 		&k.Tree, &k.OpenGroup, &k.CloseGroup, &k.ToggleGroup,
@@ -271,7 +277,7 @@ func (k *KeyMap) all() []*key.Binding {
 func (k KeyMap) forFullHelp(readOnly bool) KeyMap {
 	if readOnly {
 		for _, b := range []*key.Binding{
-			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Format, &k.Save, &k.SaveCopy, &k.QuitNoSave, &k.New, &k.Rename, &k.Delete, &k.Undo, &k.Redo,
+			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Format, &k.Save, &k.SaveCopy, &k.QuitNoSave, &k.New, &k.Rename, &k.Delete, &k.DeleteShown, &k.Undo, &k.Redo,
 			&k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		} {
 			b.SetEnabled(false)

@@ -237,6 +237,10 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.writeCopy(msg)
 	case copyWrittenMsg:
 		return m.onCopyWritten(msg)
+	case exportMsg:
+		return m.export(msg)
+	case exportedMsg:
+		return m.onExported(msg)
 	case findKeptMsg:
 		return m.onFindKept(msg)
 	case newKeyMsg:

@@ -20,7 +20,7 @@ func (m Model) onOpDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 	next := m.runNext()
 	var cmd tea.Cmd
 	switch msg.op.kind {
-	case opSet, opDelete, opRename:
+	case opSet, opDelete, opRename, opBatch:
 		cmd = m.onChanged(msg)
 	case opSave:
 		cmd = m.onSaved(msg)
@@ -38,7 +38,8 @@ func (m Model) onOpDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 // onChanged answers a change of a key.
 func (m *Model) onChanged(msg opDoneMsg) tea.Cmd {
 	op := msg.op
-	if msg.err != nil && notStored(msg.err) {
+	partial := op.kind == opBatch && len(msg.undo.batch) > 0
+	if msg.err != nil && notStored(msg.err) && !partial {
 		switch {
 		case op.undoing():
 			m.history.restore(op)
@@ -73,6 +74,11 @@ func (m *Model) onChanged(msg opDoneMsg) tea.Cmd {
 	}
 	if op.from != byKeys {
 		text = "applied " + display.KeyLabel(op.key)
+	}
+	if partial && msg.err != nil && notStored(msg.err) {
+		// Stopped part of the way: what was made is recorded, and undone
+		// as one.
+		text = fmt.Sprintf("stopped after %s: %s", display.Plural(len(msg.undo.batch), "key"), cleanError(msg.err))
 	}
 	// Reading every key costs a few milliseconds at 100,000 keys, so only
 	// when the set of keys changed.

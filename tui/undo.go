@@ -1,6 +1,9 @@
 package tui
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"slices"
+)
 
 // undoEntry is one step of the undo history: the operation that undoes a
 // change, and the change itself, which is put back if the undo fails.
@@ -46,6 +49,11 @@ func (h *undoHistory) noteChanged(op, undo operation, moved json.RawMessage) {
 		}
 	}
 	switch op.kind {
+	case opBatch:
+		// undo holds the inverse of each change made, last first.
+		for i, u := range undo.batch {
+			h.noteChanged(op.batch[len(undo.batch)-1-i], u, nil)
+		}
 	case opSet, opDelete:
 		keep(op.key, savedValue{raw: undo.raw, exists: undo.kind == opSet})
 	case opRename:
@@ -157,6 +165,9 @@ func (h *undoHistory) forget(keys map[string]json.RawMessage) int {
 
 // touches reports whether op changes one of keys.
 func touches(op operation, keys map[string]json.RawMessage) bool {
+	if op.kind == opBatch {
+		return slices.ContainsFunc(op.batch, func(sub operation) bool { return touches(sub, keys) })
+	}
 	if _, ok := keys[op.key]; ok {
 		return true
 	}

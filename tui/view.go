@@ -173,6 +173,12 @@ func (m Model) browseHelpLine(f *frame) string {
 	}
 	if m.list.Filtered() {
 		on = append(on, &k.ClearFilter)
+		if m.list.Len() > 0 {
+			on = append(on, &k.ExportShown)
+			if !m.src.ReadOnly() {
+				on = append(on, &k.DeleteShown)
+			}
+		}
 	}
 	on = append(on, &k.Find, &k.Tree)
 	if m.focus == focusList && m.list.InTree() {
