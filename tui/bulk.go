@@ -104,7 +104,9 @@ func (m *Model) exportPrompt(path string, keys []string) *prompt {
 // export writes the keys to the path typed, in a Cmd.
 func (m Model) export(msg exportMsg) (tea.Model, tea.Cmd) {
 	ex := m.src.(keyExporter)
-	return m, func() tea.Msg { return exportedMsg{path: msg.path, keys: msg.keys, err: ex.SaveKeys(msg.path, msg.keys)} }
+	return m, func() tea.Msg {
+		return exportedMsg{path: msg.path, keys: msg.keys, err: ex.SaveKeys(msg.path, msg.keys)}
+	}
 }
 
 // onExported says where the keys went, or why not, asking again for the

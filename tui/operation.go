@@ -48,11 +48,11 @@ type operation struct {
 	raw      []byte          // opSet: the JSON text
 	keepMine map[string]bool // opMerge: the choice for each collision
 	from     origin
-	quit     bool       // opSave: quit once saved; opReload: quit once the changes are dropped
+	quit     bool        // opSave: quit once saved; opReload: quit once the changes are dropped
 	batch    []operation // opBatch: the sets and deletions, in order
 	label    string      // opBatch: what it did, for the status bar
-	redo     *operation // set on an undo: the change it undoes, put back if the undo fails
-	redoing  bool       // makes again a change that was undone
+	redo     *operation  // set on an undo: the change it undoes, put back if the undo fails
+	redoing  bool        // makes again a change that was undone
 
 	// bytes, for an opSet that puts back a value that is not JSON (see
 	// byteSource), are its exact bytes, stored instead of raw, which is
