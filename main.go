@@ -65,11 +65,12 @@ func isTerminal(r io.Reader) bool {
 	return ok && term.IsTerminal(f.Fd())
 }
 
-// offerReadOnly asks, on a terminal, whether to view a file another writer
-// holds read-only. One key press answers, as the README says: y opens it,
-// any other key declines.
-func offerReadOnly(path, holder string, stdin io.Reader, stderr io.Writer) bool {
-	fmt.Fprintf(stderr, "kvstore: %s is in use by %s. Open it read-only? [y/N] ", filepath.Base(path), holder)
+// offerReadOnly asks, on a terminal, whether to view read-only a file
+// that cannot be opened for writing, saying why (is in use by another
+// writer, cannot be locked). One key press answers, as the README says: y
+// opens it, any other key declines.
+func offerReadOnly(path, why string, stdin io.Reader, stderr io.Writer) bool {
+	fmt.Fprintf(stderr, "kvstore: %s %s. Open it read-only? [y/N] ", filepath.Base(path), why)
 	switch readKey(stdin) {
 	case 'y', 'Y':
 		fmt.Fprintln(stderr, "y")
@@ -186,14 +187,50 @@ func openSource(c cli.TUIOptions, stdin io.Reader, stderr io.Writer) (tui.Source
 		if le := (*kvstore.LockedError)(nil); errors.As(err, &le) && le.PID > 0 {
 			holder = fmt.Sprintf("another writer (process %d)", le.PID)
 		}
-		if !offerReadOnly(c.Path, holder, stdin, stderr) {
+		if !offerReadOnly(c.Path, "is in use by "+holder, stdin, stderr) {
 			return nil, nil, "", err
 		}
 		notice = holder + " has the file"
+		store, err = kvstore.Open(c.Path, &kvstore.Options{ReadOnly: true})
+	} else if !c.ReadOnly && cannotWriteBeside(err, c.Path) {
+		// A directory the user may not write to, or a read-only file
+		// system: the lock cannot be made, but the file can be viewed.
+		cause := permissionCause(err)
+		if !isTerminal(stdin) {
+			return nil, nil, "", fmt.Errorf("%w (--read-only opens it for viewing)", err)
+		}
+		if !offerReadOnly(c.Path, "cannot be opened for writing ("+cause+")", stdin, stderr) {
+			return nil, nil, "", err
+		}
+		notice = "opened read-only: the file cannot be written (" + cause + ")"
 		store, err = kvstore.Open(c.Path, &kvstore.Options{ReadOnly: true})
 	}
 	if err != nil {
 		return nil, nil, "", err
 	}
 	return tui.FileSource(store), store.Close, notice, nil
+}
+
+// cannotWriteBeside reports whether opening path for writing failed for
+// want of permission to write (its directory, its lock) while the file
+// itself can be read: a read-only view would open.
+func cannotWriteBeside(err error, path string) bool {
+	if err == nil || !(errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)) {
+		return false
+	}
+	f, openErr := os.Open(path)
+	if openErr != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
+// permissionCause is the innermost error, "permission denied" or
+// "read-only file system", for a question that must stay one line.
+func permissionCause(err error) string {
+	for next := errors.Unwrap(err); next != nil; next = errors.Unwrap(err) {
+		err = next
+	}
+	return err.Error()
 }
