@@ -112,19 +112,92 @@ func runTUI(c cli.TUIOptions) error {
 		}
 		defer fmt.Fprintf(stderr, "kvstore: the demo store is %s\n", c.Path)
 	}
+	uiOptions := func(notice string) tui.Options {
+		refresh := refreshInterval
+		if c.Etcd != nil {
+			refresh = etcdRefreshInterval
+		}
+		return tui.Options{Keys: keyMap(), Refresh: refresh, Notice: notice, Separator: c.Separator}
+	}
+	if c.Etcd == nil && isTerminal(stdin) {
+		if size := fileSize(c.Path); size >= loadingScreenSize {
+			if done, err := runLoading(c, size, uiOptions, stderr); done {
+				return err
+			}
+			// It could not be opened for writing: the questions below
+			// offer a read-only view.
+		}
+	}
 	src, closeSrc, notice, err := openSource(c, stdin, stderr)
 	if err != nil {
 		return err
 	}
-	refresh := refreshInterval
-	if c.Etcd != nil {
-		refresh = etcdRefreshInterval
-	}
+	final, runErr := runProgram(tui.New(src, uiOptions(notice)))
+	return finish(final, runErr, closeSrc, stderr)
+}
 
-	model := tui.New(src, tui.Options{Keys: keyMap(), Refresh: refresh, Notice: notice, Separator: c.Separator})
-	// Bubble Tea's own handler turns SIGTERM into an immediate quit and does
-	// not watch SIGHUP; this one sends every terminating signal through the
-	// model, and the store is closed (saving pending changes) below.
+// loadingScreenSize is the file size from which the UI starts before the
+// file is read, with a line that says it is loading: from 16 MB reading
+// takes long enough for a blank terminal to look stuck, and for a q typed
+// meanwhile to land in the shell. A smaller file is opened first, so that
+// an error is one line with the terminal untouched.
+const loadingScreenSize = 16 << 20
+
+// fileSize returns the size of the file at path, 0 if it cannot be read.
+func fileSize(path string) int64 {
+	info, err := os.Stat(path)
+	if err != nil || !info.Mode().IsRegular() {
+		return 0
+	}
+	return info.Size()
+}
+
+// runLoading opens the file in the background while the UI shows the
+// loading screen, which becomes the UI once it is open. It reports done
+// false, having closed nothing and started no UI past the loading screen,
+// when the file could not be opened for writing but a read-only view might
+// be (another writer holds it; its directory cannot be written), so that
+// the caller asks as it would for a small file.
+func runLoading(c cli.TUIOptions, size int64, uiOptions func(string) tui.Options, stderr io.Writer) (done bool, err error) {
+	var (
+		ready = make(chan struct{})
+		store *kvstore.KVStore
+		opErr error
+	)
+	go func() {
+		defer close(ready)
+		store, opErr = kvstore.Open(c.Path, storeOptions(c))
+	}()
+	loader := tui.NewLoader(tui.LoaderOptions{
+		Name: filepath.Base(c.Path), Size: size, Ready: ready,
+		Opened: func() (tui.Source, error) {
+			if opErr != nil {
+				return nil, opErr
+			}
+			return tui.FileSource(store), nil
+		},
+		UI: uiOptions(""),
+	})
+	final, runErr := runProgram(loader)
+	<-ready // quitting while it loads leaves the opening to finish
+	if _, loading := final.(tui.Loader); !loading {
+		return true, finish(final, runErr, store.Close, stderr)
+	}
+	if opErr == nil {
+		// Quit before the UI showed: nothing was changed.
+		return true, errors.Join(runErr, store.Close())
+	}
+	if !c.ReadOnly && (errors.Is(opErr, kvstore.ErrLocked) || cannotWriteBeside(opErr, c.Path)) {
+		return false, nil
+	}
+	return true, errors.Join(runErr, opErr)
+}
+
+// runProgram runs the UI. Bubble Tea's own handler turns SIGTERM into an
+// immediate quit and does not watch SIGHUP; this one sends every
+// terminating signal through the model, and the store is closed (saving
+// pending changes) by the caller.
+func runProgram(model tea.Model) (tea.Model, error) {
 	p := tea.NewProgram(model, tea.WithoutSignalHandler())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -139,10 +212,15 @@ func runTUI(c cli.TUIOptions) error {
 	final, runErr := p.Run()
 	close(done)
 	signal.Stop(sigs)
+	return final, runErr
+}
+
+// finish says what the UI has to say as it exits and closes the data,
+// saving a file's pending changes.
+func finish(final tea.Model, runErr error, closeSrc func() error, stderr io.Writer) error {
 	if m, ok := final.(tui.Model); ok && m.ExitNotice() != "" {
 		fmt.Fprintln(stderr, m.ExitNotice())
 	}
-
 	if err := closeSrc(); err != nil {
 		// One sentence: where the user's version went and how to bring
 		// it back, or why it was not saved.
@@ -153,6 +231,20 @@ func runTUI(c cli.TUIOptions) error {
 		return msg
 	}
 	return runErr
+}
+
+// storeOptions are the options the command line asks the file to be
+// opened with.
+func storeOptions(c cli.TUIOptions) *kvstore.Options {
+	interval := c.Interval
+	if interval == 0 {
+		interval = -1 // the library's "no periodic saver"
+	}
+	return &kvstore.Options{
+		AlwaysSave:   c.AlwaysSave,
+		SaveInterval: interval,
+		ReadOnly:     c.ReadOnly,
+	}
 }
 
 // openSource opens the data the command line named: the etcd prefix cli
@@ -173,15 +265,7 @@ func openSource(c cli.TUIOptions, stdin io.Reader, stderr io.Writer) (tui.Source
 		}
 		notice = "new file: " + filepath.Base(c.Path) + " (created on the first save)"
 	}
-	interval := c.Interval
-	if interval == 0 {
-		interval = -1 // the library's "no periodic saver"
-	}
-	store, err := kvstore.Open(c.Path, &kvstore.Options{
-		AlwaysSave:   c.AlwaysSave,
-		SaveInterval: interval,
-		ReadOnly:     c.ReadOnly,
-	})
+	store, err := kvstore.Open(c.Path, storeOptions(c))
 	if errors.Is(err, kvstore.ErrLocked) && isTerminal(stdin) {
 		holder := "another writer"
 		if le := (*kvstore.LockedError)(nil); errors.As(err, &le) && le.PID > 0 {
