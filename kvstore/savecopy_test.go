@@ -71,3 +71,32 @@ func TestSaveKeysExportsPartOfAStore(t *testing.T) {
 		t.Fatalf("the export holds %q, want %q", got, want)
 	}
 }
+
+// ScanRaw visits every key and value in order, sees the store as it was
+// when it started, and stops when asked.
+func TestScanRaw(t *testing.T) {
+	s, _ := openStore(t, &kvstore.Options{SaveInterval: -1})
+	for k, v := range map[string]string{"b": "2", "a": "1", "c": `"x"`} {
+		if err := s.SetRaw(k, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	s.ScanRaw(func(k string, raw []byte) bool {
+		got = append(got, k+"="+string(raw))
+		if k == "a" {
+			if err := s.Delete("c"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return k != "c"
+	})
+	if strings.Join(got, " ") != `a=1 b=2 c="x"` {
+		t.Fatalf("ScanRaw visited %q", got)
+	}
+	got = nil
+	s.ScanRaw(func(k string, _ []byte) bool { got = append(got, k); return false })
+	if len(got) != 1 {
+		t.Fatalf("ScanRaw went on after false: %q", got)
+	}
+}

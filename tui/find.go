@@ -2,6 +2,8 @@ package tui
 
 import (
 	"slices"
+	"sync/atomic"
+	"unsafe"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -59,8 +61,11 @@ type foundMsg struct {
 
 // findState is the root's part of find in values.
 type findState struct {
-	seq  int // numbers searches, so that only the newest result shows
-	last foundMsg
+	seq int // numbers searches, so that only the newest result shows
+	// latest is seq as the searches running in Cmds see it, so that one
+	// a newer search made stale stops; shared by the model's copies.
+	latest *atomic.Int64
+	last   foundMsg
 	// inValue is the search in the shown value (/ in the value pane),
 	// which the pane marks rather than the find's; "" when none.
 	inValue string
@@ -179,6 +184,7 @@ func (m Model) onFindQuery(msg findQueryMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	m.find.seq++
+	m.find.latest.Store(int64(m.find.seq))
 	if msg.query == "" {
 		m.find.last = foundMsg{}
 		m.list.ShowFound("", nil)
@@ -191,7 +197,7 @@ func (m Model) onFindQuery(msg findQueryMsg) (tea.Model, tea.Cmd) {
 		// What the longer text matches, the shorter one matched too.
 		within = last.rows
 	}
-	return m, searchCmd(m.src, keys, within, q, m.find.seq)
+	return m, searchCmd(m.src, keys, within, q, m.find.seq, m.find.latest)
 }
 
 // onFound shows a search's result if it is the newest search's.
@@ -201,7 +207,7 @@ func (m Model) onFound(msg foundMsg) (tea.Model, tea.Cmd) {
 	}
 	if keys := m.list.Keys(); !sameKeys(msg.keys, keys) {
 		// The keys changed while it ran: its rows are of the old ones.
-		return m, searchCmd(m.src, keys, nil, msg.query, msg.seq)
+		return m, searchCmd(m.src, keys, nil, msg.query, msg.seq, m.find.latest)
 	}
 	m.find.last = msg
 	m.list.ShowFound(msg.query.Text(), msg.rows)
@@ -209,17 +215,39 @@ func (m Model) onFound(msg foundMsg) (tea.Model, tea.Cmd) {
 }
 
 // searchCmd searches keys (only the rows within, when not nil) for q in a
-// Cmd, off the UI goroutine.
-func searchCmd(src Source, keys []string, within []int, q textmatch.Query, seq int) tea.Cmd {
+// Cmd, off the UI goroutine. It gives up as soon as a newer search starts
+// (latest moves past seq), so typing a word at once does not queue a full
+// search per letter; its result would be dropped anyway.
+func searchCmd(src Source, keys []string, within []int, q textmatch.Query, seq int, latest *atomic.Int64) tea.Cmd {
 	return func() tea.Msg {
-		return foundMsg{seq: seq, query: q, keys: keys, rows: search(src, keys, within, q)}
+		stale := func() bool { return latest.Load() != int64(seq) }
+		rows, ok := search(src, keys, within, q, stale)
+		if !ok {
+			return nil
+		}
+		return foundMsg{seq: seq, query: q, keys: keys, rows: rows}
 	}
 }
 
+// rawScanner is a Source that can show every value without copying it, as
+// a kvstore file can (kvstore.KVStore.ScanRaw); a search of a million
+// values then makes no garbage.
+type rawScanner interface {
+	ScanRaw(fn func(key string, raw []byte) bool)
+}
+
+// staleEvery is how many keys a search looks at between checks that it is
+// still wanted.
+const staleEvery = 1024
+
 // search returns the rows of keys whose key or stored JSON text contains a
-// match of q, in ascending order: of every key, or of the rows within.
-func search(src Source, keys []string, within []int, q textmatch.Query) []int {
+// match of q, in ascending order: of every key, or of the rows within. It
+// reports false, with no rows, when stale says a newer search started.
+func search(src Source, keys []string, within []int, q textmatch.Query, stale func() bool) ([]int, bool) {
 	rows := []int{}
+	if rs, ok := src.(rawScanner); ok {
+		return scanSearch(rs, keys, within, q, stale)
+	}
 	test := func(i int) {
 		k := keys[i]
 		if q.In(k) {
@@ -230,16 +258,62 @@ func search(src Source, keys []string, within []int, q textmatch.Query) []int {
 			rows = append(rows, i)
 		}
 	}
+	n := len(keys)
 	if within != nil {
-		for _, i := range within {
-			test(i)
+		n = len(within)
+	}
+	for j := range n {
+		if j%staleEvery == 0 && stale() {
+			return nil, false
 		}
-		return rows
+		if within != nil {
+			test(within[j])
+		} else {
+			test(j)
+		}
 	}
-	for i := range keys {
-		test(i)
-	}
-	return rows
+	return rows, true
+}
+
+// scanSearch is search over the values as the Source holds them, in key
+// order beside keys (sorted, as the list's are), without a copy of any.
+func scanSearch(rs rawScanner, keys []string, within []int, q textmatch.Query, stale func() bool) ([]int, bool) {
+	rows := []int{}
+	i, w, seen, ok := 0, 0, 0, true
+	rs.ScanRaw(func(k string, raw []byte) bool {
+		if seen++; seen%staleEvery == 0 && stale() {
+			ok = false
+			return false
+		}
+		// Keys the list does not hold (added since it was read) are
+		// passed over; rows of keys deleted since simply do not match.
+		for i < len(keys) && keys[i] < k {
+			i++
+		}
+		if i == len(keys) {
+			return false
+		}
+		if keys[i] != k {
+			return true
+		}
+		if within != nil {
+			for w < len(within) && within[w] < i {
+				w++
+			}
+			if w == len(within) {
+				return false
+			}
+			if within[w] != i {
+				return true
+			}
+		}
+		// The text is only looked at here and not kept: no copy.
+		if q.In(k) || q.In(unsafe.String(unsafe.SliceData(raw), len(raw))) {
+			rows = append(rows, i)
+		}
+		return true
+	})
+	return rows, ok
 }
 
 // sameKeys reports whether a and b are the same slice of keys. The key list

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/kvstore-dev/kvstore/tui/internal/textmatch"
+
 	"strings"
 	"testing"
 
@@ -229,4 +231,40 @@ func TestFindKeepsFoundKeysAcrossAChange(t *testing.T) {
 		t.Fatalf("after deleting b the find shows %q", got)
 	}
 	h.wantScreen("1 of 2 keys")
+}
+
+// A search that a newer query made stale stops instead of reading every
+// value to the end, and the newer one runs.
+func TestFindStopsAStaleSearch(t *testing.T) {
+	s := openStore(t, numbered(5000), nil)
+	h := newHarness(t, FileSource(s), 100, 20)
+	h.send(keyCtrlF)
+	// Update alone: each search is a Cmd not run yet.
+	next, stale := h.m.Update(findQueryMsg{query: "zz"})
+	h.m = next.(Model)
+	next, fresh := h.m.Update(findQueryMsg{query: "key-499"})
+	h.m = next.(Model)
+	if msg := stale(); msg != nil {
+		t.Fatalf("the stale search ran to its end: %T", msg)
+	}
+	h.send(fresh())
+	h.wantScreen("find: key-499")
+	h.wantScreen("11 of 5,000 keys")
+}
+
+// A search reads every value without a copy of any: its allocations do
+// not grow with the number of keys.
+func TestFindAllocatesNothingPerValue(t *testing.T) {
+	s := openStore(t, numbered(20_000), nil)
+	keys := s.Keys()
+	q := textmatch.New("nowhere")
+	never := func() bool { return false }
+	allocs := testing.AllocsPerRun(3, func() {
+		if rows, ok := search(FileSource(s), keys, nil, q, never); !ok || len(rows) != 0 {
+			t.Fatalf("found %d rows (%v)", len(rows), ok)
+		}
+	})
+	if allocs > 100 {
+		t.Fatalf("a search of 20,000 values made %.0f allocations", allocs)
+	}
 }

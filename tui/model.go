@@ -13,6 +13,7 @@ package tui
 
 import (
 	"os/exec"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -115,6 +116,7 @@ func New(src Source, opts Options) Model {
 		clip:    tea.SetClipboard,
 		exec:    tea.ExecProcess,
 		refresh: opts.Refresh,
+		find:    findState{latest: new(atomic.Int64)},
 	}
 	m.waitEvents = func() tea.Cmd { return waitForEvent(src.Events()) }
 	if bs, ok := src.(byteSource); ok {
