@@ -132,8 +132,31 @@ func runTUI(c cli.TUIOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := needTerminal(stdin); err != nil {
+		return errors.Join(err, closeSrc())
+	}
 	final, runErr := runProgram(tui.New(src, uiOptions(notice)))
 	return finish(final, runErr, closeSrc, stderr)
+}
+
+// errNoTerminal is why the UI cannot start without a terminal, and what
+// to use instead.
+var errNoTerminal = errors.New("the UI needs a terminal; for scripts use kvstore get/set/keys")
+
+// needTerminal returns errNoTerminal when there is no terminal to run the
+// UI in: stdin is not one and the process has none of its own (Bubble Tea
+// would fail with "error opening TTY").
+func needTerminal(stdin io.Reader) error {
+	if isTerminal(stdin) {
+		return nil
+	}
+	in, out, err := tea.OpenTTY()
+	if err != nil {
+		return errNoTerminal
+	}
+	in.Close()
+	out.Close()
+	return nil
 }
 
 // loadingScreenSize is the file size from which the UI starts before the
