@@ -117,7 +117,11 @@ func runTUI(c cli.TUIOptions) error {
 		if c.Etcd != nil {
 			refresh = etcdRefreshInterval
 		}
-		return tui.Options{Keys: keyMap(), Refresh: refresh, Notice: notice, Separator: c.Separator}
+		opts := tui.Options{Keys: keyMap(), Refresh: refresh, Notice: notice, Separator: c.Separator}
+		if c.Schemas != nil {
+			opts.Validate = c.Schemas.Validate
+		}
+		return opts
 	}
 	if c.Etcd == nil && isTerminal(stdin) {
 		if size := fileSize(c.Path); size >= loadingScreenSize {

@@ -60,8 +60,11 @@ func (s *KVStore) saveCopy(path string, keys []string) error {
 	// the rename, when the copy is complete.
 	err := exists(nil)
 	if err == nil {
+		// A new file of this process's own, elsewhere: the data file's
+		// permission bits, not its owner.
+		meta := fileMeta{perm: os.FileMode(s.perm.Load())}
 		_, _, err = writeFileAtomic(s.fsys, path, path, func(w io.Writer) error { return writeEncoded(w, snap, &s.style) },
-			os.FileMode(s.perm.Load()), exists)
+			&meta, exists)
 	}
 	if err != nil {
 		return fmt.Errorf("kvstore: save a copy to %s: %w", path, err)

@@ -15,12 +15,12 @@ import (
 // which of the value's matches.
 
 // paneQuery is what the value pane marks: the search in the value when
-// there is one, else the find's query.
+// there is one, else the find's text (none for a jq query's result).
 func (m *Model) paneQuery() string {
 	if m.find.inValue != "" {
 		return m.find.inValue
 	}
-	return m.list.Found()
+	return m.findText()
 }
 
 // stepping reports whether n and N move between matches: after a find,

@@ -18,6 +18,7 @@ import (
 // state needs no update here: the status bar reads it from the Source.
 func (m Model) onOpDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 	next := m.runNext()
+	m.marks.forget()
 	var cmd tea.Cmd
 	switch msg.op.kind {
 	case opSet, opDelete, opRename, opBatch:
@@ -117,6 +118,10 @@ func (m *Model) tellEditor(msg editResultMsg) tea.Cmd {
 // Source; a save made before quitting quits, or asks when it failed.
 func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 	if !msg.op.quit {
+		if rof, ok := readOnlyRefusal(m.src, msg.err); ok {
+			m.askWriteReadOnly(rof)
+			return nil
+		}
 		if _, asked := m.top().(*quitPending); asked && msg.err == nil && m.src.Pending() == 0 {
 			// A retry saved what the question about quitting was about.
 			return tea.Quit

@@ -135,6 +135,9 @@ func (s saveState) reason() string {
 	if errors.Is(s.err, kvstore.ErrConflict) {
 		return s.words.changed
 	}
+	if why := readOnlyReason(s.err, s.name); why != "" {
+		return why
+	}
 	if s.brief {
 		return strings.ReplaceAll(rootCause(s.err).Error(), "kvstore: ", "")
 	}
