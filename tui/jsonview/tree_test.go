@@ -164,8 +164,10 @@ func TestMovementKeysMoveByWrappedRows(t *testing.T) {
 		Up: key.NewBinding(key.WithKeys("up")), Down: key.NewBinding(key.WithKeys("down")),
 		Top: key.NewBinding(key.WithKeys("home")), Bottom: key.NewBinding(key.WithKeys("end")),
 		PageUp: key.NewBinding(key.WithKeys("pgup")), PageDown: key.NewBinding(key.WithKeys("pgdown")),
+		HalfPageUp: key.NewBinding(key.WithKeys("ctrl+u")), HalfPageDown: key.NewBinding(key.WithKeys("ctrl+d")),
 	}
 	press := func(p *Model, code rune) { *p, _ = p.Update(tea.KeyPressMsg{Code: code}) }
+	ctrl := func(p *Model, code rune) { *p, _ = p.Update(tea.KeyPressMsg{Code: code, Mod: tea.ModCtrl}) }
 	title := func(p *Model) string { return strings.SplitN(p.View(&Styles{}, true), "\n", 2)[0] }
 
 	p := New(keys)
@@ -191,6 +193,16 @@ func TestMovementKeysMoveByWrappedRows(t *testing.T) {
 	if p.cursorRow() != 0 || p.Offset() != 0 {
 		t.Fatalf("home: cursor row %d, offset %d", p.cursorRow(), p.Offset())
 	}
+	ctrl(&p, 'd')
+	ctrl(&p, 'd')
+	if half := p.Page() / 2; p.cursorRow() != 2*half || p.Offset() != 2*half {
+		t.Fatalf("ctrl+d twice: cursor row %d, offset %d; want %d", p.cursorRow(), p.Offset(), 2*half)
+	}
+	ctrl(&p, 'u')
+	if half := p.Page() / 2; p.cursorRow() != half {
+		t.Fatalf("ctrl+u: cursor row %d, want %d", p.cursorRow(), half)
+	}
+	press(&p, tea.KeyHome)
 
 	// Inside an object, down goes from the member's first row to its
 	// second, not past the string.
