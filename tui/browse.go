@@ -109,6 +109,10 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.reload()
 	case key.Matches(msg, k.Pending):
 		return m.openPending()
+	case key.Matches(msg, k.Narrower):
+		m.resizeList(-4)
+	case key.Matches(msg, k.Wider):
+		m.resizeList(4)
 	case key.Matches(msg, k.SwitchPane):
 		if m.focus == focusList {
 			m.focus = focusValue

@@ -63,6 +63,8 @@ type KeyMap struct {
 	DiffDown     key.Binding // conflict screen, unsaved changes: scroll the diff down a page
 	DiffUp       key.Binding // conflict screen, unsaved changes: scroll the diff up a page
 	SwitchPane   key.Binding // move focus between the key list and the value
+	Narrower     key.Binding // make the key list narrower, the value wider
+	Wider        key.Binding // make the key list wider
 	Save         key.Binding // flush pending changes to disk now
 	Apply        key.Binding // editor: validate and store the value
 	Cancel       key.Binding // editor: close without storing
@@ -144,6 +146,8 @@ func DefaultKeyMap() KeyMap {
 		DiffDown:     key.NewBinding(key.WithKeys("J", "shift+down"), key.WithHelp("J/K", "scroll diff")),
 		DiffUp:       key.NewBinding(key.WithKeys("K", "shift+up"), key.WithHelp("K", "scroll diff up")),
 		SwitchPane:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "switch pane")),
+		Narrower:     key.NewBinding(key.WithKeys("<"), key.WithHelp("<", "narrower list")),
+		Wider:        key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "wider list")),
 		Save:         key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save now")),
 		Apply:        key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "apply")),
 		Cancel:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
@@ -200,7 +204,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 // not listed on its own; it works on the conflict screen as well.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageDown, k.HalfPageUp, k.SwitchPane, k.Tree, k.OpenGroup, k.CloseGroup, k.ToggleGroup},
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageDown, k.HalfPageUp, k.SwitchPane, k.Narrower, k.Wider, k.Tree, k.OpenGroup, k.CloseGroup, k.ToggleGroup},
 		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch, k.Query, k.DeleteShown, k.ExportShown},
 		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyKey},
 		{k.Fold, k.Unfold, k.Toggle, k.FoldAll, k.UnfoldAll, k.CopyNode, k.CopyPath},
@@ -270,7 +274,7 @@ func (k KeyMap) listKeys() keylist.KeyMap {
 // all returns every binding, for switching them all off.
 func (k *KeyMap) all() []*key.Binding {
 	return []*key.Binding{
-		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown, &k.HalfPageUp, &k.HalfPageDown,
+		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown, &k.HalfPageUp, &k.HalfPageDown, &k.Narrower, &k.Wider,
 		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Find, &k.Query, &k.NextMatch, &k.PrevMatch, &k.Edit, &k.EditExternal, &k.SwitchPane,
 		&k.Save, &k.Apply, &k.Cancel, &k.Format, &k.Help, &k.Quit, &k.QuitNoSave, &k.SaveCopy, &k.Yes, &k.No, &k.WriteFile, &k.Accept,
 		&k.New, &k.Rename, &k.Delete, &k.DeleteShown, &k.ExportShown, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp,

@@ -90,6 +90,9 @@ type Model struct {
 	firstLayout tea.Cmd
 
 	width, height int
+	// listShift is how many cells < and > moved the border between the
+	// panes from where listWidth puts it.
+	listShift int
 
 	// tick and waitEvents make the Cmds that wait: a timer and the next
 	// flush event. Tests replace them to run every other Cmd inline.
@@ -351,7 +354,7 @@ func (m *Model) selectKey(key string) {
 func (m *Model) layout() {
 	w, h := m.width, m.height
 	bodyH := max(h-2, 1)
-	listW := min(max(w/3, 16), 40)
+	listW := listWidth(w, m.listShift)
 	m.list.SetSize(listW, bodyH)
 	m.value.SetSize(max(w-listW-1, 1), bodyH)
 	m.status.width = w
@@ -364,4 +367,24 @@ func (m *Model) layout() {
 // fileTitle is the window title.
 func (m *Model) fileTitle() string {
 	return "kvstore: " + display.Escape(m.src.Name())
+}
+
+// listWidth is the key list's width in a terminal w cells wide: a third of
+// it, moved by shift (< and >), and never so narrow or wide that either
+// pane loses its use.
+func listWidth(w, shift int) int {
+	return max(min(w/3+shift, w-MinWidth/2), 16)
+}
+
+// resizeList moves the border between the panes by n cells, within what
+// listWidth allows.
+func (m *Model) resizeList(n int) {
+	before := listWidth(m.width, m.listShift)
+	m.listShift += n
+	// A shift the terminal cannot take is not kept, so the other key
+	// moves the border at once.
+	if got := listWidth(m.width, m.listShift); got == before {
+		m.listShift -= n
+	}
+	m.layout()
 }

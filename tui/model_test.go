@@ -311,3 +311,36 @@ func TestEmptyStore(t *testing.T) {
 		t.Fatal("opened an editor with no key")
 	}
 }
+
+// The key list takes a third of the terminal however wide, and < and >
+// move the border, within limits that leave both panes usable.
+func TestListWidthFollowsTheTerminalAndResizes(t *testing.T) {
+	h := newHarness(t, FileSource(openStore(t, numbered(3), nil)), 180, 24)
+	if got := h.m.list.Width(); got != 60 {
+		t.Fatalf("at 180 columns the list is %d wide", got)
+	}
+	h.send(keyText(">"))
+	if got := h.m.list.Width(); got != 64 || h.m.value.Width() != 180-64-1 {
+		t.Fatalf("> made the list %d wide, the value %d", got, h.m.value.Width())
+	}
+	h.send(keyText("<"), keyText("<"))
+	if got := h.m.list.Width(); got != 56 {
+		t.Fatalf("< twice made the list %d wide", got)
+	}
+	for range 40 {
+		h.send(keyText(">"))
+	}
+	if got := h.m.list.Width(); got != 180-MinWidth/2 {
+		t.Fatalf("> past the limit made the list %d wide", got)
+	}
+	h.send(keyText("<"))
+	if got := h.m.list.Width(); got != 180-MinWidth/2-4 {
+		t.Fatalf("< after the limit made the list %d wide", got)
+	}
+	for range 40 {
+		h.send(keyText("<"))
+	}
+	if got := h.m.list.Width(); got != 16 {
+		t.Fatalf("< past the limit made the list %d wide", got)
+	}
+}
