@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
@@ -106,22 +107,45 @@ func (p *Model) ToggleFold() {
 	}
 }
 
-// Click puts the cursor on the line drawn at row y of the pane (0 is the
-// title's first row) and, when that line opens a container, folds or
-// unfolds it: a click does what moving there and pressing space would. It
-// reports whether y was on a line of the value.
-func (p *Model) Click(y int) bool {
+// Click puts the cursor on the row drawn at y of the pane (0 is the
+// title's first row) and, when the click is on the bracket of a line that
+// opens an object or an array (x cells from the pane's left edge), or on
+// the {…} of a folded one, folds or unfolds it, as space would; a click
+// elsewhere on the line only moves the cursor. It reports whether y was on
+// a line of the value.
+func (p *Model) Click(x, y int) bool {
 	row := p.offset + y - len(p.title)
 	if !p.ready() || y < len(p.title) || y-len(p.title) >= p.height || row >= len(p.rows) {
 		return false
 	}
 	li := p.rows[row].line
-	p.moveCursor(li)
-	if p.lines[li].opens() {
+	p.moveToRow(row)
+	if p.lines[li].opens() && p.onBracket(row, x) {
 		p.setFolded(li, !p.isFolded(li))
 		p.moveCursor(li)
 	}
 	return true
+}
+
+// onBracket reports whether column x of row is on a bracket of the line
+// it shows, or the ellipsis of a fold, give or take a cell.
+func (p *Model) onBracket(row, x int) bool {
+	r := p.rows[row]
+	l := p.shown(r.line)
+	col := r.indent
+	for _, t := range l.tokens {
+		end := t.start + len(t.text)
+		if end <= r.from || t.start >= r.to {
+			continue
+		}
+		piece := t.text[max(r.from, t.start)-t.start : min(r.to, end)-t.start]
+		w := ansi.StringWidth(piece)
+		if t.kind == tokPunct && strings.ContainsAny(piece, "{}[]…") && x >= col-1 && x <= col+w {
+			return true
+		}
+		col += w
+	}
+	return false
 }
 
 // setFolded folds or unfolds the container opened by line li, replacing
