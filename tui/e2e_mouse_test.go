@@ -18,7 +18,7 @@ func sgrMouse(b, x, y int, final byte) string {
 // TestE2EMouse clicks and scrolls in the built program, with the SGR
 // sequences a terminal sends: a click selects a key, the wheel over the
 // value scrolls it, a click on the value pane focuses it, and a click on
-// the line that opens an array folds and unfolds it.
+// the bracket that opens an array folds and unfolds it.
 func TestE2EMouse(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
