@@ -50,12 +50,39 @@ func HasUnsafe(s string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || UnsafeRune(r) {
+		if (r == utf8.RuneError && size == 1) || (UnsafeRune(r) && !joinsEmoji(s, i)) {
 			return true
 		}
 		i += size
 	}
 	return false
+}
+
+// zwj is the zero-width joiner, which emoji sequences such as 👩‍👩‍👧‍👦 are
+// made with.
+const zwj = '\u200d'
+
+// joinsEmoji reports whether s[i:] starts with a zero-width joiner between
+// two pictographs (a variation selector may follow the first), as inside
+// an emoji sequence, which the terminal draws as one emoji: harmless, so
+// it is not escaped. Anywhere else it stays escaped, since it hides.
+func joinsEmoji(s string, i int) bool {
+	if !strings.HasPrefix(s[i:], string(zwj)) {
+		return false
+	}
+	prev, size := utf8.DecodeLastRuneInString(s[:i])
+	if prev == '\ufe0f' { // a variation selector: emoji presentation
+		prev, _ = utf8.DecodeLastRuneInString(s[:i-size])
+	}
+	next, _ := utf8.DecodeRuneInString(s[i+len(string(zwj)):])
+	return pictograph(prev) && pictograph(next)
+}
+
+// pictograph reports whether r is an emoji picture: the blocks of symbols
+// and pictographs, and the older miscellaneous symbols and dingbats (♀,
+// ♂, ❤) that emoji sequences join.
+func pictograph(r rune) bool {
+	return (r >= 0x1f000 && r <= 0x1faff) || (r >= 0x2600 && r <= 0x27bf)
 }
 
 // Escape returns s with every unsafe character written as \uXXXX (or
@@ -72,6 +99,8 @@ func Escape(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == zwj && joinsEmoji(s, i):
+			b.WriteRune(r)
 		case UnsafeRune(r) && r > 0xffff:
 			fmt.Fprintf(&b, `\U%08x`, r)
 		case UnsafeRune(r):

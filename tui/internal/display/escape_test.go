@@ -83,3 +83,25 @@ func TestKeyLabelsTellKeysApart(t *testing.T) {
 		}
 	}
 }
+
+// A zero-width joiner inside an emoji sequence shows as the emoji; any
+// other stays escaped.
+func TestEmojiSequencesShowAsEmoji(t *testing.T) {
+	for in, want := range map[string]string{
+		"👩\u200d👩\u200d👧\u200d👦": "👩\u200d👩\u200d👧\u200d👦",
+		"🏳\ufe0f\u200d🌈":         "🏳\ufe0f\u200d🌈",
+		"👨\u200d❤\ufe0f\u200d👨":  "👨\u200d❤\ufe0f\u200d👨",
+		"a\u200db":               `a\u200db`,
+		"👩\u200d":                `👩\u200d`,
+		"\u200d👩":                `\u200d👩`,
+		"👩\u200d\u200d👩":         `👩\u200d\u200d👩`,
+		"👩\u200b👩":               `👩\u200b👩`,
+	} {
+		if got := Escape(in); got != want {
+			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
+		}
+		if HasUnsafe(in) != (in != want) {
+			t.Errorf("HasUnsafe(%q) = %v", in, HasUnsafe(in))
+		}
+	}
+}
