@@ -12,9 +12,11 @@ package kvstore
 // Two models of what survives:
 //   - strict: only what was fsynced (POSIX's promise);
 //   - reordered: in addition, any prefix of the appends made to a file since
-//     its last fsync, and any subset, kept in order, of the creates, renames
-//     and removes made in a directory since its last fsync (what ext4,
-//     XFS and others can leave).
+//     its last fsync, with any run of its pages after the last fsync read
+//     as zeros (writeback may persist a later page before an earlier one),
+//     and any subset, kept in order, of the creates, renames and removes
+//     made in a directory since its last fsync (what ext4, XFS and others
+//     can leave).
 //
 // A crash during the recovery of a crash state (a double crash) is tried
 // the same way: the recovering Open is itself recorded, and every state it
@@ -319,8 +321,23 @@ func (cp crashPoint) crashFiles(r *rand.Rand) map[string][]byte {
 			}
 		}
 		files[name] = v.data[:n]
+		if r != nil && n > v.synced && r.IntN(2) == 0 {
+			files[name] = withHole(v.data[:n], v.synced, r)
+		}
 	}
 	return files
+}
+
+// withHole returns data, of which the bytes from synced on were never
+// fsynced, with a run of its pages after synced read as zeros: writeback
+// may persist a later page of an append and not an earlier one.
+func withHole(data []byte, synced int, r *rand.Rand) []byte {
+	first, last := synced/holeAlign, (len(data)-1)/holeAlign
+	hole := first + r.IntN(last-first+1)
+	end := hole + 1 + r.IntN(last-hole+1)
+	torn := slices.Clone(data)
+	clear(torn[max(hole*holeAlign, synced):min(end*holeAlign, len(data))])
+	return torn
 }
 
 // allowed returns, for each key written by the workload, the values it may
@@ -483,6 +500,48 @@ var (
 	powerSeeds = flag.Int("power.seeds", 0, "workloads of TestPowerLossAtEveryStep (default 2, or 1 with -short)")
 	powerDraws = flag.Int("power.draws", 0, "reordered-model states drawn per crash point (default 3, or 1 with -short)")
 )
+
+// TestAlwaysSaveIsDurableOnReturn cuts the power, in the strict model (only
+// what was fsynced survives), the moment each always-save Set or Delete
+// returns: the files left must open with that write, whichever of the
+// journal or a whole-file save holds it.
+func TestAlwaysSaveIsDurableOnReturn(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "data.json")
+	p := newPowerFS(t, dir)
+	s, err := open(path, &Options{AlwaysSave: true, SaveInterval: -1}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// cutPower checks the state a power cut would leave now.
+	cutPower := func(what, value string) {
+		t.Helper()
+		p.mu.Lock()
+		p.point("returned", what)
+		cp := p.points[len(p.points)-1]
+		p.mu.Unlock()
+		t.Run(what, func(t *testing.T) {
+			checkCrashState(t, cp.crashFiles(nil), map[string]map[string]bool{"counter": {value: true}})
+		})
+	}
+	for i := range 20 {
+		if err := s.Set("counter", i); err != nil {
+			t.Fatal(err)
+		}
+		cutPower(fmt.Sprintf("Set%d", i), fmt.Sprint(i))
+		if i == 10 {
+			// The same after a whole-file save, with the journal new.
+			if err := s.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := s.Delete("counter"); err != nil {
+		t.Fatal(err)
+	}
+	cutPower("Delete", "")
+}
 
 // TestPowerLossAtEveryStep: a crash before any file operation of a workload
 // of concurrent sets, deletes, renames, Flushes (with a writer appending

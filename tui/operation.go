@@ -193,7 +193,7 @@ func (op operation) run(src Source) opDoneMsg {
 				return done
 			}
 		}
-		if src.ReadOnly() || src.Pending() == 0 {
+		if src.ReadOnly() || notInData(src) == 0 {
 			done.err = src.Reload()
 			done.reloaded = done.err == nil
 		}

@@ -59,6 +59,24 @@ func FileSource(store *kvstore.KVStore) Source { return fileSource{store} }
 // Name returns the data file's name without its directory.
 func (f fileSource) Name() string { return filepath.Base(f.Path()) }
 
+// foldingSource is a Source that keeps acknowledged changes apart from its
+// data until it folds them in, as a kvstore file in always-save mode keeps
+// them in its journal: they are not Pending, yet reading the data again
+// would drop them, so while there are any a change made elsewhere is a
+// conflict. NotInFile counts them with the pending ones.
+type foldingSource interface {
+	NotInFile() int
+}
+
+// notInData returns the number of changes src holds that its data does
+// not: those pending and those a foldingSource keeps apart.
+func notInData(src Source) int {
+	if f, ok := src.(foldingSource); ok {
+		return max(f.NotInFile(), src.Pending())
+	}
+	return src.Pending()
+}
+
 // deletionAware is a Source that can tell its data deleted from emptied,
 // as FileSource can. A refresh asks it before reading the data again, so a
 // deleted file does not silently empty a writable view.

@@ -54,7 +54,12 @@ func New(launch TUILauncher) *cobra.Command {
 		Short: "Browse and edit a kvstore JSON file, in the terminal or from scripts",
 		Long: "kvstore opens FILE, a kvstore JSON file, in a terminal UI for browsing and editing (the " +
 			"file is created on the first save if it does not exist). Its commands read and write a " +
-			"store from scripts; a file named like a command opens with kvstore open FILE.",
+			"store from scripts; a file named like a command opens with kvstore open FILE. Exit status: 0 " +
+			"on success, 2 for a command line that does not fit, 1 for any other failure. If a writer " +
+			"crashed leaving changes in a journal (FILE.journal) written against another version of " +
+			"FILE, a command still does its work and exits 0, with a warning on stderr: a reader shows " +
+			"FILE alone, and a writer moves those changes to FILE.unsaved-TIME.json, which the warning " +
+			"names, for you to compare and merge.",
 		Example: `  kvstore data.json
   kvstore etcd://127.0.0.1:2379/app/
   kvstore --demo

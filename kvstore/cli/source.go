@@ -61,6 +61,13 @@ func openSource(cmd *cobra.Command, src string, readOnly bool) (source, error) {
 		// A nil *KVStore would be a non-nil source.
 		return nil, err
 	}
+	// The open went on, but found a crashed writer's journal written
+	// against another version of the file: a reader shows the file alone,
+	// a writer has moved the journal's changes to a rescue file. Either
+	// way the command does what it was asked, and says what it left out.
+	if err := store.LastSaveError(); errors.Is(err, kvstore.ErrConflict) {
+		fmt.Fprintln(cmd.ErrOrStderr(), "kvstore: warning: "+oneLine(err.Error()))
+	}
 	return store, nil
 }
 
