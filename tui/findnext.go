@@ -84,7 +84,8 @@ func (m *Model) matchCounter(keys bool) string {
 // from 1, and their number; 0 when key is not among them.
 func (m *Model) foundIndex(key string) (int, int) {
 	last := m.find.last
-	if !sameKeys(last.keys, m.list.Keys()) {
+	if m.list.Found() != last.query.Text() || !sameKeys(last.keys, m.list.Keys()) {
+		// Another list (a jq query's) or other keys than it searched.
 		return 0, 0
 	}
 	i := sort.SearchStrings(last.keys, key)
