@@ -282,6 +282,9 @@ func (p *Model) View(st *Styles, focused bool) string {
 		title[len(title)-1] += "  " + display.Escape(p.Path())
 		cursorRow = p.cursorRow()
 	}
+	if about := p.about(); about != "" {
+		title[len(title)-1] += "  " + about
+	}
 	for i, t := range title {
 		if i > 0 {
 			b.WriteByte('\n')
@@ -325,4 +328,51 @@ func markCursor(text string, indent int, st *Styles) string {
 		return text[:indent-2] + st.Cursor.Render("▸") + " " + text[indent:]
 	}
 	return text + " " + st.Cursor.Render("◂")
+}
+
+// about says what the value is, after the rest of the title: its kind, its
+// members or items, and its size as stored ("object · 12 keys · 1.4 KB"),
+// so a value's shape shows before it is read. "" while none is shown.
+func (p *Model) about() string {
+	if p.note != "" || len(p.lines) == 0 || p.laying > 0 {
+		return ""
+	}
+	top := &p.lines[0]
+	kind := ""
+	switch first := top.tokens[0]; {
+	case top.opens() && first.text == "{":
+		kind = "object · " + display.Plural(int(top.size), "key")
+	case top.opens():
+		kind = "array · " + display.Plural(int(top.size), "item")
+	case first.text == "{}":
+		kind = "object · 0 keys"
+	case first.text == "[]":
+		kind = "array · 0 items"
+	case first.kind == tokString:
+		kind = "string"
+	case first.kind == tokNumber:
+		kind = "number"
+	case first.text == "null":
+		kind = "null"
+	default:
+		kind = "boolean"
+	}
+	return kind + " · " + byteSize(len(p.raw))
+}
+
+// byteSize writes n bytes as B, KB or MB, to a tenth below 10.
+func byteSize(n int) string {
+	f, unit := float64(n), "B"
+	switch {
+	case n >= 1<<20:
+		f, unit = f/(1<<20), "MB"
+	case n >= 1<<10:
+		f, unit = f/(1<<10), "KB"
+	default:
+		return fmt.Sprintf("%d B", n)
+	}
+	if f < 10 {
+		return fmt.Sprintf("%.1f %s", f, unit)
+	}
+	return fmt.Sprintf("%.0f %s", f, unit)
 }
