@@ -114,7 +114,7 @@ func runTUI(c cli.TUIOptions) error {
 	}
 	uiOptions := func(notice string) tui.Options {
 		refresh := refreshInterval
-		if c.Etcd != nil {
+		if c.Backend != nil {
 			refresh = etcdRefreshInterval
 		}
 		opts := tui.Options{Keys: keyMap(), Refresh: refresh, Notice: notice, Separator: c.Separator}
@@ -123,7 +123,7 @@ func runTUI(c cli.TUIOptions) error {
 		}
 		return opts
 	}
-	if c.Etcd == nil && isTerminal(stdin) {
+	if c.Backend == nil && isTerminal(stdin) {
 		if size := fileSize(c.Path); size >= loadingScreenSize {
 			if done, err := runLoading(c, size, uiOptions, stderr); done {
 				return err
@@ -280,8 +280,8 @@ func storeOptions(c cli.TUIOptions) *kvstore.Options {
 // status bar and the function that closes the data, saving a file's
 // pending changes.
 func openSource(c cli.TUIOptions, stdin io.Reader, stderr io.Writer) (tui.Source, func() error, string, error) {
-	if c.Etcd != nil {
-		return tui.EtcdSource(c.Etcd), c.Etcd.Close, "", nil
+	if c.Backend != nil {
+		return c.Backend, c.Backend.Close, "", nil
 	}
 	// A mistyped name would open as an empty store without a word: say the
 	// file is new, and refuse a read-only view of nothing.

@@ -198,4 +198,13 @@
 // not parse: Open fails and the file is left as it was. An empty file, or
 // one holding only white space, is an empty store; a file whose top-level
 // value is not an object is an error.
+//
+// # Backends
+//
+// Store is the API an application uses, on a file or on another backend
+// (kvstore/etcdstore). Backend is what the terminal UI and the command
+// line use: staged writes, pending changes, conflicts and their settling,
+// and a rescue file where a backend's Close would drop changes. *KVStore
+// implements both; so does etcdstore's Backend, and kvstore/storetest
+// checks any backend against the contract.
 package kvstore

@@ -225,10 +225,16 @@ func (m *Model) onRefreshed(msg opDoneMsg) tea.Cmd {
 		// changed, and ctrl+s opens the conflict screen before any save
 		// has to fail.
 		m.save.outside = true
-		if recovered != "" {
-			return tea.Batch(next, m.flash(recovered, false))
+		cmds := []tea.Cmd{next}
+		if msg.live {
+			// The others' changes to keys we did not change show at once.
+			m.refreshKeys()
+			cmds = append(cmds, m.showSelected())
 		}
-		return next
+		if recovered != "" {
+			cmds = append(cmds, m.flash(recovered, false))
+		}
+		return tea.Batch(cmds...)
 	}
 	text := m.words.refreshed
 	switch {

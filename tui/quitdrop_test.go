@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
 // Q quits without saving: with changes to lose it asks first, and yes
@@ -54,7 +56,7 @@ func TestQuitWithoutSaving(t *testing.T) {
 
 // deniedSave is a file whose saves fail as they do in a directory the
 // user may not write to.
-type deniedSave struct{ fileSource }
+type deniedSave struct{ *kvstore.KVStore }
 
 var errDenied = fmt.Errorf("kvstore: save /srv/applications/configuration/data.json: %w",
 	fmt.Errorf("create temp file in /srv/applications/configuration: %w",
@@ -68,7 +70,7 @@ func (deniedSave) LastSaveError() error { return errDenied }
 // the changes.
 func TestSaveCopyAfterAFailedSave(t *testing.T) {
 	s := openStore(t, map[string]string{"a": "1"}, nil)
-	h := newHarness(t, deniedSave{fileSource{s}}, 80, 24)
+	h := newHarness(t, deniedSave{s}, 80, 24)
 	h.editValue("7")
 	h.wantStatus("save failed: permission denied")
 	h.wantScreen("w save a copy")

@@ -111,7 +111,7 @@ func (s saveState) text(st *Styles) string {
 	case unreachable(s.err) && s.pending > 0:
 		// Before saving…: each retry is a save, and the state is the same
 		// while one runs.
-		return st.StatusError.Render(errUnreachable.Error() + " · retrying · " + display.GroupDigits(s.pending) + " pending")
+		return st.StatusError.Render(unreachableText + " · retrying · " + display.GroupDigits(s.pending) + " pending")
 	case s.saving:
 		return st.StatusSaving.Render("saving…")
 	case s.err != nil:

@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/schema"
 )
 
@@ -35,10 +35,10 @@ type TUIOptions struct {
 	Schemas *schema.Set
 	// schemasPath is the --schemas flag.
 	schemasPath string
-	// Etcd is the etcd prefix Path names, when it names one (etcd://...),
+	// Backend is the data Path names when it is not a file (etcd://...),
 	// connected and read; the launcher closes it. The save flags do not
 	// apply: every change is committed as it is made.
-	Etcd *etcdstore.Store
+	Backend kvstore.Backend
 }
 
 // TUILauncher runs the terminal UI until the user quits. Its error is
