@@ -1,0 +1,1042 @@
+package kvstore
+
+// Model-based test of other writers and crashes (`others_model_test.go`).
+// `TestModelWithOthers` runs random sequences in which, between any two of
+// the store's calls, another program may act on the data file and the
+// process may die:
+//
+//   - the store: Set, Delete, Rename, Flush, Merge, Reload, Overwrite, Close
+//     and reopen (switching between always-save and periodic mode), and
+//     read-only opens beside it;
+//   - other programs: an editor's rename-save, an in-place edit of the same
+//     size with the modification time put back, deleting the file, chmod,
+//     and, where the path is a symbolic link, replacing the link with a
+//     regular file or pointing it at another file;
+//   - crashes: the process dies (the store is abandoned without Close, its
+//     lock and memory gone, as kill -9 leaves it), or the power fails,
+//     either between two calls or at any file operation of the last call
+//     (including the recovery of an Open), under the power-loss model of
+//     powerloss_test.go (strict, or reordered with torn appends).
+//
+// The path the store opens is a plain file, a link into a subdirectory, or
+// a link reached through a linked directory whose target climbs out with
+// "..", which only the kernel resolves correctly.
+//
+// The model tracks what the store holds, what the file the path names holds
+// (written by the store or by someone else), the journal's changes not yet
+// in that file, and whether the file changed behind the store. After every
+// step and every reopen:
+//
+//   - every read agrees with the model;
+//   - the file the path names holds what the model says: a save that goes
+//     through is there, anything else is another program's edit, intact;
+//   - Changed reports exactly whether someone else changed that file, and a
+//     store that says nothing is pending after such a change holds no
+//     change the file lacks (else a caller that reloads loses it);
+//   - a save that would replace someone else's edit fails with ErrConflict,
+//     and Close then keeps the store's state in a rescue file named in its
+//     error;
+//   - after a crash, the reopened store holds every acknowledged write, or,
+//     if someone else changed the file, the file's content with the
+//     journal's changes in exactly one new rescue file, reported by
+//     LastSaveError;
+//   - a read-only view shows exactly what a writer would load, or at least a
+//     state that existed;
+//   - the file keeps the mode another program gave it;
+//   - nothing outside the resolved file and its sidecars is written.
+//
+// A failure is shrunk to a short sequence and replays with the printed
+// -rapid.seed. The longer run is -rapid.checks and -rapid.steps (see
+// RELIABILITY.md).
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+// othersKeys are few, so that the store and the other programs often
+// change the same keys.
+var othersKeys = []string{"a", "b", "c", "d"}
+
+// staleness is what the store can know about the file it last read or
+// wrote: unchanged, changed by someone else, or touched in a way (chmod)
+// that a store may take as either.
+type staleness int
+
+const (
+	fresh staleness = iota
+	stale
+	touched
+)
+
+// world is everything the model knows between two calls. It is a value:
+// copying it (with clone) keeps the state before a call, for a power cut
+// during it.
+type world struct {
+	always bool
+	mem    state // what the open store holds
+	base   state // the file as the store last read or wrote it
+	// file is what the file the path names holds; nil if there is none.
+	file state
+	// journal holds the changes an always-save store made durable in its
+	// journal but not yet in the file: key -> value, "" for a deletion.
+	journal map[string]string
+	due     bool // the store has changes (or a journal) the file lacks
+	// stale says whether the file the path names is still the one the
+	// store last read or wrote; edited, whether its content differs from
+	// it (which a journal, checking content, goes by).
+	stale  staleness
+	edited bool
+	had    bool        // the file existed when the store last read or wrote it
+	mode   os.FileMode // the file's permission bits
+}
+
+func (w world) clone() world {
+	w.mem, w.base, w.file = maps.Clone(w.mem), maps.Clone(w.base), maps.Clone(w.file)
+	w.journal = maps.Clone(w.journal)
+	return w
+}
+
+// onFile returns the file's content with the journal's changes on top.
+func (w world) onFile() state {
+	st := maps.Clone(w.file)
+	if st == nil {
+		st = state{}
+	}
+	for k, v := range w.journal {
+		if v == "" {
+			delete(st, k)
+		} else {
+			st[k] = v
+		}
+	}
+	return st
+}
+
+// orEmpty is the state a store loads from a file that may be absent, as a
+// copy.
+func orEmpty(st state) state {
+	if st == nil {
+		return state{}
+	}
+	return maps.Clone(st)
+}
+
+// afterCrash returns what an Open after a crash in w must load and, if the
+// journal's changes cannot be replayed over the file because someone else
+// changed it, what the rescue file must hold (nil if none is due).
+func (w world) afterCrash() (load, rescue state) {
+	if !w.edited {
+		return w.onFile(), nil
+	}
+	load = orEmpty(w.file)
+	if r := w.onFile(); !maps.Equal(r, load) {
+		return load, r
+	}
+	return load, nil
+}
+
+// othersModel drives a real store, other programs and crashes, and checks
+// them against a world.
+type othersModel struct {
+	t   *rapid.T
+	dir string // everything the test touches is under it
+
+	given  string // the path the store is opened with
+	link   string // the symbolic link that given ends in; "" if none
+	linked bool   // link is still a link (no one replaced it)
+	home   string // the link's original target text
+	away   string // the target text that points the link at alt
+	target string // the file given resolved to when the store was opened
+	cur    string // the file given names now
+	alt    string // another program's file the link may be pointed at
+
+	pfs *powerFS
+	s   *KVStore
+	w   world
+	// pre is the world before the last call, and points the power-loss
+	// model's states during it, for a power cut in the middle of it.
+	pre    world
+	points []crashPoint
+
+	existed map[string]bool // every state the data sources have held
+	rescues map[string]bool // rescue files seen so far
+	counter int
+	steps   *atomic.Int64 // steps checked, over all sequences
+}
+
+// value returns a new value, never used before, of a fixed width, so that
+// an in-place edit can swap one for another without changing the size.
+func (m *othersModel) value() string {
+	m.counter++
+	return fmt.Sprintf(`"v%05d"`, m.counter)
+}
+
+func (m *othersModel) remember(st state) { m.existed[st.String()] = true }
+
+// layouts are the ways the path given to Open reaches the data file.
+var layouts = []string{"plain", "link", "dotdot"}
+
+func newOthersModel(t *rapid.T, dir string, steps *atomic.Int64) *othersModel {
+	m := &othersModel{t: t, dir: dir, existed: map[string]bool{}, rescues: map[string]bool{}, steps: steps}
+	var initial state
+	if rapid.Bool().Draw(t, "initial file") {
+		initial = m.drawState(t)
+	}
+	switch rapid.SampledFrom(layouts).Draw(t, "layout") {
+	case "plain":
+		m.given = filepath.Join(dir, "data.json")
+		m.target = m.given
+	case "link":
+		mustMkdir(t, filepath.Join(dir, "sub"))
+		m.given, m.link = filepath.Join(dir, "data.json"), filepath.Join(dir, "data.json")
+		m.home, m.away = "sub/real.json", "sub/alt.json"
+		m.target, m.alt = filepath.Join(dir, "sub", "real.json"), filepath.Join(dir, "sub", "alt.json")
+	case "dotdot":
+		// cfg is a link to a/b, and cfg/data.json a link to ../data.json:
+		// the kernel resolves that from a/b, to a/data.json. Joined as
+		// text it would be the decoy beside cfg.
+		mustMkdir(t, filepath.Join(dir, "a", "b"))
+		if err := os.Symlink(filepath.Join("a", "b"), filepath.Join(dir, "cfg")); err != nil {
+			t.Fatal(err)
+		}
+		m.given, m.link = filepath.Join(dir, "cfg", "data.json"), filepath.Join(dir, "a", "b", "data.json")
+		m.home, m.away = "../data.json", "../alt.json"
+		m.target, m.alt = filepath.Join(dir, "a", "data.json"), filepath.Join(dir, "a", "alt.json")
+		m.writeJSON(t, filepath.Join(dir, "data.json"), state{"decoy": m.value()}, 0o644)
+	}
+	if m.link != "" {
+		if err := os.Symlink(m.home, m.link); err != nil {
+			t.Fatal(err)
+		}
+		m.linked = true
+	}
+	m.cur = m.target
+	m.w = world{mode: 0o644}
+	if initial != nil {
+		m.writeJSON(t, m.target, initial, 0o644)
+		m.w.file = initial
+	}
+	m.remember(orEmpty(initial))
+	m.open(t, rapid.Bool().Draw(t, "always"))
+	m.w.mem, m.w.base, m.w.had = orEmpty(initial), orEmpty(initial), initial != nil
+	if got := storeState(m.s); !maps.Equal(got, orEmpty(initial)) {
+		t.Fatalf("Open(%s) loaded %v, but the file it names holds %v", m.given, got, orEmpty(initial))
+	}
+	return m
+}
+
+func mustMkdir(t *rapid.T, dir string) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// drawState draws another program's content for the file: some of the
+// keys, with new values.
+func (m *othersModel) drawState(t *rapid.T) state {
+	st := state{}
+	for _, k := range othersKeys {
+		if rapid.Bool().Draw(t, "has "+k) {
+			st[k] = m.value()
+		}
+	}
+	// A fresh key of its own, so that no two versions have equal content.
+	st["edit"] = m.value()
+	return st
+}
+
+// writeJSON writes st to path as another program would (its own layout),
+// through a temp file renamed into place.
+func (m *othersModel) writeJSON(t *rapid.T, path string, st state, mode os.FileMode) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i, k := range slices.Sorted(maps.Keys(st)) {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "\n    %q : %s", k, st[k])
+	}
+	b.WriteString("\n}\n")
+	tmp := filepath.Join(filepath.Dir(path), ".other-program-tmp")
+	if err := os.WriteFile(tmp, []byte(b.String()), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(tmp, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// open opens a writable store on the given path through a new power-loss
+// file system over the directory of the file the path names.
+func (m *othersModel) open(t *rapid.T, always bool) {
+	m.target = m.cur
+	m.pfs = shadowOf(t, filepath.Dir(m.target))
+	s, err := open(m.given, &Options{AlwaysSave: always, SaveInterval: -1}, m.pfs)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", m.given, err)
+	}
+	m.s = s
+	m.w.always = always
+}
+
+// shadowOf returns a powerFS over dir whose model holds the directory's
+// regular files as they are, all durable.
+func shadowOf(t *rapid.T, dir string) *powerFS {
+	p := &powerFS{dir: dir, names: map[string]*shadowFile{}}
+	p.resync(t)
+	return p
+}
+
+// resync makes the model hold the directory's regular files as they are
+// now, all durable, as after another program's edit and a sync: files whose
+// content the model already has keep their identity, since the store may
+// have them open.
+func (p *powerFS) resync(t *rapid.T) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	entries, err := os.ReadDir(p.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]*shadowFile{}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || strings.HasSuffix(e.Name(), ".lock") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(p.dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := p.names[e.Name()]
+		if f == nil || !bytes.Equal(f.data, b) {
+			f = &shadowFile{data: b}
+		}
+		f.synced, f.writes = len(f.data), nil
+		names[e.Name()] = f
+	}
+	p.names, p.durable, p.pending = names, maps.Clone(names), nil
+	p.all = slices.Collect(maps.Values(names))
+	p.points = nil
+}
+
+// take returns the crash points recorded since the last take, and drops
+// from the model the files no crash can bring back.
+func (p *powerFS) take() []crashPoint {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	points := p.points
+	p.points = nil
+	live := map[*shadowFile]bool{}
+	for _, f := range p.names {
+		live[f] = true
+	}
+	for _, f := range p.durable {
+		live[f] = true
+	}
+	for _, op := range p.pending {
+		if op.file != nil {
+			live[op.file] = true
+		}
+	}
+	p.all = slices.DeleteFunc(p.all, func(f *shadowFile) bool { return !live[f] })
+	return points
+}
+
+// now returns the model as it is, as a crash point.
+func (p *powerFS) now() crashPoint {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.point("now", "")
+	cp := p.points[len(p.points)-1]
+	p.points = p.points[:len(p.points)-1]
+	return cp
+}
+
+// abandon stops s as a crash would: its goroutine stops and its lock is
+// released, but nothing it holds is saved and no file is touched.
+func abandon(s *KVStore) {
+	s.mu.Lock()
+	already := s.closed
+	s.closed = true
+	s.mu.Unlock()
+	if already {
+		return
+	}
+	close(s.stop)
+	s.saver.Wait()
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	s.released = true
+	s.journal.mu.Lock()
+	if s.journal.file != nil {
+		s.journal.file.Close()
+		s.journal.file = nil
+	}
+	s.journal.mu.Unlock()
+	if s.unlock != nil {
+		s.unlock()
+	}
+	s.emitMu.Lock()
+	close(s.events)
+	s.emitMu.Unlock()
+}
+
+// fileSnap is a file or link outside the store's reach, as it was.
+type fileSnap struct {
+	link string
+	data []byte
+	mode os.FileMode
+}
+
+// mine reports whether path is the store's to write: the file given
+// resolved to at Open, the file it names now, or a sidecar of either.
+func (m *othersModel) mine(path string) bool {
+	for _, f := range []string{m.target, m.cur} {
+		dir, base := filepath.Dir(f), filepath.Base(f)
+		if filepath.Dir(path) != dir {
+			continue
+		}
+		name := filepath.Base(path)
+		if strings.HasPrefix(name, base) || strings.HasPrefix(name, "."+base+".tmp-") {
+			return true
+		}
+	}
+	return false
+}
+
+// outside returns every file and link under the test's directory that is
+// not the store's to write.
+func (m *othersModel) outside(t *rapid.T) map[string]fileSnap {
+	snaps := map[string]fileSnap{}
+	err := filepath.WalkDir(m.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || m.mine(path) {
+			return err
+		}
+		var s fileSnap
+		if d.Type()&fs.ModeSymlink != 0 {
+			s.link, err = os.Readlink(path)
+		} else {
+			var info fs.FileInfo
+			if info, err = os.Lstat(path); err == nil {
+				s.mode = info.Mode()
+				s.data, err = os.ReadFile(path)
+			}
+		}
+		snaps[path] = s
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snaps
+}
+
+// rescueFiles lists the rescue files beside the file the store opened and
+// the one the path names now.
+func (m *othersModel) rescueFiles(t *rapid.T) []string {
+	var found []string
+	for _, f := range []string{m.target, m.cur} {
+		names, err := filepath.Glob(f + ".unsaved-*.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range names {
+			if !slices.Contains(found, n) {
+				found = append(found, n)
+			}
+		}
+	}
+	return found
+}
+
+// call runs one call of the store: it records the world before it and the
+// power-loss model's states during it, checks that nothing outside the
+// store's files was written, and returns the rescue files it created.
+func (m *othersModel) call(t *rapid.T, what string, do func()) (rescued []string) {
+	m.pre = m.w.clone()
+	m.pfs.take()
+	before := m.outside(t)
+	do()
+	m.points = m.pfs.take()
+	after := m.outside(t)
+	for path, was := range before {
+		now, ok := after[path]
+		if !ok || now.link != was.link || now.mode != was.mode || !bytes.Equal(now.data, was.data) {
+			t.Fatalf("%s wrote %s, which is not the store's file (it names %s): was %q, now %q (present %v)", what, path, m.cur, was.data, now.data, ok)
+		}
+	}
+	for path := range after {
+		if _, ok := before[path]; !ok {
+			t.Fatalf("%s created %s, which is not the store's file (it names %s)", what, path, m.cur)
+		}
+	}
+	for _, f := range m.rescueFiles(t) {
+		if !m.rescues[f] {
+			m.rescues[f] = true
+			rescued = append(rescued, f)
+		}
+	}
+	return rescued
+}
+
+// checkRescue checks that a call that had to keep want apart wrote it to
+// exactly one new rescue file, named by err.
+func (m *othersModel) checkRescue(t *rapid.T, what string, err error, rescued []string, want state) {
+	if len(rescued) != 1 {
+		t.Fatalf("%s: %d new rescue files %v, want one holding %v (error %v)", what, len(rescued), rescued, want, err)
+	}
+	if got := RescueFile(err); got != rescued[0] {
+		t.Fatalf("%s: the error names rescue file %q, the new one is %s (error %v)", what, got, rescued[0], err)
+	}
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("%s: %v, want an error wrapping ErrConflict", what, err)
+	}
+	data, rerr := os.ReadFile(rescued[0])
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if got, ok := oracleState(data); !ok || !maps.Equal(got, want) {
+		t.Fatalf("%s: rescue file %s holds %q, want %v", what, rescued[0], data, want)
+	}
+}
+
+// noRescue fails if a call that had nothing to keep apart wrote a rescue
+// file.
+func noRescue(t *rapid.T, what string, rescued []string) {
+	if len(rescued) > 0 {
+		t.Fatalf("%s wrote rescue files %v with nothing to rescue", what, rescued)
+	}
+}
+
+// saved records that the store wrote st to the file.
+func (m *othersModel) saved(st state) {
+	m.w.file, m.w.base, m.w.mem = maps.Clone(st), maps.Clone(st), maps.Clone(st)
+	m.w.journal, m.w.due, m.w.stale, m.w.edited, m.w.had = nil, false, fresh, false, true
+	m.remember(st)
+}
+
+// changed records a change the store made in memory.
+func (m *othersModel) changed(t *rapid.T, what string, err error, journal map[string]string) {
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	m.w.due = true
+	if m.w.always {
+		if m.w.journal == nil {
+			m.w.journal = map[string]string{}
+		}
+		maps.Copy(m.w.journal, journal)
+		m.remember(m.w.mem)
+	}
+}
+
+func (m *othersModel) Set(t *rapid.T) {
+	k := rapid.SampledFrom(othersKeys).Draw(t, "key")
+	v := m.value()
+	if old, ok := m.w.mem[k]; ok && rapid.Bool().Draw(t, "same value") {
+		v = old
+	}
+	var err error
+	m.call(t, "Set", func() { err = m.s.SetRaw(k, []byte(v)) })
+	if m.w.mem[k] == v {
+		if err != nil {
+			t.Fatalf("Set(%q) of its current value: %v", k, err)
+		}
+		return
+	}
+	m.w.mem[k] = v
+	m.changed(t, "Set", err, map[string]string{k: v})
+}
+
+func (m *othersModel) Delete(t *rapid.T) {
+	k := rapid.SampledFrom(othersKeys).Draw(t, "key")
+	var err error
+	m.call(t, "Delete", func() { err = m.s.Delete(k) })
+	if _, ok := m.w.mem[k]; !ok {
+		if err != nil {
+			t.Fatalf("Delete(%q) of a missing key: %v", k, err)
+		}
+		return
+	}
+	delete(m.w.mem, k)
+	m.changed(t, "Delete", err, map[string]string{k: ""})
+}
+
+func (m *othersModel) Rename(t *rapid.T) {
+	from := rapid.SampledFrom(othersKeys).Draw(t, "from")
+	to := rapid.SampledFrom(othersKeys).Draw(t, "to")
+	v, ok := m.w.mem[from]
+	if _, taken := m.w.mem[to]; !ok || taken {
+		t.Skip("Rename's refusals are covered by TestModel")
+	}
+	var err error
+	m.call(t, "Rename", func() { err = m.s.Rename(from, to) })
+	delete(m.w.mem, from)
+	m.w.mem[to] = v
+	m.changed(t, "Rename", err, map[string]string{from: "", to: v})
+}
+
+// save checks a call that saves if anything is due (Flush, Close): with
+// the file changed by someone else it must fail with ErrConflict and leave
+// the file alone, otherwise the file then holds the store's state.
+func (m *othersModel) save(t *rapid.T, what string, err error) (conflict bool) {
+	switch {
+	case !m.w.due:
+		if err != nil {
+			t.Fatalf("%s with nothing due: %v", what, err)
+		}
+		return false
+	case m.w.stale == stale || m.w.stale == touched && errors.Is(err, ErrConflict):
+		if !errors.Is(err, ErrConflict) {
+			t.Fatalf("%s over a file someone else changed: %v, want ErrConflict", what, err)
+		}
+		m.w.stale = stale
+		return true
+	case err != nil:
+		t.Fatalf("%s: %v", what, err)
+	}
+	m.saved(m.w.mem)
+	return false
+}
+
+func (m *othersModel) Flush(t *rapid.T) {
+	var err error
+	rescued := m.call(t, "Flush", func() { err = m.s.Flush() })
+	noRescue(t, "Flush", rescued)
+	m.save(t, "Flush", err)
+}
+
+func (m *othersModel) Overwrite(t *rapid.T) {
+	var err error
+	rescued := m.call(t, "Overwrite", func() { err = m.s.Overwrite() })
+	noRescue(t, "Overwrite", rescued)
+	if err != nil {
+		t.Fatalf("Overwrite: %v", err)
+	}
+	if m.w.file == nil {
+		m.w.mode = 0o644
+	}
+	m.saved(m.w.mem)
+}
+
+func (m *othersModel) Reload(t *rapid.T) {
+	var err error
+	rescued := m.call(t, "Reload", func() { err = m.s.Reload() })
+	noRescue(t, "Reload", rescued)
+	if err != nil {
+		t.Fatalf("Reload: %v", err)
+	}
+	file := m.w.file
+	m.saved(orEmpty(file))
+	m.w.file, m.w.had = file, file != nil
+}
+
+// Merge takes the file's content with the store's changes since it last
+// read or wrote the file on top, the drawn side winning each collision.
+func (m *othersModel) Merge(t *rapid.T) {
+	keep := map[string]bool{}
+	for _, k := range othersKeys {
+		keep[k] = rapid.Bool().Draw(t, "keep ours")
+	}
+	theirs := orEmpty(m.w.file)
+	merged := maps.Clone(theirs)
+	for _, k := range othersKeys {
+		mine, inMine := m.w.mem[k]
+		was, inBase := m.w.base[k]
+		their, inTheirs := theirs[k]
+		oursChanged := inMine != inBase || mine != was
+		theirsChanged := inTheirs != inBase || their != was
+		collides := oursChanged && theirsChanged && (inMine != inTheirs || mine != their)
+		if !oursChanged || collides && !keep[k] {
+			continue
+		}
+		if inMine {
+			merged[k] = mine
+		} else {
+			delete(merged, k)
+		}
+	}
+	var err error
+	rescued := m.call(t, "Merge", func() { err = m.s.Merge(func(k string) bool { return keep[k] }) })
+	noRescue(t, "Merge", rescued)
+	if err != nil {
+		t.Fatalf("Merge: %v", err)
+	}
+	if m.w.file == nil {
+		m.w.mode = 0o644
+	}
+	m.saved(merged)
+}
+
+// CloseReopen closes the store, which saves what is due, or, over someone
+// else's edit, keeps the store's state in a rescue file; then opens it
+// again.
+func (m *othersModel) CloseReopen(t *rapid.T) {
+	var err error
+	rescued := m.call(t, "Close", func() { err = m.s.Close() })
+	if m.save(t, "Close", err) {
+		m.checkRescue(t, "Close over someone else's edit", err, rescued, m.w.mem)
+	} else {
+		noRescue(t, "Close", rescued)
+	}
+	m.w.journal, m.w.due = nil, false
+	m.reopen(t, []world{m.w.clone()})
+}
+
+// Crash abandons the store as a killed process leaves it.
+func (m *othersModel) Crash(t *rapid.T) {
+	abandon(m.s)
+	m.reopen(t, []world{m.w.clone()})
+}
+
+// PowerCut cuts the power now, or at one of the file operations of the
+// last call, and puts the files the disk would then hold in place.
+func (m *othersModel) PowerCut(t *rapid.T) {
+	candidates := []world{m.w.clone()}
+	cp := m.pfs.now()
+	if len(m.points) > 0 && rapid.Bool().Draw(t, "during the last call") {
+		i := rapid.IntRange(0, len(m.points)-1).Draw(t, "at")
+		cp = m.points[i]
+		candidates = append(candidates, m.pre.clone())
+	}
+	var r *rand.Rand
+	if rapid.Bool().Draw(t, "reordered") {
+		r = rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 0))
+	}
+	files := cp.crashFiles(r)
+	abandon(m.s)
+	entries, err := os.ReadDir(m.pfs.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && !strings.HasSuffix(e.Name(), ".lock") {
+			if err := os.Remove(filepath.Join(m.pfs.dir, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(m.pfs.dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(m.cur); err == nil {
+		if err := os.Chmod(m.cur, m.w.mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.reopen(t, candidates)
+}
+
+// reopen opens the store again after a Close or a crash in one of the
+// candidate worlds (the last one, or the one before the last call if the
+// power failed during it), maybe looking first with a read-only view. What
+// the store loads, and the rescue it makes, must be what one of them
+// leaves after a crash.
+func (m *othersModel) reopen(t *rapid.T, candidates []world) {
+	if rapid.Bool().Draw(t, "view before reopening") {
+		m.view(t, candidates)
+	}
+	always := rapid.Bool().Draw(t, "always")
+	rescued := m.call(t, "Open", func() { m.open(t, always) })
+	got, lastErr := storeState(m.s), m.s.LastSaveError()
+	var why []string
+	for _, w := range candidates {
+		load, rescue := w.afterCrash()
+		switch {
+		case !maps.Equal(got, load):
+			why = append(why, fmt.Sprintf("loaded %v, want %v", got, load))
+		case rescue == nil && (len(rescued) > 0 || lastErr != nil):
+			why = append(why, fmt.Sprintf("rescue files %v and LastSaveError %v with nothing to rescue", rescued, lastErr))
+		case rescue != nil && !m.rescuedAs(rescued, rescue, lastErr):
+			why = append(why, fmt.Sprintf("rescue files %v and LastSaveError %v, want %v kept apart and reported", rescued, lastErr, rescue))
+		default:
+			file := w.file
+			if !w.edited && len(w.journal) > 0 {
+				file = load // the Open folded the journal into the file
+			}
+			if now, ok := m.fileNow(t); ok != (file != nil) || ok && !maps.Equal(now, file) {
+				why = append(why, fmt.Sprintf("%s holds %v (present %v), want %v (nil: none)", m.given, now, ok, file))
+				continue
+			}
+			m.w = world{always: always, mem: maps.Clone(load), base: maps.Clone(load), file: maps.Clone(file), had: file != nil, mode: w.mode}
+			return
+		}
+	}
+	t.Fatalf("Open of %s after a crash: %s", m.given, strings.Join(why, "; or "))
+}
+
+// rescuedAs reports whether the journal's changes, want, are kept in a new
+// rescue file that the store reports.
+func (m *othersModel) rescuedAs(rescued []string, want state, lastErr error) bool {
+	if !errors.Is(lastErr, ErrConflict) || !slices.Contains(rescued, RescueFile(lastErr)) {
+		return false
+	}
+	for _, name := range rescued {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return false
+		}
+		if got, ok := oracleState(data); !ok || !maps.Equal(got, want) {
+			return false
+		}
+	}
+	return true
+}
+
+// View opens a read-only view beside the store.
+func (m *othersModel) View(t *rapid.T) {
+	m.view(t, []world{m.w})
+}
+
+// view checks a read-only open: it must load what a writer would after a
+// crash in one of the candidate worlds, or, where someone else changed the
+// file, at least a state that existed.
+func (m *othersModel) view(t *rapid.T, candidates []world) {
+	var got state
+	m.call(t, "a read-only Open", func() {
+		r, err := Open(m.given, &Options{ReadOnly: true})
+		if err != nil {
+			t.Fatalf("read-only Open(%s): %v", m.given, err)
+		}
+		got = storeState(r)
+		if err := r.Close(); err != nil {
+			t.Fatalf("Close of a read-only store: %v", err)
+		}
+	})
+	for _, w := range candidates {
+		load, _ := w.afterCrash()
+		if maps.Equal(got, load) || w.edited && m.existed[got.String()] {
+			return
+		}
+	}
+	t.Fatalf("a read-only Open of %s shows %v, a state that never existed", m.given, got)
+}
+
+// otherAct records an edit by another program: the file the path names
+// now holds st (nil: there is none).
+func (m *othersModel) otherAct(t *rapid.T, st state) {
+	m.w.file = st
+	m.w.stale, m.w.edited = stale, true
+	if st == nil && !m.w.had {
+		// Gone again, as the store last saw it: nothing it can tell.
+		m.w.stale, m.w.edited = fresh, false
+	}
+	if st != nil {
+		m.remember(st)
+	}
+	m.pfs.resync(t)
+	m.points = nil
+}
+
+// OtherRewrite saves the file the way editors do: a new file renamed over
+// it, with the same mode.
+func (m *othersModel) OtherRewrite(t *rapid.T) {
+	st := m.drawState(t)
+	m.writeJSON(t, m.cur, st, m.w.mode)
+	m.otherAct(t, st)
+}
+
+var valueText = regexp.MustCompile(`"v[0-9]{5}"`)
+
+// OtherEditInPlace changes one value in place, keeping the file's size,
+// and puts its modification time back: only its change time tells.
+func (m *othersModel) OtherEditInPlace(t *rapid.T) {
+	data, err := os.ReadFile(m.cur)
+	if err != nil {
+		t.Skip("no file to edit")
+	}
+	found := valueText.FindAllIndex(data, -1)
+	if len(found) == 0 {
+		t.Skip("no value to edit in place")
+	}
+	at := found[rapid.IntRange(0, len(found)-1).Draw(t, "value")]
+	info, err := os.Stat(m.cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(m.cur, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte(m.value()), int64(at[0])); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(m.cur, time.Time{}, info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	edited, _ := os.ReadFile(m.cur)
+	st, ok := oracleState(edited)
+	if !ok {
+		t.Fatalf("the in-place edit broke the file: %q", edited)
+	}
+	m.otherAct(t, st)
+}
+
+// OtherDelete removes the file.
+func (m *othersModel) OtherDelete(t *rapid.T) {
+	if m.w.file == nil {
+		t.Skip("no file to delete")
+	}
+	if err := os.Remove(m.cur); err != nil {
+		t.Fatal(err)
+	}
+	m.w.mode = 0o644
+	m.otherAct(t, nil)
+}
+
+// OtherChmod changes the file's mode, which no save may undo. Its content
+// is the same, so a store may take it as changed or not.
+func (m *othersModel) OtherChmod(t *rapid.T) {
+	if m.w.file == nil {
+		t.Skip("no file to chmod")
+	}
+	mode := os.FileMode(0o600)
+	if m.w.mode == mode {
+		mode = 0o644
+	}
+	if err := os.Chmod(m.cur, mode); err != nil {
+		t.Fatal(err)
+	}
+	m.w.mode = mode
+	if m.w.stale == fresh {
+		m.w.stale = touched
+	}
+	m.points = nil
+}
+
+// ReplaceLink replaces the link with a regular file, as sed -i and many
+// editors do.
+func (m *othersModel) ReplaceLink(t *rapid.T) {
+	if !m.linked {
+		t.Skip("no link to replace")
+	}
+	st := m.drawState(t)
+	m.writeJSON(t, m.link, st, 0o644)
+	m.linked, m.cur = false, m.link
+	m.w.mode = 0o644
+	m.otherAct(t, st)
+}
+
+// RepointLink points the link at another file, with new content, as a
+// dotfiles manager switching profiles does.
+func (m *othersModel) RepointLink(t *rapid.T) {
+	if !m.linked {
+		t.Skip("no link to re-point")
+	}
+	to, text := m.alt, m.away
+	if m.cur == m.alt {
+		to, text = filepath.Join(filepath.Dir(m.link), m.home), m.home
+	}
+	st := m.drawState(t)
+	m.writeJSON(t, to, st, 0o644)
+	tmp := m.link + ".other-program-link"
+	if err := os.Symlink(text, tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, m.link); err != nil {
+		t.Fatal(err)
+	}
+	m.cur = to
+	m.w.mode = 0o644
+	m.otherAct(t, st)
+}
+
+// fileNow returns what the file the path names holds, and whether it
+// exists.
+func (m *othersModel) fileNow(t *rapid.T) (state, bool) {
+	data, err := os.ReadFile(m.given)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := oracleState(data)
+	if !ok {
+		t.Fatalf("%s is not a complete JSON file: %q", m.given, data)
+	}
+	return st, true
+}
+
+// Check compares the store and the file with the model after every step.
+func (m *othersModel) Check(t *rapid.T) {
+	m.steps.Add(1)
+	keys := slices.Sorted(maps.Keys(m.w.mem))
+	if got := m.s.Keys(); !slices.Equal(got, keys) {
+		t.Fatalf("Keys() = %q, model %q", got, keys)
+	}
+	for _, k := range othersKeys {
+		want, ok := m.w.mem[k]
+		raw, got := m.s.GetRaw(k)
+		if got != ok || string(raw) != want {
+			t.Fatalf("GetRaw(%q) = %s, %v; model %s, %v", k, raw, got, want, ok)
+		}
+	}
+	got, ok := m.fileNow(t)
+	switch {
+	case !ok && m.w.file != nil:
+		t.Fatalf("%s is gone; it should hold %v", m.given, m.w.file)
+	case ok && (m.w.file == nil || !maps.Equal(got, m.w.file)):
+		t.Fatalf("%s holds %v; it should hold %v (nil: no file)", m.given, got, m.w.file)
+	case ok:
+		info, err := os.Stat(m.given)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != m.w.mode {
+			t.Fatalf("%s has mode %v, want %v", m.given, info.Mode().Perm(), m.w.mode)
+		}
+	}
+	changed, err := m.s.Changed()
+	if err != nil {
+		t.Fatalf("Changed: %v", err)
+	}
+	switch {
+	case m.w.stale == stale && !changed:
+		t.Fatalf("Changed() = false, but someone else changed %s since the store last read or wrote it", m.given)
+	case m.w.stale == fresh && changed:
+		t.Fatalf("Changed() = true, but no one else changed %s", m.given)
+	case changed && !m.s.Dirty() && !maps.Equal(m.w.mem, orEmpty(m.w.base)):
+		t.Fatalf("the file changed and the store says nothing is pending, yet it holds changes the file lacks (%v, the file as it last read or wrote it %v): a caller that reloads now loses them", m.w.mem, m.w.base)
+	}
+}
+
+// TestModelWithOthers runs the model of othersModel: random sequences of
+// the store's calls, other programs' edits of its file, crashes and power
+// cuts, checked against a model after every step.
+func TestModelWithOthers(t *testing.T) {
+	// Background compactions run on a timer; here only the sequence's own
+	// calls fold the journal, so that every run is determined by its seed.
+	defer func(idle time.Duration) { compactIdle = idle }(compactIdle)
+	compactIdle = time.Hour
+	var steps atomic.Int64
+	rapid.Check(t, func(rt *rapid.T) {
+		m := newOthersModel(rt, t.TempDir(), &steps)
+		defer func() { m.s.Close() }()
+		rt.Repeat(rapid.StateMachineActions(m))
+	})
+	t.Logf("%d steps checked", steps.Load())
+}
