@@ -45,9 +45,9 @@ package kvstore
 //   - the file keeps the mode another program gave it;
 //   - nothing outside the resolved file and its sidecars is written.
 //
-// A failure is shrunk to a short sequence and replays with the printed
-// -rapid.seed. The longer run is -rapid.checks and -rapid.steps (see
-// RELIABILITY.md).
+// The other programs are in otherprograms_test.go. A failure is shrunk to a
+// short sequence and replays with the printed -rapid.seed. The longer run
+// is -rapid.checks and -rapid.steps (see RELIABILITY.md).
 
 import (
 	"bytes"
@@ -58,7 +58,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -246,44 +245,6 @@ func mustMkdir(t *rapid.T, dir string) {
 	}
 }
 
-// drawState draws another program's content for the file: some of the
-// keys, with new values.
-func (m *othersModel) drawState(t *rapid.T) state {
-	st := state{}
-	for _, k := range othersKeys {
-		if rapid.Bool().Draw(t, "has "+k) {
-			st[k] = m.value()
-		}
-	}
-	// A fresh key of its own, so that no two versions have equal content.
-	st["edit"] = m.value()
-	return st
-}
-
-// writeJSON writes st to path as another program would (its own layout),
-// through a temp file renamed into place.
-func (m *othersModel) writeJSON(t *rapid.T, path string, st state, mode os.FileMode) {
-	var b strings.Builder
-	b.WriteString("{")
-	for i, k := range slices.Sorted(maps.Keys(st)) {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, "\n    %q : %s", k, st[k])
-	}
-	b.WriteString("\n}\n")
-	tmp := filepath.Join(filepath.Dir(path), ".other-program-tmp")
-	if err := os.WriteFile(tmp, []byte(b.String()), mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(tmp, mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // open opens a writable store on the given path through a new power-loss
 // file system over the directory of the file the path names.
 func (m *othersModel) open(t *rapid.T, always bool) {
@@ -295,108 +256,6 @@ func (m *othersModel) open(t *rapid.T, always bool) {
 	}
 	m.s = s
 	m.w.always = always
-}
-
-// shadowOf returns a powerFS over dir whose model holds the directory's
-// regular files as they are, all durable.
-func shadowOf(t *rapid.T, dir string) *powerFS {
-	p := &powerFS{dir: dir, names: map[string]*shadowFile{}}
-	p.resync(t)
-	return p
-}
-
-// resync makes the model hold the directory's regular files as they are
-// now, all durable, as after another program's edit and a sync: files whose
-// content the model already has keep their identity, since the store may
-// have them open.
-func (p *powerFS) resync(t *rapid.T) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	entries, err := os.ReadDir(p.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := map[string]*shadowFile{}
-	for _, e := range entries {
-		if !e.Type().IsRegular() || strings.HasSuffix(e.Name(), ".lock") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(p.dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := p.names[e.Name()]
-		if f == nil || !bytes.Equal(f.data, b) {
-			f = &shadowFile{data: b}
-		}
-		f.synced, f.writes = len(f.data), nil
-		names[e.Name()] = f
-	}
-	p.names, p.durable, p.pending = names, maps.Clone(names), nil
-	p.all = slices.Collect(maps.Values(names))
-	p.points = nil
-}
-
-// take returns the crash points recorded since the last take, and drops
-// from the model the files no crash can bring back.
-func (p *powerFS) take() []crashPoint {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	points := p.points
-	p.points = nil
-	live := map[*shadowFile]bool{}
-	for _, f := range p.names {
-		live[f] = true
-	}
-	for _, f := range p.durable {
-		live[f] = true
-	}
-	for _, op := range p.pending {
-		if op.file != nil {
-			live[op.file] = true
-		}
-	}
-	p.all = slices.DeleteFunc(p.all, func(f *shadowFile) bool { return !live[f] })
-	return points
-}
-
-// now returns the model as it is, as a crash point.
-func (p *powerFS) now() crashPoint {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.point("now", "")
-	cp := p.points[len(p.points)-1]
-	p.points = p.points[:len(p.points)-1]
-	return cp
-}
-
-// abandon stops s as a crash would: its goroutine stops and its lock is
-// released, but nothing it holds is saved and no file is touched.
-func abandon(s *KVStore) {
-	s.mu.Lock()
-	already := s.closed
-	s.closed = true
-	s.mu.Unlock()
-	if already {
-		return
-	}
-	close(s.stop)
-	s.saver.Wait()
-	s.flushMu.Lock()
-	defer s.flushMu.Unlock()
-	s.released = true
-	s.journal.mu.Lock()
-	if s.journal.file != nil {
-		s.journal.file.Close()
-		s.journal.file = nil
-	}
-	s.journal.mu.Unlock()
-	if s.unlock != nil {
-		s.unlock()
-	}
-	s.emitMu.Lock()
-	close(s.events)
-	s.emitMu.Unlock()
 }
 
 // fileSnap is a file or link outside the store's reach, as it was.
@@ -830,138 +689,6 @@ func (m *othersModel) view(t *rapid.T, candidates []world) {
 		}
 	}
 	t.Fatalf("a read-only Open of %s shows %v, a state that never existed", m.given, got)
-}
-
-// otherAct records an edit by another program: the file the path names
-// now holds st (nil: there is none).
-func (m *othersModel) otherAct(t *rapid.T, st state) {
-	m.w.file = st
-	m.w.stale, m.w.edited = stale, true
-	if st == nil && !m.w.had {
-		// Gone again, as the store last saw it: nothing it can tell.
-		m.w.stale, m.w.edited = fresh, false
-	}
-	if st != nil {
-		m.remember(st)
-	}
-	m.pfs.resync(t)
-	m.points = nil
-}
-
-// OtherRewrite saves the file the way editors do: a new file renamed over
-// it, with the same mode.
-func (m *othersModel) OtherRewrite(t *rapid.T) {
-	st := m.drawState(t)
-	m.writeJSON(t, m.cur, st, m.w.mode)
-	m.otherAct(t, st)
-}
-
-var valueText = regexp.MustCompile(`"v[0-9]{5}"`)
-
-// OtherEditInPlace changes one value in place, keeping the file's size,
-// and puts its modification time back: only its change time tells.
-func (m *othersModel) OtherEditInPlace(t *rapid.T) {
-	data, err := os.ReadFile(m.cur)
-	if err != nil {
-		t.Skip("no file to edit")
-	}
-	found := valueText.FindAllIndex(data, -1)
-	if len(found) == 0 {
-		t.Skip("no value to edit in place")
-	}
-	at := found[rapid.IntRange(0, len(found)-1).Draw(t, "value")]
-	info, err := os.Stat(m.cur)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(m.cur, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteAt([]byte(m.value()), int64(at[0])); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(m.cur, time.Time{}, info.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-	edited, _ := os.ReadFile(m.cur)
-	st, ok := oracleState(edited)
-	if !ok {
-		t.Fatalf("the in-place edit broke the file: %q", edited)
-	}
-	m.otherAct(t, st)
-}
-
-// OtherDelete removes the file.
-func (m *othersModel) OtherDelete(t *rapid.T) {
-	if m.w.file == nil {
-		t.Skip("no file to delete")
-	}
-	if err := os.Remove(m.cur); err != nil {
-		t.Fatal(err)
-	}
-	m.w.mode = 0o644
-	m.otherAct(t, nil)
-}
-
-// OtherChmod changes the file's mode, which no save may undo. Its content
-// is the same, so a store may take it as changed or not.
-func (m *othersModel) OtherChmod(t *rapid.T) {
-	if m.w.file == nil {
-		t.Skip("no file to chmod")
-	}
-	mode := os.FileMode(0o600)
-	if m.w.mode == mode {
-		mode = 0o644
-	}
-	if err := os.Chmod(m.cur, mode); err != nil {
-		t.Fatal(err)
-	}
-	m.w.mode = mode
-	if m.w.stale == fresh {
-		m.w.stale = touched
-	}
-	m.points = nil
-}
-
-// ReplaceLink replaces the link with a regular file, as sed -i and many
-// editors do.
-func (m *othersModel) ReplaceLink(t *rapid.T) {
-	if !m.linked {
-		t.Skip("no link to replace")
-	}
-	st := m.drawState(t)
-	m.writeJSON(t, m.link, st, 0o644)
-	m.linked, m.cur = false, m.link
-	m.w.mode = 0o644
-	m.otherAct(t, st)
-}
-
-// RepointLink points the link at another file, with new content, as a
-// dotfiles manager switching profiles does.
-func (m *othersModel) RepointLink(t *rapid.T) {
-	if !m.linked {
-		t.Skip("no link to re-point")
-	}
-	to, text := m.alt, m.away
-	if m.cur == m.alt {
-		to, text = filepath.Join(filepath.Dir(m.link), m.home), m.home
-	}
-	st := m.drawState(t)
-	m.writeJSON(t, to, st, 0o644)
-	tmp := m.link + ".other-program-link"
-	if err := os.Symlink(text, tmp); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, m.link); err != nil {
-		t.Fatal(err)
-	}
-	m.cur = to
-	m.w.mode = 0o644
-	m.otherAct(t, st)
 }
 
 // fileNow returns what the file the path names holds, and whether it

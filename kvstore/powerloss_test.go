@@ -31,6 +31,7 @@ package kvstore
 // boundary of the unsynced tail as well as by the random draws.
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -812,4 +813,77 @@ func TestPowerLossAtEveryStep(t *testing.T) {
 		}
 	}
 	t.Logf("crash states checked: %d strict, %d with a hole before a later sector, %d reordered, %d during recovery", strict.Load(), holes.Load(), reordered.Load(), double.Load())
+}
+
+// shadowOf returns a powerFS over dir whose model holds the directory's
+// regular files as they are, all durable.
+func shadowOf(t fataler, dir string) *powerFS {
+	p := &powerFS{dir: dir, names: map[string]*shadowFile{}}
+	p.resync(t)
+	return p
+}
+
+// resync makes the model hold the directory's regular files as they are
+// now, all durable, as after another program's edit and a sync: files whose
+// content the model already has keep their identity, since the store may
+// have them open.
+func (p *powerFS) resync(t fataler) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	entries, err := os.ReadDir(p.dir)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	names := map[string]*shadowFile{}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || strings.HasSuffix(e.Name(), ".lock") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(p.dir, e.Name()))
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		f := p.names[e.Name()]
+		if f == nil || !bytes.Equal(f.data, b) {
+			f = &shadowFile{data: b}
+		}
+		f.synced, f.writes = len(f.data), nil
+		names[e.Name()] = f
+	}
+	p.names, p.durable, p.pending = names, maps.Clone(names), nil
+	p.all = slices.Collect(maps.Values(names))
+	p.points = nil
+}
+
+// take returns the crash points recorded since the last take, and drops
+// from the model the files no crash can bring back.
+func (p *powerFS) take() []crashPoint {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	points := p.points
+	p.points = nil
+	live := map[*shadowFile]bool{}
+	for _, f := range p.names {
+		live[f] = true
+	}
+	for _, f := range p.durable {
+		live[f] = true
+	}
+	for _, op := range p.pending {
+		if op.file != nil {
+			live[op.file] = true
+		}
+	}
+	p.all = slices.DeleteFunc(p.all, func(f *shadowFile) bool { return !live[f] })
+	return points
+}
+
+// now returns the model as it is, as a crash point.
+func (p *powerFS) now() crashPoint {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.point("now", "")
+	cp := p.points[len(p.points)-1]
+	p.points = p.points[:len(p.points)-1]
+	return cp
 }
