@@ -630,10 +630,16 @@ func (m *othersModel) reopen(t *rapid.T, candidates []world) {
 			why = append(why, fmt.Sprintf("rescue files %v and LastSaveError %v, want %v kept apart and reported", rescued, lastErr, rescue))
 		default:
 			file := w.file
-			if !w.edited && len(w.journal) > 0 {
-				file = load // the Open folded the journal into the file
+			now, ok := m.fileNow(t)
+			if !w.edited && len(w.journal) > 0 || ok && file == nil && len(now) == 0 && maps.Equal(load, orEmpty(file)) {
+				// The Open folded the journal into the file. A journal
+				// the crash left empty records no file, so it is folded
+				// too, and makes an empty file where there was none
+				// (where another program deleted it, it comes back empty;
+				// nothing is lost).
+				file = load
 			}
-			if now, ok := m.fileNow(t); ok != (file != nil) || ok && !maps.Equal(now, file) {
+			if ok != (file != nil) || ok && !maps.Equal(now, file) {
 				why = append(why, fmt.Sprintf("%s holds %v (present %v), want %v (nil: none)", m.given, now, ok, file))
 				continue
 			}
