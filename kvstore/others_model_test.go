@@ -644,6 +644,8 @@ func (m *othersModel) reopen(t *rapid.T, candidates []world) {
 				continue
 			}
 			m.w = world{always: always, mem: maps.Clone(load), base: maps.Clone(load), file: maps.Clone(file), had: file != nil, mode: w.mode}
+			// A power cut during this Open recovers from the same crash.
+			m.pre = w.clone()
 			return
 		}
 	}
