@@ -120,7 +120,11 @@ func runTUI(c cli.TUIOptions) error {
 		refresh = etcdRefreshInterval
 	}
 
-	model := tui.New(src, tui.Options{Keys: keyMap(), Refresh: refresh, Notice: notice, Separator: c.Separator})
+	uiOpts := tui.Options{Keys: keyMap(), Refresh: refresh, Notice: notice, Separator: c.Separator}
+	if c.Schemas != nil {
+		uiOpts.Validate = c.Schemas.Validate
+	}
+	model := tui.New(src, uiOpts)
 	// Bubble Tea's own handler turns SIGTERM into an immediate quit and does
 	// not watch SIGHUP; this one sends every terminating signal through the
 	// model, and the store is closed (saving pending changes) below.

@@ -25,6 +25,16 @@ type Options struct {
 	// number of read-only stores may view a file that a writer owns; every
 	// change returns ErrReadOnly. Reload picks up what the writer saved.
 	ReadOnly bool
+
+	// Validate, when set, is asked about every value before a write
+	// accepts it: Set and SetRaw pass the key and the value's compact JSON,
+	// Rename the new key and the value it would move. A non-nil error
+	// refuses the write, which returns it wrapped and changes nothing.
+	// Values read from the file are not checked. Validate is called
+	// without the store's lock held, possibly from several goroutines at
+	// once; it must not write to the store. The kvstore/schema package
+	// provides one that checks JSON Schemas chosen by key pattern.
+	Validate func(key string, raw []byte) error
 }
 
 func (o *Options) saveInterval() time.Duration {

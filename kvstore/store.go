@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -128,6 +129,9 @@ func (s *KVStore) Set(key string, value any) error {
 	if err != nil {
 		return fmt.Errorf("kvstore: set %q: value cannot be stored as JSON: %w", key, err)
 	}
+	if err := s.validate("set", key, raw); err != nil {
+		return err
+	}
 	return s.apply(key, raw, false)
 }
 
@@ -143,6 +147,9 @@ func (s *KVStore) SetRaw(key string, raw []byte) error {
 	compact, serr := compactJSON(raw)
 	if serr != nil {
 		return fmt.Errorf("kvstore: set %q: %w", key, serr.syntaxError("", raw))
+	}
+	if err := s.validate("set", key, compact); err != nil {
+		return err
 	}
 	return s.apply(key, compact, false)
 }
@@ -162,16 +169,32 @@ func (s *KVStore) Rename(from, to string) error {
 	if !utf8.ValidString(to) {
 		return fmt.Errorf("kvstore: rename %q to %q: the new key is not valid UTF-8", from, to)
 	}
+	var checked []byte // the value Validate accepted under to
 	s.mu.Lock()
-	if err := s.writableLocked(); err != nil {
+	for {
+		if err := s.writableLocked(); err != nil {
+			s.mu.Unlock()
+			return err
+		}
+		raw, ok := s.data.get(from)
+		if !ok {
+			s.mu.Unlock()
+			return fmt.Errorf("kvstore: rename %q: %w", from, ErrNotFound)
+		}
+		if _, taken := s.data.get(to); taken || s.opts.Validate == nil || from == to ||
+			(checked != nil && bytes.Equal(raw, checked)) {
+			break
+		}
+		// Validate runs without the lock; if the value changes meanwhile,
+		// the new one is checked too.
 		s.mu.Unlock()
-		return err
+		if err := s.validate("rename "+strconv.Quote(from)+" to", to, raw); err != nil {
+			return err
+		}
+		checked = raw
+		s.mu.Lock()
 	}
-	raw, ok := s.data.get(from)
-	if !ok {
-		s.mu.Unlock()
-		return fmt.Errorf("kvstore: rename %q: %w", from, ErrNotFound)
-	}
+	raw, _ := s.data.get(from)
 	if from == to {
 		return s.noopLocked()
 	}
@@ -182,6 +205,17 @@ func (s *KVStore) Rename(from, to string) error {
 	s.data.set(to, raw)
 	s.data.del(from)
 	return s.commitLocked(func(dst []byte) []byte { return appendJournalRename(dst, from, to, raw) })
+}
+
+// validate asks Options.Validate about raw, to be stored under key by op.
+func (s *KVStore) validate(op, key string, raw []byte) error {
+	if s.opts.Validate == nil {
+		return nil
+	}
+	if err := s.opts.Validate(key, raw); err != nil {
+		return fmt.Errorf("kvstore: %s %q: %w", op, key, err)
+	}
+	return nil
 }
 
 // apply makes one change in memory and, in always-save mode, waits until a

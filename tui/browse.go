@@ -32,6 +32,13 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.focus = focusList
 	case key.Matches(msg, k.Find):
 		return m.startFind()
+	case key.Matches(msg, k.Query):
+		if msg.Text == "." {
+			return m.startQuery(".")
+		}
+		return m.startQuery("")
+	case m.focus == focusValue && m.jq.key != "" && key.Matches(msg, k.ClearFilter):
+		return m, m.dropQueryResult()
 	case m.focus == focusValue && m.value.Finding() && key.Matches(msg, k.NextMatch):
 		return m, m.jumpToMatch(true)
 	case m.focus == focusValue && m.value.Finding() && key.Matches(msg, k.PrevMatch):
@@ -64,6 +71,7 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.followSelection()
 	case m.list.Filtered() && key.Matches(msg, k.ClearFilter):
 		m.list.ClearFilter()
+		m.jq.where = ""
 		return m, m.followSelection()
 	case key.Matches(msg, k.Edit):
 		return m.startEdit()

@@ -24,6 +24,7 @@ type KeyMap struct {
 	AcceptFilter key.Binding // leave the filter input, keeping the filter
 	ClearFilter  key.Binding // leave the filter input and drop the filter
 	Find         key.Binding // find text in keys and values
+	Query        key.Binding // a jq query: on the value in the value pane, over every value in the key list
 	NextMatch    key.Binding // value pane: scroll to the next match of the find
 	PrevMatch    key.Binding // value pane: scroll to the previous match
 
@@ -96,6 +97,7 @@ func DefaultKeyMap() KeyMap {
 		AcceptFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
 		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Find:         key.NewBinding(key.WithKeys("ctrl+f"), key.WithHelp("ctrl+f", "find in values")),
+		Query:        key.NewBinding(key.WithKeys(":", "."), key.WithHelp(":/.", "jq query")),
 		NextMatch:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
 		PrevMatch:    key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
 
@@ -169,7 +171,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 		k.Fold, k.Unfold, k.Toggle, k.CopyNode, k.CopyPath, k.FoldAll, k.UnfoldAll,
 		k.OpenGroup, k.CloseGroup, k.ToggleGroup,
 		k.Edit, k.Filter, k.New, k.Undo, k.Redo, k.Save, k.SwitchPane,
-		k.EditExternal, k.CopyValue, k.CopyKey, k.Find, k.Tree, k.Pending, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
+		k.EditExternal, k.CopyValue, k.CopyKey, k.Find, k.Query, k.Tree, k.Pending, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
 	}
 }
 
@@ -182,7 +184,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane, k.Tree, k.OpenGroup, k.CloseGroup, k.ToggleGroup},
-		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch},
+		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch, k.Query},
 		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyKey},
 		{k.Fold, k.Unfold, k.Toggle, k.FoldAll, k.UnfoldAll, k.CopyNode, k.CopyPath},
 		{k.Apply, k.Cancel, k.Format},
@@ -207,6 +209,7 @@ func (k KeyMap) brief() KeyMap {
 	short(&k.SwitchPane, "pane")
 	short(&k.CopyValue, "copy")
 	short(&k.Find, "find")
+	short(&k.Query, "jq")
 	short(&k.Pending, "changes")
 	short(&k.NextMatch, "next")
 	short(&k.PrevMatch, "prev")
@@ -248,7 +251,7 @@ func (k KeyMap) listKeys() keylist.KeyMap {
 func (k *KeyMap) all() []*key.Binding {
 	return []*key.Binding{
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
-		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Find, &k.NextMatch, &k.PrevMatch, &k.Edit, &k.EditExternal, &k.SwitchPane,
+		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Find, &k.Query, &k.NextMatch, &k.PrevMatch, &k.Edit, &k.EditExternal, &k.SwitchPane,
 		&k.Save, &k.Apply, &k.Cancel, &k.Format, &k.Help, &k.Quit, &k.Yes, &k.No, &k.WriteFile, &k.Accept,
 		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,

@@ -44,6 +44,12 @@ type Options struct {
 	// Separator groups the keys in the key tree (t): users/1/name sits
 	// under users/ and users/1/. Empty means "/".
 	Separator string
+	// Validate, when set, checks every value the user stores (an edit, a
+	// new key, a value moved by a rename) before it is written: an edit
+	// it refuses keeps the editor open at the offending line. Keys whose
+	// stored value it refuses with a *schema.ValidationError are marked
+	// in the key list. kvstore/schema's Set.Validate is one.
+	Validate func(key string, raw []byte) error
 }
 
 // Model is the root Bubble Tea model.
@@ -67,9 +73,12 @@ type Model struct {
 	// opens or closes one can end the message of the action before.
 	stackChanges int
 
-	writes   writeQueue    // operations waiting for or being run
-	history  undoHistory   // this session's changes, newest last
-	find     findState     // find in values
+	writes   writeQueue   // operations waiting for or being run
+	history  undoHistory  // this session's changes, newest last
+	find     findState    // find in values
+	jq       jqState      // jq queries on a value or over every value
+	marks    *schemaMarks // which stored values break their schema
+	validate func(key string, raw []byte) error
 	save     saveReport    // what the store's events said
 	retry    retryState    // saving again while the cluster is out of reach
 	external *externalEdit // a value out in $EDITOR
@@ -117,8 +126,10 @@ func New(src Source, opts Options) Model {
 		refresh: opts.Refresh,
 	}
 	m.waitEvents = func() tea.Cmd { return waitForEvent(src.Events()) }
-	if bs, ok := src.(byteSource); ok {
-		m.list.SetMarked(bs.NotJSON)
+	m.validate = opts.Validate
+	m.marks = &schemaMarks{validate: opts.Validate, bad: map[string]bool{}}
+	if _, ok := src.(byteSource); ok || opts.Validate != nil {
+		m.list.SetMarked(markFunc(src, m.marks))
 	}
 	m.list.SetSeparator(opts.Separator)
 	m.setStyles(newStyles(true))
@@ -229,6 +240,12 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onFindQuery(msg)
 	case foundMsg:
 		return m.onFound(msg)
+	case jqQueryMsg:
+		return m.onJQQuery(msg)
+	case jqValueMsg:
+		return m.onJQValue(msg)
+	case jqWhereMsg:
+		return m.onJQWhere(msg)
 	case newKeyMsg:
 		return m.openEditor(msg.key, []byte("{}"), true)
 	case ShutdownMsg:
@@ -264,7 +281,8 @@ func (m *Model) flash(text string, isErr bool) tea.Cmd {
 // showSelected shows the selected key's value, read again from the
 // Source; the Cmd, if any, lays out a large value in the background.
 func (m *Model) showSelected() tea.Cmd {
-	m.value.SetFind(m.list.Found())
+	m.jq.key = ""
+	m.value.SetFind(m.findText())
 	k, ok := m.list.Selected()
 	if !ok && m.list.OnGroup() {
 		m.value.SetNote("")
@@ -288,7 +306,7 @@ func (m *Model) showSelected() tea.Cmd {
 
 // followSelection shows the selected value if the selection moved.
 func (m *Model) followSelection() tea.Cmd {
-	m.value.SetFind(m.list.Found())
+	m.value.SetFind(m.findText())
 	if k, ok := m.list.Selected(); ok && m.value.Shows(k) {
 		return nil
 	}

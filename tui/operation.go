@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/kvstore/schema"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
@@ -54,6 +55,9 @@ type operation struct {
 	// byteSource), are its exact bytes, stored instead of raw, which is
 	// then their text as a JSON string.
 	bytes []byte
+	// check is Options.Validate: asked about the value an opSet stores or
+	// an opRename moves, except when an undo puts back what was there.
+	check func(key string, raw []byte) error
 }
 
 // opMsg asks the root to run an operation.
@@ -108,6 +112,10 @@ func (op operation) run(src Source) opDoneMsg {
 	done := opDoneMsg{op: op}
 	switch op.kind {
 	case opSet, opDelete, opRename:
+		if err := op.validate(src); err != nil {
+			done.err = err
+			return done
+		}
 		done.undo = inverseOf(src, op)
 		switch op.kind {
 		case opSet:
@@ -169,6 +177,28 @@ func (op operation) run(src Source) opDoneMsg {
 	return done
 }
 
+// validate asks op.check about the value a change stores under its key: a
+// set's, or the value a rename moves under its new name.
+func (op operation) validate(src Source) error {
+	if op.check == nil || op.undoing() || op.bytes != nil {
+		return nil
+	}
+	switch op.kind {
+	case opSet:
+		compact, err := kvstore.Compact(op.raw)
+		if err != nil {
+			// The store refuses it with its own, located error.
+			return nil
+		}
+		return op.check(op.key, compact)
+	case opRename:
+		if raw, ok := src.GetRaw(op.key); ok {
+			return op.check(op.to, raw)
+		}
+	}
+	return nil
+}
+
 // inverseOf returns the operation that undoes op, from the data as it is
 // before op runs.
 func inverseOf(src Source, op operation) operation {
@@ -192,7 +222,8 @@ func inverseOf(src Source, op operation) operation {
 // as opposed to storing it and then failing to save it.
 func notStored(err error) bool {
 	var syn *kvstore.SyntaxError
-	return errors.As(err, &syn) ||
+	var ve *schema.ValidationError
+	return errors.As(err, &syn) || errors.As(err, &ve) ||
 		errors.Is(err, kvstore.ErrReadOnly) || errors.Is(err, kvstore.ErrClosed) ||
 		errors.Is(err, kvstore.ErrNotFound) || errors.Is(err, kvstore.ErrExists)
 }
@@ -217,6 +248,9 @@ func (m *Model) enqueue(op operation) tea.Cmd {
 		}
 		m.writes.waiting = append(m.writes.waiting, op)
 		return nil
+	}
+	if op.check == nil {
+		op.check = m.validate
 	}
 	m.writes.running = &op
 	src := m.src

@@ -18,6 +18,7 @@ import (
 // state needs no update here: the status bar reads it from the Source.
 func (m Model) onOpDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 	next := m.runNext()
+	m.marks.forget()
 	var cmd tea.Cmd
 	switch msg.op.kind {
 	case opSet, opDelete, opRename:

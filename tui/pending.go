@@ -31,6 +31,9 @@ type pendingChange struct {
 	kind          changeKind
 	key, to       string
 	before, after json.RawMessage
+	// violation says how the value now breaks its schema (Options.Validate),
+	// or is "".
+	violation string
 }
 
 // label is the change as the list shows it.
@@ -44,6 +47,14 @@ func (c pendingChange) label() string {
 		return "deleted  " + display.KeyLabel(c.key)
 	}
 	return "renamed  " + display.KeyLabel(c.key) + " to " + display.KeyLabel(c.to)
+}
+
+// mark is what follows the label: that the value breaks its schema.
+func (c pendingChange) mark() string {
+	if c.violation != "" {
+		return "  ✗ schema"
+	}
+	return ""
 }
 
 // revert is the operation that puts the key back as it was saved.
@@ -100,7 +111,23 @@ func (m *Model) pendingChanges() []pendingChange {
 			out = append(out, pendingChange{kind: changeChanged, key: k, before: was.raw, after: now})
 		}
 	}
-	return pairRenames(out)
+	out = pairRenames(out)
+	if m.validate != nil {
+		for i := range out {
+			c := &out[i]
+			if c.kind == changeDeleted {
+				continue
+			}
+			name := c.key
+			if c.kind == changeRenamed {
+				name = c.to
+			}
+			if err := m.validate(name, c.after); violates(err) {
+				c.violation = describeViolation(err)
+			}
+		}
+	}
+	return out
 }
 
 // pairRenames merges each deleted key with an added key of the same value
@@ -240,7 +267,7 @@ func (pv *pendingView) Draw(f *frame) {
 	list := pv.listRows()
 	start := max(min(pv.sel-list/2, len(pv.changes)-list), 0)
 	for i := start; i < len(pv.changes) && i < start+list; i++ {
-		label := ansi.Truncate(pv.changes[i].label(), w-2, "…")
+		label := ansi.Truncate(pv.changes[i].label()+pv.changes[i].mark(), w-2, "…")
 		if i == pv.sel {
 			rows = append(rows, display.Fit(st.List.Marker.Render("▸ ")+st.List.Selected.Render(label), w))
 		} else {
@@ -249,6 +276,9 @@ func (pv *pendingView) Draw(f *frame) {
 	}
 	if len(pv.changes) > 0 {
 		c := pv.changes[pv.sel]
+		if c.violation != "" {
+			rows = append(rows, display.Fit(st.EditorError.Render("✗ "+display.Escape(c.violation)), w))
+		}
 		rows = appendDiff(rows, st, display.KeyLabel(c.key)+": - saved, + now", &pv.diff, w, n)
 	}
 	for len(rows) < n {

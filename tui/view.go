@@ -170,7 +170,7 @@ func (m Model) browseHelpLine(f *frame) string {
 	if m.list.Filtered() {
 		on = append(on, &k.ClearFilter)
 	}
-	on = append(on, &k.Find, &k.Tree)
+	on = append(on, &k.Find, &k.Query, &k.Tree)
 	if m.focus == focusList && m.list.InTree() {
 		on = append(on, &k.CloseGroup)
 		if m.list.OnGroup() {

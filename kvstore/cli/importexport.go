@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
+	"maps"
 	"os"
 	"slices"
 
@@ -14,14 +16,17 @@ import (
 )
 
 func exportCommand() *cobra.Command {
-	return &cobra.Command{
+	var where whereFlags
+	cmd := &cobra.Command{
 		Use:   "export SRC",
 		Short: "Print the whole store as one JSON object",
 		Long: "export prints every key and value as one JSON object in the store's canonical file " +
 			"format (keys sorted, two-space indentation), whatever the layout of SRC itself. kvstore " +
-			"import reads it back.",
+			"import reads it back. --where exports only the keys whose value makes a jq expression " +
+			"true, as keys --where lists them.",
 		Example: `  kvstore export data.json > backup.json
-  kvstore export data.json | kvstore import copy.json --replace`,
+  kvstore export data.json | kvstore import copy.json --replace
+  kvstore export data.json --where '.active' > active.json`,
 		Args:              operands(1, 1),
 		ValidArgsFunction: completeFile,
 		RunE: func(cmd *cobra.Command, a []string) error {
@@ -29,18 +34,29 @@ func exportCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var failed error
+			entries, err := where.filter(cmd, store.All(), &failed)
+			if err != nil {
+				return closeStore(store, err)
+			}
 			var out bytes.Buffer
-			err = kvstore.WriteCanonical(&out, store.All())
+			err = kvstore.WriteCanonical(&out, entries)
+			if failed != nil {
+				err = failed
+			}
 			if err := closeStore(store, err); err != nil {
 				return err
 			}
 			return writeOut(cmd, out.Bytes())
 		},
 	}
+	where.define(cmd)
+	return cmd
 }
 
 func importCommand() *cobra.Command {
 	var replace, changes, force bool
+	var schemas schemaFlag
 	cmd := &cobra.Command{
 		Use:   "import DST",
 		Short: "Store every key of a JSON object read from stdin",
@@ -77,6 +93,13 @@ func importCommand() *cobra.Command {
 				object = cf.set
 			}
 			dst := a[0]
+			set, err := schemas.load(dst)
+			if err != nil {
+				return err
+			}
+			if err := refuseViolations(cmd, set, "import", sortedValues(object)); err != nil {
+				return err
+			}
 			_, statErr := os.Stat(dst)
 			store, err := openSource(cmd, dst, false)
 			if err != nil {
@@ -131,7 +154,21 @@ func importCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&changes, "changes", false,
 		`read a file of changes, {"set": {KEY: VALUE, ...}, "delete": [KEY, ...]}, as the terminal UI writes edits that could not reach etcd`)
 	cmd.Flags().BoolVar(&force, "force", false, "with --changes, write keys another client changed since the edits were made")
+	schemas.define(cmd)
 	return cmd
+}
+
+// sortedValues yields an object's members in key order, so that messages
+// about them come in the order export prints them.
+func sortedValues(object map[string]json.RawMessage) iter.Seq2[string, []byte] {
+	return func(yield func(string, []byte) bool) {
+		keys := slices.Sorted(maps.Keys(object))
+		for _, key := range keys {
+			if !yield(key, object[key]) {
+				return
+			}
+		}
+	}
 }
 
 // changeFile is a file of changes, as the terminal UI writes the edits an

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/kvstore/jq"
 	"github.com/spf13/cobra"
 )
 
@@ -11,16 +12,33 @@ import (
 // UI or an application holds the file.
 
 func getCommand() *cobra.Command {
-	var pretty bool
+	var pretty, rawOutput bool
+	var expr string
 	cmd := &cobra.Command{
 		Use:   "get SRC KEY",
 		Short: "Print the JSON value of KEY",
 		Long: "get prints the value of KEY as it is stored, on one line: numbers keep their exact " +
-			"digits. With --pretty it is indented. A missing key is an error (exit status 1).",
+			"digits. With --pretty it is indented. With --jq it prints the outputs of a jq " +
+			"expression applied to the value instead, one per line (-r prints strings without " +
+			"quotes, as jq -r does). A missing key is an error (exit status 1).",
+		Example: `  kvstore get data.json user1 --pretty
+  kvstore get data.json user1 --jq .name -r
+  kvstore get data.json user1 --jq '.tags[]'`,
 		Args:              operands(2, 2),
 		ValidArgsFunction: completeKeys(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			src, key := a[0], a[1]
+			var query *jq.Query
+			switch {
+			case expr != "":
+				q, err := jq.Compile(expr)
+				if err != nil {
+					return usagef(cmd, "--jq: %v", err)
+				}
+				query = q
+			case rawOutput:
+				return usagef(cmd, "-r goes with --jq")
+			}
 			store, err := openSource(cmd, src, true)
 			if err != nil {
 				return err
@@ -32,6 +50,9 @@ func getCommand() *cobra.Command {
 			if !ok {
 				return errNoKey(src, key)
 			}
+			if query != nil {
+				return printOutputs(cmd, query, key, raw, pretty, rawOutput)
+			}
 			if pretty {
 				raw = kvstore.Indent(raw)
 			}
@@ -39,6 +60,8 @@ func getCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&pretty, "pretty", false, "indent the value")
+	cmd.Flags().StringVar(&expr, "jq", "", "print the outputs of the jq `EXPR` applied to the value")
+	cmd.Flags().BoolVarP(&rawOutput, "raw-output", "r", false, "with --jq, print strings without quotes")
 	return cmd
 }
 
@@ -47,27 +70,67 @@ func errNoKey(src, key string) error {
 	return fmt.Errorf("no key %q in %s", key, src)
 }
 
+// printOutputs prints the outputs of query on the value of key, one per
+// line. An output printed before the expression failed stays printed, as
+// jq leaves it.
+func printOutputs(cmd *cobra.Command, query *jq.Query, key string, raw []byte, pretty, rawOutput bool) error {
+	var out []byte
+	for v, err := range query.Run(cmd.Context(), raw) {
+		if err != nil {
+			if werr := writeOut(cmd, out); werr != nil {
+				return werr
+			}
+			return fmt.Errorf("get %q --jq: %w", key, err)
+		}
+		var text []byte
+		if rawOutput {
+			text, err = jq.RawString(v)
+		} else {
+			text, err = jq.Encode(v)
+		}
+		if err != nil {
+			return err
+		}
+		if _, isString := v.(string); pretty && !(rawOutput && isString) {
+			text = kvstore.Indent(text)
+		}
+		out = append(append(out, text...), '\n')
+	}
+	return writeOut(cmd, out)
+}
+
 func keysCommand() *cobra.Command {
 	var prefix string
 	var asJSON bool
+	var where whereFlags
 	cmd := &cobra.Command{
 		Use:   "keys SRC",
 		Short: "List the keys, sorted",
 		Long: "keys prints the keys in byte order, one per line. A key that holds a line end or another " +
 			"control character, or starts with a quote, is printed as a JSON string, so every line " +
-			"reads back as exactly one key. --json prints one JSON array instead.",
+			"reads back as exactly one key. --json prints one JSON array instead. --where lists only " +
+			"the keys whose value makes a jq expression true; a value it cannot be applied to (.age " +
+			"of a string) counts as false, or fails the command with --strict.",
+		Example: `  kvstore keys data.json --prefix user/
+  kvstore keys data.json --where '.age > 30'
+  kvstore keys data.json --where '.tags | index("admin")'`,
 		Args: operands(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			store, err := openSource(cmd, a[0], true)
 			if err != nil {
 				return err
 			}
+			var failed error
+			entries, err := where.filter(cmd, store.Prefix(prefix), &failed)
+			if err != nil {
+				return closeStore(store, err)
+			}
 			tty := isTerminal(cmd.OutOrStdout())
 			var out []byte
 			if asJSON {
 				out = append(out, '[')
 			}
-			for key := range store.Prefix(prefix) {
+			for key := range entries {
 				if asJSON && len(out) > 1 {
 					out = append(out, ',')
 				}
@@ -83,7 +146,7 @@ func keysCommand() *cobra.Command {
 			if asJSON {
 				out = append(out, ']', '\n')
 			}
-			if err := closeStore(store, nil); err != nil {
+			if err := closeStore(store, failed); err != nil {
 				return err
 			}
 			return writeOut(cmd, out)
@@ -91,5 +154,6 @@ func keysCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&prefix, "prefix", "", "list only the keys that start with `P`")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the keys as one JSON array")
+	where.define(cmd)
 	return cmd
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+	"github.com/kvstore-dev/kvstore/kvstore/schema"
 )
 
 // defaultInterval is the terminal UI's periodic save interval. It is shorter
@@ -29,6 +30,11 @@ type TUIOptions struct {
 	Interval   time.Duration // periodic save interval; 0 saves only on request and quit
 	ReadOnly   bool          // open without the write lock
 	Separator  string        // groups keys in the key tree; never empty
+	// Schemas are the JSON Schemas the UI checks values against (from
+	// --schemas, or NAME.schemas.json beside NAME.json); nil when none.
+	Schemas *schema.Set
+	// schemasPath is the --schemas flag.
+	schemasPath string
 	// Etcd is the etcd prefix Path names, when it names one (etcd://...),
 	// connected and read; the launcher closes it. The save flags do not
 	// apply: every change is committed as it is made.
@@ -80,7 +86,7 @@ func New(launch TUILauncher) *cobra.Command {
 	tuiFlags(open, &openOpts)
 
 	root.AddCommand(open, getCommand(), keysCommand(), exportCommand(),
-		setCommand(), delCommand(), mvCommand(), importCommand())
+		setCommand(), delCommand(), mvCommand(), importCommand(), validateCommand())
 
 	// cobra would add its completion command only when the program runs;
 	// added now, the argument checks of its shell commands can report
@@ -102,6 +108,8 @@ func tuiFlags(cmd *cobra.Command, opts *TUIOptions) {
 	f.BoolVar(&opts.ReadOnly, "read-only", false, "open without the write lock and refuse changes")
 	f.BoolVar(&opts.Demo, "demo", false, "open a generated sample store")
 	f.StringVar(&opts.Separator, "separator", "/", "group keys in the key tree (t) at this text, such as :")
+	f.StringVar(&opts.schemasPath, "schemas", "",
+		"check edits against the JSON Schemas in `FILE` (default: NAME.schemas.json beside NAME.json, if present)")
 }
 
 // rootArgs accepts at most one FILE. With more, the first was likely meant
@@ -130,6 +138,13 @@ func startTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions, a []strin
 		return usagef(cmd, "no FILE given; kvstore --demo opens a sample store")
 	default:
 		opts.Path = a[0]
+	}
+	if !opts.Demo {
+		set, err := (&schemaFlag{path: opts.schemasPath}).load(opts.Path)
+		if err != nil {
+			return err
+		}
+		opts.Schemas = set
 	}
 	if isEtcd(opts.Path) {
 		return startEtcdTUI(cmd, launch, opts)

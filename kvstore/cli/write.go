@@ -17,6 +17,7 @@ import (
 
 func setCommand() *cobra.Command {
 	var asString bool
+	var schemas schemaFlag
 	cmd := &cobra.Command{
 		Use:   "set SRC KEY [JSON]",
 		Short: "Store a JSON value under KEY",
@@ -49,6 +50,21 @@ func setCommand() *cobra.Command {
 					return fmt.Errorf("set %q: --string text is not valid UTF-8", key)
 				}
 			}
+			set, err := schemas.load(src)
+			if err != nil {
+				return err
+			}
+			value := text
+			if asString {
+				value = appendQuoted(nil, string(text))
+			} else if compact, err := kvstore.Compact(text); err == nil {
+				value = compact
+			} else {
+				return describeSyntax(fmt.Errorf("set %q: %w", key, err), "set "+quote(key), fromStdin)
+			}
+			if err := refuseViolations(cmd, set, "set "+quote(key), one(key, value)); err != nil {
+				return err
+			}
 			store, err := openSource(cmd, src, false)
 			if err != nil {
 				return err
@@ -62,6 +78,7 @@ func setCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asString, "string", false, "store the text as a JSON string")
+	schemas.define(cmd)
 	return cmd
 }
 
@@ -121,6 +138,7 @@ func delCommand() *cobra.Command {
 
 func mvCommand() *cobra.Command {
 	var force bool
+	var schemas schemaFlag
 	cmd := &cobra.Command{
 		Use:   "mv SRC OLD NEW",
 		Short: "Rename the key OLD to NEW",
@@ -130,9 +148,18 @@ func mvCommand() *cobra.Command {
 		ValidArgsFunction: completeKeys(2),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			src, from, to := a[0], a[1], a[2]
+			set, err := schemas.load(src)
+			if err != nil {
+				return err
+			}
 			store, err := openSource(cmd, src, false)
 			if err != nil {
 				return err
+			}
+			if raw, ok := store.GetRaw(from); ok && from != to {
+				if err := refuseViolations(cmd, set, "mv "+quote(from), one(to, raw)); err != nil {
+					return closeStore(store, err)
+				}
 			}
 			switch {
 			case !store.Has(from):
@@ -152,5 +179,6 @@ func mvCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "replace NEW if it exists")
+	schemas.define(cmd)
 	return cmd
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/kvstore/schema"
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 	"github.com/kvstore-dev/kvstore/tui/jsonview"
 )
@@ -167,20 +168,42 @@ func (e *Model) SetError(err error) {
 	text := e.Text()
 	e.ClearError()
 	var syn *kvstore.SyntaxError
-	if !errors.As(err, &syn) {
+	var ve *schema.ValidationError
+	switch {
+	case errors.As(err, &syn):
+		e.errMsg = display.Escape(fmt.Sprintf("line %d, column %d: %s", syn.Line, syn.Column, syn.Msg))
+		e.pointAt(text, syn.Line, syn.Column)
+	case errors.As(err, &ve) && len(ve.Violations) > 0:
+		// The value is JSON but breaks its schema: say where, by its JSON
+		// Pointer, and take the cursor to the offending value.
+		v := ve.Violations[0]
+		msg := "breaks its schema at " + v.String()
+		if n := len(ve.Violations) - 1; n > 0 {
+			msg += fmt.Sprintf(" (and %d more: %s)", n, ve.Violations[1])
+		}
+		e.errMsg = display.Escape(msg)
+		if off, ok := schema.Locate([]byte(text), v.Pointer); ok {
+			line, col := 1+strings.Count(text[:off], "\n"), off-strings.LastIndex(text[:off], "\n")
+			e.pointAt(text, line, col)
+		}
+	default:
 		e.errMsg = display.Escape(err.Error())
+	}
+}
+
+// pointAt shows the text's line (1-based) with a caret under its column
+// (1-based, in bytes) and moves the cursor there.
+func (e *Model) pointAt(text string, lineNo, column int) {
+	lines := strings.Split(text, "\n")
+	if lineNo < 1 || lineNo > len(lines) {
 		return
 	}
-	e.errMsg = display.Escape(fmt.Sprintf("line %d, column %d: %s", syn.Line, syn.Column, syn.Msg))
-	lines := strings.Split(text, "\n")
-	if syn.Line >= 1 && syn.Line <= len(lines) {
-		line := lines[syn.Line-1]
-		col := min(max(syn.Column-1, 0), len(line))
-		e.errLine = display.Escape(line)
-		e.errCol = ansi.StringWidth(display.Escape(line[:col]))
-		e.buf.SetCursor(syn.Line-1, utf8.RuneCountInString(line[:col]))
-		e.scrollToCursor()
-	}
+	line := lines[lineNo-1]
+	col := min(max(column-1, 0), len(line))
+	e.errLine = display.Escape(line)
+	e.errCol = ansi.StringWidth(display.Escape(line[:col]))
+	e.buf.SetCursor(lineNo-1, utf8.RuneCountInString(line[:col]))
+	e.scrollToCursor()
 }
 
 // SetSize sets the editor's size, in cells, including its title and error.

@@ -31,16 +31,19 @@ type Model struct {
 	matches []int    // indexes into keys of the filtered view; nil: no filter
 	query   string
 	found   string // the find query whose result is the view; "" when none
-	match   matcher
-	typing  bool // keys type into the filter
-	fkeys   KeyMap
+	// foundTitle is the title of a search shown by ShowFoundAs; "" says
+	// "find: " and the query.
+	foundTitle string
+	match      matcher
+	typing     bool // keys type into the filter
+	fkeys      KeyMap
 
 	sel    int // selected row of the view
 	offset int // first row on screen
 	width  int
 	height int // rows for keys, not counting the title and count lines
 
-	marked func(key string) bool // keys drawn with markTag; nil: none
+	marked func(key string) string // the tag drawn after a key; nil: none
 	// The tree (see tree.go): built when first shown and again when the
 	// keys change. open holds the prefixes of the groups the user opened,
 	// which outlive both; isOpen is the same by group index.
@@ -52,9 +55,6 @@ type Model struct {
 	tv     treeView // the user's own view of the tree
 	ftv    treeView // the filter's or the find's view of it
 }
-
-// markTag follows a marked key's name (see SetMarked).
-const markTag = " ¬JSON"
 
 // KeyMap is the list's keys: moving, and typing a filter.
 type KeyMap struct {
@@ -102,7 +102,7 @@ func (l *Model) SetKeys(keys []string) {
 		l.SetFilter(query)
 	}
 	if found != "" {
-		l.found, l.matches = found, []int{}
+		l.found, l.foundTitle, l.matches = found, old.foundTitle, []int{}
 		for i, k := range keys {
 			if kept[k] {
 				l.matches = append(l.matches, i)
@@ -135,10 +135,11 @@ func (l *Model) foundKeys() map[string]bool {
 	return kept
 }
 
-// SetMarked makes the list draw a dim ¬JSON after each key for which
-// marked reports true: a value stored as bytes that are not JSON. It is
-// asked only for the rows on screen, when drawn.
-func (l *Model) SetMarked(marked func(key string) bool) { l.marked = marked }
+// SetMarked makes the list draw, dim after each key, the tag marked
+// returns for it ("" for none): that the value is stored as bytes that
+// are not JSON, or breaks its schema. It is asked only for the rows on
+// screen, when drawn.
+func (l *Model) SetMarked(marked func(key string) string) { l.marked = marked }
 
 // Keys returns every key, sorted. The slice is the list's own and is never
 // changed (SetKeys replaces it), so a search may read it in a Cmd.
@@ -156,7 +157,7 @@ func (l *Model) ShowFound(query string, rows []int) {
 	}
 	l.query = ""
 	l.match.reset()
-	l.found, l.matches = query, rows
+	l.found, l.foundTitle, l.matches = query, "", rows
 	if l.matches == nil {
 		l.matches = []int{}
 	}
@@ -174,6 +175,16 @@ func (l *Model) filterTree() {
 	l.ftv = l.tree.filtered(l.matches)
 	if len(l.matches) > 0 {
 		l.selectNode(l.tree.keyNode[l.matches[0]])
+	}
+}
+
+// ShowFoundAs is ShowFound for a search whose query is not text to mark
+// in the keys, such as a jq expression: the list's title says title, and
+// Found returns query.
+func (l *Model) ShowFoundAs(title, query string, rows []int) {
+	l.ShowFound(query, rows)
+	if query != "" {
+		l.foundTitle = title
 	}
 }
 
@@ -246,7 +257,7 @@ func (l *Model) SetFilter(query string) {
 	if query == l.query && (query == "") == (l.matches == nil) {
 		return
 	}
-	l.query, l.found = query, ""
+	l.query, l.found, l.foundTitle = query, "", ""
 	if query == "" {
 		l.ClearFilter()
 		return
@@ -261,7 +272,7 @@ func (l *Model) SetFilter(query string) {
 func (l *Model) ClearFilter() {
 	if l.treeOn {
 		node, ok := l.selectedNode()
-		l.matches, l.query, l.found = nil, "", ""
+		l.matches, l.query, l.found, l.foundTitle = nil, "", "", ""
 		l.match.reset()
 		l.ftv = treeView{}
 		if ok && l.selectNode(node) {
@@ -271,7 +282,7 @@ func (l *Model) ClearFilter() {
 		return
 	}
 	cur, ok := l.Selected()
-	l.matches, l.query, l.found = nil, "", ""
+	l.matches, l.query, l.found, l.foundTitle = nil, "", "", ""
 	l.match.reset()
 	if ok {
 		l.sel = sort.SearchStrings(l.keys, cur)

@@ -165,7 +165,12 @@ func TestShowFoundNarrowsAndSurvivesNewKeys(t *testing.T) {
 func TestMarkedKeys(t *testing.T) {
 	l := New([]string{"plain", strings.Repeat("long", 10), "x"}, KeyMap{})
 	l.SetSize(20, 6)
-	l.SetMarked(func(k string) bool { return k != "x" })
+	l.SetMarked(func(k string) string {
+		if k == "x" {
+			return ""
+		}
+		return "¬JSON"
+	})
 	rows := strings.Split(l.View(&Styles{}, true), "\n")
 	if !strings.Contains(rows[1], "plain ¬JSON") {
 		t.Errorf("row %q does not mark plain", rows[1])

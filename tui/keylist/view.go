@@ -16,6 +16,8 @@ func (l *Model) View(st *Styles, focused bool) string {
 	switch {
 	case l.typing:
 		b.WriteString(display.Fit(st.FilterPrompt.Render("/")+display.Escape(l.query)+st.FilterPrompt.Render("▏"), l.width))
+	case l.foundTitle != "":
+		b.WriteString(display.Fit(st.Title.Render(display.Escape(l.foundTitle)), l.width))
 	case l.found != "":
 		b.WriteString(display.Fit(st.Title.Render("find: "+display.Escape(l.found)), l.width))
 	case l.matches != nil:
@@ -41,8 +43,10 @@ func (l *Model) View(st *Styles, focused bool) string {
 		}
 		var name, count, tag string
 		k := l.At(row)
-		if l.marked != nil && (!l.treeOn || !l.treeRowAt(row).group) && l.marked(k) {
-			tag = markTag
+		if l.marked != nil && (!l.treeOn || !l.treeRowAt(row).group) {
+			if t := l.marked(k); t != "" {
+				tag = " " + t
+			}
 		}
 		if l.treeOn {
 			name, count = l.treeLabel(row)
