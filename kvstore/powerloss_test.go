@@ -12,10 +12,9 @@ package kvstore
 // Two models of what survives:
 //   - strict: only what was fsynced (POSIX's promise);
 //   - reordered: in addition, any prefix of the appends made to a file since
-//     its last fsync, with the file's new size and only some of its new
-//     blocks (a later one persisted, an earlier one zeroed), and any subset,
-//     kept in order, of the creates, renames and removes made in a
-//     directory since its last fsync (what ext4, XFS and others can leave).
+//     its last fsync, and any subset, kept in order, of the creates, renames
+//     and removes made in a directory since its last fsync (what ext4,
+//     XFS and others can leave).
 //
 // A crash during the recovery of a crash state (a double crash) is tried
 // the same way: the recovering Open is itself recorded, and every state it
@@ -26,9 +25,12 @@ package kvstore
 // reports it, and Merge, Reload or Overwrite settles it. A crash before it
 // is settled must leave the other program's file in the store and the
 // journal's writes in a rescue file the Open reports; a crash after, what
-// the settling chose. Bursts of writers sharing one append make torn
-// batches of several lines, checked with a hole before each sector
-// boundary of the unsynced tail as well as by the random draws.
+// the settling chose.
+//
+// Torn appends with holes: bursts of writers sharing one append make
+// batches of several lines over more than a page, and each crash state
+// with such an append unsynced is also tried with the file's new size and
+// the pages before each page boundary of the append read as zeros.
 
 import (
 	"bytes"
@@ -332,25 +334,24 @@ func (cp crashPoint) crashFiles(r *rand.Rand) map[string][]byte {
 			}
 		}
 		files[name] = v.data[:n]
-		if r != nil && n > v.synced && r.IntN(2) == 0 {
-			files[name] = withHoles(v.data[:n], v.synced, r)
-		}
 	}
 	return files
 }
 
+// pageBytes is the unit in which writeback persists a file's data.
+const pageBytes = 4096
+
 // withEarlierHoles returns crash states of the strict model with one more
 // thing reaching the disk: a file's unsynced appends, at their full size,
-// with every sector before one sector boundary among them zeroed and the
-// rest as written, for each such boundary of each file. These are the torn
-// appends that a random draw hits only now and then: valid lines after a
-// hole.
+// with every page before one page boundary among them read as zeros and
+// the rest as written (writeback may persist a later page of an append and
+// not an earlier one), for each such boundary of each file: the torn
+// appends that leave valid lines after a hole.
 func (cp crashPoint) withEarlierHoles() []map[string][]byte {
-	const sector = 512
 	var states []map[string][]byte
 	for name, f := range cp.durable {
 		v := cp.files[f]
-		for b := (v.synced/sector + 1) * sector; b < len(v.data); b += sector {
+		for b := (v.synced/pageBytes + 1) * pageBytes; b < len(v.data); b += pageBytes {
 			files := cp.crashFiles(nil)
 			data := slices.Clone(v.data)
 			clear(data[v.synced:b])
@@ -359,27 +360,6 @@ func (cp crashPoint) withEarlierHoles() []map[string][]byte {
 		}
 	}
 	return states
-}
-
-// blockSizes are the units in which writeback may persist a file's
-// unsynced data: disk sectors and memory pages.
-var blockSizes = []int{512, 4096}
-
-// withHoles returns data with each block of its unsynced part, from synced
-// on, either as written or zeroed: the file's new size reached the disk,
-// but writeback persisted only some of its blocks, maybe a later one and
-// not an earlier one.
-func withHoles(data []byte, synced int, r *rand.Rand) []byte {
-	out := slices.Clone(data)
-	block := blockSizes[r.IntN(len(blockSizes))]
-	for start := synced; start < len(out); {
-		end := min(len(out), (start/block+1)*block)
-		if r.IntN(2) == 0 {
-			clear(out[start:end])
-		}
-		start = end
-	}
-	return out
 }
 
 // allowed returns, for each key written by the workload, the values it may
@@ -564,8 +544,8 @@ func (p *powerFS) markedKeys() []string {
 
 // burst makes n writers write at once, the first appender held until all
 // have queued their lines, so that one journal append (one write, one
-// fsync) holds them all, long enough to cross sector boundaries: the
-// torn appends with holes need several lines in flight.
+// fsync) holds them all, long enough to cross a page boundary: the torn
+// appends with holes need several lines in flight.
 func burst(t *testing.T, p *powerFS, s *KVStore, round, n int) {
 	target := s.applied.Load() + uint64(n)
 	testHookBeforeAppend = func() {
@@ -576,7 +556,7 @@ func burst(t *testing.T, p *powerFS, s *KVStore, round, n int) {
 	defer func() { testHookBeforeAppend = nil }()
 	var wg sync.WaitGroup
 	for i := range n {
-		key, value := fmt.Sprintf("burst/%d", i), fmt.Sprintf(`"%d.%d%s"`, round, i, strings.Repeat("=", 300))
+		key, value := fmt.Sprintf("burst/%d", i), fmt.Sprintf(`"%d.%d%s"`, round, i, strings.Repeat("=", pageBytes/3))
 		p.mark(key, value, false)
 		wg.Add(1)
 		go func() {
@@ -679,9 +659,7 @@ func powerWorkload(t *testing.T, p *powerFS, path string, seed uint64) {
 				key := fmt.Sprintf("g%d/k%d", g, r.IntN(6))
 				switch n := r.IntN(10); {
 				case n < 6:
-					// Padded, so that batches of lines cross sector
-					// boundaries of the journal.
-					value := fmt.Sprintf(`"%d.%d%s"`, g, i, strings.Repeat("-", r.IntN(120)))
+					value := fmt.Sprintf(`"%d.%d"`, g, i)
 					p.mark(key, value, false)
 					if err := s.SetRaw(key, []byte(value)); err != nil {
 						t.Error(err)
@@ -812,7 +790,7 @@ func TestPowerLossAtEveryStep(t *testing.T) {
 			return
 		}
 	}
-	t.Logf("crash states checked: %d strict, %d with a hole before a later sector, %d reordered, %d during recovery", strict.Load(), holes.Load(), reordered.Load(), double.Load())
+	t.Logf("crash states checked: %d strict, %d with a hole before a later page, %d reordered, %d during recovery", strict.Load(), holes.Load(), reordered.Load(), double.Load())
 }
 
 // shadowOf returns a powerFS over dir whose model holds the directory's
