@@ -22,7 +22,7 @@ import (
 func (m *othersModel) otherAct(t *rapid.T, st state) {
 	m.w.file = st
 	m.w.stale, m.w.edited = stale, true
-	if st == nil && !m.w.had {
+	if st == nil && !m.w.had && !m.w.moved {
 		// Gone again, as the store last saw it: nothing it can tell.
 		m.w.stale, m.w.edited = fresh, false
 	}
@@ -158,9 +158,20 @@ func (m *othersModel) ReplaceLink(t *rapid.T) {
 	}
 	st := m.drawState(t)
 	m.writeJSON(t, m.link, st, 0o644)
-	m.linked, m.cur = false, m.link
+	m.linked = false
+	m.moveTo(m.link)
 	m.w.mode = 0o644
 	m.otherAct(t, st)
+}
+
+// moveTo records that the path now leads to path: to a file other than
+// the store's, or back to it.
+func (m *othersModel) moveTo(path string) {
+	if !m.w.moved {
+		m.w.own = maps.Clone(m.w.file)
+	}
+	m.cur = path
+	m.w.moved = m.cur != m.target
 }
 
 // RepointLink points the link at another file, with new content, as a
@@ -182,7 +193,7 @@ func (m *othersModel) RepointLink(t *rapid.T) {
 	if err := os.Rename(tmp, m.link); err != nil {
 		t.Fatal(err)
 	}
-	m.cur = to
+	m.moveTo(to)
 	m.w.mode = 0o644
 	m.otherAct(t, st)
 }

@@ -30,9 +30,9 @@ package kvstore
 //   - every read agrees with the model;
 //   - the file the path names holds what the model says: a save that goes
 //     through is there, anything else is another program's edit, intact;
-//   - Changed reports exactly whether someone else changed that file, and a
-//     store that says nothing is pending after such a change holds no
-//     change the file lacks (else a caller that reloads loses it);
+//   - Changed reports exactly whether someone else changed that file, and
+//     after such a change a store that counts no change its file lacks
+//     holds none (else a caller that reloads then loses it);
 //   - a save that would replace someone else's edit fails with ErrConflict,
 //     and Close then keeps the store's state in a rescue file named in its
 //     error;
@@ -102,21 +102,38 @@ type world struct {
 	edited bool
 	had    bool        // the file existed when the store last read or wrote it
 	mode   os.FileMode // the file's permission bits
+	// moved: the path no longer leads to the store's file (a link was
+	// replaced or re-pointed), which then holds own. The store cannot
+	// follow, so every save and always-save write fails with ErrConflict
+	// until it is reopened; unsaved says such a write is only in memory.
+	moved   bool
+	own     state
+	unsaved bool
+	// queued holds the journal lines of unsaved writes, which the next
+	// always-save append that gets through writes first.
+	queued map[string]string
+	// against is the file as the store last read or wrote it, which its
+	// journal names.
+	against state
+	// broken: a Merge in always-save mode could not save, so its journal
+	// no longer holds the store's state and writes go to whole-file saves,
+	// which fail while the file is someone else's.
+	broken bool
 }
 
 func (w world) clone() world {
-	w.mem, w.base, w.file = maps.Clone(w.mem), maps.Clone(w.base), maps.Clone(w.file)
-	w.journal = maps.Clone(w.journal)
+	w.mem, w.base, w.file, w.own, w.against = maps.Clone(w.mem), maps.Clone(w.base), maps.Clone(w.file), maps.Clone(w.own), maps.Clone(w.against)
+	w.journal, w.queued = maps.Clone(w.journal), maps.Clone(w.queued)
 	return w
 }
 
 // onFile returns the file's content with the journal's changes on top.
-func (w world) onFile() state {
-	st := maps.Clone(w.file)
-	if st == nil {
-		st = state{}
-	}
-	for k, v := range w.journal {
+func (w world) onFile() state { return replayed(w.file, w.journal) }
+
+// replayed returns file (nil: none) with the journal lines j applied.
+func replayed(file state, j map[string]string) state {
+	st := orEmpty(file)
+	for k, v := range j {
 		if v == "" {
 			delete(st, k)
 		} else {
@@ -124,6 +141,30 @@ func (w world) onFile() state {
 		}
 	}
 	return st
+}
+
+// leftover is a journal a crash left beside a file the path no longer led
+// to, and the content of the file it was written against. The next Open
+// of that file replays it, or rescues it if the file changed since.
+type leftover struct {
+	journal map[string]string
+	against state
+}
+
+// opens returns what an Open of a file holding file (nil: none), with
+// left (nil: none) beside it, loads, and the rescue due (nil if none).
+func (left *leftover) opens(file state) (load, rescue state) {
+	load = orEmpty(file)
+	switch {
+	case left == nil:
+		return load, nil
+	case maps.Equal(load, orEmpty(left.against)):
+		return replayed(file, left.journal), nil
+	}
+	if r := replayed(file, left.journal); !maps.Equal(r, load) {
+		return load, r
+	}
+	return load, nil
 }
 
 // orEmpty is the state a store loads from a file that may be absent, as a
@@ -137,8 +178,14 @@ func orEmpty(st state) state {
 
 // afterCrash returns what an Open after a crash in w must load and, if the
 // journal's changes cannot be replayed over the file because someone else
-// changed it, what the rescue file must hold (nil if none is due).
-func (w world) afterCrash() (load, rescue state) {
+// changed it, what the rescue file must hold (nil if none is due). left is
+// what an earlier crash left beside the file the path leads to now.
+func (w world) afterCrash(left *leftover) (load, rescue state) {
+	if w.moved {
+		// The journal stays beside the store's file, which the path no
+		// longer leads to; the file it leads to may have one of its own.
+		return left.opens(w.file)
+	}
 	if !w.edited {
 		return w.onFile(), nil
 	}
@@ -172,8 +219,9 @@ type othersModel struct {
 	pre    world
 	points []crashPoint
 
-	existed map[string]bool // every state the data sources have held
-	rescues map[string]bool // rescue files seen so far
+	left    map[string]*leftover // journals crashes left beside files
+	existed map[string]bool      // every state the data sources have held
+	rescues map[string]bool      // rescue files seen so far
 	counter int
 	steps   *atomic.Int64 // steps checked, over all sequences
 }
@@ -191,7 +239,7 @@ func (m *othersModel) remember(st state) { m.existed[st.String()] = true }
 var layouts = []string{"plain", "link", "dotdot"}
 
 func newOthersModel(t *rapid.T, dir string, steps *atomic.Int64) *othersModel {
-	m := &othersModel{t: t, dir: dir, existed: map[string]bool{}, rescues: map[string]bool{}, steps: steps}
+	m := &othersModel{t: t, dir: dir, left: map[string]*leftover{}, existed: map[string]bool{}, rescues: map[string]bool{}, steps: steps}
 	var initial state
 	if rapid.Bool().Draw(t, "initial file") {
 		initial = m.drawState(t)
@@ -232,7 +280,7 @@ func newOthersModel(t *rapid.T, dir string, steps *atomic.Int64) *othersModel {
 	}
 	m.remember(orEmpty(initial))
 	m.open(t, rapid.Bool().Draw(t, "always"))
-	m.w.mem, m.w.base, m.w.had = orEmpty(initial), orEmpty(initial), initial != nil
+	m.w.mem, m.w.base, m.w.had, m.w.against = orEmpty(initial), orEmpty(initial), initial != nil, orEmpty(initial)
 	if got := storeState(m.s); !maps.Equal(got, orEmpty(initial)) {
 		t.Fatalf("Open(%s) loaded %v, but the file it names holds %v", m.given, got, orEmpty(initial))
 	}
@@ -265,10 +313,11 @@ type fileSnap struct {
 	mode os.FileMode
 }
 
-// mine reports whether path is the store's to write: the file given
-// resolved to at Open, the file it names now, or a sidecar of either.
-func (m *othersModel) mine(path string) bool {
-	for _, f := range []string{m.target, m.cur} {
+// mine reports whether path is the store's to write: one of its files
+// (the file given resolved to at Open, the file it names now) or a sidecar
+// of one.
+func mine(path string, files []string) bool {
+	for _, f := range files {
 		dir, base := filepath.Dir(f), filepath.Base(f)
 		if filepath.Dir(path) != dir {
 			continue
@@ -282,11 +331,11 @@ func (m *othersModel) mine(path string) bool {
 }
 
 // outside returns every file and link under the test's directory that is
-// not the store's to write.
-func (m *othersModel) outside(t *rapid.T) map[string]fileSnap {
+// not the store's to write, given its files.
+func (m *othersModel) outside(t *rapid.T, files []string) map[string]fileSnap {
 	snaps := map[string]fileSnap{}
 	err := filepath.WalkDir(m.dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || m.mine(path) {
+		if err != nil || d.IsDir() || mine(path, files) {
 			return err
 		}
 		var s fileSnap
@@ -332,10 +381,11 @@ func (m *othersModel) rescueFiles(t *rapid.T) []string {
 func (m *othersModel) call(t *rapid.T, what string, do func()) (rescued []string) {
 	m.pre = m.w.clone()
 	m.pfs.take()
-	before := m.outside(t)
+	files := []string{m.target, m.cur}
+	before := m.outside(t, files)
 	do()
 	m.points = m.pfs.take()
-	after := m.outside(t)
+	after := m.outside(t, files)
 	for path, was := range before {
 		now, ok := after[path]
 		if !ok || now.link != was.link || now.mode != was.mode || !bytes.Equal(now.data, was.data) {
@@ -389,21 +439,65 @@ func noRescue(t *rapid.T, what string, rescued []string) {
 func (m *othersModel) saved(st state) {
 	m.w.file, m.w.base, m.w.mem = maps.Clone(st), maps.Clone(st), maps.Clone(st)
 	m.w.journal, m.w.due, m.w.stale, m.w.edited, m.w.had = nil, false, fresh, false, true
+	m.w.against = maps.Clone(st)
+	m.w.unsaved, m.w.broken, m.w.queued = false, false, nil
 	m.remember(st)
 }
 
 // changed records a change the store made in memory.
 func (m *othersModel) changed(t *rapid.T, what string, err error, journal map[string]string) {
+	m.w.due = true
+	if m.w.always && (m.w.moved || m.w.broken) {
+		if !errors.Is(err, ErrConflict) {
+			t.Fatalf("%s in always-save mode after the path was moved to another file: %v, want ErrConflict", what, err)
+		}
+		m.w.unsaved = true
+		if !m.w.broken {
+			m.w.queued = withJournal(m.w.queued, journal)
+		}
+		return
+	}
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
-	m.w.due = true
+	m.appended()
 	if m.w.always {
 		if m.w.journal == nil {
 			m.w.journal = map[string]string{}
 		}
 		maps.Copy(m.w.journal, journal)
 		m.remember(m.w.mem)
+	}
+}
+
+// withJournal returns lines added to j.
+func withJournal(j, lines map[string]string) map[string]string {
+	if j == nil {
+		j = map[string]string{}
+	}
+	maps.Copy(j, lines)
+	return j
+}
+
+// appended records an always-save append that got through: it wrote the
+// lines of the unsaved writes before it too.
+func (m *othersModel) appended() {
+	if m.w.always && m.w.unsaved {
+		m.w.journal = withJournal(m.w.journal, m.w.queued)
+		m.w.queued, m.w.unsaved = nil, false
+	}
+}
+
+// noop checks a write that changes nothing: it succeeds, unless in
+// always-save mode a write before it could not be made durable, whose error
+// it repeats.
+func (m *othersModel) noop(t *rapid.T, what string, err error) {
+	refused := m.w.unsaved && (m.w.moved || m.w.broken)
+	if refused && !errors.Is(err, ErrConflict) || !refused && err != nil {
+		t.Fatalf("%s: %v (a write before it not durable: %v)", what, err, m.w.unsaved)
+	}
+	if !refused {
+		m.appended()
 	}
 }
 
@@ -416,9 +510,7 @@ func (m *othersModel) Set(t *rapid.T) {
 	var err error
 	m.call(t, "Set", func() { err = m.s.SetRaw(k, []byte(v)) })
 	if m.w.mem[k] == v {
-		if err != nil {
-			t.Fatalf("Set(%q) of its current value: %v", k, err)
-		}
+		m.noop(t, "Set of the current value", err)
 		return
 	}
 	m.w.mem[k] = v
@@ -430,9 +522,7 @@ func (m *othersModel) Delete(t *rapid.T) {
 	var err error
 	m.call(t, "Delete", func() { err = m.s.Delete(k) })
 	if _, ok := m.w.mem[k]; !ok {
-		if err != nil {
-			t.Fatalf("Delete(%q) of a missing key: %v", k, err)
-		}
+		m.noop(t, "Delete of a missing key", err)
 		return
 	}
 	delete(m.w.mem, k)
@@ -487,6 +577,12 @@ func (m *othersModel) Overwrite(t *rapid.T) {
 	var err error
 	rescued := m.call(t, "Overwrite", func() { err = m.s.Overwrite() })
 	noRescue(t, "Overwrite", rescued)
+	if m.w.moved {
+		if !errors.Is(err, ErrConflict) {
+			t.Fatalf("Overwrite after the path was moved to another file: %v, want ErrConflict", err)
+		}
+		return
+	}
 	if err != nil {
 		t.Fatalf("Overwrite: %v", err)
 	}
@@ -503,6 +599,13 @@ func (m *othersModel) Reload(t *rapid.T) {
 	if err != nil {
 		t.Fatalf("Reload: %v", err)
 	}
+	if m.w.moved {
+		// It reloads the store's own file, which the path no longer
+		// leads to.
+		m.w.mem, m.w.base, m.w.against = orEmpty(m.w.own), orEmpty(m.w.own), orEmpty(m.w.own)
+		m.w.journal, m.w.due, m.w.unsaved, m.w.broken, m.w.queued = nil, false, false, false, nil
+		return
+	}
 	file := m.w.file
 	m.saved(orEmpty(file))
 	m.w.file, m.w.had = file, file != nil
@@ -516,6 +619,9 @@ func (m *othersModel) Merge(t *rapid.T) {
 		keep[k] = rapid.Bool().Draw(t, "keep ours")
 	}
 	theirs := orEmpty(m.w.file)
+	if m.w.moved {
+		theirs = orEmpty(m.w.own) // Merge reads the store's own file
+	}
 	merged := maps.Clone(theirs)
 	for _, k := range othersKeys {
 		mine, inMine := m.w.mem[k]
@@ -536,6 +642,15 @@ func (m *othersModel) Merge(t *rapid.T) {
 	var err error
 	rescued := m.call(t, "Merge", func() { err = m.s.Merge(func(k string) bool { return keep[k] }) })
 	noRescue(t, "Merge", rescued)
+	if m.w.moved {
+		// The merge is made, but its save fails: the path leads elsewhere.
+		if !errors.Is(err, ErrConflict) {
+			t.Fatalf("Merge after the path was moved to another file: %v, want ErrConflict", err)
+		}
+		m.w.mem, m.w.base, m.w.due = merged, theirs, true
+		m.w.unsaved, m.w.broken, m.w.queued = m.w.always, m.w.always, nil
+		return
+	}
 	if err != nil {
 		t.Fatalf("Merge: %v", err)
 	}
@@ -612,6 +727,7 @@ func (m *othersModel) PowerCut(t *rapid.T) {
 // the store loads, and the rescue it makes, must be what one of them
 // leaves after a crash.
 func (m *othersModel) reopen(t *rapid.T, candidates []world) {
+	old := m.target
 	if rapid.Bool().Draw(t, "view before reopening") {
 		m.view(t, candidates)
 	}
@@ -620,7 +736,7 @@ func (m *othersModel) reopen(t *rapid.T, candidates []world) {
 	got, lastErr := storeState(m.s), m.s.LastSaveError()
 	var why []string
 	for _, w := range candidates {
-		load, rescue := w.afterCrash()
+		load, rescue := w.afterCrash(m.left[m.cur])
 		switch {
 		case !maps.Equal(got, load):
 			why = append(why, fmt.Sprintf("loaded %v, want %v", got, load))
@@ -631,7 +747,8 @@ func (m *othersModel) reopen(t *rapid.T, candidates []world) {
 		default:
 			file := w.file
 			now, ok := m.fileNow(t)
-			if !w.edited && len(w.journal) > 0 || ok && file == nil && len(now) == 0 && maps.Equal(load, orEmpty(file)) {
+			left := m.left[m.cur]
+			if !w.moved && !w.edited && len(w.journal) > 0 || w.moved && left != nil && maps.Equal(orEmpty(file), orEmpty(left.against)) || ok && file == nil && len(now) == 0 && maps.Equal(load, orEmpty(file)) {
 				// The Open folded the journal into the file. A journal
 				// the crash left empty records no file, so it is folded
 				// too, and makes an empty file where there was none
@@ -643,7 +760,11 @@ func (m *othersModel) reopen(t *rapid.T, candidates []world) {
 				why = append(why, fmt.Sprintf("%s holds %v (present %v), want %v (nil: none)", m.given, now, ok, file))
 				continue
 			}
-			m.w = world{always: always, mem: maps.Clone(load), base: maps.Clone(load), file: maps.Clone(file), had: file != nil, mode: w.mode}
+			m.w = world{always: always, mem: maps.Clone(load), base: maps.Clone(load), file: maps.Clone(file), had: file != nil, mode: w.mode, against: orEmpty(file)}
+			delete(m.left, m.cur)
+			if w.moved && len(w.journal) > 0 {
+				m.left[old] = &leftover{journal: maps.Clone(w.journal), against: maps.Clone(w.against)}
+			}
 			// A power cut during this Open recovers from the same crash.
 			m.pre = w.clone()
 			return
@@ -691,7 +812,7 @@ func (m *othersModel) view(t *rapid.T, candidates []world) {
 		}
 	})
 	for _, w := range candidates {
-		load, _ := w.afterCrash()
+		load, _ := w.afterCrash(m.left[m.cur])
 		if maps.Equal(got, load) || w.edited && m.existed[got.String()] {
 			return
 		}
@@ -754,9 +875,19 @@ func (m *othersModel) Check(t *rapid.T) {
 		t.Fatalf("Changed() = false, but someone else changed %s since the store last read or wrote it", m.given)
 	case m.w.stale == fresh && changed:
 		t.Fatalf("Changed() = true, but no one else changed %s", m.given)
-	case changed && !m.s.Dirty() && !maps.Equal(m.w.mem, orEmpty(m.w.base)):
-		t.Fatalf("the file changed and the store says nothing is pending, yet it holds changes the file lacks (%v, the file as it last read or wrote it %v): a caller that reloads now loses them", m.w.mem, m.w.base)
+	case changed && notInFile(m.s) == 0 && !maps.Equal(m.w.mem, orEmpty(m.w.base)):
+		t.Fatalf("the file changed and the store counts no change the file lacks, yet it holds some (%v, the file as it last read or wrote it %v): a caller that reloads now loses them", m.w.mem, m.w.base)
 	}
+}
+
+// notInFile returns the number of changes the store's data file lacks, as
+// the store counts them: with NotInFile, which counts journalled writes
+// too, where the store has it, and otherwise with Pending.
+func notInFile(s *KVStore) int {
+	if c, ok := any(s).(interface{ NotInFile() int }); ok {
+		return c.NotInFile()
+	}
+	return s.Pending()
 }
 
 // TestModelWithOthers runs the model of othersModel: random sequences of
