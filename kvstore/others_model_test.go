@@ -40,6 +40,10 @@ package kvstore
 //     if someone else changed the file, the file's content with the
 //     journal's changes in exactly one new rescue file, reported by
 //     LastSaveError;
+//   - once the path leads to another file (a link replaced or re-pointed),
+//     every save and always-save write fails with ErrConflict, and a crash
+//     leaves the journal beside the store's own file, which the next Open of
+//     that file replays, or rescues if the file changed;
 //   - a read-only view shows exactly what a writer would load, or at least a
 //     state that existed;
 //   - the file keeps the mode another program gave it;
