@@ -598,12 +598,18 @@ func conflictRound(t *testing.T, p *powerFS, s *KVStore, path string, round int,
 		}
 	}
 	burst(t, p, s, round, 4)
-	write("g0/k1", fmt.Sprintf(`"before-edit-%d"`, round))
 	other, value := fmt.Sprintf("other/%d", round), fmt.Sprintf(`"%d"`, round+1)
+	contested := fmt.Sprintf(`"theirs-%d"`, round)
+	// g0/k1 both sides change: until the conflict is settled the store's
+	// value is in the journal (and a rescue), theirs in the file. Holding
+	// flushMu keeps a background compaction from folding the store's
+	// value into the file before the edit, which would leave no collision.
+	s.flushMu.Lock()
+	write("g0/k1", fmt.Sprintf(`"before-edit-%d"`, round))
 	p.mark("theirs", value, false)
 	p.mark(other, `"x"`, false)
-	s.flushMu.Lock()
-	theirs := p.otherSave(t, path, func(st state) { st["theirs"], st[other] = value, `"x"` })
+	p.mark("g0/k1", contested, false)
+	theirs := p.otherSave(t, path, func(st state) { st["theirs"], st[other], st["g0/k1"] = value, `"x"`, contested })
 	s.flushMu.Unlock()
 	p.mark("theirs", value, true)
 	p.mark(other, `"x"`, true)
@@ -614,10 +620,15 @@ func conflictRound(t *testing.T, p *powerFS, s *KVStore, path string, round int,
 	}
 	switch how {
 	case "merge":
-		// Each side changed keys of its own: the merge keeps every value.
-		if err := s.Merge(nil); err != nil {
-			t.Fatalf("Merge after the conflict: %v", err)
-		}
+		// Each side's own keys keep their values; the one both changed
+		// takes theirs (keepOurs is nil).
+		mine := storeState(s)
+		settle(func() error { return s.Merge(nil) }, func(k string) string {
+			if k == "g0/k1" || k == "theirs" || strings.HasPrefix(k, "other/") {
+				return theirs[k]
+			}
+			return mine[k]
+		})
 	case "reload":
 		settle(s.Reload, func(k string) string { return theirs[k] })
 	case "overwrite":
