@@ -113,8 +113,9 @@ func (s *KVStore) statData() (os.FileInfo, error) {
 //
 // In a writable store it reports whether the data file was replaced,
 // changed or removed by someone else since this store last read or wrote
-// it: exactly the case in which the next save fails with ErrConflict. The
-// store's own journal does not count.
+// it, or the path given to Open no longer leads to it (a link replaced or
+// re-pointed): exactly the cases in which the next save fails with
+// ErrConflict. The store's own journal does not count.
 func (s *KVStore) Changed() (bool, error) {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
@@ -123,7 +124,7 @@ func (s *KVStore) Changed() (bool, error) {
 		return false, err
 	}
 	if !s.opts.ReadOnly {
-		return !sameFile(cur, s.disk), nil
+		return !sameFile(cur, s.disk) || s.checkPath() != nil, nil
 	}
 	files, err := s.journalFiles()
 	if err != nil {

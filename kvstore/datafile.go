@@ -256,28 +256,37 @@ func sameFile(a, b os.FileInfo) bool {
 
 // writeFileAtomic replaces path with what write writes so that a crash at
 // any moment leaves either the old or the new complete file: write a temp
-// file in the same directory, fsync it, rename it over path, fsync the
-// directory. The temp file is named after owner, the store's data file,
-// whichever file it becomes, so the next Open of the store removes it if a
-// crash or a failed cleanup left it behind.
+// file in the same directory, give it the owner and mode in meta (see
+// owner.go), fsync it, rename it over path, fsync the directory. The temp
+// file is named after owner, the store's data file, whichever file it
+// becomes, so the next Open of the store removes it if a crash or a failed
+// cleanup left it behind.
+//
+// A mount point (meta.mounted, see mount.go) cannot be renamed over, so its
+// content is overwritten in place from the complete, durable temp file,
+// which is removed only once that is done. A rename that fails because path
+// turns out to be one sets meta.mounted and does the same.
 //
 // beforeRename, if not nil, runs once the new file is complete and durable,
 // just before the rename, with the new file's FileInfo; an error from it
 // stops the save there, leaving path untouched.
 //
-// renamed reports whether the new file took path's place, which is true even
-// when the final directory fsync failed; info then describes that file. It
-// is taken from the open temp file, not by looking path up after the rename,
-// so it cannot be lost to a failed stat or describe a file someone else put
-// there in between (either would break conflict detection).
-func writeFileAtomic(fsys fileSystem, owner, path string, write func(io.Writer) error, perm os.FileMode, beforeRename func(os.FileInfo) error) (info os.FileInfo, renamed bool, err error) {
+// renamed reports whether the new content took path's place, which is true
+// even when the final directory fsync failed; info then describes that
+// file. It is taken from the open temp file (or from the file written in
+// place), not by looking path up afterwards, so it cannot be lost to a
+// failed stat or describe a file someone else put there in between (either
+// would break conflict detection). When a write in place fails part way,
+// renamed is false and info, if not nil, describes the part-written file.
+func writeFileAtomic(fsys fileSystem, owner, path string, write func(io.Writer) error, meta *fileMeta, beforeRename func(os.FileInfo) error) (info os.FileInfo, renamed bool, err error) {
 	dir := filepath.Dir(path)
 	tmp, err := fsys.CreateTemp(dir, tempPrefix(owner)+"*")
 	if err != nil {
 		return nil, false, fmt.Errorf("create temp file in %s: %w", dir, err)
 	}
+	keepTemp := false
 	defer func() {
-		if err != nil && !renamed {
+		if err != nil && !renamed && !keepTemp {
 			tmp.Close()
 			fsys.Remove(tmp.Name())
 		}
@@ -285,7 +294,14 @@ func writeFileAtomic(fsys fileSystem, owner, path string, write func(io.Writer) 
 	if err := write(tmp); err != nil {
 		return nil, false, describeErr("write", tmp.Name(), err)
 	}
-	if err := tmp.Chmod(perm); err != nil {
+	if !meta.mounted {
+		// A mount point keeps its own owner; the temp file never
+		// replaces it.
+		if err := keepOwner(tmp, *meta); err != nil {
+			return nil, false, err
+		}
+	}
+	if err := tmp.Chmod(meta.perm); err != nil {
 		return nil, false, describeErr("chmod", tmp.Name(), err)
 	}
 	if err := tmp.Sync(); err != nil {
@@ -302,14 +318,34 @@ func writeFileAtomic(fsys fileSystem, owner, path string, write func(io.Writer) 
 			return nil, false, err
 		}
 	}
-	if err := fsys.Rename(tmp.Name(), path); err != nil {
-		return nil, false, fmt.Errorf("rename %s over %s: %w", tmp.Name(), path, err)
+	if !meta.mounted {
+		err := fsys.Rename(tmp.Name(), path)
+		if err == nil {
+			renamed = true
+			if err := fsys.SyncDir(dir); err != nil {
+				// The new file is in place; only its durability across a
+				// power cut is in doubt. Report it so the caller does not
+				// assume more.
+				return info, true, fmt.Errorf("fsync directory %s: %w", dir, err)
+			}
+			return info, true, nil
+		}
+		if !isMountedErr(err) {
+			// os.Rename's error names both files already.
+			return nil, false, describeErr("rename", tmp.Name()+" over "+path, err)
+		}
+		meta.mounted = true
+	}
+	if info, err = fsys.WriteInPlace(path, tmp.Name()); err != nil {
+		// path may now hold part of the new content (info, if not nil,
+		// describes it): the temp file, which holds all of it, is left for
+		// the user.
+		keepTemp = true
+		return info, false, fmt.Errorf("%w (%s is a mount point, written in place; its complete new content is in %s)", err, path, tmp.Name())
 	}
 	renamed = true
-	if err := fsys.SyncDir(dir); err != nil {
-		// The new file is in place; only its durability across a power cut
-		// is in doubt. Report it so the caller does not assume more.
-		return info, true, fmt.Errorf("fsync directory %s: %w", dir, err)
+	if err := fsys.Remove(tmp.Name()); err != nil {
+		return info, true, fmt.Errorf("remove %s after writing %s in place: %w", tmp.Name(), path, err)
 	}
 	return info, true, nil
 }
@@ -320,7 +356,8 @@ func writeFileAtomic(fsys fileSystem, owner, path string, write func(io.Writer) 
 // again would print the path twice.
 func describeErr(op, name string, err error) error {
 	var pe *fs.PathError
-	if errors.As(err, &pe) {
+	var le *os.LinkError
+	if errors.As(err, &pe) || errors.As(err, &le) {
 		return err
 	}
 	return fmt.Errorf("%s %s: %w", op, name, err)

@@ -67,7 +67,27 @@
 // it over the data file and fsyncs the directory, so a crash at any instant
 // leaves either the old or the new complete file. Temporary files left by a
 // crash are removed at the next Open. A new file gets mode 0644; an existing
-// file keeps its permission bits.
+// file keeps its permission bits and, on Unix, its owner and group. A user
+// other than root who may not give the new file the old one's owner saves
+// only when the file stays theirs (its group may change): replacing another
+// user's file would take it from them, so that save fails, wrapping
+// fs.ErrPermission, and the changes stay pending.
+//
+// A file with no write permission bit (chmod a-w) is not replaced unasked:
+// saves, and always-save writes, fail with a *ReadOnlyFileError
+// (ErrReadOnlyFile) until Options.WriteReadOnlyFile or SetWriteReadOnlyFile
+// allows them, and the changes stay pending. The mode bits decide, not what
+// the process may write, so root is asked too.
+//
+// A file bind-mounted on its own (docker run -v file:file, a Kubernetes
+// subPath) cannot be renamed over. Open detects it (on Linux by its mount
+// id, elsewhere by its device; a rename failing with EBUSY or EXDEV finds
+// one too) and then writes it in place: the new content goes to a fsynced
+// temp file first, then over the file's own content, which is truncated
+// and fsynced. A crash during that copy can leave the file torn, with the
+// complete content in the temp file beside it. Always-save writes to such
+// a file skip the journal, which would be on the other side of the mount,
+// and return once the file holds them.
 //
 // A save never overwrites changes made by someone else: if the file changed
 // on disk since the store last read or wrote it (someone edited it by hand),
@@ -97,11 +117,18 @@
 // # Links and shared directories
 //
 // If the data file's path is a symbolic link (a settings file linked in
-// from a dotfiles repository, say), Open follows it once: saves replace the
-// file it points to, atomically, and the link stays a link. The lock,
-// journal, temp and rescue files all live beside that target, so two links
-// to one file share one lock. Path returns the path as given, File the
-// target.
+// from a dotfiles repository, say), Open follows it, as the kernel does (a
+// relative target from the link's real directory): saves replace the file
+// it points to, atomically, and the link stays a link. The lock, journal,
+// temp and rescue files all live beside that target, so two links to one
+// file share one lock. Path returns the path as given, File the target.
+//
+// Every save, and every always-save write, first checks that the path still
+// leads to that file. If another program replaced the link with a regular
+// file (sed -i, an editor's rename-save) or pointed it elsewhere, Changed
+// reports it and saves fail with ErrConflict, Overwrite included, since the
+// store's lock and journal belong to the old file: reopen the path to work
+// on the new one. Close then writes the store's state to a rescue file.
 //
 // Those sidecars are never reached through a link: a symbolic link, hard
 // link, FIFO or anything but a regular file planted at a sidecar's name

@@ -3,6 +3,7 @@ package kvstore
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 )
 
@@ -55,6 +56,32 @@ var ErrConflict = errors.New("kvstore: file changed on disk since it was loaded"
 // that found the data file deleted since the store last read or wrote it:
 // the store writes it again only when asked to (Overwrite).
 var ErrDeleted = errors.New("kvstore: data file was deleted")
+
+// ErrReadOnlyFile is wrapped by the error of a save that found the data
+// file read-only: it has no write permission bit for anyone, as after chmod
+// a-w. Its owner meant it to stay as it is, so the store does not replace
+// it unasked (though its directory would let a rename do so), much as vim
+// asks for :w! first. The changes stay pending, and an always-save write is
+// not acknowledged. Options.WriteReadOnlyFile or SetWriteReadOnlyFile lets
+// saves replace the file, which keeps its mode. The error is a
+// *ReadOnlyFileError.
+var ErrReadOnlyFile = errors.New("kvstore: file is read-only")
+
+// ReadOnlyFileError is the error of a save refused because the data file is
+// read-only. errors.Is(err, ErrReadOnlyFile) matches it.
+type ReadOnlyFileError struct {
+	Path string      // the data file
+	Mode fs.FileMode // its permission bits, none of them a write bit
+}
+
+// Error names the file and its mode, e.g. "kvstore: save data.json: the
+// file is read-only (mode 0444)".
+func (e *ReadOnlyFileError) Error() string {
+	return fmt.Sprintf("kvstore: save %s: the file is read-only (mode %04o)", e.Path, e.Mode)
+}
+
+// Is reports whether target is ErrReadOnlyFile.
+func (e *ReadOnlyFileError) Is(target error) bool { return target == ErrReadOnlyFile }
 
 // RescueError is the error of a Close that could not save into the data
 // file because someone changed or deleted it (Err wraps ErrConflict), and

@@ -32,11 +32,14 @@ const (
 	opSyncDir    fsOp = "SyncDir"
 	opOpenAppend fsOp = "OpenAppend"
 	opLock       fsOp = "Lock"
+	opMountPoint fsOp = "MountPoint"
+	opInPlace    fsOp = "WriteInPlace"
 	opUnlock     fsOp = "Unlock" // the release func returned by Lock
 
 	// Methods of the temp file a save writes.
 	opWrite    fsOp = "Write"
 	opChmod    fsOp = "Chmod"
+	opChown    fsOp = "Chown"
 	opSync     fsOp = "Sync"
 	opTempStat fsOp = "TempStat"
 	opClose    fsOp = "Close"
@@ -83,6 +86,11 @@ type faultFS struct {
 	// afterRename, if set, runs right after a successful Rename, as another
 	// process acting at that instant would.
 	afterRename func(newpath string)
+	// mount, if set, is a data file that behaves as a file bind-mounted
+	// over another: a rename over it fails with EBUSY, and MountPoint
+	// reports it unless mountHidden (a mount Open cannot detect).
+	mount       string
+	mountHidden bool
 	// before, if set, runs at the start of every call, outside the lock,
 	// so a test can act (or wait) at a chosen step, as another process or
 	// a slow disk would.
@@ -190,6 +198,9 @@ func (f *faultFS) Rename(oldpath, newpath string) error {
 	if ft := f.check(opRename, newpath); ft != nil {
 		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: ft.err}
 	}
+	if f.mount != "" && newpath == f.mount {
+		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: syscall.EBUSY}
+	}
 	if err := f.base.Rename(oldpath, newpath); err != nil {
 		return err
 	}
@@ -221,6 +232,32 @@ func (f *faultFS) SyncDir(dir string) error {
 		return pathErr(opSyncDir, dir, ft.err)
 	}
 	return f.base.SyncDir(dir)
+}
+
+func (f *faultFS) MountPoint(name string) (bool, error) {
+	if ft := f.check(opMountPoint, name); ft != nil {
+		return false, pathErr(opMountPoint, name, ft.err)
+	}
+	if f.mount != "" && name == f.mount {
+		return !f.mountHidden, nil
+	}
+	return f.base.MountPoint(name)
+}
+
+func (f *faultFS) WriteInPlace(name, from string) (os.FileInfo, error) {
+	if ft := f.check(opInPlace, name); ft != nil {
+		if !ft.short {
+			return nil, pathErr(opInPlace, name, ft.err)
+		}
+		// The copy got part way: the file holds the first half of the
+		// new content.
+		if b, err := os.ReadFile(from); err == nil {
+			os.WriteFile(name, b[:len(b)/2], 0)
+		}
+		info, _ := os.Stat(name)
+		return info, pathErr(opInPlace, name, ft.err)
+	}
+	return f.base.WriteInPlace(name, from)
 }
 
 func (f *faultFS) OpenAppend(name string, perm os.FileMode) (appendFile, error) {
@@ -284,6 +321,13 @@ func (t *faultTemp) Chmod(mode os.FileMode) error {
 		return pathErr(opChmod, t.f.Name(), ft.err)
 	}
 	return t.f.Chmod(mode)
+}
+
+func (t *faultTemp) Chown(uid, gid int) error {
+	if ft := t.fs.check(opChown, t.f.Name()); ft != nil {
+		return pathErr(opChown, t.f.Name(), ft.err)
+	}
+	return t.f.Chown(uid, gid)
 }
 
 func (t *faultTemp) Sync() error {

@@ -29,6 +29,14 @@ type fileSystem interface {
 	// ReadSidecar reads a journal or the lock file, refusing links as
 	// OpenAppend does.
 	ReadSidecar(name string) ([]byte, error)
+	// MountPoint reports whether name is a mount point, such as a file
+	// bind-mounted over another: rename cannot replace it (see mount.go).
+	MountPoint(name string) (bool, error)
+	// WriteInPlace overwrites the content of name with that of the file
+	// from, keeping name itself: written from the start, truncated to the
+	// new length and fsynced. It returns name's FileInfo afterwards, also
+	// with an error once name was opened, since name may then be changed.
+	WriteInPlace(name, from string) (os.FileInfo, error)
 	// Lock takes the exclusive writer lock held in the file at name,
 	// creating it with perm; it returns errLockHeld if another writer has
 	// it.
@@ -47,6 +55,7 @@ type tempFile interface {
 	io.Writer
 	Name() string
 	Chmod(mode os.FileMode) error
+	Chown(uid, gid int) error
 	Sync() error
 	// Stat describes the open file itself, so the save learns the identity
 	// of the file it is about to rename without looking it up by name.
@@ -122,6 +131,38 @@ func (f *saveFile) Write(p []byte) (int, error) {
 func (osFS) Rename(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
 
 func (osFS) Remove(name string) error { return os.Remove(name) }
+
+func (osFS) MountPoint(name string) (bool, error) { return mountPoint(name) }
+
+func (osFS) WriteInPlace(name, from string) (os.FileInfo, error) {
+	src, err := os.Open(from)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(name, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	n, err := io.Copy(dst, src)
+	if err == nil {
+		err = dst.Truncate(n)
+	}
+	if err == nil {
+		err = dst.Sync()
+	}
+	info, serr := dst.Stat()
+	if err == nil {
+		err = serr
+	}
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return info, describeErr("write in place", name, err)
+	}
+	return info, nil
+}
 
 func (osFS) ReadDir(dir string) ([]os.DirEntry, error) { return os.ReadDir(dir) }
 

@@ -111,6 +111,15 @@ func (s *KVStore) syncJournal(seq uint64) error {
 	s.appending = true
 	saved := s.savedSeq
 	s.mu.Unlock()
+	if s.checkTarget() != nil {
+		// No save may bring the journal into the file: the whole-file save
+		// says why, and keeps the change pending.
+		s.mu.Lock()
+		s.appending = false
+		s.appended.Broadcast()
+		s.mu.Unlock()
+		return s.syncFile(seq)
+	}
 
 	if testHookBeforeAppend != nil {
 		testHookBeforeAppend()

@@ -217,3 +217,137 @@ func TestSidecarsKeepTheDataFilesMode(t *testing.T) {
 		t.Errorf("the rescue file has mode %v, want 0600", info.Mode().Perm())
 	}
 }
+
+// Relative link targets are resolved as the kernel resolves them: ".."
+// from the link's real directory, not cancelled against the path as
+// written. Opening config/app/settings.json, where config/app is a link to
+// dotfiles/app and settings.json a link to ../settings.json, must reach
+// dotfiles/settings.json (what cat would show), never config/settings.json.
+func TestRelativeLinkResolvedFromTheRealDirectory(t *testing.T) {
+	for _, exists := range []bool{true, false} {
+		t.Run(fmt.Sprintf("target exists=%v", exists), func(t *testing.T) {
+			dir := t.TempDir()
+			for _, sub := range []string{"dotfiles/app", "config"} {
+				if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			symlink(t, "../dotfiles/app", filepath.Join(dir, "config", "app"))
+			real := filepath.Join(dir, "dotfiles", "settings.json")
+			decoy := filepath.Join(dir, "config", "settings.json")
+			writeFile(t, decoy, `{"decoy": true}`)
+			if exists {
+				writeFile(t, real, `{"theme": "light"}`)
+			}
+			link := symlink(t, "../settings.json", filepath.Join(dir, "dotfiles", "app", "settings.json"))
+			opened := filepath.Join(dir, "config", "app", "settings.json")
+			s, err := kvstore.Open(opened, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want, _ := filepath.EvalSymlinks(filepath.Dir(real)); s.File() != filepath.Join(want, "settings.json") {
+				t.Errorf("File() = %s, want %s", s.File(), real)
+			}
+			if _, ok := s.Get("decoy"); ok {
+				t.Error("the store opened config/settings.json, which the path does not name")
+			}
+			mustSet(t, s, "theme", "dark")
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got := readFile(t, decoy); got != `{"decoy": true}` {
+				t.Errorf("the save wrote into config/settings.json: %q", got)
+			}
+			if got := readFile(t, opened); !strings.Contains(got, `"theme": "dark"`) {
+				t.Errorf("reading the path as given shows %q", got)
+			}
+			if !isLink(t, link) {
+				t.Error("the link was replaced by a regular file")
+			}
+		})
+	}
+}
+
+// A link replaced after Open (sed -i or an editor's rename-save turns it
+// into a regular file; ln -sf points it elsewhere) leaves the store with a
+// file the user's path no longer names. Nothing written after that may be
+// acknowledged as saved into the old target: Changed says so, always-save
+// writes and saves fail with ErrConflict, Overwrite refuses too, and Close
+// keeps the store's state in a rescue file. The old target is not written.
+func TestReplacedLinkIsNoticed(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		replace func(t *testing.T, dir, link string)
+	}{
+		{"rename-save", func(t *testing.T, dir, link string) {
+			writeFile(t, link+".new", `{"theme": "edited"}`)
+			if err := os.Rename(link+".new", link); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"re-pointed", func(t *testing.T, dir, link string) {
+			other := filepath.Join(dir, "dotfiles", "other.json")
+			writeFile(t, other, `{"theme": "other"}`)
+			symlink(t, other, link+".new")
+			if err := os.Rename(link+".new", link); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		for _, always := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/always=%v", tc.name, always), func(t *testing.T) {
+				dir := t.TempDir()
+				if err := os.Mkdir(filepath.Join(dir, "dotfiles"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				target := filepath.Join(dir, "dotfiles", "real.json")
+				writeFile(t, target, `{"theme": "light"}`)
+				link := symlink(t, target, filepath.Join(dir, "settings.json"))
+				s, err := kvstore.Open(link, &kvstore.Options{AlwaysSave: always, SaveInterval: -1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				mustSet(t, s, "theme", "dark")
+				if err := s.Flush(); err != nil {
+					t.Fatal(err)
+				}
+				saved := readFile(t, target)
+
+				tc.replace(t, dir, link)
+				if changed, err := s.Changed(); err != nil || !changed {
+					t.Errorf("Changed() = %v, %v after the link was replaced, want true", changed, err)
+				}
+				err = s.Set("font", "mono")
+				if always && !errors.Is(err, kvstore.ErrConflict) {
+					t.Errorf("an always-save Set after the link was replaced: %v, want ErrConflict", err)
+				}
+				if !always && err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Flush(); !errors.Is(err, kvstore.ErrConflict) || !strings.Contains(err.Error(), link) {
+					t.Errorf("Flush: %v, want ErrConflict naming %s", err, link)
+				}
+				if err := s.Overwrite(); err == nil {
+					t.Error("Overwrite wrote to a file the path no longer names")
+				}
+				if s.Pending() == 0 {
+					t.Error("the change is no longer pending")
+				}
+				err = s.Close()
+				var rescue *kvstore.RescueError
+				if !errors.As(err, &rescue) {
+					t.Fatalf("Close: %v, want a RescueError", err)
+				}
+				if got := readFile(t, rescue.File); !strings.Contains(got, `"font": "mono"`) {
+					t.Errorf("the rescue file lacks the change: %q", got)
+				}
+				if got := readFile(t, target); got != saved {
+					t.Errorf("the old target was written after the link was replaced: %q", got)
+				}
+				if _, err := os.Stat(target + ".journal"); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("a journal was left beside the old target: %v", err)
+				}
+			})
+		}
+	}
+}

@@ -52,6 +52,7 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 		compactBytes: minCompactBytes,
 	}
 	s.perm.Store(0o644)
+	s.writeRO.Store(o.WriteReadOnlyFile)
 	if info, err := fsys.Stat(path); err == nil {
 		s.perm.Store(uint32(sidecarPerm(info.Mode())))
 	}
@@ -67,7 +68,19 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 		}
 		s.unlock = unlock
 	}
-	s.journal.on = o.AlwaysSave && !o.ReadOnly
+	if !o.ReadOnly {
+		mounted, err := fsys.MountPoint(path)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.unlock()
+			return nil, fmt.Errorf("kvstore: open %s: %w", path, err)
+		}
+		s.mounted = mounted
+	}
+	// A journal beside a mount point is on the other side of the mount
+	// (in the container, not on the host that mounted the file), where
+	// the file's owner may never see it: a write there is no write to the
+	// file. Always-save writes to a mounted file go into the file itself.
+	s.journal.on = o.AlwaysSave && !o.ReadOnly && !s.mounted
 	if err := s.load(); err != nil {
 		if s.unlock != nil {
 			s.unlock()

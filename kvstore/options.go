@@ -26,6 +26,12 @@ type Options struct {
 	// change returns ErrReadOnly. Reload picks up what the writer saved.
 	ReadOnly bool
 
+	// WriteReadOnlyFile lets saves replace a data file that has no write
+	// permission bit (see ErrReadOnlyFile); the new file keeps that mode.
+	// False refuses such saves. SetWriteReadOnlyFile changes it later, as
+	// a program does once its user said yes.
+	WriteReadOnlyFile bool
+
 	// Validate, when set, is asked about every value before a write
 	// accepts it: Set and SetRaw pass the key and the value's compact JSON,
 	// Rename the new key and the value it would move. A non-nil error

@@ -71,10 +71,8 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	perm := os.FileMode(0o644)
-	if cur != nil {
-		perm = cur.Mode().Perm()
-	}
+	meta := metaOf(cur)
+	meta.mounted = s.mounted
 	// The journal must learn the new file's id (recordFiles) if there is
 	// a journal, or may be one before the next save.
 	var ids *idWriter
@@ -96,16 +94,22 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 		_, err := s.checkDisk(force)
 		return err
 	}
-	info, renamed, err := writeFileAtomic(s.fsys, s.path, s.path, write, perm, beforeRename)
+	info, renamed, err := writeFileAtomic(s.fsys, s.path, s.path, write, &meta, beforeRename)
+	s.mounted = meta.mounted
 	if renamed {
 		s.disk = info
 		s.lastSize.Store(info.Size())
-		s.perm.Store(uint32(sidecarPerm(perm)))
+		s.perm.Store(uint32(sidecarPerm(meta.perm)))
 		if ids != nil {
 			// With the directory fsync failed, the old file may come back
 			// after a power cut, so the record keeps naming it too.
 			s.recordFiles(ids.id(), err == nil)
 		}
+	} else if info != nil {
+		// A write in place failed part way: what the file holds now is
+		// this store's doing, not someone else's edit, so the next save
+		// replaces it rather than report a conflict.
+		s.disk = info
 	}
 	if err != nil {
 		if errors.Is(err, ErrConflict) {
@@ -178,9 +182,14 @@ func (s *KVStore) recordFiles(id string, placed bool) error {
 // checkDisk looks at the data file before a save writes over it. It returns
 // the file's current FileInfo (nil if there is none), or an error wrapping
 // ErrConflict if the file is not the one this store last read or wrote:
-// edited, replaced or deleted by someone else. With force only a file that
-// cannot be replaced at all (a directory) is refused.
+// edited, replaced or deleted by someone else, or no longer the file that
+// the path given to Open leads to (see target.go). With force only that,
+// and a file that cannot be replaced at all (a directory), are refused.
+// Either way a read-only file is refused unless allowed (ErrReadOnlyFile).
 func (s *KVStore) checkDisk(force bool) (os.FileInfo, error) {
+	if err := s.checkPath(); err != nil {
+		return nil, err
+	}
 	cur, err := s.fsys.Stat(s.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -192,7 +201,7 @@ func (s *KVStore) checkDisk(force bool) (os.FileInfo, error) {
 	}
 	switch {
 	case force || sameFile(cur, s.disk):
-		return cur, nil
+		return cur, s.checkWriteBits(cur)
 	case cur == nil:
 		return nil, fmt.Errorf("kvstore: save %s: %w: %w (Overwrite to write it again, or Reload to empty the store)", s.path, ErrConflict, ErrDeleted)
 	}
@@ -330,7 +339,10 @@ func (s *KVStore) writeRescue(snap *btree.Map[string, []byte]) (string, error) {
 		}
 		name = fmt.Sprintf("%s.unsaved-%s-%d.json", s.path, stamp, n)
 	}
-	_, _, err := writeFileAtomic(s.fsys, s.path, name, func(w io.Writer) error { return writeEncoded(w, snap, &s.style) }, os.FileMode(s.perm.Load()), nil)
+	meta := metaOf(s.disk)
+	meta.perm, meta.bestEffort = os.FileMode(s.perm.Load()), true
+	meta.mounted = false // the rescue file is new, beside the data file
+	_, _, err := writeFileAtomic(s.fsys, s.path, name, func(w io.Writer) error { return writeEncoded(w, snap, &s.style) }, &meta, nil)
 	return name, err
 }
 

@@ -33,28 +33,51 @@ func sidecarPerm(m os.FileMode) os.FileMode { return m.Perm() | 0o600 }
 // does (ELOOP).
 const maxLinks = 40
 
-// resolveLinks returns the file that path names once every symbolic link in
-// its last component is followed, relative targets taken from the link's
-// own directory. The file itself need not exist: a dangling link resolves
-// to the target it names, which the first save creates.
+// resolveLinks returns the file that path names once every symbolic link
+// in it is followed, as the kernel follows them: a relative target is taken
+// from the real directory of the link, so ".." in it leaves that directory
+// and not the one the path spells (config/app/settings.json, where
+// config/app leads to dotfiles/app and settings.json to ../settings.json,
+// is dotfiles/settings.json). The file itself need not exist: a dangling
+// link resolves to the target it names, which the first save creates, and
+// a missing directory is left for Open to report.
 func resolveLinks(path string) (string, error) {
 	for range maxLinks {
-		info, err := os.Lstat(path)
+		real, err := filepath.EvalSymlinks(path)
+		if !errors.Is(err, fs.ErrNotExist) {
+			return real, err
+		}
+		// The last component is missing, or is a link to something missing:
+		// follow that link by hand from its real directory.
+		dir, name := filepath.Split(path)
+		if dir == "" {
+			dir = "."
+		}
+		realDir, err := filepath.EvalSymlinks(dir)
 		if errors.Is(err, fs.ErrNotExist) {
-			return path, nil
+			return filepath.Clean(path), nil
 		}
 		if err != nil {
 			return "", err
 		}
-		if info.Mode()&fs.ModeSymlink == 0 {
-			return path, nil
+		full := filepath.Join(realDir, name)
+		info, err := os.Lstat(full)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return full, nil
+		case err != nil:
+			return "", err
+		case info.Mode()&fs.ModeSymlink == 0:
+			return full, nil // created since EvalSymlinks looked
 		}
-		target, err := os.Readlink(path)
+		target, err := os.Readlink(full)
 		if err != nil {
 			return "", err
 		}
 		if !filepath.IsAbs(target) {
-			target = filepath.Join(filepath.Dir(path), target)
+			// Not filepath.Join: it would cancel "sub/.." in a target
+			// as text, where sub may itself be a link.
+			target = realDir + string(filepath.Separator) + target
 		}
 		path = target
 	}

@@ -51,6 +51,7 @@ type KVStore struct {
 	style    fileStyle                  // the data file's layout, kept when it is rewritten
 	base     *btree.Map[string, []byte] // its content then, to tell our changes from theirs
 	released bool                       // Close has made its final save and dropped the lock
+	mounted  bool                       // the data file is a mount point, saved in place (mount.go)
 	// staleJournal: journal files are on disk whose changes the data file
 	// may lack; the next whole-file save removes them.
 	staleJournal bool
@@ -63,6 +64,7 @@ type KVStore struct {
 	compactBytes int64         // journal size that triggers compaction, at least
 	lastSize     atomic.Int64  // size of the last data file written
 	perm         atomic.Uint32 // permission bits for sidecars (sidecarPerm)
+	writeRO      atomic.Bool   // saves may replace a read-only data file
 	lastAppend   atomic.Int64  // UnixNano of the last journal append
 
 	emitMu sync.Mutex

@@ -205,6 +205,8 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.waitEvents()
 	case saveRequestMsg:
 		return m.startSave()
+	case writeReadOnlyMsg:
+		return m.writeReadOnly()
 	case reviewPendingMsg:
 		return m.openPending()
 	case eventsClosedMsg:

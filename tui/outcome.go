@@ -112,6 +112,10 @@ func (m *Model) tellEditor(msg editResultMsg) tea.Cmd {
 // Source; a save made before quitting quits, or asks when it failed.
 func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 	if !msg.op.quit {
+		if rof, ok := readOnlyRefusal(m.src, msg.err); ok {
+			m.askWriteReadOnly(rof)
+			return nil
+		}
 		if _, asked := m.top().(*quitPending); asked && msg.err == nil && m.src.Pending() == 0 {
 			// A retry saved what the question about quitting was about.
 			return tea.Quit

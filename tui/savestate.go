@@ -129,6 +129,9 @@ func (s saveState) reason() string {
 	if errors.Is(s.err, kvstore.ErrConflict) {
 		return s.words.changed
 	}
+	if why := readOnlyReason(s.err, s.name); why != "" {
+		return why
+	}
 	return strings.ReplaceAll(shortenPaths(s.err.Error(), s.name), "kvstore: ", "")
 }
 

@@ -155,6 +155,7 @@ func importCommand() *cobra.Command {
 		`read a file of changes, {"set": {KEY: VALUE, ...}, "delete": [KEY, ...]}, as the terminal UI writes edits that could not reach etcd`)
 	cmd.Flags().BoolVar(&force, "force", false, "with --changes, write keys another client changed since the edits were made")
 	schemas.define(cmd)
+	writerFlags(cmd)
 	return cmd
 }
 

@@ -36,15 +36,20 @@ type source interface {
 //
 // A writer takes the lock, and it runs no background saver and no journal:
 // the command makes its changes in memory and Close writes them in one
-// atomic, durable save (see closeStore).
+// atomic, durable save (see closeStore). It replaces a file its owner made
+// read-only only with --force-write.
 func openSource(cmd *cobra.Command, src string, readOnly bool) (source, error) {
+	force := forceWrite(cmd)
 	if isEtcd(src) {
+		if force {
+			return nil, usagef(cmd, "--%s applies only to a file", flagForceWrite)
+		}
 		return openEtcd(cmd, src, readOnly)
 	}
 	if err := checkNoEtcdFlags(cmd); err != nil {
 		return nil, err
 	}
-	opts := &kvstore.Options{SaveInterval: -1}
+	opts := &kvstore.Options{SaveInterval: -1, WriteReadOnlyFile: force}
 	if readOnly {
 		if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s does not exist", src)
@@ -64,8 +69,27 @@ func openSource(cmd *cobra.Command, src string, readOnly bool) (source, error) {
 // must have made no change before it failed, because this save would keep
 // it.
 func closeStore(store source, err error) error {
-	if cerr := store.Close(); err == nil && cerr != nil {
-		return fmt.Errorf("%s not saved: %w", store.Path(), cerr)
+	cerr := store.Close()
+	if err != nil || cerr == nil {
+		return err
 	}
-	return err
+	if errors.Is(cerr, kvstore.ErrReadOnlyFile) {
+		cerr = fmt.Errorf("%w; --%s saves it anyway", cerr, flagForceWrite)
+	}
+	return fmt.Errorf("%s not saved: %w", store.Path(), cerr)
+}
+
+// flagForceWrite is the writers' flag that lets them replace a data file
+// its owner made read-only (see kvstore.ErrReadOnlyFile).
+const flagForceWrite = "force-write"
+
+// writerFlags defines the flags every writer takes.
+func writerFlags(cmd *cobra.Command) {
+	cmd.Flags().Bool(flagForceWrite, false, "save even if the file is read-only (has no write permission)")
+}
+
+// forceWrite reports whether cmd was given --force-write.
+func forceWrite(cmd *cobra.Command) bool {
+	f := cmd.Flags().Lookup(flagForceWrite)
+	return f != nil && f.Changed && f.Value.String() == "true"
 }

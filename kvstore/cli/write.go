@@ -79,6 +79,7 @@ func setCommand() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asString, "string", false, "store the text as a JSON string")
 	schemas.define(cmd)
+	writerFlags(cmd)
 	return cmd
 }
 
@@ -108,7 +109,7 @@ func describeSyntax(err error, what string, fromStdin bool) error {
 func quote(key string) string { return fmt.Sprintf("%q", key) }
 
 func delCommand() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "del SRC KEY...",
 		Short: "Delete keys",
 		Long: "del deletes every KEY in one save. If one of them does not exist, it is an error and " +
@@ -134,6 +135,8 @@ func delCommand() *cobra.Command {
 			return closeStore(store, nil)
 		},
 	}
+	writerFlags(cmd)
+	return cmd
 }
 
 func mvCommand() *cobra.Command {
@@ -180,5 +183,6 @@ func mvCommand() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "replace NEW if it exists")
 	schemas.define(cmd)
+	writerFlags(cmd)
 	return cmd
 }
