@@ -116,8 +116,9 @@ type world struct {
 	// queued holds the journal lines of unsaved writes, which the next
 	// always-save append that gets through writes first.
 	queued map[string]string
-	// against is the file as the store last read or wrote it, which its
-	// journal names.
+	// against is the file the store's journal names: as the store last
+	// read or wrote it (a Merge that cannot save has read it since, which
+	// changes base, not this).
 	against state
 	// broken: a Merge in always-save mode could not save, so its journal
 	// no longer holds the store's state and writes go to whole-file saves,
@@ -237,11 +238,14 @@ func (m *othersModel) value() string {
 	return fmt.Sprintf(`"v%05d"`, m.counter)
 }
 
+// remember records a state that a data source held.
 func (m *othersModel) remember(st state) { m.existed[st.String()] = true }
 
 // layouts are the ways the path given to Open reaches the data file.
 var layouts = []string{"plain", "link", "dotdot"}
 
+// newOthersModel lays out dir with a drawn layout and initial file, and
+// opens the store.
 func newOthersModel(t *rapid.T, dir string, steps *atomic.Int64) *othersModel {
 	m := &othersModel{t: t, dir: dir, left: map[string]*leftover{}, existed: map[string]bool{}, rescues: map[string]bool{}, steps: steps}
 	var initial state
