@@ -161,7 +161,9 @@
 //
 // Invalid JSON, in the data file at Open or Reload or in the text given to
 // SetRaw, is reported as a *SyntaxError with the line and column, and
-// errors.Is(err, ErrCorrupt) holds. A store never writes over a file it could
+// errors.Is(err, ErrCorrupt) holds. JSON text is UTF-8 (RFC 8259, section
+// 8.1): a string holding a byte that is not is invalid too, as it is for
+// the etcd store, which validates values with the same Compact. A store never writes over a file it could
 // not parse: Open fails and the file is left as it was. An empty file, or
 // one holding only white space, is an empty store; a file whose top-level
 // value is not an object is an error.

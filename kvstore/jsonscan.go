@@ -40,9 +40,12 @@ func lineCol(src []byte, off int) (line, col int) {
 }
 
 // plainStringByte marks bytes that may be copied verbatim inside a string.
+// Bytes from 0x80 up start a UTF-8 sequence, which is checked: JSON text is
+// UTF-8 (RFC 8259, section 8.1), and a store holding other bytes could not
+// hand them to etcd, to encoding/json or to a terminal unchanged.
 var plainStringByte = func() (t [256]bool) {
 	for i := range t {
-		t[i] = i >= 0x20 && i != '"' && i != '\\'
+		t[i] = i >= 0x20 && i < utf8.RuneSelf && i != '"' && i != '\\'
 	}
 	return t
 }()
@@ -110,6 +113,12 @@ func scanString(dst, src []byte, i int) ([]byte, int, *scanError) {
 			default:
 				return dst, i, &scanError{off: i + 1, msg: "invalid character " + describe(src[i+1]) + " in string escape"}
 			}
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(src[i:])
+			if r == utf8.RuneError && size == 1 {
+				return dst, i, &scanError{off: i, msg: "invalid UTF-8 " + describe(c) + " in string"}
+			}
+			i += size
 		case c == '\n':
 			return dst, i, &scanError{off: i, msg: "line break inside a string (missing closing quote?)"}
 		default:

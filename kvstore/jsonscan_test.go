@@ -79,6 +79,16 @@ func TestValidationMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("compactJSON(%q) accepted invalid JSON", s)
 		}
 	}
+	// encoding/json's Valid accepts strings that are not UTF-8; JSON text
+	// is UTF-8 (RFC 8259, section 8.1), and the scanner says where it is not.
+	for _, s := range []string{"\"\xff\"", "{\"k\":\"a\xc3\"}", "[\"\xed\xa0\x80\"]", "\"\xf4\x90\x80\x80\""} {
+		if _, err := compactJSON([]byte(s)); err == nil || !strings.HasPrefix(err.msg, "invalid UTF-8 byte 0x") {
+			t.Errorf("compactJSON(%q) = %v, want an invalid UTF-8 error", s, err)
+		}
+	}
+	if _, err := compactJSON([]byte("{\"k\":\"a\xc3\"}")); err == nil || err.off != 7 {
+		t.Errorf("the invalid UTF-8 byte is reported at %v, want offset 7", err)
+	}
 	deep := strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1)
 	if _, err := compactJSON([]byte(deep)); err == nil || !strings.Contains(err.msg, "depth") {
 		t.Errorf("nesting past %d accepted: %v", maxDepth, err)

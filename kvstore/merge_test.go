@@ -2,6 +2,10 @@ package kvstore_test
 
 import (
 	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -131,6 +135,94 @@ func TestCloseOverHandEditKeepsBothSides(t *testing.T) {
 		r := openAt(t, path, nil)
 		if r.Has("mine") || !r.Has("theirs") {
 			t.Fatalf("reopened store holds %v: the journal overwrote the hand edit", r.Keys())
+		}
+	}
+}
+
+// Merge settles each collision the way keepOurs says for that key, and
+// only collisions are asked about: every choice of mine and theirs, for a
+// value changed on both sides and for a deletion on either side, in the
+// store and in the file it saves.
+func TestMergeKeepsTheChosenSidePerKey(t *testing.T) {
+	// Each collision and what the store holds for each choice; "" is absent.
+	type collision struct{ key, mine, theirs string }
+	collisions := []collision{
+		{"changed", "3", "2"},      // both changed it, to different values
+		{"deletedMine", "", "2"},   // we deleted it, they changed it
+		{"deletedTheirs", "3", ""}, // we changed it, they deleted it
+	}
+	// Keys that never collide, and the merged value of each.
+	agreed := map[string]string{"both": "4", "onlyMine": "5", "onlyTheirs": "6"}
+	const base = `{"both": 1, "changed": 1, "deletedMine": 1, "deletedTheirs": 1, "onlyMine": 1, "onlyTheirs": 1}`
+	const theirs = `{"both": 4, "changed": 2, "deletedMine": 2, "onlyMine": 1, "onlyTheirs": 6}`
+
+	for _, always := range []bool{false, true} {
+		for choices := range 1 << len(collisions) {
+			keepMine := map[string]bool{}
+			name := fmt.Sprintf("always=%v", always)
+			for i, c := range collisions {
+				keepMine[c.key] = choices&(1<<i) != 0
+				name += fmt.Sprintf("/%s=%s", c.key, map[bool]string{true: "mine", false: "theirs"}[keepMine[c.key]])
+			}
+			t.Run(name, func(t *testing.T) {
+				path := filepath.Join(t.TempDir(), "data.json")
+				writeFile(t, path, base)
+				s := openAt(t, path, &kvstore.Options{AlwaysSave: always, SaveInterval: -1})
+				mustSet(t, s, "both", 4)
+				mustSet(t, s, "changed", 3)
+				if err := s.Delete("deletedMine"); err != nil {
+					t.Fatal(err)
+				}
+				mustSet(t, s, "deletedTheirs", 3)
+				mustSet(t, s, "onlyMine", 5)
+				// Another program saves the file by rename, as editors do.
+				other := path + ".other"
+				writeFile(t, other, theirs)
+				if err := os.Rename(other, path); err != nil {
+					t.Fatal(err)
+				}
+
+				var asked []string
+				err := s.Merge(func(k string) bool {
+					asked = append(asked, k)
+					return keepMine[k]
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := []string{"changed", "deletedMine", "deletedTheirs"}; !reflect.DeepEqual(asked, want) {
+					t.Errorf("Merge asked about %v, want %v", asked, want)
+				}
+				want := maps.Clone(agreed)
+				for _, c := range collisions {
+					v := c.theirs
+					if keepMine[c.key] {
+						v = c.mine
+					}
+					if v != "" {
+						want[c.key] = v
+					}
+				}
+				check := func(when string, s *kvstore.KVStore) {
+					t.Helper()
+					got := map[string]string{}
+					for _, k := range s.Keys() {
+						raw, _ := s.GetRaw(k)
+						got[k] = string(raw)
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("%s: the store holds %v, want %v", when, got, want)
+					}
+				}
+				check("after Merge", s)
+				if s.Dirty() || s.LastSaveError() != nil {
+					t.Errorf("after Merge: dirty %v, error %v", s.Dirty(), s.LastSaveError())
+				}
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				check("reopened", openAt(t, path, &kvstore.Options{ReadOnly: true}))
+			})
 		}
 	}
 }

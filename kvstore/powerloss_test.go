@@ -737,6 +737,48 @@ var (
 	powerDraws = flag.Int("power.draws", 0, "reordered-model states drawn per crash point (default 3, or 1 with -short)")
 )
 
+// TestAlwaysSaveIsDurableOnReturn cuts the power, in the strict model (only
+// what was fsynced survives), the moment each always-save Set or Delete
+// returns: the files left must open with that write, whichever of the
+// journal or a whole-file save holds it.
+func TestAlwaysSaveIsDurableOnReturn(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "data.json")
+	p := newPowerFS(t, dir)
+	s, err := open(path, &Options{AlwaysSave: true, SaveInterval: -1}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// cutPower checks the state a power cut would leave now.
+	cutPower := func(what, value string) {
+		t.Helper()
+		p.mu.Lock()
+		p.point("returned", what)
+		cp := p.points[len(p.points)-1]
+		p.mu.Unlock()
+		t.Run(what, func(t *testing.T) {
+			checkCrashState(t, cp.crashFiles(nil), map[string]map[string]bool{"counter": {value: true}})
+		})
+	}
+	for i := range 20 {
+		if err := s.Set("counter", i); err != nil {
+			t.Fatal(err)
+		}
+		cutPower(fmt.Sprintf("Set%d", i), fmt.Sprint(i))
+		if i == 10 {
+			// The same after a whole-file save, with the journal new.
+			if err := s.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := s.Delete("counter"); err != nil {
+		t.Fatal(err)
+	}
+	cutPower("Delete", "")
+}
+
 // TestPowerLossAtEveryStep: a crash before any file operation of a workload
 // of concurrent sets, deletes, renames, Flushes (with a writer appending
 // during each save), conflicts with another program settled by Merge,

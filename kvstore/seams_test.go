@@ -649,3 +649,79 @@ func keysOf(m map[string][]byte) []string {
 	}
 	return keys
 }
+
+// Reads never wait for disk I/O: with a save stalled in its fsync, whether
+// a whole-file save's or an always-save write's journal append, every read
+// returns, and shows the write being saved.
+func TestReadsDoNotWaitForAStalledSave(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		opts  Options
+		stall fsOp
+		write func(s *KVStore) error
+	}{
+		{"flush", Options{SaveInterval: -1}, opSync, func(s *KVStore) error {
+			if err := s.Set("k", "new"); err != nil {
+				return err
+			}
+			return s.Flush()
+		}},
+		{"always-save", Options{AlwaysSave: true, SaveInterval: -1}, opAppendSync, func(s *KVStore) error {
+			return s.Set("k", "new")
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, ffs, _ := openFaulty(t, &c.opts)
+			defer s.Close()
+			if err := s.Set("other", 1); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			stalled, release := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			ffs.setBefore(func(op fsOp, _ string) {
+				if op == c.stall {
+					once.Do(func() {
+						close(stalled)
+						<-release
+					})
+				}
+			})
+			var releaseOnce sync.Once
+			unblock := func() { releaseOnce.Do(func() { close(release) }) }
+			defer unblock()
+			saved := make(chan error, 1)
+			go func() { saved <- c.write(s) }()
+			<-stalled
+
+			read := make(chan string, 1)
+			go func() {
+				v, _ := s.Get("k")
+				raw, _ := s.GetRaw("k")
+				text, _ := s.GetText("k")
+				var all []string
+				for k := range s.All() {
+					all = append(all, k)
+				}
+				for k := range s.Prefix("o") {
+					all = append(all, k)
+				}
+				read <- fmt.Sprintf("%v %s %s %v %v %d %v", v, raw, text, s.Has("other"), s.Keys(), s.Len(), all)
+			}()
+			select {
+			case got := <-read:
+				if want := `new "new" "new" true [k other] 2 [k other other]`; got != want {
+					t.Errorf("reads during the stalled save gave %s, want %s", got, want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the reads waited for the stalled save")
+			}
+			unblock()
+			if err := <-saved; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -57,10 +57,13 @@ func runBinary(t *testing.T, args ...string) (int, string, string) {
 	return runBinaryStdin(t, "", args...)
 }
 
-// runBinaryStdin is runBinary with stdin.
+// runBinaryStdin is runBinary with stdin. The program runs in a temporary
+// directory, so relative paths it is given or makes up stay out of the
+// source tree.
 func runBinaryStdin(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	cmd := exec.Command(buildBinary(t), args...)
+	cmd.Dir = t.TempDir()
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

@@ -30,7 +30,7 @@ func TestE2EEtcd(t *testing.T) {
 
 	s.keys("e", "End", "0", "C-s") // a: 10
 	waitEtcd(t, other, "/app/a", "10", 10*time.Second)
-	s.waitFor("saved ")
+	s.waitSaved()
 
 	etcdPut(t, other, "/app/c", `"from another client"`)
 	s.waitFor("3 keys")
@@ -39,8 +39,10 @@ func TestE2EEtcd(t *testing.T) {
 	s.keys("e")
 	s.waitFor("ctrl+s apply")
 	etcdPut(t, other, "/app/a", "5")
-	time.Sleep(1500 * time.Millisecond) // a refresh passes under the editor
-	s.keys("End", "0", "C-s")           // the editor still holds 10: 100
+	// The view, read again under the editor, sees the change; the
+	// editor says so and keeps its text.
+	s.waitFor("⚠ changed by another client since you opened it")
+	s.keys("End", "0", "C-s") // the editor still holds 10: 100
 	s.waitFor("save failed")
 	waitEtcd(t, other, "/app/a", "5", 10*time.Second)
 	s.keys("C-s")

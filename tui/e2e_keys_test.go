@@ -69,7 +69,7 @@ func TestE2ECreateRenameDelete(t *testing.T) {
 	s.waitFor("deleted alpha")
 	s.waitFor("2 keys")
 	s.keys("C-s")
-	s.waitFor("saved ")
+	s.waitSaved()
 	s.quit()
 	want := "{\n  \"beta\": 2,\n  \"new/two\": {\n    \"x\": 1\n  }\n}\n"
 	if got := readFile(t, data); got != want {
@@ -126,7 +126,7 @@ fi
 	}
 	s.waitFor(`"port": 8080`)
 	s.keys("C-s")
-	s.waitFor("saved ")
+	s.waitSaved()
 	s.quit()
 	if got := readFile(t, data); got != "{\n  \"cfg\": {\n    \"port\": 8080\n  }\n}\n" {
 		t.Fatalf("file:\n%s", got)

@@ -40,7 +40,7 @@ func TestE2EEtcdUnreachable(t *testing.T) {
 	// The program retries with a growing wait, a few seconds by now, and
 	// each failed attempt takes its timeout: allow for several.
 	waitEtcd(t, other, "/app/a", "10", 45*time.Second)
-	s.waitFor("saved ")
+	s.waitSaved()
 
 	srv.Stop()
 	s.keys("j", "e", "End", "0", "C-s") // b: 20

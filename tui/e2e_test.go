@@ -5,7 +5,7 @@ package tui
 // The end-to-end tests build the binary and drive it in a private tmux
 // server (install tmux to run them): open a store, move, filter, make and
 // fix a mistake in an edit, wait for saved, quit, and compare the file;
-// press every key of the README's key table; close the terminal or send SIGTERM
+// press the keys of the README's key table; close the terminal or send SIGTERM
 // with a change pending and check that it was saved; create, rename and
 // delete keys (with the confirmation) and compare the file; run a shell
 // script as $EDITOR that writes invalid JSON, then, reopened, finds the
@@ -31,6 +31,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -83,14 +84,37 @@ func (s *tmuxSession) screen() string {
 // waitFor polls the pane until it shows want, failing after a deadline.
 func (s *tmuxSession) waitFor(want string) string {
 	s.t.Helper()
+	return s.waitUntil(fmt.Sprintf("showed %q", want), func(scr string) bool { return strings.Contains(scr, want) })
+}
+
+// savedAt is the status bar's report of a save, with its time: the time
+// tells it from "no unsaved changes" and "1 unsaved change".
+var savedAt = regexp.MustCompile(`saved \d\d:\d\d:\d\d`)
+
+// waitSaved polls the pane until the status bar reports a save.
+func (s *tmuxSession) waitSaved() string {
+	s.t.Helper()
+	return s.waitMatch(savedAt)
+}
+
+// waitMatch polls the pane until it matches re, failing after a deadline.
+func (s *tmuxSession) waitMatch(re *regexp.Regexp) string {
+	s.t.Helper()
+	return s.waitUntil("matched "+re.String(), re.MatchString)
+}
+
+// waitUntil polls the pane until ok accepts what it shows, failing after
+// a deadline with what, the condition, and the last screen.
+func (s *tmuxSession) waitUntil(what string, ok func(screen string) bool) string {
+	s.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		scr := s.screen()
-		if strings.Contains(scr, want) {
+		if ok(scr) {
 			return scr
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("the pane never showed %q; it shows:\n%s", want, scr)
+			s.t.Fatalf("the pane never %s; it shows:\n%s", what, scr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -114,14 +138,15 @@ func startProgram(t *testing.T, args ...string) *program {
 }
 
 // startProgramEnv is startProgram with environment variables (NAME=value)
-// set for the program.
+// set for the program. The program runs in a temporary directory of its
+// own, so that nothing it writes beside itself lands in the source tree.
 func startProgramEnv(t *testing.T, env []string, args ...string) *program {
 	t.Helper()
-	return startProgramIn(t, "", env, args...)
+	return startProgramIn(t, t.TempDir(), env, args...)
 }
 
 // startProgramIn is startProgramEnv with the program's working directory
-// set to cwd, if it is not "".
+// set to cwd.
 func startProgramIn(t *testing.T, cwd string, env []string, args ...string) *program {
 	t.Helper()
 	dir := t.TempDir()
@@ -137,9 +162,7 @@ func startProgramIn(t *testing.T, cwd string, env []string, args ...string) *pro
 	if prefix != "" {
 		prefix = "env " + prefix
 	}
-	if cwd != "" {
-		prefix = "cd '" + cwd + "' && " + prefix
-	}
+	prefix = "cd '" + cwd + "' && " + prefix
 	s := startTmux(t, fmt.Sprintf("exec 3<&0; %s%s %s <&3 & echo $! >%s; wait $!; echo $? >%s; exec sleep 600",
 		prefix, buildBinary(t), strings.Join(quoted, " "), pidFile, status))
 	pid, err := strconv.Atoi(strings.TrimSpace(waitFile(t, pidFile, "\n")))
@@ -196,7 +219,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	s.keys("End", `"`, "C-s") // the cursor went to the error
 	s.waitFor("applied gamma")
-	s.waitFor("saved ")
+	s.waitSaved()
 	waitFile(t, data, `"gamma": "gh"`)
 	// esc alone: followed at once by another key, the terminal would send
 	// alt+key.
@@ -218,8 +241,14 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-// TestKeyTable presses every key of the README's key table in the built
-// program, which uses the defaults of keymap.go.
+// TestKeyTable presses the keys of the README's key table in the built
+// program, which uses the defaults of keymap.go: moving, filtering, the
+// value pane's path and fold-all keys, editing, saving, help, the tree
+// switch, $EDITOR, copying, new, rename, delete, undo, redo and reload.
+// The rest have end-to-end tests of their own: ctrl+f (e2e_find_test.go),
+// c (e2e_pending_test.go), the value pane's h, l and space
+// (e2e_fold_test.go), the tree's keys (e2e_tree_test.go) and the mouse
+// (e2e_mouse_test.go); ctrl+t is tested at the Update level only.
 func TestKeyTable(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	var b strings.Builder
@@ -233,8 +262,9 @@ func TestKeyTable(t *testing.T) {
 	b.WriteString("}")
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, b.String())
-	// true, as the editor, exits at once without changing the file.
-	s := startProgramEnv(t, []string{"VISUAL=", "EDITOR=true"}, data)
+	// true, as the editor, exits at once without changing the file. With
+	// no periodic save, only ctrl+s saves, so the steps see every change.
+	s := startProgramEnv(t, []string{"VISUAL=", "EDITOR=true"}, "--interval", "0", data)
 	s.waitFor("40 keys")
 
 	// At 100x30 the list shows 26 keys; a page moves 25.
@@ -257,12 +287,14 @@ func TestKeyTable(t *testing.T) {
 		{[]string{"Escape"}, "Keys"},
 		{[]string{"Tab"}, "│▸ k10"}, // the value pane's title; the selection stayed
 		{[]string{"j"}, `"n": 10`},
+		{[]string{"p"}, "copied the path .n"},
+		{[]string{"H"}, "{…} 1 key"},
+		{[]string{"L"}, `"n": 10`},
 		{[]string{"Tab"}, "│k10"},
 		{[]string{"e"}, "Editing k10"},
 		{[]string{"Escape"}, "Keys"},
 		{[]string{"Enter"}, "Editing k10"},
 		{[]string{"Escape"}, "Keys"},
-		{[]string{"C-s"}, "saved "},
 		{[]string{"?"}, "page down"},
 		{[]string{"?"}, "Keys"},
 		{[]string{"t"}, "Key tree"},
@@ -277,12 +309,21 @@ func TestKeyTable(t *testing.T) {
 		{[]string{"d"}, "Delete k10?"},
 		{[]string{"y"}, "deleted k10"},
 		{[]string{"u"}, "undid: deleted k10"},
-		{[]string{"C-r"}, "Reload the file and drop 2 unsaved changes?"},
-		{[]string{"y"}, "reloaded data.json"},
+		{[]string{"U"}, "redid: deleted k10"},
+		{[]string{"C-y"}, "nothing to redo"},
+		{[]string{"u"}, "undid: deleted k10"},
+		{[]string{"C-r"}, "Reload the file and drop 4 unsaved changes?"},
+		{[]string{"n"}, "4 unsaved changes"},
+		{[]string{"C-s"}, ""}, // the status bar's save time: waitSaved
+		{[]string{"C-r"}, "reloaded data.json"},
 	}
 	for _, st := range steps {
 		s.keys(st.keys...)
-		s.waitFor(st.want)
+		if st.want == "" {
+			s.waitSaved()
+		} else {
+			s.waitFor(st.want)
+		}
 	}
 	s.keys("C-c")
 	if code := s.waitExit(); code != "0" {
@@ -303,6 +344,48 @@ func TestHangupSaves(t *testing.T) {
 	s.waitFor("1 unsaved change")
 	s.run("kill-session", "-t", "0")
 	waitFile(t, data, `"n": 10`)
+}
+
+// TestSignalWithFailedSaveExits1 sends SIGTERM, or SIGHUP as a closed
+// terminal does, with a change pending that the final save cannot write:
+// another program rewrote the file meanwhile. The program exits with
+// status 1 and says where the change went, the other program's file is
+// left alone, and the rescue file holds the change.
+func TestSignalWithFailedSaveExits1(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel() // each test has its own tmux server
+			dir := t.TempDir()
+			data := filepath.Join(dir, "data.json")
+			writeFile(t, data, `{"n": 1}`)
+			s := startProgram(t, "--interval", "0", data)
+			s.waitFor("1 key")
+			s.keys("e", "End", "0", "C-s")
+			s.waitFor("1 unsaved change")
+			theirs := `{"n": 2, "theirs": true}`
+			writeFile(t, filepath.Join(dir, "other.json"), theirs)
+			if err := os.Rename(filepath.Join(dir, "other.json"), data); err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Kill(s.pid, sig); err != nil {
+				t.Fatal(err)
+			}
+			if code := s.waitExit(); code != "1" {
+				t.Fatalf("exit status %s after %v with a save that failed; the pane shows:\n%s", code, sig, s.screen())
+			}
+			s.waitFor("data.json changed on disk, so your version was written to")
+			if got, err := os.ReadFile(data); err != nil || string(got) != theirs {
+				t.Errorf("the other program's file now holds %q (%v)", got, err)
+			}
+			rescues, _ := filepath.Glob(data + ".unsaved-*")
+			if len(rescues) != 1 {
+				t.Fatalf("%d rescue files, want 1", len(rescues))
+			}
+			if got, err := os.ReadFile(rescues[0]); err != nil || !strings.Contains(string(got), `"n": 10`) {
+				t.Errorf("the rescue file holds %q (%v), want n: 10", got, err)
+			}
+		})
+	}
 }
 
 // TestTerminateSaves sends SIGTERM with a change pending and checks that it

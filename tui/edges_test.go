@@ -3,7 +3,6 @@ package tui
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -50,35 +49,6 @@ func TestUndoAfterMergeKeepsTheirValue(t *testing.T) {
 	h.wantStatus("nothing to undo")
 	if got := string(fileValues(t, s.Path())["a"]); got != `"9"` {
 		t.Fatalf("undo after the merge wrote a = %s over the file's \"9\"", got)
-	}
-}
-
-// A byte that is not UTF-8 is shown as \xNN in the editor, as in the value
-// pane, and an edit that leaves it alone stores it unchanged.
-func TestEditorKeepsBytesThatAreNotUTF8(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "data.json")
-	if err := os.WriteFile(path, []byte("{\"bad\": \"val\xc3(ue\"}"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err := kvstore.Open(path, &kvstore.Options{SaveInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	h := newHarness(t, FileSource(s), 80, 20)
-	h.wantScreen(`"val\xc3(ue"`)
-	h.send(keyText("e"))
-	h.wantScreen(`"val\xc3(ue"`)
-	if strings.Contains(h.screen(), "(modified)") {
-		t.Fatalf("the editor starts out modified:\n%s", h.screen())
-	}
-	h.send(keyCtrlS)
-	h.wantStatus("no changes to bad")
-	// Type at the end and take it back: still the same bytes.
-	h.send(keyText("e"), keyEnd, keyText("x"), keyBackspace, keyText(" "))
-	h.send(keyCtrlS)
-	if raw, _ := s.GetRaw("bad"); string(raw) != "\"val\xc3(ue\"" {
-		t.Fatalf("stored %q, want the byte \\xc3 kept", raw)
 	}
 }
 

@@ -47,7 +47,7 @@ func TestEditApplyMarksDirtyThenSaved(t *testing.T) {
 	if ev.Err != nil || ev.Reason != kvstore.FlushManual {
 		t.Fatalf("event %+v", ev)
 	}
-	h.wantStatus("saved " + ev.Time.Format("15:04:05"))
+	h.wantSaved(ev)
 	if h.armed != 1 {
 		t.Fatalf("the event wait was re-armed %d times after one event, want 1", h.armed)
 	}

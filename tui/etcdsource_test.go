@@ -116,8 +116,7 @@ func TestEtcdListAndEdit(t *testing.T) {
 	h.send(keyUp, keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
 	f.wantEtcd("a", "10")
 	f.wantEtcd("b", `{"x": 1}`)
-	h.nextEvent()
-	h.wantStatus("saved ")
+	h.wantSaved(h.nextEvent())
 	if h.editing() {
 		t.Error("the editor stayed open after the value was stored")
 	}

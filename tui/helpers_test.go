@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
@@ -120,29 +121,42 @@ func openDemo(t testing.TB) *kvstore.KVStore {
 
 // Messages the harness records instead of feeding back.
 type (
-	armedMsg struct{}              // the model started waiting for an event
-	timerMsg struct{ msg tea.Msg } // a timer was started; msg is what it sends
+	armedMsg struct{} // the model started waiting for an event
+	// timerMsg says a timer was started: after d, fn makes what it sends.
+	timerMsg struct {
+		d  time.Duration
+		fn func(time.Time) tea.Msg
+	}
 )
+
+// pendingTimer is a timer the model started and the harness holds: it
+// goes off at at, on the harness's clock, and sends msg.
+type pendingTimer struct {
+	at  time.Time
+	msg tea.Msg
+}
 
 // harness drives a Model with plain Update calls. It runs every Cmd the
 // model returns inline and feeds the messages back, except the two that
-// wait: timers are recorded (fire them with fire) and event waits are
-// counted (deliver events with nextEvent).
+// wait: timers are held on a fake clock (advance it with advance, or send
+// one's message at once) and event waits are counted (deliver events with
+// nextEvent).
 type harness struct {
 	t      testing.TB
 	m      Model
 	store  Source
 	armed  int
-	timers []tea.Msg
+	now    time.Time // the fake clock the timers run on
+	timers []pendingTimer
 	quit   bool
 }
 
 func newHarness(t testing.TB, store Source, w, h int) *harness {
 	t.Helper()
 	m := New(store, Options{Keys: testKeyMap()})
-	hs := &harness{t: t, store: store}
-	m.tick = func(_ time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
-		return func() tea.Msg { return timerMsg{fn(fixedNow)} }
+	hs := &harness{t: t, store: store, now: fixedNow}
+	m.tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+		return func() tea.Msg { return timerMsg{d: d, fn: fn} }
 	}
 	m.waitEvents = func() tea.Cmd { return func() tea.Msg { return armedMsg{} } }
 	hs.m = m
@@ -178,7 +192,8 @@ func (h *harness) run(cmd tea.Cmd) []tea.Msg {
 		h.armed++
 		return nil
 	case timerMsg:
-		h.timers = append(h.timers, msg.msg)
+		at := h.now.Add(msg.d)
+		h.timers = append(h.timers, pendingTimer{at: at, msg: msg.fn(at)})
 		return nil
 	case tea.QuitMsg:
 		h.quit = true
@@ -186,6 +201,30 @@ func (h *harness) run(cmd tea.Cmd) []tea.Msg {
 	default:
 		return []tea.Msg{msg}
 	}
+}
+
+// advance moves the fake clock on by d, sending the message of every timer
+// that goes off meanwhile, earliest first, at its own time: a timer one of
+// them starts goes off within d too if it is due by then.
+func (h *harness) advance(d time.Duration) {
+	h.t.Helper()
+	end := h.now.Add(d)
+	for {
+		next := -1
+		for i, tm := range h.timers {
+			if !tm.at.After(end) && (next < 0 || tm.at.Before(h.timers[next].at)) {
+				next = i
+			}
+		}
+		if next < 0 {
+			break
+		}
+		tm := h.timers[next]
+		h.timers = append(h.timers[:next], h.timers[next+1:]...)
+		h.now = tm.at
+		h.send(tm.msg)
+	}
+	h.now = end
 }
 
 // typeText sends each character of s as a key press.
@@ -259,6 +298,13 @@ func (h *harness) wantStatus(want string) {
 	}
 }
 
+// wantSaved checks that the status bar reports the save of ev with its
+// time, which neither "no unsaved changes" nor "1 unsaved change" shows.
+func (h *harness) wantSaved(ev kvstore.FlushEvent) {
+	h.t.Helper()
+	h.wantStatus("saved " + ev.Time.Format("15:04:05"))
+}
+
 func (h *harness) wantScreen(want string) {
 	h.t.Helper()
 	if got := h.screen(); !strings.Contains(got, want) {
@@ -290,7 +336,7 @@ func golden(t *testing.T, name, got string) {
 func firstUnsafe(s string) string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || display.UnsafeRune(r) {
+		if (r == utf8.RuneError && size == 1) || termsafe.Unsafe(r) {
 			return display.Escape(s[i : i+size])
 		}
 		i += size

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
 // refreshing returns a harness whose model looks at the data every second,
@@ -23,10 +24,10 @@ func refreshing(t *testing.T, src Source) *harness {
 // fireRefresh sends the refresh timer's message, as if it went off.
 func (h *harness) fireRefresh() {
 	h.t.Helper()
-	for i, msg := range h.timers {
-		if _, ok := msg.(refreshTickMsg); ok {
+	for i, tm := range h.timers {
+		if _, ok := tm.msg.(refreshTickMsg); ok {
 			h.timers = append(h.timers[:i], h.timers[i+1:]...)
-			h.send(msg)
+			h.send(tm.msg)
 			return
 		}
 	}
@@ -170,4 +171,30 @@ func TestRefreshWaitsForARunningChange(t *testing.T) {
 		t.Fatalf("a = %s, b present %v: the refresh read the file over the change", raw(t, s, "a"), s.Has("b"))
 	}
 	h.wantStatus("the file changed on disk (ctrl+s to resolve)")
+}
+
+// The view takes in another program's change once the refresh interval
+// has passed on the clock, not before, and the refresh comes round again
+// after each one: at the program's 2 s for a file and 1 s for etcd.
+func TestRefreshComesRoundEveryInterval(t *testing.T) {
+	for _, every := range []time.Duration{2 * time.Second, time.Second} {
+		t.Run(every.String(), func(t *testing.T) {
+			s := openStore(t, map[string]string{"a": "1"}, nil)
+			h := newHarness(t, FileSource(s), 80, 24)
+			h.m.refresh = every
+			h.send(h.run(h.m.Init())...)
+			for n, content := range []string{`{"a": 1, "b": 2}`, `{"a": 1, "b": 2, "c": 3}`} {
+				if err := os.WriteFile(s.Path(), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				before, after := display.Plural(n+1, "key"), display.Plural(n+2, "key")
+				h.advance(every - time.Millisecond)
+				if scr := h.screen(); !strings.Contains(scr, before) || strings.Contains(scr, after) {
+					t.Fatalf("before %v the view already changed:\n%s", every, scr)
+				}
+				h.advance(time.Millisecond)
+				h.wantScreen(after)
+			}
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 )
@@ -23,8 +24,7 @@ func TestSavingShownWhileFlushRuns(t *testing.T) {
 	h.m = next.(Model)
 	h.wantStatus("saving…")
 	h.send(cmd())
-	ev := h.nextEvent()
-	h.wantStatus("saved " + ev.Time.Format("15:04:05"))
+	h.wantSaved(h.nextEvent())
 }
 
 func TestSaveErrorThenRecovery(t *testing.T) {
@@ -57,10 +57,10 @@ func TestSaveErrorThenRecovery(t *testing.T) {
 	h.wantStatus("save failed:")
 	h.send(keyCtrlS, keyEnter)
 	h.wantStatus("merged with the file")
-	if ev := h.nextEvent(); ev.Err != nil {
+	if ev = h.nextEvent(); ev.Err != nil {
 		t.Fatalf("merge event %+v", ev)
 	}
-	h.wantStatus("saved ")
+	h.wantSaved(ev)
 	data, err := os.ReadFile(s.Path())
 	if err != nil {
 		t.Fatal(err)
@@ -209,9 +209,9 @@ func TestStatusMessageExpiresByID(t *testing.T) {
 	if len(h.timers) != 2 {
 		t.Fatalf("%d timers, want 2", len(h.timers))
 	}
-	h.send(h.timers[0]) // the first message's timer must not end the second
+	h.send(h.timers[0].msg) // the first message's timer must not end the second
 	h.wantStatus("no changes to b")
-	h.send(h.timers[1])
+	h.send(h.timers[1].msg)
 	if strings.Contains(h.statusLine(), "no changes") {
 		t.Fatalf("message still shown: %q", h.statusLine())
 	}
@@ -256,8 +256,7 @@ func TestAlwaysSaveShowsSavingUntilWriteReturns(t *testing.T) {
 	h.m = next.(Model)
 	h.wantStatus("saving…")
 	h.send(cmd())
-	h.nextEvent()
-	h.wantStatus("saved ")
+	h.wantSaved(h.nextEvent())
 	if s.Pending() != 0 {
 		t.Fatal("always-save left the change pending")
 	}
@@ -271,3 +270,29 @@ var errDiskFull = errors.New("disk full")
 
 func (failingFlush) Flush() error         { return errDiskFull }
 func (failingFlush) LastSaveError() error { return errDiskFull }
+
+// A status message stays for five seconds on the clock and then goes; a
+// message shown later gets five seconds of its own.
+func TestStatusMessageExpiresAfterFiveSeconds(t *testing.T) {
+	h := newHarness(t, FileSource(openStore(t, map[string]string{"a": "1", "b": "2"}, nil)), 80, 24)
+	h.send(keyText("e"), keyCtrlS)
+	h.wantStatus("no changes to a")
+	h.advance(5*time.Second - time.Millisecond)
+	h.wantStatus("no changes to a")
+	h.advance(time.Millisecond)
+	if strings.Contains(h.statusLine(), "no changes") {
+		t.Fatalf("the message outlived its five seconds: %q", h.statusLine())
+	}
+
+	h.send(keyText("e"), keyCtrlS)
+	h.advance(3 * time.Second)
+	h.send(keyText("j"), keyText("e"), keyCtrlS)
+	h.advance(2 * time.Second) // the first message's time is up
+	h.wantStatus("no changes to b")
+	h.advance(3*time.Second - time.Millisecond)
+	h.wantStatus("no changes to b")
+	h.advance(time.Millisecond)
+	if strings.Contains(h.statusLine(), "no changes") {
+		t.Fatalf("the second message outlived its five seconds: %q", h.statusLine())
+	}
+}

@@ -105,13 +105,17 @@ func waitFor(name string) error {
 
 func TestScripts(t *testing.T) {
 	endpoint, authEndpoint := etcdtest.Start(t, "cli"), startEtcdWithAuth(t)
+	silent, silent2 := etcdtest.Silent(t), etcdtest.Silent(t)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
-		// $ETCD is the endpoint of an etcd the scripts share, and
-		// $ETCD_AUTH one that takes only root:secret.
+		// $ETCD is the endpoint of an etcd the scripts share, $ETCD_AUTH
+		// one that takes only root:secret, and $SILENT and $SILENT2
+		// addresses where nobody answers.
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("ETCD", endpoint)
 			env.Setenv("ETCD_AUTH", authEndpoint)
+			env.Setenv("SILENT", silent)
+			env.Setenv("SILENT2", silent2)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

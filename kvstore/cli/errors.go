@@ -9,6 +9,8 @@ import (
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
+
+	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
 )
 
 // usageError is a command line that does not fit the command: a wrong
@@ -89,8 +91,9 @@ func PrintError(w io.Writer, _ fang.Styles, err error) {
 // the store's errors start with "kvstore: " and sometimes wrap one another,
 // so the prefix is dropped wherever it follows the start or a ": " outside a
 // quoted string (keys are quoted, and a key may well contain "kvstore: ").
-// Line ends and other control characters, which a file name may hold, are
-// escaped so the message cannot move the cursor or colour the terminal.
+// Line ends become spaces, and every other character termsafe calls unsafe,
+// which a file name may hold, is escaped, so the message cannot move the
+// cursor, colour the terminal or reorder its own text.
 func oneLine(msg string) string {
 	const prefix = "kvstore: "
 	var b strings.Builder
@@ -112,7 +115,9 @@ func oneLine(msg string) string {
 			size = 2
 		case r == '\n':
 			b.WriteByte(' ')
-		case isControl(r):
+		case termsafe.Unsafe(r) && r > 0xffff:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		case termsafe.Unsafe(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(msg[i : i+size])

@@ -15,6 +15,7 @@ func TestOneLine(t *testing.T) {
 		{`no key "q\"x: kvstore: y" in f`, `no key "q\"x: kvstore: y" in f`},
 		{"open bad\x1b[31mname\n.json: denied", `open bad\u001b[31mname .json: denied`},
 		{"csi \u009b and del \x7f", `csi \u009b and del \u007f`},
+		{"open a\u2028b\u202ec\U000E0041.json", `open a\u2028b\u202ec\U000e0041.json`},
 	} {
 		if got := oneLine(c.in); got != c.want {
 			t.Errorf("oneLine(%q) = %q, want %q", c.in, got, c.want)

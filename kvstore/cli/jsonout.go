@@ -5,11 +5,12 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/term"
+
+	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
 )
 
 // appendQuoted appends s as a JSON string that shows the key
@@ -41,14 +42,14 @@ func appendQuoted(dst []byte, s string) []byte {
 // needsQuotes reports whether a key printed on a line of its own must be
 // written as a JSON string to be read back exactly: it holds a control
 // character or a line separator, or it starts with a quote and would be
-// taken for one. On a terminal, characters that hide or reorder text count
-// too, since the key would not look like what it is.
+// taken for one. On a terminal, every character termsafe calls unsafe
+// counts, since the key would not look like what it is.
 func needsQuotes(key string, tty bool) bool {
 	if strings.HasPrefix(key, `"`) {
 		return true
 	}
 	for _, r := range key {
-		if isControl(r) || r == '\u2028' || r == '\u2029' || (tty && unicode.Is(unicode.Cf, r)) {
+		if isControl(r) || r == '\u2028' || r == '\u2029' || (tty && termsafe.Unsafe(r)) {
 			return true
 		}
 	}
@@ -62,17 +63,18 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(f.Fd())
 }
 
-// escapeForTerminal rewrites the characters of JSON text that a terminal
-// would act on or that hide or reorder text (DEL, C1 controls such as the
-// 8-bit CSI, bidi and zero-width characters) as \u escapes. Valid JSON can
+// escapeForTerminal rewrites the characters of JSON text that termsafe
+// calls unsafe (DEL, C1 controls such as the 8-bit CSI, line and paragraph
+// separators, bidi and zero-width characters) as \u escapes. Valid JSON can
 // hold them only inside strings, where the escape means the same character,
-// so the result is the same JSON; C0 controls cannot appear raw at all.
+// so the result is the same JSON. C0 controls cannot appear raw in JSON
+// but as the white space between tokens, which stays as it is.
 func escapeForTerminal(text []byte) []byte {
 	out := make([]byte, 0, len(text))
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRune(text[i:])
 		switch {
-		case isControl(r) && r >= 0x7f, unicode.Is(unicode.Cf, r):
+		case r >= 0x7f && termsafe.Unsafe(r):
 			if r > 0xffff {
 				hi, lo := utf16.EncodeRune(r)
 				out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)

@@ -1,6 +1,11 @@
 package cli
 
-import "testing"
+import (
+	"testing"
+	"unicode/utf8"
+
+	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
+)
 
 // On a terminal, JSON output keeps its meaning but shows the characters a
 // terminal would act on, or that hide or reorder text, as \u escapes.
@@ -10,6 +15,8 @@ func TestEscapeForTerminal(t *testing.T) {
 		{"\"csi \u009b31m del \x7f\"", `"csi \u009b31m del \u007f"`},
 		{"\"bidi \u202e zero\u200bwidth bom\ufeff\"", `"bidi \u202e zero\u200bwidth bom\ufeff"`},
 		{"\"tag \U000E0041\"", `"tag \udb40\udc41"`},
+		{"\"ls \u2028 ps \u2029\"", `"ls \u2028 ps \u2029"`},
+		{"{\n  \"a\": 1\n}\n", "{\n  \"a\": 1\n}\n"},
 	} {
 		if got := string(escapeForTerminal([]byte(c.in))); got != c.want {
 			t.Errorf("escapeForTerminal(%q) = %q, want %q", c.in, got, c.want)
@@ -34,6 +41,21 @@ func TestNeedsQuotes(t *testing.T) {
 	} {
 		if got := needsQuotes(c.key, c.tty); got != c.want {
 			t.Errorf("needsQuotes(%q, tty %v) = %v, want %v", c.key, c.tty, got, c.want)
+		}
+	}
+}
+
+// The command line escapes exactly the characters termsafe calls unsafe,
+// the rule the terminal UI follows too: every character a JSON string may
+// hold raw, through the tag characters.
+func TestEscapeForTerminalFollowsTermsafe(t *testing.T) {
+	for r := rune(0x20); r <= 0xe007f; r++ {
+		if r == '"' || r == '\\' || !utf8.ValidRune(r) {
+			continue
+		}
+		text := `"` + string(r) + `"`
+		if escaped := string(escapeForTerminal([]byte(text))) != text; escaped != termsafe.Unsafe(r) {
+			t.Errorf("U+%04X: escaped %v, termsafe.Unsafe says %v", r, escaped, termsafe.Unsafe(r))
 		}
 	}
 }

@@ -36,8 +36,9 @@ type Write struct {
 
 // Compact validates raw as SetRaw does and returns it without
 // insignificant white space: invalid text gives an error wrapping a
-// *kvstore.SyntaxError with its line and column.
-func Compact(raw []byte) ([]byte, error) { return compact(raw) }
+// *kvstore.SyntaxError with its line and column. It is kvstore.Compact,
+// so both stores accept exactly the same values.
+func Compact(raw []byte) ([]byte, error) { return kvstore.Compact(raw) }
 
 // Apply makes every write in one transaction, provided that each key's
 // revision in etcd is still the one its Write gives. Otherwise it changes

@@ -149,6 +149,7 @@ func TestSetRawRejectsInvalidJSON(t *testing.T) {
 		``,
 		"[1,\n2,,3]",
 		"\"bad \xff byte\"",
+		"{\"k\":\"\xff\"}",
 	} {
 		err := s.SetRaw("k", []byte(text))
 		var se *kvstore.SyntaxError
@@ -156,9 +157,11 @@ func TestSetRawRejectsInvalidJSON(t *testing.T) {
 			t.Errorf("SetRaw(%q) = %v, want a *kvstore.SyntaxError", text, err)
 			continue
 		}
-		// The same text gives the same position in both stores.
+		// The file store refuses the same text, at the same position.
 		var fse *kvstore.SyntaxError
-		if errors.As(file.SetRaw("k", []byte(text)), &fse) && (fse.Line != se.Line || fse.Column != se.Column) {
+		if ferr := file.SetRaw("k", []byte(text)); !errors.As(ferr, &fse) {
+			t.Errorf("SetRaw(%q): etcd store says %v, file store says %v", text, se, ferr)
+		} else if fse.Line != se.Line || fse.Column != se.Column || fse.Msg != se.Msg {
 			t.Errorf("SetRaw(%q): etcd store says %v, file store says %v", text, se, fse)
 		}
 		if _, err := s.SetIf(context.Background(), "k", []byte(text), 0); !errors.As(err, &se) {
@@ -408,8 +411,12 @@ func TestPagedInitialRead(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cli.Put(ctx, "/big", "outside")
-	cli.Put(ctx, "/bih", "outside")
+	// Keys just outside the prefix, which the view must not hold.
+	for _, k := range []string{"/big", "/bih"} {
+		if _, err := cli.Put(ctx, k, "outside"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s := openStore(t, etcdstore.Config{Endpoints: []string{ep}, Prefix: "/big/", PageSize: 250})
 	resp, err := cli.Get(ctx, "/big/", clientv3.WithPrefix())
 	if err != nil {
@@ -466,18 +473,29 @@ func TestCloseAndReadOnly(t *testing.T) {
 	}
 }
 
+// Open fails with an error that says why: a cluster that does not answer
+// within the context, no endpoints, a certificate without its key. Each
+// case has a context of its own, so none fails only because an earlier
+// one used up the time.
 func TestOpenFailsClearly(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
-	ports := etcdtest.FreePorts(t, 1)
-	_, err := etcdstore.Open(ctx, etcdstore.Config{Endpoints: []string{fmt.Sprintf("127.0.0.1:%d", ports[0])}})
-	if err == nil {
-		t.Fatal("Open of an endpoint nobody listens on succeeded")
+	silent := etcdtest.Silent(t)
+	cases := []struct {
+		cfg  etcdstore.Config
+		want string
+	}{
+		{etcdstore.Config{Endpoints: []string{silent}}, "etcdstore: read " + silent + `"": context deadline exceeded`},
+		{etcdstore.Config{}, "etcdstore: no endpoints"},
+		{etcdstore.Config{Endpoints: []string{silent}, Cert: "c.pem"}, "etcdstore: Cert and Key must be given together"},
 	}
-	if _, err := etcdstore.Open(ctx, etcdstore.Config{}); err == nil {
-		t.Error("Open without endpoints succeeded")
-	}
-	if _, err := etcdstore.Open(ctx, etcdstore.Config{Endpoints: []string{"x:1"}, Cert: "c.pem"}); err == nil {
-		t.Error("Open with a certificate and no key succeeded")
+	for _, c := range cases {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		s, err := etcdstore.Open(ctx, c.cfg)
+		cancel()
+		if err == nil {
+			s.Close()
+			t.Errorf("Open(%+v) succeeded", c.cfg)
+		} else if err.Error() != c.want {
+			t.Errorf("Open(%+v) = %v, want %s", c.cfg, err, c.want)
+		}
 	}
 }

@@ -3,63 +3,10 @@ package etcdstore
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 )
-
-// compact validates that raw is one JSON value and returns it without
-// insignificant white space, as the file store keeps values. Invalid text
-// gives a *kvstore.SyntaxError, the error the file store's SetRaw gives, so
-// callers handle both stores' errors alike.
-func compact(raw []byte) ([]byte, error) {
-	if !utf8.Valid(raw) {
-		off := invalidUTF8(raw)
-		return nil, syntaxError(raw, off, "invalid UTF-8 byte")
-	}
-	var buf bytes.Buffer
-	cerr := json.Compact(&buf, raw)
-	if cerr == nil {
-		return buf.Bytes(), nil
-	}
-	// Compact's error offsets are loose; Unmarshal checks the whole text
-	// first and reports the offset just past the byte it rejected.
-	var se *json.SyntaxError
-	if !errors.As(json.Unmarshal(raw, new(json.RawMessage)), &se) {
-		return nil, cerr
-	}
-	off := int(se.Offset) - 1
-	if strings.HasPrefix(se.Error(), "unexpected end") {
-		off = len(raw)
-	}
-	return nil, syntaxError(raw, max(off, 0), se.Error())
-}
-
-func invalidUTF8(b []byte) int {
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n == 1 {
-			return i
-		}
-		i += n
-	}
-	return len(b)
-}
-
-func syntaxError(src []byte, off int, msg string) *kvstore.SyntaxError {
-	line, col := 1, 1
-	for _, c := range src[:min(off, len(src))] {
-		if c == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
-	return &kvstore.SyntaxError{Line: line, Column: col, Offset: int64(off), Msg: msg}
-}
 
 // encode turns a Go value into compact JSON the way the file store's Set
 // does: HTML characters are not escaped, so strings stay readable.
@@ -113,7 +60,7 @@ type entry struct {
 
 func entryOf(raw []byte, rev int64) entry {
 	e := entry{raw: raw, rev: rev}
-	if c, err := compact(raw); err == nil {
+	if c, err := kvstore.Compact(raw); err == nil {
 		e.json = true
 		e.shown = raw
 		if len(c) != len(raw) {

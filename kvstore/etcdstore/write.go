@@ -32,7 +32,7 @@ func (s *Store) Set(key string, value any) error {
 // *kvstore.SyntaxError that gives the line and column. Otherwise it is as
 // Set.
 func (s *Store) SetRaw(key string, raw []byte) error {
-	c, err := compact(raw)
+	c, err := kvstore.Compact(raw)
 	if err != nil {
 		return fmt.Errorf("etcdstore: set %q: %w", key, err)
 	}
@@ -49,7 +49,7 @@ func (s *Store) SetRaw(key string, raw []byte) error {
 // the revision of the new value. ctx bounds the call, with cfg.OpTimeout
 // when it has no deadline.
 func (s *Store) SetIf(ctx context.Context, key string, raw []byte, rev int64) (int64, error) {
-	c, err := compact(raw)
+	c, err := kvstore.Compact(raw)
 	if err != nil {
 		return 0, fmt.Errorf("etcdstore: set %q: %w", key, err)
 	}

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
@@ -109,7 +110,7 @@ func runeCells(r rune) int {
 		return 1
 	case r < 0:
 		return len(`\xNN`)
-	case display.UnsafeRune(r):
+	case termsafe.Unsafe(r):
 		return len(display.Escape(string(r)))
 	}
 	return ansi.StringWidth(string(r))
@@ -123,7 +124,7 @@ func drawRune(b *strings.Builder, r rune, style func(string) string) {
 	switch {
 	case r < 0:
 		esc = fmt.Sprintf(`\x%02x`, byte(-r))
-	case display.UnsafeRune(r):
+	case termsafe.Unsafe(r):
 		esc = display.Escape(string(r))
 	default:
 		b.WriteRune(r)

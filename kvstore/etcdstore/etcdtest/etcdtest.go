@@ -48,11 +48,15 @@ func Start(tb testing.TB, name string) string {
 // start again. Clients reach it through a forwarder that cuts their
 // connections the moment the member stops, as after a crash (an embedded
 // member's graceful shutdown would keep them open for seconds), and
-// refuses new ones until it is back; its endpoint stays the same.
+// refuses new ones until it is back; its endpoint stays the same. Its
+// peers reach it through another such forwarder, so the member itself
+// listens on ports the system picks when it starts, and no port is ever
+// chosen free and then taken by someone else before the member binds it.
 type Server struct {
 	name  string
 	cfg   *embed.Config
-	proxy *proxy
+	proxy *proxy // for clients
+	peer  *proxy // for the other members
 
 	mu   sync.Mutex
 	etcd *embed.Etcd // nil while stopped
@@ -79,44 +83,53 @@ func StartCluster(tb testing.TB, n int) []*Server {
 }
 
 func startMembers(tb testing.TB, names []string, token string) []*Server {
-	// The forwarders listen first, so that no member's port is one of theirs.
-	proxies := make([]*proxy, len(names))
-	for i := range proxies {
-		proxies[i] = startProxy(tb)
-	}
-	ports := FreePorts(tb, 2*len(names))
 	var initial []string
 	var servers []*Server
-	for i, name := range names {
+	for _, name := range names {
+		s := &Server{name: name, proxy: startProxy(tb), peer: startProxy(tb)}
 		cfg := embed.NewConfig()
 		cfg.Name = name
 		cfg.Dir = tb.TempDir()
 		cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-		client := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i])}
-		peer := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i+1])}
-		cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{client}, []url.URL{client}
-		cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{peer}, []url.URL{peer}
+		// The member listens where the system puts it and advertises its
+		// forwarders, whose addresses never change.
+		local := url.URL{Scheme: "http", Host: "127.0.0.1:0"}
+		client := url.URL{Scheme: "http", Host: s.proxy.addr}
+		peer := url.URL{Scheme: "http", Host: s.peer.addr}
+		cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{local}, []url.URL{client}
+		cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{local}, []url.URL{peer}
 		if len(names) > 1 {
 			cfg.TickMs, cfg.ElectionMs = 20, 200
 			cfg.InitialClusterToken = token
 		}
 		initial = append(initial, name+"="+peer.String())
-		proxies[i].forwardTo(client.Host)
-		servers = append(servers, &Server{name: name, cfg: cfg, proxy: proxies[i]})
+		s.cfg = cfg
+		servers = append(servers, s)
 	}
 	for _, s := range servers {
 		s.cfg.InitialCluster = strings.Join(initial, ",")
-		e, err := embed.StartEtcd(s.cfg)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		s.etcd = e
+		s.start(tb)
 		tb.Cleanup(s.Stop)
 	}
 	for _, s := range servers {
 		waitReady(tb, s.etcd)
 	}
 	return servers
+}
+
+// start starts the member and points its forwarders at the ports it
+// listens on. The peer forwarder opens at once, as the member needs its
+// peers to become ready; clients wait for Restart to open theirs.
+func (s *Server) start(tb testing.TB) {
+	tb.Helper()
+	e, err := embed.StartEtcd(s.cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.etcd = e
+	s.proxy.forwardTo(e.Clients[0].Addr().String())
+	s.peer.forwardTo(e.Peers[0].Listener.Addr().String())
+	s.peer.restore()
 }
 
 // Name is the member's name.
@@ -136,6 +149,7 @@ func (s *Server) Stop() {
 		return
 	}
 	s.proxy.cut()
+	s.peer.cut()
 	s.etcd.Server.HardStop()
 	s.etcd.Close()
 	s.etcd = nil
@@ -153,12 +167,8 @@ func (s *Server) Restart(tb testing.TB) {
 	}
 	// A restarted member finds its cluster in its data directory.
 	s.cfg.ClusterState = embed.ClusterStateFlagExisting
-	e, err := embed.StartEtcd(s.cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s.etcd = e
-	waitReady(tb, e)
+	s.start(tb)
+	waitReady(tb, s.etcd)
 	s.proxy.restore()
 }
 
@@ -180,26 +190,19 @@ func waitReady(tb testing.TB, e *embed.Etcd) {
 	}
 }
 
-// FreePorts returns n loopback ports that were free a moment ago: for a
-// member, whose addresses must be fixed before it starts, so that it can
-// start again on them and its peers know them (port 0 cannot be used), or
-// for an address where nobody listens.
-func FreePorts(tb testing.TB, n int) []int {
+// Silent returns a loopback address (HOST:PORT) where nobody answers: a
+// port the test holds until it ends, whose connections are never accepted,
+// so a client waits as for a cluster that is not there. Holding the port
+// keeps another program from answering on it, which an address merely
+// believed free would not.
+func Silent(tb testing.TB) string {
 	tb.Helper()
-	var ports []int
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
 	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
+	tb.Cleanup(func() { l.Close() })
+	return l.Addr().String()
 }
 
 // Client connects a plain etcd client to endpoints, with its log silenced:

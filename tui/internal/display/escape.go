@@ -6,8 +6,9 @@ package display
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
 )
 
 // Keys and values come from a file anyone may have edited, and Bubble Tea's
@@ -18,25 +19,9 @@ import (
 // format characters) is shown as \uXXXX, and a byte that is not UTF-8 as \xNN.
 //
 // Inside a JSON string, \uXXXX is the JSON escape for the same character, so
-// the value pane still shows valid JSON with the same meaning.
-
-// UnsafeRune reports whether r must not reach the terminal as itself.
-func UnsafeRune(r rune) bool {
-	switch {
-	case r < 0x20 || r == 0x7f: // C0 controls and DEL
-		return true
-	case r >= 0x80 && r <= 0x9f: // C1 controls, including 8-bit CSI
-		return true
-	case r < 0x80:
-		return false
-	case r == '\u2028' || r == '\u2029': // line and paragraph separators
-		return true
-	}
-	// Cf holds the bidi controls (U+202A-202E, U+2066-2069, U+200E/F,
-	// U+061C), the zero-width characters (U+200B-200D, U+2060, U+FEFF), the
-	// soft hyphen and the tag characters.
-	return unicode.Is(unicode.Cf, r)
-}
+// the value pane still shows valid JSON with the same meaning. Which
+// characters are unsafe is termsafe's rule, which the command line follows
+// too.
 
 // HasUnsafe reports whether s holds anything Escape would change.
 func HasUnsafe(s string) bool {
@@ -50,7 +35,7 @@ func HasUnsafe(s string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || UnsafeRune(r) {
+		if (r == utf8.RuneError && size == 1) || termsafe.Unsafe(r) {
 			return true
 		}
 		i += size
@@ -72,9 +57,9 @@ func Escape(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case UnsafeRune(r) && r > 0xffff:
+		case termsafe.Unsafe(r) && r > 0xffff:
 			fmt.Fprintf(&b, `\U%08x`, r)
-		case UnsafeRune(r):
+		case termsafe.Unsafe(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+size])

@@ -5,6 +5,8 @@ import (
 	"unicode/utf8"
 
 	"pgregory.net/rapid"
+
+	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
 )
 
 func TestDisplayEscape(t *testing.T) {
@@ -51,7 +53,7 @@ func TestDisplayEscapeNeverLeavesUnsafe(t *testing.T) {
 func firstUnsafe(s string) string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || UnsafeRune(r) {
+		if (r == utf8.RuneError && size == 1) || termsafe.Unsafe(r) {
 			return Escape(s[i : i+size])
 		}
 		i += size
