@@ -611,6 +611,7 @@ func (m *othersModel) Reload(t *rapid.T) {
 		// It reloads the store's own file, which the path no longer
 		// leads to.
 		m.w.mem, m.w.base, m.w.against = orEmpty(m.w.own), orEmpty(m.w.own), orEmpty(m.w.own)
+		m.w.had = m.w.own != nil
 		m.w.journal, m.w.due, m.w.unsaved, m.w.broken, m.w.queued = nil, false, false, false, nil
 		return
 	}
@@ -655,7 +656,7 @@ func (m *othersModel) Merge(t *rapid.T) {
 		if !errors.Is(err, ErrConflict) {
 			t.Fatalf("Merge after the path was moved to another file: %v, want ErrConflict", err)
 		}
-		m.w.mem, m.w.base, m.w.due = merged, theirs, true
+		m.w.mem, m.w.base, m.w.due, m.w.had = merged, theirs, true, m.w.own != nil
 		m.w.unsaved, m.w.broken, m.w.queued = m.w.always, m.w.always, nil
 		return
 	}
