@@ -116,7 +116,7 @@ func runTUI(c cli.TUIOptions) error {
 		return err
 	}
 	refresh := refreshInterval
-	if c.Etcd != nil {
+	if c.Backend != nil {
 		refresh = etcdRefreshInterval
 	}
 
@@ -164,8 +164,8 @@ func runTUI(c cli.TUIOptions) error {
 // status bar and the function that closes the data, saving a file's
 // pending changes.
 func openSource(c cli.TUIOptions, stdin io.Reader, stderr io.Writer) (tui.Source, func() error, string, error) {
-	if c.Etcd != nil {
-		return tui.EtcdSource(c.Etcd), c.Etcd.Close, "", nil
+	if c.Backend != nil {
+		return c.Backend, c.Backend.Close, "", nil
 	}
 	// A mistyped name would open as an empty store without a word: say the
 	// file is new, and refuse a read-only view of nothing.

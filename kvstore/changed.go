@@ -124,7 +124,7 @@ func (s *KVStore) Changed() (bool, error) {
 		return false, err
 	}
 	if !s.opts.ReadOnly {
-		return !sameFile(cur, s.disk) || s.checkPath() != nil, nil
+		return !sameFile(cur, s.disk) && !s.onlyMetadataChanged(cur) || s.checkPath() != nil, nil
 	}
 	files, err := s.journalFiles()
 	if err != nil {

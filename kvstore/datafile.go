@@ -246,10 +246,52 @@ func encodeEntries(w io.Writer, scan func(yield func(key string, value []byte) b
 }
 
 // sameFile reports whether two observations of the data file describe the
-// same unchanged file. nil means the file did not exist.
+// same unchanged file. nil means the file did not exist. Where the system
+// gives it, the inode change time is compared too: a program can edit a
+// file in place at the same size and put its modification time back, but
+// it cannot set the change time.
 func sameFile(a, b os.FileInfo) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
+	}
+	ca, okA := changeTime(a)
+	cb, okB := changeTime(b)
+	return sameContentStamp(a, b) && (!okA || !okB || ca.Equal(cb))
+}
+
+// onlyMetadataChanged reports whether the data file, described by cur,
+// differs from the one this store last read or wrote in its change time
+// alone while its content is the same: its mode, owner, links or extended
+// attributes were changed, not its bytes (which an edit in place that put
+// the modification time back does change). cur then becomes the file as
+// last seen. It reads the file, which happens only when the change time
+// alone moved. The caller holds flushMu.
+func (s *KVStore) onlyMetadataChanged(cur os.FileInfo) bool {
+	if cur == nil || s.disk == nil || s.diskID == "" || !sameContentStamp(cur, s.disk) {
+		return false
+	}
+	data, info, err := s.fsys.ReadFile(s.path)
+	if err != nil || info == nil || !sameFile(info, cur) || contentID(data) != s.diskID {
+		return false
+	}
+	s.disk = info
+	return true
+}
+
+// withoutChangeTime is a FileInfo whose change time is unknown, so that
+// sameFile compares it by the rest.
+type withoutChangeTime struct{ os.FileInfo }
+
+func (withoutChangeTime) Sys() any { return nil }
+
+// sameContentStamp reports whether a and b are the same file with the same
+// size and modification time, whatever their change times.
+func sameContentStamp(a, b os.FileInfo) bool {
+	if w, ok := a.(withoutChangeTime); ok {
+		a = w.FileInfo
+	}
+	if w, ok := b.(withoutChangeTime); ok {
+		b = w.FileInfo
 	}
 	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
@@ -322,6 +364,19 @@ func writeFileAtomic(fsys fileSystem, owner, path string, write func(io.Writer) 
 		err := fsys.Rename(tmp.Name(), path)
 		if err == nil {
 			renamed = true
+			// The rename itself sets the file's change time on most file
+			// systems, and a store that kept the time from before it would
+			// see its own save as someone else's edit. A look by name is
+			// trusted only while it still shows the very file written. If
+			// it shows another file, info stands and the next save reports
+			// a conflict, as it should; if it fails, the change time of
+			// this version of the file is not compared.
+			switch now, err := fsys.Stat(path); {
+			case err != nil:
+				info = withoutChangeTime{info}
+			case sameContentStamp(now, info):
+				info = now
+			}
 			if err := fsys.SyncDir(dir); err != nil {
 				// The new file is in place; only its durability across a
 				// power cut is in doubt. Report it so the caller does not

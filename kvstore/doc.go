@@ -95,17 +95,48 @@
 // caller chooses Reload (take the file), Overwrite (replace it) or Merge
 // (take the file and reapply this store's changes key by key; Conflict
 // shows both sides first). Changes are detected by comparing the file's
-// identity, size and modification time, before a save starts and again
-// just before its rename; only an edit saved in the microseconds between
-// that last look and the rename can still be replaced. A deleted file is a
-// change too: it is written again only by Overwrite.
+// identity, size, modification time and, on Linux and macOS, inode change
+// time (which a program that edits the file in place and puts its
+// modification time back cannot set), before a save starts and again just
+// before its rename; only an edit saved in the microseconds between that
+// last look and the rename can still be replaced. File systems stamp these
+// times from a clock that ticks every few milliseconds, so an in-place
+// edit of the same size within that tick of the store's own save is not
+// seen. Windows gives no change time through os.Stat: there an in-place
+// edit that keeps the size and puts the modification time back is not
+// detected. A change of the file's mode, owner, links or extended
+// attributes (which some backup and indexing tools write) moves its change
+// time too; when nothing else moved, the store reads the file and compares
+// its content with what it last read or wrote (by size and CRC-32C), so
+// that only a change of content is a conflict. A deleted file is a change
+// too: it is written again only by Overwrite.
 //
 // Each journal records which content of the data file it was written
 // against. If a crash leaves a journal that does not match the file found
-// at the next Open (someone replaced the file while a conflict was
-// unsettled), the journal is not replayed over it: the store opens with the
-// file's content, the journal's state is written to FILE.unsaved-TIME.json
-// beside it, and LastSaveError reports ErrConflict naming that file.
+// at the next Open (someone replaced or deleted the file while a conflict
+// was unsettled), the journal is not replayed over it: the store opens with
+// the file's content, the journal's state is written to
+// FILE.unsaved-TIME.json beside it, and LastSaveError reports ErrConflict
+// naming that file. A read-only Open makes the same check: it shows the
+// file alone, a state that existed, writes nothing, and LastSaveError
+// reports ErrConflict naming the journal.
+//
+// Until the journal is folded into the file, a write acknowledged in
+// always-save mode is not pending (Pending is zero) but is not in the file
+// either: NotInFile counts it. Reload drops it like a pending change, so a
+// caller that reads the file again on seeing it changed (Changed) must
+// check NotInFile, not Pending, and otherwise settle the conflict.
+//
+// Merge and Reload settle a conflict against a file the journal was not
+// written for. Their save never marks the old journal as replayable over
+// the new file, and they remove it, fsyncing the directory, before they
+// return: a power cut after they return cannot bring it back. A crash in
+// the instant between Merge's rename and that removal leaves the merged
+// file and the old journal; the next Open keeps the file and writes the
+// journal's state to a rescue file as above, so nothing is replayed over
+// the merge (the rescue file may then repeat choices the merge already
+// made). If the old journal cannot be removed, writes go on durably
+// through whole-file saves until it can.
 //
 // On Linux and macOS the lock is flock(2) and the directory is fsynced. On
 // Windows the lock is LockFileEx and directories cannot be fsynced, so a
@@ -167,4 +198,13 @@
 // not parse: Open fails and the file is left as it was. An empty file, or
 // one holding only white space, is an empty store; a file whose top-level
 // value is not an object is an error.
+//
+// # Backends
+//
+// Store is the API an application uses, on a file or on another backend
+// (kvstore/etcdstore). Backend is what the terminal UI and the command
+// line use: staged writes, pending changes, conflicts and their settling,
+// and a rescue file where a backend's Close would drop changes. *KVStore
+// implements both; so does etcdstore's Backend, and kvstore/storetest
+// checks any backend against the contract.
 package kvstore

@@ -52,6 +52,12 @@ func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 // (dropping the pending changes) or Overwrite to replace it.
 var ErrConflict = errors.New("kvstore: file changed on disk since it was loaded")
 
+// ErrUnreachable is wrapped by the save error of changes that wait
+// because the backend could not be reached (an etcd cluster without a
+// quorum or out of reach): they stay pending, with the same checks, and
+// the next Flush tries them again.
+var ErrUnreachable = errors.New("kvstore: backend unreachable")
+
 // ErrDeleted is wrapped, together with ErrConflict, by the error of a save
 // that found the data file deleted since the store last read or wrote it:
 // the store writes it again only when asked to (Overwrite).

@@ -14,9 +14,12 @@ import (
 // crash still recovers, and a file replaced by one with the same content
 // has lost nothing the journal could undo.
 //
-// Ids are computed only where a journal may need them (always-save stores,
-// and stores that open with a journal left by a crash): CRC-32C runs at
-// about 7 GB/s here, some 4 ms for a 30 MB file.
+// Ids are computed where a journal may need them (always-save stores, and
+// stores that open with a journal left by a crash), and for every data file
+// a writer reads or writes, to tell a change of the file's mode or owner,
+// which moves its change time, from an edit of its content
+// (onlyMetadataChanged): CRC-32C runs at about 7 GB/s here, some 4 ms for
+// a 30 MB file, next to some 600 ms to parse it or 60 ms to save it.
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 

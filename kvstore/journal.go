@@ -244,19 +244,25 @@ func (s *KVStore) rotateJournalLocked() error {
 }
 
 // removeSegments deletes the journal segments up to generation gen, whose
-// changes the data file now holds, oldest first. An old segment left alone
-// behind removed newer ones would bring back values they replaced, so no
-// removal may outlive a crash that an older one does not: the directory is
-// fsynced between removals (a file system may otherwise persist a later
-// unlink before an earlier one), and the first failure stops the run. The
-// unbroken run of newest segments a failure or crash leaves is harmless to
-// replay over the data file, and the next save removes it.
+// changes the data file now holds (or which Merge or Reload settled),
+// oldest first. An old segment left alone behind removed newer ones would
+// bring back values they replaced, so no removal may outlive a crash that
+// an older one does not: the directory is fsynced between removals (a file
+// system may otherwise persist a later unlink before an earlier one), and
+// the first failure stops the run. The unbroken run of newest segments a
+// failure or crash leaves is harmless to replay over the data file after a
+// compaction, and the next save removes it; after Merge or Reload it is
+// rescued at the next Open. The directory is fsynced after the last
+// removal too, before the call that removed them returns: a segment that
+// came back after a power cut, and a Reload or Merge had settled, would
+// otherwise turn up at the next Open as a conflict of its own.
 func (s *KVStore) removeSegments(gen int) {
 	gens, err := journalSegments(s.fsys, s.path)
 	if err != nil {
 		return
 	}
 	dir := filepath.Dir(s.path)
+	removed := false
 	for i, g := range gens {
 		if g > gen {
 			break
@@ -268,6 +274,12 @@ func (s *KVStore) removeSegments(gen int) {
 		}
 		if err := s.fsys.Remove(segmentPath(s.path, g)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return // still stale: the next save tries again
+		}
+		removed = true
+	}
+	if removed {
+		if err := s.fsys.SyncDir(dir); err != nil {
+			return
 		}
 	}
 	s.staleJournal = false

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 )
 
 // appendJournalLine encodes one change as a journal line.
@@ -141,9 +142,10 @@ func parseJournalLine(line []byte) (op journalOp, msg string) {
 // e, which then shares data's memory; data's lines
 // are compacted in place. A crash during an append can leave the end of the
 // journal torn: a final run of lines that do not parse, with no valid line
-// after them. Those were never acknowledged, so they are dropped. A bad
-// line followed by a good one is corruption, reported as a *SyntaxError
-// naming the file and line.
+// after them, or a hole (see tornHole) with anything after it. Those were
+// never acknowledged, so they are dropped. Any other bad line followed by a
+// good one is corruption, reported as a *SyntaxError naming the file and
+// line.
 func replayJournal(name string, data []byte, e entries) error {
 	type bad struct {
 		off int
@@ -160,6 +162,9 @@ func replayJournal(name string, data []byte, e entries) error {
 			break
 		}
 		line := data[off : off+end]
+		if firstBad == nil && tornHole(data, off, line) {
+			break
+		}
 		op, msg := parseJournalLine(line)
 		switch {
 		case msg != "":
@@ -176,6 +181,35 @@ func replayJournal(name string, data []byte, e entries) error {
 		off += end + 1
 	}
 	return nil
+}
+
+// holeAlign is the granularity at which writeback persists a file's data:
+// the page size, 4 KiB or a multiple of it on the systems the store runs on.
+const holeAlign = 4096
+
+// tornHole reports whether line, which starts at off in the journal data,
+// holds the hole a power cut during an append can leave: a run of zero
+// bytes from the line's start or a page boundary to a page boundary or the
+// end of the file. Appends write whole lines and are acknowledged only
+// once their fsync returns, which makes every byte written before it
+// durable, and the store never writes a zero byte (JSON escapes it); so
+// zeros mark a page of an append whose fsync never returned, and that
+// append and everything after it were never acknowledged, even where a
+// later page of it did reach the disk. Other damage followed by good lines
+// is left to the replay to report: without a hole, it cannot be told from
+// corruption of acknowledged lines. The check runs before the line is
+// parsed, which overwrites it.
+func tornHole(data []byte, off int, line []byte) bool {
+	i := bytes.IndexByte(line, 0)
+	if i < 0 {
+		return false
+	}
+	j := i
+	for j < len(line) && line[j] == 0 {
+		j++
+	}
+	start, end := off+i, off+j
+	return (i == 0 || start%holeAlign == 0) && (end%holeAlign == 0 || end == len(data))
 }
 
 // fileRecord decodes the value of a "file" record: an array of strings.
@@ -233,6 +267,9 @@ func journalFiles(texts []journalText) (ids []string, recorded bool) {
 				break // a torn final line, never acknowledged
 			}
 			line := t.data[off : off+end]
+			if tornHole(t.data, off, line) {
+				break // the replay drops the rest
+			}
 			off += end + 1
 			if !bytes.HasPrefix(line, prefix) {
 				continue
@@ -247,6 +284,15 @@ func journalFiles(texts []journalText) (ids []string, recorded bool) {
 		}
 	}
 	return ids, recorded
+}
+
+// journalNames lists the names of the journal texts, for messages.
+func journalNames(texts []journalText) string {
+	names := make([]string, len(texts))
+	for i, t := range texts {
+		names[i] = t.name
+	}
+	return strings.Join(names, ", ")
 }
 
 // replayJournals applies the journal texts in order to e, which then

@@ -87,7 +87,7 @@ func (s *KVStore) Merge(keepOurs func(key string) bool) error {
 	}
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	df, err := loadFile(s.fsys, s.path)
+	df, err := readData(s.fsys, s.path, false, true)
 	if err != nil {
 		return err
 	}
@@ -140,6 +140,11 @@ func (s *KVStore) Merge(keepOurs func(key string) bool) error {
 	s.jpending = s.jpending[:0]
 	s.jbroken = s.journal.on
 	s.mu.Unlock()
-	s.base, s.disk, s.style = disk, df.info, df.style
+	// Nor may the save make the journal replayable over the merged file,
+	// as a compaction's save does, for a crash between its rename and the
+	// journal's removal to bring the old lines back: left with the old
+	// record, they are rescued at the next Open instead (see voidJournal).
+	s.voidJournal = s.journal.on || s.staleJournal
+	s.base, s.disk, s.diskID, s.style = disk, df.info, df.id, df.style
 	return s.flushLocked(FlushManual, false)
 }

@@ -124,7 +124,9 @@ func (s *KVStore) load() error {
 	deadline := time.Now().Add(loadPatience)
 	for {
 		segmentsBefore, _ := journalSegments(s.fsys, s.path)
-		df, err := loadIndexed(s.fsys, s.path, s.needsIDs(segmentsBefore))
+		// A writer keeps the id to tell a change of the file's mode or
+		// owner from an edit (see onlyMetadataChanged).
+		df, err := loadIndexed(s.fsys, s.path, !s.opts.ReadOnly || s.needsIDs(segmentsBefore))
 		if err != nil {
 			return err
 		}
@@ -133,7 +135,11 @@ func (s *KVStore) load() error {
 		if err != nil {
 			return err
 		}
-		if s.opts.ReadOnly && !s.consistentRead(info, segmentsBefore) {
+		ids, recorded := journalFiles(texts)
+		// A read-only load that found no journal when it read the data
+		// file, and one since, does not know the file's id: it reads both
+		// again, as after any other change under it.
+		if s.opts.ReadOnly && (!s.consistentRead(info, segmentsBefore) || recorded && id == "") {
 			if time.Now().After(deadline) {
 				return fmt.Errorf("kvstore: read %s: the writer kept replacing the file and its journal for %v; try again", s.path, loadPatience)
 			}
@@ -142,14 +148,21 @@ func (s *KVStore) load() error {
 			continue
 		}
 		var ours *btree.Map[string, []byte]
-		if ids, recorded := journalFiles(texts); recorded && !s.opts.ReadOnly && !slices.Contains(ids, id) {
+		var unshown error
+		switch {
+		case recorded && !slices.Contains(ids, id) && s.opts.ReadOnly:
+			// As below; a reader shows the file alone, a state that
+			// existed, and leaves the rescue to the next writer.
+			unshown = fmt.Errorf("kvstore: read %s: %w: %s was written against another version of the file (a writer stopped with a conflict unsettled, or the file was replaced or deleted since); showing the file alone, without the journal's changes, which the next writer to open the file saves to a rescue file",
+				s.path, ErrConflict, journalNames(texts))
+		case recorded && !slices.Contains(ids, id):
 			// The journals were written against a file that is gone:
 			// someone replaced it since, and replaying them over theirs
 			// would silently undo their edits. The store takes the file;
 			// recoverJournal keeps the journals' state apart.
 			ours = data.Copy()
 			err = replayJournals(texts, entries{ours, map[string][]byte{}}) // the map is not kept
-		} else {
+		default:
 			err = replayJournals(texts, entries{data, index})
 		}
 		if err != nil {
@@ -158,8 +171,11 @@ func (s *KVStore) load() error {
 		s.mu.Lock()
 		s.data = entries{data, index}
 		s.base = data.Copy()
+		if s.opts.ReadOnly {
+			s.lastErr = unshown
+		}
 		s.mu.Unlock()
-		s.disk, s.style = info, df.style
+		s.disk, s.diskID, s.style = info, id, df.style
 		s.journalConflict = ours
 		if id != "" {
 			s.journal.mu.Lock()
@@ -177,13 +193,11 @@ func (s *KVStore) load() error {
 }
 
 // needsIDs reports whether this store must know the data file's content id
-// (see fileid.go): a writer that keeps a journal, or that finds one, given
-// the journal segments on disk.
+// (see fileid.go): a writer that keeps a journal, or a store that finds one,
+// given the journal segments on disk.
 func (s *KVStore) needsIDs(segments []int) bool {
-	if s.opts.ReadOnly {
-		return false
-	}
-	if s.journal.on || s.staleJournal || len(segments) > 0 {
+	// A reader's staleJournal only says that an earlier load saw one.
+	if !s.opts.ReadOnly && (s.journal.on || s.staleJournal) || len(segments) > 0 {
 		return true
 	}
 	_, err := s.fsys.Stat(journalPath(s.path))

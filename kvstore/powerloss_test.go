@@ -12,9 +12,11 @@ package kvstore
 // Two models of what survives:
 //   - strict: only what was fsynced (POSIX's promise);
 //   - reordered: in addition, any prefix of the appends made to a file since
-//     its last fsync, and any subset, kept in order, of the creates, renames
-//     and removes made in a directory since its last fsync (what ext4,
-//     XFS and others can leave).
+//     its last fsync, with any run of its pages after the last fsync read
+//     as zeros (writeback may persist a later page before an earlier one),
+//     and any subset, kept in order, of the creates, renames and removes
+//     made in a directory since its last fsync (what ext4, XFS and others
+//     can leave).
 //
 // A crash during the recovery of a crash state (a double crash) is tried
 // the same way: the recovering Open is itself recorded, and every state it
@@ -334,12 +336,12 @@ func (cp crashPoint) crashFiles(r *rand.Rand) map[string][]byte {
 			}
 		}
 		files[name] = v.data[:n]
+		if r != nil && n > v.synced && r.IntN(2) == 0 {
+			files[name] = withHole(v.data[:n], v.synced, r)
+		}
 	}
 	return files
 }
-
-// pageBytes is the unit in which writeback persists a file's data.
-const pageBytes = 4096
 
 // withEarlierHoles returns crash states of the strict model with one more
 // thing reaching the disk: a file's unsynced appends, at their full size,
@@ -351,7 +353,7 @@ func (cp crashPoint) withEarlierHoles() []map[string][]byte {
 	var states []map[string][]byte
 	for name, f := range cp.durable {
 		v := cp.files[f]
-		for b := (v.synced/pageBytes + 1) * pageBytes; b < len(v.data); b += pageBytes {
+		for b := (v.synced/holeAlign + 1) * holeAlign; b < len(v.data); b += holeAlign {
 			files := cp.crashFiles(nil)
 			data := slices.Clone(v.data)
 			clear(data[v.synced:b])
@@ -360,6 +362,18 @@ func (cp crashPoint) withEarlierHoles() []map[string][]byte {
 		}
 	}
 	return states
+}
+
+// withHole returns data, of which the bytes from synced on were never
+// fsynced, with a run of its pages after synced read as zeros: writeback
+// may persist a later page of an append and not an earlier one.
+func withHole(data []byte, synced int, r *rand.Rand) []byte {
+	first, last := synced/holeAlign, (len(data)-1)/holeAlign
+	hole := first + r.IntN(last-first+1)
+	end := hole + 1 + r.IntN(last-hole+1)
+	torn := slices.Clone(data)
+	clear(torn[max(hole*holeAlign, synced):min(end*holeAlign, len(data))])
+	return torn
 }
 
 // allowed returns, for each key written by the workload, the values it may
@@ -556,7 +570,7 @@ func burst(t *testing.T, p *powerFS, s *KVStore, round, n int) {
 	defer func() { testHookBeforeAppend = nil }()
 	var wg sync.WaitGroup
 	for i := range n {
-		key, value := fmt.Sprintf("burst/%d", i), fmt.Sprintf(`"%d.%d%s"`, round, i, strings.Repeat("=", pageBytes/3))
+		key, value := fmt.Sprintf("burst/%d", i), fmt.Sprintf(`"%d.%d%s"`, round, i, strings.Repeat("=", holeAlign/3))
 		p.mark(key, value, false)
 		wg.Add(1)
 		go func() {

@@ -42,6 +42,7 @@ func (s *KVStore) flushLocked(reason FlushReason, force bool) error {
 		if s.staleJournal {
 			s.removeSegments(gen)
 		}
+		s.voidJournal = s.voidJournal && s.staleJournal
 	}
 	end := time.Now()
 
@@ -49,7 +50,7 @@ func (s *KVStore) flushLocked(reason FlushReason, force bool) error {
 	if err == nil {
 		s.fileSeq = seq
 		s.savedSeq = max(s.savedSeq, seq)
-		s.jbroken = false
+		s.jbroken = s.voidJournal
 	}
 	s.lastErr, s.fileErr = err, err
 	s.mu.Unlock()
@@ -74,19 +75,14 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	meta := metaOf(cur)
 	meta.mounted = s.mounted
 	// The journal must learn the new file's id (recordFiles) if there is
-	// a journal, or may be one before the next save.
-	var ids *idWriter
-	if s.needsIDs(nil) {
-		ids = new(idWriter)
-	}
+	// a journal, or may be one before the next save; the store keeps it
+	// anyway (see onlyMetadataChanged).
+	ids, journalIDs := new(idWriter), s.needsIDs(nil)
 	write := func(w io.Writer) error {
-		if ids != nil {
-			w = io.MultiWriter(w, ids)
-		}
-		return writeEncoded(w, snap, &s.style)
+		return writeEncoded(io.MultiWriter(w, ids), snap, &s.style)
 	}
 	beforeRename := func(os.FileInfo) error {
-		if ids != nil {
+		if journalIDs && !s.voidJournal {
 			if err := s.recordFiles(ids.id(), false); err != nil {
 				return err
 			}
@@ -97,10 +93,17 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 	info, renamed, err := writeFileAtomic(s.fsys, s.path, s.path, write, &meta, beforeRename)
 	s.mounted = meta.mounted
 	if renamed {
-		s.disk = info
+		s.disk, s.diskID = info, ids.id()
 		s.lastSize.Store(info.Size())
 		s.perm.Store(uint32(sidecarPerm(meta.perm)))
-		if ids != nil {
+		switch {
+		case journalIDs && s.voidJournal:
+			// Nothing goes into the void journal; the next new one names
+			// this file.
+			s.journal.mu.Lock()
+			s.journal.accept = []string{ids.id()}
+			s.journal.mu.Unlock()
+		case journalIDs:
 			// With the directory fsync failed, the old file may come back
 			// after a power cut, so the record keeps naming it too.
 			s.recordFiles(ids.id(), err == nil)
@@ -109,7 +112,7 @@ func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error)
 		// A write in place failed part way: what the file holds now is
 		// this store's doing, not someone else's edit, so the next save
 		// replaces it rather than report a conflict.
-		s.disk = info
+		s.disk, s.diskID = info, ""
 	}
 	if err != nil {
 		if errors.Is(err, ErrConflict) {
@@ -200,7 +203,7 @@ func (s *KVStore) checkDisk(force bool) (os.FileInfo, error) {
 		return nil, fmt.Errorf("kvstore: save %s: a directory is in the data file's place", s.path)
 	}
 	switch {
-	case force || sameFile(cur, s.disk):
+	case force || sameFile(cur, s.disk) || s.onlyMetadataChanged(cur):
 		return cur, s.checkWriteBits(cur)
 	case cur == nil:
 		return nil, fmt.Errorf("kvstore: save %s: %w: %w (Overwrite to write it again, or Reload to empty the store)", s.path, ErrConflict, ErrDeleted)
@@ -277,7 +280,7 @@ func (s *KVStore) Reload() error {
 	if s.opts.ReadOnly {
 		return s.load()
 	}
-	df, err := loadIndexed(s.fsys, s.path, s.needsIDs(nil))
+	df, err := loadIndexed(s.fsys, s.path, true)
 	if err != nil {
 		return err
 	}
@@ -288,6 +291,9 @@ func (s *KVStore) Reload() error {
 		return err
 	}
 	s.removeSegments(s.journal.gen)
+	// Segments left behind were written against the file as it was, not
+	// as Reload takes it.
+	s.voidJournal = s.staleJournal
 	s.mu.Lock()
 	if s.savedSeq < s.seq {
 		s.discards = append(s.discards, seqRange{s.savedSeq, s.seq})
@@ -297,10 +303,10 @@ func (s *KVStore) Reload() error {
 		s.journal.accept = []string{id}
 	}
 	s.base = data.Copy()
-	s.lastErr, s.fileErr, s.jbroken = nil, nil, false
+	s.lastErr, s.fileErr, s.jbroken = nil, nil, s.voidJournal
 	s.jpending = s.jpending[:0]
 	s.mu.Unlock()
-	s.disk, s.style = info, df.style
+	s.disk, s.diskID, s.style = info, id, df.style
 	return nil
 }
 

@@ -725,3 +725,111 @@ func TestReadsDoNotWaitForAStalledSave(t *testing.T) {
 		})
 	}
 }
+
+// An always-save write is durable in the journal, not pending, before the
+// compaction folds it into the file. If another program rewrites the file
+// meanwhile, the store must say that the write is not in the file, so
+// that whoever looks at Changed treats the rewrite as a conflict rather
+// than reading the file again; and the conflict must show the write.
+func TestJournalledWriteIsNotInTheFile(t *testing.T) {
+	defer func(idle time.Duration) { compactIdle = idle }(compactIdle)
+	compactIdle = time.Hour
+	path := filepath.Join(t.TempDir(), "data.json")
+	writeFileBytes(t, path, `{"a": 1, "b": 1}`)
+	s, err := Open(path, &Options{AlwaysSave: true, SaveInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := s.NotInFile(); n != 0 {
+		t.Fatalf("NotInFile after Open = %d", n)
+	}
+	if err := s.Set("a", 5); err != nil {
+		t.Fatal(err)
+	}
+	if s.Pending() != 0 || s.Dirty() {
+		t.Fatalf("an acknowledged always-save write is pending: %d", s.Pending())
+	}
+	if n := s.NotInFile(); n != 1 {
+		t.Fatalf("NotInFile with the write in the journal = %d, want 1", n)
+	}
+	writeFileBytes(t, path, `{"a": 1, "b": 2}`)
+	if changed, err := s.Changed(); err != nil || !changed {
+		t.Fatalf("Changed = %v, %v", changed, err)
+	}
+	if n := s.NotInFile(); n != 1 {
+		t.Fatalf("NotInFile after the rewrite = %d, want 1", n)
+	}
+	c, err := s.Conflict()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(c.Ours["a"]) != "5" || string(c.Theirs["b"]) != "2" || len(c.Collisions) != 0 {
+		t.Fatalf("Conflict = %+v", c)
+	}
+	if err := s.Merge(nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.NotInFile(); n != 0 {
+		t.Fatalf("NotInFile after Merge = %d", n)
+	}
+	if got := diskState(t, path); !maps.Equal(got, state{"a": "5", "b": "2"}) {
+		t.Fatalf("merged file %v", got)
+	}
+}
+
+// A read-only open after a crash with a conflict unsettled, or with the
+// data file deleted, must show a state that existed: the file alone (an
+// empty store for a deleted file), never the crashed store's journal over
+// another program's file, and say so; it changes no file.
+func TestReadOnlyOpenDoesNotReplayAJournalOverAReplacedFile(t *testing.T) {
+	for _, deleted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("deleted=%v", deleted), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "data.json")
+			theirs := "{\"a\": \"theirs\", \"t\": 1}\n"
+			crashWithJournal(t, dir, func(s *KVStore, src string) {
+				if err := s.Set("a", "mine"); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Flush(); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Set("a", "mine-2"); err != nil {
+					t.Fatal(err)
+				}
+			})
+			want := state{"a": `"theirs"`, "t": "1"}
+			if deleted {
+				if err := os.Remove(path); err != nil {
+					t.Fatal(err)
+				}
+				want = state{}
+			} else {
+				writeFileBytes(t, path, theirs)
+			}
+			before := storeFiles(t, path)
+			s, err := Open(path, &Options{ReadOnly: true})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			if got := storeState(s); !maps.Equal(got, want) {
+				t.Fatalf("a read-only open shows %v, want %v", got, want)
+			}
+			serr := s.LastSaveError()
+			if !errors.Is(serr, ErrConflict) || !strings.Contains(serr.Error(), journalPath(path)) {
+				t.Fatalf("LastSaveError = %v, want ErrConflict naming the journal", serr)
+			}
+			if err := s.Reload(); err != nil {
+				t.Fatal(err)
+			}
+			if got := storeState(s); !maps.Equal(got, want) {
+				t.Fatalf("a read-only Reload shows %v, want %v", got, want)
+			}
+			mustClose(t, s)
+			if after := storeFiles(t, path); !maps.EqualFunc(before, after, bytes.Equal) {
+				t.Fatalf("a read-only open changed the files: %v, was %v", keysOf(after), keysOf(before))
+			}
+		})
+	}
+}

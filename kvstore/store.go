@@ -48,6 +48,7 @@ type KVStore struct {
 	// their change already on disk (group commit).
 	flushMu  sync.Mutex
 	disk     os.FileInfo                // the data file as last read or written; nil if absent
+	diskID   string                     // its content id (fileid.go); "" if unknown
 	style    fileStyle                  // the data file's layout, kept when it is rewritten
 	base     *btree.Map[string, []byte] // its content then, to tell our changes from theirs
 	released bool                       // Close has made its final save and dropped the lock
@@ -55,6 +56,13 @@ type KVStore struct {
 	// staleJournal: journal files are on disk whose changes the data file
 	// may lack; the next whole-file save removes them.
 	staleJournal bool
+	// voidJournal: the journal files on disk hold changes that Merge or
+	// Reload settled against a file they were not written for. Replayed
+	// over the file the store saves next they would undo the other side's
+	// edits, so no save names its new file in them, and no new journal
+	// (whose first record would do the same) is started until they are
+	// gone: durability comes from whole-file saves meanwhile (jbroken).
+	voidJournal bool
 	// journalConflict is set by load when the journals were written
 	// against another data file: their state, for recoverJournal to rescue.
 	journalConflict *btree.Map[string, []byte]
@@ -320,11 +328,29 @@ func (s *KVStore) Pending() int {
 	return int(s.seq - s.savedSeq)
 }
 
+// NotInFile returns the number of changes the data file does not hold yet:
+// those pending and, in always-save mode, those durable only in the
+// journal until it is folded into the file. Pending counts only the first.
+// Reload drops them all. While NotInFile is not zero, a data file changed
+// by someone else (Changed) is a conflict, to settle with Conflict and
+// Merge, Overwrite or, deliberately, Reload; reading the file again on
+// seeing it changed, as a viewer with nothing pending may, would drop
+// acknowledged writes.
+func (s *KVStore) NotInFile() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return int(s.seq - s.fileSeq)
+}
+
 // LastSaveError returns the error of the most recent save attempt, or nil
 // if it succeeded or none was made. In always-save mode a failure to fold
 // the journal into the data file (such as ErrConflict) is reported here
 // until a later save of the file succeeds, even though the changes
-// themselves are durable in the journal.
+// themselves are durable in the journal. After an Open that moved a
+// crashed writer's journal to a rescue file it is a *RescueError naming
+// that file. In a read-only store it reports, wrapping ErrConflict, a
+// journal that the last load did not show because it was written against
+// another version of the data file.
 func (s *KVStore) LastSaveError() error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

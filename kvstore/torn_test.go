@@ -16,7 +16,9 @@ package kvstore
 // must fail Open with a `*SyntaxError` naming the journal and the line and
 // leave the files untouched. `TestTornRenameIsAllOrNothing` cuts the journal
 // at every byte of a Rename: the value must load under exactly one of its
-// old key and its new one.
+// old key and its new one. `TestTornJournalWithHole` zeroes every run of
+// pages of an unacknowledged append, with its later pages on disk: Open
+// must keep every acknowledged write and a prefix of that append.
 
 import (
 	"bytes"
@@ -432,5 +434,121 @@ func TestTornRenameIsAllOrNothing(t *testing.T) {
 		if n == end && (got["to"] != value || len(got) != 2) {
 			t.Fatalf("the whole journal loads %v, want the rename done", got)
 		}
+	}
+}
+
+// A power cut during an append can leave its pages on disk in any order:
+// writeback may persist a later page of the batch and not an earlier one,
+// which then reads as zeros, with the batch's later lines after it. None of
+// that batch was acknowledged (its fsync never returned), so Open must
+// drop the torn tail from the hole on, however it lies, and keep every
+// acknowledged write. TestTornJournal checks that garbage followed by good
+// lines is still refused.
+func TestTornJournalWithHole(t *testing.T) {
+	const page = 4096
+	path := filepath.Join(t.TempDir(), "data.json")
+	s, err := Open(path, &Options{AlwaysSave: true, SaveInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if err := s.SetRaw(fmt.Sprintf("acked%02d", i), []byte(fmt.Sprintf(`"%s"`, strings.Repeat("a", i*7)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acked := storeState(s)
+	files := storeFiles(t, path)
+	mustClose(t, s)
+	jname := filepath.Base(path) + ".journal"
+	synced := files[jname]
+	if len(synced) == 0 {
+		t.Fatalf("no journal after always-save writes: files %v", slices.Sorted(maps.Keys(files)))
+	}
+	// The batch that was being appended: many writers' lines at once.
+	var batch []byte
+	var batchKeys []string
+	for i := 0; len(batch) < 4*page; i++ {
+		k := fmt.Sprintf("batch%03d", i)
+		batchKeys = append(batchKeys, k)
+		batch = appendJournalLine(batch, k, []byte(fmt.Sprintf(`"%s"`, strings.Repeat("b", 100+i))), false)
+	}
+	whole := append(slices.Clone(synced), batch...)
+	lastPage := (len(whole) - 1) / page
+	firstPage := len(synced) / page
+
+	checked := 0
+	for hole := firstPage; hole <= lastPage; hole++ {
+		for end := hole + 1; end <= lastPage+1; end++ {
+			// Pages hole..end-1 of the batch are zeros, the others as
+			// written; the file's size covers the whole batch.
+			torn := slices.Clone(whole)
+			from, to := max(hole*page, len(synced)), min(end*page, len(whole))
+			clear(torn[from:to])
+			dir := filepath.Join(t.TempDir(), "crash")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for name, b := range files {
+				if name == jname {
+					b = torn
+				}
+				if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p := filepath.Join(dir, filepath.Base(path))
+			for _, opts := range []*Options{{ReadOnly: true}, {AlwaysSave: true, SaveInterval: -1}} {
+				s, err := Open(p, opts)
+				if err != nil {
+					t.Fatalf("zeros at bytes %d-%d of a %d-byte journal (%d acknowledged): Open(%+v): %v", from, to, len(torn), len(synced), *opts, err)
+				}
+				got := storeState(s)
+				for k, v := range acked {
+					if got[k] != v {
+						t.Fatalf("zeros at bytes %d-%d: acknowledged %s = %q, want %q", from, to, k, got[k], v)
+					}
+				}
+				// What loads of the batch is a prefix of its lines.
+				kept := 0
+				for kept < len(batchKeys) && got[batchKeys[kept]] != "" {
+					kept++
+				}
+				if len(got) != len(acked)+kept {
+					t.Fatalf("zeros at bytes %d-%d: loaded %d keys, want the %d acknowledged and a prefix of the batch (%d)", from, to, len(got), len(acked), kept)
+				}
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			checked++
+		}
+	}
+	t.Logf("%d torn appends with holes checked", checked)
+
+	// Zeros that no page of writeback can leave, in the middle of
+	// acknowledged lines, are corruption: Open refuses the store.
+	lines := bytes.SplitAfter(synced, []byte("\n"))
+	mid := len(lines) / 2
+	off := len(bytes.Join(lines[:mid], nil)) + 5
+	if off%page == 0 || (off+3)%page == 0 {
+		off++
+	}
+	bad := slices.Clone(synced)
+	clear(bad[off : off+3])
+	dir := filepath.Join(t.TempDir(), "corrupt")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range files {
+		if name == jname {
+			b = bad
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var se *SyntaxError
+	if _, err := Open(filepath.Join(dir, filepath.Base(path)), &Options{ReadOnly: true}); !errors.As(err, &se) || se.Line != mid+1 {
+		t.Fatalf("Open with zeros inside acknowledged line %d: %v, want a *SyntaxError naming that line", mid+1, err)
 	}
 }

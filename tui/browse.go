@@ -340,11 +340,21 @@ func (m Model) copyPath() (tea.Model, tea.Cmd) {
 // second at 20 MB.
 const maxClipboard = 75_000
 
-// reload reads the data again. Pending changes would be dropped, so it
-// asks first when there are any.
+// reload reads the data again. Pending changes, and acknowledged ones the
+// data does not hold yet (see foldingSource), would be dropped, so it asks
+// first when there are any.
 func (m Model) reload() (tea.Model, tea.Cmd) {
-	if n := m.src.Pending(); n > 0 && !m.src.ReadOnly() {
-		q := newQuestion(m.keys, fmt.Sprintf("Reload %s and drop %s?", m.words.data, display.Plural(n, "unsaved change")),
+	if m.src.ReadOnly() {
+		return m, m.enqueue(operation{kind: opReload})
+	}
+	drop := ""
+	if n := m.src.Pending(); n > 0 {
+		drop = display.Plural(n, "unsaved change")
+	} else if n := notInData(m.src); n > 0 {
+		drop = display.Plural(n, "change") + " not yet in it"
+	}
+	if drop != "" {
+		q := newQuestion(m.keys, fmt.Sprintf("Reload %s and drop %s?", m.words.data, drop),
 			opMsg{op: operation{kind: opReload}}, nil)
 		m.open(q)
 		return m, nil

@@ -187,7 +187,7 @@ func (h *harness) refreshUntil(want string) {
 func TestEtcdWatchCompactedIsReadAgain(t *testing.T) {
 	t.Parallel() // each test has its own etcd
 	f, px, _ := newProxiedEtcdFixture(t, map[string]string{"a": "1", "gone": "2"}, etcdstore.Config{})
-	h := watching(t, EtcdSource(f.store))
+	h := watching(t, etcdSource(f.store))
 	h.fireRefresh()
 	h.wantScreen("2 keys")
 
@@ -251,7 +251,7 @@ func TestEtcdWatchLostStaysUntilReadAgain(t *testing.T) {
 
 	px := startCutProxy(t, endpoint)
 	store := openEtcdStore(t, etcdstore.Config{Endpoints: []string{px.addr}, Prefix: "/app/", Username: "ui", Password: "uipw"})
-	h := watching(t, EtcdSource(store))
+	h := watching(t, etcdSource(store))
 	h.wantScreen("1 key")
 
 	px.cut()
@@ -306,7 +306,7 @@ func TestEtcdEditorHearsOfAChangeUnderneath(t *testing.T) {
 	t.Parallel() // each test has its own etcd
 	for _, deleted := range []bool{false, true} {
 		f := newEtcdFixture(t, map[string]string{"a": "1", "b": "2"}, false)
-		h := watching(t, EtcdSource(f.store))
+		h := watching(t, etcdSource(f.store))
 		h.send(keyText("e"), keyEnd, keyText("0")) // the user typed 10
 		f.put("b", "20")
 		h.fireRefresh()
@@ -369,7 +369,7 @@ func TestEditorHearsOfAFileChangeUnderneath(t *testing.T) {
 func TestEtcdEditGivenUpLeavesNoBase(t *testing.T) {
 	for _, discard := range []bool{false, true} {
 		f := newEtcdFixture(t, map[string]string{"a": "1", "b": "2"}, false)
-		h := watching(t, EtcdSource(f.store))
+		h := watching(t, etcdSource(f.store))
 		h.send(keyText("e"))
 		if discard {
 			h.send(keyEnd, keyText("0"), keyEsc, keyText("y"))
@@ -400,7 +400,7 @@ const notJSONBytes = "plain <text>\x1b[31m\xff"
 func TestEtcdNotJSONIsMarkedAndLeftAlone(t *testing.T) {
 	f := newEtcdFixture(t, map[string]string{"a": "1", "plain": notJSONBytes}, false)
 	rev := f.modRevision("plain")
-	h := watching(t, EtcdSource(f.store))
+	h := watching(t, etcdSource(f.store))
 	h.send(keyDown)
 	h.wantScreen("plain · not JSON, shown as a string")
 	h.wantScreen("plain ¬JSON")
@@ -434,7 +434,7 @@ func TestEtcdNotJSONIsMarkedAndLeftAlone(t *testing.T) {
 // bytes of a value that is not JSON, not the JSON string shown.
 func TestEtcdNotJSONKeepsItsBytesThroughUndoAndRename(t *testing.T) {
 	f := newEtcdFixture(t, map[string]string{"a": "1", "plain": notJSONBytes}, false)
-	h := watching(t, EtcdSource(f.store))
+	h := watching(t, etcdSource(f.store))
 	h.send(keyDown, keyText("d"), keyText("y"))
 	f.wantEtcd("plain", "(none)")
 	h.send(keyText("u"))
@@ -462,7 +462,7 @@ func TestEtcdNotJSONKeepsItsBytesThroughUndoAndRename(t *testing.T) {
 // exact bytes.
 func TestEtcdNotJSONKeepsItsBytesThroughMerge(t *testing.T) {
 	f := newEtcdFixture(t, map[string]string{"plain": notJSONBytes}, false)
-	src := EtcdSource(f.store)
+	src := etcdSource(f.store)
 	f.put("q", `"theirs"`)
 	if err := src.Rename("plain", "q"); err == nil {
 		t.Fatal("a rename onto a key another client created succeeded")
@@ -489,7 +489,7 @@ func TestEtcdNotJSONKeepsItsBytesThroughMerge(t *testing.T) {
 // the user makes of it is stored as JSON.
 func TestEtcdEditorOnNotJSON(t *testing.T) {
 	f := newEtcdFixture(t, map[string]string{"a": "1", "plain": notJSONBytes}, false)
-	h := watching(t, EtcdSource(f.store))
+	h := watching(t, etcdSource(f.store))
 	h.send(keyDown, keyText("e"))
 	h.wantScreen("not JSON in etcd: applying stores it as JSON")
 	if got, want := h.editor().ed.Text(), `"plain <text>\u001b[31m\ufffd"`; got != want {
@@ -518,7 +518,7 @@ func TestGoldenNotJSON(t *testing.T) {
 				name = fmt.Sprintf("not-json-editor-%dx%d", size[0], size[1])
 			}
 			t.Run(name, func(t *testing.T) {
-				h := newHarness(t, EtcdSource(f.store), size[0], size[1])
+				h := newHarness(t, etcdSource(f.store), size[0], size[1])
 				h.send(keyDown)
 				if editing {
 					h.send(keyText("e"))
@@ -540,4 +540,45 @@ func zeroPorts(screen string) string {
 		host, p, _ := strings.Cut(s, ":")
 		return host + ":" + strings.Repeat("0", len(p))
 	})
+}
+
+// With an edit pending, other clients' changes to keys the user did not
+// edit show as they commit: added, changed and deleted keys, at the next
+// refresh. Only the edited key waits, and the conflict screen counts and
+// lists it alone.
+func TestEtcdOthersChangesShowWithEditsPending(t *testing.T) {
+	f := newEtcdFixture(t, map[string]string{"a": "1", "b": "2", "c": "3"}, false)
+	h := watching(t, etcdSource(f.store))
+	h.send(keyText("e"))
+	f.put("a", "5")
+	h.fireRefresh()
+	h.send(keyEnd, keyText("0"), keyCtrlS) // the editor still holds 1: 10
+	h.wantStatus("another client changed these keys (ctrl+s to resolve)")
+
+	f.put("b", "20")
+	f.put("new", `"from elsewhere"`)
+	f.del("c")
+	h.fireRefresh()
+	h.send(keyDown, keyDown)
+	if got := h.selected(); got != "new" {
+		t.Errorf("the third key listed is %q, want new: c was deleted", got)
+	}
+	if got := h.store.Keys(); !slices.Equal(got, []string{"a", "b", "new"}) {
+		t.Errorf("the UI lists %q, want a, b and new", got)
+	}
+	if raw, _ := h.store.GetRaw("b"); string(raw) != "20" {
+		t.Errorf("the UI shows b = %s, want the other client's 20", raw)
+	}
+	if raw, _ := h.store.GetRaw("a"); string(raw) != "10" || h.store.Pending() != 1 {
+		t.Errorf("the UI shows a = %s with %d pending, want the user's 10, pending", raw, h.store.Pending())
+	}
+	h.wantStatus("another client changed these keys (ctrl+s to resolve)")
+
+	h.send(keyCtrlS)
+	if !topIs[*resolver](h) {
+		t.Fatalf("ctrl+s did not open the conflict screen:\n%s", h.screen())
+	}
+	h.wantScreen("Others changed 1 key, you changed 1 key; 1 key changed on both sides.")
+	h.wantScreen("mine: 10")
+	h.wantScreen("theirs: 5")
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,19 @@ func watching(t *testing.T, src Source) *harness {
 	return h
 }
 
+// etcdSource is store as the UI's Source, as the program opens it.
+func etcdSource(store *etcdstore.Store) Source {
+	return etcdstore.NewBackend(store, etcdstore.BackendOptions{WriteTimeout: 4 * time.Second})
+}
+
+// pendingFile is the documented shape of a file of pending changes.
+type pendingFile struct {
+	Source    string                     `json:"source"`
+	Set       map[string]json.RawMessage `json:"set"`
+	Delete    []string                   `json:"delete"`
+	Revisions map[string]int64           `json:"revisions"`
+}
+
 func (f *etcdFixture) wantEtcd(key, want string) {
 	f.t.Helper()
 	if got := f.get(key); got != want {
@@ -107,7 +121,7 @@ func (f *etcdFixture) wantEtcd(key, want string) {
 // when the status bar says saved, and the status bar names the prefix.
 func TestEtcdListAndEdit(t *testing.T) {
 	f := newEtcdFixture(t, map[string]string{"a": "1", "b": `{"x": 1}`}, false)
-	h := watching(t, EtcdSource(f.store))
+	h := watching(t, etcdSource(f.store))
 	h.wantScreen("2 keys")
 	h.wantScreen("etcd://127.0.0.1:")
 	h.wantScreen("/app/")
@@ -126,7 +140,7 @@ func TestEtcdListAndEdit(t *testing.T) {
 // press, and the status bar says the data changed elsewhere.
 func TestEtcdOtherClientsChangesAppear(t *testing.T) {
 	f := newEtcdFixture(t, map[string]string{"a": "1"}, false)
-	h := watching(t, EtcdSource(f.store))
+	h := watching(t, etcdSource(f.store))
 	h.fireRefresh()
 	h.wantScreen("1 key")
 	f.put("new", `"from elsewhere"`)
@@ -145,7 +159,7 @@ func TestEtcdOtherClientsChangesAppear(t *testing.T) {
 func TestEtcdEditOfAChangedValueConflicts(t *testing.T) {
 	for _, keepMine := range []bool{true, false} {
 		f := newEtcdFixture(t, map[string]string{"a": "1", "b": "2"}, false)
-		h := watching(t, EtcdSource(f.store))
+		h := watching(t, etcdSource(f.store))
 		h.send(keyText("e"))
 		f.put("a", "5")
 		h.fireRefresh()
@@ -191,7 +205,7 @@ func TestEtcdEditOfAChangedValueConflicts(t *testing.T) {
 // Overwrite writes ours whatever etcd holds, and Reload drops ours.
 func TestEtcdDeleteRenameOverwriteReload(t *testing.T) {
 	f := newEtcdFixture(t, map[string]string{"a": "1", "b": "2", "c": "3"}, false)
-	src := EtcdSource(f.store)
+	src := etcdSource(f.store)
 	f.put("a", "100")
 	f.put("b", "200")
 	if err := src.Delete("a"); err == nil {
@@ -239,7 +253,7 @@ func TestEtcdDeleteRenameOverwriteReload(t *testing.T) {
 // A read-only prefix is shown and kept live, and refuses every change.
 func TestEtcdReadOnly(t *testing.T) {
 	f := newEtcdFixture(t, map[string]string{"a": "1"}, true)
-	src := EtcdSource(f.store)
+	src := etcdSource(f.store)
 	if !src.ReadOnly() {
 		t.Fatal("a read-only store's Source is not read-only")
 	}

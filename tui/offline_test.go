@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -15,7 +14,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
@@ -26,12 +24,10 @@ import (
 
 // newOfflineFixture is newEtcdFixture on a member the test can stop and
 // restart, with the UI's Source giving up on a write after a second.
-func newOfflineFixture(t *testing.T, endpoints []string, values map[string]string) (*etcdFixture, *etcdSource) {
+func newOfflineFixture(t *testing.T, endpoints []string, values map[string]string) (*etcdFixture, *etcdstore.Backend) {
 	t.Helper()
 	f := openEtcdFixture(t, values, etcdstore.Config{Endpoints: endpoints, Prefix: "/app/", OpTimeout: 3 * time.Second})
-	src := EtcdSource(f.store).(*etcdSource)
-	src.timeout = time.Second
-	return f, src
+	return f, etcdstore.NewBackend(f.store, etcdstore.BackendOptions{WriteTimeout: time.Second})
 }
 
 // fireRetry fires the automatic retry's timer.
@@ -348,40 +344,6 @@ func TestEtcdLeaderLossWhileApplying(t *testing.T) {
 		if raw, _ := src.GetRaw(k); string(raw) != v {
 			t.Errorf("the UI shows %s = %s, want %s", k, raw, v)
 		}
-	}
-}
-
-// A write that timed out may have committed all the same; its retry then
-// finds the key moved. If etcd holds exactly what the retry would write,
-// that was the write's own commit, and it is taken as saved; otherwise,
-// and when no attempt had failed, it is a conflict.
-func TestEtcdRetryFindsItsOwnEarlierCommit(t *testing.T) {
-	t.Parallel() // each test has its own etcd
-	srv := etcdtest.StartServer(t, "tui")
-	f, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "1", "c": "1"})
-
-	src.uncertain["a"] = true // as after a write of a that timed out
-	f.put("a", "10")          // what that write would have committed
-	if err := src.SetRaw("a", []byte("10")); err != nil {
-		t.Fatalf("the retry of a write that had committed: %v", err)
-	}
-	f.put("a", "11")
-	if err := src.SetRaw("a", []byte("12")); err == nil {
-		t.Error("a write over another client's change after the earlier one was taken as saved")
-	}
-
-	src.uncertain["b"] = true
-	f.put("b", "20")
-	if err := src.SetRaw("b", []byte("21")); !errors.Is(err, kvstore.ErrConflict) {
-		t.Errorf("a retry meeting another value: %v, want a conflict", err)
-	}
-
-	f.put("c", "30")
-	if err := src.SetRaw("c", []byte("30")); !errors.Is(err, kvstore.ErrConflict) {
-		t.Errorf("a write with no earlier attempt meeting the same value: %v, want a conflict", err)
-	}
-	if src.Pending() != 3 {
-		t.Errorf("%d changes pending, want the three refused", src.Pending())
 	}
 }
 

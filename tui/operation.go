@@ -77,9 +77,13 @@ type opDoneMsg struct {
 	changed  bool // opRefresh: the data had changed elsewhere
 	deleted  bool // opRefresh: it was deleted, and is not read again
 	reloaded bool // opRefresh: and was read again
+	// live, for opRefresh of a liveSource with changes pending: the
+	// others' changes to keys with no pending change show already, and
+	// reloaded says that none of ours was changed underneath.
+	live bool
 
 	// watch is, for opRefresh of a liveSource, the state of its watch.
-	watch *watchState
+	watch *kvstore.WatchState
 }
 
 // undoing reports whether the operation undoes an earlier one.
@@ -169,9 +173,16 @@ func (op operation) run(src Source) opDoneMsg {
 				return done
 			}
 		}
-		if src.ReadOnly() || src.Pending() == 0 {
+		_, done.live = src.(liveSource)
+		switch {
+		case src.ReadOnly() || notInData(src) == 0:
 			done.err = src.Reload()
 			done.reloaded = done.err == nil
+		case done.live:
+			// Only the keys we changed wait for the conflict screen.
+			c, err := src.Conflict()
+			done.err = err
+			done.reloaded = err == nil && len(c.Theirs) == 0
 		}
 	}
 	return done

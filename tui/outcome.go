@@ -120,7 +120,7 @@ func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 			// A retry saved what the question about quitting was about.
 			return tea.Quit
 		}
-		if msg.err == nil && m.save.outside && m.src.Pending() == 0 {
+		if msg.err == nil && m.save.outside && notInData(m.src) == 0 {
 			// Other clients' changes seen while ours waited are not shown
 			// yet: nothing pending now, they can be.
 			m.save.outside = false
@@ -206,14 +206,21 @@ func (m *Model) onRefreshed(msg opDoneMsg) tea.Cmd {
 		m.save.deleted = true
 		return tea.Batch(next, m.flash("its data is kept; saving asks first", true))
 	case !msg.reloaded:
-		// Changes are pending: reading the file would drop them, so the
-		// status bar says the file changed, and ctrl+s opens the conflict
-		// screen before any save has to fail.
+		// Changes are pending, or kept in a journal the file lacks: reading
+		// the file would drop them, so the status bar says the file
+		// changed, and ctrl+s opens the conflict screen before any save
+		// has to fail.
 		m.save.outside = true
-		if recovered != "" {
-			return tea.Batch(next, m.flash(recovered, false))
+		cmds := []tea.Cmd{next}
+		if msg.live {
+			// The others' changes to keys we did not change show at once.
+			m.refreshKeys()
+			cmds = append(cmds, m.showSelected())
 		}
-		return next
+		if recovered != "" {
+			cmds = append(cmds, m.flash(recovered, false))
+		}
+		return tea.Batch(cmds...)
 	}
 	text := m.words.refreshed
 	switch {

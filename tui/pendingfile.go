@@ -1,13 +1,9 @@
 package tui
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -15,35 +11,9 @@ import (
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
-// A file of pending changes keeps what quitting shared data would drop
-// (see quitPending). It is one JSON object:
-//
-//	{
-//	  "source": "etcd://127.0.0.1:2379/app/",
-//	  "set": {"key": value, ...},
-//	  "delete": ["key", ...],
-//	  "revisions": {"key": 42, ...}
-//	}
-//
-// set holds each key added or changed with its new value, delete each key
-// removed (a rename is both), so a deletion is never mistaken for a null
-// value; revisions holds the revision in etcd each change was based on (0:
-// the key did not exist). `kvstore import --changes SRC < FILE` applies
-// it with the same revision checks the UI would have made.
-type pendingFile struct {
-	Source    string                     `json:"source"`
-	Set       map[string]json.RawMessage `json:"set"`
-	Delete    []string                   `json:"delete"`
-	Revisions map[string]int64           `json:"revisions"`
-}
-
-// pendingLister is a Source that lists the changes it has not saved, as
-// they are to be written: etcdSource.
-type pendingLister interface {
-	// PendingWrites returns each key changed with its value, each key
-	// deleted, sorted, and the revision each change requires.
-	PendingWrites() (set map[string]json.RawMessage, deleted []string, revisions map[string]int64)
-}
+// Quitting shared data with changes it does not have would drop them (see
+// quitPending): a Source that is a rescuer writes them to a new file, in
+// the format `kvstore import --changes` applies later.
 
 // Messages of writing the pending changes to a file.
 type (
@@ -58,17 +28,15 @@ type (
 )
 
 // startWritePending writes the pending changes to the file the user
-// named, in a Cmd. What is written is read now, so it is what the user saw.
+// named, in a Cmd.
 func (m Model) startWritePending(msg writePendingMsg) (tea.Model, tea.Cmd) {
-	pl, ok := m.src.(pendingLister)
+	r, ok := m.src.(rescuer)
 	if !ok {
 		return m, m.flash("this data cannot list its changes", true)
 	}
-	f := pendingFile{Source: m.src.Name()}
-	f.Set, f.Delete, f.Revisions = pl.PendingWrites()
 	return m, func() tea.Msg {
-		err := writeNewFile(msg.path, f)
-		return pendingWrittenMsg{path: msg.path, n: len(f.Set) + len(f.Delete), err: err}
+		n, err := r.WritePending(msg.path)
+		return pendingWrittenMsg{path: msg.path, n: n, err: err}
 	}
 }
 
@@ -95,26 +63,25 @@ type shutdownWrittenMsg struct{ notice string }
 // that cannot be written, in the temporary directory), as w would at the
 // question about quitting; ExitNotice says where.
 func (m Model) shutdown() (tea.Model, tea.Cmd) {
-	pl, ok := m.src.(pendingLister)
+	r, ok := m.src.(rescuer)
 	if !ok || m.src.Pending() == 0 {
 		return m, tea.Quit
 	}
-	f := pendingFile{Source: m.src.Name()}
-	f.Set, f.Delete, f.Revisions = pl.PendingWrites()
-	n := display.Plural(len(f.Set)+len(f.Delete), "change")
 	name := defaultPendingPath(time.Now())
 	return m, func() tea.Msg {
-		err := writeNewFile(name, f)
 		path := name
+		n, err := r.WritePending(path)
 		if err != nil {
 			path = filepath.Join(os.TempDir(), filepath.Base(name))
-			if err2 := writeNewFile(path, f); err2 != nil {
+			var err2 error
+			if n, err2 = r.WritePending(path); err2 != nil {
 				return shutdownWrittenMsg{notice: fmt.Sprintf(
-					"kvstore: %s that etcd does not have could not be kept: %s", n, cleanError(err))}
+					"kvstore: %s that etcd does not have could not be kept: %s",
+					display.Plural(m.src.Pending(), "change"), cleanError(err))}
 			}
 		}
 		return shutdownWrittenMsg{notice: fmt.Sprintf(
-			"kvstore: %s that etcd does not have went to %s", n, path)}
+			"kvstore: %s that etcd does not have went to %s", display.Plural(n, "change"), path)}
 	}
 }
 
@@ -122,58 +89,3 @@ func (m Model) shutdown() (tea.Model, tea.Cmd) {
 // there is nothing to say: where the changes pending when a signal ended
 // the UI went, since nobody was asked (see ShutdownMsg).
 func (m Model) ExitNotice() string { return m.exitNotice }
-
-// writeNewFile writes f to path as indented JSON, atomically and only if
-// path does not exist: the text goes to a temporary file beside it, which
-// is synced and then linked to path, an operation that fails rather than
-// replace a file.
-func writeNewFile(path string, f pendingFile) error {
-	if f.Set == nil {
-		f.Set = map[string]json.RawMessage{}
-	}
-	if f.Delete == nil {
-		f.Delete = []string{}
-	}
-	data, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	data = append(data, '\n')
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".kvstore-pending-*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s already exists; choose another name", filepath.Base(path))
-		}
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a new name in dir durable. Windows has no directory sync,
-// and there the link is as durable as the file system makes it.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}

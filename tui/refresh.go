@@ -9,7 +9,8 @@ import (
 // Every Options.Refresh the UI asks the Source whether the data changed
 // elsewhere (for a file: a few stats, the journal included, and no reading)
 // with an opRefresh operation, which reads the data again when it changed
-// and nothing is pending; see operation.run and Model.onRefreshed.
+// and holds every change made here (nothing pending, and nothing kept only
+// in an always-save journal); see operation.run and Model.onRefreshed.
 
 // refreshTickMsg says it is time to look at the data.
 type refreshTickMsg struct{}

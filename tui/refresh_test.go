@@ -3,9 +3,12 @@ package tui
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
@@ -87,6 +90,107 @@ func TestRefreshWritablePendingOffersConflict(t *testing.T) {
 	h.fireRefresh()
 	if strings.Contains(h.statusLine(), "changed on disk") {
 		t.Fatalf("status after merging: %q", h.statusLine())
+	}
+}
+
+// In always-save mode a change is durable in the journal before it is in
+// the data file, and nothing is pending; when another program rewrites the
+// file meanwhile, the view must not read it again (which would drop the
+// change): it says the file changed, and ctrl+s settles it.
+func TestRefreshAlwaysSaveJournalledChangeOffersConflict(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1", "b": "2"}, &kvstore.Options{AlwaysSave: true, SaveInterval: -1})
+	h := refreshing(t, FileSource(s))
+	hand := `{"a": 1, "b": 200}`
+	var ours string
+	// The store folds its journal into the file after a second without
+	// writes: the other program must rewrite the file before that, which
+	// the journal, still holding the change, shows it did.
+	for ours == "" {
+		h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS)
+		v := raw(t, s, "a")
+		if s.Pending() != 0 {
+			t.Fatalf("an always-save change is pending: %d", s.Pending())
+		}
+		if err := os.WriteFile(s.Path(), []byte(hand), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		journal, _ := os.ReadFile(s.Path() + ".journal")
+		if strings.Contains(string(journal), `{"set":"a","value":`+v+`}`) {
+			ours = v
+		}
+	}
+	h.fireRefresh()
+	h.wantStatus("the file changed on disk (ctrl+s to resolve)")
+	if raw(t, s, "a") != ours || raw(t, s, "b") != "2" {
+		t.Fatalf("the refresh dropped the journalled change: a = %s, b = %s", raw(t, s, "a"), raw(t, s, "b"))
+	}
+	if data, _ := os.ReadFile(s.Path()); string(data) != hand {
+		t.Fatalf("the refresh touched the file:\n%s", data)
+	}
+	h.fireRefresh()
+	h.wantStatus("the file changed on disk (ctrl+s to resolve)")
+
+	h.send(keyCtrlS)
+	h.wantScreen("The file changed 1 key, you changed 1 key; 0 keys changed on both sides.")
+	h.send(keyEnter)
+	h.wantStatus("merged with the file")
+	got := fileValues(t, s.Path())
+	if string(got["a"]) != ours || string(got["b"]) != "200" {
+		t.Fatalf("merged file %v, want a from us and b from the file", got)
+	}
+	h.fireRefresh()
+	if strings.Contains(h.statusLine(), "changed on disk") {
+		t.Fatalf("status after merging: %q", h.statusLine())
+	}
+}
+
+// ctrl+r reads the file again and drops what it lacks, which in always-save
+// mode includes acknowledged changes kept only in the journal: it asks
+// first, as it does for pending ones.
+func TestReloadAsksBeforeDroppingJournalledChanges(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1"}, &kvstore.Options{AlwaysSave: true, SaveInterval: -1})
+	h := newHarness(t, FileSource(s), 80, 24)
+	ctrlR := tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}
+	// The store folds its journal into the file after a second without
+	// writes; a reload after that has nothing to drop, and goes ahead.
+	for {
+		h.send(keyText("e"), keyEnd, keyText("5"), keyCtrlS)
+		v := raw(t, s, "a")
+		h.send(ctrlR)
+		if strings.Contains(h.screen(), "Reload the file and drop 1 change not yet in it?") {
+			break
+		}
+		if got := raw(t, s, "a"); got != v {
+			t.Fatalf("ctrl+r dropped the acknowledged a = %s without asking: a = %s", v, got)
+		}
+	}
+	v := raw(t, s, "a")
+	h.send(keyText("n"))
+	if raw(t, s, "a") != v {
+		t.Fatal("no dropped the change")
+	}
+}
+
+// A read-only view of a file whose crashed writer left a journal written
+// against another version of it shows the file alone, and says so.
+func TestReadOnlyViewSaysItLeftAJournalOut(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.json")
+	if err := os.WriteFile(path, []byte(`{"a": "theirs"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	journal := "{\"file\":[\"30:00000000\"]}\n{\"set\":\"a\",\"value\":\"mine\"}\n"
+	if err := os.WriteFile(path+".journal", []byte(journal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	view, err := kvstore.Open(path, &kvstore.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { view.Close() })
+	h := newHarness(t, FileSource(view), 80, 24)
+	h.wantStatus("read-only · showing the file without its journal")
+	if raw(t, view, "a") != `"theirs"` {
+		t.Fatalf("the view shows a = %s", raw(t, view, "a"))
 	}
 }
 

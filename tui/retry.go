@@ -1,13 +1,16 @@
 package tui
 
 import (
+	"errors"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
-// Changes that wait because the cluster is out of reach (see
-// errUnreachable) are saved again by themselves: a timer runs a save,
+// Changes that wait because the cluster is out of reach (a save error
+// wrapping kvstore.ErrUnreachable) are saved again by themselves: a timer runs a save,
 // through the write queue like ctrl+s, after 1s, then 2s, 4s and so on up
 // to retryMax between attempts, until nothing waits any more or the
 // changes fail for another reason (a conflict, which ctrl+s settles).
@@ -15,6 +18,14 @@ const (
 	retryFirst = time.Second
 	retryMax   = 15 * time.Second
 )
+
+// unreachableText is what the status bar calls the state of changes that
+// wait for the cluster.
+const unreachableText = "etcd unreachable"
+
+// unreachable reports whether a save error means the changes wait for
+// the cluster.
+func unreachable(err error) bool { return errors.Is(err, kvstore.ErrUnreachable) }
 
 // retryState is the automatic retry's timer.
 type retryState struct {

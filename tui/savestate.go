@@ -44,8 +44,9 @@ func waitForEvent(events <-chan kvstore.FlushEvent) tea.Cmd {
 type saveReport struct {
 	savedAt time.Time // when a save last left nothing pending
 	closed  bool      // the Events channel closed
-	// outside: the data changed elsewhere while changes were pending, so
-	// the next save would fail; ctrl+s opens the conflict screen.
+	// outside: the data changed elsewhere while changes were pending (or
+	// kept apart, see foldingSource), so the next save would fail; ctrl+s
+	// opens the conflict screen.
 	outside bool
 	// deleted: a refresh found the file deleted and kept the data.
 	deleted bool
@@ -61,49 +62,57 @@ func (r *saveReport) observe(ev kvstore.FlushEvent) {
 // saveState is the save state as the status bar shows it.
 type saveState struct {
 	readOnly bool
-	saving   bool  // an operation that may write to disk is running
-	pending  int   // changes not yet on disk
-	err      error // the last save's error, until a save succeeds
-	report   saveReport
-	name     string // the data's name, to shorten error messages
-	words    *wording
+	saving   bool // an operation that may write to disk is running
+	pending  int  // changes not yet on disk
+	// notInData: changes the data lacks, pending or kept apart (see
+	// foldingSource); a change made elsewhere meanwhile is a conflict.
+	notInData int
+	err       error // the last save's error, until a save succeeds
+	report    saveReport
+	name      string // the data's name, to shorten error messages
+	words     *wording
 }
 
 // saveState derives the save state from the Source and its events.
 func (m *Model) saveState() saveState {
 	return saveState{
-		readOnly: m.src.ReadOnly(),
-		saving:   m.writes.saving(),
-		pending:  m.src.Pending(),
-		err:      m.src.LastSaveError(),
-		report:   m.save,
-		name:     m.src.Name(),
-		words:    m.words,
+		readOnly:  m.src.ReadOnly(),
+		saving:    m.writes.saving(),
+		pending:   m.src.Pending(),
+		notInData: notInData(m.src),
+		err:       m.src.LastSaveError(),
+		report:    m.save,
+		name:      m.src.Name(),
+		words:     m.words,
 	}
 }
 
 // conflicted reports whether saving would hit a conflict, which ctrl+s
 // then settles on the conflict screen.
 func (s saveState) conflicted() bool {
-	return errors.Is(s.err, kvstore.ErrConflict) || ((s.report.outside || s.report.deleted) && s.pending > 0)
+	return errors.Is(s.err, kvstore.ErrConflict) || ((s.report.outside || s.report.deleted) && s.notInData > 0)
 }
 
 // text returns the save state in a few words and the style to draw it in.
 func (s saveState) text(st *Styles) string {
 	switch {
+	case s.readOnly && errors.Is(s.err, kvstore.ErrConflict):
+		// A crashed writer's journal was written against another version
+		// of the file, so the view shows the file alone.
+		return st.StatusError.Render("read-only · showing the file without its journal")
 	case s.readOnly:
 		return st.StatusNote.Render("read-only")
 	case unreachable(s.err) && s.pending > 0:
 		// Before saving…: each retry is a save, and the state is the same
 		// while one runs.
-		return st.StatusError.Render(errUnreachable.Error() + " · retrying · " + display.GroupDigits(s.pending) + " pending")
+		return st.StatusError.Render(unreachableText + " · retrying · " + display.GroupDigits(s.pending) + " pending")
 	case s.saving:
 		return st.StatusSaving.Render("saving…")
 	case s.err != nil:
 		return st.StatusError.Render("save failed: " + display.Escape(s.reason()))
-	case s.report.outside && s.pending > 0:
+	case s.report.outside && s.notInData > 0:
 		return st.StatusError.Render(s.words.changed)
-	case s.report.deleted && s.pending > 0:
+	case s.report.deleted && s.notInData > 0:
 		return st.StatusError.Render("the file was deleted (ctrl+s to resolve)")
 	case s.report.deleted:
 		return st.StatusError.Render("the file was deleted on disk")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
@@ -78,19 +79,19 @@ func (s *statusBar) View(st *Styles) string {
 // another Source) after a refresh: while it is lost the status bar says so,
 // and once the data was read again after a loss it returns the message
 // that says so; otherwise "".
-func (m *Model) observeWatch(w *watchState) (recovered string) {
+func (m *Model) observeWatch(w *kvstore.WatchState) (recovered string) {
 	if w == nil {
 		return ""
 	}
 	why := ""
-	if w.reason != "" {
-		why = " (" + display.Escape(w.reason) + ")"
+	if w.Reason != "" {
+		why = " (" + display.Escape(w.Reason) + ")"
 	}
 	m.status.watchLost = ""
-	if w.lost {
+	if w.Lost {
 		m.status.watchLost = "watch lost: reconnecting…" + why
 	}
-	if w.recovered {
+	if w.Recovered {
 		return "read again after the watch was lost" + why
 	}
 	return ""

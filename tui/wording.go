@@ -1,13 +1,5 @@
 package tui
 
-// sharedSource is implemented by a Source whose data other clients change
-// as a matter of course, such as a key prefix of an etcd cluster: there is
-// no file on disk to speak of, and closing it writes nothing beside it.
-type sharedSource interface {
-	// Shared reports whether the data is shared with other clients.
-	Shared() bool
-}
-
 // wording holds the phrases that depend on where the data lives: a file
 // someone may edit on disk, or shared data other clients write.
 type wording struct {

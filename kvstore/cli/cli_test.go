@@ -45,9 +45,9 @@ func runKVStore() {
 	launch := func(o cli.TUIOptions) error {
 		fmt.Printf("tui path=%q demo=%v always-save=%v interval=%v read-only=%v separator=%q\n",
 			o.Path, o.Demo, o.AlwaysSave, o.Interval, o.ReadOnly, o.Separator)
-		if o.Etcd != nil {
-			fmt.Printf("etcd endpoints=%v prefix=%q keys=%v\n", o.Etcd.Endpoints(), o.Etcd.KeyPrefix(), o.Etcd.Keys())
-			return o.Etcd.Close()
+		if o.Backend != nil {
+			fmt.Printf("backend name=%q read-only=%v keys=%v\n", o.Backend.Name(), o.Backend.ReadOnly(), o.Backend.Keys())
+			return o.Backend.Close()
 		}
 		return nil
 	}

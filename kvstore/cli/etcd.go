@@ -25,16 +25,22 @@ func isEtcd(src string) bool { return strings.HasPrefix(src, etcdScheme) }
 // The connection flags, spelled as etcdctl spells them, with etcdctl's
 // environment variables as their defaults.
 const (
-	flagPrefix      = "prefix"
-	flagCACert      = "cacert"
-	flagCert        = "cert"
-	flagKey         = "key"
-	flagUser        = "user"
-	flagDialTimeout = "dial-timeout"
+	flagPrefix         = "prefix"
+	flagCACert         = "cacert"
+	flagCert           = "cert"
+	flagKey            = "key"
+	flagUser           = "user"
+	flagDialTimeout    = "dial-timeout"
+	flagCommandTimeout = "command-timeout"
 )
 
-// defaultDialTimeout is how long a command waits for the cluster to answer.
-const defaultDialTimeout = 5 * time.Second
+// The timeouts' defaults: connecting to the cluster (which includes
+// authenticating, slow on a busy server), and each request after that (the initial read, each commit; for the terminal UI
+// each write, which then waits and is tried again).
+const (
+	defaultDialTimeout    = 5 * time.Second
+	defaultCommandTimeout = 5 * time.Second
+)
 
 // etcdFlags defines the connection flags on root, for every command. keys
 // has a --prefix of its own, a filter on the keys listed, which shadows the
@@ -46,7 +52,8 @@ func etcdFlags(root *cobra.Command) {
 	f.String(flagCert, "", "with etcd://, identify with this TLS client certificate `FILE` ($ETCDCTL_CERT)")
 	f.String(flagKey, "", "with etcd://, the TLS client certificate's key `FILE` ($ETCDCTL_KEY)")
 	f.String(flagUser, "", "with etcd://, authenticate as `NAME[:PASSWORD]`, asking for a missing password ($ETCDCTL_USER)")
-	f.Duration(flagDialTimeout, defaultDialTimeout, "with etcd://, how long to wait for the cluster to answer with the prefix")
+	f.Duration(flagDialTimeout, defaultDialTimeout, "with etcd://, how long to wait for a connection to the cluster")
+	f.Duration(flagCommandTimeout, defaultCommandTimeout, "with etcd://, how long to wait for each request, once connected")
 }
 
 // etcdFlag returns the value of the connection flag name, or the
@@ -61,7 +68,7 @@ func etcdFlag(cmd *cobra.Command, name, env string) string {
 // checkNoEtcdFlags refuses connection flags on a command whose source is a
 // file, where they would silently mean nothing.
 func checkNoEtcdFlags(cmd *cobra.Command) error {
-	for _, name := range []string{flagPrefix, flagCACert, flagCert, flagKey, flagUser, flagDialTimeout} {
+	for _, name := range []string{flagPrefix, flagCACert, flagCert, flagKey, flagUser, flagDialTimeout, flagCommandTimeout} {
 		if cmd.Root().PersistentFlags().Lookup(name).Changed {
 			return usagef(cmd, "--%s applies only to an etcd:// source", name)
 		}
@@ -102,11 +109,17 @@ func etcdConfig(cmd *cobra.Command, src string) (etcdstore.Config, error) {
 	if len(cfg.Endpoints) == 0 {
 		return cfg, usagef(cmd, "%s names no HOST:PORT and $ETCDCTL_ENDPOINTS is empty", src)
 	}
-	timeout, err := cmd.Root().PersistentFlags().GetDuration(flagDialTimeout)
-	if err != nil || timeout <= 0 {
-		return cfg, usagef(cmd, "--%s must be positive", flagDialTimeout)
+	for _, t := range []struct {
+		flag string
+		to   *time.Duration
+	}{{flagDialTimeout, &cfg.DialTimeout}, {flagCommandTimeout, &cfg.OpTimeout}} {
+		timeout, err := cmd.Root().PersistentFlags().GetDuration(t.flag)
+		if err != nil || timeout <= 0 {
+			return cfg, usagef(cmd, "--%s must be positive", t.flag)
+		}
+		*t.to = timeout
 	}
-	cfg.DialTimeout = timeout
+	var err error
 	if user := etcdFlag(cmd, flagUser, "ETCDCTL_USER"); user != "" {
 		var hasPassword bool
 		cfg.Username, cfg.Password, hasPassword = strings.Cut(user, ":")
@@ -136,41 +149,85 @@ func askPassword(cmd *cobra.Command, user string) (string, error) {
 	return string(password), nil
 }
 
+// etcdSource is an etcd prefix as a command's source. Like a file opened
+// by a writer, it keeps the command's changes and commits them when it is
+// closed: in one transaction that holds only if every key it changes is
+// still at the revision the command saw, so a command never overwrites
+// what another client wrote meanwhile, and del, mv and import change all
+// their keys or none. A change too large for one transaction is committed
+// in several, in key order; should one fail, the ones before it stay.
+type etcdSource struct {
+	*etcdstore.Backend
+	path string
+}
+
+// Path names the source in messages, as the command line gave it.
+func (e etcdSource) Path() string { return e.path }
+
+// Load reads keys, with errors worded for the command line.
+func (e etcdSource) Load(keys ...string) error {
+	if err := e.Backend.Load(keys...); err != nil {
+		return describeEtcdError(e.Store().Config(), err)
+	}
+	return nil
+}
+
+// ListErr is the error that cut the last listing short, worded for the
+// command line.
+func (e etcdSource) ListErr() error {
+	if err := e.Backend.ListErr(); err != nil {
+		return describeEtcdError(e.Store().Config(), err)
+	}
+	return nil
+}
+
+// Dirty reports whether changes wait to be committed.
+func (e etcdSource) Dirty() bool { return e.Pending() > 0 }
+
+var _ revisionChecker = etcdSource{}
+
 // openEtcd opens the etcd prefix src names as a command's source.
 func openEtcd(cmd *cobra.Command, src string, readOnly bool) (source, error) {
-	store, err := dialEtcd(cmd, src, readOnly)
+	store, err := dialEtcd(cmd, src, readOnly, true)
 	if err != nil {
 		return nil, err
 	}
-	return newEtcdSource(store, src), nil
+	return etcdSource{Backend: etcdstore.NewBackend(store, etcdstore.BackendOptions{Deferred: true}), path: src}, nil
 }
 
-// dialEtcd connects to the etcd prefix src names and reads it. Connecting
-// and reading the whole prefix must take no longer than the dial timeout
-// (a prefix of 100k small keys reads in about 1.5 s over loopback), so
-// that a cluster that is not there fails the command within it, in one
-// line.
-func dialEtcd(cmd *cobra.Command, src string, readOnly bool) (*etcdstore.Store, error) {
+// dialEtcd connects to the etcd prefix src names, within the dial
+// timeout, so that a cluster that is not there fails the command within
+// it, in one line; and then, unless lazy, reads it, within the command
+// timeout. A command opens it lazy, to read only the keys it needs.
+func dialEtcd(cmd *cobra.Command, src string, readOnly, lazy bool) (*etcdstore.Store, error) {
 	cfg, err := etcdConfig(cmd, src)
 	if err != nil {
 		return nil, err
 	}
-	cfg.ReadOnly = readOnly
-	// etcd's client connects lazily, so the dial timeout alone would not
-	// stop the first read from waiting for a cluster that is not there.
-	ctx, cancel := context.WithTimeout(cmd.Context(), cfg.DialTimeout)
-	defer cancel()
-	store, err := etcdstore.Open(ctx, cfg)
+	cfg.ReadOnly, cfg.Lazy = readOnly, lazy
+	store, err := etcdstore.Open(cmd.Context(), cfg)
+	if err != nil {
+		return nil, describeEtcdError(cfg, err)
+	}
+	return store, nil
+}
+
+// describeEtcdError says in one line what the cluster cfg names did, for
+// the errors a user can act on: which timeout ran out, which credentials
+// are missing or wrong. Others are returned as they are.
+func describeEtcdError(cfg etcdstore.Config, err error) error {
 	at := strings.Join(cfg.Endpoints, ",")
 	switch {
+	case errors.Is(err, context.DeadlineExceeded) && errors.Is(err, etcdstore.ErrConnect):
+		return fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.DialTimeout, flagDialTimeout)
 	case errors.Is(err, context.DeadlineExceeded):
-		return nil, fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.DialTimeout, flagDialTimeout)
+		return fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.OpTimeout, flagCommandTimeout)
 	case errors.Is(err, rpctypes.ErrUserEmpty):
-		return nil, fmt.Errorf("etcd at %s takes only its users: give --%s NAME[:PASSWORD] or $ETCDCTL_USER", at, flagUser)
+		return fmt.Errorf("etcd at %s takes only its users: give --%s NAME[:PASSWORD] or $ETCDCTL_USER", at, flagUser)
 	case errors.Is(err, rpctypes.ErrAuthFailed):
-		return nil, fmt.Errorf("etcd at %s refused user %q: wrong name or password", at, cfg.Username)
+		return fmt.Errorf("etcd at %s refused user %q: wrong name or password", at, cfg.Username)
 	}
-	return store, err
+	return err
 }
 
 // startEtcdTUI connects to the etcd prefix opts.Path names and runs the
@@ -181,10 +238,10 @@ func startEtcdTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions) error
 			return usagef(cmd, "--%s applies only to a file: etcd commits every change as it is made", name)
 		}
 	}
-	store, err := dialEtcd(cmd, opts.Path, opts.ReadOnly)
+	store, err := dialEtcd(cmd, opts.Path, opts.ReadOnly, false)
 	if err != nil {
 		return err
 	}
-	opts.Etcd = store
+	opts.Backend = etcdstore.NewBackend(store, etcdstore.BackendOptions{})
 	return launch(opts)
 }

@@ -91,3 +91,20 @@ func TestUnreachableEtcdFailsWithinDialTimeout(t *testing.T) {
 		t.Errorf("error = %v, want one saying etcd did not answer within the dial timeout", err)
 	}
 }
+
+// A cluster that answers the connection but not the request (it has lost
+// its quorum) fails a command within --command-timeout, and says so: the
+// two timeouts are separate, as in etcdctl.
+func TestCommandTimeoutIsNotTheDialTimeout(t *testing.T) {
+	members := etcdtest.StartCluster(t, 3)
+	members[1].Stop()
+	members[2].Stop()
+	root := cli.New(func(cli.TUIOptions) error { return nil })
+	root.SetArgs([]string{"keys", "etcd://" + members[0].Endpoint() + "/app/", "--dial-timeout", "3s", "--command-timeout", "500ms"})
+	root.SetOut(io.Discard)
+	root.SetErr(io.Discard)
+	err := root.ExecuteContext(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "did not answer within 500ms (--command-timeout)") {
+		t.Errorf("error = %v, want one saying etcd did not answer within the command timeout", err)
+	}
+}

@@ -22,16 +22,16 @@ func TestEtcdConfig(t *testing.T) {
 		want etcdstore.Config
 	}{
 		{[]string{"get", "etcd://h1:1,h2:2/app/x%20y/"}, etcdstore.Config{
-			Endpoints: []string{"h1:1", "h2:2"}, Prefix: "/app/x%20y/", DialTimeout: 5 * time.Second,
+			Endpoints: []string{"h1:1", "h2:2"}, Prefix: "/app/x%20y/", DialTimeout: 5 * time.Second, OpTimeout: 5 * time.Second,
 			CACert: "env-ca.pem", Cert: "env-cert.pem", Key: "env-key.pem", Username: "envuser", Password: "envpass",
 		}},
 		{[]string{"set", "etcd://", "--prefix", "app/", "--cacert", "ca.pem", "--cert", "c.pem", "--key", "k.pem",
-			"--user", "root:a:b", "--dial-timeout", "2s"}, etcdstore.Config{
-			Endpoints: []string{"env-a:2379", "env-b:2379"}, Prefix: "app/", DialTimeout: 2 * time.Second,
+			"--user", "root:a:b", "--dial-timeout", "3s", "--command-timeout", "7s"}, etcdstore.Config{
+			Endpoints: []string{"env-a:2379", "env-b:2379"}, Prefix: "app/", DialTimeout: 3 * time.Second, OpTimeout: 7 * time.Second,
 			CACert: "ca.pem", Cert: "c.pem", Key: "k.pem", Username: "root", Password: "a:b",
 		}},
 		{[]string{"keys", "etcd://h:1", "--prefix", "user."}, etcdstore.Config{
-			Endpoints: []string{"h:1"}, DialTimeout: 5 * time.Second,
+			Endpoints: []string{"h:1"}, DialTimeout: 5 * time.Second, OpTimeout: 5 * time.Second,
 			CACert: "env-ca.pem", Cert: "env-cert.pem", Key: "env-key.pem", Username: "envuser", Password: "envpass",
 		}},
 	} {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +44,9 @@ func exportCommand() *cobra.Command {
 			err = kvstore.WriteCanonical(&out, entries)
 			if failed != nil {
 				err = failed
+			}
+			if err == nil {
+				err = listErr(store)
 			}
 			if err := closeStore(store, err); err != nil {
 				return err
@@ -101,7 +105,8 @@ func importCommand() *cobra.Command {
 				return err
 			}
 			_, statErr := os.Stat(dst)
-			store, err := openSource(cmd, dst, false)
+			named := slices.Concat(slices.Collect(maps.Keys(object)), cf.deleted)
+			store, err := openSource(cmd, dst, false, named...)
 			if err != nil {
 				return err
 			}
@@ -111,11 +116,18 @@ func importCommand() *cobra.Command {
 				}
 			}
 			if replace {
+				var drop []string
 				for _, key := range store.Keys() {
 					if _, keep := object[key]; !keep {
-						if err := store.Delete(key); err != nil {
-							return closeStore(store, err)
-						}
+						drop = append(drop, key)
+					}
+				}
+				if err := cmp.Or(listErr(store), load(store, drop...)); err != nil {
+					return closeStore(store, err)
+				}
+				for _, key := range drop {
+					if err := store.Delete(key); err != nil {
+						return closeStore(store, err)
 					}
 				}
 			}
@@ -134,7 +146,7 @@ func importCommand() *cobra.Command {
 			}
 			if rc, ok := store.(revisionChecker); ok && !force {
 				for key, rev := range cf.revisions {
-					rc.requireRevision(key, rev)
+					rc.RequireRevision(key, rev)
 				}
 			}
 			if errors.Is(statErr, fs.ErrNotExist) && !store.Dirty() {
@@ -185,9 +197,9 @@ type changeFile struct {
 // revisionChecker is a source whose changes can be made to require a
 // key's revision, as an etcd prefix's can.
 type revisionChecker interface {
-	// requireRevision makes the change of key, if any, commit only while
+	// RequireRevision makes the change of key, if any, commit only while
 	// the key is at revision rev (0: absent).
-	requireRevision(key string, rev int64)
+	RequireRevision(key string, rev int64)
 }
 
 // parseChanges reads a file of changes, already parsed as an object:

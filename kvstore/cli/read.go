@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
@@ -39,7 +40,7 @@ func getCommand() *cobra.Command {
 			case rawOutput:
 				return usagef(cmd, "-r goes with --jq")
 			}
-			store, err := openSource(cmd, src, true)
+			store, err := openSource(cmd, src, true, key)
 			if err != nil {
 				return err
 			}
@@ -146,7 +147,7 @@ func keysCommand() *cobra.Command {
 			if asJSON {
 				out = append(out, ']', '\n')
 			}
-			if err := closeStore(store, failed); err != nil {
+			if err := closeStore(store, cmp.Or(failed, listErr(store))); err != nil {
 				return err
 			}
 			return writeOut(cmd, out)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/schema"
 )
 
@@ -35,10 +35,10 @@ type TUIOptions struct {
 	Schemas *schema.Set
 	// schemasPath is the --schemas flag.
 	schemasPath string
-	// Etcd is the etcd prefix Path names, when it names one (etcd://...),
+	// Backend is the data Path names when it is not a file (etcd://...),
 	// connected and read; the launcher closes it. The save flags do not
 	// apply: every change is committed as it is made.
-	Etcd *etcdstore.Store
+	Backend kvstore.Backend
 }
 
 // TUILauncher runs the terminal UI until the user quits. Its error is
@@ -54,7 +54,12 @@ func New(launch TUILauncher) *cobra.Command {
 		Short: "Browse and edit a kvstore JSON file, in the terminal or from scripts",
 		Long: "kvstore opens FILE, a kvstore JSON file, in a terminal UI for browsing and editing (the " +
 			"file is created on the first save if it does not exist). Its commands read and write a " +
-			"store from scripts; a file named like a command opens with kvstore open FILE.",
+			"store from scripts; a file named like a command opens with kvstore open FILE. Exit status: 0 " +
+			"on success, 2 for a command line that does not fit, 1 for any other failure. If a writer " +
+			"crashed leaving changes in a journal (FILE.journal) written against another version of " +
+			"FILE, a command still does its work and exits 0, with a warning on stderr: a reader shows " +
+			"FILE alone, and a writer moves those changes to FILE.unsaved-TIME.json, which the warning " +
+			"names, for you to compare and merge.",
 		Example: `  kvstore data.json
   kvstore etcd://127.0.0.1:2379/app/
   kvstore --demo

@@ -38,13 +38,23 @@ type source interface {
 // the command makes its changes in memory and Close writes them in one
 // atomic, durable save (see closeStore). It replaces a file its owner made
 // read-only only with --force-write.
-func openSource(cmd *cobra.Command, src string, readOnly bool) (source, error) {
+//
+// keys are those the command reads or writes by name: a source that reads
+// only what it is asked for (an etcd prefix) reads them now, together.
+func openSource(cmd *cobra.Command, src string, readOnly bool, keys ...string) (source, error) {
 	force := forceWrite(cmd)
 	if isEtcd(src) {
 		if force {
 			return nil, usagef(cmd, "--%s applies only to a file", flagForceWrite)
 		}
-		return openEtcd(cmd, src, readOnly)
+		store, err := openEtcd(cmd, src, readOnly)
+		if err != nil {
+			return nil, err
+		}
+		if err := load(store, keys...); err != nil {
+			return nil, closeStore(store, err)
+		}
+		return store, nil
 	}
 	if err := checkNoEtcdFlags(cmd); err != nil {
 		return nil, err
@@ -61,7 +71,44 @@ func openSource(cmd *cobra.Command, src string, readOnly bool) (source, error) {
 		// A nil *KVStore would be a non-nil source.
 		return nil, err
 	}
+	// The open went on, but found a crashed writer's journal written
+	// against another version of the file: a reader shows the file alone,
+	// a writer has moved the journal's changes to a rescue file. Either
+	// way the command does what it was asked, and says what it left out.
+	if err := store.LastSaveError(); errors.Is(err, kvstore.ErrConflict) {
+		fmt.Fprintln(cmd.ErrOrStderr(), "kvstore: warning: "+oneLine(err.Error()))
+	}
 	return store, nil
+}
+
+// loader is a source that knows only the keys it was asked to read, as
+// an etcd prefix opened for one command does: a command reads the keys it
+// names first, in one round trip, whatever else the source holds.
+type loader interface {
+	Load(keys ...string) error
+}
+
+// load reads keys into store, if it reads only what it is asked for.
+func load(store source, keys ...string) error {
+	if l, ok := store.(loader); ok && len(keys) > 0 {
+		return l.Load(keys...)
+	}
+	return nil
+}
+
+// lister is a source whose listings (Keys, All, Prefix) read from
+// elsewhere, in pages, and can end early for want of it.
+type lister interface {
+	// ListErr returns the error that ended the last listing, if one did.
+	ListErr() error
+}
+
+// listErr returns the error that cut store's last listing short.
+func listErr(store source) error {
+	if l, ok := store.(lister); ok {
+		return l.ListErr()
+	}
+	return nil
 }
 
 // closeStore closes a store, and so saves a writer's changes; the command

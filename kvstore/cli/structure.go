@@ -193,7 +193,7 @@ func validateCommand() *cobra.Command {
 					return closeStore(store, err)
 				}
 			}
-			if err := closeStore(store, nil); err != nil {
+			if err := closeStore(store, listErr(store)); err != nil {
 				return err
 			}
 			if err := writeOut(cmd, out); err != nil {

@@ -65,7 +65,7 @@ func setCommand() *cobra.Command {
 			if err := refuseViolations(cmd, set, "set "+quote(key), one(key, value)); err != nil {
 				return err
 			}
-			store, err := openSource(cmd, src, false)
+			store, err := openSource(cmd, src, false, key)
 			if err != nil {
 				return err
 			}
@@ -118,7 +118,7 @@ func delCommand() *cobra.Command {
 		ValidArgsFunction: completeKeys(-1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			src, keys := a[0], a[1:]
-			store, err := openSource(cmd, src, false)
+			store, err := openSource(cmd, src, false, keys...)
 			if err != nil {
 				return err
 			}
@@ -155,7 +155,7 @@ func mvCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			store, err := openSource(cmd, src, false)
+			store, err := openSource(cmd, src, false, from, to)
 			if err != nil {
 				return err
 			}

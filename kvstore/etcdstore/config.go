@@ -2,6 +2,7 @@ package etcdstore
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
@@ -42,9 +43,35 @@ type Config struct {
 	// Empty Username means no authentication.
 	Username, Password string
 
+	// Lazy makes Open read nothing and start no watch: the view holds only
+	// the keys a Backend's Load read, and a Backend's Keys and Prefix list
+	// the prefix from etcd, in pages, when asked. A short-lived task, such
+	// as one command, then costs what it reads: one round trip for a key,
+	// whatever the prefix holds. The view is not kept live.
+	Lazy bool
+
 	// ReadOnly makes every write return kvstore.ErrReadOnly. The view is
 	// still read and kept live.
 	ReadOnly bool
+
+	// Validate, when set, is asked about every JSON value before a write
+	// sends or stages it, as kvstore.Options.Validate is for the file
+	// store: Set, SetRaw and SetIf pass the key and the compact JSON, and
+	// Rename the new key and the value it moves. A non-nil error refuses
+	// the write, which returns it wrapped. Values other clients wrote, and
+	// bytes that are not JSON (a Backend's SetBytes), are not checked.
+	Validate func(key string, raw []byte) error
+}
+
+// validate asks cfg.Validate about raw, to be stored under key by op.
+func (c *Config) validate(op, key string, raw []byte) error {
+	if c.Validate == nil {
+		return nil
+	}
+	if err := c.Validate(key, raw); err != nil {
+		return fmt.Errorf("etcdstore: %s %q: %w", op, key, err)
+	}
+	return nil
 }
 
 const (

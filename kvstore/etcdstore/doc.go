@@ -14,7 +14,7 @@
 //
 // # The view
 //
-// Open reads every key under the prefix into memory, in pages, at one
+// Open reads every key under the prefix into memory (unless Config.Lazy), in pages, at one
 // revision, and starts one watch from the next revision. Get, GetRaw, Has,
 // Keys, Len, All and Prefix answer from that view without a round trip;
 // other clients' writes reach it as the watch delivers them, and are also
@@ -53,12 +53,37 @@
 // Rename always compares: the source at the revision the view shows and the
 // target absent, in one transaction.
 //
+// # The backend of the terminal UI and the command line
+//
+// NewBackend turns a Store into a kvstore.Backend, the contract the front
+// ends work through, the same the file store keeps (kvstore/storetest
+// checks both). A Backend stages writes: each is kept with the revision it
+// must find in etcd (the one the user was shown, or the one the key had
+// when the user started editing it) and sent as a transaction that requires
+// it. A write refused for another client's change stays pending, and
+// Conflict, Merge, Reload and Overwrite settle it. A write that could not
+// reach the cluster stays pending too, its error wrapping
+// kvstore.ErrUnreachable, and Flush sends it again, with the same check;
+// should the earlier attempt have committed after all, the retry
+// recognises its own value. Waiting writes go in as few transactions as
+// etcd takes: at most MaxApply writes and about a MiB of keys and values
+// each, so that any number of them fits. WritePending writes them to a
+// rescue file that `kvstore import --changes` applies later.
+//
+// A Backend shows the prefix as it was shown last, with its pending
+// changes over it; each Changed that finds other clients' changes shows
+// them, for every key without a pending change, whatever is pending. The
+// terminal UI commits each write at once; a command opens its Backend
+// Deferred, so that its writes commit together at Close, and its Store
+// Lazy (Config.Lazy), so that it reads only the keys it names (Load), and
+// lists the prefix in pages only when it lists it.
+//
 // # Timeouts
 //
-// The kvstore.Store methods take no context: each is bounded by
-// Config.OpTimeout. The etcd-specific writes take a context, which also
-// gets Config.OpTimeout when it has no deadline. Close cancels every call
-// in flight.
+// Open waits for a connection for Config.DialTimeout. The kvstore.Store
+// methods take no context: each is bounded by Config.OpTimeout. The
+// etcd-specific writes take a context, which also gets Config.OpTimeout
+// when it has no deadline. Close cancels every call in flight.
 //
 // # Events and changes
 //
@@ -68,4 +93,27 @@
 // and the watch being lost and recovered. Both channels never block the
 // Store (a slow reader loses intermediate notices, never the latest) and
 // are closed by Close.
+//
+// # Performance
+//
+// Measured on one embedded member over loopback, on a busy 2-vCPU VM, with
+// each variant alternating with its baseline in one run, so that the
+// ratios hold while the absolute numbers move with the machine:
+//
+//	go test ./kvstore/etcdstore/ -run '^$' -bench LargePrefix -benchtime 3x
+//
+// The results:
+//
+//   - One `kvstore get` on a prefix of 400,000 keys (connect, read the key,
+//     close) takes 0.6 to 1.4 times what a plain clientv3 client doing the
+//     same takes, about 1 to 3.6 ms (BenchmarkGetOnLargePrefix). It used to
+//     read the whole prefix first, and ran out of time.
+//
+//   - A full Open of that prefix, every key and value, which is what the
+//     terminal UI waits for before its first screen, takes 1.7 s: 2.1 times
+//     a keys-only listing of the prefix by RangeStream, 0.82 s
+//     (BenchmarkOpenLargePrefix). Read in pages of 1000 keys it took 37 s,
+//     for etcd counts the rest of the range for every page; Open and the
+//     listings of a Lazy Store stream the range instead where the cluster
+//     can (etcd 3.7 and later), and read pages elsewhere.
 package etcdstore

@@ -9,10 +9,13 @@ import (
 	"iter"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tidwall/btree"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/connectivity"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 )
@@ -48,6 +51,11 @@ type Store struct {
 
 var _ kvstore.Store = (*Store)(nil)
 
+// ErrConnect is wrapped by the error of an Open that could not connect to
+// any member of the cluster within Config.DialTimeout, as opposed to one
+// that connected and then failed or ran out of time reading.
+var ErrConnect = errors.New("etcdstore: cannot connect")
+
 // Open connects to the cluster (within cfg.DialTimeout), reads every key
 // under cfg.Prefix into memory, and starts the one watch that keeps that
 // view live. ctx bounds the initial read, with cfg.OpTimeout when it has
@@ -81,8 +89,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		defer cancel()
 	}
 	cli, err := clientv3.New(ccfg)
+	if err == nil {
+		err = awaitConnected(ctx, cli.ActiveConnection(), cfg.DialTimeout)
+		if err != nil {
+			cli.Close()
+		}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("etcdstore: connect to %s: %w", strings.Join(cfg.Endpoints, ","), err)
+		return nil, fmt.Errorf("%w to %s: %w", ErrConnect, strings.Join(cfg.Endpoints, ","), err)
 	}
 	s := &Store{
 		cfg:      cfg,
@@ -93,15 +107,39 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		changes:  make(chan Change, changeBuffer),
 	}
 	s.writes.init()
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if cfg.Lazy {
+		s.view = new(btree.Map[string, entry])
+		close(s.done)
+		return s, nil
+	}
 	view, rev, err := s.readAll(ctx)
 	if err != nil {
+		s.cancel()
 		cli.Close()
 		return nil, fmt.Errorf("etcdstore: read %s%q: %w", strings.Join(cfg.Endpoints, ","), cfg.Prefix, err)
 	}
 	s.view, s.rev = view, rev
-	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.watch()
 	return s, nil
+}
+
+// awaitConnected waits, within timeout, until conn has a connection to a
+// member: the client connects lazily, and without this a cluster that is
+// not there would cost the read's whole timeout instead of the dial's.
+func awaitConnected(ctx context.Context, conn *grpc.ClientConn, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn.Connect()
+	for {
+		state := conn.GetState()
+		if state == connectivity.Ready {
+			return nil
+		}
+		if !conn.WaitForStateChange(ctx, state) {
+			return ctx.Err()
+		}
+	}
 }
 
 // Close stops the watch, closes the connection and the Events and Changes
@@ -152,8 +190,20 @@ func (s *Store) Changes() <-chan Change { return s.changes }
 // Endpoints returns the cluster addresses the Store was opened with.
 func (s *Store) Endpoints() []string { return append([]string(nil), s.cfg.Endpoints...) }
 
+// Config returns the Config the Store was opened with, its defaults filled
+// in, the password included.
+func (s *Store) Config() Config { return s.cfg }
+
 // KeyPrefix returns the etcd key prefix the Store shows, as etcd stores it.
 func (s *Store) KeyPrefix() string { return s.cfg.Prefix }
+
+// snapshot returns a copy of the view, which later changes of the view do
+// not touch. Copy marks the tree shared, so it takes the lock exclusively.
+func (s *Store) snapshot() *btree.Map[string, entry] {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.view.Copy()
+}
 
 func (s *Store) lookup(key string) (entry, bool) {
 	s.mu.RLock()

@@ -483,7 +483,7 @@ func TestOpenFailsClearly(t *testing.T) {
 		cfg  etcdstore.Config
 		want string
 	}{
-		{etcdstore.Config{Endpoints: []string{silent}}, "etcdstore: read " + silent + `"": context deadline exceeded`},
+		{etcdstore.Config{Endpoints: []string{silent}}, "etcdstore: cannot connect to " + silent + ": context deadline exceeded"},
 		{etcdstore.Config{}, "etcdstore: no endpoints"},
 		{etcdstore.Config{Endpoints: []string{silent}, Cert: "c.pem"}, "etcdstore: Cert and Key must be given together"},
 	}

@@ -25,43 +25,21 @@ func (s *Store) span() (start, end string) {
 	return s.cfg.Prefix, clientv3.GetPrefixRangeEnd(s.cfg.Prefix)
 }
 
-// readAll reads every key under the prefix in pages of cfg.PageSize, all at
-// the revision of the first page, so the result is one consistent snapshot
-// however many requests it takes. It starts over if that revision is
-// compacted before the last page.
+// readAll reads every key under the prefix at one revision (see scan), so
+// the result is one consistent snapshot however many requests it takes. It
+// starts over if that revision is compacted before the read ends.
 func (s *Store) readAll(ctx context.Context) (*btree.Map[string, entry], int64, error) {
 	for {
-		view, rev, err := s.readPages(ctx)
+		view := new(btree.Map[string, entry])
+		from, end := s.span()
+		rev, err := s.scan(ctx, from, end, false, func(kv *mvccpb.KeyValue) bool {
+			view.Set(string(kv.Key[len(s.cfg.Prefix):]), entryOf(kv.Value, kv.ModRevision))
+			return true
+		})
 		if errors.Is(err, rpctypes.ErrCompacted) && ctx.Err() == nil {
 			continue
 		}
 		return view, rev, err
-	}
-}
-
-func (s *Store) readPages(ctx context.Context) (*btree.Map[string, entry], int64, error) {
-	view := new(btree.Map[string, entry])
-	key, end := s.span()
-	var rev int64
-	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(int64(s.cfg.PageSize))}
-		if rev != 0 {
-			opts = append(opts, clientv3.WithRev(rev))
-		}
-		resp, err := s.cli.Get(ctx, key, opts...)
-		if err != nil {
-			return nil, 0, err
-		}
-		if rev == 0 {
-			rev = resp.Header.Revision
-		}
-		for _, kv := range resp.Kvs {
-			view.Set(string(kv.Key[len(s.cfg.Prefix):]), entryOf(kv.Value, kv.ModRevision))
-		}
-		if !resp.More || len(resp.Kvs) == 0 {
-			return view, rev, nil
-		}
-		key = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
 	}
 }
 

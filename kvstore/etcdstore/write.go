@@ -3,6 +3,7 @@ package etcdstore
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -21,6 +22,9 @@ func (s *Store) Set(key string, value any) error {
 	if err != nil {
 		return fmt.Errorf("etcdstore: set %q: value cannot be stored as JSON: %w", key, err)
 	}
+	if err := s.cfg.validate("set", key, raw); err != nil {
+		return err
+	}
 	ctx, cancel := s.opContext(context.Background())
 	defer cancel()
 	_, err = s.put(ctx, key, raw, nil)
@@ -35,6 +39,9 @@ func (s *Store) SetRaw(key string, raw []byte) error {
 	c, err := kvstore.Compact(raw)
 	if err != nil {
 		return fmt.Errorf("etcdstore: set %q: %w", key, err)
+	}
+	if err := s.cfg.validate("set", key, c); err != nil {
+		return err
 	}
 	ctx, cancel := s.opContext(context.Background())
 	defer cancel()
@@ -52,6 +59,9 @@ func (s *Store) SetIf(ctx context.Context, key string, raw []byte, rev int64) (i
 	c, err := kvstore.Compact(raw)
 	if err != nil {
 		return 0, fmt.Errorf("etcdstore: set %q: %w", key, err)
+	}
+	if err := s.cfg.validate("set", key, c); err != nil {
+		return 0, err
 	}
 	ctx, cancel := s.opContext(ctx)
 	defer cancel()
@@ -149,6 +159,11 @@ func (s *Store) rename(ctx context.Context, from, to string, rev int64) error {
 	if from == to {
 		return s.writable()
 	}
+	if e.json {
+		if err := s.cfg.validate("rename "+strconv.Quote(from)+" to", to, e.raw); err != nil {
+			return err
+		}
+	}
 	src, dst := s.cfg.Prefix+from, s.cfg.Prefix+to
 	txn := s.cli.Txn(ctx).If(
 		clientv3.Compare(clientv3.ModRevision(src), "=", rev),
@@ -243,7 +258,7 @@ func (s *Store) commit(ctx context.Context, op, key string, size int, txn client
 	}
 	if err != nil || made != 0 {
 		ev := kvstore.FlushEvent{Time: time.Now(), Reason: kvstore.FlushAlways, Duration: time.Since(start), Err: err}
-		if err == nil {
+		if err == nil && !s.cfg.Lazy {
 			s.awaitView(ctx, made)
 			ev.Changes, ev.Bytes = 1, int64(size)
 		}

@@ -1,4 +1,4 @@
-package tui
+package etcdstore
 
 import (
 	"errors"
@@ -6,39 +6,47 @@ import (
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 
-	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
-// How the etcd source hears of other clients: the notices of the store's
-// watch, taken at each refresh, and the state of that watch.
+// How a Backend hears of other clients: the notices of the Store's watch,
+// taken at each call of Changed, and the state of that watch.
 
 // Changed reports whether other clients changed the prefix since the last
-// call: it takes every notice the store has queued, without waiting. A
+// call: it takes every notice the Store has queued, without waiting. A
 // notice that the watch was lost changes nothing yet, but Watch tells it;
 // the one that the prefix was read again counts as a change, since any
-// key may have changed meanwhile.
-func (s *etcdSource) Changed() (bool, error) {
-	changed := false
+// key may have changed meanwhile. When it finds a change, the keys with no
+// pending change show the prefix as the Store's view holds it now.
+func (b *Backend) Changed() (changed bool, err error) {
+	defer func() {
+		if changed {
+			shown := b.store.snapshot()
+			b.mu.Lock()
+			b.shown = shown
+			b.mu.Unlock()
+		}
+	}()
 	for {
 		select {
-		case c, ok := <-s.store.Changes():
+		case c, ok := <-b.store.Changes():
 			if !ok {
 				return changed, nil
 			}
-			s.mu.Lock()
+			b.mu.Lock()
 			switch c.Kind {
-			case etcdstore.ChangeWatchLost:
-				s.watch.lost = true
-				s.watch.reason = watchLostReason(c.Err)
-			case etcdstore.ChangeReloaded:
+			case ChangeWatchLost:
+				b.watch.Lost = true
+				b.watch.Reason = watchLostReason(c.Err)
+			case ChangeReloaded:
 				changed = true
-				if s.watch.lost {
-					s.watch.lost, s.watch.recovered = false, true
+				if b.watch.Lost {
+					b.watch.Lost, b.watch.Recovered = false, true
 				}
 			default:
 				changed = true
 			}
-			s.mu.Unlock()
+			b.mu.Unlock()
 		default:
 			return changed, nil
 		}
@@ -47,16 +55,16 @@ func (s *etcdSource) Changed() (bool, error) {
 
 // Watch reports whether the watch is lost, and whether the prefix was read
 // again after a loss since the last call.
-func (s *etcdSource) Watch() watchState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	w := s.watch
-	s.watch.recovered = false
+func (b *Backend) Watch() kvstore.WatchState {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	w := b.watch
+	b.watch.Recovered = false
 	return w
 }
 
 // watchLostReason says in a few words why the watch was lost, or nothing
-// when the error is too long for the status bar.
+// when the error is too long for a status bar.
 func watchLostReason(err error) string {
 	switch {
 	case err == nil:
@@ -79,5 +87,5 @@ func watchLostReason(err error) string {
 	return msg
 }
 
-// maxReason is the longest reason for a lost watch the status bar shows.
+// maxReason is the longest reason for a lost watch Watch gives.
 const maxReason = 40

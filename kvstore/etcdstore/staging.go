@@ -1,0 +1,358 @@
+package etcdstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// The Backend's write path: each change is staged with the revision it
+// must find, then sent as a transaction that requires it; a change that
+// cannot reach the cluster waits, its error wrapping
+// kvstore.ErrUnreachable, for the next Flush.
+
+// maxBatchBytes keeps each transaction well under etcd's default request
+// limit of 1.5 MiB (--max-request-bytes), keys and values together.
+const maxBatchBytes = 1 << 20
+
+// SetRaw stages raw under key, compact, to be written only where etcd
+// still holds the revision the edit started from, or else the one shown.
+// Invalid text is refused with an error wrapping a *kvstore.SyntaxError.
+func (b *Backend) SetRaw(key string, raw []byte) error {
+	c, err := kvstore.Compact(raw)
+	if err != nil {
+		return fmt.Errorf("etcdstore: set %q: %w", key, err)
+	}
+	if err := b.writable(); err != nil {
+		return err
+	}
+	if err := b.store.cfg.validate("set", key, c); err != nil {
+		return err
+	}
+	return b.set(key, entry{raw: c, shown: c, json: true})
+}
+
+// Set encodes value as the file store's Set does and stages it like
+// SetRaw.
+func (b *Backend) Set(key string, value any) error {
+	raw, err := encode(value)
+	if err != nil {
+		return fmt.Errorf("etcdstore: set %q: value cannot be stored as JSON: %w", key, err)
+	}
+	return b.SetRaw(key, raw)
+}
+
+// SetBytes stages b under key exactly, JSON or not, with SetRaw's checks.
+func (b *Backend) SetBytes(key string, v []byte) error {
+	if err := b.writable(); err != nil {
+		return err
+	}
+	return b.set(key, entryOf(bytes.Clone(v), 0))
+}
+
+// set stages v under key, checked against the revision the edit of key
+// started from, if one is under way, or else the revision shown.
+func (b *Backend) set(key string, v entry) error {
+	b.mu.Lock()
+	base, ok := b.editBase[key]
+	if ok {
+		delete(b.editBase, key)
+	} else {
+		base = b.baseLocked(key)
+	}
+	b.stageLocked(key, &v, base)
+	return b.commitUnlock(key)
+}
+
+// Delete stages the removal of key, checked against the revision shown.
+func (b *Backend) Delete(key string) error {
+	if err := b.writable(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	if _, ok := b.lookupLocked(key); !ok {
+		b.mu.Unlock()
+		return nil
+	}
+	b.stageLocked(key, nil, b.baseLocked(key))
+	return b.commitUnlock(key)
+}
+
+// Rename stages moving from's bytes to to, written in one transaction
+// that requires from at the revision shown and to absent.
+func (b *Backend) Rename(from, to string) error {
+	if err := b.writable(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	v, ok := b.lookupLocked(from)
+	switch {
+	case !ok:
+		b.mu.Unlock()
+		return fmt.Errorf("etcdstore: rename %q: %w", from, kvstore.ErrNotFound)
+	case from == to:
+		b.mu.Unlock()
+		return nil
+	}
+	if _, exists := b.lookupLocked(to); exists {
+		b.mu.Unlock()
+		return fmt.Errorf("etcdstore: rename %q to %q: %w", from, to, kvstore.ErrExists)
+	}
+	if v.json && b.store.cfg.Validate != nil {
+		// Validate runs without the lock; the value it saw is the one
+		// moved, or the rename starts over.
+		b.mu.Unlock()
+		if err := b.store.cfg.validate("rename "+strconv.Quote(from)+" to", to, v.raw); err != nil {
+			return err
+		}
+		b.mu.Lock()
+		if now, ok := b.lookupLocked(from); !ok || !bytes.Equal(now.raw, v.raw) {
+			b.mu.Unlock()
+			return b.Rename(from, to)
+		}
+	}
+	v.rev = 0
+	b.stageLocked(to, &v, b.baseLocked(to))
+	b.stageLocked(from, nil, b.baseLocked(from))
+	return b.commitUnlock(from, to)
+}
+
+// RequireRevision makes the pending change of key, if there is one,
+// commit only while etcd holds key at revision rev (0: absent), rather
+// than the revision it was staged with: the one a change written to a
+// rescue file was based on.
+func (b *Backend) RequireRevision(key string, rev int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if p, ok := b.pending[key]; ok {
+		p.base = rev
+		b.pending[key] = p
+	}
+}
+
+// baseLocked is the revision a write of key must find: the one it had
+// before our pending change, or the one shown.
+func (b *Backend) baseLocked(key string) int64 {
+	if p, ok := b.pending[key]; ok {
+		return p.base
+	}
+	e, _ := b.shown.Get(key)
+	return e.rev
+}
+
+// stageLocked makes a change of key (v nil: deletion) pending, to be
+// written only where etcd holds revision base.
+func (b *Backend) stageLocked(key string, v *entry, base int64) {
+	b.pending[key] = staged{v: v, base: base}
+}
+
+// commitUnlock commits the change of keys just staged, and unlocks b.mu.
+// A Deferred Backend commits nothing before Flush. While the cluster is
+// known to be out of reach the change only joins the others waiting, at
+// once, rather than holding the caller for a timeout: the next Flush
+// writes them all.
+func (b *Backend) commitUnlock(keys ...string) error {
+	if b.opts.Deferred {
+		b.mu.Unlock()
+		return nil
+	}
+	if err := b.lastErr; errors.Is(err, kvstore.ErrUnreachable) {
+		b.mu.Unlock()
+		return err
+	}
+	b.mu.Unlock()
+	return b.commit(false, keys...)
+}
+
+// commit writes the pending changes of keys (all of them if none given)
+// in batches etcd takes, each one transaction checking the revisions the
+// changes were based on, or none when force is set. What is committed
+// leaves pending; what fails stays, and its error is the save error.
+func (b *Backend) commit(force bool, keys ...string) error {
+	b.mu.Lock()
+	if len(keys) == 0 {
+		keys = slices.Sorted(maps.Keys(b.pending))
+	}
+	var writes []Write
+	sent := map[string]staged{}
+	for _, k := range keys {
+		p, ok := b.pending[k]
+		if !ok {
+			continue
+		}
+		if b.opts.Deferred && b.holdsLocked(k, p) {
+			// Importing what is there writes nothing and disturbs no
+			// watcher.
+			delete(b.pending, k)
+			continue
+		}
+		w := Write{Key: k, Delete: p.v == nil, Revision: p.base}
+		if p.v != nil {
+			w.Value = p.v.raw
+		}
+		if force {
+			w.Revision = AnyRevision
+		}
+		writes = append(writes, w)
+		sent[k] = p
+	}
+	b.mu.Unlock()
+	var err error
+	done := 0
+	for _, batch := range batches(writes) {
+		if err = b.apply(batch, sent); err != nil {
+			if done > 0 {
+				err = fmt.Errorf("only the first %d of %d changes were committed: %w", done, len(writes), err)
+			}
+			break
+		}
+		done += len(batch)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err != nil || len(b.pending) > 0 {
+		if err != nil {
+			b.lastErr = err
+		}
+		return err
+	}
+	b.lastErr = nil
+	return nil
+}
+
+// holdsLocked reports whether etcd, as the view shows it, already holds
+// what the pending change p of key would make.
+func (b *Backend) holdsLocked(key string, p staged) bool {
+	e, exists := b.store.lookup(key)
+	if p.v == nil {
+		return !exists && p.base == 0
+	}
+	return exists && bytes.Equal(e.raw, p.v.raw)
+}
+
+// batches splits writes, in order, into transactions etcd takes: at most
+// MaxApply writes and maxBatchBytes of keys and values each. A single
+// write larger than that goes alone, for etcd to judge.
+func batches(writes []Write) [][]Write {
+	var out [][]Write
+	start, size := 0, 0
+	for i, w := range writes {
+		n := len(w.Key) + len(w.Value)
+		if i > start && (i-start == MaxApply || size+n > maxBatchBytes) {
+			out = append(out, writes[start:i])
+			start, size = i, 0
+		}
+		size += n
+	}
+	if start < len(writes) {
+		out = append(out, writes[start:])
+	}
+	return out
+}
+
+// apply sends one transaction, within the write timeout, and records what
+// it committed: the changes sent leave pending, unless a later change of
+// the same key was staged meanwhile. A failure for want of the cluster wraps
+// kvstore.ErrUnreachable. A conflict after such a failure may be that
+// failure's own commit: if etcd holds every value the writes would make,
+// they are recorded as committed instead.
+func (b *Backend) apply(writes []Write, sent map[string]staged) error {
+	ctx, cancel := context.WithTimeout(context.Background(), b.opts.WriteTimeout)
+	defer cancel()
+	rev, err := b.store.Apply(ctx, writes)
+	unavailable := IsUnavailable(err)
+	b.mu.Lock()
+	uncertain := false
+	for _, w := range writes {
+		uncertain = uncertain || b.uncertain[w.Key]
+		// Whatever this attempt found settles what the earlier one did,
+		// unless it could not reach the cluster either.
+		if unavailable {
+			b.uncertain[w.Key] = true
+		} else {
+			delete(b.uncertain, w.Key)
+		}
+	}
+	b.mu.Unlock()
+	switch {
+	case err == nil:
+	case unavailable:
+		return fmt.Errorf("%w: %w", kvstore.ErrUnreachable, err)
+	case uncertain && errors.Is(err, kvstore.ErrConflict):
+		if !b.madeEarlier(writes) {
+			return err
+		}
+		// Each key is at the revision its earlier commit made, which the
+		// view now shows.
+		rev = 0
+	default:
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, w := range writes {
+		s := sent[w.Key]
+		made := rev
+		if made == 0 {
+			now, _ := b.store.lookup(w.Key)
+			made = now.rev
+		}
+		if s.v == nil {
+			b.shown.Delete(w.Key)
+			// A deleted key's next write requires it absent.
+			made = 0
+		} else {
+			e := *s.v
+			e.rev = made
+			b.shown.Set(w.Key, e)
+		}
+		switch p, ok := b.pending[w.Key]; {
+		case !ok:
+		case p.v == s.v:
+			delete(b.pending, w.Key)
+			delete(b.theirs, w.Key)
+		case p.base == s.base:
+			// A later change of ours, staged while this one was on its
+			// way, builds on it rather than on what it replaced.
+			p.base = made
+			b.pending[w.Key] = p
+		}
+	}
+	return nil
+}
+
+// madeEarlier reports whether etcd holds what writes would make, once the
+// store's view shows the change its revision check tripped on. A
+// transaction is all or nothing, so a write that committed moved every key
+// it compared; the view follows etcd within moments, and a real conflict
+// is given up on after a second.
+func (b *Backend) madeEarlier(writes []Write) bool {
+	deadline := time.Now().Add(time.Second)
+	for {
+		moved, same := true, true
+		for _, w := range writes {
+			e, exists := b.store.lookup(w.Key)
+			if w.Revision != AnyRevision && e.rev == w.Revision {
+				moved = false
+			}
+			if exists == w.Delete || (exists && !bytes.Equal(e.raw, w.Value)) {
+				same = false
+			}
+		}
+		if moved || time.Now().After(deadline) {
+			return moved && same
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// writable returns kvstore.ErrReadOnly or kvstore.ErrClosed when the store
+// takes no writes.
+func (b *Backend) writable() error { return b.store.writable() }
