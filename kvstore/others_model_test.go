@@ -223,6 +223,7 @@ type othersModel struct {
 	// model's states during it, for a power cut in the middle of it.
 	pre    world
 	points []crashPoint
+	last   string // the last call
 
 	left    map[string]*leftover // journals crashes left beside files
 	existed map[string]bool      // every state the data sources have held
@@ -387,7 +388,7 @@ func (m *othersModel) rescueFiles(t *rapid.T) []string {
 // power-loss model's states during it, checks that nothing outside the
 // store's files was written, and returns the rescue files it created.
 func (m *othersModel) call(t *rapid.T, what string, do func()) (rescued []string) {
-	m.pre = m.w.clone()
+	m.pre, m.last = m.w.clone(), what
 	m.pfs.take()
 	files := []string{m.target, m.cur}
 	before := m.outside(t, files)
@@ -699,6 +700,14 @@ func (m *othersModel) PowerCut(t *rapid.T) {
 		i := rapid.IntRange(0, len(m.points)-1).Draw(t, "at")
 		cp = m.points[i]
 		candidates = append(candidates, m.pre.clone())
+		if m.last == "Merge" && len(m.pre.journal) > 0 {
+			// Between Merge's rename and its removal of the old journal:
+			// the merged file is in place, and the old journal, written
+			// against the file before it, goes to a rescue file.
+			w := m.w.clone()
+			w.journal, w.edited = maps.Clone(m.pre.journal), true
+			candidates = append(candidates, w)
+		}
 	}
 	var r *rand.Rand
 	if rapid.Bool().Draw(t, "reordered") {
