@@ -70,6 +70,8 @@ type Backend struct {
 type staged struct {
 	v    *entry // the value to store; nil for a deletion
 	base int64  // the revision etcd must hold for the key, 0: absent
+	// blind marks a Put, written whatever etcd holds.
+	blind bool
 }
 
 // BackendOptions says how a Backend saves. The zero value commits each
