@@ -219,9 +219,11 @@ func describeEtcdError(cfg etcdstore.Config, err error) error {
 	at := strings.Join(cfg.Endpoints, ",")
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && errors.Is(err, etcdstore.ErrConnect):
-		return fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.DialTimeout, flagDialTimeout)
+		return unreachableError{fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.DialTimeout, flagDialTimeout)}
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.OpTimeout, flagCommandTimeout)
+		return unreachableError{fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.OpTimeout, flagCommandTimeout)}
+	case etcdstore.IsUnavailable(err):
+		return unreachableError{err}
 	case errors.Is(err, rpctypes.ErrUserEmpty):
 		return fmt.Errorf("etcd at %s takes only its users: give --%s NAME[:PASSWORD] or $ETCDCTL_USER", at, flagUser)
 	case errors.Is(err, rpctypes.ErrAuthFailed):

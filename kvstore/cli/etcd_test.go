@@ -107,4 +107,7 @@ func TestCommandTimeoutIsNotTheDialTimeout(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "did not answer within 500ms (--command-timeout)") {
 		t.Errorf("error = %v, want one saying etcd did not answer within the command timeout", err)
 	}
+	if got := cli.ExitCode(err); got != 3 {
+		t.Errorf("exit status %d, want 3, the status of a cluster out of reach", got)
+	}
 }
