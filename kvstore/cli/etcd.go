@@ -181,6 +181,21 @@ func (e etcdSource) ListErr() error {
 	return nil
 }
 
+// keyMeta reads the lease's time to live, if key has a lease: one more
+// request, which only get -w json makes.
+func (e etcdSource) keyMeta(ctx context.Context, key string) (keyMeta, error) {
+	it, _ := e.Store().Item(key)
+	m := keyMeta{modRevision: it.Revision, lease: it.Lease}
+	if it.Lease != 0 {
+		ttl, err := e.Store().LeaseTTL(ctx, it.Lease)
+		if err != nil {
+			return m, describeEtcdError(e.Store().Config(), err)
+		}
+		m.ttl = ttl
+	}
+	return m, nil
+}
+
 // Dirty reports whether changes wait to be committed.
 func (e etcdSource) Dirty() bool { return e.Pending() > 0 }
 
