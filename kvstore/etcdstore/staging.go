@@ -258,13 +258,17 @@ func (b *Backend) commit(force bool, keys ...string) error {
 }
 
 // holdsLocked reports whether etcd, as the view shows it, already holds
-// what the pending change p of key would make.
+// what the pending change p of key would make: the same bytes, or bytes
+// that read as the same JSON (another client's spacing, or text that is
+// not JSON, which reads as a JSON string). Writing those would only
+// replace another client's exact bytes with ours and wake every watcher,
+// as an export piped back into import would, key by key.
 func (b *Backend) holdsLocked(key string, p staged) bool {
 	e, exists := b.store.lookup(key)
 	if p.v == nil {
 		return !exists && p.base == 0
 	}
-	return exists && bytes.Equal(e.raw, p.v.raw)
+	return exists && (bytes.Equal(e.raw, p.v.raw) || p.v.json && bytes.Equal(e.shown, p.v.shown))
 }
 
 // batches splits writes, in order, into transactions etcd takes: at most
