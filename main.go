@@ -65,11 +65,12 @@ func isTerminal(r io.Reader) bool {
 	return ok && term.IsTerminal(f.Fd())
 }
 
-// offerReadOnly asks, on a terminal, whether to view a file another writer
-// holds read-only. One key press answers, as the README says: y opens it,
-// any other key declines.
-func offerReadOnly(path, holder string, stdin io.Reader, stderr io.Writer) bool {
-	fmt.Fprintf(stderr, "kvstore: %s is in use by %s. Open it read-only? [y/N] ", filepath.Base(path), holder)
+// offerReadOnly asks, on a terminal, whether to view read-only a file
+// that cannot be opened for writing, saying why (is in use by another
+// writer, cannot be locked). One key press answers, as the README says: y
+// opens it, any other key declines.
+func offerReadOnly(path, why string, stdin io.Reader, stderr io.Writer) bool {
+	fmt.Fprintf(stderr, "kvstore: %s %s. Open it read-only? [y/N] ", filepath.Base(path), why)
 	switch readKey(stdin) {
 	case 'y', 'Y':
 		fmt.Fprintln(stderr, "y")
@@ -111,23 +112,119 @@ func runTUI(c cli.TUIOptions) error {
 		}
 		defer fmt.Fprintf(stderr, "kvstore: the demo store is %s\n", c.Path)
 	}
+	uiOptions := func(notice string) tui.Options {
+		refresh := refreshInterval
+		if c.Backend != nil {
+			refresh = etcdRefreshInterval
+		}
+		opts := tui.Options{Keys: keyMap(), Refresh: refresh, Notice: notice, Separator: c.Separator}
+		if c.Schemas != nil {
+			opts.Validate = c.Schemas.Validate
+		}
+		return opts
+	}
+	if c.Backend == nil && isTerminal(stdin) {
+		if size := fileSize(c.Path); size >= loadingScreenSize {
+			if done, err := runLoading(c, size, uiOptions, stderr); done {
+				return err
+			}
+			// It could not be opened for writing: the questions below
+			// offer a read-only view.
+		}
+	}
 	src, closeSrc, notice, err := openSource(c, stdin, stderr)
 	if err != nil {
 		return err
 	}
-	refresh := refreshInterval
-	if c.Backend != nil {
-		refresh = etcdRefreshInterval
+	if err := needTerminal(stdin); err != nil {
+		return errors.Join(err, closeSrc())
 	}
+	final, runErr := runProgram(tui.New(src, uiOptions(notice)))
+	return finish(final, runErr, closeSrc, stderr)
+}
 
-	uiOpts := tui.Options{Keys: keyMap(), Refresh: refresh, Notice: notice, Separator: c.Separator}
-	if c.Schemas != nil {
-		uiOpts.Validate = c.Schemas.Validate
+// errNoTerminal is why the UI cannot start without a terminal, and what
+// to use instead.
+var errNoTerminal = errors.New("the UI needs a terminal; for scripts use kvstore get/set/keys")
+
+// needTerminal returns errNoTerminal when there is no terminal to run the
+// UI in: stdin is not one and the process has none of its own (Bubble Tea
+// would fail with "error opening TTY").
+func needTerminal(stdin io.Reader) error {
+	if isTerminal(stdin) {
+		return nil
 	}
-	model := tui.New(src, uiOpts)
-	// Bubble Tea's own handler turns SIGTERM into an immediate quit and does
-	// not watch SIGHUP; this one sends every terminating signal through the
-	// model, and the store is closed (saving pending changes) below.
+	in, out, err := tea.OpenTTY()
+	if err != nil {
+		return errNoTerminal
+	}
+	in.Close()
+	out.Close()
+	return nil
+}
+
+// loadingScreenSize is the file size from which the UI starts before the
+// file is read, with a line that says it is loading: from 16 MB reading
+// takes long enough for a blank terminal to look stuck, and for a q typed
+// meanwhile to land in the shell. A smaller file is opened first, so that
+// an error is one line with the terminal untouched.
+const loadingScreenSize = 16 << 20
+
+// fileSize returns the size of the file at path, 0 if it cannot be read.
+func fileSize(path string) int64 {
+	info, err := os.Stat(path)
+	if err != nil || !info.Mode().IsRegular() {
+		return 0
+	}
+	return info.Size()
+}
+
+// runLoading opens the file in the background while the UI shows the
+// loading screen, which becomes the UI once it is open. It reports done
+// false, having closed nothing and started no UI past the loading screen,
+// when the file could not be opened for writing but a read-only view might
+// be (another writer holds it; its directory cannot be written), so that
+// the caller asks as it would for a small file.
+func runLoading(c cli.TUIOptions, size int64, uiOptions func(string) tui.Options, stderr io.Writer) (done bool, err error) {
+	var (
+		ready = make(chan struct{})
+		store *kvstore.KVStore
+		opErr error
+	)
+	go func() {
+		defer close(ready)
+		store, opErr = kvstore.Open(c.Path, storeOptions(c))
+	}()
+	loader := tui.NewLoader(tui.LoaderOptions{
+		Name: filepath.Base(c.Path), Size: size, Ready: ready,
+		Opened: func() (tui.Source, error) {
+			if opErr != nil {
+				return nil, opErr
+			}
+			return tui.FileSource(store), nil
+		},
+		UI: uiOptions(""),
+	})
+	final, runErr := runProgram(loader)
+	<-ready // quitting while it loads leaves the opening to finish
+	if _, loading := final.(tui.Loader); !loading {
+		return true, finish(final, runErr, store.Close, stderr)
+	}
+	if opErr == nil {
+		// Quit before the UI showed: nothing was changed.
+		return true, errors.Join(runErr, store.Close())
+	}
+	if !c.ReadOnly && (errors.Is(opErr, kvstore.ErrLocked) || cannotWriteBeside(opErr, c.Path)) {
+		return false, nil
+	}
+	return true, errors.Join(runErr, opErr)
+}
+
+// runProgram runs the UI. Bubble Tea's own handler turns SIGTERM into an
+// immediate quit and does not watch SIGHUP; this one sends every
+// terminating signal through the model, and the store is closed (saving
+// pending changes) by the caller.
+func runProgram(model tea.Model) (tea.Model, error) {
 	p := tea.NewProgram(model, tea.WithoutSignalHandler())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -142,10 +239,15 @@ func runTUI(c cli.TUIOptions) error {
 	final, runErr := p.Run()
 	close(done)
 	signal.Stop(sigs)
+	return final, runErr
+}
+
+// finish says what the UI has to say as it exits and closes the data,
+// saving a file's pending changes.
+func finish(final tea.Model, runErr error, closeSrc func() error, stderr io.Writer) error {
 	if m, ok := final.(tui.Model); ok && m.ExitNotice() != "" {
 		fmt.Fprintln(stderr, m.ExitNotice())
 	}
-
 	if err := closeSrc(); err != nil {
 		// One sentence: where the user's version went and how to bring
 		// it back, or why it was not saved.
@@ -156,6 +258,20 @@ func runTUI(c cli.TUIOptions) error {
 		return msg
 	}
 	return runErr
+}
+
+// storeOptions are the options the command line asks the file to be
+// opened with.
+func storeOptions(c cli.TUIOptions) *kvstore.Options {
+	interval := c.Interval
+	if interval == 0 {
+		interval = -1 // the library's "no periodic saver"
+	}
+	return &kvstore.Options{
+		AlwaysSave:   c.AlwaysSave,
+		SaveInterval: interval,
+		ReadOnly:     c.ReadOnly,
+	}
 }
 
 // openSource opens the data the command line named: the etcd prefix cli
@@ -176,28 +292,56 @@ func openSource(c cli.TUIOptions, stdin io.Reader, stderr io.Writer) (tui.Source
 		}
 		notice = "new file: " + filepath.Base(c.Path) + " (created on the first save)"
 	}
-	interval := c.Interval
-	if interval == 0 {
-		interval = -1 // the library's "no periodic saver"
-	}
-	store, err := kvstore.Open(c.Path, &kvstore.Options{
-		AlwaysSave:   c.AlwaysSave,
-		SaveInterval: interval,
-		ReadOnly:     c.ReadOnly,
-	})
+	store, err := kvstore.Open(c.Path, storeOptions(c))
 	if errors.Is(err, kvstore.ErrLocked) && isTerminal(stdin) {
 		holder := "another writer"
 		if le := (*kvstore.LockedError)(nil); errors.As(err, &le) && le.PID > 0 {
 			holder = fmt.Sprintf("another writer (process %d)", le.PID)
 		}
-		if !offerReadOnly(c.Path, holder, stdin, stderr) {
+		if !offerReadOnly(c.Path, "is in use by "+holder, stdin, stderr) {
 			return nil, nil, "", err
 		}
 		notice = holder + " has the file"
+		store, err = kvstore.Open(c.Path, &kvstore.Options{ReadOnly: true})
+	} else if !c.ReadOnly && cannotWriteBeside(err, c.Path) {
+		// A directory the user may not write to, or a read-only file
+		// system: the lock cannot be made, but the file can be viewed.
+		cause := permissionCause(err)
+		if !isTerminal(stdin) {
+			return nil, nil, "", fmt.Errorf("%w (--read-only opens it for viewing)", err)
+		}
+		if !offerReadOnly(c.Path, "cannot be opened for writing ("+cause+")", stdin, stderr) {
+			return nil, nil, "", err
+		}
+		notice = "opened read-only: the file cannot be written (" + cause + ")"
 		store, err = kvstore.Open(c.Path, &kvstore.Options{ReadOnly: true})
 	}
 	if err != nil {
 		return nil, nil, "", err
 	}
 	return tui.FileSource(store), store.Close, notice, nil
+}
+
+// cannotWriteBeside reports whether opening path for writing failed for
+// want of permission to write (its directory, its lock) while the file
+// itself can be read: a read-only view would open.
+func cannotWriteBeside(err error, path string) bool {
+	if err == nil || !(errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)) {
+		return false
+	}
+	f, openErr := os.Open(path)
+	if openErr != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
+// permissionCause is the innermost error, "permission denied" or
+// "read-only file system", for a question that must stay one line.
+func permissionCause(err error) string {
+	for next := errors.Unwrap(err); next != nil; next = errors.Unwrap(err) {
+		err = next
+	}
+	return err.Error()
 }

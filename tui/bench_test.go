@@ -366,3 +366,123 @@ func benchMoves(b *testing.B, m Model) {
 		}
 	}
 }
+
+// BenchmarkFind1M measures find in values at 1M keys (a 300 MB file) as
+// the program runs it: a word typed at once ("user1", which ~111,000
+// values hold, in their e-mail addresses; each letter's search
+// started in its own goroutine as Bubble Tea starts Cmds, its result fed
+// back as it arrives), until the last letter's result is on screen; then
+// one further letter ("2"), which narrows; and the heap after the search,
+// collected, against the heap before (the store's own data), and the
+// memory allocated meanwhile. Reported as word-ms, key-ms, heap-ratio and
+// alloc-MB, medians of the runs.
+func BenchmarkFind1M(b *testing.B) {
+	m := benchModel(b, 1_000_000)
+	m = findStep(m, keyCtrlF)
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	allocated := func() uint64 {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.TotalAlloc
+	}
+	var words, keys, ratios, allocs []float64
+	for b.Loop() {
+		before := heap()
+		total := allocated()
+		start := time.Now()
+		results := make(chan tea.Msg, 8)
+		running := 0
+		for _, r := range "user1" {
+			next, cmd := m.Update(keyText(string(r)))
+			m = next.(Model)
+			// The key asks for a search (findQueryMsg), whose Cmd runs
+			// the search.
+			next, cmd = m.Update(cmd())
+			m = next.(Model)
+			running++
+			go func() { results <- cmd() }()
+		}
+		for range running {
+			if msg := <-results; msg != nil {
+				next, _ := m.Update(msg)
+				m = next.(Model)
+			}
+		}
+		_ = m.View()
+		words = append(words, float64(time.Since(start))/1e6)
+		start = time.Now()
+		m = findStep(m, keyText("2"))
+		keys = append(keys, float64(time.Since(start))/1e6)
+		allocs = append(allocs, float64(allocated()-total)/(1<<20))
+		ratios = append(ratios, float64(heap())/float64(before))
+		b.StopTimer()
+		for range 6 {
+			m = findStep(m, keyBackspace)
+		}
+		b.StartTimer()
+	}
+	median := func(v []float64) float64 {
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	b.ReportMetric(median(words), "word-ms")
+	b.ReportMetric(median(keys), "key-ms")
+	b.ReportMetric(median(ratios), "heap-ratio")
+	b.ReportMetric(median(allocs), "alloc-MB")
+}
+
+// BenchmarkLoadingScreen1M measures, at 1M keys (a 300 MB file), how long
+// the program takes to its first screen now that a large file is opened in
+// the background: the loading screen, drawn as the open starts, and then
+// the UI, once the store is open and the loading screen became the Model;
+// against the open alone in the same run. Reported as loading-ms, ui-ms and
+// open-ms, medians of the runs.
+func BenchmarkLoadingScreen1M(b *testing.B) {
+	path := benchFile(b, 1_000_000)
+	var loadings, uis, opens []float64
+	for b.Loop() {
+		start := time.Now()
+		ready := make(chan struct{})
+		var s *kvstore.KVStore
+		var openErr error
+		var opened time.Duration
+		go func() {
+			defer close(ready)
+			s, openErr = kvstore.Open(path, &kvstore.Options{ReadOnly: true})
+			opened = time.Since(start)
+		}()
+		l := NewLoader(LoaderOptions{Name: "data.json", Size: 300 << 20, Ready: ready,
+			Opened: func() (Source, error) { return FileSource(s), openErr }, UI: Options{Keys: testKeyMap()}})
+		next, _ := l.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+		if !strings.Contains(next.View().Content, "loading data.json") {
+			b.Fatal("no loading screen")
+		}
+		loadings = append(loadings, float64(time.Since(start))/1e6)
+		<-ready
+		if openErr != nil {
+			b.Fatal(openErr)
+		}
+		next, _ = next.Update(loadedMsg{})
+		if _, ok := next.(Model); !ok || next.View().Content == "" {
+			b.Fatal("the loading screen did not become the UI")
+		}
+		uis = append(uis, float64(time.Since(start))/1e6)
+		opens = append(opens, float64(opened)/1e6)
+		b.StopTimer()
+		s.Close()
+		runtime.GC()
+		b.StartTimer()
+	}
+	median := func(v []float64) float64 {
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	b.ReportMetric(median(loadings), "loading-ms")
+	b.ReportMetric(median(uis), "ui-ms")
+	b.ReportMetric(median(opens), "open-ms")
+}

@@ -22,11 +22,17 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m.startQuit()
+	case key.Matches(msg, k.QuitNoSave):
+		return m.startQuitWithoutSaving()
+	case m.canSaveCopy() && key.Matches(msg, k.SaveCopy):
+		return m.startSaveCopy()
 	case key.Matches(msg, k.Help):
 		m.open(newFullHelp(m.keys, m.src.ReadOnly()))
 		return m, nil
 	case key.Matches(msg, k.Save):
 		return m.startSave()
+	case m.focus == focusValue && m.value.HasTree() && key.Matches(msg, k.Filter):
+		return m.startValueSearch()
 	case key.Matches(msg, k.Filter):
 		m.list.StartFilter()
 		m.focus = focusList
@@ -39,10 +45,14 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.startQuery("")
 	case m.focus == focusValue && m.jq.key != "" && key.Matches(msg, k.ClearFilter):
 		return m, m.dropQueryResult()
-	case m.focus == focusValue && m.value.Finding() && key.Matches(msg, k.NextMatch):
-		return m, m.jumpToMatch(true)
-	case m.focus == focusValue && m.value.Finding() && key.Matches(msg, k.PrevMatch):
-		return m, m.jumpToMatch(false)
+	case m.stepping() && key.Matches(msg, k.NextMatch):
+		return m, m.stepMatch(true)
+	case m.stepping() && key.Matches(msg, k.PrevMatch):
+		return m, m.stepMatch(false)
+	case m.find.inValue != "" && key.Matches(msg, k.ClearFilter):
+		m.find.inValue = ""
+		m.value.SetFind(m.paneQuery())
+		return m, nil
 	case m.focus == focusValue && key.Matches(msg, k.Fold):
 		m.value.Fold()
 	case m.focus == focusValue && key.Matches(msg, k.Unfold):
@@ -83,6 +93,10 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.startPrompt(false)
 	case key.Matches(msg, k.Delete):
 		return m.askDelete()
+	case key.Matches(msg, k.DeleteShown):
+		return m.askDeleteShown()
+	case key.Matches(msg, k.ExportShown):
+		return m.startExportShown()
 	case key.Matches(msg, k.Undo):
 		return m.undo()
 	case key.Matches(msg, k.Redo):
@@ -95,6 +109,10 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.reload()
 	case key.Matches(msg, k.Pending):
 		return m.openPending()
+	case key.Matches(msg, k.Narrower):
+		m.resizeList(-4)
+	case key.Matches(msg, k.Wider):
+		m.resizeList(4)
 	case key.Matches(msg, k.SwitchPane):
 		if m.focus == focusList {
 			m.focus = focusValue
@@ -109,21 +127,6 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.updateList(msg)
 	}
 	return m, nil
-}
-
-// jumpToMatch scrolls the value pane to the next or previous match of the
-// find, or says there is none in this value.
-func (m *Model) jumpToMatch(forward bool) tea.Cmd {
-	var moved bool
-	if forward {
-		moved = m.value.NextMatch()
-	} else {
-		moved = m.value.PrevMatch()
-	}
-	if !moved {
-		return m.flash("no match in this value", false)
-	}
-	return nil
 }
 
 // updateList passes a key or a paste to the key list, and shows the value
@@ -348,7 +351,7 @@ func (m Model) reload() (tea.Model, tea.Cmd) {
 		return m, m.enqueue(operation{kind: opReload})
 	}
 	drop := ""
-	if n := m.src.Pending(); n > 0 {
+	if n := m.unsaved(); n > 0 {
 		drop = display.Plural(n, "unsaved change")
 	} else if n := notInData(m.src); n > 0 {
 		drop = display.Plural(n, "change") + " not yet in it"

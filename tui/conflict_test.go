@@ -207,12 +207,12 @@ func TestPromptsShowHostileKeysEscaped(t *testing.T) {
 	s := openStore(t, map[string]string{k: "1"}, nil)
 	h := newHarness(t, FileSource(s), 100, 24)
 	h.send(keyText("r"))
-	h.wantScreen(`Rename a\u001b]0;x\u0007\u202e to: a\u001b]0;x\u0007\u202e▏`)
+	h.wantScreen(`Rename "a\u001b]0;x\u0007\u202e" to: a\u001b]0;x\u0007\u202e▏`)
 	if u := firstUnsafeInView(h.m.View().Content); u != "" {
 		t.Fatalf("the rename prompt sends %s raw", u)
 	}
 	h.send(keyEsc, keyText("d"))
-	h.wantScreen(`Delete a\u001b]0;x\u0007\u202e?`)
+	h.wantScreen(`Delete "a\u001b]0;x\u0007\u202e"?`)
 	if u := firstUnsafeInView(h.m.View().Content); u != "" {
 		t.Fatalf("the delete question sends %s raw", u)
 	}

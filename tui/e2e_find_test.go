@@ -42,3 +42,39 @@ func TestE2EFindInValues(t *testing.T) {
 	s.waitFor("plain")
 	s.quit()
 }
+
+// TestE2EFindNextAcrossKeys steps with n through the matches of every key
+// a find found, with the counter in the status bar, and searches one value
+// with / in the value pane.
+func TestE2EFindNextAcrossKeys(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
+	data := filepath.Join(t.TempDir(), "data.json")
+	writeFile(t, data, `{"a": ["cat", "dog", "cat"], "b": "none", "c": "a cat"}`)
+	s := startProgram(t, "--interval", "0", data)
+	s.waitFor("3 keys")
+
+	s.keys("C-f")
+	s.waitFor("Find:")
+	s.keys("cat", "Enter")
+	s.waitFor("2 of 3 keys")
+	s.keys("n")
+	s.waitFor("key 1/2 · match 1/2 in the value")
+	s.keys("n")
+	s.waitFor("key 1/2 · match 2/2 in the value")
+	s.keys("n")
+	s.waitFor("key 2/2 · match 1/1 in the value")
+	s.waitFor(`"a cat"`)
+	s.keys("Escape")
+	s.waitFor("  b      ") // every key is back
+
+	s.keys("g", "Tab", "/")
+	s.waitFor("Search value:")
+	s.keys("dog", "Enter")
+	s.keys("n")
+	s.waitFor("match 1/1 in the value")
+	s.keys("/", "Up")
+	s.waitFor("Search value: dog")
+	s.keys("Escape")
+	s.waitFor("? help")
+	s.quit()
+}

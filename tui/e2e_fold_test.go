@@ -4,6 +4,8 @@ package tui
 
 import (
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -33,4 +35,41 @@ func TestE2EFoldAndPath(t *testing.T) {
 	s.keys("L")
 	s.waitFor(`"city": "Paris",`)
 	s.quit()
+}
+
+// TestE2EScrollALongString pages through a string that wraps to many rows
+// in the focused value pane: pgdown and G move the title's range, and k
+// steps back a row from the end.
+func TestE2EScrollALongString(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
+	data := filepath.Join(t.TempDir(), "data.json")
+	writeFile(t, data, `{"s": "`+strings.Repeat("abcdefghij", 400)+`"}`)
+	s := startProgram(t, "--interval", "0", data)
+	s.waitFor("1 key")
+
+	rng := regexp.MustCompile(`(\d+)-(\d+)/(\d+)`)
+	s.keys("Tab")
+	first := rng.FindStringSubmatch(s.waitFor("▸ s  1-"))
+	if first == nil {
+		t.Fatalf("no range in the title:\n%s", s.screen())
+	}
+	s.keys("PageDown")
+	s.waitFor("▸ s  " + strconv.Itoa(mustAtoi(t, first[2])) + "-")
+	s.keys("G")
+	total := first[3]
+	s.waitFor("-" + total + "/" + total)
+	s.keys("k")
+	s.waitFor("-" + total + "/" + total) // the pane stays at the end
+	s.keys("g")
+	s.waitFor("▸ s  1-" + first[2] + "/" + total)
+	s.quit()
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -18,7 +18,7 @@ func sgrMouse(b, x, y int, final byte) string {
 // TestE2EMouse clicks and scrolls in the built program, with the SGR
 // sequences a terminal sends: a click selects a key, the wheel over the
 // value scrolls it, a click on the value pane focuses it, and a click on
-// the line that opens an array folds and unfolds it.
+// the bracket that opens an array folds and unfolds it.
 func TestE2EMouse(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
@@ -44,12 +44,13 @@ func TestE2EMouse(t *testing.T) {
 	s.waitFor("▹ beta") // the list lost the focus to the value pane
 	s.keys("-l", sgrMouse(0, 4, 3, 'M')+sgrMouse(0, 4, 3, 'm'))
 	s.waitFor("▸ gamma")
-	// A click on the line that opens the array folds it, another unfolds it.
+	// A click on the bracket that opens the array (the value pane's first
+	// column, 34 at 100 columns) folds it, another unfolds it.
 	s.keys("-l", sgrMouse(0, 4, 2, 'M')+sgrMouse(0, 4, 2, 'm'))
 	s.waitFor("▸ beta")
-	s.keys("-l", sgrMouse(0, 50, 1, 'M')+sgrMouse(0, 50, 1, 'm'))
+	s.keys("-l", sgrMouse(0, 34, 1, 'M')+sgrMouse(0, 34, 1, 'm'))
 	s.waitFor("[…] 60 items")
-	s.keys("-l", sgrMouse(0, 50, 1, 'M')+sgrMouse(0, 50, 1, 'm'))
+	s.keys("-l", sgrMouse(0, 34, 1, 'M')+sgrMouse(0, 34, 1, 'm'))
 	s.waitFor(`"item 00"`)
 	s.quit()
 }

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/kvstore-dev/kvstore/tui/internal/textmatch"
+
 	"strings"
 	"testing"
 
@@ -118,8 +120,8 @@ func TestFindMarksMatchesAndNJumps(t *testing.T) {
 	if !strings.Contains(view, "\x1b[7mneedle") {
 		t.Fatalf("the match is not marked:\n%q", view)
 	}
-	// n and N in the value pane move between the matches; in the list, n
-	// still makes a new key.
+	// n and N move between the matches, in either pane; once the find
+	// is cleared, n makes a new key again.
 	h.send(keyTab)
 	h.wantScreen("n next")
 	h.send(keyText("n"))
@@ -137,8 +139,84 @@ func TestFindMarksMatchesAndNJumps(t *testing.T) {
 	h.send(keyText("N")) // back round to the last
 	h.wantScreen("a NEEDLE")
 	h.send(keyTab, keyText("n"))
+	if topIs[*prompt](h) {
+		t.Fatal("n in the key list after a find opened the new-key prompt")
+	}
+	h.wantScreen("the needle")
+	h.send(keyEsc, keyText("n"))
 	if !topIs[*prompt](h) {
-		t.Fatal("n in the key list did not start a new key")
+		t.Fatal("n in the key list without a find did not start a new key")
+	}
+}
+
+// After a find, n and N go through every match of every key found, as in
+// less, with a counter; a key found by its name is a stop too.
+func TestFindNGoesAcrossKeys(t *testing.T) {
+	s := openStore(t, map[string]string{
+		"a": `{"x":"cat","y":"dog cat"}`, "b": `"no"`, "c": `"cat"`, "cat": `1`,
+	}, nil)
+	h := newHarness(t, FileSource(s), 120, 20)
+	h.send(keyCtrlF)
+	h.typeText("cat")
+	h.send(keyEnter)
+	h.wantScreen("3 of 4 keys")
+	steps := []struct{ key, status string }{
+		{"a", "key 1/3 · match 1/2 in the value"},
+		{"a", "key 1/3 · match 2/2 in the value"},
+		{"c", "key 2/3 · match 1/1 in the value"},
+		{"cat", "key 3/3 (its name matches)"},
+		{"a", "key 1/3 · match 1/2 in the value"},
+	}
+	for i, st := range steps {
+		h.send(keyText("n"))
+		if h.selected() != st.key {
+			t.Fatalf("n #%d selected %q, want %q", i+1, h.selected(), st.key)
+		}
+		h.wantStatus(st.status)
+	}
+	h.send(keyText("N"))
+	if h.selected() != "cat" {
+		t.Fatalf("N from the first match selected %q", h.selected())
+	}
+	h.send(keyText("N"))
+	h.wantStatus("key 2/3 · match 1/1 in the value")
+}
+
+// / in the value pane searches that value only; ↑ and ↓ in the prompt
+// bring back the queries kept before.
+func TestSearchInValueAndRecall(t *testing.T) {
+	s := openStore(t, map[string]string{"a": `["one","two","one more"]`, "b": `"one"`}, nil)
+	h := newHarness(t, FileSource(s), 120, 20)
+	h.send(keyTab, keyText("/"))
+	if !topIs[*finder](h) || h.m.list.Typing() {
+		t.Fatal("/ in the value pane did not open the search in the value")
+	}
+	h.wantScreen("Search value:")
+	h.typeText("one")
+	h.send(keyEnter)
+	h.wantScreen("2 keys") // the key list is not narrowed
+	h.send(keyText("n"))
+	h.wantStatus("match 2/2 in the value")
+	h.send(keyText("n"))
+	h.wantStatus("match 1/2 in the value")
+	if h.selected() != "a" {
+		t.Fatalf("n left the value for %q", h.selected())
+	}
+
+	h.send(keyText("/"))
+	h.typeText("two")
+	h.send(keyEnter)
+	h.send(keyText("/"), keyUp)
+	h.wantScreen("Search value: two")
+	h.send(keyUp)
+	h.wantScreen("Search value: one")
+	h.send(keyDown, keyDown)
+	h.wantScreen("Search value: ▏")
+	h.send(keyEsc)
+	h.send(keyEsc) // clears the search: n makes a new key again
+	h.send(keyTab, keyText("n"))
+	if !topIs[*prompt](h) {
+		t.Fatal("n after clearing the search did not start a new key")
 	}
 }
 
@@ -153,4 +231,40 @@ func TestFindKeepsFoundKeysAcrossAChange(t *testing.T) {
 		t.Fatalf("after deleting b the find shows %q", got)
 	}
 	h.wantScreen("1 of 2 keys")
+}
+
+// A search that a newer query made stale stops instead of reading every
+// value to the end, and the newer one runs.
+func TestFindStopsAStaleSearch(t *testing.T) {
+	s := openStore(t, numbered(5000), nil)
+	h := newHarness(t, FileSource(s), 100, 20)
+	h.send(keyCtrlF)
+	// Update alone: each search is a Cmd not run yet.
+	next, stale := h.m.Update(findQueryMsg{query: "zz"})
+	h.m = next.(Model)
+	next, fresh := h.m.Update(findQueryMsg{query: "key-499"})
+	h.m = next.(Model)
+	if msg := stale(); msg != nil {
+		t.Fatalf("the stale search ran to its end: %T", msg)
+	}
+	h.send(fresh())
+	h.wantScreen("find: key-499")
+	h.wantScreen("11 of 5,000 keys")
+}
+
+// A search reads every value without a copy of any: its allocations do
+// not grow with the number of keys.
+func TestFindAllocatesNothingPerValue(t *testing.T) {
+	s := openStore(t, numbered(20_000), nil)
+	keys := s.Keys()
+	q := textmatch.New("nowhere")
+	never := func() bool { return false }
+	allocs := testing.AllocsPerRun(3, func() {
+		if rows, ok := search(FileSource(s), keys, nil, q, never); !ok || len(rows) != 0 {
+			t.Fatalf("found %d rows (%v)", len(rows), ok)
+		}
+	})
+	if allocs > 100 {
+		t.Fatalf("a search of 20,000 values made %.0f allocations", allocs)
+	}
 }

@@ -19,14 +19,17 @@ type KeyMap struct {
 	Bottom   key.Binding
 	PageUp   key.Binding
 	PageDown key.Binding
+	// HalfPageUp and HalfPageDown move half a page.
+	HalfPageUp   key.Binding
+	HalfPageDown key.Binding
 
-	Filter       key.Binding // start typing a filter
+	Filter       key.Binding // start typing a filter; in the value pane, search the value
 	AcceptFilter key.Binding // leave the filter input, keeping the filter
 	ClearFilter  key.Binding // leave the filter input and drop the filter
 	Find         key.Binding // find text in keys and values
 	Query        key.Binding // a jq query: on the value in the value pane, over every value in the key list
-	NextMatch    key.Binding // value pane: scroll to the next match of the find
-	PrevMatch    key.Binding // value pane: scroll to the previous match
+	NextMatch    key.Binding // after a find: the next match, in the value or in the next key found
+	PrevMatch    key.Binding // after a find: the previous match
 
 	// The value pane as a tree, while it has the focus.
 	Fold      key.Binding // fold the node under the cursor, or go to its parent
@@ -48,6 +51,8 @@ type KeyMap struct {
 	New          key.Binding // create a key: prompt for its name, then edit it
 	Rename       key.Binding // rename the selected key
 	Delete       key.Binding // delete the selected key, after a confirmation
+	DeleteShown  key.Binding // delete every key a filter or a find shows, after a confirmation
+	ExportShown  key.Binding // write every key a filter or a find shows to a new file
 	CopyValue    key.Binding // copy the selected value to the clipboard
 	CopyKey      key.Binding // copy the selected key to the clipboard
 	Undo         key.Binding // undo the last change made in this session
@@ -58,6 +63,8 @@ type KeyMap struct {
 	DiffDown     key.Binding // conflict screen, unsaved changes: scroll the diff down a page
 	DiffUp       key.Binding // conflict screen, unsaved changes: scroll the diff up a page
 	SwitchPane   key.Binding // move focus between the key list and the value
+	Narrower     key.Binding // make the key list narrower, the value wider
+	Wider        key.Binding // make the key list wider
 	Save         key.Binding // flush pending changes to disk now
 	Apply        key.Binding // editor: validate and store the value
 	Cancel       key.Binding // editor: close without storing
@@ -65,6 +72,12 @@ type KeyMap struct {
 
 	Help key.Binding
 	Quit key.Binding
+	// QuitNoSave quits without saving, asking first when changes would
+	// be lost; Quit saves them.
+	QuitNoSave key.Binding
+	// SaveCopy writes the data to another file, the way out when saving
+	// the data file fails.
+	SaveCopy key.Binding
 
 	Accept key.Binding // prompt: take the name typed
 
@@ -86,12 +99,14 @@ type KeyMap struct {
 // table lists.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "first")),
-		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "last")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		Up:           key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:         key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Top:          key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "first")),
+		Bottom:       key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "last")),
+		PageUp:       key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown:     key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		HalfPageUp:   key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "half page up")),
+		HalfPageDown: key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "half page down")),
 
 		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		AcceptFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
@@ -119,6 +134,8 @@ func DefaultKeyMap() KeyMap {
 		New:          key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
 		Rename:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rename")),
 		Delete:       key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
+		DeleteShown:  key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete all shown")),
+		ExportShown:  key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export all shown")),
 		CopyValue:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy value")),
 		CopyKey:      key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "copy key")),
 		Undo:         key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo")),
@@ -129,13 +146,17 @@ func DefaultKeyMap() KeyMap {
 		DiffDown:     key.NewBinding(key.WithKeys("J", "shift+down"), key.WithHelp("J/K", "scroll diff")),
 		DiffUp:       key.NewBinding(key.WithKeys("K", "shift+up"), key.WithHelp("K", "scroll diff up")),
 		SwitchPane:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "switch pane")),
+		Narrower:     key.NewBinding(key.WithKeys("<"), key.WithHelp("<", "narrower list")),
+		Wider:        key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "wider list")),
 		Save:         key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save now")),
 		Apply:        key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "apply")),
 		Cancel:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		Format:       key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "format")),
 
-		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit: key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		QuitNoSave: key.NewBinding(key.WithKeys("Q"), key.WithHelp("Q", "quit, don't save")),
+		SaveCopy:   key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "save a copy")),
 
 		Accept: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")),
 
@@ -163,15 +184,15 @@ func DefaultKeyMap() KeyMap {
 // everyone tries them. Disabled bindings are skipped.
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
-		k.Yes, k.No, k.WriteFile, k.Accept,
+		k.Yes, k.No, k.WriteFile, k.SaveCopy, k.Accept,
 		k.Apply, k.Cancel, k.Format, k.Revert,
 		k.AcceptFilter, k.ClearFilter, k.NextMatch, k.PrevMatch,
 		k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later, k.DiffDown,
-		k.Help, k.Quit,
+		k.Help, k.Quit, k.DeleteShown, k.ExportShown,
 		k.Fold, k.Unfold, k.Toggle, k.CopyNode, k.CopyPath, k.FoldAll, k.UnfoldAll,
 		k.OpenGroup, k.CloseGroup, k.ToggleGroup,
 		k.Edit, k.Filter, k.New, k.Undo, k.Redo, k.Save, k.SwitchPane,
-		k.EditExternal, k.CopyValue, k.CopyKey, k.Find, k.Query, k.Tree, k.Pending, k.Rename, k.Delete, k.Reload, k.Up, k.Down,
+		k.EditExternal, k.CopyValue, k.CopyKey, k.Find, k.Query, k.Tree, k.Pending, k.Rename, k.Delete, k.Reload, k.QuitNoSave, k.Up, k.Down,
 	}
 }
 
@@ -183,14 +204,14 @@ func (k KeyMap) ShortHelp() []key.Binding {
 // not listed on its own; it works on the conflict screen as well.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.SwitchPane, k.Tree, k.OpenGroup, k.CloseGroup, k.ToggleGroup},
-		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch, k.Query},
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageDown, k.HalfPageUp, k.SwitchPane, k.Narrower, k.Wider, k.Tree, k.OpenGroup, k.CloseGroup, k.ToggleGroup},
+		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch, k.Query, k.DeleteShown, k.ExportShown},
 		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyKey},
 		{k.Fold, k.Unfold, k.Toggle, k.FoldAll, k.UnfoldAll, k.CopyNode, k.CopyPath},
 		{k.Apply, k.Cancel, k.Format},
 		{k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later},
 		{k.Revert, k.DiffDown},
-		{k.Pending, k.Save, k.Reload, k.Help, k.Quit},
+		{k.Pending, k.Save, k.SaveCopy, k.Reload, k.Help, k.Quit, k.QuitNoSave},
 	}
 }
 
@@ -212,6 +233,8 @@ func (k KeyMap) brief() KeyMap {
 	short(&k.Query, "jq")
 	short(&k.Pending, "changes")
 	short(&k.NextMatch, "next")
+	short(&k.DeleteShown, "delete all")
+	short(&k.ExportShown, "export all")
 	short(&k.PrevMatch, "prev")
 	short(&k.Fold, "fold")
 	short(&k.Toggle, "toggle")
@@ -239,7 +262,8 @@ func (k *KeyMap) only(bindings ...*key.Binding) KeyMap {
 }
 
 func (k KeyMap) nav() nav.KeyMap {
-	return nav.KeyMap{Up: k.Up, Down: k.Down, Top: k.Top, Bottom: k.Bottom, PageUp: k.PageUp, PageDown: k.PageDown}
+	return nav.KeyMap{Up: k.Up, Down: k.Down, Top: k.Top, Bottom: k.Bottom, PageUp: k.PageUp, PageDown: k.PageDown,
+		HalfPageUp: k.HalfPageUp, HalfPageDown: k.HalfPageDown}
 }
 
 // listKeys are the key list's keys: moving, and typing a filter.
@@ -250,10 +274,10 @@ func (k KeyMap) listKeys() keylist.KeyMap {
 // all returns every binding, for switching them all off.
 func (k *KeyMap) all() []*key.Binding {
 	return []*key.Binding{
-		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
+		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown, &k.HalfPageUp, &k.HalfPageDown, &k.Narrower, &k.Wider,
 		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Find, &k.Query, &k.NextMatch, &k.PrevMatch, &k.Edit, &k.EditExternal, &k.SwitchPane,
-		&k.Save, &k.Apply, &k.Cancel, &k.Format, &k.Help, &k.Quit, &k.Yes, &k.No, &k.WriteFile, &k.Accept,
-		&k.New, &k.Rename, &k.Delete, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp,
+		&k.Save, &k.Apply, &k.Cancel, &k.Format, &k.Help, &k.Quit, &k.QuitNoSave, &k.SaveCopy, &k.Yes, &k.No, &k.WriteFile, &k.Accept,
+		&k.New, &k.Rename, &k.Delete, &k.DeleteShown, &k.ExportShown, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		&k.Fold, &k.Unfold, &k.Toggle, &k.FoldAll, &k.UnfoldAll, &k.CopyNode, &k.CopyPath,
 		&k.Tree, &k.OpenGroup, &k.CloseGroup, &k.ToggleGroup,
@@ -266,7 +290,7 @@ func (k *KeyMap) all() []*key.Binding {
 func (k KeyMap) forFullHelp(readOnly bool) KeyMap {
 	if readOnly {
 		for _, b := range []*key.Binding{
-			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Format, &k.Save, &k.New, &k.Rename, &k.Delete, &k.Undo, &k.Redo,
+			&k.Edit, &k.EditExternal, &k.Apply, &k.Cancel, &k.Format, &k.Save, &k.SaveCopy, &k.QuitNoSave, &k.New, &k.Rename, &k.Delete, &k.DeleteShown, &k.Undo, &k.Redo,
 			&k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp, &k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		} {
 			b.SetEnabled(false)

@@ -230,7 +230,7 @@ func TestCopyValueAndKey(t *testing.T) {
 	if len(copied) != 2 || copied[0] != want[0] || copied[1] != want[1] {
 		t.Fatalf("copied %q, want %q", copied, want)
 	}
-	h.wantStatus(`copied the key k\u001b]0;pwned\u0007`)
+	h.wantStatus(`copied the key "k\u001b]0;pwned\u0007"`)
 }
 
 func TestClipboardIsOSC52(t *testing.T) {

@@ -13,6 +13,7 @@ package tui
 
 import (
 	"os/exec"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -89,6 +90,9 @@ type Model struct {
 	firstLayout tea.Cmd
 
 	width, height int
+	// listShift is how many cells < and > moved the border between the
+	// panes from where listWidth puts it.
+	listShift int
 
 	// tick and waitEvents make the Cmds that wait: a timer and the next
 	// flush event. Tests replace them to run every other Cmd inline.
@@ -124,6 +128,7 @@ func New(src Source, opts Options) Model {
 		clip:    tea.SetClipboard,
 		exec:    tea.ExecProcess,
 		refresh: opts.Refresh,
+		find:    findState{latest: new(atomic.Int64)},
 	}
 	m.waitEvents = func() tea.Cmd { return waitForEvent(src.Events()) }
 	m.validate = opts.Validate
@@ -242,6 +247,20 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onFindQuery(msg)
 	case foundMsg:
 		return m.onFound(msg)
+	case quitDropMsg:
+		return m.quitDropping()
+	case saveCopyMsg:
+		return m.startSaveCopy()
+	case writeCopyMsg:
+		return m.writeCopy(msg)
+	case copyWrittenMsg:
+		return m.onCopyWritten(msg)
+	case exportMsg:
+		return m.export(msg)
+	case exportedMsg:
+		return m.onExported(msg)
+	case findKeptMsg:
+		return m.onFindKept(msg)
 	case jqQueryMsg:
 		return m.onJQQuery(msg)
 	case jqValueMsg:
@@ -284,7 +303,7 @@ func (m *Model) flash(text string, isErr bool) tea.Cmd {
 // Source; the Cmd, if any, lays out a large value in the background.
 func (m *Model) showSelected() tea.Cmd {
 	m.jq.key = ""
-	m.value.SetFind(m.findText())
+	m.value.SetFind(m.paneQuery())
 	k, ok := m.list.Selected()
 	if !ok && m.list.OnGroup() {
 		m.value.SetNote("")
@@ -308,7 +327,7 @@ func (m *Model) showSelected() tea.Cmd {
 
 // followSelection shows the selected value if the selection moved.
 func (m *Model) followSelection() tea.Cmd {
-	m.value.SetFind(m.findText())
+	m.value.SetFind(m.paneQuery())
 	if k, ok := m.list.Selected(); ok && m.value.Shows(k) {
 		return nil
 	}
@@ -335,7 +354,7 @@ func (m *Model) selectKey(key string) {
 func (m *Model) layout() {
 	w, h := m.width, m.height
 	bodyH := max(h-2, 1)
-	listW := min(max(w/3, 16), 40)
+	listW := listWidth(w, m.listShift)
 	m.list.SetSize(listW, bodyH)
 	m.value.SetSize(max(w-listW-1, 1), bodyH)
 	m.status.width = w
@@ -348,4 +367,24 @@ func (m *Model) layout() {
 // fileTitle is the window title.
 func (m *Model) fileTitle() string {
 	return "kvstore: " + display.Escape(m.src.Name())
+}
+
+// listWidth is the key list's width in a terminal w cells wide: a third of
+// it, moved by shift (< and >), and never so narrow or wide that either
+// pane loses its use.
+func listWidth(w, shift int) int {
+	return max(min(w/3+shift, w-MinWidth/2), 16)
+}
+
+// resizeList moves the border between the panes by n cells, within what
+// listWidth allows.
+func (m *Model) resizeList(n int) {
+	before := listWidth(m.width, m.listShift)
+	m.listShift += n
+	// A shift the terminal cannot take is not kept, so the other key
+	// moves the border at once.
+	if got := listWidth(m.width, m.listShift); got == before {
+		m.listShift -= n
+	}
+	m.layout()
 }

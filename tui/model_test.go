@@ -88,17 +88,21 @@ func TestFilterTypesKeepsAndClears(t *testing.T) {
 	if got := h.selected(); got != "user/bob" {
 		t.Fatalf("down while filtering selected %q, want user/bob", got)
 	}
-	h.send(keyBackspace, keyBackspace) // "us": substring matches, then fuzzy
-	want := []string{"user/ada", "user/bob", "under/sea"}
+	h.send(keyBackspace, keyBackspace, keyBackspace, keyText("*"), keyText("a")) // "u*a", a glob
+	h.wantScreen("/u*a▏  glob")
+	want := []string{"under/sea", "user/ada"} // in key order
 	if got := h.m.list.Len(); got != len(want) {
 		t.Fatalf("%d matches for us, want %d", got, len(want))
 	}
 	for i, k := range want {
 		if got := h.m.list.At(i); got != k {
-			t.Fatalf("match %d is %q, want %q (substring matches first, then fuzzy)", i, got, k)
+			t.Fatalf("match %d is %q, want %q", i, got, k)
 		}
 	}
-	h.send(keyText("e"), keyText("r"), keyEnter)
+	h.send(keyBackspace, keyBackspace)
+	h.typeText("ser")
+	h.send(keyEnter)
+	h.wantScreen("/user  text")
 	if !h.browsing() || !h.m.list.Filtered() {
 		t.Fatal("enter did not keep the filter")
 	}
@@ -305,5 +309,38 @@ func TestEmptyStore(t *testing.T) {
 	h.send(keyText("j"), keyText("e"), keyText("G"))
 	if h.editing() {
 		t.Fatal("opened an editor with no key")
+	}
+}
+
+// The key list takes a third of the terminal however wide, and < and >
+// move the border, within limits that leave both panes usable.
+func TestListWidthFollowsTheTerminalAndResizes(t *testing.T) {
+	h := newHarness(t, FileSource(openStore(t, numbered(3), nil)), 180, 24)
+	if got := h.m.list.Width(); got != 60 {
+		t.Fatalf("at 180 columns the list is %d wide", got)
+	}
+	h.send(keyText(">"))
+	if got := h.m.list.Width(); got != 64 || h.m.value.Width() != 180-64-1 {
+		t.Fatalf("> made the list %d wide, the value %d", got, h.m.value.Width())
+	}
+	h.send(keyText("<"), keyText("<"))
+	if got := h.m.list.Width(); got != 56 {
+		t.Fatalf("< twice made the list %d wide", got)
+	}
+	for range 40 {
+		h.send(keyText(">"))
+	}
+	if got := h.m.list.Width(); got != 180-MinWidth/2 {
+		t.Fatalf("> past the limit made the list %d wide", got)
+	}
+	h.send(keyText("<"))
+	if got := h.m.list.Width(); got != 180-MinWidth/2-4 {
+		t.Fatalf("< after the limit made the list %d wide", got)
+	}
+	for range 40 {
+		h.send(keyText("<"))
+	}
+	if got := h.m.list.Width(); got != 16 {
+		t.Fatalf("< past the limit made the list %d wide", got)
 	}
 }

@@ -12,7 +12,8 @@ const wheelRows = 3
 // the pane under the pointer (over the key list it moves the selection, so
 // the value shown follows), a left click on a key selects it, and a click
 // on a pane focuses it; in the value pane it also puts the cursor on the
-// line clicked and folds or unfolds the object or array that line opens.
+// row clicked, and a click on the bracket of an object or array folds or
+// unfolds it.
 // The keys work as before; the mouse only adds.
 func (m Model) browseMouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
 	mouse := msg.Mouse()
@@ -53,7 +54,7 @@ func (m Model) browseMouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
 			}
 		case overValue:
 			m.focus = focusValue
-			m.value.Click(mouse.Y)
+			m.value.Click(mouse.X-listW-1, mouse.Y)
 		}
 	}
 	return m, nil

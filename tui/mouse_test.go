@@ -57,34 +57,38 @@ func TestMouseClickSelectsAndFocuses(t *testing.T) {
 	}
 }
 
-// A click on the line that opens an object or array folds it, and another
-// unfolds it; the cursor goes to the line clicked, so the title's path
-// names it.
+// A click on the bracket of a line that opens an object or array folds
+// it, and another unfolds it; a click elsewhere on a line only moves the
+// cursor there, so the title's path names it.
 func TestMouseClickTogglesAFold(t *testing.T) {
 	s := openStore(t, map[string]string{"a": `{"name":"Ada","tags":["x","y","z"],"home":{"city":"London"}}`}, nil)
 	h := newHarness(t, FileSource(s), 100, 20)
+	x := h.m.list.Width() + 1 // the value pane's first column
 	// {              row 1
 	//   "name": ..   row 2
-	//   "tags": [    row 3
-	h.send(click(50, 3))
+	//   "tags": [    row 3, the bracket in column 10
+	h.send(click(x+20, 3))
 	if h.m.focus != focusValue || h.m.value.Path() != ".tags" {
 		t.Fatalf("click on tags: focus %v, path %q", h.m.focus, h.m.value.Path())
 	}
+	h.wantScreen(`"z"`) // past the bracket: not folded
+	h.send(click(x+4, 3))
+	h.wantScreen(`"z"`) // on the key: not folded
+	h.send(click(x+10, 3))
 	h.wantScreen(`"tags": […] 3 items,`)
 	h.wantScreen(`"city": "London"`)
-	h.send(click(50, 3))
+	h.send(click(x+12, 3)) // the …
 	h.wantScreen(`"z"`)
 	// A click on a line that opens nothing only moves the cursor.
-	h.send(click(50, 2))
+	h.send(click(x+10, 2))
 	if h.m.value.Path() != ".name" {
 		t.Fatalf("click on name: path %q", h.m.value.Path())
 	}
-	h.wantScreen(`"z"`)
-	// The top line folds the whole value; below the value a click does
-	// nothing.
-	h.send(click(50, 1))
+	// The top line's brace folds the whole value; below the value a click
+	// does nothing.
+	h.send(click(x, 1))
 	h.wantScreen(`{…} 3 keys`)
-	h.send(click(50, 12))
+	h.send(click(x, 12))
 	if h.m.value.Path() != "." {
 		t.Fatalf("a click below the value moved the cursor to %q", h.m.value.Path())
 	}

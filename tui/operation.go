@@ -3,6 +3,7 @@ package tui
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -24,6 +25,7 @@ const (
 	opOverwrite                   // settle a conflict: replace the file with our version
 	opReload                      // read the data again, dropping pending changes
 	opRefresh                     // read the data again if it changed elsewhere and nothing is pending
+	opBatch                       // make the changes of batch in order, as one change
 )
 
 // origin is who asked for an operation, and so who hears how it went.
@@ -47,9 +49,11 @@ type operation struct {
 	raw      []byte          // opSet: the JSON text
 	keepMine map[string]bool // opMerge: the choice for each collision
 	from     origin
-	quit     bool       // opSave: quit once saved
-	redo     *operation // set on an undo: the change it undoes, put back if the undo fails
-	redoing  bool       // makes again a change that was undone
+	quit     bool        // opSave: quit once saved; opReload: quit once the changes are dropped
+	batch    []operation // opBatch: the sets and deletions, in order
+	label    string      // opBatch: what it did, for the status bar
+	redo     *operation  // set on an undo: the change it undoes, put back if the undo fails
+	redoing  bool        // makes again a change that was undone
 
 	// bytes, for an opSet that puts back a value that is not JSON (see
 	// byteSource), are its exact bytes, stored instead of raw, which is
@@ -105,6 +109,8 @@ func (op operation) describe() string {
 		return "deleted " + display.KeyLabel(op.key)
 	case opRename:
 		return "renamed " + display.KeyLabel(op.key) + " to " + display.KeyLabel(op.to)
+	case opBatch:
+		return op.label
 	}
 	return ""
 }
@@ -133,6 +139,24 @@ func (op operation) run(src Source) opDoneMsg {
 		case opRename:
 			done.err = src.Rename(op.key, op.to)
 		}
+	case opBatch:
+		// Undone as one: the inverse of each change made, last first. A
+		// change refused stops the batch, and what was made stays, with
+		// its undo.
+		undo := operation{kind: opBatch, label: "put back " + display.Plural(len(op.batch), "key")}
+		for _, sub := range op.batch {
+			d := sub.run(src)
+			if d.err != nil && notStored(d.err) {
+				done.err = d.err
+				break
+			}
+			undo.batch = append(undo.batch, d.undo)
+			if d.err != nil {
+				done.err = d.err
+			}
+		}
+		slices.Reverse(undo.batch)
+		done.undo = undo
 	case opSave:
 		done.err = src.Flush()
 	case opMerge:

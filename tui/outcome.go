@@ -21,7 +21,7 @@ func (m Model) onOpDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 	m.marks.forget()
 	var cmd tea.Cmd
 	switch msg.op.kind {
-	case opSet, opDelete, opRename:
+	case opSet, opDelete, opRename, opBatch:
 		cmd = m.onChanged(msg)
 	case opSave:
 		cmd = m.onSaved(msg)
@@ -39,7 +39,8 @@ func (m Model) onOpDone(msg opDoneMsg) (tea.Model, tea.Cmd) {
 // onChanged answers a change of a key.
 func (m *Model) onChanged(msg opDoneMsg) tea.Cmd {
 	op := msg.op
-	if msg.err != nil && notStored(msg.err) {
+	partial := op.kind == opBatch && len(msg.undo.batch) > 0
+	if msg.err != nil && notStored(msg.err) && !partial {
 		switch {
 		case op.undoing():
 			m.history.restore(op)
@@ -74,6 +75,11 @@ func (m *Model) onChanged(msg opDoneMsg) tea.Cmd {
 	}
 	if op.from != byKeys {
 		text = "applied " + display.KeyLabel(op.key)
+	}
+	if partial && msg.err != nil && notStored(msg.err) {
+		// Stopped part of the way: what was made is recorded, and undone
+		// as one.
+		text = fmt.Sprintf("stopped after %s: %s", display.Plural(len(msg.undo.batch), "key"), cleanError(msg.err))
 	}
 	// Reading every key costs a few milliseconds at 100,000 keys, so only
 	// when the set of keys changed.
@@ -138,6 +144,11 @@ func (m *Model) onSaved(msg opDoneMsg) tea.Cmd {
 	}
 	q := newQuestion(m.keys, "Changes are not saved. Quit anyway?", tea.QuitMsg{}, nil)
 	q.review = reviewPendingMsg{}
+	if m.canSaveCopy() && !errors.Is(msg.err, kvstore.ErrConflict) {
+		// A conflict's version goes to a file beside the data file by
+		// itself; any other failure leaves it nowhere but here.
+		q.write = saveCopyMsg{}
+	}
 	switch {
 	case fileDeleted(msg.err):
 		q.text = "The file was deleted. Quit and keep your version in a new file beside it?"
@@ -180,6 +191,9 @@ func (m *Model) onSettled(msg opDoneMsg) tea.Cmd {
 
 // onReloaded answers a reload the user asked for.
 func (m *Model) onReloaded(msg opDoneMsg) tea.Cmd {
+	if msg.op.quit {
+		return m.onDroppedToQuit(msg)
+	}
 	if msg.err != nil {
 		return m.flash("reload failed: "+cleanError(msg.err), true)
 	}

@@ -164,9 +164,22 @@ func (m *Model) afterWrite() {
 	if m.src.Pending() == 0 {
 		m.history.markSaved()
 	}
+	m.history.net = len(m.pendingChanges())
 	if pv, ok := m.top().(*pendingView); ok {
 		pv.setChanges(m.pendingChanges())
 	}
+}
+
+// unsaved is the number of changes not yet saved, counted as the
+// pending-changes view lists them. The Source counts operations, so an
+// edit and its undo are two there and none here; changes this session did
+// not make (none are known) are counted as the Source counts them.
+func (m *Model) unsaved() int {
+	n := m.src.Pending()
+	if n > 0 && m.history.saved != nil {
+		return m.history.net
+	}
+	return n
 }
 
 // reviewPendingMsg asks the root to open the pending-changes view, as c

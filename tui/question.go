@@ -18,7 +18,11 @@ type question struct {
 	// review, when set, is sent for the key that lists the unsaved changes:
 	// the question about quitting without them offers a look first.
 	review tea.Msg
-	keys   KeyMap
+	// write, when set, is sent for the key that writes the data to
+	// another file: the question about quitting after a failed save
+	// offers that way out.
+	write tea.Msg
+	keys  KeyMap
 }
 
 func newQuestion(keys KeyMap, text string, yes, no tea.Msg) *question {
@@ -44,6 +48,8 @@ func (q *question) Update(msg tea.Msg) (overlay, tea.Cmd) {
 		return answer(q.no)
 	case q.review != nil && key.Matches(k, q.keys.Pending):
 		return answer(q.review)
+	case q.write != nil && key.Matches(k, q.keys.SaveCopy):
+		return answer(q.write)
 	}
 	return q, nil
 }
@@ -56,6 +62,9 @@ func (q *question) SetSize(int, int) {}
 func (q *question) Draw(f *frame) {
 	k := &f.keys
 	on := []*key.Binding{&k.Yes, &k.No}
+	if q.write != nil {
+		on = append(on, &k.SaveCopy)
+	}
 	if q.review != nil {
 		on = append(on, &k.Pending)
 	}

@@ -9,7 +9,10 @@ import (
 // quitting is the wait for the save made before quitting. It holds every
 // key, so nothing changes the data while it is being saved; the outcome of
 // the save closes it (see Model.onSaved).
-type quitting struct{}
+type quitting struct {
+	// dropping: the pending changes are being dropped (Q), not saved.
+	dropping bool
+}
 
 // Update ignores every message.
 func (q quitting) Update(tea.Msg) (overlay, tea.Cmd) { return q, nil }
@@ -18,7 +21,11 @@ func (q quitting) Update(tea.Msg) (overlay, tea.Cmd) { return q, nil }
 func (quitting) SetSize(int, int) {}
 
 // Draw says what is being waited for on the bottom line.
-func (quitting) Draw(f *frame) {
-	f.line = display.Fit(f.st.StatusSaving.Render("saving before quitting…"), f.width)
+func (q quitting) Draw(f *frame) {
+	text := "saving before quitting…"
+	if q.dropping {
+		text = "dropping the changes before quitting…"
+	}
+	f.line = display.Fit(f.st.StatusSaving.Render(text), f.width)
 	f.cursor = nil
 }

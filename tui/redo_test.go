@@ -130,3 +130,23 @@ func TestRedoAfterMergeKeepsTheirValue(t *testing.T) {
 		t.Fatalf("redo after the merge wrote a = %s over the file's \"9\"", got)
 	}
 }
+
+// The unsaved count is of net changes, as c lists them: a change undone
+// is no change, and undo and redo do not add to it.
+func TestUnsavedCountIsNet(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1", "b": "2"}, nil)
+	h := newHarness(t, FileSource(s), 160, 24)
+	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS)
+	h.wantStatus("1 unsaved change")
+	h.send(keyText("u"))
+	h.wantStatus("no unsaved changes")
+	h.send(keyText("U"))
+	h.wantStatus("1 unsaved change")
+	h.send(keyText("j"), keyText("d"), keyText("y"))
+	h.wantStatus("2 unsaved changes")
+	h.send(keyText("u"), keyText("U"), keyText("u"))
+	h.wantStatus("1 unsaved change")
+	if got := len(h.m.pendingChanges()); got != 1 {
+		t.Fatalf("c lists %d changes", got)
+	}
+}

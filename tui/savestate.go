@@ -64,6 +64,9 @@ type saveState struct {
 	readOnly bool
 	saving   bool // an operation that may write to disk is running
 	pending  int  // changes not yet on disk
+	// unsaved is the net count of pending, as c lists them: a change
+	// undone is no change, though the store still has it to save.
+	unsaved int
 	// notInData: changes the data lacks, pending or kept apart (see
 	// foldingSource); a change made elsewhere meanwhile is a conflict.
 	notInData int
@@ -71,6 +74,8 @@ type saveState struct {
 	report    saveReport
 	name      string // the data's name, to shorten error messages
 	words     *wording
+	// brief: a save's error is said by its cause alone.
+	brief bool
 }
 
 // saveState derives the save state from the Source and its events.
@@ -79,6 +84,7 @@ func (m *Model) saveState() saveState {
 		readOnly:  m.src.ReadOnly(),
 		saving:    m.writes.saving(),
 		pending:   m.src.Pending(),
+		unsaved:   m.unsaved(),
 		notInData: notInData(m.src),
 		err:       m.src.LastSaveError(),
 		report:    m.save,
@@ -116,10 +122,10 @@ func (s saveState) text(st *Styles) string {
 		return st.StatusError.Render("the file was deleted (ctrl+s to resolve)")
 	case s.report.deleted:
 		return st.StatusError.Render("the file was deleted on disk")
-	case s.pending == 1:
+	case s.unsaved == 1:
 		return st.StatusDirty.Render("1 unsaved change")
-	case s.pending > 1:
-		return st.StatusDirty.Render(display.GroupDigits(s.pending) + " unsaved changes")
+	case s.unsaved > 1:
+		return st.StatusDirty.Render(display.GroupDigits(s.unsaved) + " unsaved changes")
 	case s.report.closed:
 		return st.StatusNote.Render("closed")
 	case !s.report.savedAt.IsZero():
@@ -141,7 +147,36 @@ func (s saveState) reason() string {
 	if why := readOnlyReason(s.err, s.name); why != "" {
 		return why
 	}
-	return strings.ReplaceAll(shortenPaths(s.err.Error(), s.name), "kvstore: ", "")
+	if s.brief {
+		return strings.ReplaceAll(rootCause(s.err).Error(), "kvstore: ", "")
+	}
+	return shortenPaths(causeFirst(s.err), s.name)
+}
+
+// rootCause returns the innermost error err wraps, or err.
+func rootCause(err error) error {
+	for next := errors.Unwrap(err); next != nil; next = errors.Unwrap(err) {
+		err = next
+	}
+	return err
+}
+
+// causeFirst writes an error with its cause first, "permission denied
+// (save data.json: create temp file in /srv/app: …)", without the library's
+// prefix: a line cut at the screen's edge keeps what went wrong, not the
+// steps that led there.
+func causeFirst(err error) string {
+	msg := strings.ReplaceAll(err.Error(), "kvstore: ", "")
+	cause := rootCause(err)
+	c := cause.Error()
+	if cause == err || c == "" || !strings.HasSuffix(msg, c) {
+		return msg
+	}
+	steps := strings.TrimRight(strings.TrimSuffix(msg, c), ": ")
+	if steps == "" {
+		return c
+	}
+	return c + " (" + steps + ")"
 }
 
 // shortenPaths writes every path in msg that ends in name (a file's name)

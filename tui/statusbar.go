@@ -56,6 +56,16 @@ func (s *statusBar) View(st *Styles) string {
 		room := s.width - ansi.StringWidth(sep+state)
 		name = ansi.Truncate(name, max(room, min(s.width/3, w)), "…")
 	}
+	if s.msg != "" {
+		// A save's error gives way to the message down to its cause: the
+		// message is what just happened.
+		used := ansi.StringWidth(name) + 2*ansi.StringWidth(sep) + ansi.StringWidth(s.msg)
+		if ansi.StringWidth(state) > s.width-used {
+			brief := s.state
+			brief.brief = true
+			state = brief.text(st)
+		}
+	}
 	var b strings.Builder
 	b.WriteString(st.StatusFile.Render(name))
 	b.WriteString(sep)

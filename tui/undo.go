@@ -1,6 +1,9 @@
 package tui
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"slices"
+)
 
 // undoEntry is one step of the undo history: the operation that undoes a
 // change, and the change itself, which is put back if the undo fails.
@@ -20,6 +23,10 @@ type undoHistory struct {
 	entries []undoEntry
 	undone  []operation
 	saved   map[string]savedValue
+	// net is the number of changes since the last save as the
+	// pending-changes view lists them, counted after each write from
+	// saved.
+	net int
 }
 
 // savedValue is what a key held when the data was last saved: its JSON
@@ -42,6 +49,11 @@ func (h *undoHistory) noteChanged(op, undo operation, moved json.RawMessage) {
 		}
 	}
 	switch op.kind {
+	case opBatch:
+		// undo holds the inverse of each change made, last first.
+		for i, u := range undo.batch {
+			h.noteChanged(op.batch[len(undo.batch)-1-i], u, nil)
+		}
 	case opSet, opDelete:
 		keep(op.key, savedValue{raw: undo.raw, exists: undo.kind == opSet})
 	case opRename:
@@ -153,6 +165,9 @@ func (h *undoHistory) forget(keys map[string]json.RawMessage) int {
 
 // touches reports whether op changes one of keys.
 func touches(op operation, keys map[string]json.RawMessage) bool {
+	if op.kind == opBatch {
+		return slices.ContainsFunc(op.batch, func(sub operation) bool { return touches(sub, keys) })
+	}
 	if _, ok := keys[op.key]; ok {
 		return true
 	}

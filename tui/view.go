@@ -156,7 +156,11 @@ func (m Model) browseHelpLine(f *frame) string {
 		on = append(on, &k.CopyValue, &k.CopyKey)
 	}
 	if !m.src.ReadOnly() {
-		on = append(on, &k.New, &k.Save, &k.Pending)
+		on = append(on, &k.New, &k.Save, &k.Pending, &k.QuitNoSave)
+		if m.canSaveCopy() && m.src.LastSaveError() != nil {
+			// The way out of a save that fails comes first.
+			on = append(on, &k.SaveCopy)
+		}
 		if selected {
 			on = append(on, &k.Edit, &k.EditExternal, &k.Rename, &k.Delete)
 		}
@@ -169,6 +173,12 @@ func (m Model) browseHelpLine(f *frame) string {
 	}
 	if m.list.Filtered() {
 		on = append(on, &k.ClearFilter)
+		if m.list.Len() > 0 {
+			on = append(on, &k.ExportShown)
+			if !m.src.ReadOnly() {
+				on = append(on, &k.DeleteShown)
+			}
+		}
 	}
 	on = append(on, &k.Find, &k.Query, &k.Tree)
 	if m.focus == focusList && m.list.InTree() {
@@ -177,7 +187,7 @@ func (m Model) browseHelpLine(f *frame) string {
 			on = append(on, &k.OpenGroup, &k.ToggleGroup)
 		}
 	}
-	if m.focus == focusValue && m.value.Finding() {
+	if m.stepping() {
 		// n moves to the next match here, so it does not offer a new key.
 		on = slices.DeleteFunc(on, func(b *key.Binding) bool { return b == &k.New })
 		on = append(on, &k.NextMatch, &k.PrevMatch)

@@ -1,6 +1,7 @@
 package editor
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
@@ -46,17 +47,58 @@ func (b *textBuffer) newline() {
 	}
 }
 
-// typeCloser types a closing bracket; on a line that is blank up to the
-// cursor, one level of indentation goes first, so the bracket lines up with
-// the line that opened it.
+// typeCloser types a closing bracket. On a line that is blank up to the
+// cursor, the bracket goes under the line that opened it: that line's
+// indentation replaces the blanks, so after "a": [1, and 2 on lines of
+// their own the ] lines up with "a". Without an open bracket before it,
+// one level of indentation goes.
 func (b *textBuffer) typeCloser(r rune) {
 	before := b.lines[b.row][:b.col]
-	if len(leadingBlanks(before)) == len(before) && strings.HasSuffix(string(before), indentUnit) {
-		for range len(indentUnit) {
-			b.Backspace()
+	if len(leadingBlanks(before)) == len(before) {
+		if row, ok := b.openerRow(); ok {
+			indent := slices.Clone(leadingBlanks(b.lines[row]))
+			b.lines[b.row] = append(indent, b.lines[b.row][b.col:]...)
+			b.col, b.goal = len(indent), len(indent)
+		} else if strings.HasSuffix(string(before), indentUnit) {
+			for range len(indentUnit) {
+				b.Backspace()
+			}
 		}
 	}
 	b.Insert(string(r))
+}
+
+// openerRow returns the line of the innermost bracket still open before
+// the cursor, reading the text from its start so that brackets inside
+// strings do not count.
+func (b *textBuffer) openerRow() (int, bool) {
+	var open []int // the rows of the open brackets
+	inString, escaped := false, false
+	for row := 0; row <= b.row; row++ {
+		line := b.lines[row]
+		if row == b.row {
+			line = line[:b.col]
+		}
+		for _, c := range line {
+			switch {
+			case escaped:
+				escaped = false
+			case inString && c == '\\':
+				escaped = true
+			case c == '"':
+				inString = !inString
+			case inString:
+			case c == '{' || c == '[':
+				open = append(open, row)
+			case (c == '}' || c == ']') && len(open) > 0:
+				open = open[:len(open)-1]
+			}
+		}
+	}
+	if len(open) == 0 {
+		return 0, false
+	}
+	return open[len(open)-1], true
 }
 
 // leadingBlanks returns the spaces and tabs that begin line.

@@ -147,3 +147,19 @@ func TestFormatLeavesInvalidTextAndPointsAtTheError(t *testing.T) {
 		t.Fatal("the error stayed after the text was fixed")
 	}
 }
+
+// A ] typed on a line of its own lines up with the line that opened its
+// array, however the items before it were laid out.
+func TestCloserLinesUpWithItsOpener(t *testing.T) {
+	e := newEmpty(t)
+	typeKeys(e, "{\n\"a\": [1,\n2\n]")
+	want := "{\n  \"a\": [1,\n  2\n  ]"
+	if got := e.Text(); got != want {
+		t.Fatalf("typed text laid out as\n%s\nwant\n%s", got, want)
+	}
+	typeKeys(e, ",\n\"s\": \"[{\",\n\"b\": [\n3\n]\n}")
+	want += ",\n  \"s\": \"[{\",\n  \"b\": [\n    3\n  ]\n}"
+	if got := e.Text(); got != want {
+		t.Fatalf("brackets inside a string counted:\n%s\nwant\n%s", got, want)
+	}
+}

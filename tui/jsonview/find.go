@@ -32,13 +32,59 @@ func (p *Model) Finding() bool { return !p.find.Empty() }
 // NextMatch scrolls to the next match after the one moved to last, or after
 // the top of the pane, going round at the end; PrevMatch goes the other
 // way. They report whether the value has a match.
-func (p *Model) NextMatch() bool { return p.moveToMatch(true) }
+func (p *Model) NextMatch() bool { return p.moveToMatch(true, true) }
 
 // PrevMatch scrolls to the match before the one moved to last.
-func (p *Model) PrevMatch() bool { return p.moveToMatch(false) }
+func (p *Model) PrevMatch() bool { return p.moveToMatch(false, true) }
 
-func (p *Model) moveToMatch(forward bool) bool {
-	if p.find.Empty() || len(p.rows) == 0 {
+// NextMatchOrPrev is NextMatch when forward is set, else PrevMatch.
+func (p *Model) NextMatchOrPrev(forward bool) bool { return p.moveToMatch(forward, true) }
+
+// StepMatch scrolls to the match after the one moved to last (before it,
+// with forward false), without going round: it reports false at the
+// value's last match, where a search across keys goes on to the next key.
+func (p *Model) StepMatch(forward bool) bool { return p.moveToMatch(forward, false) }
+
+// EdgeMatch scrolls to the value's first match, or with forward false its
+// last, and reports whether it has one.
+func (p *Model) EdgeMatch(forward bool) bool {
+	if p.find.Empty() || !p.ready() {
+		return false
+	}
+	var pos position
+	var ok bool
+	if forward {
+		pos, ok = p.matchAfter(position{line: 0, at: -1}, false)
+	} else {
+		pos, ok = p.matchBefore(position{line: len(p.lines) - 1, at: p.lines[len(p.lines)-1].width + 1}, false)
+	}
+	if ok {
+		p.current = &pos
+		p.scrollTo(pos)
+	}
+	return ok
+}
+
+// MatchCount returns the number of the match moved to last, from 1 (0 when
+// none was), and how many matches the value holds.
+func (p *Model) MatchCount() (at, total int) {
+	if p.find.Empty() || !p.ready() {
+		return 0, 0
+	}
+	for li := range p.lines {
+		text := lineText(&p.lines[li], 0, p.lines[li].width)
+		for s, e := p.find.Index(text, 0); s >= 0; s, e = p.find.Index(text, e) {
+			total++
+			if p.current != nil && p.current.line == li && p.current.at == s {
+				at = total
+			}
+		}
+	}
+	return at, total
+}
+
+func (p *Model) moveToMatch(forward, round bool) bool {
+	if p.find.Empty() || !p.ready() {
 		return false
 	}
 	from := p.current
@@ -50,9 +96,9 @@ func (p *Model) moveToMatch(forward bool) bool {
 	var pos position
 	var ok bool
 	if forward {
-		pos, ok = p.matchAfter(*from)
+		pos, ok = p.matchAfter(*from, round)
 	} else {
-		pos, ok = p.matchBefore(*from)
+		pos, ok = p.matchBefore(*from, round)
 	}
 	if !ok {
 		return false
@@ -62,11 +108,16 @@ func (p *Model) moveToMatch(forward bool) bool {
 	return true
 }
 
-// matchAfter returns the first match that starts after from, going round.
-func (p *Model) matchAfter(from position) (position, bool) {
+// matchAfter returns the first match that starts after from, going round
+// at the end when round is set.
+func (p *Model) matchAfter(from position, round bool) (position, bool) {
 	n := len(p.lines)
 	for i := 0; i <= n; i++ {
-		li := (from.line + i) % n
+		li := from.line + i
+		if li >= n && !round {
+			break
+		}
+		li %= n
 		start := 0
 		if i == 0 {
 			start = max(from.at+1, 0)
@@ -78,11 +129,16 @@ func (p *Model) matchAfter(from position) (position, bool) {
 	return position{}, false
 }
 
-// matchBefore returns the last match that starts before from, going round.
-func (p *Model) matchBefore(from position) (position, bool) {
+// matchBefore returns the last match that starts before from, going round
+// at the start when round is set.
+func (p *Model) matchBefore(from position, round bool) (position, bool) {
 	n := len(p.lines)
 	for i := 0; i <= n; i++ {
-		li := ((from.line-i)%n + n) % n
+		li := from.line - i
+		if li < 0 && !round {
+			break
+		}
+		li = (li%n + n) % n
 		text := lineText(&p.lines[li], 0, p.lines[li].width)
 		last := -1
 		for at, end := p.find.Index(text, 0); at >= 0; at, end = p.find.Index(text, end) {
@@ -104,11 +160,11 @@ func (p *Model) scrollTo(pos position) {
 	// A match inside a fold opens it, and the cursor goes to its line,
 	// so y and p act on what n found.
 	p.reveal(pos.line)
-	p.cursor = pos.line
 	row := sort.Search(len(p.rows), func(i int) bool {
 		r := p.rows[i]
 		return r.line > pos.line || (r.line == pos.line && r.to > pos.at)
 	})
+	p.cursor, p.sub = pos.line, row-p.rowOf(pos.line)
 	if row >= p.offset && row < p.offset+p.height {
 		return
 	}

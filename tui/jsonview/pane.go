@@ -74,6 +74,7 @@ type Model struct {
 
 	folded    []bool // by line: the containers folded; nil: none
 	cursor    int    // the line under the cursor, one that is shown
+	sub       int    // the cursor's row among the rows cursor wraps to
 	trees     map[string]treeState
 	treeOrder []string // the keys of trees, oldest first
 }
@@ -197,11 +198,11 @@ func (p *Model) ScrollBy(n int) {
 	if !p.ready() {
 		return
 	}
-	switch row := p.rowOf(p.cursor); {
+	switch row := p.cursorRow(); {
 	case row < p.offset:
-		p.cursor = p.rows[p.offset].line
+		p.moveToRow(p.offset)
 	case row >= p.offset+p.height:
-		p.cursor = p.rows[min(p.offset+p.height, len(p.rows))-1].line
+		p.moveToRow(min(p.offset+p.height, len(p.rows)) - 1)
 	}
 }
 
@@ -279,7 +280,10 @@ func (p *Model) View(st *Styles, focused bool) string {
 	cursorRow := -1
 	if focused && p.ready() {
 		title[len(title)-1] += "  " + display.Escape(p.Path())
-		cursorRow = p.rowOf(p.cursor)
+		cursorRow = p.cursorRow()
+	}
+	if about := p.about(); about != "" {
+		title[len(title)-1] += "  " + about
 	}
 	for i, t := range title {
 		if i > 0 {
@@ -324,4 +328,51 @@ func markCursor(text string, indent int, st *Styles) string {
 		return text[:indent-2] + st.Cursor.Render("▸") + " " + text[indent:]
 	}
 	return text + " " + st.Cursor.Render("◂")
+}
+
+// about says what the value is, after the rest of the title: its kind, its
+// members or items, and its size as stored ("object · 12 keys · 1.4 KB"),
+// so a value's shape shows before it is read. "" while none is shown.
+func (p *Model) about() string {
+	if p.note != "" || len(p.lines) == 0 || p.laying > 0 {
+		return ""
+	}
+	top := &p.lines[0]
+	kind := ""
+	switch first := top.tokens[0]; {
+	case top.opens() && first.text == "{":
+		kind = "object · " + display.Plural(int(top.size), "key")
+	case top.opens():
+		kind = "array · " + display.Plural(int(top.size), "item")
+	case first.text == "{}":
+		kind = "object · 0 keys"
+	case first.text == "[]":
+		kind = "array · 0 items"
+	case first.kind == tokString:
+		kind = "string"
+	case first.kind == tokNumber:
+		kind = "number"
+	case first.text == "null":
+		kind = "null"
+	default:
+		kind = "boolean"
+	}
+	return kind + " · " + byteSize(len(p.raw))
+}
+
+// byteSize writes n bytes as B, KB or MB, to a tenth below 10.
+func byteSize(n int) string {
+	f, unit := float64(n), "B"
+	switch {
+	case n >= 1<<20:
+		f, unit = f/(1<<20), "MB"
+	case n >= 1<<10:
+		f, unit = f/(1<<10), "KB"
+	default:
+		return fmt.Sprintf("%d B", n)
+	}
+	if f < 10 {
+		return fmt.Sprintf("%.1f %s", f, unit)
+	}
+	return fmt.Sprintf("%.0f %s", f, unit)
 }

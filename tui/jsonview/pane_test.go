@@ -84,3 +84,24 @@ func TestTag(t *testing.T) {
 		t.Errorf("the tag stayed on another value: %q", title)
 	}
 }
+
+// The title ends with what the value is: its kind, its size in members or
+// items, and its size as stored.
+func TestTitleSaysWhatTheValueIs(t *testing.T) {
+	p := New(nav.KeyMap{})
+	p.SetSize(80, 10)
+	for raw, want := range map[string]string{
+		`{"a":1,"b":[1,2]}`:                   "object · 2 keys · 17 B",
+		`[1,2,3]`:                             "array · 3 items · 7 B",
+		`{}`:                                  "object · 0 keys · 2 B",
+		`"` + strings.Repeat("x", 2046) + `"`: "string · 2.0 KB",
+		`12.50`:                               "number · 5 B",
+		`true`:                                "boolean · 4 B",
+		`null`:                                "null · 4 B",
+	} {
+		p.SetValue("k", raw, true)
+		if title := strings.SplitN(p.View(&Styles{}, false), "\n", 2)[0]; !strings.Contains(title, want) {
+			t.Errorf("%.20s: title %q lacks %q", raw, title, want)
+		}
+	}
+}

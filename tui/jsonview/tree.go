@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
@@ -106,22 +107,45 @@ func (p *Model) ToggleFold() {
 	}
 }
 
-// Click puts the cursor on the line drawn at row y of the pane (0 is the
-// title's first row) and, when that line opens a container, folds or
-// unfolds it: a click does what moving there and pressing space would. It
-// reports whether y was on a line of the value.
-func (p *Model) Click(y int) bool {
+// Click puts the cursor on the row drawn at y of the pane (0 is the
+// title's first row) and, when the click is on the bracket of a line that
+// opens an object or an array (x cells from the pane's left edge), or on
+// the {…} of a folded one, folds or unfolds it, as space would; a click
+// elsewhere on the line only moves the cursor. It reports whether y was on
+// a line of the value.
+func (p *Model) Click(x, y int) bool {
 	row := p.offset + y - len(p.title)
 	if !p.ready() || y < len(p.title) || y-len(p.title) >= p.height || row >= len(p.rows) {
 		return false
 	}
 	li := p.rows[row].line
-	p.moveCursor(li)
-	if p.lines[li].opens() {
+	p.moveToRow(row)
+	if p.lines[li].opens() && p.onBracket(row, x) {
 		p.setFolded(li, !p.isFolded(li))
 		p.moveCursor(li)
 	}
 	return true
+}
+
+// onBracket reports whether column x of row is on a bracket of the line
+// it shows, or the ellipsis of a fold, give or take a cell.
+func (p *Model) onBracket(row, x int) bool {
+	r := p.rows[row]
+	l := p.shown(r.line)
+	col := r.indent
+	for _, t := range l.tokens {
+		end := t.start + len(t.text)
+		if end <= r.from || t.start >= r.to {
+			continue
+		}
+		piece := t.text[max(r.from, t.start)-t.start : min(r.to, end)-t.start]
+		w := ansi.StringWidth(piece)
+		if t.kind == tokPunct && strings.ContainsAny(piece, "{}[]…") && x >= col-1 && x <= col+w {
+			return true
+		}
+		col += w
+	}
+	return false
 }
 
 // setFolded folds or unfolds the container opened by line li, replacing
@@ -194,29 +218,52 @@ func (p *Model) reveal(li int) {
 	}
 }
 
-// moveKey moves the cursor for a movement key, one shown line at a time
-// whatever the rows it wraps to.
+// moveKey moves the cursor for a movement key a row at a time: the rows a
+// long string wraps to are rows like any other, so a page, the end and the
+// next row all reach into it. The cursor's node is the line the row is of.
 func (p *Model) moveKey(msg tea.KeyPressMsg) bool {
-	at := p.rowOf(p.cursor)
+	at := p.cursorRow()
 	to, ok := p.keys.Move(msg, at, p.Page(), len(p.rows))
 	if !ok || len(p.rows) == 0 {
 		return ok
 	}
 	to = max(min(to, len(p.rows)-1), 0)
-	if to > at && p.rows[to].line == p.cursor {
-		// Past the rows of a wrapped line, to the next line.
-		for to < len(p.rows)-1 && p.rows[to].line == p.cursor {
-			to++
-		}
+	if d := to - at; d > 1 || d < -1 {
+		// A page scrolls the page, as in a pager, rather than only
+		// taking the cursor to the pane's edge.
+		p.offset += d
+		p.clamp()
 	}
-	p.moveCursor(p.rows[to].line)
+	p.moveToRow(to)
 	return true
 }
 
-// moveCursor puts the cursor on line li and scrolls it on screen.
+// cursorRow returns the row the cursor is on: a row of its line, which
+// keeps the first when the line wraps to fewer rows than before.
+func (p *Model) cursorRow() int {
+	row := p.rowOf(p.cursor)
+	if sub := row + p.sub; p.sub > 0 && sub < len(p.rows) && p.rows[sub].line == p.cursor {
+		return sub
+	}
+	return row
+}
+
+// moveToRow puts the cursor on row and scrolls it on screen.
+func (p *Model) moveToRow(row int) {
+	p.cursor = p.rows[row].line
+	p.sub = row - p.rowOf(p.cursor)
+	p.showRow(row)
+}
+
+// moveCursor puts the cursor on the first row of line li and scrolls it on
+// screen.
 func (p *Model) moveCursor(li int) {
-	p.cursor = li
-	row := p.rowOf(li)
+	p.cursor, p.sub = li, 0
+	p.showRow(p.rowOf(li))
+}
+
+// showRow scrolls row on screen.
+func (p *Model) showRow(row int) {
 	switch {
 	case row < p.offset:
 		p.offset = row

@@ -156,3 +156,65 @@ func TestScrollKeepsTheCursorOnScreen(t *testing.T) {
 		t.Fatalf("scrolled up to %d: cursor on line %d", p.Offset(), p.cursor)
 	}
 }
+
+// The rows a long string wraps to are rows: every movement key reaches
+// into them, and the title's range follows.
+func TestMovementKeysMoveByWrappedRows(t *testing.T) {
+	keys := nav.KeyMap{
+		Up: key.NewBinding(key.WithKeys("up")), Down: key.NewBinding(key.WithKeys("down")),
+		Top: key.NewBinding(key.WithKeys("home")), Bottom: key.NewBinding(key.WithKeys("end")),
+		PageUp: key.NewBinding(key.WithKeys("pgup")), PageDown: key.NewBinding(key.WithKeys("pgdown")),
+		HalfPageUp: key.NewBinding(key.WithKeys("ctrl+u")), HalfPageDown: key.NewBinding(key.WithKeys("ctrl+d")),
+	}
+	press := func(p *Model, code rune) { *p, _ = p.Update(tea.KeyPressMsg{Code: code}) }
+	ctrl := func(p *Model, code rune) { *p, _ = p.Update(tea.KeyPressMsg{Code: code, Mod: tea.ModCtrl}) }
+	title := func(p *Model) string { return strings.SplitN(p.View(&Styles{}, true), "\n", 2)[0] }
+
+	p := New(keys)
+	p.SetSize(40, 20)
+	p.SetValue("s", `"`+strings.Repeat("abcdefghij", 300)+`"`, true)
+	n := len(p.rows)
+	if n < 40 {
+		t.Fatalf("the string wraps to %d rows", n)
+	}
+	press(&p, tea.KeyPgDown)
+	if p.cursorRow() != p.Page() || p.Offset() == 0 {
+		t.Fatalf("pgdown: cursor row %d, offset %d; title %q", p.cursorRow(), p.Offset(), title(&p))
+	}
+	press(&p, tea.KeyEnd)
+	if want := fmt.Sprintf("/%d", n); p.cursorRow() != n-1 || !strings.Contains(title(&p), fmt.Sprintf("-%d%s", n, want)) {
+		t.Fatalf("end: cursor row %d of %d; title %q", p.cursorRow(), n, title(&p))
+	}
+	press(&p, tea.KeyUp)
+	if p.cursorRow() != n-2 {
+		t.Fatalf("up from the last row: cursor row %d, want %d", p.cursorRow(), n-2)
+	}
+	press(&p, tea.KeyHome)
+	if p.cursorRow() != 0 || p.Offset() != 0 {
+		t.Fatalf("home: cursor row %d, offset %d", p.cursorRow(), p.Offset())
+	}
+	ctrl(&p, 'd')
+	ctrl(&p, 'd')
+	if half := p.Page() / 2; p.cursorRow() != 2*half || p.Offset() != 2*half {
+		t.Fatalf("ctrl+d twice: cursor row %d, offset %d; want %d", p.cursorRow(), p.Offset(), 2*half)
+	}
+	ctrl(&p, 'u')
+	if half := p.Page() / 2; p.cursorRow() != half {
+		t.Fatalf("ctrl+u: cursor row %d, want %d", p.cursorRow(), half)
+	}
+	press(&p, tea.KeyHome)
+
+	// Inside an object, down goes from the member's first row to its
+	// second, not past the string.
+	p.SetValue("o", `{"a":1,"b":"`+strings.Repeat("abcdefghij", 300)+`","c":2}`, true)
+	press(&p, tea.KeyDown)
+	press(&p, tea.KeyDown)
+	press(&p, tea.KeyDown)
+	if row := p.cursorRow(); row != 3 || p.Path() != ".b" {
+		t.Fatalf("three downs in an object: row %d, %s", row, p.Path())
+	}
+	press(&p, tea.KeyPgDown)
+	if row := p.cursorRow(); row != 3+p.Page() || p.Path() != ".b" {
+		t.Fatalf("pgdown inside the string: row %d, %s", row, p.Path())
+	}
+}

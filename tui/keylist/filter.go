@@ -1,117 +1,144 @@
 package keylist
 
 import (
+	"regexp"
 	"strings"
-	"unicode/utf8"
 )
 
-// matcher finds the keys that match a filter query: first every key that
-// contains the query (case-insensitively), then every other key that holds
-// the query's characters in order (a fuzzy match), each group in key order.
+// FilterMode is how a filter's text matches keys.
+type FilterMode uint8
+
+const (
+	// Substring matches keys that contain the text, in any case.
+	Substring FilterMode = iota
+	// Glob matches whole keys against a pattern where * is any run of
+	// characters (/ included) and ? any one, in any case; it is chosen
+	// when the text has a * or a ?.
+	Glob
+	// Regex matches keys that the regular expression after "re:" matches
+	// anywhere (Go's syntax; (?i) ignores case).
+	Regex
+)
+
+// regexPrefix starts a filter that is a regular expression.
+const regexPrefix = "re:"
+
+// String names the mode, as the filter line shows it.
+func (m FilterMode) String() string {
+	switch m {
+	case Glob:
+		return "glob"
+	case Regex:
+		return "regex"
+	}
+	return "text"
+}
+
+// modeOf returns how query matches and what it matches with: the text,
+// the pattern or the expression.
+func modeOf(query string) (FilterMode, string) {
+	switch {
+	case strings.HasPrefix(query, regexPrefix):
+		return Regex, query[len(regexPrefix):]
+	case strings.ContainsAny(query, "*?"):
+		return Glob, query
+	}
+	return Substring, query
+}
+
+// globRegexp turns a glob into an anchored, case-insensitive expression.
+func globRegexp(glob string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("(?is)^")
+	for _, part := range strings.SplitAfter(glob, "") {
+		switch part {
+		case "*":
+			b.WriteString(".*")
+		case "?":
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(part))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
+// matcher finds the keys that match a filter query, in key order: keys
+// that contain the text (in any case), keys a glob matches whole, or keys
+// a regular expression matches (see FilterMode).
 //
 // It runs synchronously on each keystroke. A pass over 100,000 keys costs a
 // few milliseconds (see BenchmarkFilterKeystroke), well inside a frame, so
-// there are never stale results to discard. When the new query extends the
+// there are never stale results to discard. When a text query extends the
 // previous one, only the previous matches can still match, so the search
 // narrows to them.
 type matcher struct {
 	folded []string // keys in lower case, built on first use
 
-	query   string // query of the last result, lower case
-	matches []int  // last result: indexes into folded
-	subs    []int  // scratch: substring matches
-	fuzzy   []int  // scratch: fuzzy matches
+	mode    FilterMode
+	query   string // text of the last result: lower case for Substring
+	matches []int  // last result: indexes into the keys
+	err     error  // the last regular expression's error
 }
 
-// match returns the indexes of the keys matching query, in display order.
-// The returned slice is reused by the next call.
+// match returns the indexes of the keys matching query, in key order. The
+// returned slice is reused by the next call. An expression that does not
+// compile matches nothing, and err says why.
 func (m *matcher) match(keys []string, query string) []int {
-	if m.folded == nil {
-		m.folded = make([]string, len(keys))
-		for i, k := range keys {
-			m.folded[i] = strings.ToLower(k)
+	mode, text := modeOf(query)
+	m.err = nil
+	var test func(i int) bool
+	narrow := false
+	switch mode {
+	case Substring:
+		if m.folded == nil {
+			m.folded = make([]string, len(keys))
+			for i, k := range keys {
+				m.folded[i] = strings.ToLower(k)
+			}
+		}
+		text = strings.ToLower(text)
+		narrow = m.mode == Substring && m.matches != nil && m.query != "" && strings.Contains(text, m.query)
+		test = func(i int) bool { return strings.Contains(m.folded[i], text) }
+	case Glob:
+		re := globRegexp(text)
+		test = func(i int) bool { return re.MatchString(keys[i]) }
+	case Regex:
+		re, err := regexp.Compile(text)
+		if err != nil {
+			m.err = err
+			test = func(int) bool { return false }
+		} else {
+			test = func(i int) bool { return re.MatchString(keys[i]) }
 		}
 	}
-	q := strings.ToLower(query)
-	m.subs, m.fuzzy = m.subs[:0], m.fuzzy[:0]
-	if m.matches != nil && m.query != "" && strings.HasPrefix(q, m.query) {
-		// Matches of a longer query are a subset of the previous matches.
-		// Both groups of the previous result are in key order, so the
-		// narrowed groups are too once the fuzzy group is merged.
+	out := m.matches[:0]
+	if narrow {
+		// The keys that hold a longer text held the shorter one.
 		for _, i := range m.matches {
-			m.classify(i, q)
+			if test(i) {
+				out = append(out, i)
+			}
 		}
-		m.fuzzy = sortedInts(m.fuzzy)
 	} else {
-		for i := range m.folded {
-			m.classify(i, q)
+		for i := range keys {
+			if test(i) {
+				out = append(out, i)
+			}
 		}
 	}
-	m.query = q
+	m.mode, m.query = mode, text
 	// Never nil, even when nothing matches: nil means "no filter".
-	m.matches = append(append(m.matches[:0], m.subs...), m.fuzzy...)
-	if m.matches == nil {
-		m.matches = []int{}
+	if out == nil {
+		out = []int{}
 	}
-	return m.matches
-}
-
-func (m *matcher) classify(i int, q string) {
-	k := m.folded[i]
-	switch {
-	case strings.Contains(k, q):
-		m.subs = append(m.subs, i)
-	case fuzzyContains(k, q):
-		m.fuzzy = append(m.fuzzy, i)
-	}
+	m.matches = out
+	return out
 }
 
 // reset forgets the last result, so the next match searches every key.
 func (m *matcher) reset() {
 	m.query = ""
 	m.matches = m.matches[:0]
-}
-
-// fuzzyContains reports whether the characters of q appear in s in order.
-func fuzzyContains(s, q string) bool {
-	for len(q) > 0 {
-		r, size := utf8.DecodeRuneInString(q)
-		var i int
-		if r < utf8.RuneSelf {
-			i = strings.IndexByte(s, byte(r))
-		} else {
-			i = strings.IndexRune(s, r)
-		}
-		if i < 0 {
-			return false
-		}
-		_, n := utf8.DecodeRuneInString(s[i:])
-		s = s[i+n:]
-		q = q[size:]
-	}
-	return true
-}
-
-// sortedInts sorts a slice of key indexes that is made of at most two
-// ascending runs, as the narrowed fuzzy group is, by merging the runs.
-func sortedInts(a []int) []int {
-	split := 0
-	for split = 1; split < len(a); split++ {
-		if a[split] < a[split-1] {
-			break
-		}
-	}
-	if split >= len(a) {
-		return a
-	}
-	merged := make([]int, 0, len(a))
-	x, y := a[:split], a[split:]
-	for len(x) > 0 && len(y) > 0 {
-		if x[0] < y[0] {
-			merged, x = append(merged, x[0]), x[1:]
-		} else {
-			merged, y = append(merged, y[0]), y[1:]
-		}
-	}
-	return append(append(merged, x...), y...)
 }

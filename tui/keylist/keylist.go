@@ -397,6 +397,15 @@ func (l *Model) RowAt(y int) (int, bool) {
 	return row, true
 }
 
+// RowIsKey reports whether row of the view is a key, not a group of the
+// tree.
+func (l *Model) RowIsKey(row int) bool {
+	return !l.treeOn || !l.treeRowAt(row).group
+}
+
+// SelectedRow returns the selected row of the view.
+func (l *Model) SelectedRow() int { return l.sel }
+
 // Select selects row of the view, which must be in range.
 func (l *Model) Select(row int) {
 	l.sel = row

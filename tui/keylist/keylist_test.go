@@ -12,13 +12,30 @@ import (
 	"github.com/kvstore-dev/kvstore/tui/internal/nav"
 )
 
-func TestMatcherOrderAndNarrowing(t *testing.T) {
-	keys := []string{"Alpha", "a-lap", "alpine", "beta", "gamma/alpha", "zeta"}
+func TestMatcherModes(t *testing.T) {
+	keys := []string{"Alpha", "a-lap", "alpine", "beta", "gamma/alpha", "user:1:profile", "user:1:name", "user:22:profile", "x0999", "x9099"}
+	for _, c := range []struct {
+		query string
+		want  []string
+	}{
+		{"alp", []string{"Alpha", "alpine", "gamma/alpha"}}, // no fuzzy a-lap
+		{"0999", []string{"x0999"}},
+		{"user:*:profile", []string{"user:1:profile", "user:22:profile"}},
+		{"USER:?:*", []string{"user:1:profile", "user:1:name"}},
+		{"a*", []string{"Alpha", "a-lap", "alpine"}},
+		{"re:^a.p", []string{"alpine"}},
+		{"re:(?i)^a.p", []string{"Alpha", "alpine"}},
+		{"re:(", []string{}},
+	} {
+		var m matcher
+		if got := names(keys, m.match(keys, c.query)); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.query, got, c.want)
+		}
+	}
 	var m matcher
-	got := names(keys, m.match(keys, "alp"))
-	want := []string{"Alpha", "alpine", "gamma/alpha", "a-lap"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("alp: %v, want %v (substring, case-insensitive, then fuzzy)", got, want)
+	m.match(keys, "re:(")
+	if m.err == nil {
+		t.Error("a bad expression gave no error")
 	}
 	rapid.Check(t, func(t *rapid.T) {
 		alpha := rapid.SampledFrom([]rune("abcAB/é"))
@@ -35,10 +52,9 @@ func TestMatcherOrderAndNarrowing(t *testing.T) {
 		if !slices.Equal(a, b) {
 			t.Fatalf("typing %q one rune at a time gave %v, a fresh search %v", query, names(keys, a), names(keys, b))
 		}
-		for _, i := range b {
-			k := strings.ToLower(keys[i])
-			if !fuzzyContains(k, strings.ToLower(query)) {
-				t.Fatalf("%q matched %q", keys[i], query)
+		for i, k := range keys {
+			if slices.Contains(b, i) != strings.Contains(strings.ToLower(k), strings.ToLower(query)) {
+				t.Fatalf("%q matched %q: %v", k, query, slices.Contains(b, i))
 			}
 		}
 	})

@@ -220,14 +220,12 @@ func (v *treeView) setOpen(t *tree, row int, open []bool, on bool) {
 	v.rows = slices.Insert(v.rows, row+1, inner...)
 }
 
-// filtered returns the view of keys, indexes of matching keys in at most
-// two ascending runs (a filter's substring matches, then its fuzzy ones):
+// filtered returns the view of keys, ascending indexes of matching keys:
 // their groups, all open, and their counts.
 func (t *tree) filtered(keys []int) treeView {
-	sorted := sortedInts(slices.Clone(keys))
-	v := treeView{src: make([]int32, 0, len(sorted)*2), count: make([]int32, len(t.groups)), shut: map[int32]bool{}}
+	v := treeView{src: make([]int32, 0, len(keys)*2), count: make([]int32, len(t.groups)), shut: map[int32]bool{}}
 	var path, chain []int32 // the groups of the previous key; the new ones
-	for _, k := range sorted {
+	for _, k := range keys {
 		chain = chain[:0]
 		p := t.keyParent[k]
 		for p >= 0 && !(int(t.groups[p].depth) < len(path) && path[t.groups[p].depth] == p) {

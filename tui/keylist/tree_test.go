@@ -264,7 +264,7 @@ func TestTreeMovesLikeTheList(t *testing.T) {
 func TestTreeEscapesGroupsAndKeys(t *testing.T) {
 	l := treeList([]string{"a\x1b]0;x\x07/b\u202e", "a\x1b]0;x\x07/c"}, "/")
 	l.OpenGroup()
-	wantRows(t, &l, `▸ ▾ a\u001b]0;x\u0007/ 2`, `      b\u202e`, "      c")
+	wantRows(t, &l, `▸ ▾ a\u001b]0;x\u0007/ 2`, `      "b\u202e"`, "      c")
 }
 
 func TestTreeTogglesMatchARebuild(t *testing.T) {

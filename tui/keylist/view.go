@@ -15,13 +15,13 @@ func (l *Model) View(st *Styles, focused bool) string {
 	var b strings.Builder
 	switch {
 	case l.typing:
-		b.WriteString(display.Fit(st.FilterPrompt.Render("/")+display.Escape(l.query)+st.FilterPrompt.Render("▏"), l.width))
+		b.WriteString(display.Fit(st.FilterPrompt.Render("/")+display.Escape(l.query)+st.FilterPrompt.Render("▏")+st.Dim.Render(l.modeText()), l.width))
 	case l.foundTitle != "":
 		b.WriteString(display.Fit(st.Title.Render(display.Escape(l.foundTitle)), l.width))
 	case l.found != "":
 		b.WriteString(display.Fit(st.Title.Render("find: "+display.Escape(l.found)), l.width))
 	case l.matches != nil:
-		b.WriteString(display.Fit(st.Title.Render("/"+display.Escape(l.query)), l.width))
+		b.WriteString(display.Fit(st.Title.Render("/"+display.Escape(l.query))+st.Dim.Render(l.modeText()), l.width))
 	case focused:
 		b.WriteString(display.Fit(st.TitleFocused.Render(l.title()), l.width))
 	default:
@@ -72,6 +72,19 @@ func (l *Model) View(st *Styles, focused bool) string {
 	b.WriteByte('\n')
 	b.WriteString(display.Fit(st.Dim.Render(l.countText()), l.width))
 	return b.String()
+}
+
+// modeText says how the filter matches: as text, a glob or a regular
+// expression, or that the expression does not compile.
+func (l *Model) modeText() string {
+	if l.query == "" {
+		return ""
+	}
+	if l.match.err != nil {
+		return "  bad regex"
+	}
+	mode, _ := modeOf(l.query)
+	return "  " + mode.String()
 }
 
 // countText describes how many keys are shown, e.g. "12 of 3,400 keys",

@@ -6,6 +6,7 @@ package display
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
@@ -35,12 +36,39 @@ func HasUnsafe(s string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || termsafe.Unsafe(r) {
+		if (r == utf8.RuneError && size == 1) || (termsafe.Unsafe(r) && !joinsEmoji(s, i)) {
 			return true
 		}
 		i += size
 	}
 	return false
+}
+
+// zwj is the zero-width joiner, which emoji sequences such as 👩‍👩‍👧‍👦 are
+// made with.
+const zwj = '\u200d'
+
+// joinsEmoji reports whether s[i:] starts with a zero-width joiner between
+// two pictographs (a variation selector may follow the first), as inside
+// an emoji sequence, which the terminal draws as one emoji: harmless, so
+// it is not escaped. Anywhere else it stays escaped, since it hides.
+func joinsEmoji(s string, i int) bool {
+	if !strings.HasPrefix(s[i:], string(zwj)) {
+		return false
+	}
+	prev, size := utf8.DecodeLastRuneInString(s[:i])
+	if prev == '\ufe0f' { // a variation selector: emoji presentation
+		prev, _ = utf8.DecodeLastRuneInString(s[:i-size])
+	}
+	next, _ := utf8.DecodeRuneInString(s[i+len(string(zwj)):])
+	return pictograph(prev) && pictograph(next)
+}
+
+// pictograph reports whether r is an emoji picture: the blocks of symbols
+// and pictographs, and the older miscellaneous symbols and dingbats (♀,
+// ♂, ❤) that emoji sequences join.
+func pictograph(r rune) bool {
+	return (r >= 0x1f000 && r <= 0x1faff) || (r >= 0x2600 && r <= 0x27bf)
 }
 
 // Escape returns s with every unsafe character written as \uXXXX (or
@@ -57,6 +85,8 @@ func Escape(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == zwj && joinsEmoji(s, i):
+			b.WriteRune(r)
 		case termsafe.Unsafe(r) && r > 0xffff:
 			fmt.Fprintf(&b, `\U%08x`, r)
 		case termsafe.Unsafe(r):
@@ -69,11 +99,42 @@ func Escape(s string) string {
 	return b.String()
 }
 
-// KeyLabel is a key as the status bar and questions name it: escaped, and
-// the empty key written as "" so that it is visible.
+// KeyLabel is a key as the list, the titles, the status bar, prompts and
+// questions show it, so that different keys always look different. A
+// plain key shows as itself. Any other is quoted as a JSON string, with
+// its quotes and backslashes escaped: the empty key (""), a key of spaces
+// or with spaces at either end ("a "), one that starts with a quote, and
+// one with characters that must be escaped, so that the key written
+// \u0007 (shown plain) never looks like the key holding BEL ("\u0007").
 func KeyLabel(k string) string {
-	if k == "" {
-		return `""`
+	if plainKey(k) {
+		return k
 	}
-	return Escape(k)
+	var b strings.Builder
+	b.Grow(len(k) + 8)
+	b.WriteByte('"')
+	for i := 0; i < len(k); {
+		r, size := utf8.DecodeRuneInString(k[i:])
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteString(Escape(k[i : i+size]))
+		}
+		i += size
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// plainKey reports whether k shows as itself: not empty, no spaces at
+// either end, no quote at the start and nothing Escape would change.
+func plainKey(k string) bool {
+	if k == "" || k[0] == '"' || HasUnsafe(k) {
+		return false
+	}
+	first, _ := utf8.DecodeRuneInString(k)
+	last, _ := utf8.DecodeLastRuneInString(k)
+	return !unicode.IsSpace(first) && !unicode.IsSpace(last)
 }

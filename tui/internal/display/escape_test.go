@@ -60,3 +60,50 @@ func firstUnsafe(s string) string {
 	}
 	return ""
 }
+
+// Keys that look alike as text get labels that differ; a plain key is
+// its own label.
+func TestKeyLabelsTellKeysApart(t *testing.T) {
+	keys := []string{"", `""`, " ", "  ", "a", "a ", " a", "a\u00a0", "\x07", `\u0007`, `"a"`, `a"b`, "a\\b", "\xff", `\xff`, "é", "a b"}
+	seen := map[string]string{}
+	for _, k := range keys {
+		l := KeyLabel(k)
+		if prev, ok := seen[l]; ok {
+			t.Errorf("%q and %q both show as %s", prev, k, l)
+		}
+		seen[l] = k
+		if HasUnsafe(l) {
+			t.Errorf("the label of %q is unsafe: %q", k, l)
+		}
+	}
+	for k, want := range map[string]string{
+		"a": "a", "a b": "a b", `a"b`: `a"b`, "é": "é", `\u0007`: `\u0007`,
+		"": `""`, `""`: `"\"\""`, "  ": `"  "`, "a ": `"a "`, "\x07": `"\u0007"`, "\xff": `"\xff"`,
+	} {
+		if got := KeyLabel(k); got != want {
+			t.Errorf("KeyLabel(%q) = %s, want %s", k, got, want)
+		}
+	}
+}
+
+// A zero-width joiner inside an emoji sequence shows as the emoji; any
+// other stays escaped.
+func TestEmojiSequencesShowAsEmoji(t *testing.T) {
+	for in, want := range map[string]string{
+		"👩\u200d👩\u200d👧\u200d👦": "👩\u200d👩\u200d👧\u200d👦",
+		"🏳\ufe0f\u200d🌈":         "🏳\ufe0f\u200d🌈",
+		"👨\u200d❤\ufe0f\u200d👨":  "👨\u200d❤\ufe0f\u200d👨",
+		"a\u200db":               `a\u200db`,
+		"👩\u200d":                `👩\u200d`,
+		"\u200d👩":                `\u200d👩`,
+		"👩\u200d\u200d👩":         `👩\u200d\u200d👩`,
+		"👩\u200b👩":               `👩\u200b👩`,
+	} {
+		if got := Escape(in); got != want {
+			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
+		}
+		if HasUnsafe(in) != (in != want) {
+			t.Errorf("HasUnsafe(%q) = %v", in, HasUnsafe(in))
+		}
+	}
+}

@@ -11,6 +11,9 @@ import (
 // KeyMap is the movement keys.
 type KeyMap struct {
 	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+	// HalfPageUp and HalfPageDown move half a page, as ctrl+u and ctrl+d
+	// do in less and vim.
+	HalfPageUp, HalfPageDown key.Binding
 }
 
 // Move returns where a movement key moves pos, in rows 0 to n-1 of which a
@@ -30,6 +33,10 @@ func (k *KeyMap) Move(msg tea.KeyPressMsg, pos, page, n int) (int, bool) {
 		return pos - page, true
 	case key.Matches(msg, k.PageDown):
 		return pos + page, true
+	case key.Matches(msg, k.HalfPageUp):
+		return pos - max(page/2, 1), true
+	case key.Matches(msg, k.HalfPageDown):
+		return pos + max(page/2, 1), true
 	}
 	return pos, false
 }

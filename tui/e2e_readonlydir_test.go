@@ -1,0 +1,48 @@
+//go:build unix
+
+package tui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestE2EReadOnlyDirectoryOffersReadOnly opens a file whose directory the
+// user may not write to, so the lock cannot be made: the program offers a
+// read-only view, as for a locked file, and without a terminal it names
+// --read-only. Run as root, which may write anywhere, the program runs as
+// nobody (setpriv), so the directory's mode counts.
+func TestE2EReadOnlyDirectoryOffersReadOnly(t *testing.T) {
+	t.Parallel() // each test has its own tmux server
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.json")
+	writeFile(t, data, `{"a": 1}`)
+	var prefix []string
+	if os.Geteuid() == 0 {
+		prefix = []string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}
+		// nobody must reach the binary and the file.
+		for _, d := range []string{filepath.Dir(bin), filepath.Dir(dir)} {
+			if err := os.Chmod(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+
+	command := strings.Join(append(prefix, bin, data), " ")
+	s := startTmux(t, command+" </dev/null; echo status $?; "+command+"; echo then $?; exec sleep 600")
+	s.waitFor("(--read-only opens it for viewing)")
+	s.waitFor("status 1")
+	s.waitFor("data.json cannot be opened for writing (permission denied). Open it read-only? [y/N]")
+	s.keys("y")
+	s.waitFor("read-only │ opened read-only: the file cannot be written (permission denied)")
+	s.waitFor(`▸ a`)
+	s.keys("q")
+	s.waitFor("then 0")
+}
