@@ -178,7 +178,8 @@ func askPassword(cmd *cobra.Command, user string) (string, error) {
 // closed: in one transaction that holds only if every key it changes is
 // still at the revision the command saw, so a command never overwrites
 // what another client wrote meanwhile, and del, mv and import change all
-// their keys or none. A change too large for one transaction is committed
+// their keys or none. set alone, which reads nothing, puts without a
+// check (see putter). A change too large for one transaction is committed
 // in several, in key order; should one fail, the ones before it stay.
 type etcdSource struct {
 	*etcdstore.Backend
