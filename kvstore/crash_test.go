@@ -475,3 +475,32 @@ func runCrashChild(path string, seed uint64, r *rand.Rand) ([]string, error) {
 	}
 	return lines, nil
 }
+
+// abandon stops s as a crash would: its goroutine stops and its lock is
+// released, but nothing it holds is saved and no file is touched.
+func abandon(s *KVStore) {
+	s.mu.Lock()
+	already := s.closed
+	s.closed = true
+	s.mu.Unlock()
+	if already {
+		return
+	}
+	close(s.stop)
+	s.saver.Wait()
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	s.released = true
+	s.journal.mu.Lock()
+	if s.journal.file != nil {
+		s.journal.file.Close()
+		s.journal.file = nil
+	}
+	s.journal.mu.Unlock()
+	if s.unlock != nil {
+		s.unlock()
+	}
+	s.emitMu.Lock()
+	close(s.events)
+	s.emitMu.Unlock()
+}

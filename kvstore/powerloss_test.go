@@ -21,14 +21,29 @@ package kvstore
 // A crash during the recovery of a crash state (a double crash) is tried
 // the same way: the recovering Open is itself recorded, and every state it
 // could leave must open with the same writes.
+//
+// The workload ends with three conflicts: another program replaces the
+// file while the journal holds writes made against the old one, Flush
+// reports it, and Merge, Reload or Overwrite settles it. A crash before it
+// is settled must leave the other program's file in the store and the
+// journal's writes in a rescue file the Open reports; a crash after, what
+// the settling chose.
+//
+// Torn appends with holes: bursts of writers sharing one append make
+// batches of several lines over more than a page, and each crash state
+// with such an append unsynced is also tried with the file's new size and
+// the pages before each page boundary of the append read as zeros.
 
 import (
+	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -328,6 +343,27 @@ func (cp crashPoint) crashFiles(r *rand.Rand) map[string][]byte {
 	return files
 }
 
+// withEarlierHoles returns crash states of the strict model with one more
+// thing reaching the disk: a file's unsynced appends, at their full size,
+// with every page before one page boundary among them read as zeros and
+// the rest as written (writeback may persist a later page of an append and
+// not an earlier one), for each such boundary of each file: the torn
+// appends that leave valid lines after a hole.
+func (cp crashPoint) withEarlierHoles() []map[string][]byte {
+	var states []map[string][]byte
+	for name, f := range cp.durable {
+		v := cp.files[f]
+		for b := (v.synced/holeAlign + 1) * holeAlign; b < len(v.data); b += holeAlign {
+			files := cp.crashFiles(nil)
+			data := slices.Clone(v.data)
+			clear(data[v.synced:b])
+			files[name] = data
+			states = append(states, files)
+		}
+	}
+	return states
+}
+
 // withHole returns data, of which the bytes from synced on were never
 // fsynced, with a run of its pages after synced read as zeros: writeback
 // may persist a later page of an append and not an earlier one.
@@ -380,15 +416,13 @@ func checkCrashState(t *testing.T, files map[string][]byte, want map[string]map[
 		t.Fatalf("Open: %v (files %v)", err, slices.Sorted(maps.Keys(files)))
 	}
 	got := storeState(s)
-	if err := s.LastSaveError(); err != nil {
-		t.Errorf("Open reports %v", err)
-	}
+	kept := keptState(t, path, files, got, s.LastSaveError())
 	for key, values := range want {
-		if v := got[key]; !values[v] {
+		if v := kept[key]; !values[v] {
 			t.Fatalf("%s = %q, want one of %v", key, v, slices.Sorted(maps.Keys(values)))
 		}
 	}
-	for key := range got {
+	for key := range kept {
 		if _, ok := want[key]; !ok {
 			t.Fatalf("key %s was never written", key)
 		}
@@ -411,8 +445,215 @@ func checkCrashState(t *testing.T, files map[string][]byte, want map[string]map[
 	return rec
 }
 
+// keptState returns where the writes of a crash state opened as got must
+// be: the store itself, or, when the journal was written against a file
+// another program has since replaced, the rescue file the Open reported
+// (or that an Open cut short by a second crash wrote), with the store
+// holding the file exactly as that program left it.
+func keptState(t *testing.T, path string, files map[string][]byte, got state, lastErr error) state {
+	t.Helper()
+	rescues, err := filepath.Glob(path + ".unsaved-*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rescues) == 0 {
+		if lastErr != nil {
+			t.Errorf("Open reports %v", lastErr)
+		}
+		return got
+	}
+	if lastErr != nil && (!errors.Is(lastErr, ErrConflict) || !slices.Contains(rescues, RescueFile(lastErr))) {
+		t.Fatalf("Open reports %v; the rescue files are %v", lastErr, rescues)
+	}
+	file := state{}
+	if b, ok := files[filepath.Base(path)]; ok {
+		if file, ok = oracleState(b); !ok {
+			t.Fatalf("the data file of the crash state is not complete: %q", b)
+		}
+	}
+	if !maps.Equal(got, file) {
+		t.Fatalf("with the journal's state rescued, the store holds %v, not the data file's %v", got, file)
+	}
+	// A second crash during the rescue can leave journals that only the
+	// first rescue file covers, so the first holds everything; a later
+	// one has, for each key, the first one's value or the file's.
+	var kept state
+	for _, name := range rescues { // oldest first: the names hold the time
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, ok := oracleState(b)
+		if !ok {
+			t.Fatalf("rescue file %s is not complete: %q", name, b)
+		}
+		if kept == nil {
+			kept = st
+			continue
+		}
+		for _, k := range slices.Concat(slices.Collect(maps.Keys(st)), slices.Collect(maps.Keys(kept))) {
+			if st[k] != kept[k] && st[k] != file[k] {
+				t.Fatalf("rescue file %s holds %s = %s, which is neither the first rescue's %s nor the file's %s", name, k, st[k], kept[k], file[k])
+			}
+		}
+	}
+	return kept
+}
+
+// otherSave replaces the data file at path as another program would, with
+// edit applied to its content, durably (an editor that fsyncs the file and
+// the directory), and returns the new content. The store must not be
+// saving meanwhile (the caller holds its flushMu): a save that looked at
+// the file just before would replace the edit in the instant before its
+// rename, a window no rename-based save can close.
+func (p *powerFS) otherSave(t *testing.T, path string, edit func(st state)) state {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.point("other", path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := oracleState(b)
+	if !ok {
+		t.Fatalf("the data file is not complete: %q", b)
+	}
+	edit(st)
+	var out strings.Builder
+	out.WriteString("{")
+	for i, k := range slices.Sorted(maps.Keys(st)) {
+		if i > 0 {
+			out.WriteString(",")
+		}
+		fmt.Fprintf(&out, "\n  %q: %s", k, st[k])
+	}
+	out.WriteString("\n}\n")
+	tmp := path + ".editor-tmp"
+	if err := os.WriteFile(tmp, []byte(out.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	f := &shadowFile{data: []byte(out.String()), synced: out.Len()}
+	p.all = append(p.all, f)
+	p.names[p.base(path)] = f
+	p.durable = maps.Clone(p.names)
+	p.pending = nil
+	return st
+}
+
+// markedKeys returns every key the workload has marked.
+func (p *powerFS) markedKeys() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var keys []string
+	for _, m := range p.marks {
+		if !slices.Contains(keys, m.key) {
+			keys = append(keys, m.key)
+		}
+	}
+	return keys
+}
+
+// burst makes n writers write at once, the first appender held until all
+// have queued their lines, so that one journal append (one write, one
+// fsync) holds them all, long enough to cross a page boundary: the torn
+// appends with holes need several lines in flight.
+func burst(t *testing.T, p *powerFS, s *KVStore, round, n int) {
+	target := s.applied.Load() + uint64(n)
+	testHookBeforeAppend = func() {
+		for s.applied.Load() < target {
+			runtime.Gosched()
+		}
+	}
+	defer func() { testHookBeforeAppend = nil }()
+	var wg sync.WaitGroup
+	for i := range n {
+		key, value := fmt.Sprintf("burst/%d", i), fmt.Sprintf(`"%d.%d%s"`, round, i, strings.Repeat("=", holeAlign/3))
+		p.mark(key, value, false)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.SetRaw(key, []byte(value)); err != nil {
+				t.Error(err)
+				return
+			}
+			p.mark(key, value, true)
+		}()
+	}
+	wg.Wait()
+}
+
+// conflictRound has another program edit the data file (a key of its own
+// and a new one) while the journal holds writes made against the old file,
+// checks that Flush reports the conflict, and settles it as how says:
+// Merge keeps both sides, Reload takes the file as the other program left
+// it, Overwrite the store's state.
+func conflictRound(t *testing.T, p *powerFS, s *KVStore, path string, round int, how string) {
+	write := func(key, value string) {
+		p.mark(key, value, false)
+		if err := s.SetRaw(key, []byte(value)); err != nil {
+			t.Fatal(err)
+		}
+		p.mark(key, value, true)
+	}
+	// settle marks every key with the value it takes from now on.
+	settle := func(do func() error, value func(key string) string) {
+		keys := p.markedKeys()
+		for _, k := range keys {
+			p.mark(k, value(k), false)
+		}
+		if err := do(); err != nil {
+			t.Fatalf("%s after the conflict: %v", how, err)
+		}
+		for _, k := range keys {
+			p.mark(k, value(k), true)
+		}
+	}
+	burst(t, p, s, round, 4)
+	other, value := fmt.Sprintf("other/%d", round), fmt.Sprintf(`"%d"`, round+1)
+	contested := fmt.Sprintf(`"theirs-%d"`, round)
+	// g0/k1 both sides change: until the conflict is settled the store's
+	// value is in the journal (and a rescue), theirs in the file. Holding
+	// flushMu keeps a background compaction from folding the store's
+	// value into the file before the edit, which would leave no collision.
+	s.flushMu.Lock()
+	write("g0/k1", fmt.Sprintf(`"before-edit-%d"`, round))
+	p.mark("theirs", value, false)
+	p.mark(other, `"x"`, false)
+	p.mark("g0/k1", contested, false)
+	theirs := p.otherSave(t, path, func(st state) { st["theirs"], st[other], st["g0/k1"] = value, `"x"`, contested })
+	s.flushMu.Unlock()
+	p.mark("theirs", value, true)
+	p.mark(other, `"x"`, true)
+	// A write after the edit, so that a save is certainly due.
+	write("g1/k1", fmt.Sprintf(`"after-edit-%d"`, round))
+	if err := s.Flush(); !errors.Is(err, ErrConflict) {
+		t.Fatalf("Flush over another program's edit: %v, want ErrConflict", err)
+	}
+	switch how {
+	case "merge":
+		// Each side's own keys keep their values; the one both changed
+		// takes theirs (keepOurs is nil).
+		mine := storeState(s)
+		settle(func() error { return s.Merge(nil) }, func(k string) string {
+			if k == "g0/k1" || k == "theirs" || strings.HasPrefix(k, "other/") {
+				return theirs[k]
+			}
+			return mine[k]
+		})
+	case "reload":
+		settle(s.Reload, func(k string) string { return theirs[k] })
+	case "overwrite":
+		mine := storeState(s)
+		settle(s.Overwrite, func(k string) string { return mine[k] })
+	}
+}
+
 // powerWorkload runs sets, deletes and renames from two writers, with
-// Flush between them, background compactions, and a Close, on an
+// Flush between them and background compactions, then three rounds of
+// conflicts with another program (see conflictRound), and a Close, on an
 // always-save store through p.
 func powerWorkload(t *testing.T, p *powerFS, path string, seed uint64) {
 	// Background compactions too: whenever the journal outgrows the file,
@@ -490,6 +731,15 @@ func powerWorkload(t *testing.T, p *powerFS, path string, seed uint64) {
 		}()
 	}
 	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	// Then another program edits the file three times, and each conflict
+	// is settled another way; the order depends on the seed.
+	settles := []string{"merge", "reload", "overwrite"}
+	for round := range settles {
+		conflictRound(t, p, s, path, round, settles[(int(seed)+round)%len(settles)])
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -545,8 +795,10 @@ func TestAlwaysSaveIsDurableOnReturn(t *testing.T) {
 
 // TestPowerLossAtEveryStep: a crash before any file operation of a workload
 // of concurrent sets, deletes, renames, Flushes (with a writer appending
-// during each save) and Close, under both models, and a second crash before
-// any operation of the recovery that follows.
+// during each save), conflicts with another program settled by Merge,
+// Reload and Overwrite, and Close, under both models and with holes in
+// torn appends, and a second crash before any operation of the recovery
+// that follows.
 func TestPowerLossAtEveryStep(t *testing.T) {
 	// With -short the second crash is checked under the strict model only:
 	// those checks are most of the run, and the full run covers both.
@@ -563,15 +815,15 @@ func TestPowerLossAtEveryStep(t *testing.T) {
 	// The crash points are checked in parallel: each gets its own
 	// directories and its own draws (seeded by the seed and the point), so
 	// a failure replays the same way.
-	var strict, reordered, double atomic.Int64
+	var strict, holes, reordered, double atomic.Int64
 	for seed := range uint64(seeds) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "data.json")
-		if err := os.WriteFile(path, []byte(`{"g0/k0": "initial"}`), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(`{"g0/k0": "initial", "theirs": "0"}`), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		p := newPowerFS(t, dir)
-		p.marks = []writeMark{{at: 0, key: "g0/k0", value: `"initial"`, acked: true}}
+		p.marks = []writeMark{{at: 0, key: "g0/k0", value: `"initial"`, acked: true}, {at: 0, key: "theirs", value: `"0"`, acked: true}}
 		powerWorkload(t, p, path, seed)
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			for at, cp := range p.points {
@@ -581,6 +833,10 @@ func TestPowerLossAtEveryStep(t *testing.T) {
 					r := rand.New(rand.NewPCG(seed, uint64(at)))
 					rec := checkCrashState(t, cp.crashFiles(nil), want)
 					strict.Add(1)
+					for _, files := range cp.withEarlierHoles() {
+						checkCrashState(t, files, want)
+						holes.Add(1)
+					}
 					for range draws {
 						checkCrashState(t, cp.crashFiles(r), want)
 						reordered.Add(1)
@@ -601,5 +857,78 @@ func TestPowerLossAtEveryStep(t *testing.T) {
 			return
 		}
 	}
-	t.Logf("crash states checked: %d strict, %d reordered, %d during recovery", strict.Load(), reordered.Load(), double.Load())
+	t.Logf("crash states checked: %d strict, %d with a hole before a later page, %d reordered, %d during recovery", strict.Load(), holes.Load(), reordered.Load(), double.Load())
+}
+
+// shadowOf returns a powerFS over dir whose model holds the directory's
+// regular files as they are, all durable.
+func shadowOf(t fataler, dir string) *powerFS {
+	p := &powerFS{dir: dir, names: map[string]*shadowFile{}}
+	p.resync(t)
+	return p
+}
+
+// resync makes the model hold the directory's regular files as they are
+// now, all durable, as after another program's edit and a sync: files whose
+// content the model already has keep their identity, since the store may
+// have them open.
+func (p *powerFS) resync(t fataler) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	entries, err := os.ReadDir(p.dir)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	names := map[string]*shadowFile{}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || strings.HasSuffix(e.Name(), ".lock") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(p.dir, e.Name()))
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		f := p.names[e.Name()]
+		if f == nil || !bytes.Equal(f.data, b) {
+			f = &shadowFile{data: b}
+		}
+		f.synced, f.writes = len(f.data), nil
+		names[e.Name()] = f
+	}
+	p.names, p.durable, p.pending = names, maps.Clone(names), nil
+	p.all = slices.Collect(maps.Values(names))
+	p.points = nil
+}
+
+// take returns the crash points recorded since the last take, and drops
+// from the model the files no crash can bring back.
+func (p *powerFS) take() []crashPoint {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	points := p.points
+	p.points = nil
+	live := map[*shadowFile]bool{}
+	for _, f := range p.names {
+		live[f] = true
+	}
+	for _, f := range p.durable {
+		live[f] = true
+	}
+	for _, op := range p.pending {
+		if op.file != nil {
+			live[op.file] = true
+		}
+	}
+	p.all = slices.DeleteFunc(p.all, func(f *shadowFile) bool { return !live[f] })
+	return points
+}
+
+// now returns the model as it is, as a crash point.
+func (p *powerFS) now() crashPoint {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.point("now", "")
+	cp := p.points[len(p.points)-1]
+	p.points = p.points[:len(p.points)-1]
+	return cp
 }

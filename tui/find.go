@@ -43,6 +43,7 @@ func newFinder(keys KeyMap, inValue bool, past []string) *finder {
 type findQueryMsg struct {
 	query   string
 	inValue bool
+	typed   int64 // see typedOrder
 }
 
 // findKeptMsg says the prompt closed keeping query, which the root adds to
@@ -61,7 +62,8 @@ type foundMsg struct {
 
 // findState is the root's part of find in values.
 type findState struct {
-	seq int // numbers searches, so that only the newest result shows
+	seq   int   // numbers searches, so that only the newest result shows
+	typed int64 // the typedOrder of the newest query acted on
 	// latest is seq as the searches running in Cmds see it, so that one
 	// a newer search made stale stops; shared by the model's copies.
 	latest *atomic.Int64
@@ -83,7 +85,7 @@ func (f *finder) Update(msg tea.Msg) (overlay, tea.Cmd) {
 		case key.Matches(msg, f.keys.AcceptFilter):
 			return nil, send(findKeptMsg{query: f.input.text})
 		case key.Matches(msg, f.keys.ClearFilter):
-			return nil, send(findQueryMsg{inValue: f.inValue})
+			return nil, send(findQueryMsg{inValue: f.inValue, typed: nextTyped()})
 		case msg.String() == "up" || msg.String() == "down":
 			f.recallQuery(msg.String() == "up")
 		default:
@@ -93,7 +95,7 @@ func (f *finder) Update(msg tea.Msg) (overlay, tea.Cmd) {
 	if f.input.text == before {
 		return f, nil
 	}
-	return f, send(findQueryMsg{query: f.input.text, inValue: f.inValue})
+	return f, send(findQueryMsg{query: f.input.text, inValue: f.inValue, typed: nextTyped()})
 }
 
 // recallQuery shows the query typed before the one shown (older), or the
@@ -175,6 +177,9 @@ const maxPastQueries = 50
 // result for "". A search in the value marks the matches there at once and
 // goes to the first.
 func (m Model) onFindQuery(msg findQueryMsg) (tea.Model, tea.Cmd) {
+	if stale(msg.typed, &m.find.typed) {
+		return m, nil
+	}
 	if msg.inValue {
 		m.find.inValue = msg.query
 		m.value.SetFind(m.paneQuery())

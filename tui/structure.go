@@ -53,6 +53,7 @@ func newJQPrompt(keys KeyMap, where bool, text string) *jqPrompt {
 type jqQueryMsg struct {
 	expr  string
 	where bool
+	typed int64 // see typedOrder
 }
 
 // jqValueMsg is a query's result on the value of key: its outputs laid
@@ -82,6 +83,7 @@ type jqWhereMsg struct {
 // jqState is the root's part of the queries.
 type jqState struct {
 	seq    int                // numbers queries, so that only the newest result shows
+	typed  int64              // the typedOrder of the newest query acted on
 	cancel context.CancelFunc // stops the query running, if any
 	// key is the key whose value the pane shows a query's result of, or
 	// "" when it shows the value itself.
@@ -109,7 +111,7 @@ func (p *jqPrompt) Update(msg tea.Msg) (overlay, tea.Cmd) {
 		case key.Matches(msg, p.keys.AcceptFilter):
 			return nil, nil
 		case key.Matches(msg, p.keys.ClearFilter):
-			return nil, send(jqQueryMsg{where: p.where})
+			return nil, send(jqQueryMsg{where: p.where, typed: nextTyped()})
 		}
 		p.input.edit(msg)
 	}
@@ -117,7 +119,7 @@ func (p *jqPrompt) Update(msg tea.Msg) (overlay, tea.Cmd) {
 		return p, nil
 	}
 	p.busy = true
-	return p, send(jqQueryMsg{expr: p.input.text, where: p.where})
+	return p, send(jqQueryMsg{expr: p.input.text, where: p.where, typed: nextTyped()})
 }
 
 // SetSize does nothing: the prompt takes its width from the frame.
@@ -166,13 +168,16 @@ func (m Model) startQuery(text string) (tea.Model, tea.Cmd) {
 	}
 	m.open(newJQPrompt(m.keys, where, text))
 	if text != "" {
-		return m, send(jqQueryMsg{expr: text, where: where})
+		return m, send(jqQueryMsg{expr: text, where: where, typed: nextTyped()})
 	}
 	return m, nil
 }
 
 // onJQQuery starts a query, or drops the result for "".
 func (m Model) onJQQuery(msg jqQueryMsg) (tea.Model, tea.Cmd) {
+	if stale(msg.typed, &m.jq.typed) {
+		return m, nil
+	}
 	m.jq.stop()
 	m.jq.seq++
 	if msg.expr == "" {

@@ -237,3 +237,29 @@ func TestGoldenJQ(t *testing.T) {
 		golden(t, fmt.Sprintf("jq-value-%dx%d", size[0], size[1]), h.screen())
 	}
 }
+
+// Each keystroke's query is delivered by a Cmd of its own, and Cmds can
+// deliver out of order: a query typed earlier that arrives later must not
+// replace the result of the text the prompt now holds.
+func TestQueriesTypedEarlierArrivingLaterAreDropped(t *testing.T) {
+	s := openStore(t, map[string]string{
+		"user/1": `{"name":"Ann","age":30}`,
+		"user/2": `{"name":"Bo","age":41}`,
+		"user/3": `{"name":"Cy","age":52}`,
+	}, nil)
+	h := newHarness(t, FileSource(s), 100, 24)
+	h.send(keyText(":"))
+	first, second := nextTyped(), nextTyped()
+	h.send(jqQueryMsg{expr: ".age > 40", where: true, typed: second})
+	h.send(jqQueryMsg{expr: ".age > 4", where: true, typed: first})
+	if got := h.m.list.Len(); got != 2 {
+		t.Fatalf("the list shows %d keys: the query typed first replaced the later one", got)
+	}
+	h.send(keyEsc, tea.KeyPressMsg{Code: 'f', Mod: tea.ModCtrl})
+	first, second = nextTyped(), nextTyped()
+	h.send(findQueryMsg{query: "Bo", typed: second})
+	h.send(findQueryMsg{query: "B", typed: first})
+	if got := h.m.list.Found(); got != "Bo" {
+		t.Fatalf("the find shows %q: the query typed first replaced the later one", got)
+	}
+}
