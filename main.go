@@ -112,17 +112,7 @@ func runTUI(c cli.TUIOptions) error {
 		}
 		defer fmt.Fprintf(stderr, "kvstore: the demo store is %s\n", c.Path)
 	}
-	uiOptions := func(notice string) tui.Options {
-		refresh := refreshInterval
-		if c.Backend != nil {
-			refresh = etcdRefreshInterval
-		}
-		opts := tui.Options{Keys: keyMap(), Refresh: refresh, Notice: notice, Separator: c.Separator}
-		if c.Schemas != nil {
-			opts.Validate = c.Schemas.Validate
-		}
-		return opts
-	}
+	uiOptions := func(notice string) tui.Options { return uiOptionsFor(c, notice) }
 	if c.Backend == nil && isTerminal(stdin) {
 		if size := fileSize(c.Path); size >= loadingScreenSize {
 			if done, err := runLoading(c, size, uiOptions, stderr); done {
@@ -141,6 +131,22 @@ func runTUI(c cli.TUIOptions) error {
 	}
 	final, runErr := runProgram(tui.New(src, uiOptions(notice)))
 	return finish(final, runErr, closeSrc, stderr)
+}
+
+// uiOptionsFor is what the UI is given for the source c names: the key
+// map, how often it looks for other writers' changes (a file is stat'ed
+// every refreshInterval; an etcd prefix's watch has them already, so it
+// looks every etcdRefreshInterval), and the schemas' check.
+func uiOptionsFor(c cli.TUIOptions, notice string) tui.Options {
+	refresh := refreshInterval
+	if c.Backend != nil {
+		refresh = etcdRefreshInterval
+	}
+	opts := tui.Options{Keys: keyMap(), Refresh: refresh, Notice: notice, Separator: c.Separator}
+	if c.Schemas != nil {
+		opts.Validate = c.Schemas.Validate
+	}
+	return opts
 }
 
 // errNoTerminal is why the UI cannot start without a terminal, and what

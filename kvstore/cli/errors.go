@@ -10,6 +10,7 @@ import (
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
 )
 
@@ -63,7 +64,9 @@ func operands(least, most int) cobra.PositionalArgs {
 }
 
 // ExitCode is the exit status for the error fang.Execute returned: 0 for
-// none, 2 for a usage error, 1 for every other failure.
+// none, 2 for a usage error, 3 when an etcd cluster could not be reached
+// or did not answer in time (a script may try again later; see
+// kvstore.ErrUnreachable), 1 for every other failure.
 func ExitCode(err error) int {
 	var usage *usageError
 	switch {
@@ -71,9 +74,22 @@ func ExitCode(err error) int {
 		return 0
 	case errors.As(err, &usage):
 		return 2
+	case errors.Is(err, kvstore.ErrUnreachable):
+		return exitUnreachable
 	}
 	return 1
 }
+
+// exitUnreachable is the exit status of a command that could not reach
+// its etcd cluster, which trying again later may cure, unlike a missing
+// key or an invalid value.
+const exitUnreachable = 3
+
+// unreachableError is an error that says in its own words that the cluster
+// did not answer, and is kvstore.ErrUnreachable for ExitCode.
+type unreachableError struct{ error }
+
+func (e unreachableError) Unwrap() []error { return []error{e.error, kvstore.ErrUnreachable} }
 
 // PrintError is the fang.ErrorHandler of the program: the error on one line
 // starting with "kvstore: " once, with no styling, because scripts read it.

@@ -32,6 +32,7 @@ const (
 	flagUser           = "user"
 	flagDialTimeout    = "dial-timeout"
 	flagCommandTimeout = "command-timeout"
+	flagAllKeys        = "all-keys"
 )
 
 // The timeouts' defaults: connecting to the cluster (which includes
@@ -54,6 +55,7 @@ func etcdFlags(root *cobra.Command) {
 	f.String(flagUser, "", "with etcd://, authenticate as `NAME[:PASSWORD]`, asking for a missing password ($ETCDCTL_USER)")
 	f.Duration(flagDialTimeout, defaultDialTimeout, "with etcd://, how long to wait for a connection to the cluster")
 	f.Duration(flagCommandTimeout, defaultCommandTimeout, "with etcd://, how long to wait for each request, once connected")
+	f.Bool(flagAllKeys, false, "with etcd:// and no prefix, work on every key of the cluster, which import --replace may delete")
 }
 
 // etcdFlag returns the value of the connection flag name, or the
@@ -68,7 +70,7 @@ func etcdFlag(cmd *cobra.Command, name, env string) string {
 // checkNoEtcdFlags refuses connection flags on a command whose source is a
 // file, where they would silently mean nothing.
 func checkNoEtcdFlags(cmd *cobra.Command) error {
-	for _, name := range []string{flagPrefix, flagCACert, flagCert, flagKey, flagUser, flagDialTimeout, flagCommandTimeout} {
+	for _, name := range []string{flagPrefix, flagCACert, flagCert, flagKey, flagUser, flagDialTimeout, flagCommandTimeout, flagAllKeys} {
 		if cmd.Root().PersistentFlags().Lookup(name).Changed {
 			return usagef(cmd, "--%s applies only to an etcd:// source", name)
 		}
@@ -78,9 +80,13 @@ func checkNoEtcdFlags(cmd *cobra.Command) error {
 
 // etcdConfig turns SRC, etcd://HOST:PORT[,HOST:PORT...]/PREFIX, and the
 // connection flags into a Config. The URL's path is the prefix as etcd
-// stores it, leading slash included, taken as written (no %-decoding);
-// --prefix gives any other, such as one without a leading slash. With no
-// HOST, the endpoints come from $ETCDCTL_ENDPOINTS.
+// stores it, leading slash included, taken as written (no %-decoding),
+// except that it is a directory: etcd://HOST/app is /app/, and a note on
+// stderr says so, since /app alone would take in /apple and /application
+// too. --prefix gives any other prefix, exactly as written, such as one
+// without a leading slash. No prefix at all is the whole keyspace, which
+// takes --all-keys. With no HOST, the endpoints come from
+// $ETCDCTL_ENDPOINTS.
 func etcdConfig(cmd *cobra.Command, src string) (etcdstore.Config, error) {
 	hosts, path, hasPath := strings.Cut(strings.TrimPrefix(src, etcdScheme), "/")
 	cfg := etcdstore.Config{
@@ -90,6 +96,11 @@ func etcdConfig(cmd *cobra.Command, src string) (etcdstore.Config, error) {
 	}
 	if hasPath {
 		cfg.Prefix = "/" + path
+		if !strings.HasSuffix(cfg.Prefix, "/") {
+			fmt.Fprintf(cmd.ErrOrStderr(), "kvstore: note: %s is the directory %s/ (--prefix %s takes the prefix as written)\n",
+				src, cfg.Prefix, cfg.Prefix)
+			cfg.Prefix += "/"
+		}
 	}
 	// Root's own flag: keys' --prefix, a filter, shadows it on keys.
 	if f := cmd.Root().PersistentFlags().Lookup(flagPrefix); f.Changed {
@@ -97,6 +108,19 @@ func etcdConfig(cmd *cobra.Command, src string) (etcdstore.Config, error) {
 			return cfg, usagef(cmd, "%s has a prefix in its path and --prefix gives another", src)
 		}
 		cfg.Prefix = f.Value.String()
+	}
+	allKeys := cmd.Root().PersistentFlags().Lookup(flagAllKeys).Changed
+	switch {
+	case cfg.Prefix == "" && !allKeys:
+		give := fmt.Sprintf("%s/app/ or --%s", strings.TrimSuffix(src, "/"), flagPrefix)
+		if cmd.Flags().Lookup(flagPrefix) != cmd.Root().PersistentFlags().Lookup(flagPrefix) {
+			// keys' own --prefix filters what it lists.
+			give = strings.TrimSuffix(src, "/") + "/app/"
+		}
+		return cfg, usagef(cmd, "%s names no prefix, which is every key of the cluster: give one (%s), "+
+			"or --%s to mean them all", src, give, flagAllKeys)
+	case cfg.Prefix != "" && allKeys:
+		return cfg, usagef(cmd, "--%s goes with no prefix, and %s has %q", flagAllKeys, src, cfg.Prefix)
 	}
 	if hosts == "" {
 		hosts = os.Getenv("ETCDCTL_ENDPOINTS")
@@ -154,7 +178,8 @@ func askPassword(cmd *cobra.Command, user string) (string, error) {
 // closed: in one transaction that holds only if every key it changes is
 // still at the revision the command saw, so a command never overwrites
 // what another client wrote meanwhile, and del, mv and import change all
-// their keys or none. A change too large for one transaction is committed
+// their keys or none. set alone, which reads nothing, puts without a
+// check (see putter). A change too large for one transaction is committed
 // in several, in key order; should one fail, the ones before it stay.
 type etcdSource struct {
 	*etcdstore.Backend
@@ -179,6 +204,21 @@ func (e etcdSource) ListErr() error {
 		return describeEtcdError(e.Store().Config(), err)
 	}
 	return nil
+}
+
+// keyMeta reads the lease's time to live, if key has a lease: one more
+// request, which only get -w json makes.
+func (e etcdSource) keyMeta(ctx context.Context, key string) (keyMeta, error) {
+	it, _ := e.Store().Item(key)
+	m := keyMeta{modRevision: it.Revision, lease: it.Lease}
+	if it.Lease != 0 {
+		ttl, err := e.Store().LeaseTTL(ctx, it.Lease)
+		if err != nil {
+			return m, describeEtcdError(e.Store().Config(), err)
+		}
+		m.ttl = ttl
+	}
+	return m, nil
 }
 
 // Dirty reports whether changes wait to be committed.
@@ -219,9 +259,11 @@ func describeEtcdError(cfg etcdstore.Config, err error) error {
 	at := strings.Join(cfg.Endpoints, ",")
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && errors.Is(err, etcdstore.ErrConnect):
-		return fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.DialTimeout, flagDialTimeout)
+		return unreachableError{fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.DialTimeout, flagDialTimeout)}
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.OpTimeout, flagCommandTimeout)
+		return unreachableError{fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.OpTimeout, flagCommandTimeout)}
+	case etcdstore.IsUnavailable(err):
+		return unreachableError{err}
 	case errors.Is(err, rpctypes.ErrUserEmpty):
 		return fmt.Errorf("etcd at %s takes only its users: give --%s NAME[:PASSWORD] or $ETCDCTL_USER", at, flagUser)
 	case errors.Is(err, rpctypes.ErrAuthFailed):

@@ -11,6 +11,7 @@ import (
 // The URL, the connection flags and etcdctl's environment variables make
 // the Config: flags win over the environment, the URL's path is the prefix
 // as written, and keys' own --prefix never becomes the etcd prefix.
+// The whole keyspace takes --all-keys.
 func TestEtcdConfig(t *testing.T) {
 	t.Setenv("ETCDCTL_ENDPOINTS", "env-a:2379,env-b:2379")
 	t.Setenv("ETCDCTL_CACERT", "env-ca.pem")
@@ -30,7 +31,7 @@ func TestEtcdConfig(t *testing.T) {
 			Endpoints: []string{"env-a:2379", "env-b:2379"}, Prefix: "app/", DialTimeout: 3 * time.Second, OpTimeout: 7 * time.Second,
 			CACert: "ca.pem", Cert: "c.pem", Key: "k.pem", Username: "root", Password: "a:b",
 		}},
-		{[]string{"keys", "etcd://h:1", "--prefix", "user."}, etcdstore.Config{
+		{[]string{"keys", "etcd://h:1", "--prefix", "user.", "--all-keys"}, etcdstore.Config{
 			Endpoints: []string{"h:1"}, DialTimeout: 5 * time.Second, OpTimeout: 5 * time.Second,
 			CACert: "env-ca.pem", Cert: "env-cert.pem", Key: "env-key.pem", Username: "envuser", Password: "envpass",
 		}},

@@ -59,7 +59,7 @@ func exportCommand() *cobra.Command {
 }
 
 func importCommand() *cobra.Command {
-	var replace, changes, force bool
+	var replace, changes, force, yes, dryRun bool
 	var schemas schemaFlag
 	cmd := &cobra.Command{
 		Use:   "import DST",
@@ -71,7 +71,10 @@ func importCommand() *cobra.Command {
 			"\"delete\" removed. On an etcd prefix each of them must still be at the revision its " +
 			"edit was based on (the file's \"revisions\"), so a key another client changed since is " +
 			"not overwritten; --force writes it anyway. The whole import is one atomic, durable save; " +
-			"invalid JSON is an error naming its line and column, and nothing is written.",
+			"invalid JSON is an error naming its line and column, and nothing is written. --replace " +
+			"lists on stderr the keys it deletes, and deletes more than " + fmt.Sprint(maxUnconfirmed) +
+			" only with --yes (stdin carries the object, so there is nobody to ask). --dry-run prints " +
+			"the changes it would make, one per line (set KEY, delete KEY), and writes nothing.",
 		Args:              operands(1, 1),
 		ValidArgsFunction: completeFile,
 		RunE: func(cmd *cobra.Command, a []string) error {
@@ -110,13 +113,8 @@ func importCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			for _, key := range cf.deleted {
-				if err := store.Delete(key); err != nil {
-					return closeStore(store, err)
-				}
-			}
+			drop := slices.Clone(cf.deleted)
 			if replace {
-				var drop []string
 				for _, key := range store.Keys() {
 					if _, keep := object[key]; !keep {
 						drop = append(drop, key)
@@ -125,10 +123,20 @@ func importCommand() *cobra.Command {
 				if err := cmp.Or(listErr(store), load(store, drop...)); err != nil {
 					return closeStore(store, err)
 				}
-				for _, key := range drop {
-					if err := store.Delete(key); err != nil {
-						return closeStore(store, err)
-					}
+				if len(drop) > 0 && !dryRun {
+					reportDeletions(cmd, drop)
+				}
+				if len(drop) > maxUnconfirmed && !yes && !dryRun {
+					return closeStore(store, fmt.Errorf("import --replace would delete %d keys of %s, more than %d: "+
+						"--yes deletes them, --dry-run shows every change", len(drop), dst, maxUnconfirmed))
+				}
+			}
+			if dryRun {
+				return closeStore(store, writeOut(cmd, plan(store, object, drop)))
+			}
+			for _, key := range drop {
+				if err := store.Delete(key); err != nil {
+					return closeStore(store, err)
 				}
 			}
 			for key, value := range object {
@@ -166,9 +174,48 @@ func importCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&changes, "changes", false,
 		`read a file of changes, {"set": {KEY: VALUE, ...}, "delete": [KEY, ...]}, as the terminal UI writes edits that could not reach etcd`)
 	cmd.Flags().BoolVar(&force, "force", false, "with --changes, write keys another client changed since the edits were made")
+	cmd.Flags().BoolVar(&yes, "yes", false, fmt.Sprintf("with --replace, delete more than %d keys", maxUnconfirmed))
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the changes the import would make, and make none")
 	schemas.define(cmd)
 	writerFlags(cmd)
 	return cmd
+}
+
+// maxUnconfirmed is the most keys import --replace deletes without --yes:
+// a handful is what keeping an object in step takes, and more is more
+// likely a wrong prefix or the wrong file.
+const maxUnconfirmed = 10
+
+// reportDeletions says on stderr which keys import --replace deletes, one
+// per line, each a JSON string.
+func reportDeletions(cmd *cobra.Command, keys []string) {
+	noun := "keys"
+	if len(keys) == 1 {
+		noun = "key"
+	}
+	out := fmt.Appendf(nil, "kvstore: import --replace deletes %d %s not on stdin:\n", len(keys), noun)
+	for _, key := range keys {
+		out = append(appendQuoted(append(out, "  "...), key), '\n')
+	}
+	cmd.ErrOrStderr().Write(out)
+}
+
+// plan is --dry-run's output: "set KEY" for each key of object whose value
+// is not already the same JSON in store, and "delete KEY" for each of
+// drop, keys as JSON strings, in key order.
+func plan(store source, object map[string]json.RawMessage, drop []string) []byte {
+	var out []byte
+	for key, value := range sortedValues(object) {
+		now, ok := store.GetRaw(key)
+		if c, err := kvstore.Compact(value); ok && err == nil && bytes.Equal(c, now) {
+			continue
+		}
+		out = append(appendQuoted(append(out, "set "...), key), '\n')
+	}
+	for _, key := range slices.Sorted(slices.Values(drop)) {
+		out = append(appendQuoted(append(out, "delete "...), key), '\n')
+	}
+	return out
 }
 
 // sortedValues yields an object's members in key order, so that messages

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
@@ -14,14 +15,18 @@ import (
 
 func getCommand() *cobra.Command {
 	var pretty, rawOutput bool
-	var expr string
+	var expr, format string
 	cmd := &cobra.Command{
 		Use:   "get SRC KEY",
 		Short: "Print the JSON value of KEY",
 		Long: "get prints the value of KEY as it is stored, on one line: numbers keep their exact " +
 			"digits. With --pretty it is indented. With --jq it prints the outputs of a jq " +
 			"expression applied to the value instead, one per line (-r prints strings without " +
-			"quotes, as jq -r does). A missing key is an error (exit status 1).",
+			"quotes, as jq -r does). A missing key is an error (exit status 1). -w json prints one " +
+			"JSON object instead, {\"key\", \"value\"}, with on an etcd prefix what etcdctl get -w json " +
+			"shows beside them: \"mod_revision\" (what set --if-revision takes), and for a key attached " +
+			"to a lease, \"lease\" (its ID in hex, as etcdctl lease commands take it) and \"ttl\" (the " +
+			"seconds left before the key expires with it).",
 		Example: `  kvstore get data.json user1 --pretty
   kvstore get data.json user1 --jq .name -r
   kvstore get data.json user1 --jq '.tags[]'`,
@@ -40,16 +45,33 @@ func getCommand() *cobra.Command {
 			case rawOutput:
 				return usagef(cmd, "-r goes with --jq")
 			}
+			switch {
+			case format != "value" && format != "json":
+				return usagef(cmd, "-w takes value or json, not %q", format)
+			case format == "json" && query != nil:
+				return usagef(cmd, "-w json and --jq cannot go together")
+			}
 			store, err := openSource(cmd, src, true, key)
 			if err != nil {
 				return err
 			}
 			raw, ok := store.GetRaw(key)
+			var meta *keyMeta
+			if m, known := store.(metaReader); known && ok && format == "json" {
+				got, err := m.keyMeta(cmd.Context(), key)
+				if err != nil {
+					return closeStore(store, err)
+				}
+				meta = &got
+			}
 			if err := closeStore(store, nil); err != nil {
 				return err
 			}
 			if !ok {
 				return errNoKey(src, key)
+			}
+			if format == "json" {
+				raw = keyObject(key, raw, meta)
 			}
 			if query != nil {
 				return printOutputs(cmd, query, key, raw, pretty, rawOutput)
@@ -63,7 +85,37 @@ func getCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&pretty, "pretty", false, "indent the value")
 	cmd.Flags().StringVar(&expr, "jq", "", "print the outputs of the jq `EXPR` applied to the value")
 	cmd.Flags().BoolVarP(&rawOutput, "raw-output", "r", false, "with --jq, print strings without quotes")
+	cmd.Flags().StringVarP(&format, "write-out", "w", "value",
+		"print the `FORMAT` value, or json: the key, value, and on etcd its mod_revision, lease and ttl")
 	return cmd
+}
+
+// keyMeta is what etcd holds about a key beside its value.
+type keyMeta struct {
+	modRevision int64
+	lease       int64 // 0: none
+	ttl         int64 // seconds left of the lease; -1: expired
+}
+
+// metaReader is a source that knows more of a key than its value, as an
+// etcd prefix does.
+type metaReader interface {
+	keyMeta(ctx context.Context, key string) (keyMeta, error)
+}
+
+// keyObject is get -w json's object for key: its value, and meta when the
+// source has it. The lease is in hex, as etcdctl's lease commands print
+// and take it.
+func keyObject(key string, value []byte, meta *keyMeta) []byte {
+	out := appendQuoted([]byte(`{"key":`), key)
+	out = append(append(out, `,"value":`...), value...)
+	if meta != nil {
+		out = fmt.Appendf(out, `,"mod_revision":%d`, meta.modRevision)
+		if meta.lease != 0 {
+			out = fmt.Appendf(out, `,"lease":"%x","ttl":%d`, meta.lease, meta.ttl)
+		}
+	}
+	return append(out, '}')
 }
 
 // errNoKey is the error for a key the store does not hold.

@@ -54,12 +54,16 @@ func New(launch TUILauncher) *cobra.Command {
 		Short: "Browse and edit a kvstore JSON file, in the terminal or from scripts",
 		Long: "kvstore opens FILE, a kvstore JSON file, in a terminal UI for browsing and editing (the " +
 			"file is created on the first save if it does not exist). Its commands read and write a " +
-			"store from scripts; a file named like a command opens with kvstore open FILE. Exit status: 0 " +
-			"on success, 2 for a command line that does not fit, 1 for any other failure. If a writer " +
+			"store from scripts; a file named like a command opens with kvstore open FILE. If a writer " +
 			"crashed leaving changes in a journal (FILE.journal) written against another version of " +
 			"FILE, a command still does its work and exits 0, with a warning on stderr: a reader shows " +
 			"FILE alone, and a writer moves those changes to FILE.unsaved-TIME.json, which the warning " +
-			"names, for you to compare and merge.",
+			"names, for you to compare and merge.\n\n" +
+			"Exit status:\n" +
+			"  0  success\n" +
+			"  1  failure: a missing key, an invalid value, a conflict with another writer\n" +
+			"  2  a command line that does not fit (see the command's --help)\n" +
+			"  3  an etcd cluster could not be reached or did not answer in time; trying again later may succeed",
 		Example: `  kvstore data.json
   kvstore etcd://127.0.0.1:2379/app/
   kvstore --demo

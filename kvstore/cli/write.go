@@ -15,8 +15,18 @@ import (
 // the store's "in use" error and change nothing), check everything before
 // they change anything, and are durable when they exit: closeStore saves.
 
+// putter is a source that can store a value without a revision check, as
+// an etcd prefix can (see etcdstore.Backend.Put): what a set that read
+// nothing should do, so that concurrent sets of one key all succeed, the
+// last one winning, as etcdctl's puts do. A file needs no such thing: its
+// writers take turns with the lock.
+type putter interface {
+	Put(key string, raw []byte) error
+}
+
 func setCommand() *cobra.Command {
 	var asString bool
+	var ifRevision int64
 	var schemas schemaFlag
 	cmd := &cobra.Command{
 		Use:   "set SRC KEY [JSON]",
@@ -24,7 +34,11 @@ func setCommand() *cobra.Command {
 		Long: "set stores JSON under KEY, from the argument, or from stdin when it is absent or -. With " +
 			"--string the text is stored as a JSON string instead (from stdin, without its final line " +
 			"end). Invalid JSON is an error naming its line and column, and nothing is written. The " +
-			"file is created if it does not exist.",
+			"file is created if it does not exist. On an etcd prefix set is a plain put, as etcdctl " +
+			"put is: it overwrites whatever another client stored meanwhile, and keeps the key's " +
+			"lease. With --if-revision N it writes only if the key is still at etcd revision N (its " +
+			"mod_revision, which get -w json shows; 0: the key must not exist), and is otherwise a " +
+			"conflict (exit status 1) that writes nothing.",
 		Example: `  kvstore set data.json port 8080
   kvstore set data.json motd --string "Back at 5"
   curl -s https://example.com/config.json | kvstore set data.json config`,
@@ -32,6 +46,13 @@ func setCommand() *cobra.Command {
 		ValidArgsFunction: completeKeys(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			src, key := a[0], a[1]
+			checked := cmd.Flags().Changed(flagIfRevision)
+			switch {
+			case checked && !isEtcd(src):
+				return usagef(cmd, "--%s applies only to an etcd:// source", flagIfRevision)
+			case checked && ifRevision < 0:
+				return usagef(cmd, "--%s must be 0 or more", flagIfRevision)
+			}
 			fromStdin := len(a) == 2 || a[2] == "-"
 			var text []byte
 			if fromStdin {
@@ -65,19 +86,33 @@ func setCommand() *cobra.Command {
 			if err := refuseViolations(cmd, set, "set "+quote(key), one(key, value)); err != nil {
 				return err
 			}
-			store, err := openSource(cmd, src, false, key)
+			// A put reads nothing: not even the key it writes.
+			store, err := openSource(cmd, src, false)
 			if err != nil {
 				return err
 			}
-			if asString {
+			p, blind := store.(putter)
+			switch {
+			case blind:
+				err = p.Put(key, value)
+			case asString:
 				err = store.Set(key, string(text))
-			} else {
+			default:
 				err = store.SetRaw(key, text)
 			}
-			return closeStore(store, describeSyntax(err, "set "+quote(key), fromStdin))
+			if rc, ok := store.(revisionChecker); ok && checked && err == nil {
+				rc.RequireRevision(key, ifRevision)
+			}
+			err = closeStore(store, describeSyntax(err, "set "+quote(key), fromStdin))
+			if checked && errors.Is(err, kvstore.ErrConflict) {
+				err = fmt.Errorf("set %q --%s %d: the key is at another revision now: %w", key, flagIfRevision, ifRevision, err)
+			}
+			return err
 		},
 	}
 	cmd.Flags().BoolVar(&asString, "string", false, "store the text as a JSON string")
+	cmd.Flags().Int64Var(&ifRevision, flagIfRevision, 0,
+		"with etcd://, write only if the key is at etcd revision `N` (0: only if it does not exist)")
 	schemas.define(cmd)
 	writerFlags(cmd)
 	return cmd
@@ -105,6 +140,9 @@ func describeSyntax(err error, what string, fromStdin bool) error {
 	}
 	return fmt.Errorf("%s: invalid JSON on %s at line %d, column %d: %s", what, from, syn.Line, syn.Column, syn.Msg)
 }
+
+// flagIfRevision is set's flag that makes it a checked write.
+const flagIfRevision = "if-revision"
 
 func quote(key string) string { return fmt.Sprintf("%q", key) }
 

@@ -18,6 +18,12 @@ const MaxApply = 128
 // AnyRevision as a Write's Revision makes the write whatever etcd holds.
 const AnyRevision int64 = -1
 
+// KeepLease as a Write's Lease keeps whatever lease etcd holds for the key
+// when the write commits (none for a new key), without reading it first:
+// what a write that checks no revision needs, since the lease may have
+// changed since the key was read.
+const KeepLease int64 = -1
+
 // Write is one change of an Apply.
 type Write struct {
 	// Key is the key without the Store's prefix.
@@ -29,6 +35,10 @@ type Write struct {
 	Value []byte
 	// Delete removes Key instead.
 	Delete bool
+	// Lease is the ID of the lease to attach Key to (Item.Lease), 0 for
+	// none, or KeepLease. A write that drops a key's lease makes a key
+	// that was to expire with its owner permanent.
+	Lease int64
 	// Revision is the key's revision the caller was shown (Revision,
 	// Item), 0 for a key that must not exist, or AnyRevision.
 	Revision int64
@@ -80,7 +90,7 @@ func (s *Store) Apply(ctx context.Context, writes []Write) (int64, error) {
 		if w.Delete {
 			ops = append(ops, clientv3.OpDelete(full))
 		} else {
-			ops = append(ops, clientv3.OpPut(full, string(w.Value)))
+			ops = append(ops, putOp(full, w.Value, w.Lease))
 			size += len(w.Value)
 		}
 	}
@@ -108,4 +118,22 @@ func (s *Store) Apply(ctx context.Context, writes []Write) (int64, error) {
 	// Unreachable while compares and reads pair up, but a refusal must never
 	// pass for success.
 	return 0, fmt.Errorf("etcdstore: apply: %w", kvstore.ErrConflict)
+}
+
+// putOp is the operation that stores value under the etcd key full,
+// attached to lease (0: none; KeepLease: the one the key has then).
+func putOp(full string, value []byte, lease int64) clientv3.Op {
+	switch lease {
+	case 0:
+		return clientv3.OpPut(full, string(value))
+	case KeepLease:
+		// etcd refuses ignore_lease for a key that does not exist, which
+		// then has no lease to keep.
+		return clientv3.OpTxn(
+			[]clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(full), ">", 0)},
+			[]clientv3.Op{clientv3.OpPut(full, string(value), clientv3.WithIgnoreLease())},
+			[]clientv3.Op{clientv3.OpPut(full, string(value))},
+		)
+	}
+	return clientv3.OpPut(full, string(value), clientv3.WithLease(clientv3.LeaseID(lease)))
 }

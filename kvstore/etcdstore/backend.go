@@ -70,6 +70,8 @@ type Backend struct {
 type staged struct {
 	v    *entry // the value to store; nil for a deletion
 	base int64  // the revision etcd must hold for the key, 0: absent
+	// blind marks a Put, written whatever etcd holds.
+	blind bool
 }
 
 // BackendOptions says how a Backend saves. The zero value commits each
@@ -78,7 +80,8 @@ type BackendOptions struct {
 	// Deferred keeps every write staged until Flush or Close, which
 	// commit them in as few transactions as etcd takes, as a command
 	// does: so that del, mv and import change all their keys or none.
-	// Writes that etcd already holds byte for byte are not sent.
+	// Writes that etcd already holds, byte for byte or as the same JSON
+	// (see Get), are not sent, so another client's bytes stay exact.
 	// Without it, each write is committed as it is made, as the terminal
 	// UI does, and Close drops what is still pending.
 	Deferred bool

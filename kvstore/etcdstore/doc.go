@@ -78,6 +78,19 @@
 // Lazy (Config.Lazy), so that it reads only the keys it names (Load), and
 // lists the prefix in pages only when it lists it.
 //
+// # Other clients' data
+//
+// The prefix is shared with other programs, so a write changes only what it
+// was asked to. A key's lease stays: a write checked against a revision
+// attaches the lease the key had at that revision, a rename moves it to
+// the new key, and a write that checks nothing (Set, Backend.Put, which is
+// what etcdctl put is) keeps whatever lease the key has when it commits.
+// Item.Lease gives the lease, and Store.LeaseTTL its time left. A Deferred
+// Backend does not send a value etcd already holds as the same JSON (other
+// spacing, or text that is not JSON and reads as a JSON string), so an
+// export piped back into import leaves every key's bytes and revision as
+// they were.
+//
 // # Timeouts
 //
 // Open waits for a connection for Config.DialTimeout. The kvstore.Store

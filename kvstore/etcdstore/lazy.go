@@ -41,7 +41,7 @@ func (s *Store) load(ctx context.Context, keys []string) error {
 			if len(kvs) == 0 {
 				s.view.Delete(k)
 			} else {
-				s.view.Set(k, entryOf(kvs[0].Value, kvs[0].ModRevision))
+				s.view.Set(k, entryOf(kvs[0].Value, kvs[0].ModRevision, kvs[0].Lease))
 			}
 		}
 		s.rev = max(s.rev, rev)
@@ -66,9 +66,9 @@ func (s *Store) listing(prefix string, keysOnly bool, err *error) iter.Seq2[stri
 		_, e := s.scan(ctx, from, end, keysOnly, func(kv *mvccpb.KeyValue) bool {
 			key := string(kv.Key[len(s.cfg.Prefix):])
 			if keysOnly {
-				return yield(key, entry{rev: kv.ModRevision})
+				return yield(key, entry{rev: kv.ModRevision, lease: kv.Lease})
 			}
-			return yield(key, entryOf(kv.Value, kv.ModRevision))
+			return yield(key, entryOf(kv.Value, kv.ModRevision, kv.Lease))
 		})
 		if e != nil {
 			*err = fmt.Errorf("etcdstore: list %s%s: %w", s.cfg.Prefix, prefix, e)

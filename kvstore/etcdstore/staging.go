@@ -54,11 +54,34 @@ func (b *Backend) SetBytes(key string, v []byte) error {
 	if err := b.writable(); err != nil {
 		return err
 	}
-	return b.set(key, entryOf(bytes.Clone(v), 0))
+	return b.set(key, entryOf(bytes.Clone(v), 0, 0))
+}
+
+// Put stages raw under key, compact, to be written whatever etcd holds
+// for key then, keeping the lease the key has at that moment: a plain put,
+// as etcdctl put makes, for a write that read nothing it could conflict
+// with. Concurrent Puts of one key all succeed, the last one winning. A
+// RequireRevision afterwards makes it a checked write after all.
+func (b *Backend) Put(key string, raw []byte) error {
+	c, err := kvstore.Compact(raw)
+	if err != nil {
+		return fmt.Errorf("etcdstore: set %q: %w", key, err)
+	}
+	if err := b.writable(); err != nil {
+		return err
+	}
+	if err := b.store.cfg.validate("set", key, c); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.pending[key] = staged{v: &entry{raw: c, shown: c, json: true}, base: b.baseLocked(key), blind: true}
+	return b.commitUnlock(key)
 }
 
 // set stages v under key, checked against the revision the edit of key
-// started from, if one is under way, or else the revision shown.
+// started from, if one is under way, or else the revision shown. The key
+// keeps its lease: a service's registration must still expire with the
+// service after someone edits it.
 func (b *Backend) set(key string, v entry) error {
 	b.mu.Lock()
 	base, ok := b.editBase[key]
@@ -66,6 +89,9 @@ func (b *Backend) set(key string, v entry) error {
 		delete(b.editBase, key)
 	} else {
 		base = b.baseLocked(key)
+	}
+	if cur, exists := b.lookupLocked(key); exists {
+		v.lease = cur.lease
 	}
 	b.stageLocked(key, &v, base)
 	return b.commitUnlock(key)
@@ -133,6 +159,7 @@ func (b *Backend) RequireRevision(key string, rev int64) {
 	defer b.mu.Unlock()
 	if p, ok := b.pending[key]; ok {
 		p.base = rev
+		p.blind = false
 		b.pending[key] = p
 	}
 }
@@ -195,10 +222,13 @@ func (b *Backend) commit(force bool, keys ...string) error {
 		}
 		w := Write{Key: k, Delete: p.v == nil, Revision: p.base}
 		if p.v != nil {
-			w.Value = p.v.raw
+			w.Value, w.Lease = p.v.raw, p.v.lease
 		}
-		if force {
+		if force || p.blind {
 			w.Revision = AnyRevision
+		}
+		if p.blind {
+			w.Lease = KeepLease
 		}
 		writes = append(writes, w)
 		sent[k] = p
@@ -228,13 +258,17 @@ func (b *Backend) commit(force bool, keys ...string) error {
 }
 
 // holdsLocked reports whether etcd, as the view shows it, already holds
-// what the pending change p of key would make.
+// what the pending change p of key would make: the same bytes, or bytes
+// that read as the same JSON (another client's spacing, or text that is
+// not JSON, which reads as a JSON string). Writing those would only
+// replace another client's exact bytes with ours and wake every watcher,
+// as an export piped back into import would, key by key.
 func (b *Backend) holdsLocked(key string, p staged) bool {
 	e, exists := b.store.lookup(key)
 	if p.v == nil {
 		return !exists && p.base == 0
 	}
-	return exists && bytes.Equal(e.raw, p.v.raw)
+	return exists && (bytes.Equal(e.raw, p.v.raw) || p.v.json && bytes.Equal(e.shown, p.v.shown))
 }
 
 // batches splits writes, in order, into transactions etcd takes: at most

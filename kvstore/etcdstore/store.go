@@ -305,3 +305,16 @@ func (s *Store) Prefix(prefix string) iter.Seq2[string, json.RawMessage] {
 		})
 	}
 }
+
+// LeaseTTL returns the seconds left before the lease id (an Item's Lease)
+// expires, and with it the keys attached to it; -1 if it has expired
+// already. It is one request, bounded as SetIf's ctx is.
+func (s *Store) LeaseTTL(ctx context.Context, id int64) (int64, error) {
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	resp, err := s.cli.TimeToLive(ctx, clientv3.LeaseID(id))
+	if err != nil {
+		return 0, fmt.Errorf("etcdstore: lease %x: %w", id, err)
+	}
+	return resp.TTL, nil
+}

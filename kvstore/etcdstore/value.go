@@ -47,6 +47,9 @@ type Item struct {
 	// Revision is the etcd revision that last changed the key (its
 	// ModRevision), to pass to SetIf, DeleteIf or RenameIf.
 	Revision int64
+	// Lease is the ID of the lease the key is attached to, 0 for none:
+	// the key goes when the lease expires, and writes keep it.
+	Lease int64
 }
 
 // entry is a key's value in the view: the bytes etcd holds and the compact
@@ -56,10 +59,11 @@ type entry struct {
 	shown []byte // raw itself when raw is compact JSON
 	json  bool
 	rev   int64
+	lease int64 // the lease the key is attached to, 0 for none
 }
 
-func entryOf(raw []byte, rev int64) entry {
-	e := entry{raw: raw, rev: rev}
+func entryOf(raw []byte, rev, lease int64) entry {
+	e := entry{raw: raw, rev: rev, lease: lease}
 	if c, err := kvstore.Compact(raw); err == nil {
 		e.json = true
 		e.shown = raw
@@ -73,5 +77,5 @@ func entryOf(raw []byte, rev int64) entry {
 }
 
 func (e entry) item() Item {
-	return Item{Value: bytes.Clone(e.raw), JSON: e.json, Revision: e.rev}
+	return Item{Value: bytes.Clone(e.raw), JSON: e.json, Revision: e.rev, Lease: e.lease}
 }

@@ -33,7 +33,7 @@ func (s *Store) readAll(ctx context.Context) (*btree.Map[string, entry], int64, 
 		view := new(btree.Map[string, entry])
 		from, end := s.span()
 		rev, err := s.scan(ctx, from, end, false, func(kv *mvccpb.KeyValue) bool {
-			view.Set(string(kv.Key[len(s.cfg.Prefix):]), entryOf(kv.Value, kv.ModRevision))
+			view.Set(string(kv.Key[len(s.cfg.Prefix):]), entryOf(kv.Value, kv.ModRevision, kv.Lease))
 			return true
 		})
 		if errors.Is(err, rpctypes.ErrCompacted) && ctx.Err() == nil {
@@ -96,7 +96,7 @@ func (s *Store) apply(events []*clientv3.Event) {
 			c.Kind = ChangeDelete
 			s.view.Delete(key)
 		} else {
-			s.view.Set(key, entryOf(ev.Kv.Value, ev.Kv.ModRevision))
+			s.view.Set(key, entryOf(ev.Kv.Value, ev.Kv.ModRevision, ev.Kv.Lease))
 		}
 		s.writes.seen(c)
 		s.rev = ev.Kv.ModRevision

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -74,7 +75,13 @@ func (s *Store) put(ctx context.Context, key string, raw []byte, cmp *clientv3.C
 		return 0, fmt.Errorf("etcdstore: set %q: key is not valid UTF-8", key)
 	}
 	full := s.cfg.Prefix + key
-	resp, err := s.commit(ctx, "set", key, len(raw), s.txn(ctx, full, cmp, clientv3.OpPut(full, string(raw))))
+	// Without a revision to check, the lease the view shows may be gone.
+	lease := KeepLease
+	if cmp != nil {
+		e, _ := s.lookup(key)
+		lease = e.lease
+	}
+	resp, err := s.commit(ctx, "set", key, len(raw), s.txn(ctx, full, cmp, putOp(full, raw, lease)))
 	if err != nil {
 		return 0, err
 	}
@@ -169,7 +176,7 @@ func (s *Store) rename(ctx context.Context, from, to string, rev int64) error {
 		clientv3.Compare(clientv3.ModRevision(src), "=", rev),
 		clientv3.Compare(clientv3.CreateRevision(dst), "=", 0),
 	).Then(
-		clientv3.OpPut(dst, string(e.raw)),
+		putOp(dst, e.raw, e.lease),
 		clientv3.OpDelete(src),
 	).Else(
 		clientv3.OpGet(src, clientv3.WithKeysOnly()),
@@ -271,12 +278,17 @@ func (s *Store) commit(ctx context.Context, op, key string, size int, txn client
 // wrote reports whether a successful transaction changed anything: a
 // delete of a missing key makes no revision, and waiting for the watch to
 // show one would never end.
-func wrote(resp *clientv3.TxnResponse) bool {
-	for _, r := range resp.Responses {
+func wrote(resp *clientv3.TxnResponse) bool { return wroteAny(resp.Responses) }
+
+func wroteAny(responses []*etcdserverpb.ResponseOp) bool {
+	for _, r := range responses {
 		if r.GetResponsePut() != nil {
 			return true
 		}
 		if d := r.GetResponseDeleteRange(); d != nil && d.Deleted > 0 {
+			return true
+		}
+		if t := r.GetResponseTxn(); t != nil && wroteAny(t.Responses) {
 			return true
 		}
 	}
