@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -19,7 +21,11 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if m.list.Typing() && (msg.Text != "" || !key.Matches(msg, k.Quit)) {
 		return m, m.updateList(msg)
 	}
+	copied := m.copied
+	m.copied = false
 	switch {
+	case copied && key.Matches(msg, k.CopyString):
+		return m.copyString()
 	case key.Matches(msg, k.Quit):
 		return m.startQuit()
 	case key.Matches(msg, k.QuitNoSave):
@@ -64,6 +70,7 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case m.focus == focusValue && key.Matches(msg, k.UnfoldAll):
 		return m, m.value.FoldAll(false)
 	case m.focus == focusValue && key.Matches(msg, k.CopyNode):
+		m.copied = true
 		return m.copyNode()
 	case m.focus == focusValue && key.Matches(msg, k.CopyPath):
 		return m.copyPath()
@@ -102,6 +109,7 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Redo):
 		return m.redo()
 	case key.Matches(msg, k.CopyValue):
+		m.copied = true
 		return m.copySelected(true)
 	case key.Matches(msg, k.CopyKey):
 		return m.copySelected(false)
@@ -324,6 +332,48 @@ func (m Model) copyNode() (tea.Model, tea.Cmd) {
 		return m, m.flash("no value to copy", true)
 	}
 	return m, m.copyJSON(len(node), func() string { return jsonview.Pretty([]byte(node)) }, display.Escape(m.value.Path()))
+}
+
+// copyString copies again what the y before copied, when it is a JSON
+// string: without its quotes and with its escapes undone, the text a paste
+// into a shell or a form wants. Copying at y and again at s, rather than
+// waiting after a y for an s that may not come, keeps a plain y as quick
+// as before.
+func (m Model) copyString() (tea.Model, tea.Cmd) {
+	var text, what string
+	if m.focus == focusValue {
+		node, ok := m.value.Node()
+		if !ok {
+			return m, m.flash("no value to copy", true)
+		}
+		text, what = node, display.Escape(m.value.Path())
+	} else {
+		k, ok := m.list.Selected()
+		if !ok {
+			return m, m.noSelection()
+		}
+		raw, ok := m.src.GetRaw(k)
+		if !ok {
+			return m, m.flash(display.KeyLabel(k)+" no longer exists", true)
+		}
+		text, what = string(raw), "the value of "+display.KeyLabel(k)
+	}
+	text = strings.TrimSpace(text)
+	if !strings.HasPrefix(text, `"`) {
+		return m, m.flash(what+" is not a string; y copied it as JSON", true)
+	}
+	if text == `""` {
+		return m, m.flash(what+" is an empty string; y copied it as JSON", true)
+	}
+	// Undoing escapes only shortens the text, so the quoted size is the
+	// bound copyJSON checks before the work.
+	return m, m.copyJSON(len(text)-2, func() string {
+		var s string
+		if err := json.Unmarshal([]byte(text), &s); err != nil {
+			return ""
+		}
+		return s
+	}, "the string "+what+" unquoted")
 }
 
 // copyPath copies the jq path of the node under the value pane's cursor.

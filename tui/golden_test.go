@@ -102,6 +102,10 @@ func TestGoldenScreens(t *testing.T) {
 			h.m.clip = func(string) tea.Cmd { return nil }
 			h.send(keyText("j"), keyText("y"))
 		}},
+		{"copied-string", func(h *harness) {
+			h.m.clip = func(string) tea.Cmd { return nil }
+			h.send(keyText("j"), keyTab, keyText("j"), keyText("y"), keyText("s"))
+		}},
 	}
 	for _, size := range [][2]int{{80, 24}, {40, 10}} {
 		for _, sc := range screens {

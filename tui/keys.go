@@ -55,20 +55,23 @@ type KeyMap struct {
 	ExportShown  key.Binding // write every key a filter or a find shows to a new file
 	CopyValue    key.Binding // copy the selected value to the clipboard
 	CopyKey      key.Binding // copy the selected key to the clipboard
-	Undo         key.Binding // undo the last change made in this session
-	Redo         key.Binding // make again the change the last undo undid
-	Reload       key.Binding // read the file again
-	Pending      key.Binding // list the unsaved changes
-	Revert       key.Binding // unsaved changes: put the selected change back as saved
-	DiffDown     key.Binding // conflict screen, unsaved changes: scroll the diff down a page
-	DiffUp       key.Binding // conflict screen, unsaved changes: scroll the diff up a page
-	SwitchPane   key.Binding // move focus between the key list and the value
-	Narrower     key.Binding // make the key list narrower, the value wider
-	Wider        key.Binding // make the key list wider
-	Save         key.Binding // flush pending changes to disk now
-	Apply        key.Binding // editor: validate and store the value
-	Cancel       key.Binding // editor: close without storing
-	Format       key.Binding // editor: lay the text out again, if it is valid JSON
+	// CopyString, right after a copy of a value or a node, copies it again
+	// as a bare string: ys, as in jless.
+	CopyString key.Binding
+	Undo       key.Binding // undo the last change made in this session
+	Redo       key.Binding // make again the change the last undo undid
+	Reload     key.Binding // read the file again
+	Pending    key.Binding // list the unsaved changes
+	Revert     key.Binding // unsaved changes: put the selected change back as saved
+	DiffDown   key.Binding // conflict screen, unsaved changes: scroll the diff down a page
+	DiffUp     key.Binding // conflict screen, unsaved changes: scroll the diff up a page
+	SwitchPane key.Binding // move focus between the key list and the value
+	Narrower   key.Binding // make the key list narrower, the value wider
+	Wider      key.Binding // make the key list wider
+	Save       key.Binding // flush pending changes to disk now
+	Apply      key.Binding // editor: validate and store the value
+	Cancel     key.Binding // editor: close without storing
+	Format     key.Binding // editor: lay the text out again, if it is valid JSON
 
 	Help key.Binding
 	Quit key.Binding
@@ -138,6 +141,7 @@ func DefaultKeyMap() KeyMap {
 		ExportShown:  key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export all shown")),
 		CopyValue:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy value")),
 		CopyKey:      key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "copy key")),
+		CopyString:   key.NewBinding(key.WithKeys("s"), key.WithHelp("ys", "copy unquoted")),
 		Undo:         key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo")),
 		Redo:         key.NewBinding(key.WithKeys("U", "ctrl+y"), key.WithHelp("U", "redo")),
 		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
@@ -206,7 +210,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageDown, k.HalfPageUp, k.SwitchPane, k.Narrower, k.Wider, k.Tree, k.OpenGroup, k.CloseGroup, k.ToggleGroup},
 		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch, k.Query, k.DeleteShown, k.ExportShown},
-		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyKey},
+		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyString, k.CopyKey},
 		{k.Fold, k.Unfold, k.Toggle, k.FoldAll, k.UnfoldAll, k.CopyNode, k.CopyPath},
 		{k.Apply, k.Cancel, k.Format},
 		{k.KeepMine, k.KeepTheirs, k.Merge, k.Overwrite, k.Later},
@@ -277,7 +281,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown, &k.HalfPageUp, &k.HalfPageDown, &k.Narrower, &k.Wider,
 		&k.Filter, &k.AcceptFilter, &k.ClearFilter, &k.Find, &k.Query, &k.NextMatch, &k.PrevMatch, &k.Edit, &k.EditExternal, &k.SwitchPane,
 		&k.Save, &k.Apply, &k.Cancel, &k.Format, &k.Help, &k.Quit, &k.QuitNoSave, &k.SaveCopy, &k.Yes, &k.No, &k.WriteFile, &k.Accept,
-		&k.New, &k.Rename, &k.Delete, &k.DeleteShown, &k.ExportShown, &k.CopyValue, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp,
+		&k.New, &k.Rename, &k.Delete, &k.DeleteShown, &k.ExportShown, &k.CopyValue, &k.CopyString, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		&k.Fold, &k.Unfold, &k.Toggle, &k.FoldAll, &k.UnfoldAll, &k.CopyNode, &k.CopyPath,
 		&k.Tree, &k.OpenGroup, &k.CloseGroup, &k.ToggleGroup,

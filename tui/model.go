@@ -64,11 +64,14 @@ type Model struct {
 	// copy it; a new background colour replaces it rather than changing it.
 	styles *Styles
 
-	list     keylist.Model
-	value    jsonview.Model
-	status   statusBar
-	help     help.Model
-	focus    focus
+	list   keylist.Model
+	value  jsonview.Model
+	status statusBar
+	help   help.Model
+	focus  focus
+	// copied says the key before was a y that copied a value or a node,
+	// so that an s now copies it again as a bare string (ys).
+	copied   bool
 	overlays []overlay // the top one gets the keys
 	// stackChanges counts overlays opened and closed, so that a key that
 	// opens or closes one can end the message of the action before.

@@ -152,3 +152,45 @@ func TestFoldsKeptAcrossKeys(t *testing.T) {
 	h.send(keyTab)
 	h.wantScreen(`"tags": [`)
 }
+
+// TestCopyStringUnquoted checks ys: y copies the JSON at once, and an s
+// right after copies the same string bare, escapes undone, in the value
+// pane and in the key list; an s not after a y copies nothing.
+func TestCopyStringUnquoted(t *testing.T) {
+	s := openStore(t, map[string]string{
+		"a": `{"cmd":"echo \"hi\"\n\u00e9","n":1}`,
+		"b": `"line1\tline2"`,
+	}, nil)
+	h := newHarness(t, FileSource(s), 80, 24)
+	var copied []string
+	h.m.clip = func(text string) tea.Cmd {
+		copied = append(copied, text)
+		return nil
+	}
+	h.send(keyTab, keyText("j"), keyText("y"), keyText("s"))
+	want := []string{`"echo \"hi\"\n\u00e9"`, "echo \"hi\"\né"}
+	if fmt.Sprint(copied) != fmt.Sprint(want) {
+		t.Fatalf("y then s in the value pane copied %q, want %q", copied, want)
+	}
+	h.wantStatus("copied the string .cmd unquoted (12 bytes)")
+	// A number is not a string: s says so and copies nothing more.
+	copied = nil
+	h.send(keyText("j"), keyText("y"), keyText("s"))
+	if len(copied) != 1 || copied[0] != "1" {
+		t.Fatalf("y then s on a number copied %q", copied)
+	}
+	h.wantStatus(".n is not a string; y copied it as JSON")
+	// In the key list, on a string value.
+	copied = nil
+	h.send(keyTab, keyText("j"), keyText("y"), keyText("s"))
+	want = []string{`"line1\tline2"`, "line1\tline2"}
+	if fmt.Sprint(copied) != fmt.Sprint(want) {
+		t.Fatalf("y then s in the key list copied %q, want %q", copied, want)
+	}
+	// s after another key is not ys.
+	copied = nil
+	h.send(keyText("y"), keyText("k"), keyText("s"))
+	if len(copied) != 1 {
+		t.Fatalf("s after y, k copied again: %q", copied)
+	}
+}
