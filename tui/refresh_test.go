@@ -302,3 +302,25 @@ func TestRefreshComesRoundEveryInterval(t *testing.T) {
 		})
 	}
 }
+
+// TestIdleKeepsOnlyTheRefreshTimer checks that nothing of the UI's own
+// ticks while nobody types: a minute after a key and its status message,
+// the one timer waiting is the next look at the file, a refresh interval
+// away, and no loop of short timers keeps the program awake.
+func TestIdleKeepsOnlyTheRefreshTimer(t *testing.T) {
+	h := newHarness(t, FileSource(openStore(t, numbered(3), nil)), 80, 24)
+	h.m.refresh = 2 * time.Second
+	h.send(h.run(h.m.Init())...)
+	h.m.clip = func(string) tea.Cmd { return nil }
+	h.send(keyText("j"), keyText("y"))
+	h.advance(time.Minute)
+	if len(h.timers) != 1 {
+		t.Fatalf("%d timers waiting after a minute idle, want the refresh alone", len(h.timers))
+	}
+	if in := h.timers[0].at.Sub(h.now); in < time.Second {
+		t.Fatalf("the timer waiting goes off in %v: something ticks faster than the refresh", in)
+	}
+	if _, ok := h.timers[0].msg.(refreshTickMsg); !ok {
+		t.Fatalf("the timer waiting sends %T, want the refresh", h.timers[0].msg)
+	}
+}
