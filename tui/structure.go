@@ -273,12 +273,7 @@ func valueQueryCmd(ctx context.Context, cancel context.CancelFunc, src Source, k
 
 // onJQValue shows a query's result in the value pane.
 func (m Model) onJQValue(msg jqValueMsg) (tea.Model, tea.Cmd) {
-	if msg.seq != m.jq.seq {
-		return m, nil
-	}
-	m.jq.cancel = nil
-	if msg.err != nil {
-		m.setPromptResult(queryError(msg.err), false)
+	if !m.queryAnswered(msg.seq, msg.err) {
 		return m, nil
 	}
 	m.setPromptResult("", false)
@@ -289,6 +284,21 @@ func (m Model) onJQValue(msg jqValueMsg) (tea.Model, tea.Cmd) {
 	m.value.SetTag(queryTag(msg.expr, msg.outputs))
 	m.jq.key = msg.key
 	return m, cmd
+}
+
+// queryAnswered takes in the answer of query seq: it reports whether the
+// answer is the newest query's and a success, to be shown; a failure is
+// said on the prompt line instead, and an older query's answer is dropped.
+func (m *Model) queryAnswered(seq int, err error) bool {
+	if seq != m.jq.seq {
+		return false
+	}
+	m.jq.cancel = nil
+	if err != nil {
+		m.setPromptResult(queryError(err), false)
+		return false
+	}
+	return true
 }
 
 // queryTag is the value pane's title note for a query's result.
@@ -344,12 +354,7 @@ func whereCmd(ctx context.Context, cancel context.CancelFunc, src Source, keys [
 
 // onJQWhere narrows the key list to a query's matches.
 func (m Model) onJQWhere(msg jqWhereMsg) (tea.Model, tea.Cmd) {
-	if msg.seq != m.jq.seq {
-		return m, nil
-	}
-	m.jq.cancel = nil
-	if msg.err != nil {
-		m.setPromptResult(queryError(msg.err), false)
+	if !m.queryAnswered(msg.seq, msg.err) {
 		return m, nil
 	}
 	if keys := m.list.Keys(); !sameKeys(msg.keys, keys) {

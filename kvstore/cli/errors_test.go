@@ -1,6 +1,17 @@
 package cli
 
-import "testing"
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+)
 
 // An error is one line that starts with "kvstore: " once: the store's
 // nested prefixes go, a key's text stays as it is, and nothing in a file
@@ -20,5 +31,24 @@ func TestOneLine(t *testing.T) {
 		if got := oneLine(c.in); got != c.want {
 			t.Errorf("oneLine(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// A deadline that runs out inside a streamed etcd call comes back as a
+// gRPC status, not as the context's error: it is the command timeout all
+// the same, and says so.
+func TestTimedOutSeesGRPCDeadlines(t *testing.T) {
+	cfg := etcdstore.Config{Endpoints: []string{"127.0.0.1:2379"}, OpTimeout: 500 * time.Millisecond}
+	for _, err := range []error{
+		fmt.Errorf("etcdstore: list /app/: %w", context.DeadlineExceeded),
+		fmt.Errorf("etcdstore: list /app/: %w", status.Error(codes.DeadlineExceeded, "context deadline exceeded")),
+	} {
+		got := describeEtcdError(cfg, err)
+		if !strings.Contains(got.Error(), "did not answer within 500ms (--command-timeout)") || ExitCode(got) != 3 {
+			t.Errorf("describeEtcdError(%v) = %v, exit %d; want the command timeout, exit 3", err, got, ExitCode(got))
+		}
+	}
+	if timedOut(status.Error(codes.Unavailable, "no leader")) {
+		t.Error("an unavailable cluster was taken for a timeout")
 	}
 }

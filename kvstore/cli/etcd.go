@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"os"
 	"strings"
 	"time"
@@ -260,7 +262,7 @@ func describeEtcdError(cfg etcdstore.Config, err error) error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && errors.Is(err, etcdstore.ErrConnect):
 		return unreachableError{fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.DialTimeout, flagDialTimeout)}
-	case errors.Is(err, context.DeadlineExceeded):
+	case timedOut(err):
 		return unreachableError{fmt.Errorf("etcd at %s did not answer within %v (--%s)", at, cfg.OpTimeout, flagCommandTimeout)}
 	case etcdstore.IsUnavailable(err):
 		return unreachableError{err}
@@ -270,6 +272,17 @@ func describeEtcdError(cfg etcdstore.Config, err error) error {
 		return fmt.Errorf("etcd at %s refused user %q: wrong name or password", at, cfg.Username)
 	}
 	return err
+}
+
+// timedOut reports whether err says a request's deadline passed: this
+// process's context, or the same deadline as gRPC reports it when it ran
+// out inside a call (a streamed listing does).
+func timedOut(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var se interface{ GRPCStatus() *status.Status }
+	return errors.As(err, &se) && se.GRPCStatus().Code() == codes.DeadlineExceeded
 }
 
 // startEtcdTUI connects to the etcd prefix opts.Path names and runs the

@@ -26,17 +26,27 @@ const maxBatchBytes = 1 << 20
 // still holds the revision the edit started from, or else the one shown.
 // Invalid text is refused with an error wrapping a *kvstore.SyntaxError.
 func (b *Backend) SetRaw(key string, raw []byte) error {
-	c, err := kvstore.Compact(raw)
+	c, err := b.acceptable(key, raw)
 	if err != nil {
-		return fmt.Errorf("etcdstore: set %q: %w", key, err)
-	}
-	if err := b.writable(); err != nil {
-		return err
-	}
-	if err := b.store.cfg.validate("set", key, c); err != nil {
 		return err
 	}
 	return b.set(key, entry{raw: c, shown: c, json: true})
+}
+
+// acceptable returns raw compact, once it is JSON, the backend takes
+// writes, and Config.Validate accepts it under key.
+func (b *Backend) acceptable(key string, raw []byte) ([]byte, error) {
+	c, err := kvstore.Compact(raw)
+	if err != nil {
+		return nil, fmt.Errorf("etcdstore: set %q: %w", key, err)
+	}
+	if err := b.writable(); err != nil {
+		return nil, err
+	}
+	if err := b.store.cfg.validate("set", key, c); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Set encodes value as the file store's Set does and stages it like
@@ -63,14 +73,8 @@ func (b *Backend) SetBytes(key string, v []byte) error {
 // with. Concurrent Puts of one key all succeed, the last one winning. A
 // RequireRevision afterwards makes it a checked write after all.
 func (b *Backend) Put(key string, raw []byte) error {
-	c, err := kvstore.Compact(raw)
+	c, err := b.acceptable(key, raw)
 	if err != nil {
-		return fmt.Errorf("etcdstore: set %q: %w", key, err)
-	}
-	if err := b.writable(); err != nil {
-		return err
-	}
-	if err := b.store.cfg.validate("set", key, c); err != nil {
 		return err
 	}
 	b.mu.Lock()
