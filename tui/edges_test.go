@@ -264,8 +264,9 @@ func TestHelpClosesScrollsAndKeepsGroupsWhole(t *testing.T) {
 		}
 	}
 	h.send(keyEsc)
-	// At 80x24 the groups sit side by side, each under its own title.
-	h = newHarness(t, FileSource(openStore(t, numbered(3), nil)), 80, 24)
+	// At 80 columns the groups sit side by side, each under its own
+	// title; 25 rows show the whole help.
+	h = newHarness(t, FileSource(openStore(t, numbered(3), nil)), 80, 25)
 	h.send(keyText("?"))
 	scr := h.screen()
 	if n := strings.Count(scr, "ctrl+s"); n != 2 {
