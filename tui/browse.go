@@ -77,6 +77,8 @@ func (m Model) browseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Tree):
 		m.list.SetTree(!m.list.InTree())
 		return m, m.followSelection()
+	case key.Matches(msg, k.SortBySize):
+		return m.toggleSortBySize()
 	case m.focus == focusList && m.list.InTree() && key.Matches(msg, k.CloseGroup):
 		m.list.CloseGroup()
 		return m, m.followSelection()
@@ -332,6 +334,29 @@ func (m Model) copyNode() (tea.Model, tea.Cmd) {
 		return m, m.flash("no value to copy", true)
 	}
 	return m, m.copyJSON(len(node), func() string { return jsonview.Pretty([]byte(node)) }, display.Escape(m.value.Path()))
+}
+
+// toggleSortBySize sorts the flat key list by value size, largest first,
+// or by key again. The tree's groups stay in key order, so there it says
+// so and changes nothing.
+func (m Model) toggleSortBySize() (tea.Model, tea.Cmd) {
+	if m.list.InTree() {
+		return m, m.flash("the key tree is sorted by key; "+m.keys.Tree.Help().Key+" shows the list", true)
+	}
+	src := m.src
+	m.list.SetBySize(!m.list.BySize(), func(k string) int {
+		if bs, ok := src.(byteSource); ok && bs.NotJSON(k) {
+			b, _ := bs.Bytes(k)
+			return len(b)
+		}
+		raw, _ := src.GetRaw(k)
+		return len(raw)
+	})
+	msg := "keys sorted by key"
+	if m.list.BySize() {
+		msg = "keys sorted by value size, largest first"
+	}
+	return m, tea.Batch(m.followSelection(), m.flash(msg, false))
 }
 
 // copyString copies again what the y before copied, when it is a JSON

@@ -249,7 +249,7 @@ func TestHelpClosesScrollsAndKeepsGroupsWhole(t *testing.T) {
 		}
 	}
 	h.send(keyText("?"))
-	h.wantScreen("1-8/73")
+	h.wantScreen("1-8/74")
 	seen := map[string]int{}
 	for range 12 {
 		for _, line := range strings.Split(h.screen(), "\n") {
@@ -257,7 +257,7 @@ func TestHelpClosesScrollsAndKeepsGroupsWhole(t *testing.T) {
 		}
 		h.send(keyPgDown)
 	}
-	h.wantScreen("66-73/73")
+	h.wantScreen("67-74/74")
 	for _, want := range []string{"App", "q       quit", "On the conflict screen", "O       overwrite file"} {
 		if seen[want] == 0 {
 			t.Errorf("scrolling never showed %q", want)

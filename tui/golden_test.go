@@ -102,6 +102,9 @@ func TestGoldenScreens(t *testing.T) {
 			h.m.clip = func(string) tea.Cmd { return nil }
 			h.send(keyText("j"), keyText("y"))
 		}},
+		{"by-size", func(h *harness) {
+			h.send(keyText("S"))
+		}},
 		{"copied-string", func(h *harness) {
 			h.m.clip = func(string) tea.Cmd { return nil }
 			h.send(keyText("j"), keyTab, keyText("j"), keyText("y"), keyText("s"))

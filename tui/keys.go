@@ -42,6 +42,7 @@ type KeyMap struct {
 
 	// The key list as a tree of groups, while it has the focus.
 	Tree        key.Binding // show the keys as a tree or as a list
+	SortBySize  key.Binding // sort the key list by value size or by key
 	OpenGroup   key.Binding // open the selected group
 	CloseGroup  key.Binding // close the selected group, or go to its parent
 	ToggleGroup key.Binding // open or close the selected group
@@ -128,6 +129,7 @@ func DefaultKeyMap() KeyMap {
 		CopyPath:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "copy path")),
 
 		Tree:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "key tree")),
+		SortBySize:  key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "sort by size")),
 		OpenGroup:   key.NewBinding(key.WithKeys("l", "right", "enter"), key.WithHelp("l/→", "open group")),
 		CloseGroup:  key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("h/←", "close group, up")),
 		ToggleGroup: key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle group")),
@@ -208,7 +210,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 // not listed on its own; it works on the conflict screen as well.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageDown, k.HalfPageUp, k.SwitchPane, k.Narrower, k.Wider, k.Tree, k.OpenGroup, k.CloseGroup, k.ToggleGroup},
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageDown, k.HalfPageUp, k.SwitchPane, k.Narrower, k.Wider, k.Tree, k.SortBySize, k.OpenGroup, k.CloseGroup, k.ToggleGroup},
 		{k.Filter, k.AcceptFilter, k.ClearFilter, k.Find, k.NextMatch, k.PrevMatch, k.Query, k.DeleteShown, k.ExportShown},
 		{k.Edit, k.EditExternal, k.New, k.Rename, k.Delete, k.Undo, k.Redo, k.CopyValue, k.CopyString, k.CopyKey},
 		{k.Fold, k.Unfold, k.Toggle, k.FoldAll, k.UnfoldAll, k.CopyNode, k.CopyPath},
@@ -284,7 +286,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.New, &k.Rename, &k.Delete, &k.DeleteShown, &k.ExportShown, &k.CopyValue, &k.CopyString, &k.CopyKey, &k.Undo, &k.Redo, &k.Reload, &k.Pending, &k.Revert, &k.DiffDown, &k.DiffUp,
 		&k.KeepMine, &k.KeepTheirs, &k.Merge, &k.Overwrite, &k.Later,
 		&k.Fold, &k.Unfold, &k.Toggle, &k.FoldAll, &k.UnfoldAll, &k.CopyNode, &k.CopyPath,
-		&k.Tree, &k.OpenGroup, &k.CloseGroup, &k.ToggleGroup,
+		&k.Tree, &k.SortBySize, &k.OpenGroup, &k.CloseGroup, &k.ToggleGroup,
 	}
 }
 

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -292,5 +293,46 @@ func TestPromptKeepsTheEndOfALongNameVisible(t *testing.T) {
 	h.send(keyEnter, keyCtrlS)
 	if !h.store.Has(strings.Repeat("x", 60) + "END") {
 		t.Fatal("the whole name was not kept")
+	}
+}
+
+// TestSortBySize checks S: the list shows the largest value first with a
+// size column and says so in its title, keeps the selected key, sorts a
+// filter's keys the same way, and S again goes back to key order.
+func TestSortBySize(t *testing.T) {
+	s := openStore(t, map[string]string{
+		"a-small": `1`,
+		"b-big":   `"` + strings.Repeat("x", 2000) + `"`,
+		"c-mid":   `[1,2,3,4,5]`,
+		"d-mid":   `{"k":"abc"}`,
+	}, nil)
+	h := newHarness(t, FileSource(s), 80, 24)
+	h.send(keyText("j"), keyText("j")) // c-mid
+	h.send(keyText("S"))
+	h.wantScreen("Keys by size")
+	h.wantStatus("keys sorted by value size, largest first")
+	var rows []string
+	for row := range h.m.list.Len() {
+		rows = append(rows, h.m.list.At(row))
+	}
+	if want := []string{"b-big", "c-mid", "d-mid", "a-small"}; fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Fatalf("sorted by size: %q, want %q", rows, want)
+	}
+	if h.selected() != "c-mid" {
+		t.Fatalf("sorting moved the selection to %q", h.selected())
+	}
+	h.wantScreen("b-big")
+	h.wantScreen("2.0 KB")
+	// A filter's keys come in size order too.
+	h.send(keyText("/"))
+	h.typeText("-mid")
+	h.send(keyEnter)
+	if h.m.list.Len() != 2 || h.m.list.At(0) != "c-mid" || h.m.list.At(1) != "d-mid" {
+		t.Fatalf("filtered by size: %q, %q", h.m.list.At(0), h.m.list.At(1))
+	}
+	h.send(keyEsc, keyText("S"))
+	h.wantScreen("Keys ")
+	if strings.Contains(h.screen(), "by size") || h.m.list.At(0) != "a-small" {
+		t.Fatalf("S again did not sort by key:\n%s", h.screen())
 	}
 }

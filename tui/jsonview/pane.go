@@ -357,22 +357,5 @@ func (p *Model) about() string {
 	default:
 		kind = "boolean"
 	}
-	return kind + " · " + byteSize(len(p.raw))
-}
-
-// byteSize writes n bytes as B, KB or MB, to a tenth below 10.
-func byteSize(n int) string {
-	f, unit := float64(n), "B"
-	switch {
-	case n >= 1<<20:
-		f, unit = f/(1<<20), "MB"
-	case n >= 1<<10:
-		f, unit = f/(1<<10), "KB"
-	default:
-		return fmt.Sprintf("%d B", n)
-	}
-	if f < 10 {
-		return fmt.Sprintf("%.1f %s", f, unit)
-	}
-	return fmt.Sprintf("%.0f %s", f, unit)
+	return kind + " · " + display.ByteSize(len(p.raw))
 }

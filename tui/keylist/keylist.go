@@ -44,6 +44,13 @@ type Model struct {
 	height int // rows for keys, not counting the title and count lines
 
 	marked func(key string) string // the tag drawn after a key; nil: none
+	// bySize shows the flat list largest value first (SetBySize); sizes
+	// holds each key's value size, by index into keys, and order the
+	// view's indexes into keys in that order (nil when sorted by key).
+	bySize bool
+	sizeOf func(key string) int
+	sizes  []int
+	order  []int
 	// The tree (see tree.go): built when first shown and again when the
 	// keys change. open holds the prefixes of the groups the user opened,
 	// which outlive both; isOpen is the same by group index.
@@ -89,7 +96,9 @@ func (l *Model) SetKeys(keys []string) {
 	found, kept := l.found, l.foundKeys()
 	old := *l
 	*l = Model{keys: keys, width: l.width, height: l.height, typing: l.typing, fkeys: l.fkeys,
-		marked: l.marked, treeOn: old.treeOn, sep: old.sep, open: old.open}
+		marked: l.marked, treeOn: old.treeOn, sep: old.sep, open: old.open, bySize: old.bySize, sizeOf: old.sizeOf}
+	// A change can make any value larger or smaller: measure them again.
+	l.measure()
 	if l.treeOn {
 		if slices.Equal(old.keys, keys) {
 			// The same keys make the same tree: only the views are new.
@@ -112,6 +121,7 @@ func (l *Model) SetKeys(keys []string) {
 			l.ftv = l.tree.filtered(l.matches)
 		}
 	}
+	l.reorder()
 	l.sel, l.offset = sel, offset
 	if curGroup != "" {
 		if g, exists := l.tree.byPrefix[curGroup]; exists && l.selectNode(l.tree.groups[g].at) {
@@ -161,6 +171,7 @@ func (l *Model) ShowFound(query string, rows []int) {
 	if l.matches == nil {
 		l.matches = []int{}
 	}
+	l.reorder()
 	l.sel, l.offset = 0, 0
 	l.filterTree()
 	l.clamp()
@@ -211,7 +222,10 @@ func (l *Model) At(row int) string {
 		}
 		return l.keys[l.tree.nodes[l.view().rows[row]]]
 	}
-	if l.matches != nil {
+	switch {
+	case l.order != nil:
+		return l.keys[l.order[row]]
+	case l.matches != nil:
 		return l.keys[l.matches[row]]
 	}
 	return l.keys[row]
@@ -263,6 +277,7 @@ func (l *Model) SetFilter(query string) {
 		return
 	}
 	l.matches = l.match.match(l.keys, query)
+	l.reorder()
 	l.sel, l.offset = 0, 0
 	l.filterTree()
 	l.clamp()
@@ -284,12 +299,58 @@ func (l *Model) ClearFilter() {
 	cur, ok := l.Selected()
 	l.matches, l.query, l.found, l.foundTitle = nil, "", "", ""
 	l.match.reset()
-	if ok {
-		l.sel = sort.SearchStrings(l.keys, cur)
+	l.reorder()
+	if ok && l.SelectKey(cur) {
 		// Centre the kept selection instead of leaving it on the edge.
 		l.offset = l.sel - l.height/2
 	}
 	l.clamp()
+}
+
+// SetBySize shows the flat list largest value first when on, else sorted
+// by key, keeping the selected key selected; sizeOf gives the size of a
+// key's value. The tree stays sorted by key.
+func (l *Model) SetBySize(on bool, sizeOf func(key string) int) {
+	cur, ok := l.Selected()
+	l.bySize, l.sizeOf = on, sizeOf
+	l.measure()
+	l.reorder()
+	if !ok || !l.SelectKey(cur) {
+		l.clamp()
+	}
+}
+
+// BySize reports whether the list is sorted by value size.
+func (l *Model) BySize() bool { return l.bySize }
+
+// measure records the size of every key's value while sorted by size.
+func (l *Model) measure() {
+	l.sizes = nil
+	if !l.bySize {
+		return
+	}
+	l.sizes = make([]int, len(l.keys))
+	for i, k := range l.keys {
+		l.sizes[i] = l.sizeOf(k)
+	}
+}
+
+// reorder puts the view's keys in size order, largest first and keys of
+// one size by key, after the view changed; sorted by key it does nothing.
+func (l *Model) reorder() {
+	l.order = nil
+	if !l.bySize {
+		return
+	}
+	if l.matches != nil {
+		l.order = slices.Clone(l.matches)
+	} else {
+		l.order = make([]int, len(l.keys))
+		for i := range l.order {
+			l.order[i] = i
+		}
+	}
+	slices.SortStableFunc(l.order, func(a, b int) int { return l.sizes[b] - l.sizes[a] })
 }
 
 // Query returns the filter text.
@@ -316,7 +377,7 @@ func (l *Model) SelectKey(key string) bool {
 		l.clamp()
 		return true
 	}
-	if l.matches == nil {
+	if l.matches == nil && l.order == nil {
 		row := sort.SearchStrings(l.keys, key)
 		if row < len(l.keys) && l.keys[row] == key {
 			l.sel = row

@@ -102,7 +102,10 @@ func (l *Model) selectedKeyOrFirst() int {
 		return -1
 	}
 	if !l.treeOn {
-		if l.matches != nil {
+		switch {
+		case l.order != nil:
+			return l.order[l.sel]
+		case l.matches != nil:
 			return l.matches[l.sel]
 		}
 		return l.sel
@@ -344,6 +347,9 @@ func (l *Model) treeLabel(row int) (name, count string) {
 func (l *Model) title() string {
 	if l.treeOn {
 		return "Key tree"
+	}
+	if l.bySize {
+		return "Keys by size"
 	}
 	return "Keys"
 }

@@ -51,7 +51,17 @@ func (l *Model) View(st *Styles, focused bool) string {
 		if l.treeOn {
 			name, count = l.treeLabel(row)
 		} else {
-			name = ansi.Truncate(display.KeyLabel(k), max(l.width-2-ansi.StringWidth(tag), 1), "…")
+			if l.order != nil {
+				// The size column sits at the right edge, a space after
+				// the name at least.
+				size := display.ByteSize(l.sizes[l.order[row]])
+				count = " " + strings.Repeat(" ", max(sizeWidth-ansi.StringWidth(size), 0)) + size
+			}
+			name = ansi.Truncate(display.KeyLabel(k), max(l.width-2-ansi.StringWidth(tag)-ansi.StringWidth(count), 1), "…")
+			if count != "" {
+				pad := max(l.width-2-ansi.StringWidth(name)-ansi.StringWidth(tag)-ansi.StringWidth(count), 0)
+				count = strings.Repeat(" ", pad) + count
+			}
 		}
 		if count != "" {
 			count = st.Dim.Render(count)
@@ -73,6 +83,9 @@ func (l *Model) View(st *Styles, focused bool) string {
 	b.WriteString(display.Fit(st.Dim.Render(l.countText()), l.width))
 	return b.String()
 }
+
+// sizeWidth is the width of the size column: "1023 KB".
+const sizeWidth = 7
 
 // modeText says how the filter matches: as text, a glob or a regular
 // expression, or that the expression does not compile.

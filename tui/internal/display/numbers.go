@@ -1,6 +1,7 @@
 package display
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -31,4 +32,21 @@ func Plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return GroupDigits(n) + " " + noun + "s"
+}
+
+// ByteSize writes n bytes as B, KB or MB, to a tenth below 10.
+func ByteSize(n int) string {
+	f, unit := float64(n), "B"
+	switch {
+	case n >= 1<<20:
+		f, unit = f/(1<<20), "MB"
+	case n >= 1<<10:
+		f, unit = f/(1<<10), "KB"
+	default:
+		return fmt.Sprintf("%d B", n)
+	}
+	if f < 10 {
+		return fmt.Sprintf("%.1f %s", f, unit)
+	}
+	return fmt.Sprintf("%.0f %s", f, unit)
 }
