@@ -241,7 +241,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-// TestKeyTable presses the keys of the README's key table in the built
+// TestKeyTable presses the keys of the guide's key table (tui/GUIDE.md) in the built
 // program, which uses the defaults of keymap.go: moving, filtering, the
 // value pane's path and fold-all keys, editing, saving, help, the tree
 // switch, $EDITOR, copying, new, rename, delete, undo, redo and reload.
