@@ -490,16 +490,7 @@ func abandon(s *KVStore) {
 	s.saver.Wait()
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	s.released = true
-	s.journal.mu.Lock()
-	if s.journal.file != nil {
-		s.journal.file.Close()
-		s.journal.file = nil
-	}
-	s.journal.mu.Unlock()
-	if s.unlock != nil {
-		s.unlock()
-	}
+	s.releaseLocked()
 	s.emitMu.Lock()
 	close(s.events)
 	s.emitMu.Unlock()

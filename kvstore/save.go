@@ -375,6 +375,23 @@ func (s *KVStore) writeRescue(snap *btree.Map[string, []byte]) (string, error) {
 	return name, err
 }
 
+// releaseLocked closes the journal and releases the lock: what Close does
+// once its final save is made, and all that a crash leaves done. The
+// caller holds flushMu.
+func (s *KVStore) releaseLocked() error {
+	s.released = true
+	s.journal.mu.Lock()
+	if s.journal.file != nil {
+		s.journal.file.Close()
+		s.journal.file = nil
+	}
+	s.journal.mu.Unlock()
+	if s.unlock == nil {
+		return nil
+	}
+	return s.unlock()
+}
+
 // Close saves pending changes, folds the journal into the data file, stops
 // the background saver, releases the lock and closes the Events channel. It
 // returns the final save's error; changes made durable in the journal stay
@@ -404,17 +421,8 @@ func (s *KVStore) Close() error {
 			err = s.rescueLocked(err)
 		}
 	}
-	s.released = true
-	s.journal.mu.Lock()
-	if s.journal.file != nil {
-		s.journal.file.Close()
-		s.journal.file = nil
-	}
-	s.journal.mu.Unlock()
-	if s.unlock != nil {
-		if uerr := s.unlock(); uerr != nil && err == nil {
-			err = fmt.Errorf("kvstore: close %s: release lock: %w", s.path, uerr)
-		}
+	if uerr := s.releaseLocked(); uerr != nil && err == nil {
+		err = fmt.Errorf("kvstore: close %s: release lock: %w", s.path, uerr)
 	}
 	s.emitMu.Lock()
 	close(s.events)
