@@ -1,8 +1,11 @@
 package etcdstore
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
@@ -38,6 +41,15 @@ type Config struct {
 	// Cert and Key are the PEM files of a client certificate and its key,
 	// for servers that require one. Both or neither.
 	Cert, Key string
+	// TLS makes the connection TLS even when none of CACert, Cert and Key
+	// is set, verifying the servers with the system's roots, as etcdctl
+	// --insecure-transport=false does. An endpoint written https://
+	// always uses TLS, and one written http:// never does.
+	TLS bool
+	// InsecureSkipVerify accepts any certificate a server presents, over a
+	// TLS connection: for a test cluster whose CA is not at hand, as
+	// etcdctl --insecure-skip-tls-verify.
+	InsecureSkipVerify bool
 
 	// Username and Password authenticate with etcd's own user database.
 	// Empty Username means no authentication.
@@ -93,15 +105,28 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// tlsInfo returns the TLS settings, or ok false when the connection is
-// plain: etcd serves TLS only when asked to, so none of the files set means
-// none wanted.
-func (c Config) tlsInfo() (info transport.TLSInfo, ok bool, err error) {
+// isHTTPS reports whether an endpoint is written https://.
+func isHTTPS(endpoint string) bool { return strings.HasPrefix(endpoint, "https://") }
+
+// tlsConfig returns the TLS settings, or nil when the connections are
+// plain: etcd serves TLS only when asked to, so none of the files set, no
+// TLS and no https:// endpoint means none wanted. An endpoint written
+// http:// stays plain whatever it returns (clientv3 drops TLS for it).
+func (c Config) tlsConfig() (*tls.Config, error) {
 	if c.CACert == "" && c.Cert == "" && c.Key == "" {
-		return info, false, nil
+		if !c.TLS && !slices.ContainsFunc(c.Endpoints, isHTTPS) {
+			return nil, nil
+		}
+		return &tls.Config{InsecureSkipVerify: c.InsecureSkipVerify}, nil
 	}
 	if (c.Cert == "") != (c.Key == "") {
-		return info, false, errors.New("etcdstore: Cert and Key must be given together")
+		return nil, errors.New("etcdstore: Cert and Key must be given together")
 	}
-	return transport.TLSInfo{CertFile: c.Cert, KeyFile: c.Key, TrustedCAFile: c.CACert}, true, nil
+	info := transport.TLSInfo{CertFile: c.Cert, KeyFile: c.Key, TrustedCAFile: c.CACert}
+	cfg, err := info.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("etcdstore: TLS: %w", err)
+	}
+	cfg.InsecureSkipVerify = c.InsecureSkipVerify
+	return cfg, nil
 }

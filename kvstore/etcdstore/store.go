@@ -74,15 +74,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// it, which may be a full-screen UI.
 		Logger: zap.NewNop(),
 	}
-	info, useTLS, err := cfg.tlsInfo()
+	tlsCfg, err := cfg.tlsConfig()
 	if err != nil {
 		return nil, err
 	}
-	if useTLS {
-		if ccfg.TLS, err = info.ClientConfig(); err != nil {
-			return nil, fmt.Errorf("etcdstore: TLS: %w", err)
-		}
-	}
+	ccfg.TLS = tlsCfg
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cfg.OpTimeout)
@@ -90,9 +86,18 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	cli, err := clientv3.New(ccfg)
 	if err == nil {
-		err = awaitConnected(ctx, cli.ActiveConnection(), cfg.DialTimeout)
+		var refused bool
+		refused, err = awaitConnected(ctx, cli.ActiveConnection(), cfg.DialTimeout)
 		if err != nil {
 			cli.Close()
+		}
+		// A member that took the connection and then failed it may have
+		// failed the TLS handshake, which gRPC does not say. ctx may have
+		// run out with the dial timeout.
+		if err != nil && refused {
+			if why := probeTLS(context.WithoutCancel(ctx), cfg.Endpoints, tlsCfg); why != nil {
+				err = why
+			}
 		}
 	}
 	if err != nil {
@@ -127,17 +132,22 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // awaitConnected waits, within timeout, until conn has a connection to a
 // member: the client connects lazily, and without this a cluster that is
 // not there would cost the read's whole timeout instead of the dial's.
-func awaitConnected(ctx context.Context, conn *grpc.ClientConn, timeout time.Duration) error {
+// refused reports whether a connection attempt failed meanwhile, rather
+// than only waiting.
+func awaitConnected(ctx context.Context, conn *grpc.ClientConn, timeout time.Duration) (refused bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	conn.Connect()
 	for {
 		state := conn.GetState()
-		if state == connectivity.Ready {
-			return nil
+		switch state {
+		case connectivity.Ready:
+			return refused, nil
+		case connectivity.TransientFailure:
+			refused = true
 		}
 		if !conn.WaitForStateChange(ctx, state) {
-			return ctx.Err()
+			return refused, ctx.Err()
 		}
 	}
 }
