@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
 
 	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
 )
@@ -87,4 +89,33 @@ func escapeForTerminal(text []byte) []byte {
 		i += size
 	}
 	return out
+}
+
+// writeRaw writes a value's bytes to stdout as they are. On a terminal,
+// which would act on control characters and show other bytes as what
+// they are not, those are escaped as Go escapes them in a string (\x1b,
+// \xff, \u202e), except line ends and tabs.
+func writeRaw(cmd *cobra.Command, value []byte) error {
+	w := cmd.OutOrStdout()
+	if isTerminal(w) {
+		var out []byte
+		for i := 0; i < len(value); {
+			r, size := utf8.DecodeRune(value[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				out = fmt.Appendf(out, `\x%02x`, value[i])
+			case r == '\n' || r == '\t':
+				out = append(out, value[i])
+			case isControl(r) || termsafe.Unsafe(r):
+				q := strconv.QuoteRuneToASCII(r)
+				out = append(out, q[1:len(q)-1]...)
+			default:
+				out = append(out, value[i:i+size]...)
+			}
+			i += size
+		}
+		value = out
+	}
+	_, err := w.Write(value)
+	return err
 }

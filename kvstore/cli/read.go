@@ -14,7 +14,7 @@ import (
 // UI or an application holds the file.
 
 func getCommand() *cobra.Command {
-	var pretty, rawOutput bool
+	var pretty, rawOutput, rawValue bool
 	var expr, format string
 	cmd := &cobra.Command{
 		Use:   "get SRC KEY",
@@ -26,7 +26,11 @@ func getCommand() *cobra.Command {
 			"JSON object instead, {\"key\", \"value\"}, with on an etcd prefix what etcdctl get -w json " +
 			"shows beside them: \"mod_revision\" (what set --if-revision takes), and for a key attached " +
 			"to a lease, \"lease\" (its ID in hex, as etcdctl lease commands take it) and \"ttl\" (the " +
-			"seconds left before the key expires with it).",
+			"seconds left before the key expires with it). --raw prints the value's bytes exactly as " +
+			"stored, with no line end added (unlike etcdctl --print-value-only), so that " +
+			"kvstore get --raw SRC KEY > FILE copies them: on an etcd prefix whatever a client stored, " +
+			"JSON or not; in a file, the value's compact JSON. On a terminal, control characters and " +
+			"bytes that are not UTF-8 are shown escaped.",
 		Example: `  kvstore get data.json user1 --pretty
   kvstore get data.json user1 --jq .name -r
   kvstore get data.json user1 --jq '.tags[]'`,
@@ -46,6 +50,8 @@ func getCommand() *cobra.Command {
 				return usagef(cmd, "-r goes with --jq")
 			}
 			switch {
+			case rawValue && (query != nil || pretty || format != "value"):
+				return usagef(cmd, "--raw prints the value alone: no --jq, --pretty or -w")
 			case format != "value" && format != "json":
 				return usagef(cmd, "-w takes value or json, not %q", format)
 			case format == "json" && query != nil:
@@ -56,6 +62,9 @@ func getCommand() *cobra.Command {
 				return err
 			}
 			raw, ok := store.GetRaw(key)
+			if b, bytesKept := store.(kvstore.ByteValues); bytesKept && rawValue {
+				raw, ok = b.Bytes(key)
+			}
 			var meta *keyMeta
 			if m, known := store.(metaReader); known && ok && format == "json" {
 				got, err := m.keyMeta(cmd.Context(), key)
@@ -69,6 +78,9 @@ func getCommand() *cobra.Command {
 			}
 			if !ok {
 				return errNoKey(src, key)
+			}
+			if rawValue {
+				return writeRaw(cmd, raw)
 			}
 			if format == "json" {
 				raw = keyObject(key, raw, meta)
@@ -85,6 +97,7 @@ func getCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&pretty, "pretty", false, "indent the value")
 	cmd.Flags().StringVar(&expr, "jq", "", "print the outputs of the jq `EXPR` applied to the value")
 	cmd.Flags().BoolVarP(&rawOutput, "raw-output", "r", false, "with --jq, print strings without quotes")
+	cmd.Flags().BoolVar(&rawValue, "raw", false, "print the value's bytes exactly as stored, JSON or not, with no line end added")
 	cmd.Flags().StringVarP(&format, "write-out", "w", "value",
 		"print the `FORMAT` value, or json: the key, value, and on etcd its mod_revision, lease and ttl")
 	return cmd

@@ -25,7 +25,7 @@ type putter interface {
 }
 
 func setCommand() *cobra.Command {
-	var asString bool
+	var asString, asBytes bool
 	var ifRevision int64
 	var schemas schemaFlag
 	cmd := &cobra.Command{
@@ -38,7 +38,10 @@ func setCommand() *cobra.Command {
 			"put is: it overwrites whatever another client stored meanwhile, and keeps the key's " +
 			"lease. With --if-revision N it writes only if the key is still at etcd revision N (its " +
 			"mod_revision, which get -w json shows; 0: the key must not exist), and is otherwise a " +
-			"conflict (exit status 1) that writes nothing.",
+			"conflict (exit status 1) that writes nothing. With --raw the bytes are stored exactly as " +
+			"given, from the argument or all of stdin, JSON or not, as etcdctl put stores them (JSON " +
+			"Schemas check them only if they are JSON); a file holds JSON alone, so there --raw takes " +
+			"only JSON.",
 		Example: `  kvstore set data.json port 8080
   kvstore set data.json motd --string "Back at 5"
   curl -s https://example.com/config.json | kvstore set data.json config`,
@@ -48,6 +51,8 @@ func setCommand() *cobra.Command {
 			src, key := a[0], a[1]
 			checked := cmd.Flags().Changed(flagIfRevision)
 			switch {
+			case asBytes && asString:
+				return usagef(cmd, "set takes --raw or --string, not both")
 			case checked && !isEtcd(src):
 				return usagef(cmd, "--%s applies only to an etcd:// source", flagIfRevision)
 			case checked && ifRevision < 0:
@@ -76,6 +81,14 @@ func setCommand() *cobra.Command {
 				return err
 			}
 			value := text
+			if asBytes {
+				if compact, err := kvstore.Compact(text); err == nil {
+					if err := refuseViolations(cmd, set, "set "+quote(key), one(key, compact)); err != nil {
+						return err
+					}
+				}
+				return setBytes(cmd, src, key, text, fromStdin, checked, ifRevision)
+			}
 			if asString {
 				value = appendQuoted(nil, string(text))
 			} else if compact, err := kvstore.Compact(text); err == nil {
@@ -104,18 +117,48 @@ func setCommand() *cobra.Command {
 				rc.RequireRevision(key, ifRevision)
 			}
 			err = closeStore(store, describeSyntax(err, "set "+quote(key), fromStdin))
-			if checked && errors.Is(err, kvstore.ErrConflict) {
-				err = fmt.Errorf("set %q --%s %d: the key is at another revision now: %w", key, flagIfRevision, ifRevision, err)
-			}
-			return err
+			return ifRevisionConflict(err, key, checked, ifRevision)
 		},
 	}
 	cmd.Flags().BoolVar(&asString, "string", false, "store the text as a JSON string")
+	cmd.Flags().BoolVar(&asBytes, "raw", false, "store the bytes exactly as given, JSON or not (on etcd)")
 	cmd.Flags().Int64Var(&ifRevision, flagIfRevision, 0,
 		"with etcd://, write only if the key is at etcd revision `N` (0: only if it does not exist)")
 	schemas.define(cmd)
 	writerFlags(cmd)
 	return cmd
+}
+
+// bytePutter is a source that stores bytes exactly, JSON or not, without
+// a revision check, as an etcd prefix does (etcdstore.Backend.PutBytes).
+type bytePutter interface {
+	PutBytes(key string, b []byte) error
+}
+
+// setBytes is set --raw: text under key exactly as given where the source
+// keeps bytes, and as JSON, which text must then be, in a file.
+func setBytes(cmd *cobra.Command, src, key string, text []byte, fromStdin, checked bool, ifRevision int64) error {
+	store, err := openSource(cmd, src, false)
+	if err != nil {
+		return err
+	}
+	if p, ok := store.(bytePutter); ok {
+		err = p.PutBytes(key, text)
+	} else if err = store.SetRaw(key, text); err != nil {
+		err = describeSyntax(err, "set "+quote(key)+" --raw (a file holds JSON values only)", fromStdin)
+	}
+	if rc, ok := store.(revisionChecker); ok && checked && err == nil {
+		rc.RequireRevision(key, ifRevision)
+	}
+	return ifRevisionConflict(closeStore(store, err), key, checked, ifRevision)
+}
+
+// ifRevisionConflict words a conflict of set --if-revision.
+func ifRevisionConflict(err error, key string, checked bool, ifRevision int64) error {
+	if checked && errors.Is(err, kvstore.ErrConflict) {
+		return fmt.Errorf("set %q --%s %d: the key is at another revision now: %w", key, flagIfRevision, ifRevision, err)
+	}
+	return err
 }
 
 // trimLineEnd drops one final line end, which echo and most files add and

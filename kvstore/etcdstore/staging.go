@@ -82,6 +82,18 @@ func (b *Backend) Put(key string, raw []byte) error {
 	return b.commitUnlock(key)
 }
 
+// PutBytes is Put for bytes stored exactly as given, JSON or not, as
+// etcdctl put stores them: nothing is checked or compacted.
+func (b *Backend) PutBytes(key string, v []byte) error {
+	if err := b.writable(); err != nil {
+		return err
+	}
+	e := entryOf(bytes.Clone(v), 0, 0)
+	b.mu.Lock()
+	b.pending[key] = staged{v: &e, base: b.baseLocked(key), blind: true}
+	return b.commitUnlock(key)
+}
+
 // set stages v under key, checked against the revision the edit of key
 // started from, if one is under way, or else the revision shown. The key
 // keeps its lease: a service's registration must still expire with the
