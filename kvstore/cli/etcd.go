@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"iter"
 	"os"
 	"strconv"
 	"strings"
@@ -16,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 )
 
@@ -302,6 +306,52 @@ func (e etcdSource) keyMeta(ctx context.Context, key string) (keyMeta, error) {
 		m.ttl = ttl
 	}
 	return m, nil
+}
+
+// items lists the keys that start with prefix, in pages, with their
+// values as JSON and, with meta, their revisions and leases, and the time
+// left of each lease (one request per lease, asked once).
+func (e etcdSource) items(ctx context.Context, prefix string, meta bool) iter.Seq2[listedKey, error] {
+	return func(yield func(listedKey, error) bool) {
+		ttls := map[int64]int64{}
+		for key, it := range e.Items(prefix) {
+			value := it.Value
+			if it.JSON {
+				value, _ = kvstore.Compact(value)
+			} else {
+				value = jsonString(it.Value)
+			}
+			k := listedKey{key: key, value: value}
+			if meta {
+				k.meta = &keyMeta{modRevision: it.Revision, lease: it.Lease}
+				if it.Lease != 0 {
+					ttl, known := ttls[it.Lease]
+					if !known {
+						var err error
+						if ttl, err = e.Store().LeaseTTL(ctx, it.Lease); err != nil {
+							yield(k, describeEtcdError(e.Store().Config(), err))
+							return
+						}
+						ttls[it.Lease] = ttl
+					}
+					k.meta.ttl = ttl
+				}
+			}
+			if !yield(k, nil) {
+				return
+			}
+		}
+	}
+}
+
+// jsonString is text as a JSON string, as the store shows a value that is
+// not JSON: bytes that are not UTF-8 become U+FFFD.
+func jsonString(text []byte) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(string(text))
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // Dirty reports whether changes wait to be committed.

@@ -124,7 +124,7 @@ func importCommand() *cobra.Command {
 					return closeStore(store, err)
 				}
 				if len(drop) > 0 && !dryRun {
-					reportDeletions(cmd, drop)
+					reportDeletions(cmd, "import --replace deletes", " not on stdin", drop)
 				}
 				if len(drop) > maxUnconfirmed && !yes && !dryRun {
 					return closeStore(store, fmt.Errorf("import --replace would delete %d keys of %s, more than %d: "+
@@ -186,14 +186,15 @@ func importCommand() *cobra.Command {
 // likely a wrong prefix or the wrong file.
 const maxUnconfirmed = 10
 
-// reportDeletions says on stderr which keys import --replace deletes, one
-// per line, each a JSON string.
-func reportDeletions(cmd *cobra.Command, keys []string) {
+// reportDeletions says on stderr which keys a command deletes, one per
+// line, each a JSON string, after "kvstore: WHAT N keys WHICH:" (what:
+// "import --replace deletes", which: " not on stdin").
+func reportDeletions(cmd *cobra.Command, what, which string, keys []string) {
 	noun := "keys"
 	if len(keys) == 1 {
 		noun = "key"
 	}
-	out := fmt.Appendf(nil, "kvstore: import --replace deletes %d %s not on stdin:\n", len(keys), noun)
+	out := fmt.Appendf(nil, "kvstore: %s %d %s%s:\n", what, len(keys), noun, which)
 	for _, key := range keys {
 		out = append(appendQuoted(append(out, "  "...), key), '\n')
 	}

@@ -190,15 +190,32 @@ const flagIfRevision = "if-revision"
 func quote(key string) string { return fmt.Sprintf("%q", key) }
 
 func delCommand() *cobra.Command {
+	var prefix, yes, dryRun bool
 	cmd := &cobra.Command{
 		Use:   "del SRC KEY...",
-		Short: "Delete keys",
+		Short: "Delete keys, or every key under a prefix (--prefix)",
 		Long: "del deletes every KEY in one save. If one of them does not exist, it is an error and " +
-			"none is deleted.",
+			"none is deleted. With --prefix, as etcdctl del --prefix, KEY is a prefix and del deletes " +
+			"every key that starts with it, as import --replace deletes: it lists them on stderr, " +
+			"deletes more than " + fmt.Sprint(maxUnconfirmed) + " only with --yes, and --dry-run prints " +
+			"delete KEY for each and deletes nothing. A prefix nothing starts with deletes nothing, " +
+			"and is no error. On etcd, --prefix is etcdctl's; the etcd prefix goes in the URL (or " +
+			"--all-keys for the whole keyspace).",
+		Example: `  kvstore del data.json user1 user2
+  kvstore del etcd://127.0.0.1:2379/app/ --prefix sessions/ --dry-run`,
 		Args:              operands(2, -1),
 		ValidArgsFunction: completeKeys(-1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			src, keys := a[0], a[1:]
+			switch {
+			case prefix && len(keys) != 1:
+				return usagef(cmd, "del --prefix takes one KEY, a prefix, got %d", len(keys))
+			case (yes || dryRun) && !prefix:
+				return usagef(cmd, "--yes and --dry-run go with --prefix")
+			}
+			if prefix {
+				return deletePrefix(cmd, src, keys[0], yes, dryRun)
+			}
 			store, err := openSource(cmd, src, false, keys...)
 			if err != nil {
 				return err
@@ -216,8 +233,60 @@ func delCommand() *cobra.Command {
 			return closeStore(store, nil)
 		},
 	}
+	cmd.Flags().BoolVar(&prefix, flagPrefix, false, "delete every key that starts with KEY")
+	cmd.Flags().BoolVar(&yes, "yes", false, fmt.Sprintf("with --prefix, delete more than %d keys", maxUnconfirmed))
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "with --prefix, print the keys it would delete, and delete none")
 	writerFlags(cmd)
 	return cmd
+}
+
+// deletePrefix is del --prefix: it deletes every key of src that starts
+// with prefix, in one save, each only if no other client changed it
+// since it was listed.
+func deletePrefix(cmd *cobra.Command, src, prefix string, yes, dryRun bool) error {
+	store, err := openSource(cmd, src, dryRun)
+	if err != nil {
+		return err
+	}
+	drop, err := listKeys(store, prefix)
+	if err == nil {
+		// Read them, so that each deletion requires what was listed.
+		err = load(store, drop...)
+	}
+	if err != nil {
+		return closeStore(store, err)
+	}
+	switch {
+	case dryRun:
+		return closeStore(store, writeOut(cmd, plan(store, nil, drop)))
+	case len(drop) == 0:
+		fmt.Fprintf(cmd.ErrOrStderr(), "kvstore: del --prefix: no key of %s starts with %s\n", src, quote(prefix))
+		return closeStore(store, nil)
+	}
+	reportDeletions(cmd, "del --prefix deletes", " starting with "+quote(prefix), drop)
+	if len(drop) > maxUnconfirmed && !yes {
+		return closeStore(store, fmt.Errorf("del --prefix %s would delete %d keys of %s, more than %d: "+
+			"--yes deletes them, --dry-run lists them", quote(prefix), len(drop), src, maxUnconfirmed))
+	}
+	for _, key := range drop {
+		if err := store.Delete(key); err != nil {
+			return closeStore(store, err)
+		}
+	}
+	return closeStore(store, nil)
+}
+
+// listKeys returns the keys of store that start with prefix: on etcd
+// listed without their values, in pages.
+func listKeys(store source, prefix string) ([]string, error) {
+	if l, ok := store.(keyLister); ok {
+		return l.KeysWithPrefix(prefix)
+	}
+	var keys []string
+	for key := range store.Prefix(prefix) {
+		keys = append(keys, key)
+	}
+	return keys, listErr(store)
 }
 
 func mvCommand() *cobra.Command {

@@ -191,6 +191,19 @@ func (b *Backend) Prefix(prefix string) iter.Seq2[string, json.RawMessage] {
 	}
 }
 
+// Items is Prefix with each key's Item: its bytes as etcd holds them (or
+// is to hold them), its revision and its lease. A key with a pending
+// change has revision 0 until it is committed.
+func (b *Backend) Items(prefix string) iter.Seq2[string, Item] {
+	return func(yield func(string, Item) bool) {
+		for k, e := range b.merged(prefix, false) {
+			if !yield(k, e.item()) {
+				return
+			}
+		}
+	}
+}
+
 // Load reads keys from etcd into the view, in one round trip for up to
 // MaxApply of them, so that the reads and writes of those keys need no
 // more: on a Lazy Store a key is known only once loaded (or listed), and a
