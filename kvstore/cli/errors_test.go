@@ -21,6 +21,7 @@ func TestOneLine(t *testing.T) {
 		{"kvstore: data.json is in use", "data.json is in use"},
 		{"kvstore: open x.json: kvstore: invalid JSON", "open x.json: invalid JSON"},
 		{"kvstore: kvstore: twice", "twice"},
+		{`etcd://h/a/ not saved: etcdstore: apply "k": another client`, `etcd://h/a/ not saved: apply "k": another client`},
 		{`no key "a: kvstore: b" in x.json`, `no key "a: kvstore: b" in x.json`},
 		{`no key "a\\" in kvstore: x`, `no key "a\\" in kvstore: x`},
 		{`no key "q\"x: kvstore: y" in f`, `no key "q\"x: kvstore: y" in f`},

@@ -164,8 +164,8 @@ func importCommand() *cobra.Command {
 			}
 			err = closeStore(store, err)
 			if changes && errors.Is(err, kvstore.ErrConflict) {
-				err = fmt.Errorf("import --changes: %w; another client changed the key after the edit was made: "+
-					"look at it, and --force writes the file's changes anyway", err)
+				err = fmt.Errorf("import --changes: %w, after the edit was made: "+
+					"look at it, and --force writes these changes anyway", err)
 			}
 			return err
 		},

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 )
 
 // The writers take the file's lock (another writer makes them fail with
@@ -153,12 +154,21 @@ func setBytes(cmd *cobra.Command, src, key string, text []byte, fromStdin, check
 	return ifRevisionConflict(closeStore(store, err), key, checked, ifRevision)
 }
 
-// ifRevisionConflict words a conflict of set --if-revision.
+// ifRevisionConflict words a conflict of set --if-revision: where the key
+// is now, which is what a script needs to try again.
 func ifRevisionConflict(err error, key string, checked bool, ifRevision int64) error {
-	if checked && errors.Is(err, kvstore.ErrConflict) {
-		return fmt.Errorf("set %q --%s %d: the key is at another revision now: %w", key, flagIfRevision, ifRevision, err)
+	var c *etcdstore.ConflictError
+	switch {
+	case !checked || !errors.Is(err, kvstore.ErrConflict):
+		return err
+	case !errors.As(err, &c):
+	case c.Now == 0:
+		return fmt.Errorf("set %q --%s %d: another client deleted the key; nothing written", key, flagIfRevision, ifRevision)
+	default:
+		return fmt.Errorf("set %q --%s %d: the key is at revision %d now (get -w json shows it); nothing written",
+			key, flagIfRevision, ifRevision, c.Now)
 	}
-	return err
+	return fmt.Errorf("set %q --%s %d: the key is at another revision now: %w", key, flagIfRevision, ifRevision, err)
 }
 
 // trimLineEnd drops one final line end, which echo and most files add and

@@ -111,7 +111,7 @@ func (s *Store) Apply(ctx context.Context, writes []Write) (int64, error) {
 			continue
 		}
 		if now := modRev(resp.Responses[i].GetResponseRange().GetKvs()); now != w.Revision {
-			return 0, conflict("apply", w.Key, now)
+			return 0, conflict("apply", w.Key, w.Revision, now)
 		}
 		i++
 	}
