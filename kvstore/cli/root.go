@@ -95,7 +95,7 @@ func New(launch TUILauncher) *cobra.Command {
 	tuiFlags(open, &openOpts)
 
 	root.AddCommand(open, getCommand(), keysCommand(), exportCommand(),
-		setCommand(), delCommand(), mvCommand(), importCommand(), validateCommand())
+		setCommand(), delCommand(), mvCommand(), importCommand(), validateCommand(), watchCommand())
 
 	// cobra would add its completion command only when the program runs;
 	// added now, the argument checks of its shell commands can report
