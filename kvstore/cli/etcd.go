@@ -79,6 +79,11 @@ func etcdFlags(root *cobra.Command) {
 	f.Bool(flagInsecureSkipVerify, false, "with etcd:// over TLS, accept any server certificate ($ETCDCTL_INSECURE_SKIP_TLS_VERIFY)")
 	f.Bool(flagInsecureTransport, true, "with etcd://, plain text unless TLS files or https:// say otherwise; false: TLS with the system's CAs ($ETCDCTL_INSECURE_TRANSPORT)")
 	f.Bool(flagAllKeys, false, "with etcd:// and no prefix, work on every key of the cluster, which import --replace may delete")
+	// The certificate flags take files, which the shell completes; these
+	// take text no shell can guess.
+	for _, name := range []string{flagPrefix, flagEndpoints, flagUser, flagPassword} {
+		_ = root.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
+	}
 }
 
 // etcdSetting returns the connection flag name's value: the flag's, when
