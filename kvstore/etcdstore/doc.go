@@ -49,7 +49,9 @@
 //
 // SetIf, DeleteIf and RenameIf take the key's revision the caller was shown
 // (Revision, Item; 0 for a key that must not exist) and fail with an error
-// wrapping kvstore.ErrConflict if etcd holds another, changing nothing.
+// wrapping kvstore.ErrConflict if etcd holds another, changing nothing: a
+// *ConflictError, which names the key, the revision required and the one
+// etcd holds, in words for shared data rather than a file.
 // Rename always compares: the source at the revision the view shows and the
 // target absent, in one transaction.
 //
@@ -91,9 +93,17 @@
 // export piped back into import leaves every key's bytes and revision as
 // they were.
 //
+// Backend.PutBytes stores bytes exactly as given, JSON or not, as etcdctl
+// put does; Backend.Items lists keys with their bytes, revisions and
+// leases; Store.WatchKeys reports every change of a key or prefix, from a
+// revision if asked, as etcdctl watch does.
+//
 // # Timeouts
 //
-// Open waits for a connection for Config.DialTimeout. The kvstore.Store
+// Open waits for a connection for Config.DialTimeout. A connection that
+// failed rather than waited (a TLS mistake) is explained once that has run
+// out: Open handshakes with each member itself and returns a *TLSError
+// saying what went wrong, where gRPC would only have gone on retrying. The kvstore.Store
 // methods take no context: each is bounded by Config.OpTimeout. The
 // etcd-specific writes take a context, which also gets Config.OpTimeout
 // when it has no deadline. Close cancels every call in flight.
