@@ -167,8 +167,11 @@ func etcdConfig(cmd *cobra.Command, src string) (etcdstore.Config, error) {
 	if hasPath {
 		cfg.Prefix = "/" + path
 		if !strings.HasSuffix(cfg.Prefix, "/") {
-			fmt.Fprintf(cmd.ErrOrStderr(), "kvstore: note: %s is the directory %s/ (--prefix %s takes the prefix as written)\n",
-				src, cfg.Prefix, cfg.Prefix)
+			hint := fmt.Sprintf(" (--prefix %s takes the prefix as written)", cfg.Prefix)
+			if ownPrefix(cmd) {
+				hint = ""
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "kvstore: note: %s is the directory %s/%s\n", src, cfg.Prefix, hint)
 			cfg.Prefix += "/"
 		}
 	}
@@ -183,8 +186,7 @@ func etcdConfig(cmd *cobra.Command, src string) (etcdstore.Config, error) {
 	switch {
 	case cfg.Prefix == "" && !allKeys:
 		give := fmt.Sprintf("%s/app/ or --%s", strings.TrimSuffix(src, "/"), flagPrefix)
-		if cmd.Flags().Lookup(flagPrefix) != cmd.Root().PersistentFlags().Lookup(flagPrefix) {
-			// The command's own --prefix chooses keys within the source.
+		if ownPrefix(cmd) {
 			give = strings.TrimSuffix(src, "/") + "/app/"
 		}
 		return cfg, usagef(cmd, "%s names no prefix, which is every key of the cluster: give one (%s), "+
@@ -246,6 +248,12 @@ func etcdConfig(cmd *cobra.Command, src string) (etcdstore.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// ownPrefix reports whether cmd has a --prefix of its own, etcdctl's,
+// which chooses keys within the source and shadows the etcd prefix.
+func ownPrefix(cmd *cobra.Command) bool {
+	return cmd.Flags().Lookup(flagPrefix) != cmd.Root().PersistentFlags().Lookup(flagPrefix)
 }
 
 // askPassword reads the password of user from the terminal, without echo.
