@@ -145,6 +145,9 @@ func etcdConfig(cmd *cobra.Command, src string) (etcdstore.Config, error) {
 		}
 		*t.to = timeout
 	}
+	if err := txnLimits(cmd, &cfg); err != nil {
+		return cfg, err
+	}
 	var err error
 	if user := etcdFlag(cmd, flagUser, "ETCDCTL_USER"); user != "" {
 		var hasPassword bool
@@ -234,7 +237,8 @@ func openEtcd(cmd *cobra.Command, src string, readOnly bool) (source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return etcdSource{Backend: etcdstore.NewBackend(store, etcdstore.BackendOptions{Deferred: true}), path: src}, nil
+	opts := etcdstore.BackendOptions{Deferred: true, Batch: flagSet(cmd, flagBatch)}
+	return etcdSource{Backend: etcdstore.NewBackend(store, opts), path: src}, nil
 }
 
 // dialEtcd connects to the etcd prefix src names, within the dial

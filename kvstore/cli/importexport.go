@@ -70,8 +70,8 @@ func importCommand() *cobra.Command {
 			"when edits cannot reach etcd: the keys of its \"set\" are stored and those listed in its " +
 			"\"delete\" removed. On an etcd prefix each of them must still be at the revision its " +
 			"edit was based on (the file's \"revisions\"), so a key another client changed since is " +
-			"not overwritten; --force writes it anyway. The whole import is one atomic, durable save; " +
-			"invalid JSON is an error naming its line and column, and nothing is written. --replace " +
+			"not overwritten; --force writes it anyway. The whole import is one atomic, durable save. " +
+			limitFlagsHelp + " Invalid JSON is an error naming its line and column, and nothing is written. --replace " +
 			"lists on stderr the keys it deletes, and deletes more than " + fmt.Sprint(maxUnconfirmed) +
 			" only with --yes (stdin carries the object, so there is nobody to ask). --dry-run prints " +
 			"the changes it would make, one per line (set KEY, delete KEY), and writes nothing.",
@@ -83,6 +83,9 @@ func importCommand() *cobra.Command {
 				return usagef(cmd, "import takes --replace or --changes, not both")
 			case force && !changes:
 				return usagef(cmd, "import --force goes with --changes")
+			}
+			if err := checkLimitFlags(cmd, a[0]); err != nil {
+				return err
 			}
 			text, err := stdinText(cmd)
 			if err != nil {
@@ -162,7 +165,7 @@ func importCommand() *cobra.Command {
 				// afterwards, as it does after any other import.
 				err = store.Overwrite()
 			}
-			err = closeStore(store, err)
+			err = describeLimit(cmd, closeStore(store, err))
 			if changes && errors.Is(err, kvstore.ErrConflict) {
 				err = fmt.Errorf("import --changes: %w; another client changed the key after the edit was made: "+
 					"look at it, and --force writes the file's changes anyway", err)
@@ -178,6 +181,7 @@ func importCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the changes the import would make, and make none")
 	schemas.define(cmd)
 	writerFlags(cmd)
+	limitFlags(cmd)
 	return cmd
 }
 

@@ -82,7 +82,17 @@ type BackendOptions struct {
 	// (see Get), are not sent, so another client's bytes stay exact.
 	// Without it, each write is committed as it is made, as the terminal
 	// UI does, and Close drops what is still pending.
+	//
+	// A Deferred Backend commits all its changes in one transaction, or
+	// none: changes that need more than one within the cluster's limits
+	// (Config.MaxTxnOps, MaxRequestBytes) make Flush fail with a
+	// *LimitError before anything is sent.
 	Deferred bool
+	// Batch lets a Deferred Backend commit its changes in as many
+	// transactions as the cluster's limits take, in key order, each whole.
+	// Should one fail, the ones before it stay committed; doing the same
+	// again finishes the job, since what etcd already holds is not sent.
+	Batch bool
 	// WriteTimeout bounds each transaction. A write that cannot reach
 	// the cluster gives up after it and waits, pending. Zero means the
 	// Store's OpTimeout.

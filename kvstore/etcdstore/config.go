@@ -50,6 +50,13 @@ type Config struct {
 	// whatever the prefix holds. The view is not kept live.
 	Lazy bool
 
+	// MaxTxnOps and MaxRequestBytes are the cluster's limits on one
+	// transaction, as its members were started with (--max-txn-ops,
+	// --max-request-bytes): writes are checked against them before they are
+	// sent, and waiting writes are split to fit. Zero means etcd's defaults,
+	// 128 operations and 1.5 MiB.
+	MaxTxnOps, MaxRequestBytes int
+
 	// ReadOnly makes every write return kvstore.ErrReadOnly. The view is
 	// still read and kept live.
 	ReadOnly bool

@@ -66,8 +66,13 @@
 // kvstore.ErrUnreachable, and Flush sends it again, with the same check;
 // should the earlier attempt have committed after all, the retry
 // recognises its own value. Waiting writes go in as few transactions as
-// etcd takes: at most MaxApply writes and about a MiB of keys and values
-// each, so that any number of them fits. WritePending writes them to a
+// etcd takes: at most Config.MaxTxnOps writes and Config.MaxRequestBytes
+// each (etcd's defaults, 128 and 1.5 MiB, unless told otherwise), so that
+// any number of them fits; a Deferred Backend, whose changes are meant to
+// commit together, refuses with a *LimitError before sending anything
+// when they need more than one, unless BackendOptions.Batch allows it. A
+// single value larger than one request may be is refused before it is
+// sent. WritePending writes them to a
 // rescue file that `kvstore import --changes` applies later.
 //
 // A Backend shows the prefix as it was shown last, with its pending

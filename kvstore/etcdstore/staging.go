@@ -18,10 +18,6 @@ import (
 // cannot reach the cluster waits, its error wrapping
 // kvstore.ErrUnreachable, for the next Flush.
 
-// maxBatchBytes keeps each transaction well under etcd's default request
-// limit of 1.5 MiB (--max-request-bytes), keys and values together.
-const maxBatchBytes = 1 << 20
-
 // SetRaw stages raw under key, compact, to be written only where etcd
 // still holds the revision the edit started from, or else the one shown.
 // Invalid text is refused with an error wrapping a *kvstore.SyntaxError.
@@ -204,7 +200,10 @@ func (b *Backend) commitUnlock(keys ...string) error {
 
 // commit writes the pending changes of keys (all of them if none given)
 // in batches etcd takes, each one transaction checking the revisions the
-// changes were based on, or none when force is set. What is committed
+// changes were based on, or none when force is set. A Deferred Backend
+// commits them in one transaction, unless it may Batch them, and changes
+// that need more are an error (a *LimitError) before anything is sent, as
+// is a single change too large for any. What is committed
 // leaves pending; what fails stays, and its error is the save error.
 func (b *Backend) commit(force bool, keys ...string) error {
 	b.mu.Lock()
@@ -238,14 +237,18 @@ func (b *Backend) commit(force bool, keys ...string) error {
 		sent[k] = p
 	}
 	b.mu.Unlock()
-	var err error
+	parts, err := b.store.batches(writes)
+	if err == nil && b.opts.Deferred && !b.opts.Batch && len(parts) > 1 {
+		err = b.store.oneTransaction(writes)
+	}
 	done := 0
-	for _, batch := range batches(writes) {
-		if err = b.apply(batch, sent); err != nil {
-			if done > 0 {
-				err = fmt.Errorf("only the first %d of %d changes were committed: %w", done, len(writes), err)
-			}
+	for i, batch := range parts {
+		if err != nil {
 			break
+		}
+		if err = b.apply(batch, sent); err != nil && i > 0 {
+			err = fmt.Errorf("%d of %d changes committed, in %d of %d transactions, before this one failed: %w",
+				done, len(writes), i, len(parts), err)
 		}
 		done += len(batch)
 	}
@@ -273,26 +276,6 @@ func (b *Backend) holdsLocked(key string, p staged) bool {
 		return !exists && p.base == 0
 	}
 	return exists && (bytes.Equal(e.raw, p.v.raw) || p.v.json && bytes.Equal(e.shown, p.v.shown))
-}
-
-// batches splits writes, in order, into transactions etcd takes: at most
-// MaxApply writes and maxBatchBytes of keys and values each. A single
-// write larger than that goes alone, for etcd to judge.
-func batches(writes []Write) [][]Write {
-	var out [][]Write
-	start, size := 0, 0
-	for i, w := range writes {
-		n := len(w.Key) + len(w.Value)
-		if i > start && (i-start == MaxApply || size+n > maxBatchBytes) {
-			out = append(out, writes[start:i])
-			start, size = i, 0
-		}
-		size += n
-	}
-	if start < len(writes) {
-		out = append(out, writes[start:])
-	}
-	return out
 }
 
 // apply sends one transaction, within the write timeout, and records what

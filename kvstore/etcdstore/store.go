@@ -51,6 +51,9 @@ type Store struct {
 
 var _ kvstore.Store = (*Store)(nil)
 
+// clientSendLimit is the most clientv3 sends in one request by default.
+const clientSendLimit = 2 << 20
+
 // ErrConnect is wrapped by the error of an Open that could not connect to
 // any member of the cluster within Config.DialTimeout, as opposed to one
 // that connected and then failed or ran out of time reading.
@@ -73,6 +76,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// A library must not write to the terminal of the program using
 		// it, which may be a full-screen UI.
 		Logger: zap.NewNop(),
+	}
+	if n := cfg.maxRequestBytes() + txnOverhead; n > clientSendLimit {
+		// The client refuses to send more than 2 MiB unless told.
+		ccfg.MaxCallSendMsgSize = n
 	}
 	info, useTLS, err := cfg.tlsInfo()
 	if err != nil {

@@ -1,0 +1,153 @@
+package cli_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/server/v3/embed"
+
+	"github.com/kvstore-dev/kvstore/kvstore/cli"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
+)
+
+// runCLI runs the command line in this process with stdin, and returns
+// what it printed and its error.
+func runCLI(ctx context.Context, stdin string, args ...string) (stdout, stderr string, err error) {
+	var out, errOut strings.Builder
+	root := cli.New(func(cli.TUIOptions) error { return nil })
+	root.SetArgs(args)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	err = root.ExecuteContext(ctx)
+	return out.String(), errOut.String(), err
+}
+
+// object returns a JSON object of n keys named prefix000… with small
+// values, and extra members appended as they are.
+func object(prefix string, n int, extra ...string) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%q:%d", fmt.Sprintf("%s%03d", prefix, i), i)
+	}
+	for _, m := range extra {
+		b.WriteString("," + m)
+	}
+	return b.String() + "}"
+}
+
+func revision(t *testing.T, ctx context.Context, client *clientv3.Client) int64 {
+	t.Helper()
+	resp, err := client.Get(ctx, "/", clientv3.WithCountOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Header.Revision
+}
+
+// An import that cannot be one transaction within etcd's default limits
+// says so before writing anything: 300 keys with a 2 MiB value (etcd takes
+// 1.5 MiB in a request) names the value; 300 small keys (etcd takes 128
+// changes in a transaction) say how many transactions --batch needs, and
+// --batch writes them.
+func TestImportBeyondEtcdLimitsWritesNothing(t *testing.T) {
+	endpoint := etcdtest.Start(t, "cli")
+	client := etcdtest.Client(t, endpoint)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dst := "etcd://" + endpoint + "/big/"
+	before := revision(t, ctx, client)
+
+	huge := `"big":"` + strings.Repeat("x", 2<<20) + `"`
+	_, _, err := runCLI(ctx, object("k", 300, huge), "import", dst)
+	if err == nil || !strings.Contains(err.Error(), `"big" is 2.0 MiB, more than etcd takes in one request (1.5 MiB`) ||
+		!strings.Contains(err.Error(), "nothing was written") {
+		t.Errorf("import with a 2 MiB value: %v, want an error naming it", err)
+	}
+	_, _, err = runCLI(ctx, object("k", 300), "import", dst)
+	if err == nil || !strings.Contains(err.Error(), "300 changes") || !strings.Contains(err.Error(), "need 3 transactions") ||
+		!strings.Contains(err.Error(), "--batch commits them in 3 transactions") {
+		t.Errorf("import of 300 keys: %v, want an error saying they need 3 transactions and --batch", err)
+	}
+	if got := cli.ExitCode(err); got != 1 {
+		t.Errorf("exit status %d, want 1", got)
+	}
+	if now := revision(t, ctx, client); now != before {
+		t.Fatalf("etcd went from revision %d to %d: a refused import wrote", before, now)
+	}
+
+	if _, _, err := runCLI(ctx, object("k", 300), "import", dst, "--batch"); err != nil {
+		t.Fatalf("import --batch: %v", err)
+	}
+	resp, err := client.Get(ctx, "/big/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Count != 300 {
+		t.Errorf("etcd holds %d keys after import --batch, want 300", resp.Count)
+	}
+	if got := resp.Header.Revision - before; got != 3 {
+		t.Errorf("import --batch took %d revisions, want 3, one per transaction", got)
+	}
+}
+
+// import --batch against a cluster whose limits are lower than the command
+// was told stops at the transaction the cluster refuses, keeping those
+// before it; run again with the cluster's limit, it writes only what is
+// missing, and the keys it wrote the first time keep their revisions.
+func TestImportBatchResumes(t *testing.T) {
+	const limit = 64 << 10
+	endpoint := etcdtest.StartWith(t, "cli", func(cfg *embed.Config) { cfg.MaxRequestBytes = limit })
+	client := etcdtest.Client(t, endpoint)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dst := "etcd://" + endpoint + "/b/"
+	var large []string
+	for i := range 4 {
+		large = append(large, fmt.Sprintf(`"z%d":"%s"`, i, strings.Repeat("y", 30<<10)))
+	}
+	input := object("a", 130, large...)
+
+	_, _, err := runCLI(ctx, input, "import", dst, "--batch", "--max-request-bytes", "1048576")
+	if err == nil || !strings.Contains(err.Error(), "128 of 134 changes committed, in 1 of 2 transactions") ||
+		!strings.Contains(err.Error(), "--max-request-bytes") {
+		t.Fatalf("import --batch beyond the cluster's limit: %v, want it to say what it committed and which limit", err)
+	}
+	first, err := client.Get(ctx, "/b/", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Kvs) != 128 {
+		t.Fatalf("etcd holds %d keys after the failed batch, want the first transaction's 128", len(first.Kvs))
+	}
+
+	if _, _, err := runCLI(ctx, input, "import", dst, "--batch", "--max-request-bytes", fmt.Sprint(limit)); err != nil {
+		t.Fatalf("import --batch again: %v", err)
+	}
+	after, err := client.Get(ctx, "/b/", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Kvs) != 134 {
+		t.Fatalf("etcd holds %d keys, want 134", len(after.Kvs))
+	}
+	for i, kv := range first.Kvs {
+		if kv.ModRevision != after.Kvs[i].ModRevision {
+			t.Errorf("%s went from revision %d to %d: written twice", kv.Key, kv.ModRevision, after.Kvs[i].ModRevision)
+		}
+	}
+	if _, _, err := runCLI(ctx, input, "import", dst, "--batch", "--max-request-bytes", fmt.Sprint(limit)); err != nil {
+		t.Fatalf("import --batch a third time: %v", err)
+	}
+	if now := revision(t, ctx, client); now != after.Header.Revision {
+		t.Errorf("an import of what etcd holds went from revision %d to %d", after.Header.Revision, now)
+	}
+}
