@@ -2,7 +2,9 @@ package cli_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/kvstore-dev/kvstore/kvstore/cli"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
+	"github.com/kvstore-dev/kvstore/kvstore/exactjson"
 )
 
 // runCLI runs the command line in this process with stdin, and returns
@@ -149,5 +152,90 @@ func TestImportBatchResumes(t *testing.T) {
 	}
 	if now := revision(t, ctx, client); now != after.Header.Revision {
 		t.Errorf("an import of what etcd holds went from revision %d to %d", after.Header.Revision, now)
+	}
+}
+
+// A prefix as other clients write it: random bytes, text that is not JSON,
+// JSON spaced in several ways, keys that are not UTF-8. export | import
+// --replace onto the same prefix writes nothing, so every key keeps its
+// mod revision; into another prefix it makes every key's bytes identical.
+func TestExportImportIsExact(t *testing.T) {
+	endpoint := etcdtest.Start(t, "cli")
+	client := etcdtest.Client(t, endpoint)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rng := rand.New(rand.NewPCG(25, 1))
+	values := map[string]string{
+		"addr":           "10.0.0.1:8080",
+		"code":           "007",
+		"bytes":          "x\x00\xff",
+		"spaced":         `{"a": 1}`,
+		"pretty":         "{\n  \"a\": [\n    1,\n    2.50\n  ]\n}\n",
+		"tabs":           "[1,\t2]",
+		"compact":        `{"b":[1,2.50]}`,
+		"escaped":        `"caf\u00e9 <b>"`,
+		"empty":          "",
+		"string":         `"plain"`,
+		"key\xffbin":     "\xfe\xff",
+		exactjson.Member: `"a key named like the table"`,
+	}
+	for i := range 20 {
+		b := make([]byte, rng.IntN(40))
+		for j := range b {
+			b[j] = byte(rng.UintN(256))
+		}
+		values[fmt.Sprintf("random/%02d", i)] = string(b)
+	}
+	for k, v := range values {
+		if _, err := client.Put(ctx, "/src/"+k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, dst := "etcd://"+endpoint+"/src/", "etcd://"+endpoint+"/dst/"
+	exported, _, err := runCLI(ctx, "", "export", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(exported), &doc); err != nil {
+		t.Fatalf("export is not one JSON object: %v\n%s", err, exported)
+	}
+	if got := string(doc["addr"]); got != `"10.0.0.1:8080"` {
+		t.Errorf(`export's member "addr" is %s, want the string get shows`, got)
+	}
+	if _, ok := doc[exactjson.Member]; !ok {
+		t.Errorf("export has no %q member", exactjson.Member)
+	}
+
+	before, err := client.Get(ctx, "/src/", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCLI(ctx, exported, "import", src, "--replace"); err != nil {
+		t.Fatalf("import onto the same prefix: %v", err)
+	}
+	same, err := client.Get(ctx, "/src/", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same.Header.Revision != before.Header.Revision {
+		t.Errorf("import onto the same prefix went from revision %d to %d", before.Header.Revision, same.Header.Revision)
+	}
+
+	if _, _, err := runCLI(ctx, exported, "import", dst, "--yes"); err != nil {
+		t.Fatalf("import into another prefix: %v", err)
+	}
+	copied, err := client.Get(ctx, "/dst/", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(copied.Kvs) != len(values) {
+		t.Errorf("the other prefix holds %d keys, want %d", len(copied.Kvs), len(values))
+	}
+	for _, kv := range copied.Kvs {
+		k := strings.TrimPrefix(string(kv.Key), "/dst/")
+		if want, ok := values[k]; !ok || string(kv.Value) != want {
+			t.Errorf("%q = %q in the copy, want %q", k, kv.Value, want)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/kvstore/exactjson"
 	"github.com/spf13/cobra"
 )
 
@@ -36,12 +37,26 @@ func exportCommand() *cobra.Command {
 				return err
 			}
 			var failed error
-			entries, err := where.filter(cmd, store.All(), &failed)
+			all := store.All()
+			bytesOf := map[string][]byte{}
+			if bl, ok := store.(byteLister); ok {
+				all = func(yield func(string, json.RawMessage) bool) {
+					for key, raw := range bl.PrefixBytes("") {
+						if !exactjson.PlainValue(raw) {
+							bytesOf[key] = raw
+						}
+						if !yield(key, shownAs(raw)) {
+							return
+						}
+					}
+				}
+			}
+			entries, err := where.filter(cmd, all, &failed)
 			if err != nil {
 				return closeStore(store, err)
 			}
 			var out bytes.Buffer
-			err = kvstore.WriteCanonical(&out, entries)
+			err = kvstore.WriteCanonical(&out, exportEntries(entries, bytesOf))
 			if failed != nil {
 				err = failed
 			}
@@ -102,6 +117,10 @@ func importCommand() *cobra.Command {
 				}
 				object = cf.set
 			}
+			exact, err := takeExact(object)
+			if err != nil {
+				return fmt.Errorf("import: %w", err)
+			}
 			dst := a[0]
 			set, err := schemas.load(dst)
 			if err != nil {
@@ -111,7 +130,7 @@ func importCommand() *cobra.Command {
 				return err
 			}
 			_, statErr := os.Stat(dst)
-			named := slices.Concat(slices.Collect(maps.Keys(object)), cf.deleted)
+			named := slices.Concat(slices.Collect(maps.Keys(object)), slices.Collect(maps.Keys(exact)), cf.deleted)
 			store, err := openSource(cmd, dst, false, named...)
 			if err != nil {
 				return err
@@ -119,7 +138,8 @@ func importCommand() *cobra.Command {
 			drop := slices.Clone(cf.deleted)
 			if replace {
 				for _, key := range store.Keys() {
-					if _, keep := object[key]; !keep {
+					_, keep := object[key]
+					if _, exactly := exact[key]; !keep && !exactly {
 						drop = append(drop, key)
 					}
 				}
@@ -135,14 +155,29 @@ func importCommand() *cobra.Command {
 				}
 			}
 			if dryRun {
-				return closeStore(store, writeOut(cmd, plan(store, object, drop)))
+				return closeStore(store, writeOut(cmd, plan(store, object, exact, drop)))
 			}
 			for _, key := range drop {
 				if err := store.Delete(key); err != nil {
 					return closeStore(store, err)
 				}
 			}
+			for key, value := range exact {
+				if holdsExact(store, key, value) {
+					continue
+				}
+				if err := storeExact(store, key, value); err != nil {
+					err = fmt.Errorf("import %s: %w", displayKey(key), err)
+					if rerr := store.Reload(); rerr != nil {
+						err = fmt.Errorf("%w; and undoing the import failed: %w", err, rerr)
+					}
+					return closeStore(store, err)
+				}
+			}
 			for key, value := range object {
+				if _, done := exact[key]; done {
+					continue
+				}
 				if err := store.SetRaw(key, value); err != nil {
 					// encoding/json has checked the text, but the store
 					// checks it again with its own scanner. Should that
@@ -205,15 +240,28 @@ func reportDeletions(cmd *cobra.Command, keys []string) {
 }
 
 // plan is --dry-run's output: "set KEY" for each key of object whose value
-// is not already the same JSON in store, and "delete KEY" for each of
-// drop, keys as JSON strings, in key order.
-func plan(store source, object map[string]json.RawMessage, drop []string) []byte {
-	var out []byte
-	for key, value := range sortedValues(object) {
+// is not already the same JSON in store, and of exact whose bytes store
+// does not hold, and "delete KEY" for each of drop, keys quoted as keys
+// lists them, in key order.
+func plan(store source, object map[string]json.RawMessage, exact map[string][]byte, drop []string) []byte {
+	var sets []string
+	for key, value := range object {
+		if _, ok := exact[key]; ok {
+			continue
+		}
 		now, ok := store.GetRaw(key)
 		if c, err := kvstore.Compact(value); ok && err == nil && bytes.Equal(c, now) {
 			continue
 		}
+		sets = append(sets, key)
+	}
+	for key, value := range exact {
+		if !holdsExact(store, key, value) {
+			sets = append(sets, key)
+		}
+	}
+	var out []byte
+	for _, key := range slices.Sorted(slices.Values(sets)) {
 		out = append(appendQuoted(append(out, "set "...), key), '\n')
 	}
 	for _, key := range slices.Sorted(slices.Values(drop)) {

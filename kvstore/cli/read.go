@@ -33,7 +33,11 @@ func getCommand() *cobra.Command {
 		Args:              operands(2, 2),
 		ValidArgsFunction: completeKeys(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			src, key := a[0], a[1]
+			src := a[0]
+			key, err := keyArg(cmd, a[1])
+			if err != nil {
+				return err
+			}
 			var query *jq.Query
 			switch {
 			case expr != "":
@@ -107,7 +111,7 @@ type metaReader interface {
 // source has it. The lease is in hex, as etcdctl's lease commands print
 // and take it.
 func keyObject(key string, value []byte, meta *keyMeta) []byte {
-	out := appendQuoted([]byte(`{"key":`), key)
+	out := appendJSONKey([]byte(`{"key":`), key)
 	out = append(append(out, `,"value":`...), value...)
 	if meta != nil {
 		out = fmt.Appendf(out, `,"mod_revision":%d`, meta.modRevision)
@@ -160,8 +164,12 @@ func keysCommand() *cobra.Command {
 		Use:   "keys SRC",
 		Short: "List the keys, sorted",
 		Long: "keys prints the keys in byte order, one per line. A key that holds a line end or another " +
-			"control character, or starts with a quote, is printed as a JSON string, so every line " +
-			"reads back as exactly one key. --json prints one JSON array instead. --where lists only " +
+			"control character, or starts with a quote, is printed as a JSON string, and a key with " +
+			"bytes that are not UTF-8 (which other etcd clients may write) as such a string with each " +
+			"of those bytes written \\xNN, as the terminal UI shows it: every line reads back as " +
+			"exactly one key, and a KEY argument of get, set, del and mv written that way, quotes " +
+			"included, names it. --json prints one JSON array instead, with a key that is not UTF-8 " +
+			"as {\"base64\": \"...\"}. --where lists only " +
 			"the keys whose value makes a jq expression true; a value it cannot be applied to (.age " +
 			"of a string) counts as false, or fails the command with --strict.",
 		Example: `  kvstore keys data.json --prefix user/
@@ -187,7 +195,9 @@ func keysCommand() *cobra.Command {
 				if asJSON && len(out) > 1 {
 					out = append(out, ',')
 				}
-				if asJSON || needsQuotes(key, tty) {
+				if asJSON {
+					out = appendJSONKey(out, key)
+				} else if needsQuotes(key, tty) {
 					out = appendQuoted(out, key)
 				} else {
 					out = append(out, key...)

@@ -45,7 +45,11 @@ func setCommand() *cobra.Command {
 		Args:              operands(2, 3),
 		ValidArgsFunction: completeKeys(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			src, key := a[0], a[1]
+			src := a[0]
+			key, err := keyArg(cmd, a[1])
+			if err != nil {
+				return err
+			}
 			checked := cmd.Flags().Changed(flagIfRevision)
 			switch {
 			case checked && !isEtcd(src):
@@ -155,7 +159,11 @@ func delCommand() *cobra.Command {
 		Args:              operands(2, -1),
 		ValidArgsFunction: completeKeys(-1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			src, keys := a[0], a[1:]
+			src := a[0]
+			keys, err := keyArgs(cmd, a[1:])
+			if err != nil {
+				return err
+			}
 			store, err := openSource(cmd, src, false, keys...)
 			if err != nil {
 				return err
@@ -188,7 +196,12 @@ func mvCommand() *cobra.Command {
 		Args:              operands(3, 3),
 		ValidArgsFunction: completeKeys(2),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			src, from, to := a[0], a[1], a[2]
+			src := a[0]
+			names, err := keyArgs(cmd, a[1:])
+			if err != nil {
+				return err
+			}
+			from, to := names[0], names[1]
 			set, err := schemas.load(src)
 			if err != nil {
 				return err

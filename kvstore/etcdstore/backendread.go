@@ -191,6 +191,18 @@ func (b *Backend) Prefix(prefix string) iter.Seq2[string, json.RawMessage] {
 	}
 }
 
+// PrefixBytes is Prefix with each value's bytes as etcd holds them, or is
+// to hold them, JSON or not: what an exact copy of the prefix needs.
+func (b *Backend) PrefixBytes(prefix string) iter.Seq2[string, []byte] {
+	return func(yield func(string, []byte) bool) {
+		for k, e := range b.merged(prefix, false) {
+			if !yield(k, bytes.Clone(e.raw)) {
+				return
+			}
+		}
+	}
+}
+
 // Load reads keys from etcd into the view, in one round trip for up to
 // MaxApply of them, so that the reads and writes of those keys need no
 // more: on a Lazy Store a key is known only once loaded (or listed), and a

@@ -56,11 +56,15 @@ func (b *Backend) Set(key string, value any) error {
 }
 
 // SetBytes stages b under key exactly, JSON or not, with SetRaw's checks.
+// A Deferred Backend leaves a key alone that already holds these bytes,
+// and writes one that holds the same JSON spaced otherwise.
 func (b *Backend) SetBytes(key string, v []byte) error {
 	if err := b.writable(); err != nil {
 		return err
 	}
-	return b.set(key, entryOf(bytes.Clone(v), 0, 0))
+	e := entryOf(bytes.Clone(v), 0, 0)
+	e.exact = true
+	return b.set(key, e)
 }
 
 // Put stages raw under key, compact, to be written whatever etcd holds
@@ -265,17 +269,17 @@ func (b *Backend) commit(force bool, keys ...string) error {
 }
 
 // holdsLocked reports whether etcd, as the view shows it, already holds
-// what the pending change p of key would make: the same bytes, or bytes
-// that read as the same JSON (another client's spacing, or text that is
-// not JSON, which reads as a JSON string). Writing those would only
-// replace another client's exact bytes with ours and wake every watcher,
-// as an export piped back into import would, key by key.
+// what the pending change p of key would make: the same bytes, or, for a
+// value given as JSON rather than as bytes (SetBytes), bytes that read as
+// the same JSON (another client's spacing, or text that is not JSON,
+// which reads as a JSON string). Writing those would only replace another
+// client's exact bytes with ours and wake every watcher.
 func (b *Backend) holdsLocked(key string, p staged) bool {
 	e, exists := b.store.lookup(key)
 	if p.v == nil {
 		return !exists && p.base == 0
 	}
-	return exists && (bytes.Equal(e.raw, p.v.raw) || p.v.json && bytes.Equal(e.shown, p.v.shown))
+	return exists && (bytes.Equal(e.raw, p.v.raw) || !p.v.exact && p.v.json && bytes.Equal(e.shown, p.v.shown))
 }
 
 // apply sends one transaction, within the write timeout, and records what

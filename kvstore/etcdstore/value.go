@@ -60,6 +60,9 @@ type entry struct {
 	json  bool
 	rev   int64
 	lease int64 // the lease the key is attached to, 0 for none
+	// exact marks a pending value given as bytes (SetBytes): etcd holds it
+	// only if it holds these very bytes, not merely the same JSON.
+	exact bool
 }
 
 func entryOf(raw []byte, rev, lease int64) entry {
