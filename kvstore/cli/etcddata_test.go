@@ -2,9 +2,14 @@ package cli_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +18,7 @@ import (
 	"go.etcd.io/etcd/server/v3/embed"
 
 	"github.com/kvstore-dev/kvstore/kvstore/cli"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 	"github.com/kvstore-dev/kvstore/kvstore/exactjson"
 )
@@ -237,5 +243,121 @@ func TestExportImportIsExact(t *testing.T) {
 		if want, ok := values[k]; !ok || string(kv.Value) != want {
 			t.Errorf("%q = %q in the copy, want %q", k, kv.Value, want)
 		}
+	}
+}
+
+// The file of pending changes keeps keys and values exactly: a key that
+// is not UTF-8, bytes that are not JSON, JSON spaced another client's way;
+// import --changes applies it, with each change's revision check, so that
+// etcd holds exactly what the edits made.
+func TestPendingFileIsExact(t *testing.T) {
+	endpoint := etcdtest.Start(t, "cli")
+	client := etcdtest.Client(t, endpoint)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for k, v := range map[string]string{"k\xff": "old", "gone\xfe": "x", "plain": "1"} {
+		if _, err := client.Put(ctx, "/r/"+k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store, err := etcdstore.Open(ctx, etcdstore.Config{Endpoints: []string{endpoint}, Prefix: "/r/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := etcdstore.NewBackend(store, etcdstore.BackendOptions{Deferred: true})
+	defer b.Close()
+	want := map[string]string{"k\xff": "new\x00\xff", "spaced": `{"a": 1}`, "plain": "2", "new\xfd": "7"}
+	for k, v := range want {
+		if k == "plain" {
+			err = b.SetRaw(k, []byte(v))
+		} else {
+			err = b.SetBytes(k, []byte(v))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Delete("gone\xfe"); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "pending.json")
+	if n, err := b.WritePending(path); err != nil || n != 5 {
+		t.Fatalf("WritePending: %d, %v; want 5 changes", n, err)
+	}
+	if err := b.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(text), "\ufffd") || strings.Contains(string(text), `\ufffd`) {
+		t.Errorf("the pending file replaced bytes with U+FFFD:\n%s", text)
+	}
+	if _, _, err := runCLI(ctx, string(text), "import", "etcd://"+endpoint+"/r/", "--changes"); err != nil {
+		t.Fatalf("import --changes: %v\n%s", err, text)
+	}
+	resp, err := client.Get(ctx, "/r/", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, kv := range resp.Kvs {
+		got[strings.TrimPrefix(string(kv.Key), "/r/")] = string(kv.Value)
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("etcd holds %q, want %q", got, want)
+	}
+}
+
+// Keys that are not UTF-8, as other clients may write them, are listed as
+// the terminal UI shows them, quoted with each such byte \xNN, and a KEY
+// argument written so names the key: get reads it, mv renames it and del
+// deletes it, byte for byte.
+func TestKeysThatAreNotUTF8(t *testing.T) {
+	endpoint := etcdtest.Start(t, "cli")
+	client := etcdtest.Client(t, endpoint)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for k, v := range map[string]string{"bin\xff\x01": "1", "ok": "2", `"quoted"`: "3"} {
+		if _, err := client.Put(ctx, "/u/"+k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := "etcd://" + endpoint + "/u/"
+	out, _, err := runCLI(ctx, "", "keys", src)
+	if want := `"\"quoted\""` + "\n" + `"bin\xff\u0001"` + "\nok\n"; err != nil || out != want {
+		t.Errorf("keys printed %q (%v), want %q", out, err, want)
+	}
+	out, _, err = runCLI(ctx, "", "keys", src, "--json")
+	b64 := base64.StdEncoding.EncodeToString([]byte("bin\xff\x01"))
+	if want := `["\"quoted\"",{"base64":"` + b64 + `"},"ok"]` + "\n"; err != nil || out != want {
+		t.Errorf("keys --json printed %q (%v)", out, err)
+	}
+	if out, _, err := runCLI(ctx, "", "get", src, `"bin\xff\u0001"`); err != nil || out != "1\n" {
+		t.Errorf(`get "bin\xff\u0001": %q, %v`, out, err)
+	}
+	if out, _, err := runCLI(ctx, "", "get", src, `"\"quoted\""`); err != nil || out != "3\n" {
+		t.Errorf(`get of the key "quoted", quotes included: %q, %v`, out, err)
+	}
+	if _, _, err := runCLI(ctx, "", "mv", src, `"bin\xff\u0001"`, `"moved\xfe"`); err != nil {
+		t.Fatalf("mv: %v", err)
+	}
+	if _, _, err := runCLI(ctx, "", "del", src, `"moved\xfe"`); err != nil {
+		t.Fatalf("del: %v", err)
+	}
+	resp, err := client.Get(ctx, "/u/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, kv := range resp.Kvs {
+		keys = append(keys, string(kv.Key))
+	}
+	if want := []string{`/u/"quoted"`, "/u/ok"}; !slices.Equal(keys, want) {
+		t.Errorf("etcd holds %q, want %q", keys, want)
+	}
+	if _, _, err := runCLI(ctx, "", "get", src, `"bad\q"`); cli.ExitCode(err) != 2 || !strings.Contains(err.Error(), `\q, which is not an escape`) {
+		t.Errorf(`get "bad\q": %v, want a usage error naming the escape`, err)
 	}
 }

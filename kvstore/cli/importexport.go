@@ -111,14 +111,13 @@ func importCommand() *cobra.Command {
 				return fmt.Errorf("import: %w", err)
 			}
 			var cf changeFile
+			var exact map[string][]byte
 			if changes {
 				if cf, err = parseChanges(object); err != nil {
 					return fmt.Errorf("import --changes: %w", err)
 				}
-				object = cf.set
-			}
-			exact, err := takeExact(object)
-			if err != nil {
+				object, exact = cf.set, cf.exact
+			} else if exact, err = takeExact(object); err != nil {
 				return fmt.Errorf("import: %w", err)
 			}
 			dst := a[0]
@@ -289,6 +288,7 @@ func sortedValues(object map[string]json.RawMessage) iter.Seq2[string, []byte] {
 // the key did not exist then).
 type changeFile struct {
 	set       map[string]json.RawMessage
+	exact     map[string][]byte // set's keys to store exactly (see takeExact)
 	deleted   []string
 	revisions map[string]int64
 }
@@ -310,10 +310,10 @@ func parseChanges(object map[string]json.RawMessage) (changeFile, error) {
 	var cf changeFile
 	for name := range object {
 		switch name {
-		case "set", "delete", "revisions", "source":
+		case "set", "delete", "revisions", "exact revisions", "source":
 		default:
 			return cf, fmt.Errorf("stdin is not a file of changes: it has %s, and a file of changes has only "+
-				"\"set\", \"delete\", \"revisions\" and \"source\"", quote(name))
+				"\"set\", \"delete\", \"revisions\", \"exact revisions\" and \"source\"", quote(name))
 		}
 	}
 	if _, ok := object["set"]; !ok {
@@ -326,9 +326,21 @@ func parseChanges(object map[string]json.RawMessage) (changeFile, error) {
 			return cf, errors.New(`"set" is not an object of keys and values`)
 		}
 	}
+	var err error
+	if cf.exact, err = takeExact(cf.set); err != nil {
+		return cf, fmt.Errorf(`"set": %w`, err)
+	}
 	if raw, ok := object["delete"]; ok && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cf.deleted); err != nil {
+		var keys []json.RawMessage
+		if err := json.Unmarshal(raw, &keys); err != nil {
 			return cf, errors.New(`"delete" is not an array of keys`)
+		}
+		for i, k := range keys {
+			key, ok := exactjson.DecodeBytes(k)
+			if !ok {
+				return cf, fmt.Errorf(`"delete"[%d] is not a key: a string, or {"base64": "..."}`, i)
+			}
+			cf.deleted = append(cf.deleted, string(key))
 		}
 	}
 	if raw, ok := object["revisions"]; ok && string(raw) != "null" {
@@ -336,14 +348,37 @@ func parseChanges(object map[string]json.RawMessage) (changeFile, error) {
 			return cf, errors.New(`"revisions" is not an object of keys and revisions`)
 		}
 	}
+	if raw, ok := object["exact revisions"]; ok && string(raw) != "null" {
+		var list []struct {
+			Key      json.RawMessage `json:"key"`
+			Revision int64           `json:"revision"`
+		}
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return cf, errors.New(`"exact revisions" is not an array of {"key": K, "revision": N}`)
+		}
+		if cf.revisions == nil {
+			cf.revisions = map[string]int64{}
+		}
+		for i, e := range list {
+			key, ok := exactjson.DecodeBytes(e.Key)
+			if !ok {
+				return cf, fmt.Errorf(`"exact revisions"[%d] has no key: a string, or {"base64": "..."}`, i)
+			}
+			cf.revisions[string(key)] = e.Revision
+		}
+	}
+	isSet := func(key string) bool {
+		_, plain := cf.set[key]
+		_, exactly := cf.exact[key]
+		return plain || exactly
+	}
 	for _, key := range cf.deleted {
-		if _, both := cf.set[key]; both {
-			return cf, fmt.Errorf("%s is both set and deleted", quote(key))
+		if isSet(key) {
+			return cf, fmt.Errorf("%s is both set and deleted", displayKey(key))
 		}
 	}
 	for key, rev := range cf.revisions {
-		_, isSet := cf.set[key]
-		if !isSet && !slices.Contains(cf.deleted, key) {
+		if !isSet(key) && !slices.Contains(cf.deleted, key) {
 			return cf, fmt.Errorf(`"revisions" has %s, which is neither set nor deleted`, quote(key))
 		}
 		if rev < 0 {
