@@ -213,6 +213,21 @@ func TestExportImportIsExact(t *testing.T) {
 		t.Errorf("export has no %q member", exactjson.Member)
 	}
 
+	if out, _, err := runCLI(ctx, exported, "import", src, "--replace", "--dry-run"); err != nil || out != "" {
+		t.Errorf("import --dry-run onto the same prefix: %q, %v; want no change", out, err)
+	}
+	out, _, err := runCLI(ctx, exported, "import", dst, "--dry-run")
+	if err != nil || strings.Count(out, "set ") != len(values) || !strings.Contains(out, `set "key\xffbin"`+"\n") {
+		t.Errorf("import --dry-run into another prefix: %q, %v; want a set of every key", out, err)
+	}
+	file := filepath.Join(t.TempDir(), "data.json")
+	if _, _, err := runCLI(ctx, exported, "import", file); err == nil || !strings.Contains(err.Error(), `"key\xffbin": the key is not UTF-8`) {
+		t.Errorf("import into a file: %v, want an error naming the key that is not UTF-8", err)
+	}
+	if _, err := os.Stat(file); err == nil {
+		t.Error("a refused import into a file wrote it")
+	}
+
 	before, err := client.Get(ctx, "/src/", clientv3.WithPrefix())
 	if err != nil {
 		t.Fatal(err)

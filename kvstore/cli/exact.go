@@ -11,6 +11,20 @@ import (
 	"github.com/kvstore-dev/kvstore/kvstore/exactjson"
 )
 
+// exactHelp is what export's --help says of the keys and values its plain
+// object cannot carry.
+const exactHelp = "On an etcd prefix other clients may store bytes that are not JSON (10.0.0.1:8080, 007), " +
+	"JSON spaced their own way ({\"a\": 1}), or keys and values that are not UTF-8. The object " +
+	"shows each value as get prints it (text that is not JSON as a JSON string of it), and when " +
+	"some key or value is not exactly what that shows, one more member, \"" + exactjson.Member +
+	"\", comes last and lists them again exactly: an array of {\"key\": K, \"value\": V}, each of " +
+	"K and V a JSON string of the exact text, or {\"base64\": \"...\"} for bytes that are not " +
+	"UTF-8. import stores those bytes, so that export | import gives every key back byte for byte, " +
+	"onto the same prefix without writing anything. A member changed since export (with jq, say) " +
+	"is stored as the JSON it now holds, and a member removed is not imported; a key that cannot " +
+	"be a member (not UTF-8, or named " + exactjson.Member + ") is in the list alone. A store whose " +
+	"values are all compact JSON, as a file's are, exports as the plain object alone."
+
 // byteLister is a source whose values are bytes that need not be JSON, as
 // an etcd prefix's are, and which lists them as they are.
 type byteLister interface {

@@ -25,7 +25,7 @@ func exportCommand() *cobra.Command {
 		Long: "export prints every key and value as one JSON object in the store's canonical file " +
 			"format (keys sorted, two-space indentation), whatever the layout of SRC itself. kvstore " +
 			"import reads it back. --where exports only the keys whose value makes a jq expression " +
-			"true, as keys --where lists them.",
+			"true, as keys --where lists them.\n\n" + exactHelp,
 		Example: `  kvstore export data.json > backup.json
   kvstore export data.json | kvstore import copy.json --replace
   kvstore export data.json --where '.active' > active.json`,
@@ -80,16 +80,19 @@ func importCommand() *cobra.Command {
 		Use:   "import DST",
 		Short: "Store every key of a JSON object read from stdin",
 		Long: "import reads one JSON object from stdin and stores each of its keys in DST, keeping the " +
-			"others (null is a value like any other, not a deletion). With --replace, DST becomes " +
+			"others (null is a value like any other, not a deletion), and its \"" + exactjson.Member +
+			"\" member's keys with their exact bytes, as export writes them (see kvstore export --help). " +
+			"A key that already holds what it would be given is not written again. With --replace, DST becomes " +
 			"exactly that object. With --changes, stdin is a file of changes as the terminal UI writes " +
 			"when edits cannot reach etcd: the keys of its \"set\" are stored and those listed in its " +
 			"\"delete\" removed. On an etcd prefix each of them must still be at the revision its " +
 			"edit was based on (the file's \"revisions\"), so a key another client changed since is " +
 			"not overwritten; --force writes it anyway. The whole import is one atomic, durable save. " +
-			limitFlagsHelp + " Invalid JSON is an error naming its line and column, and nothing is written. --replace " +
+			"Invalid JSON is an error naming its line and column, and nothing is written. --replace " +
 			"lists on stderr the keys it deletes, and deletes more than " + fmt.Sprint(maxUnconfirmed) +
 			" only with --yes (stdin carries the object, so there is nobody to ask). --dry-run prints " +
-			"the changes it would make, one per line (set KEY, delete KEY), and writes nothing.",
+			"the changes it would make, one per line (set KEY, delete KEY), and writes nothing.\n\n" +
+			limitFlagsHelp,
 		Args:              operands(1, 1),
 		ValidArgsFunction: completeFile,
 		RunE: func(cmd *cobra.Command, a []string) error {

@@ -1,10 +1,3 @@
-// Package cli is the kvstore program's command line: the subcommands that
-// read and write a store from scripts (get, set, del, mv, keys, export,
-// import), and the flags of the terminal UI, which it starts through a
-// function the program passes in, so that scripts never load the UI.
-//
-// New builds the cobra command tree; the program runs it with fang.Execute,
-// PrintError as fang's error handler, and ExitCode for the exit status.
 package cli
 
 import (
