@@ -77,7 +77,7 @@ func TestImportBeyondEtcdLimitsWritesNothing(t *testing.T) {
 
 	huge := `"big":"` + strings.Repeat("x", 2<<20) + `"`
 	_, _, err := runCLI(ctx, object("k", 300, huge), "import", dst)
-	if err == nil || !strings.Contains(err.Error(), `"big" is 2.0 MiB, more than etcd takes in one request (1.5 MiB`) ||
+	if err == nil || !strings.Contains(err.Error(), `the write of "big" takes 2.0 MiB, more than etcd takes in one request (1.5 MiB`) ||
 		!strings.Contains(err.Error(), "nothing was written") {
 		t.Errorf("import with a 2 MiB value: %v, want an error naming it", err)
 	}

@@ -82,7 +82,8 @@ func importCommand() *cobra.Command {
 		Long: "import reads one JSON object from stdin and stores each of its keys in DST, keeping the " +
 			"others (null is a value like any other, not a deletion), and its \"" + exactjson.Member +
 			"\" member's keys with their exact bytes, as export writes them (see kvstore export --help). " +
-			"A key that already holds what it would be given is not written again. With --replace, DST becomes " +
+			"On an etcd prefix a key that already holds what it would be given is not written again, " +
+			"so that no watcher wakes for nothing. With --replace, DST becomes " +
 			"exactly that object. With --changes, stdin is a file of changes as the terminal UI writes " +
 			"when edits cannot reach etcd: the keys of its \"set\" are stored and those listed in its " +
 			"\"delete\" removed. On an etcd prefix each of them must still be at the revision its " +
@@ -164,7 +165,8 @@ func importCommand() *cobra.Command {
 					return closeStore(store, err)
 				}
 			}
-			for key, value := range exact {
+			for _, key := range slices.Sorted(maps.Keys(exact)) {
+				value := exact[key]
 				if holdsExact(store, key, value) {
 					continue
 				}

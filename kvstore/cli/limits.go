@@ -83,7 +83,7 @@ func describeLimit(cmd *cobra.Command, err error) error {
 	switch {
 	case !errors.As(err, &le):
 		if errors.Is(err, etcdstore.ErrTooLarge) {
-			return fmt.Errorf("%w; --%s and --%s say what the cluster takes", err, flagMaxTxnOps, flagMaxRequestBytes)
+			return fmt.Errorf("%w; give the cluster's limits with --%s and --%s", err, flagMaxTxnOps, flagMaxRequestBytes)
 		}
 		return err
 	case le.Key != "":

@@ -35,7 +35,9 @@ type LimitError struct {
 	// Key is the key whose write alone is larger than one request may be,
 	// or empty when the changes only need more than one transaction.
 	Key string
-	// Bytes is the size of Key's write, or of all the changes.
+	// Bytes is the size of Key's write, or of all the changes, as etcd
+	// counts it (estimated from above: the value, the key, and what the
+	// request spends around them).
 	Bytes int
 	// Changes is the number of changes, and Transactions the number of
 	// transactions they take within the limits (0 when Key is set: no
@@ -47,7 +49,7 @@ type LimitError struct {
 
 func (e *LimitError) Error() string {
 	if e.Key != "" {
-		return fmt.Sprintf("etcdstore: %q is %s, more than etcd takes in one request (%s, its --max-request-bytes)",
+		return fmt.Sprintf("etcdstore: the write of %q takes %s, more than etcd takes in one request (%s, its --max-request-bytes)",
 			e.Key, Size(e.Bytes), Size(e.MaxRequestBytes))
 	}
 	return fmt.Sprintf("etcdstore: %d changes (%s) need %d transactions: etcd takes at most %d changes "+
@@ -95,7 +97,8 @@ func writeSize(full string, w Write) int {
 	if !w.Delete {
 		n += len(w.Value)
 		if w.Lease == KeepLease {
-			n = 3*n + opOverhead
+			// A put in each branch, and the compare of the key.
+			n = 2*n + len(full) + 2*opOverhead
 		}
 	}
 	if w.Revision != AnyRevision {
@@ -149,10 +152,10 @@ func (s *Store) oneTransaction(writes []Write) error {
 func (s *Store) refusedForSize(err error) error {
 	switch {
 	case errors.Is(err, rpctypes.ErrTooManyOps):
-		return fmt.Errorf("%w: %w: the cluster takes fewer than %d changes in one transaction (its --max-txn-ops; give it as Config.MaxTxnOps)",
+		return fmt.Errorf("%w: %w: the cluster takes fewer than %d changes in one transaction (its --max-txn-ops, Config.MaxTxnOps)",
 			err, ErrTooLarge, s.cfg.maxTxnOps())
 	case errors.Is(err, rpctypes.ErrRequestTooLarge):
-		return fmt.Errorf("%w: %w: the cluster takes less than %s in one request (its --max-request-bytes; give it as Config.MaxRequestBytes)",
+		return fmt.Errorf("%w: %w: the cluster takes less than %s in one request (its --max-request-bytes, Config.MaxRequestBytes)",
 			err, ErrTooLarge, Size(s.cfg.maxRequestBytes()))
 	}
 	return err
