@@ -35,14 +35,21 @@ type byteLister interface {
 // bytes, compact, when they are JSON, and otherwise a JSON string of their
 // text (a byte that is not UTF-8 reads as U+FFFD).
 func shownAs(raw []byte) []byte {
+	shown, _ := showBytes(raw)
+	return shown
+}
+
+// showBytes is shownAs, and whether raw is shown as itself: compact JSON,
+// which an export's plain member carries exactly.
+func showBytes(raw []byte) (shown []byte, plain bool) {
 	if c, err := kvstore.Compact(raw); err == nil {
-		return c
+		return c, bytes.Equal(c, raw)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.Encode(string(raw))
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), false
 }
 
 // exportEntries yields what export prints: every entry of entries whose

@@ -42,10 +42,11 @@ func exportCommand() *cobra.Command {
 			if bl, ok := store.(byteLister); ok {
 				all = func(yield func(string, json.RawMessage) bool) {
 					for key, raw := range bl.PrefixBytes("") {
-						if !exactjson.PlainValue(raw) {
+						shown, plain := showBytes(raw)
+						if !plain {
 							bytesOf[key] = raw
 						}
-						if !yield(key, shownAs(raw)) {
+						if !yield(key, shown) {
 							return
 						}
 					}
