@@ -66,7 +66,7 @@ func revision(t *testing.T, ctx context.Context, client *clientv3.Client) int64 
 // says so before writing anything: 300 keys with a 2 MiB value (etcd takes
 // 1.5 MiB in a request) names the value; 300 small keys (etcd takes 128
 // changes in a transaction) say how many transactions --batch needs, and
-// --batch writes them.
+// --batch writes them. del of many keys is held to the same rule.
 func TestImportBeyondEtcdLimitsWritesNothing(t *testing.T) {
 	endpoint := etcdtest.Start(t, "cli")
 	client := etcdtest.Client(t, endpoint)
@@ -105,6 +105,30 @@ func TestImportBeyondEtcdLimitsWritesNothing(t *testing.T) {
 	}
 	if got := resp.Header.Revision - before; got != 3 {
 		t.Errorf("import --batch took %d revisions, want 3, one per transaction", got)
+	}
+
+	// del of more keys than one transaction takes: the same.
+	del := []string{"del", dst}
+	for i := range 130 {
+		del = append(del, fmt.Sprintf("k%03d", i))
+	}
+	before = revision(t, ctx, client)
+	if _, _, err := runCLI(ctx, "", del...); err == nil || !strings.Contains(err.Error(), "130 changes") ||
+		!strings.Contains(err.Error(), "--batch commits them in 2 transactions") {
+		t.Errorf("del of 130 keys: %v, want an error saying they need 2 transactions", err)
+	}
+	if now := revision(t, ctx, client); now != before {
+		t.Fatalf("a refused del went from revision %d to %d", before, now)
+	}
+	if _, _, err := runCLI(ctx, "", append(del, "--batch")...); err != nil {
+		t.Fatalf("del --batch: %v", err)
+	}
+	resp, err = client.Get(ctx, "/big/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Count != 170 {
+		t.Errorf("after del --batch etcd holds %d keys, want 170", resp.Count)
 	}
 }
 
@@ -241,6 +265,11 @@ func TestExportImportIsExact(t *testing.T) {
 	}
 	if same.Header.Revision != before.Header.Revision {
 		t.Errorf("import onto the same prefix went from revision %d to %d", before.Header.Revision, same.Header.Revision)
+	}
+	for i, kv := range same.Kvs {
+		if was := before.Kvs[i]; string(kv.Key) != string(was.Key) || kv.ModRevision != was.ModRevision {
+			t.Errorf("%q is at mod revision %d after the import, was %d", kv.Key, kv.ModRevision, was.ModRevision)
+		}
 	}
 
 	if _, _, err := runCLI(ctx, exported, "import", dst, "--yes"); err != nil {

@@ -94,7 +94,8 @@ func importCommand() *cobra.Command {
 			"lists on stderr the keys it deletes, and deletes more than " + fmt.Sprint(maxUnconfirmed) +
 			" only with --yes (stdin carries the object, so there is nobody to ask). --dry-run prints " +
 			"the changes it would make, one per line (set KEY, delete KEY), and writes nothing.\n\n" +
-			limitFlagsHelp,
+			limitFlagsHelp("running the same import again finishes the job, since keys that already "+
+				"hold their new bytes are not written again."),
 		Args:              operands(1, 1),
 		ValidArgsFunction: completeFile,
 		RunE: func(cmd *cobra.Command, a []string) error {

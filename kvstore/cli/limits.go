@@ -28,14 +28,16 @@ func limitFlags(cmd *cobra.Command) {
 		"as its members' --max-request-bytes (default 1572864, 1.5 MiB)")
 }
 
-// limitFlagsHelp is what a command's --help says about etcd's limits.
-const limitFlagsHelp = "On an etcd prefix the changes are one transaction, and etcd limits a " +
-	"transaction to 128 changes and 1.5 MiB unless its members were started with other " +
-	"--max-txn-ops and --max-request-bytes (give the same flags here): changes that do not fit, " +
-	"or a value larger than one request may be, are an error before anything is written. " +
-	"--batch commits them in as many transactions as the limits take, each whole, in key order; " +
-	"should one fail, those before it stay, and running the same command again finishes the job, " +
-	"since keys that already hold their new bytes are not written again."
+// limitFlagsHelp is what a command's --help says about etcd's limits;
+// afterFailure says what to do when a transaction of --batch fails.
+func limitFlagsHelp(afterFailure string) string {
+	return "On an etcd prefix the changes are one transaction, and etcd limits a " +
+		"transaction to 128 changes and 1.5 MiB unless its members were started with other " +
+		"--max-txn-ops and --max-request-bytes (give the same flags here): changes that do not fit, " +
+		"or a value larger than one request may be, are an error before anything is written. " +
+		"--batch commits them in as many transactions as the limits take, each whole, in key order; " +
+		"should one fail, those before it stay, and " + afterFailure
+}
 
 // flagSet reports whether cmd has the boolean flag name and it was given.
 func flagSet(cmd *cobra.Command, name string) bool {
@@ -91,6 +93,6 @@ func describeLimit(cmd *cobra.Command, err error) error {
 	case flagSet(cmd, flagBatch):
 		return err
 	}
-	return fmt.Errorf("%w; nothing was written: --%s commits them in %d transactions, each whole, and running it again after a failure finishes the job",
-		err, flagBatch, le.Transactions)
+	return fmt.Errorf("%w; nothing was written: --%s commits them in %d transactions, each whole (see %s --help)",
+		err, flagBatch, le.Transactions, cmd.CommandPath())
 }

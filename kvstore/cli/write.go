@@ -155,13 +155,18 @@ func delCommand() *cobra.Command {
 		Use:   "del SRC KEY...",
 		Short: "Delete keys",
 		Long: "del deletes every KEY in one save. If one of them does not exist, it is an error and " +
-			"none is deleted.",
+			"none is deleted. A KEY written quoted (\"app\\xff\"), as keys lists a key with bytes that " +
+			"are not UTF-8, names that key.\n\n" + limitFlagsHelp("the error says how many were "+
+			"deleted: kvstore keys lists those left, for another del."),
 		Args:              operands(2, -1),
 		ValidArgsFunction: completeKeys(-1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			src := a[0]
 			keys, err := keyArgs(cmd, a[1:])
 			if err != nil {
+				return err
+			}
+			if err := checkLimitFlags(cmd, src); err != nil {
 				return err
 			}
 			store, err := openSource(cmd, src, false, keys...)
@@ -178,10 +183,11 @@ func delCommand() *cobra.Command {
 					return closeStore(store, err)
 				}
 			}
-			return closeStore(store, nil)
+			return describeLimit(cmd, closeStore(store, nil))
 		},
 	}
 	writerFlags(cmd)
+	limitFlags(cmd)
 	return cmd
 }
 
