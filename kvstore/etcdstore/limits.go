@@ -107,6 +107,16 @@ func writeSize(full string, w Write) int {
 	return n
 }
 
+// fits returns a *LimitError when w alone is more than one request may
+// carry.
+func (s *Store) fits(w Write) error {
+	n := writeSize(s.cfg.Prefix+w.Key, w)
+	if n > s.cfg.maxRequestBytes()-txnOverhead {
+		return &LimitError{Key: w.Key, Bytes: n, MaxTxnOps: s.cfg.maxTxnOps(), MaxRequestBytes: s.cfg.maxRequestBytes()}
+	}
+	return nil
+}
+
 // batches splits writes, in order, into transactions etcd takes: at most
 // the Config's MaxTxnOps writes and MaxRequestBytes each. A write that is
 // larger alone is an error, a *LimitError, and nothing is split.
@@ -115,10 +125,10 @@ func (s *Store) batches(writes []Write) ([][]Write, error) {
 	var out [][]Write
 	start, size := 0, 0
 	for i, w := range writes {
-		n := writeSize(s.cfg.Prefix+w.Key, w)
-		if n > maxBytes {
-			return nil, &LimitError{Key: w.Key, Bytes: n, MaxTxnOps: maxOps, MaxRequestBytes: s.cfg.maxRequestBytes()}
+		if err := s.fits(w); err != nil {
+			return nil, err
 		}
+		n := writeSize(s.cfg.Prefix+w.Key, w)
 		if i > start && (i-start == maxOps || size+n > maxBytes) {
 			out = append(out, writes[start:i])
 			start, size = i, 0

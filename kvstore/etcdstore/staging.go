@@ -2,6 +2,7 @@ package etcdstore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -241,6 +242,21 @@ func (b *Backend) commit(force bool, keys ...string) error {
 		sent[k] = p
 	}
 	b.mu.Unlock()
+	var tooLarge error
+	if !b.opts.Deferred {
+		// Each change of the terminal UI stands alone: one too large for
+		// etcd stays pending with its error, and does not hold up the
+		// others.
+		fit := writes[:0:0]
+		for _, w := range writes {
+			if err := b.store.fits(w); err != nil {
+				tooLarge = cmp.Or(tooLarge, err)
+				continue
+			}
+			fit = append(fit, w)
+		}
+		writes = fit
+	}
 	parts, err := b.store.batches(writes)
 	if err == nil && b.opts.Deferred && !b.opts.Batch && len(parts) > 1 {
 		err = b.store.oneTransaction(writes)
@@ -256,6 +272,7 @@ func (b *Backend) commit(force bool, keys ...string) error {
 		}
 		done += len(batch)
 	}
+	err = cmp.Or(err, tooLarge)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err != nil || len(b.pending) > 0 {
