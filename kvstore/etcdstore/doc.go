@@ -91,10 +91,14 @@
 // the new key, and a write that checks nothing (Set, Backend.Put, which is
 // what etcdctl put is) keeps whatever lease the key has when it commits.
 // Item.Lease gives the lease, and Store.LeaseTTL its time left. A Deferred
-// Backend does not send a value etcd already holds as the same JSON (other
-// spacing, or text that is not JSON and reads as a JSON string), so an
-// export piped back into import leaves every key's bytes and revision as
-// they were.
+// Backend does not send a value etcd already holds: the same bytes, or,
+// for a value given as JSON (SetRaw) rather than as bytes (SetBytes), the
+// same JSON (other spacing, or text that is not JSON and reads as a JSON
+// string). So an export piped back into import leaves every key's bytes
+// and revision as they were, and into another prefix, given as bytes, it
+// copies them exactly. Keys are bytes too: a key that is not UTF-8 is
+// read, written, renamed and deleted like any other, and a rescue file
+// keeps it (see Backend.WritePending).
 //
 // # Timeouts
 //
