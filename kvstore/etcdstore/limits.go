@@ -50,19 +50,19 @@ type LimitError struct {
 func (e *LimitError) Error() string {
 	if e.Key != "" {
 		return fmt.Sprintf("etcdstore: the write of %q takes %s, more than etcd takes in one request (%s, its --max-request-bytes)",
-			e.Key, Size(e.Bytes), Size(e.MaxRequestBytes))
+			e.Key, byteSize(e.Bytes), byteSize(e.MaxRequestBytes))
 	}
 	return fmt.Sprintf("etcdstore: %d changes (%s) need %d transactions: etcd takes at most %d changes "+
 		"(its --max-txn-ops) and %s (its --max-request-bytes) in one",
-		e.Changes, Size(e.Bytes), e.Transactions, e.MaxTxnOps, Size(e.MaxRequestBytes))
+		e.Changes, byteSize(e.Bytes), e.Transactions, e.MaxTxnOps, byteSize(e.MaxRequestBytes))
 }
 
 func (e *LimitError) Unwrap() error { return ErrTooLarge }
 
-// Size is n bytes as a person reads it: 900 B, 1.5 KiB, 2.0 MiB.
-type Size int
+// byteSize is n bytes as a person reads it: 900 B, 1.5 KiB, 2.0 MiB.
+type byteSize int
 
-func (n Size) String() string {
+func (n byteSize) String() string {
 	switch {
 	case n < 1<<10:
 		return fmt.Sprintf("%d B", int(n))
@@ -166,7 +166,7 @@ func (s *Store) refusedForSize(err error) error {
 			err, ErrTooLarge, s.cfg.maxTxnOps())
 	case errors.Is(err, rpctypes.ErrRequestTooLarge):
 		return fmt.Errorf("%w: %w: the cluster takes less than %s in one request (its --max-request-bytes, Config.MaxRequestBytes)",
-			err, ErrTooLarge, Size(s.cfg.maxRequestBytes()))
+			err, ErrTooLarge, byteSize(s.cfg.maxRequestBytes()))
 	}
 	return err
 }
