@@ -157,6 +157,11 @@ func (e *editOverlay) noticeChange(src Source) {
 	if e.changedUnder {
 		return
 	}
+	if l, ok := src.(valueLoader); ok && !l.Loaded(e.ed.Key()) {
+		// Changed since it was read: the key is on screen, so its value
+		// is being read, and the next refresh compares it.
+		return
+	}
 	cur, exists := src.GetRaw(e.ed.Key())
 	if exists == (e.shown != nil) && (!exists || jsonEqual(cur, e.shown)) {
 		return

@@ -155,7 +155,7 @@ func (s *Store) rename(ctx context.Context, from, to string, rev int64) error {
 	if !utf8.ValidString(to) {
 		return fmt.Errorf("etcdstore: rename %q to %q: the new key is not valid UTF-8", from, to)
 	}
-	e, ok := s.lookup(from)
+	e, ok := s.valued(from)
 	if !ok || rev == 0 {
 		return fmt.Errorf("etcdstore: rename %q: %w", from, kvstore.ErrNotFound)
 	}
