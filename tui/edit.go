@@ -174,7 +174,7 @@ func (e *editOverlay) noticeChange(src Source) {
 func (e *editOverlay) showNotices() {
 	var lines []string
 	if e.notJSON {
-		lines = append(lines, "not JSON in etcd: applying stores it as JSON")
+		lines = append(lines, "not JSON where stored: applying stores it as JSON")
 	}
 	if e.changedUnder {
 		lines = append(lines, "⚠ "+fmt.Sprintf(e.words.editChanged, e.app.Apply.Help().Key))

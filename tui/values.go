@@ -131,6 +131,9 @@ func (m Model) onValuesLoaded(msg valuesLoadedMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.flash("could not read values: "+msg.err.Error(), true)
 	}
+	// A value read again after another client changed it may be one
+	// an editor is open on.
+	m.noticeChanges()
 	return m, m.followSelection()
 }
 

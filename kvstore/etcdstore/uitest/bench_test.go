@@ -1,0 +1,92 @@
+package uitest
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
+)
+
+// benchKeys is the size of the prefix BenchmarkFirstScreen opens.
+var benchKeys = flag.Int("keys", 100_000, "keys under the prefix BenchmarkFirstScreen opens")
+
+// BenchmarkFirstScreen measures the UI's first screen on a prefix of
+// -keys keys of ~200-byte values in an embedded etcd, beside listing the
+// prefix's keys only, in pages of 1000 with a plain clientv3 client, in
+// the same run:
+//
+//	go test ./kvstore/etcdstore/uitest/ -run '^$' -bench FirstScreen -benchtime 5x
+//
+// FirstScreen is connecting, listing the keys, and drawing the UI until the
+// selected value and the rows on screen are read and shown. Its heap/keys
+// metric is the heap the open prefix and the UI keep, over the bytes of
+// the keys.
+func BenchmarkFirstScreen(b *testing.B) {
+	n := *benchKeys
+	endpoint := etcdtest.Start(b, "bench")
+	cli := etcdtest.Client(b, endpoint)
+	keyBytes := fill(b, cli, "/big/", n)
+
+	b.Run("KeysOnlyListing", func(b *testing.B) {
+		for b.Loop() {
+			c, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, Logger: zap.NewNop()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			from, end, count := "/big/", clientv3.GetPrefixRangeEnd("/big/"), 0
+			for {
+				resp, err := c.Get(context.Background(), from, clientv3.WithRange(end), clientv3.WithKeysOnly(), clientv3.WithLimit(1000))
+				if err != nil {
+					b.Fatal(err)
+				}
+				count += len(resp.Kvs)
+				if !resp.More || len(resp.Kvs) == 0 {
+					break
+				}
+				from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+			}
+			if count != n {
+				b.Fatalf("listed %d keys, want %d", count, n)
+			}
+			c.Close()
+		}
+	})
+
+	b.Run("FirstScreen", func(b *testing.B) {
+		var retained float64
+		for b.Loop() {
+			before := heapInUse()
+			s, err := etcdstore.Open(context.Background(), etcdstore.Config{Endpoints: []string{endpoint}, Prefix: "/big/", KeysOnly: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			be := etcdstore.NewBackend(s, etcdstore.BackendOptions{})
+			d := newDriver(b, be, 120, 40)
+			d.until(fmt.Sprintf("%d keys", n), `"user-00000000"`)
+			b.StopTimer()
+			if !strings.Contains(d.screen(), "key-0000037") {
+				b.Fatalf("the first screen does not list the keys:\n%s", d.screen())
+			}
+			retained = float64(heapInUse()-before) / float64(keyBytes)
+			runtime.KeepAlive(d)
+			be.Close()
+			b.StartTimer()
+		}
+		b.ReportMetric(retained, "heap/keys")
+	})
+}
+
+func heapInUse() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
