@@ -24,7 +24,7 @@ func TestPrefixValuesAreReadAsShown(t *testing.T) {
 	}
 
 	d := newDriver(t, b, 100, 20)
-	if s := d.screen(); !strings.Contains(s, "loading the value of key-0000000") || !strings.Contains(s, "3000 keys") {
+	if s := d.screen(); !strings.Contains(s, "loading the value of key-0000000") || !strings.Contains(s, "3,000 keys") {
 		t.Fatalf("the first frame does not list the keys and say the value is loading:\n%s", s)
 	}
 	d.until(`"user-00000000"`)
@@ -72,8 +72,12 @@ func TestPrefixSortBySizeReadsTheSizes(t *testing.T) {
 	d.until(`"user-00000000"`)
 
 	d.press("S")
-	d.until("keys sorted by value size, largest first", "▸ key-0001500")
-	d.until(`"yyyy`)
+	if s := d.screen(); !strings.Contains(s, "reading every value's size") || strings.Contains(s, "Keys by size") {
+		t.Fatalf("S sorted before the sizes were read, or did not say it reads them:\n%s", s)
+	}
+	d.until("keys sorted by value size, largest first", "Keys by size")
+	d.press("g") // the first row: the largest value
+	d.until("▸ key-0001500", `"yyyy`)
 	d.press("S")
 	d.until("keys sorted by key", "▸ key-0001500")
 }
