@@ -175,8 +175,9 @@ type (
 	// Leases is a Backend whose keys may be attached to a lease, and go
 	// when it expires, as etcd keys may.
 	Leases interface {
-		// Leased reports whether key is attached to a lease, without
-		// I/O.
+		// Leased reports whether key is attached to a lease, as far as
+		// is known without I/O: a ValueLoader may know it only once the
+		// key's value is loaded.
 		Leased(key string) bool
 		// LeaseTTL asks how long the lease of key has left; ok is false
 		// when key has no lease.

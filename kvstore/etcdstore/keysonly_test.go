@@ -146,6 +146,10 @@ func TestKeysOnlyLeases(t *testing.T) {
 	}
 	s := openStore(t, etcdstore.Config{Endpoints: []string{ep}, Prefix: "/l/", KeysOnly: true})
 	b := etcdstore.NewBackend(s, etcdstore.BackendOptions{})
+	// A keys-only listing does not tell leases; the value's read does.
+	if err := b.LoadValues(ctx, []string{"svc", "plain"}); err != nil {
+		t.Fatal(err)
+	}
 	if !b.Leased("svc") || b.Leased("plain") {
 		t.Fatal("Leased does not tell the leased key")
 	}
@@ -158,5 +162,20 @@ func TestKeysOnlyLeases(t *testing.T) {
 	}
 	if raw, ok := b.GetRaw("svc"); !ok || !strings.Contains(string(raw), "up") {
 		t.Fatalf("GetRaw = %s, %v", raw, ok)
+	}
+
+	// A write of a key never read keeps the lease the listing did not
+	// show.
+	if _, err := cli.Put(ctx, "/l/svc2", `"up"`, clientv3.WithLease(lease.ID)); err != nil {
+		t.Fatal(err)
+	}
+	s2 := openStore(t, etcdstore.Config{Endpoints: []string{ep}, Prefix: "/l/", KeysOnly: true})
+	b2 := etcdstore.NewBackend(s2, etcdstore.BackendOptions{})
+	if err := b2.SetRaw("svc2", []byte(`"down"`)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := cli.Get(ctx, "/l/svc2")
+	if err != nil || len(resp.Kvs) != 1 || resp.Kvs[0].Lease != int64(lease.ID) || string(resp.Kvs[0].Value) != `"down"` {
+		t.Fatalf("after the write: %v, %v; want the value with the lease kept", resp.Kvs, err)
 	}
 }

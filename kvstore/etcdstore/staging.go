@@ -87,6 +87,13 @@ func (b *Backend) Put(key string, raw []byte) error {
 // keeps its lease: a service's registration must still expire with the
 // service after someone edits it.
 func (b *Backend) set(key string, v entry) error {
+	if e, ok := b.lookup(key); ok && e.lazy {
+		// A key listed keys-only has no lease in the listing: the read
+		// tells it, so the write keeps it.
+		if _, ok := b.valued(key); !ok && b.Has(key) {
+			return fmt.Errorf("etcdstore: set %q: cannot read its lease: %w", key, b.ListErr())
+		}
+	}
 	b.mu.Lock()
 	base, ok := b.editBase[key]
 	if ok {

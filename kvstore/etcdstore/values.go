@@ -183,7 +183,9 @@ func (b *Backend) ScanValues(ctx context.Context, fn func(key string, raw []byte
 	return err
 }
 
-// Leased reports whether key is attached to a lease.
+// Leased reports whether key is attached to a lease. A keys-only listing
+// does not tell leases: on a KeysOnly Store, a key is known to be leased
+// once its value is loaded, or once the watch brought a change of it.
 func (b *Backend) Leased(key string) bool {
 	e, ok := b.lookup(key)
 	return ok && e.lease != 0
@@ -192,7 +194,7 @@ func (b *Backend) Leased(key string) bool {
 // LeaseTTL asks etcd how long the lease of key has left; an expired lease
 // has 0 left.
 func (b *Backend) LeaseTTL(ctx context.Context, key string) (time.Duration, bool, error) {
-	e, ok := b.lookup(key)
+	e, ok := b.valued(key)
 	if !ok || e.lease == 0 {
 		return 0, false, nil
 	}
