@@ -36,7 +36,7 @@ func newDriver(tb testing.TB, src tui.Source, w, h int) *driver {
 // newDriverWith is newDriver with opts; Init's Cmds run too when opts
 // ask to look for changes.
 func newDriverWith(tb testing.TB, src tui.Source, w, h int, opts tui.Options) *driver {
-	d := &driver{tb: tb, m: tui.New(src, opts), msgs: make(chan tea.Msg, 64), done: make(chan struct{})}
+	d := bareDriver(tb, src, opts)
 	tb.Cleanup(func() {
 		// Closing the source ends the Cmd that waits for its events.
 		src.Close()
@@ -48,6 +48,12 @@ func newDriverWith(tb testing.TB, src tui.Source, w, h int, opts tui.Options) *d
 	}
 	d.send(tea.WindowSizeMsg{Width: w, Height: h})
 	return d
+}
+
+// bareDriver is a driver that sends nothing yet and does not close src or
+// wait for its Cmds at the end of the test: its caller does.
+func bareDriver(tb testing.TB, src tui.Source, opts tui.Options) *driver {
+	return &driver{tb: tb, m: tui.New(src, opts), msgs: make(chan tea.Msg, 64), done: make(chan struct{})}
 }
 
 // send hands msg to Update and starts the Cmd it returns.
