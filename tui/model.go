@@ -134,6 +134,9 @@ func New(src Source, opts Options) Model {
 		refresh: opts.Refresh,
 		find:    findState{latest: new(atomic.Int64)},
 	}
+	// The help names the conflict screen's O as the data's words do:
+	// shared data has no file to overwrite.
+	m.keys.Overwrite.SetHelp(m.keys.Overwrite.Help().Key, m.words.overwriteKey)
 	m.waitEvents = func() tea.Cmd { return waitForEvent(src.Events()) }
 	m.validate = opts.Validate
 	m.loads = newValueLoads(src)
