@@ -297,9 +297,16 @@ func startEtcdTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions) error
 			return usagef(cmd, "--%s applies only to a file: etcd commits every change as it is made", name)
 		}
 	}
-	store, err := dialEtcd(cmd, opts.Path, opts.ReadOnly, false)
+	cfg, err := etcdConfig(cmd, opts.Path)
 	if err != nil {
 		return err
+	}
+	// The UI lists the keys and reads the values it shows: a large
+	// prefix opens as fast as its keys are listed.
+	cfg.ReadOnly, cfg.KeysOnly = opts.ReadOnly, true
+	store, err := etcdstore.Open(cmd.Context(), cfg)
+	if err != nil {
+		return describeEtcdError(cfg, err)
 	}
 	opts.Backend = etcdstore.NewBackend(store, etcdstore.BackendOptions{})
 	return launch(opts)

@@ -88,6 +88,13 @@ func (b *Backend) Put(key string, raw []byte) error {
 // keeps its lease: a service's registration must still expire with the
 // service after someone edits it.
 func (b *Backend) set(key string, v entry) error {
+	if e, ok := b.lookup(key); ok && e.lazy {
+		// A key listed keys-only has no lease in the listing: the read
+		// tells it, so the write keeps it.
+		if _, ok := b.valued(key); !ok && b.Has(key) {
+			return fmt.Errorf("etcdstore: set %q: cannot read its lease: %w", key, b.ListErr())
+		}
+	}
 	b.mu.Lock()
 	base, ok := b.editBase[key]
 	if ok {
@@ -122,9 +129,16 @@ func (b *Backend) Rename(from, to string) error {
 	if err := b.writable(); err != nil {
 		return err
 	}
+	// The value moved is the one read now, if it was not loaded.
+	if _, ok := b.valued(from); !ok && b.Has(from) {
+		return fmt.Errorf("etcdstore: rename %q: %w", from, b.ListErr())
+	}
 	b.mu.Lock()
 	v, ok := b.lookupLocked(from)
 	switch {
+	case ok && v.lazy:
+		b.mu.Unlock()
+		return b.Rename(from, to)
 	case !ok:
 		b.mu.Unlock()
 		return fmt.Errorf("etcdstore: rename %q: %w", from, kvstore.ErrNotFound)
@@ -296,7 +310,7 @@ func (b *Backend) holdsLocked(key string, p staged) bool {
 	if p.v == nil {
 		return !exists && p.base == 0
 	}
-	return exists && (bytes.Equal(e.raw, p.v.raw) || !p.v.exact && p.v.json && bytes.Equal(e.shown, p.v.shown))
+	return exists && !e.lazy && (bytes.Equal(e.raw, p.v.raw) || !p.v.exact && p.v.json && bytes.Equal(e.shown, p.v.shown))
 }
 
 // apply sends one transaction, within the write timeout, and records what
@@ -378,9 +392,24 @@ func (b *Backend) apply(writes []Write, sent map[string]staged) error {
 func (b *Backend) madeEarlier(writes []Write) bool {
 	deadline := time.Now().Add(time.Second)
 	for {
+		// A KeysOnly Store's view has no values: etcd is asked, and
+		// answers as of now, so there is nothing to wait for.
+		lookup := b.store.lookup
+		if b.store.cfg.KeysOnly {
+			keys := make([]string, len(writes))
+			for i, w := range writes {
+				keys[i] = w.Key
+			}
+			got, _, err := b.store.fetch(context.Background(), keys)
+			if err != nil {
+				return false
+			}
+			lookup = func(k string) (entry, bool) { e, ok := got[k]; return e, ok }
+			deadline = time.Time{}
+		}
 		moved, same := true, true
 		for _, w := range writes {
-			e, exists := b.store.lookup(w.Key)
+			e, exists := lookup(w.Key)
 			if w.Revision != AnyRevision && e.rev == w.Revision {
 				moved = false
 			}

@@ -116,6 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.writes.init()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if cfg.Lazy {
+		s.cfg.KeysOnly = false
 		s.view = new(btree.Map[string, entry])
 		close(s.done)
 		return s, nil
@@ -222,7 +223,7 @@ func (s *Store) lookup(key string) (entry, bool) {
 // interface{}, like the file store's Get. A value that is not JSON comes
 // back as a string of its text (see Item).
 func (s *Store) Get(key string) (interface{}, bool) {
-	e, ok := s.lookup(key)
+	e, ok := s.valued(key)
 	if !ok {
 		return nil, false
 	}
@@ -236,7 +237,7 @@ func (s *Store) Get(key string) (interface{}, bool) {
 // GetRaw returns a copy of the compact JSON under key. A value that is not
 // JSON comes back as a JSON string of its text (see Item).
 func (s *Store) GetRaw(key string) (json.RawMessage, bool) {
-	e, ok := s.lookup(key)
+	e, ok := s.valued(key)
 	if !ok {
 		return nil, false
 	}
@@ -246,7 +247,7 @@ func (s *Store) GetRaw(key string) (json.RawMessage, bool) {
 // Item returns the bytes etcd holds under key, whether they are JSON, and
 // the revision that last changed them.
 func (s *Store) Item(key string) (Item, bool) {
-	e, ok := s.lookup(key)
+	e, ok := s.valued(key)
 	if !ok {
 		return Item{}, false
 	}
@@ -308,7 +309,16 @@ func (s *Store) Prefix(prefix string) iter.Seq2[string, json.RawMessage] {
 		snap := s.view.Copy()
 		s.mu.Unlock()
 		snap.Ascend(prefix, func(k string, e entry) bool {
-			return strings.HasPrefix(k, prefix) && yield(k, bytes.Clone(e.shown))
+			if !strings.HasPrefix(k, prefix) {
+				return false
+			}
+			if e.lazy {
+				var ok bool
+				if e, ok = s.valued(k); !ok {
+					return true
+				}
+			}
+			return yield(k, bytes.Clone(e.shown))
 		})
 	}
 }

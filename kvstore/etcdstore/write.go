@@ -148,7 +148,7 @@ func (s *Store) RenameIf(ctx context.Context, from, to string, rev int64) error 
 }
 
 func (s *Store) rename(ctx context.Context, from, to string, rev int64) error {
-	e, ok := s.lookup(from)
+	e, ok := s.valued(from)
 	if !ok || rev == 0 {
 		return fmt.Errorf("etcdstore: rename %q: %w", from, kvstore.ErrNotFound)
 	}
