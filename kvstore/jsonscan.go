@@ -339,6 +339,32 @@ func decodeKey(quoted []byte) (string, bool) {
 // key, the offsets in src of its key and of the byte just past its value,
 // and its compact value.
 func parseObject(src, arena []byte, visit func(key string, keyOff, end int, value []byte) *scanError) *scanError {
+	return walkObject(src, func(keyOff, keyEnd int) (int, *scanError) {
+		key, ok := decodeKey(src[keyOff:keyEnd])
+		if !ok {
+			return keyOff, errKeyEncoding(keyOff)
+		}
+		i, err := scanColon(src, keyEnd)
+		if err != nil {
+			return i, err
+		}
+		start := len(arena)
+		if arena, i, err = compactValue(arena, src, i); err != nil {
+			return i, err
+		}
+		return i, visit(key, keyOff, i, arena[start:len(arena):len(arena)])
+	})
+}
+
+// walkObject checks the frame of a data file: an optional byte order mark,
+// then one object, or nothing but white space. For each member it scans
+// the key string and calls member with the offsets of the key's opening
+// quote and of the byte past its closing one; member checks the rest of
+// the member (the key's decoding, the colon, the value) and returns the
+// offset past the value, or the member's error, which ends the walk. The
+// first error in the text is the one returned, so every reader of the file
+// reports a fault at the same line and column.
+func walkObject(src []byte, member func(keyOff, keyEnd int) (int, *scanError)) *scanError {
 	i := 0
 	if bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) { // UTF-8 byte order mark
 		i = 3
@@ -369,6 +395,7 @@ func parseObject(src, arena []byte, visit func(key string, keyOff, end int, valu
 	if i < len(src) && src[i] == '}' {
 		i++
 	} else {
+		var keyBuf []byte // scanString copies the key here; only its end is used
 		for {
 			i = skipSpace(src, i)
 			if i >= len(src) || src[i] != '"' {
@@ -377,22 +404,10 @@ func parseObject(src, arena []byte, visit func(key string, keyOff, end int, valu
 			keyOff := i
 			var err *scanError
 			var keyEnd int
-			if _, keyEnd, err = scanString(nil, src, i); err != nil {
+			if keyBuf, keyEnd, err = scanString(keyBuf[:0], src, i); err != nil {
 				return err
 			}
-			key, ok := decodeKey(src[i:keyEnd])
-			if !ok {
-				return &scanError{off: keyOff, msg: "object key is not valid UTF-8"}
-			}
-			i = skipSpace(src, keyEnd)
-			if i >= len(src) || src[i] != ':' {
-				return errAt(src, i, "after object key")
-			}
-			start := len(arena)
-			if arena, i, err = compactValue(arena, src, i+1); err != nil {
-				return err
-			}
-			if err := visit(key, keyOff, i, arena[start:len(arena):len(arena)]); err != nil {
+			if i, err = member(keyOff, keyEnd); err != nil {
 				return err
 			}
 			i = skipSpace(src, i)
@@ -411,6 +426,22 @@ func parseObject(src, arena []byte, visit func(key string, keyOff, end int, valu
 		return errAt(src, i, "after the top-level object")
 	}
 	return nil
+}
+
+// errKeyEncoding is the error for the key string at off that decodeKey
+// refuses.
+func errKeyEncoding(off int) *scanError {
+	return &scanError{off: off, msg: "object key is not valid UTF-8"}
+}
+
+// scanColon checks for the colon after an object key, which ends at
+// src[i], and returns the offset past it.
+func scanColon(src []byte, i int) (int, *scanError) {
+	i = skipSpace(src, i)
+	if i >= len(src) || src[i] != ':' {
+		return i, errAt(src, i, "after object key")
+	}
+	return i + 1, nil
 }
 
 // appendQuoted appends s as a JSON string. Unlike encoding/json it does not
