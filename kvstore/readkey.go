@@ -35,7 +35,7 @@ type KeyRead struct {
 //
 // A missing file holds no keys, as for Open. Duplicate keys are an error;
 // they are found cheaply when the keys come in ascending order, as the
-// store writes them, and a file in another order is read twice.
+// store writes them, and a file in another order is scanned twice.
 func ReadKey(path, key string) (KeyRead, error) {
 	return readKey(osFS{}, path, key)
 }
