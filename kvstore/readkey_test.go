@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
@@ -145,4 +146,57 @@ func TestReadKeyCorruptJournalIsOpensError(t *testing.T) {
 	if want == nil || err == nil || err.Error() != want.Error() {
 		t.Fatalf("ReadKey: %v\nOpen: %v", err, want)
 	}
+}
+
+// A ReadKey that races a writer's appends and compactions sees a state the
+// writer acknowledged, never a mix: each read finds the key, with a value
+// no older than the one the read before it found.
+func TestReadKeyBesideACompactingWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.json")
+	w := openAt(t, path, &kvstore.Options{AlwaysSave: true})
+	if err := w.SetRaw("k", []byte("0")); err != nil {
+		t.Fatal(err)
+	}
+	const writes = 200
+	done := make(chan error, 1)
+	go func() {
+		for i := 1; i <= writes; i++ {
+			if err := w.SetRaw("k", []byte(strconv.Itoa(i))); err != nil {
+				done <- err
+				return
+			}
+			if i%10 == 0 {
+				if err := w.Flush(); err != nil {
+					done <- err
+					return
+				}
+			}
+		}
+		done <- nil
+	}()
+	last, reads := 0, 0
+	for finished := false; !finished; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			finished = true
+		default:
+		}
+		got, err := kvstore.ReadKey(path, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, convErr := strconv.Atoi(string(got.Value))
+		if !got.Found || convErr != nil || n < last {
+			t.Fatalf("read %d found %s, %v after %d", reads, got.Value, got.Found, last)
+		}
+		last = n
+		reads++
+	}
+	if last != writes {
+		t.Fatalf("the last read, after the writer was done, found %d, want %d", last, writes)
+	}
+	t.Logf("%d reads", reads)
 }
