@@ -55,20 +55,8 @@ func getCommand() *cobra.Command {
 			case format == "json" && query != nil:
 				return usagef(cmd, "-w json and --jq cannot go together")
 			}
-			store, err := openSource(cmd, src, true, key)
+			raw, ok, meta, err := getValue(cmd, src, key, format == "json")
 			if err != nil {
-				return err
-			}
-			raw, ok := store.GetRaw(key)
-			var meta *keyMeta
-			if m, known := store.(metaReader); known && ok && format == "json" {
-				got, err := m.keyMeta(cmd.Context(), key)
-				if err != nil {
-					return closeStore(store, err)
-				}
-				meta = &got
-			}
-			if err := closeStore(store, nil); err != nil {
 				return err
 			}
 			if !ok {
@@ -92,6 +80,29 @@ func getCommand() *cobra.Command {
 	cmd.Flags().StringVarP(&format, "write-out", "w", "value",
 		"print the `FORMAT` value, or json: the key, value, and on etcd its mod_revision, lease and ttl")
 	return cmd
+}
+
+// getValue reads the value of key in src, and with withMeta what else the
+// source knows of it (see metaReader). A file is searched for the one key
+// rather than loaded (see readFileKey).
+func getValue(cmd *cobra.Command, src, key string, withMeta bool) (raw []byte, ok bool, meta *keyMeta, err error) {
+	if !isEtcd(src) {
+		raw, ok, err := readFileKey(cmd, src, key)
+		return raw, ok, nil, err
+	}
+	store, err := openSource(cmd, src, true, key)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	raw, ok = store.GetRaw(key)
+	if m, known := store.(metaReader); known && ok && withMeta {
+		got, err := m.keyMeta(cmd.Context(), key)
+		if err != nil {
+			return nil, false, nil, closeStore(store, err)
+		}
+		meta = &got
+	}
+	return raw, ok, meta, closeStore(store, nil)
 }
 
 // keyMeta is what etcd holds about a key beside its value.
