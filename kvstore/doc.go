@@ -33,7 +33,9 @@
 // the holder's process id where the lock file records it. Stores opened with
 // Options.ReadOnly take no lock and may view a file that a writer owns;
 // because the data file is only ever replaced by rename, they always read a
-// complete file.
+// complete file. ReadKey reads one key the way such a store would, without
+// building one: for a single value from a large file it costs a read and a
+// check of the file instead of a load of every key.
 //
 // # Save strategies
 //

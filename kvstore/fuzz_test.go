@@ -21,6 +21,9 @@ package kvstore
 //     journal of valid entries loads exactly what replaying it with
 //     `encoding/json` gives (with renames, and with each field exactly once);
 //     reopening, read-only or read-write, always loads the same state.
+//   - `FuzzReadKey` (in `readkey_internal_test.go`): arbitrary bytes as a
+//     data file and a key. `ReadKey`'s scan fails exactly where a load fails,
+//     with the same error, and otherwise finds the value the load has.
 //   - `FuzzDecodeCompact`: arbitrary text that is valid JSON, compacted as the
 //     store keeps it. `Get`'s decoder gives exactly what `json.Unmarshal` into
 //     an `interface{}` gives, or hands the value to it (only a number beyond

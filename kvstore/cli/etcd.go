@@ -219,6 +219,9 @@ func etcdConfig(cmd *cobra.Command, src string) (etcdstore.Config, error) {
 		}
 		*t.to = timeout
 	}
+	if err := txnLimits(cmd, &cfg); err != nil {
+		return cfg, err
+	}
 	var err error
 	if cfg.InsecureSkipVerify, err = etcdBool(cmd, flagInsecureSkipVerify); err != nil {
 		return cfg, err
@@ -378,7 +381,8 @@ func openEtcd(cmd *cobra.Command, src string, readOnly bool) (source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return etcdSource{Backend: etcdstore.NewBackend(store, etcdstore.BackendOptions{Deferred: true}), path: src}, nil
+	opts := etcdstore.BackendOptions{Deferred: true, Batch: flagSet(cmd, flagBatch)}
+	return etcdSource{Backend: etcdstore.NewBackend(store, opts), path: src}, nil
 }
 
 // dialEtcd connects to the etcd prefix src names, within the dial
@@ -463,9 +467,16 @@ func startEtcdTUI(cmd *cobra.Command, launch TUILauncher, opts TUIOptions) error
 			return usagef(cmd, "--%s applies only to a file: etcd commits every change as it is made", name)
 		}
 	}
-	store, err := dialEtcd(cmd, opts.Path, opts.ReadOnly, false)
+	cfg, err := etcdConfig(cmd, opts.Path)
 	if err != nil {
 		return err
+	}
+	// The UI lists the keys and reads the values it shows: a large
+	// prefix opens as fast as its keys are listed.
+	cfg.ReadOnly, cfg.KeysOnly = opts.ReadOnly, true
+	store, err := etcdstore.Open(cmd.Context(), cfg)
+	if err != nil {
+		return describeEtcdError(cfg, err)
 	}
 	opts.Backend = etcdstore.NewBackend(store, etcdstore.BackendOptions{})
 	return launch(opts)

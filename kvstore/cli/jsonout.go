@@ -17,12 +17,16 @@ import (
 
 // appendQuoted appends s as a JSON string that shows the key
 // unambiguously: quote, backslash, C0 and C1 controls, DEL and U+2028/U+2029
-// are escaped, but not <, > and &, so keys stay readable.
+// are escaped, but not <, > and &, so keys stay readable. A byte that is
+// not UTF-8 is written \xNN, as the terminal UI shows it, which makes the
+// string no longer JSON: such a key has no JSON string (see appendJSONKey).
 func appendQuoted(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = fmt.Appendf(dst, `\x%02x`, s[i])
 		case r == '"' || r == '\\':
 			dst = append(dst, '\\', byte(r))
 		case r == '\n':
@@ -47,7 +51,7 @@ func appendQuoted(dst []byte, s string) []byte {
 // taken for one. On a terminal, every character termsafe calls unsafe
 // counts, since the key would not look like what it is.
 func needsQuotes(key string, tty bool) bool {
-	if strings.HasPrefix(key, `"`) {
+	if strings.HasPrefix(key, `"`) || !utf8.ValidString(key) {
 		return true
 	}
 	for _, r := range key {

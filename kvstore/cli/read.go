@@ -45,7 +45,11 @@ func getCommand() *cobra.Command {
 		Args:              operands(2, 2),
 		ValidArgsFunction: completeKeys(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			src, key := a[0], a[1]
+			src := a[0]
+			key, err := keyArg(cmd, a[1])
+			if err != nil {
+				return err
+			}
 			var query *jq.Query
 			switch {
 			case expr != "":
@@ -68,32 +72,14 @@ func getCommand() *cobra.Command {
 				return usagef(cmd, "-w json and --jq cannot go together")
 			}
 			if prefix {
-				if format != "value" && format != "json" {
-					return usagef(cmd, "-w takes value or json, not %q", format)
-				}
 				store, err := openSource(cmd, src, true)
 				if err != nil {
 					return err
 				}
 				return closeStore(store, printPrefix(cmd, store, key, format == "json"))
 			}
-			store, err := openSource(cmd, src, true, key)
+			raw, ok, meta, err := getValue(cmd, src, key, format == "json", rawValue)
 			if err != nil {
-				return err
-			}
-			raw, ok := store.GetRaw(key)
-			if b, bytesKept := store.(kvstore.ByteValues); bytesKept && rawValue {
-				raw, ok = b.Bytes(key)
-			}
-			var meta *keyMeta
-			if m, known := store.(metaReader); known && ok && format == "json" {
-				got, err := m.keyMeta(cmd.Context(), key)
-				if err != nil {
-					return closeStore(store, err)
-				}
-				meta = &got
-			}
-			if err := closeStore(store, nil); err != nil {
 				return err
 			}
 			if !ok {
@@ -124,6 +110,33 @@ func getCommand() *cobra.Command {
 	return cmd
 }
 
+// getValue reads the value of key in src, and with withMeta what else the
+// source knows of it (see metaReader), with exact its bytes as stored
+// where the source keeps bytes (get --raw). A file is searched for the
+// one key rather than loaded (see readFileKey).
+func getValue(cmd *cobra.Command, src, key string, withMeta, exact bool) (raw []byte, ok bool, meta *keyMeta, err error) {
+	if !isEtcd(src) {
+		raw, ok, err := readFileKey(cmd, src, key)
+		return raw, ok, nil, err
+	}
+	store, err := openSource(cmd, src, true, key)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	raw, ok = store.GetRaw(key)
+	if b, bytesKept := store.(kvstore.ByteValues); bytesKept && exact {
+		raw, ok = b.Bytes(key)
+	}
+	if m, known := store.(metaReader); known && ok && withMeta {
+		got, err := m.keyMeta(cmd.Context(), key)
+		if err != nil {
+			return nil, false, nil, closeStore(store, err)
+		}
+		meta = &got
+	}
+	return raw, ok, meta, closeStore(store, nil)
+}
+
 // keyMeta is what etcd holds about a key beside its value.
 type keyMeta struct {
 	modRevision int64
@@ -141,7 +154,7 @@ type metaReader interface {
 // source has it. The lease is in hex, as etcdctl's lease commands print
 // and take it.
 func keyObject(key string, value []byte, meta *keyMeta) []byte {
-	out := appendQuoted([]byte(`{"key":`), key)
+	out := appendJSONKey([]byte(`{"key":`), key)
 	out = append(append(out, `,"value":`...), value...)
 	if meta != nil {
 		out = fmt.Appendf(out, `,"mod_revision":%d`, meta.modRevision)
@@ -233,8 +246,12 @@ func keysCommand() *cobra.Command {
 		Use:   "keys SRC",
 		Short: "List the keys, sorted",
 		Long: "keys prints the keys in byte order, one per line. A key that holds a line end or another " +
-			"control character, or starts with a quote, is printed as a JSON string, so every line " +
-			"reads back as exactly one key. --json prints one JSON array instead. --where lists only " +
+			"control character, or starts with a quote, is printed as a JSON string, and a key with " +
+			"bytes that are not UTF-8 (which other etcd clients may write) as such a string with each " +
+			"of those bytes written \\xNN, as the terminal UI shows it: every line reads back as " +
+			"exactly one key, and a KEY argument of get, set, del and mv written that way, quotes " +
+			"included, names it. --json prints one JSON array instead, with a key that is not UTF-8 " +
+			"as {\"base64\": \"...\"}. --where lists only " +
 			"the keys whose value makes a jq expression true; a value it cannot be applied to (.age " +
 			"of a string) counts as false, or fails the command with --strict.",
 		Example: `  kvstore keys data.json --prefix user/
@@ -260,7 +277,9 @@ func keysCommand() *cobra.Command {
 				if asJSON && len(out) > 1 {
 					out = append(out, ',')
 				}
-				if asJSON || needsQuotes(key, tty) {
+				if asJSON {
+					out = appendJSONKey(out, key)
+				} else if needsQuotes(key, tty) {
 					out = appendQuoted(out, key)
 				} else {
 					out = append(out, key...)

@@ -1,29 +1,3 @@
-// Package cli is the kvstore program's command line: the subcommands that
-// read and write a store from scripts (get, set, del, mv, keys, export,
-// import), and the flags of the terminal UI, which it starts through a
-// function the program passes in, so that scripts never load the UI.
-//
-// New builds the cobra command tree; the program runs it with fang.Execute,
-// PrintError as fang's error handler, and ExitCode for the exit status.
-//
-// # etcd
-//
-// Every command takes an etcd prefix as its source, etcd://HOST:PORT/PREFIX
-// (HOST:PORT may be https://HOST:PORT, and several, comma-separated), with
-// etcdctl's connection flags and their ETCDCTL_* environment variables
-// (flags win): --endpoints, --cacert, --cert, --key, --user, --password,
-// --dial-timeout, --command-timeout, --insecure-skip-tls-verify and
-// --insecure-transport. etcdctl's verbs are there with its spellings:
-// get --prefix, del --prefix, watch [--prefix] [--rev], and raw values
-// (get --raw, set --raw).
-//
-// # Exit status
-//
-//	0  success (watch: also when interrupted)
-//	1  failure: a missing key (get, del, mv), an invalid value, a conflict
-//	   with another writer or etcd client, a TLS or credentials mistake
-//	2  a command line that does not fit (see the command's --help)
-//	3  an etcd cluster could not be reached or did not answer in time
 package cli
 
 import (

@@ -92,10 +92,10 @@ func watchEtcd(ctx context.Context, cmd *cobra.Command, e etcdSource, key string
 }
 
 // changeObject is watch's object for a change of key: {"type", "key",
-// "value"}, without value for a deletion.
+// "value"}, without value for a deletion, the key as get -w json gives it.
 func changeObject(kind, key string, value []byte) []byte {
 	out := fmt.Appendf(nil, `{"type":"%s","key":`, kind)
-	out = appendQuoted(out, key)
+	out = appendJSONKey(out, key)
 	if value != nil {
 		out = append(append(out, `,"value":`...), value...)
 	}

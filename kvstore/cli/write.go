@@ -49,7 +49,11 @@ func setCommand() *cobra.Command {
 		Args:              operands(2, 3),
 		ValidArgsFunction: completeKeys(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			src, key := a[0], a[1]
+			src := a[0]
+			key, err := keyArg(cmd, a[1])
+			if err != nil {
+				return err
+			}
 			checked := cmd.Flags().Changed(flagIfRevision)
 			switch {
 			case asBytes && asString:
@@ -205,18 +209,27 @@ func delCommand() *cobra.Command {
 		Use:   "del SRC KEY...",
 		Short: "Delete keys, or every key under a prefix (--prefix)",
 		Long: "del deletes every KEY in one save. If one of them does not exist, it is an error and " +
-			"none is deleted. With --prefix, as etcdctl del --prefix, KEY is a prefix and del deletes " +
-			"every key that starts with it, as import --replace deletes: it lists them on stderr, " +
-			"deletes more than " + fmt.Sprint(maxUnconfirmed) + " only with --yes, and --dry-run prints " +
-			"delete KEY for each and deletes nothing. A prefix nothing starts with deletes nothing, " +
-			"and is no error. On etcd, --prefix is etcdctl's; the etcd prefix goes in the URL (or " +
-			"--all-keys for the whole keyspace).",
+			"none is deleted. A KEY written quoted (\"app\\xff\"), as keys lists a key with bytes that " +
+			"are not UTF-8, names that key. With --prefix, as etcdctl del --prefix, KEY is a prefix and " +
+			"del deletes every key that starts with it, as import --replace deletes: it lists them on " +
+			"stderr, deletes more than " + fmt.Sprint(maxUnconfirmed) + " only with --yes, and --dry-run " +
+			"prints delete KEY for each and deletes nothing. A prefix nothing starts with deletes " +
+			"nothing, and is no error. On etcd, --prefix is etcdctl's; the etcd prefix goes in the URL " +
+			"(or --all-keys for the whole keyspace).\n\n" + limitFlagsHelp("the error says how many were "+
+			"deleted: kvstore keys lists those left, for another del."),
 		Example: `  kvstore del data.json user1 user2
   kvstore del etcd://127.0.0.1:2379/app/ --prefix sessions/ --dry-run`,
 		Args:              operands(2, -1),
 		ValidArgsFunction: completeKeys(-1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			src, keys := a[0], a[1:]
+			src := a[0]
+			keys, err := keyArgs(cmd, a[1:])
+			if err != nil {
+				return err
+			}
+			if err := checkLimitFlags(cmd, src); err != nil {
+				return err
+			}
 			switch {
 			case prefix && len(keys) != 1:
 				return usagef(cmd, "del --prefix takes one KEY, a prefix, got %d", len(keys))
@@ -224,7 +237,7 @@ func delCommand() *cobra.Command {
 				return usagef(cmd, "--yes and --dry-run go with --prefix")
 			}
 			if prefix {
-				return deletePrefix(cmd, src, keys[0], yes, dryRun)
+				return describeLimit(cmd, deletePrefix(cmd, src, keys[0], yes, dryRun))
 			}
 			store, err := openSource(cmd, src, false, keys...)
 			if err != nil {
@@ -240,13 +253,14 @@ func delCommand() *cobra.Command {
 					return closeStore(store, err)
 				}
 			}
-			return closeStore(store, nil)
+			return describeLimit(cmd, closeStore(store, nil))
 		},
 	}
 	cmd.Flags().BoolVar(&prefix, flagPrefix, false, "delete every key that starts with KEY")
 	cmd.Flags().BoolVar(&yes, "yes", false, fmt.Sprintf("with --prefix, delete more than %d keys", maxUnconfirmed))
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "with --prefix, print the keys it would delete, and delete none")
 	writerFlags(cmd)
+	limitFlags(cmd)
 	return cmd
 }
 
@@ -268,7 +282,7 @@ func deletePrefix(cmd *cobra.Command, src, prefix string, yes, dryRun bool) erro
 	}
 	switch {
 	case dryRun:
-		return closeStore(store, writeOut(cmd, plan(store, nil, drop)))
+		return closeStore(store, writeOut(cmd, plan(store, nil, nil, drop)))
 	case len(drop) == 0:
 		fmt.Fprintf(cmd.ErrOrStderr(), "kvstore: del --prefix: no key of %s starts with %s\n", src, quote(prefix))
 		return closeStore(store, nil)
@@ -310,7 +324,12 @@ func mvCommand() *cobra.Command {
 		Args:              operands(3, 3),
 		ValidArgsFunction: completeKeys(2),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			src, from, to := a[0], a[1], a[2]
+			src := a[0]
+			names, err := keyArgs(cmd, a[1:])
+			if err != nil {
+				return err
+			}
+			from, to := names[0], names[1]
 			set, err := schemas.load(src)
 			if err != nil {
 				return err

@@ -62,6 +62,24 @@ type Config struct {
 	// whatever the prefix holds. The view is not kept live.
 	Lazy bool
 
+	// MaxTxnOps and MaxRequestBytes are the cluster's limits on one
+	// transaction, as its members were started with (--max-txn-ops,
+	// --max-request-bytes): writes are checked against them before they are
+	// sent, and waiting writes are split to fit. Zero means etcd's defaults,
+	// 128 operations and 1.5 MiB.
+	MaxTxnOps, MaxRequestBytes int
+
+	// KeysOnly makes Open list the keys without their values (one
+	// keys-only read, streamed or in pages) and keeps that list live with
+	// the watch, which then keeps no values either. A Backend on such a
+	// Store reads a value when it is asked for, keeps the recent ones
+	// (kvstore.ValueLoader), and reads every value in pages only for a
+	// scan: its memory is the key list plus what was shown lately, as a
+	// terminal UI on a large prefix needs. The Store's own Get, GetRaw
+	// and Item read the value from etcd on each call. Lazy takes
+	// precedence.
+	KeysOnly bool
+
 	// ReadOnly makes every write return kvstore.ErrReadOnly. The view is
 	// still read and kept live.
 	ReadOnly bool

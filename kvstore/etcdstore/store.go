@@ -51,6 +51,9 @@ type Store struct {
 
 var _ kvstore.Store = (*Store)(nil)
 
+// clientSendLimit is the most clientv3 sends in one request by default.
+const clientSendLimit = 2 << 20
+
 // ErrConnect is wrapped by the error of an Open that could not connect to
 // any member of the cluster within Config.DialTimeout, as opposed to one
 // that connected and then failed or ran out of time reading.
@@ -73,6 +76,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// A library must not write to the terminal of the program using
 		// it, which may be a full-screen UI.
 		Logger: zap.NewNop(),
+	}
+	if n := cfg.maxRequestBytes() + txnOverhead; n > clientSendLimit {
+		// The client refuses to send more than 2 MiB unless told.
+		ccfg.MaxCallSendMsgSize = n
 	}
 	tlsCfg, err := cfg.tlsConfig()
 	if err != nil {
@@ -114,6 +121,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.writes.init()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if cfg.Lazy {
+		s.cfg.KeysOnly = false
 		s.view = new(btree.Map[string, entry])
 		close(s.done)
 		return s, nil
@@ -225,7 +233,7 @@ func (s *Store) lookup(key string) (entry, bool) {
 // interface{}, like the file store's Get. A value that is not JSON comes
 // back as a string of its text (see Item).
 func (s *Store) Get(key string) (interface{}, bool) {
-	e, ok := s.lookup(key)
+	e, ok := s.valued(key)
 	if !ok {
 		return nil, false
 	}
@@ -239,7 +247,7 @@ func (s *Store) Get(key string) (interface{}, bool) {
 // GetRaw returns a copy of the compact JSON under key. A value that is not
 // JSON comes back as a JSON string of its text (see Item).
 func (s *Store) GetRaw(key string) (json.RawMessage, bool) {
-	e, ok := s.lookup(key)
+	e, ok := s.valued(key)
 	if !ok {
 		return nil, false
 	}
@@ -249,7 +257,7 @@ func (s *Store) GetRaw(key string) (json.RawMessage, bool) {
 // Item returns the bytes etcd holds under key, whether they are JSON, and
 // the revision that last changed them.
 func (s *Store) Item(key string) (Item, bool) {
-	e, ok := s.lookup(key)
+	e, ok := s.valued(key)
 	if !ok {
 		return Item{}, false
 	}
@@ -311,7 +319,16 @@ func (s *Store) Prefix(prefix string) iter.Seq2[string, json.RawMessage] {
 		snap := s.view.Copy()
 		s.mu.Unlock()
 		snap.Ascend(prefix, func(k string, e entry) bool {
-			return strings.HasPrefix(k, prefix) && yield(k, bytes.Clone(e.shown))
+			if !strings.HasPrefix(k, prefix) {
+				return false
+			}
+			if e.lazy {
+				var ok bool
+				if e, ok = s.valued(k); !ok {
+					return true
+				}
+			}
+			return yield(k, bytes.Clone(e.shown))
 		})
 	}
 }

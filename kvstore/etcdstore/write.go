@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -71,9 +70,6 @@ func (s *Store) SetIf(ctx context.Context, key string, raw []byte, rev int64) (i
 }
 
 func (s *Store) put(ctx context.Context, key string, raw []byte, cmp *clientv3.Cmp) (int64, error) {
-	if !utf8.ValidString(key) {
-		return 0, fmt.Errorf("etcdstore: set %q: key is not valid UTF-8", key)
-	}
 	full := s.cfg.Prefix + key
 	// Without a revision to check, the lease the view shows may be gone.
 	lease := KeepLease
@@ -152,10 +148,7 @@ func (s *Store) RenameIf(ctx context.Context, from, to string, rev int64) error 
 }
 
 func (s *Store) rename(ctx context.Context, from, to string, rev int64) error {
-	if !utf8.ValidString(to) {
-		return fmt.Errorf("etcdstore: rename %q to %q: the new key is not valid UTF-8", from, to)
-	}
-	e, ok := s.lookup(from)
+	e, ok := s.valued(from)
 	if !ok || rev == 0 {
 		return fmt.Errorf("etcdstore: rename %q: %w", from, kvstore.ErrNotFound)
 	}
