@@ -116,7 +116,8 @@ func TestE2EEtcdTerminateKeepsWaitingEdits(t *testing.T) {
 		return err
 	})
 	code, _, errOut := runBinaryStdin(t, string(raw), "import", "--changes", src)
-	if code != 1 || !strings.Contains(errOut, "another client changed the key after the edit was made") {
+	if code != 1 || !strings.Contains(errOut, "another client changed the key since it was read") ||
+		!strings.Contains(errOut, "after the edit was made") {
 		t.Fatalf("import over another client's change: exit %d, stderr %q", code, errOut)
 	}
 	waitEtcd(t, cli, "/app/a", "7", 10*time.Second)
