@@ -1,0 +1,116 @@
+package compare
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// The data every benchmark of this package uses: key i and its value are the
+// same in every store, so that the stores hold identical content.
+
+// valueSize is the length of every value: a JSON object of 189 bytes.
+const valueSize = 189
+
+// benchKey returns key i, "key:" and eight digits, so that keys in numeric
+// order are also in byte order.
+func benchKey(i int) string { return fmt.Sprintf("key:%08d", i) }
+
+// benchValue returns the value of key i: a compact JSON object of exactly
+// valueSize bytes, distinct per i (for i below 9,000,000).
+func benchValue(i int) []byte {
+	head := fmt.Sprintf(`{"id":%d,"name":"user-%07d","email":"user%07d@example.com","tags":["alpha","beta","gamma"],"score":%d.5,"active":%t,"bio":"`,
+		1_000_000+i, i, i, 100+i%900, i%2 == 0)
+	const tail = `"}`
+	bio := strings.Repeat("lorem ipsum ", valueSize/12+1)[:valueSize-len(head)-len(tail)]
+	v := head + bio + tail
+	if len(v) != valueSize {
+		panic(fmt.Sprintf("value %d is %d bytes, not %d", i, len(v), valueSize))
+	}
+	return []byte(v)
+}
+
+// writeStoreFile writes a kvstore data file of keys 0 to n-1 in a new
+// temporary directory and returns its path. It is laid out as the store
+// writes a file: one member per line, each value's own members indented
+// below it, two spaces a level.
+func writeStoreFile(tb testing.TB, n int) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "data.json")
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString("{\n")
+	for i := range n {
+		fmt.Fprintf(w, "  %q: ", benchKey(i))
+		w.Write(indentValue(benchValue(i)))
+		if i < n-1 {
+			w.WriteByte(',')
+		}
+		w.WriteByte('\n')
+	}
+	w.WriteString("}\n")
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// indentValue lays out a value of benchValue's shape (a flat object whose
+// only array holds strings) one member per line at the depth of a data
+// file's member.
+func indentValue(v []byte) []byte {
+	out := make([]byte, 0, 2*len(v))
+	depth, inString := 1, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case inString:
+			out = append(out, c)
+			if c == '\\' {
+				i++
+				out = append(out, v[i])
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+			out = append(out, c)
+		case c == '{' || c == '[':
+			depth++
+			out = append(out, c, '\n')
+			out = append(out, strings.Repeat("  ", depth)...)
+		case c == '}' || c == ']':
+			depth--
+			out = append(out, '\n')
+			out = append(out, strings.Repeat("  ", depth)...)
+			out = append(out, c)
+		case c == ',':
+			out = append(out, ",\n"...)
+			out = append(out, strings.Repeat("  ", depth)...)
+		case c == ':':
+			out = append(out, ':', ' ')
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// heapAlloc returns the bytes of live heap objects after a full garbage
+// collection.
+func heapAlloc() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}

@@ -1,0 +1,100 @@
+package compare
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/tidwall/buntdb"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// heapKeys is the number of keys BenchmarkHeapPerKey loads.
+const heapKeys = 1_000_000
+
+// BenchmarkHeapPerKey loads heapKeys keys into each store and reports the
+// heap the loaded store keeps, per key (B/key), measured with
+// runtime.ReadMemStats after a full collection before and after the load.
+// The store opens a data file of those keys, read-only (as a viewer does)
+// and as the writer; buntdb, in memory, is given the same keys and values
+// in transactions of 10,000. ns/op is the time of one load. Each variant
+// runs alone in memory.
+//
+//	go test -run '^$' -bench HeapPerKey -benchtime 1x -count 3
+func BenchmarkHeapPerKey(b *testing.B) {
+	path := writeStoreFile(b, heapKeys)
+	variants := []struct {
+		name string
+		load func(b *testing.B) (release func())
+	}{
+		{"kvstore/readonly", func(b *testing.B) func() {
+			return openStore(b, path, &kvstore.Options{ReadOnly: true})
+		}},
+		{"kvstore/writer", func(b *testing.B) func() {
+			return openStore(b, path, &kvstore.Options{SaveInterval: -1})
+		}},
+		{"buntdb", func(b *testing.B) func() {
+			db := loadBunt(b, heapKeys)
+			return func() { db.Close() }
+		}},
+	}
+	for _, v := range variants {
+		b.Run(fmt.Sprintf("%s/keys=%d", v.name, heapKeys), func(b *testing.B) {
+			var perKey float64
+			for range b.N {
+				b.StopTimer()
+				before := heapAlloc()
+				b.StartTimer()
+				release := v.load(b)
+				b.StopTimer()
+				perKey = float64(heapAlloc()-before) / heapKeys
+				release()
+				b.StartTimer()
+			}
+			b.ReportMetric(perKey, "B/key")
+		})
+	}
+}
+
+// openStore opens the store at path and checks that it holds heapKeys
+// keys; release closes it.
+func openStore(b *testing.B, path string, opts *kvstore.Options) func() {
+	s, err := kvstore.Open(path, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if s.Len() != heapKeys {
+		b.Fatalf("loaded %d keys, want %d", s.Len(), heapKeys)
+	}
+	return func() {
+		if err := s.Close(); err != nil {
+			b.Error(err)
+		}
+		runtime.KeepAlive(s)
+	}
+}
+
+// loadBunt returns an in-memory buntdb holding keys 0 to n-1.
+func loadBunt(tb testing.TB, n int) *buntdb.DB {
+	tb.Helper()
+	db, err := buntdb.Open(":memory:")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	const batch = 10_000
+	for start := 0; start < n; start += batch {
+		err := db.Update(func(tx *buntdb.Tx) error {
+			for i := start; i < min(start+batch, n); i++ {
+				if _, _, err := tx.Set(benchKey(i), string(benchValue(i)), nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return db
+}

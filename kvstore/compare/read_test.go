@@ -1,0 +1,201 @@
+package compare
+
+import (
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/tidwall/buntdb"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// readKeys is the number of keys BenchmarkReadText reads from.
+const readKeys = 100_000
+
+// BenchmarkReadText reads the stored text of a key from all cores at once,
+// each goroutine striding through the keys so that consecutive reads touch
+// unrelated memory. The store's GetText and GetRaw (which copies) are
+// measured beside the floor of a shared sync.Map holding the same strings,
+// buntdb's Get, bbolt's Get (which returns the bytes of its memory map,
+// valid inside the transaction, and is not asked to copy them) and
+// pebble's Get (its bytes, valid until the closer is closed, not copied
+// either; the keys are flushed to one table, so a read is a table lookup). Each variant
+// runs alone in memory, so that no other store's heap is scanned by the
+// collections in its run.
+//
+//	go test -run '^$' -bench ReadText -benchtime 2s -count 3
+func BenchmarkReadText(b *testing.B) {
+	keys := make([]string, readKeys)
+	for i := range keys {
+		keys[i] = benchKey(i)
+	}
+	path := writeStoreFile(b, readKeys)
+	variants := []struct {
+		name string
+		open func(b *testing.B) (get func(key string) bool, release func())
+	}{
+		{"kvstore/GetText", func(b *testing.B) (func(string) bool, func()) {
+			s := openReader(b, path)
+			return func(k string) bool { _, ok := s.GetText(k); return ok }, func() { s.Close() }
+		}},
+		{"kvstore/GetRaw", func(b *testing.B) (func(string) bool, func()) {
+			s := openReader(b, path)
+			return func(k string) bool { _, ok := s.GetRaw(k); return ok }, func() { s.Close() }
+		}},
+		{"syncmap/Load", func(b *testing.B) (func(string) bool, func()) {
+			var m sync.Map
+			for i, k := range keys {
+				m.Store(k, string(benchValue(i)))
+			}
+			if v, ok := m.Load(keys[7]); !ok || v.(string) != string(benchValue(7)) {
+				b.Fatal("sync.Map lost a value")
+			}
+			return func(k string) bool { v, ok := m.Load(k); return ok && len(v.(string)) > 0 }, func() {}
+		}},
+		{"buntdb/Get", func(b *testing.B) (func(string) bool, func()) {
+			db := loadBunt(b, readKeys)
+			if !buntHas(db, keys[7], string(benchValue(7))) {
+				b.Fatal("buntdb lost a value")
+			}
+			return func(k string) bool { return buntHas(db, k, "") }, func() { db.Close() }
+		}},
+		{"bbolt/Get", func(b *testing.B) (func(string) bool, func()) {
+			db := loadBolt(b, readKeys)
+			if !boltHas(db, keys[7], string(benchValue(7))) {
+				b.Fatal("bbolt lost a value")
+			}
+			return func(k string) bool { return boltHas(db, k, "") }, func() { db.Close() }
+		}},
+		{"pebble/Get", func(b *testing.B) (func(string) bool, func()) {
+			db := loadPebble(b, readKeys)
+			if !pebbleHas(db, keys[7], string(benchValue(7))) {
+				b.Fatal("pebble lost a value")
+			}
+			return func(k string) bool { return pebbleHas(db, k, "") }, func() { db.Close() }
+		}},
+	}
+	for _, v := range variants {
+		b.Run(fmt.Sprintf("%s/keys=%d/parallel", v.name, readKeys), func(b *testing.B) {
+			get, release := v.open(b)
+			defer release()
+			heapAlloc() // collect the setup's garbage before the timed part
+			b.ReportAllocs()
+			b.ResetTimer()
+			var seed atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				i := int(seed.Add(7919))
+				for pb.Next() {
+					i = (i + 104729) % readKeys
+					if !get(keys[i]) {
+						b.Error("missing key")
+					}
+				}
+			})
+		})
+	}
+}
+
+// openReader opens a read-only store on path and checks one value.
+func openReader(b *testing.B, path string) *kvstore.KVStore {
+	s, err := kvstore.Open(path, &kvstore.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if text, ok := s.GetText(benchKey(7)); !ok || text != string(benchValue(7)) {
+		b.Fatalf("GetText(%q) = %q, %v; want %q", benchKey(7), text, ok, benchValue(7))
+	}
+	return s
+}
+
+// buntHas reads key from db and reports whether it exists and, unless want
+// is empty, holds want.
+func buntHas(db *buntdb.DB, key, want string) bool {
+	var ok bool
+	db.View(func(tx *buntdb.Tx) error {
+		v, err := tx.Get(key)
+		ok = err == nil && (want == "" || v == want)
+		return nil
+	})
+	return ok
+}
+
+var boltBucket = []byte("data")
+
+// loadBolt returns a bbolt database in a temporary directory holding keys 0
+// to n-1, in one bucket.
+func loadBolt(tb testing.TB, n int) *bolt.DB {
+	tb.Helper()
+	db, err := bolt.Open(filepath.Join(tb.TempDir(), "bolt.db"), 0o600, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	const batch = 10_000
+	for start := 0; start < n; start += batch {
+		err := db.Update(func(tx *bolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists(boltBucket)
+			if err != nil {
+				return err
+			}
+			for i := start; i < min(start+batch, n); i++ {
+				if err := bk.Put([]byte(benchKey(i)), benchValue(i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return db
+}
+
+// boltHas is buntHas for bbolt.
+func boltHas(db *bolt.DB, key, want string) bool {
+	var ok bool
+	db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(boltBucket).Get([]byte(key))
+		ok = v != nil && (want == "" || string(v) == want)
+		return nil
+	})
+	return ok
+}
+
+// loadPebble returns a pebble database in a temporary directory holding
+// keys 0 to n-1, flushed from the memtable to a table.
+func loadPebble(tb testing.TB, n int) *pebble.DB {
+	tb.Helper()
+	db, err := pebble.Open(filepath.Join(tb.TempDir(), "pebble"), &pebble.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	batch := db.NewBatch()
+	for i := range n {
+		if err := batch.Set([]byte(benchKey(i)), benchValue(i), nil); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := batch.Commit(pebble.NoSync); err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
+// pebbleHas is buntHas for pebble.
+func pebbleHas(db *pebble.DB, key, want string) bool {
+	v, closer, err := db.Get([]byte(key))
+	if err != nil {
+		return false
+	}
+	ok := want == "" || string(v) == want
+	closer.Close()
+	return ok
+}
