@@ -15,7 +15,7 @@ import (
 // over the data file; Open removes strays left by a crash.
 func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
 
-// dataFile is the data file as read: its entries, their lookup map (when
+// dataFile is the data file as read: its entries, their lookup index (when
 // asked for), the file's FileInfo (nil if there is none), its content id
 // (when asked for, see fileid.go) and its style, with the layout of its
 // members.
@@ -33,7 +33,7 @@ func loadFile(fsys fileSystem, path string) (*dataFile, error) {
 	return readData(fsys, path, false, false)
 }
 
-// loadIndexed is loadFile that also builds the lookup map of the entries
+// loadIndexed is loadFile that also builds the lookup index of the entries
 // and, with withID, computes the file's content id.
 func loadIndexed(fsys fileSystem, path string, withID bool) (*dataFile, error) {
 	return readData(fsys, path, true, withID)
@@ -128,13 +128,14 @@ func parse(name string, data, arena []byte, ix *indexBuilder, lb *layoutBuilder)
 // at a time.
 const indexBatch = 4096
 
-// indexBuilder fills the lookup map on a second goroutine while the parser
-// goes on. Each insert into a large map is a cache miss or two; at 1M keys
+// indexBuilder fills the lookup index on a second goroutine while the
+// parser goes on. Each insert into a large index is a cache miss or two
+// (measured with a Go map, the index before hashIndex); at 1M keys
 // the inserts took a fifth of a load when they followed the parse, and on
 // two cores overlapping them cut a load from 0.75–0.91 s to 0.58–0.67 s
 // (interleaved runs of BenchmarkLoad). A file of fewer than indexBatch
-// entries is indexed inline; a process limited to one thread builds the map
-// after the parse (readData).
+// entries is indexed inline; a process limited to one thread builds the
+// index after the parse (readData).
 type indexBuilder struct {
 	size  int // bytes in the file, to estimate the number of entries
 	batch []*entry

@@ -159,7 +159,7 @@ func (s *KVStore) load() error {
 			// would silently undo their edits. The store takes the file;
 			// recoverJournal keeps the journals' state apart.
 			ours = data.Copy()
-			err = replayJournals(texts, entries{ours, newHashIndex(0)}) // the map is not kept
+			err = replayJournals(texts, entries{ours, newHashIndex(0)}) // the index is not kept
 		default:
 			err = replayJournals(texts, entries{data, index})
 		}
