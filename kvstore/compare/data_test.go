@@ -3,6 +3,7 @@ package compare
 import (
 	"bufio"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -114,3 +115,12 @@ func heapAlloc() int64 {
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc)
 }
+
+// quietPebbleLogger is a pebble.Logger that drops pebble's informational
+// messages (a line per WAL recovery and flush), which would otherwise break
+// up the benchmark's output lines, and passes on its errors.
+type quietPebbleLogger struct{}
+
+func (quietPebbleLogger) Infof(string, ...any)           {}
+func (quietPebbleLogger) Errorf(format string, a ...any) { log.Printf(format, a...) }
+func (quietPebbleLogger) Fatalf(format string, a ...any) { log.Fatalf(format, a...) }

@@ -227,7 +227,7 @@ func boltHas(db *bolt.DB, key, want string) bool {
 // keys 0 to n-1, flushed from the memtable to a table.
 func loadPebble(tb testing.TB, n int) *pebble.DB {
 	tb.Helper()
-	db, err := pebble.Open(filepath.Join(tb.TempDir(), "pebble"), &pebble.Options{})
+	db, err := pebble.Open(filepath.Join(tb.TempDir(), "pebble"), &pebble.Options{Logger: quietPebbleLogger{}})
 	if err != nil {
 		tb.Fatal(err)
 	}
