@@ -9,6 +9,10 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/tidwall/buntdb"
+	bolt "go.etcd.io/bbolt"
 )
 
 // The data every benchmark of this package uses: key i and its value are the
@@ -124,3 +128,81 @@ type quietPebbleLogger struct{}
 func (quietPebbleLogger) Infof(string, ...any)           {}
 func (quietPebbleLogger) Errorf(format string, a ...any) { log.Printf(format, a...) }
 func (quietPebbleLogger) Fatalf(format string, a ...any) { log.Fatalf(format, a...) }
+
+// loadBunt returns an in-memory buntdb holding keys 0 to n-1.
+func loadBunt(tb testing.TB, n int) *buntdb.DB {
+	tb.Helper()
+	db, err := buntdb.Open(":memory:")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	const batch = 10_000
+	for start := 0; start < n; start += batch {
+		err := db.Update(func(tx *buntdb.Tx) error {
+			for i := start; i < min(start+batch, n); i++ {
+				if _, _, err := tx.Set(benchKey(i), string(benchValue(i)), nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return db
+}
+
+var boltBucket = []byte("data")
+
+// loadBolt returns a bbolt database in a temporary directory holding keys 0
+// to n-1, in one bucket.
+func loadBolt(tb testing.TB, n int) *bolt.DB {
+	tb.Helper()
+	db, err := bolt.Open(filepath.Join(tb.TempDir(), "bolt.db"), 0o600, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	const batch = 10_000
+	for start := 0; start < n; start += batch {
+		err := db.Update(func(tx *bolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists(boltBucket)
+			if err != nil {
+				return err
+			}
+			for i := start; i < min(start+batch, n); i++ {
+				if err := bk.Put([]byte(benchKey(i)), benchValue(i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return db
+}
+
+// loadPebble returns a pebble database in a temporary directory holding
+// keys 0 to n-1, flushed from the memtable to a table.
+func loadPebble(tb testing.TB, n int) *pebble.DB {
+	tb.Helper()
+	db, err := pebble.Open(filepath.Join(tb.TempDir(), "pebble"), &pebble.Options{Logger: quietPebbleLogger{}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	batch := db.NewBatch()
+	for i := range n {
+		if err := batch.Set([]byte(benchKey(i)), benchValue(i), nil); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := batch.Commit(pebble.NoSync); err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tidwall/buntdb"
-
 	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
@@ -84,28 +82,4 @@ func openStore(b *testing.B, path string, opts *kvstore.Options) func() {
 		}
 		runtime.KeepAlive(s)
 	}
-}
-
-// loadBunt returns an in-memory buntdb holding keys 0 to n-1.
-func loadBunt(tb testing.TB, n int) *buntdb.DB {
-	tb.Helper()
-	db, err := buntdb.Open(":memory:")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	const batch = 10_000
-	for start := 0; start < n; start += batch {
-		err := db.Update(func(tx *buntdb.Tx) error {
-			for i := start; i < min(start+batch, n); i++ {
-				if _, _, err := tx.Set(benchKey(i), string(benchValue(i)), nil); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			tb.Fatal(err)
-		}
-	}
-	return db
 }

@@ -2,7 +2,6 @@ package compare
 
 import (
 	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -181,37 +180,6 @@ func buntHas(db *buntdb.DB, key, want string) bool {
 	return ok
 }
 
-var boltBucket = []byte("data")
-
-// loadBolt returns a bbolt database in a temporary directory holding keys 0
-// to n-1, in one bucket.
-func loadBolt(tb testing.TB, n int) *bolt.DB {
-	tb.Helper()
-	db, err := bolt.Open(filepath.Join(tb.TempDir(), "bolt.db"), 0o600, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	const batch = 10_000
-	for start := 0; start < n; start += batch {
-		err := db.Update(func(tx *bolt.Tx) error {
-			bk, err := tx.CreateBucketIfNotExists(boltBucket)
-			if err != nil {
-				return err
-			}
-			for i := start; i < min(start+batch, n); i++ {
-				if err := bk.Put([]byte(benchKey(i)), benchValue(i)); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			tb.Fatal(err)
-		}
-	}
-	return db
-}
-
 // boltHas is buntHas for bbolt.
 func boltHas(db *bolt.DB, key, want string) bool {
 	var ok bool
@@ -221,29 +189,6 @@ func boltHas(db *bolt.DB, key, want string) bool {
 		return nil
 	})
 	return ok
-}
-
-// loadPebble returns a pebble database in a temporary directory holding
-// keys 0 to n-1, flushed from the memtable to a table.
-func loadPebble(tb testing.TB, n int) *pebble.DB {
-	tb.Helper()
-	db, err := pebble.Open(filepath.Join(tb.TempDir(), "pebble"), &pebble.Options{Logger: quietPebbleLogger{}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	batch := db.NewBatch()
-	for i := range n {
-		if err := batch.Set([]byte(benchKey(i)), benchValue(i), nil); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if err := batch.Commit(pebble.NoSync); err != nil {
-		tb.Fatal(err)
-	}
-	if err := db.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	return db
 }
 
 // pebbleHas is buntHas for pebble.
