@@ -98,8 +98,9 @@ func (s *KVStore) Name() string { return filepath.Base(s.Path()) }
 // Optional abilities of a Backend, each found with a type assertion; the
 // comment of each says what a front end does without it.
 type (
-	// TextGetter hands out a value's JSON text as a string in one copy, as
-	// *KVStore does. Without it, a front end converts GetRaw's bytes.
+	// TextGetter hands out a value's JSON text as a string, as *KVStore
+	// does without copying it. Without it, a front end converts GetRaw's
+	// bytes.
 	TextGetter interface {
 		GetText(key string) (string, bool)
 	}

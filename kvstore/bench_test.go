@@ -307,7 +307,7 @@ func BenchmarkGet(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			return func(k string) bool { _, ok := s.GetRaw(k); return ok }, func() { s.Close() }
+			return func(k string) bool { raw, ok := s.GetRaw(k); keepRaw(raw); return ok }, func() { s.Close() }
 		}},
 	}
 	for _, v := range variants {
@@ -327,6 +327,20 @@ func BenchmarkGet(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// keptRaw is where keepRaw would put a slice.
+var keptRaw []byte
+
+// keepRaw makes raw escape, as the copy of a caller that keeps it does;
+// without it the compiler may let an unused GetRaw result share the
+// stored bytes instead of copying them.
+//
+//go:noinline
+func keepRaw(raw []byte) {
+	if len(raw) < 0 {
+		keptRaw = raw
 	}
 }
 

@@ -19,7 +19,8 @@
 // Set, and reading a value gives the same Go type whether or not the store
 // was reopened in between. Get decodes the way encoding/json decodes into an
 // interface{}; GetAs decodes into a type of the caller's choosing; GetRaw and
-// the iterators return the JSON itself.
+// the iterators return a copy of the JSON itself, and GetText the stored
+// text, uncopied, as an immutable string.
 //
 // # Concurrency
 //

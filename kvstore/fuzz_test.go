@@ -48,8 +48,6 @@ import (
 	"sync"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/tidwall/btree"
 )
 
 // The fuzz targets below run their seed corpus (testdata/fuzz/FuzzXxx) in
@@ -136,7 +134,7 @@ func jsonDepth(b []byte) int {
 }
 
 // encoded returns the bytes a save writes for m.
-func encoded(t *testing.T, m *btree.Map[string, []byte]) []byte {
+func encoded(t *testing.T, m *kvTree) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := writeEncoded(&b, m, &canonicalStyle); err != nil {
@@ -149,7 +147,7 @@ func encoded(t *testing.T, m *btree.Map[string, []byte]) []byte {
 // store writes parses back to the same keys and byte-identical values,
 // writing that again gives the same bytes, and encoding/json reads the
 // same keys and values from it.
-func checkRoundTrip(t *testing.T, m *btree.Map[string, []byte]) {
+func checkRoundTrip(t *testing.T, m *kvTree) {
 	t.Helper()
 	out := encoded(t, m)
 	back, err := parseFile("saved.json", out)
@@ -311,7 +309,7 @@ func FuzzSetRaw(f *testing.F) {
 		if err := json.Compact(&back, mine); err != nil || !bytes.Equal(back.Bytes(), got) {
 			t.Fatalf("the indented value %q is not the stored %q (%v)", mine, got, err)
 		}
-		m := new(btree.Map[string, []byte])
+		m := newKVTree()
 		m.Set(key, got)
 		checkRoundTrip(t, m)
 	})

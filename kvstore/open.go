@@ -9,8 +9,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/tidwall/btree"
 )
 
 // loadPatience bounds how long a read-only load keeps retrying while a
@@ -148,7 +146,7 @@ func (s *KVStore) load() error {
 	}
 	data, index, info, id := df.m, df.index, df.info, df.id
 	texts := js.texts
-	var ours *btree.Map[string, []byte]
+	var ours *kvTree
 	var unshown error
 	switch {
 	case js.elsewhere(id) && s.opts.ReadOnly:
@@ -161,7 +159,7 @@ func (s *KVStore) load() error {
 		// would silently undo their edits. The store takes the file;
 		// recoverJournal keeps the journals' state apart.
 		ours = data.Copy()
-		err = replayJournals(texts, entries{ours, map[string][]byte{}}) // the map is not kept
+		err = replayJournals(texts, entries{ours, newHashIndex(0)}) // the index is not kept
 	default:
 		err = replayJournals(texts, entries{data, index})
 	}
@@ -328,7 +326,7 @@ func (s *KVStore) recoverJournal() error {
 // conflict, and the store reports ErrConflict naming it. Then the journals
 // are removed. If either step fails Open fails, having changed nothing the
 // next Open could not redo. The caller holds flushMu.
-func (s *KVStore) settleJournalConflict(ours *btree.Map[string, []byte]) error {
+func (s *KVStore) settleJournalConflict(ours *kvTree) error {
 	changed := len(diffMaps(s.base, ours)) > 0
 	var rescued string
 	if changed {
