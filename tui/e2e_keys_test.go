@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
-
 	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
-
 	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 

@@ -1,6 +1,7 @@
 package uitest
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/tui"
 )
 
@@ -259,18 +261,18 @@ func (h *harness) retryDelay() (time.Duration, bool) {
 	return 0, false
 }
 
-// retryArmed reports whether a retry timer is running: one is held and
-// firing it would save again. A stale timer the model would ignore
-// does not count: the status bar says whether changes wait.
+// retryArmed reports whether a retry timer is running. The model starts
+// one only while changes wait for the cluster, and the tests fire it
+// rather than let it go stale.
 func (h *harness) retryArmed() bool {
 	_, ok := h.retryDelay()
-	return ok && h.waitingForCluster()
+	return ok
 }
 
-// waitingForCluster reports whether changes wait for the cluster, as
-// the status bar says.
+// waitingForCluster reports whether changes wait for the cluster: some
+// are pending, and the last save failed because it was out of reach.
 func (h *harness) waitingForCluster() bool {
-	return strings.Contains(h.statusLine(), "unreachable · retrying")
+	return h.store.Pending() > 0 && errors.Is(h.store.LastSaveError(), kvstore.ErrUnreachable)
 }
 
 // retryUntilSaved fires the retry timer until nothing waits: the

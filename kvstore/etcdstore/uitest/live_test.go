@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
@@ -18,7 +19,6 @@ import (
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
-	"unicode/utf8"
 )
 
 // The UI on a live etcd prefix: the watch lost and recovered, an editor

@@ -3,8 +3,9 @@ package uitest
 import (
 	"testing"
 
-	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 	"go.uber.org/goleak"
+
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // TestMain fails the tests if any goroutine outlives them: the Store's

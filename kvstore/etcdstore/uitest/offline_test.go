@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +16,6 @@ import (
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 	"github.com/kvstore-dev/kvstore/tui"
-	"regexp"
 )
 
 // The UI on an etcd that goes away and comes back: edits made meanwhile
