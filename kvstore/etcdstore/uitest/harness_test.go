@@ -159,11 +159,26 @@ func (h *harness) start(cmd tea.Cmd) {
 }
 
 // settle handles the Cmds' messages until only the wait for an event is
-// still running.
+// still running. A Cmd that never returns fails the test after a minute,
+// far longer than any write's timeout here.
 func (h *harness) settle() {
 	h.t.Helper()
+	var timeout <-chan time.Time
 	for h.running > h.waiting {
-		h.handle(<-h.results)
+		select {
+		case msg := <-h.results:
+			h.handle(msg)
+		default:
+			if timeout == nil {
+				timeout = time.After(time.Minute)
+			}
+			select {
+			case msg := <-h.results:
+				h.handle(msg)
+			case <-timeout:
+				h.t.Fatalf("%d Cmds still running after a minute:\n%s", h.running-h.waiting, h.screen())
+			}
+		}
 	}
 }
 
