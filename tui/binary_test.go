@@ -1,81 +1,18 @@
 package tui
 
 import (
-	"bytes"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // The program is tested as a built binary: its command line here, and in a
 // terminal by the tmux tests.
-
-var (
-	buildOnce sync.Once
-	binDir    string
-	binPath   string
-	buildErr  error
-)
-
-// removeBinary deletes the built program when the tests end.
-func removeBinary() {
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-}
-
-// buildBinary builds the program once per test run.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if binDir, buildErr = os.MkdirTemp("", "kvstore-bin-"); buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "kvstore")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/kvstore-dev/kvstore").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
-// runBinary runs the program without a terminal and returns its exit
-// status, stdout and stderr.
-func runBinary(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	return runBinaryStdin(t, "", args...)
-}
-
-// runBinaryStdin is runBinary with stdin. The program runs in a temporary
-// directory, so relative paths it is given or makes up stay out of the
-// source tree.
-func runBinaryStdin(t *testing.T, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	cmd := exec.Command(buildBinary(t), args...)
-	cmd.Dir = t.TempDir()
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return code, out.String(), errOut.String()
-}
 
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
@@ -85,7 +22,7 @@ func writeFile(t *testing.T, path, content string) {
 }
 
 func TestBinaryHelpAndVersion(t *testing.T) {
-	code, out, errOut := runBinary(t, "--help")
+	code, out, errOut := tmuxtest.Run(t, "--help")
 	if code != 0 || errOut != "" {
 		t.Fatalf("--help: exit %d, stderr %q", code, errOut)
 	}
@@ -94,7 +31,7 @@ func TestBinaryHelpAndVersion(t *testing.T) {
 			t.Errorf("--help output lacks %q:\n%s", want, out)
 		}
 	}
-	code, out, _ = runBinary(t, "--version")
+	code, out, _ = tmuxtest.Run(t, "--version")
 	if code != 0 || !regexp.MustCompile(`^kvstore \S+\n$`).MatchString(out) {
 		t.Fatalf("--version: exit %d, output %q", code, out)
 	}
@@ -131,7 +68,7 @@ func TestBinaryErrorsBeforeTheUI(t *testing.T) {
 		{[]string{"--what", "a.json"}, "unknown flag: --what"},
 	}
 	for _, c := range cases {
-		code, out, errOut := runBinary(t, c.args...)
+		code, out, errOut := tmuxtest.Run(t, c.args...)
 		if code == 0 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "kvstore: ") || !strings.Contains(errOut, c.want) {
 			t.Errorf("kvstore %q: exit %d, stdout %q, stderr %q; want one kvstore: line containing %q",
 				c.args, code, out, errOut, c.want)

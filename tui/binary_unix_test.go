@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // Without a terminal at all (no terminal on stdin, and none of its own:
@@ -16,7 +18,7 @@ import (
 func TestBinaryWithoutATerminal(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"a": 1}`)
-	cmd := exec.Command(buildBinary(t), data)
+	cmd := exec.Command(tmuxtest.Binary(t), data)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

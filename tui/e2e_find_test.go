@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // TestE2EFindInValues finds text inside values in the built program: the
@@ -21,26 +23,26 @@ func TestE2EFindInValues(t *testing.T) {
 	}
 	items[3], items[70] = `"a Needle here"`, `"the last needle"`
 	writeFile(t, data, `{"hay": [`+strings.Join(items, ",")+`], "note": "no match", "plain": 1}`)
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("3 keys")
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("3 keys")
 
-	s.keys("C-f")
-	s.waitFor("Find:")
-	s.keys("needle")
-	s.waitFor("1 of 3 keys")
-	s.waitFor("find: needle")
-	s.keys("Enter")
-	s.waitFor("? help")
-	s.keys("Tab")
-	s.waitFor("n next")
-	s.keys("n")
-	s.waitFor("a Needle here")
-	s.keys("n")
-	s.waitFor("the last needle")
-	s.keys("Escape")
-	s.waitFor("▹ hay") // the title is Keys again, and every key is back
-	s.waitFor("plain")
-	s.quit()
+	s.Keys("C-f")
+	s.WaitFor("Find:")
+	s.Keys("needle")
+	s.WaitFor("1 of 3 keys")
+	s.WaitFor("find: needle")
+	s.Keys("Enter")
+	s.WaitFor("? help")
+	s.Keys("Tab")
+	s.WaitFor("n next")
+	s.Keys("n")
+	s.WaitFor("a Needle here")
+	s.Keys("n")
+	s.WaitFor("the last needle")
+	s.Keys("Escape")
+	s.WaitFor("▹ hay") // the title is Keys again, and every key is back
+	s.WaitFor("plain")
+	s.Quit()
 }
 
 // TestE2EFindNextAcrossKeys steps with n through the matches of every key
@@ -50,31 +52,31 @@ func TestE2EFindNextAcrossKeys(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"a": ["cat", "dog", "cat"], "b": "none", "c": "a cat"}`)
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("3 keys")
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("3 keys")
 
-	s.keys("C-f")
-	s.waitFor("Find:")
-	s.keys("cat", "Enter")
-	s.waitFor("2 of 3 keys")
-	s.keys("n")
-	s.waitFor("key 1/2 · match 1/2 in the value")
-	s.keys("n")
-	s.waitFor("key 1/2 · match 2/2 in the value")
-	s.keys("n")
-	s.waitFor("key 2/2 · match 1/1 in the value")
-	s.waitFor(`"a cat"`)
-	s.keys("Escape")
-	s.waitFor("  b      ") // every key is back
+	s.Keys("C-f")
+	s.WaitFor("Find:")
+	s.Keys("cat", "Enter")
+	s.WaitFor("2 of 3 keys")
+	s.Keys("n")
+	s.WaitFor("key 1/2 · match 1/2 in the value")
+	s.Keys("n")
+	s.WaitFor("key 1/2 · match 2/2 in the value")
+	s.Keys("n")
+	s.WaitFor("key 2/2 · match 1/1 in the value")
+	s.WaitFor(`"a cat"`)
+	s.Keys("Escape")
+	s.WaitFor("  b      ") // every key is back
 
-	s.keys("g", "Tab", "/")
-	s.waitFor("Search value:")
-	s.keys("dog", "Enter")
-	s.keys("n")
-	s.waitFor("match 1/1 in the value")
-	s.keys("/", "Up")
-	s.waitFor("Search value: dog")
-	s.keys("Escape")
-	s.waitFor("? help")
-	s.quit()
+	s.Keys("g", "Tab", "/")
+	s.WaitFor("Search value:")
+	s.Keys("dog", "Enter")
+	s.Keys("n")
+	s.WaitFor("match 1/1 in the value")
+	s.Keys("/", "Up")
+	s.WaitFor("Search value: dog")
+	s.Keys("Escape")
+	s.WaitFor("? help")
+	s.Quit()
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // TestE2EFoldAndPath folds a node in the built program and reads the path
@@ -16,25 +18,25 @@ func TestE2EFoldAndPath(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"user": {"address": {"city": "Paris", "zip": "75001"}, "tags": ["a", "b", "c"]}}`)
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("1 key")
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("1 key")
 
-	s.keys("Tab")
-	s.waitFor("h/← fold")
-	s.keys("j", "l") // l on an open object leaves it open
-	s.waitFor("▸ user  .address")
-	s.keys("h")
-	s.waitFor(`"address": {…} 2 keys,`)
-	if strings.Contains(s.screen(), "Paris") {
-		t.Fatalf("the folded object still shows its members:\n%s", s.screen())
+	s.Keys("Tab")
+	s.WaitFor("h/← fold")
+	s.Keys("j", "l") // l on an open object leaves it open
+	s.WaitFor("▸ user  .address")
+	s.Keys("h")
+	s.WaitFor(`"address": {…} 2 keys,`)
+	if strings.Contains(s.Screen(), "Paris") {
+		t.Fatalf("the folded object still shows its members:\n%s", s.Screen())
 	}
-	s.keys("j", "j", "j")
-	s.waitFor("▸ user  .tags[1]")
-	s.keys("Left", "Space")
-	s.waitFor(`"tags": […] 3 items`)
-	s.keys("L")
-	s.waitFor(`"city": "Paris",`)
-	s.quit()
+	s.Keys("j", "j", "j")
+	s.WaitFor("▸ user  .tags[1]")
+	s.Keys("Left", "Space")
+	s.WaitFor(`"tags": […] 3 items`)
+	s.Keys("L")
+	s.WaitFor(`"city": "Paris",`)
+	s.Quit()
 }
 
 // TestE2EScrollALongString pages through a string that wraps to many rows
@@ -44,25 +46,25 @@ func TestE2EScrollALongString(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"s": "`+strings.Repeat("abcdefghij", 400)+`"}`)
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("1 key")
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("1 key")
 
 	rng := regexp.MustCompile(`(\d+)-(\d+)/(\d+)`)
-	s.keys("Tab")
-	first := rng.FindStringSubmatch(s.waitFor("▸ s  1-"))
+	s.Keys("Tab")
+	first := rng.FindStringSubmatch(s.WaitFor("▸ s  1-"))
 	if first == nil {
-		t.Fatalf("no range in the title:\n%s", s.screen())
+		t.Fatalf("no range in the title:\n%s", s.Screen())
 	}
-	s.keys("PageDown")
-	s.waitFor("▸ s  " + strconv.Itoa(mustAtoi(t, first[2])) + "-")
-	s.keys("G")
+	s.Keys("PageDown")
+	s.WaitFor("▸ s  " + strconv.Itoa(mustAtoi(t, first[2])) + "-")
+	s.Keys("G")
 	total := first[3]
-	s.waitFor("-" + total + "/" + total)
-	s.keys("k")
-	s.waitFor("-" + total + "/" + total) // the pane stays at the end
-	s.keys("g")
-	s.waitFor("▸ s  1-" + first[2] + "/" + total)
-	s.quit()
+	s.WaitFor("-" + total + "/" + total)
+	s.Keys("k")
+	s.WaitFor("-" + total + "/" + total) // the pane stays at the end
+	s.Keys("g")
+	s.WaitFor("▸ s  1-" + first[2] + "/" + total)
+	s.Quit()
 }
 
 func mustAtoi(t *testing.T, s string) int {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // End-to-end tests of managing keys and of other writers, in the built
@@ -25,52 +26,43 @@ func readFile(t *testing.T, path string) string {
 	return string(data)
 }
 
-// quit presses q and checks the exit status.
-func (p *program) quit() {
-	p.t.Helper()
-	p.keys("q")
-	if code := p.waitExit(); code != "0" {
-		p.t.Fatalf("exit status %s", code)
-	}
-}
-
 // TestE2ECreateRenameDelete creates a key, renames it, deletes another after
 // the confirmation and undoes nothing; the file holds exactly the result.
 func TestE2ECreateRenameDelete(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"alpha": 1, "beta": 2}`)
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("2 keys")
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("2 keys")
 
-	s.keys("n")
-	s.waitFor("New key:")
-	s.keys("beta", "Enter")
-	s.waitFor("beta already exists")
-	s.keys("C-u", "new/one", "Enter")
-	s.waitFor("New key new/one")
-	s.keys("C-a", "C-k", `{"x": 1}`, "C-s")
-	s.waitFor("applied new/one")
-	s.waitFor("3 keys")
+	s.Keys("n")
+	s.WaitFor("New key:")
+	s.Keys("beta", "Enter")
+	s.WaitFor("beta already exists")
+	s.Keys("C-u", "new/one", "Enter")
+	s.WaitFor("New key new/one")
+	s.Keys("C-a", "C-k", `{"x": 1}`, "C-s")
+	s.WaitFor("applied new/one")
+	s.WaitFor("3 keys")
 
-	s.keys("r")
-	s.waitFor("Rename new/one to: new/one")
-	s.keys("BSpace", "BSpace", "BSpace", "two", "Enter")
-	s.waitFor("renamed new/one to new/two")
-	s.waitFor("▸ new/two")
+	s.Keys("r")
+	s.WaitFor("Rename new/one to: new/one")
+	s.Keys("BSpace", "BSpace", "BSpace", "two", "Enter")
+	s.WaitFor("renamed new/one to new/two")
+	s.WaitFor("▸ new/two")
 
-	s.keys("g", "d")
-	s.waitFor("Delete alpha?")
-	s.keys("n")
-	s.waitFor("3 keys")
-	s.keys("d")
-	s.waitFor("Delete alpha?")
-	s.keys("y")
-	s.waitFor("deleted alpha")
-	s.waitFor("2 keys")
-	s.keys("C-s")
-	s.waitSaved()
-	s.quit()
+	s.Keys("g", "d")
+	s.WaitFor("Delete alpha?")
+	s.Keys("n")
+	s.WaitFor("3 keys")
+	s.Keys("d")
+	s.WaitFor("Delete alpha?")
+	s.Keys("y")
+	s.WaitFor("deleted alpha")
+	s.WaitFor("2 keys")
+	s.Keys("C-s")
+	s.WaitSaved()
+	s.Quit()
 	want := "{\n  \"beta\": 2,\n  \"new/two\": {\n    \"x\": 1\n  }\n}\n"
 	if got := readFile(t, data); got != want {
 		t.Fatalf("file:\n%s\nwant:\n%s", got, want)
@@ -104,11 +96,11 @@ fi
 	if err := os.Chmod(script, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := startProgramEnv(t, []string{"VISUAL=", "EDITOR=" + script}, "--interval", "0", data)
-	s.waitFor("1 key")
-	s.keys("v")
-	s.waitFor("cfg: line 1, column 15: invalid character")
-	s.waitFor("Reopen the editor? Invalid JSON at line 1, column 15.")
+	s := tmuxtest.StartProgramEnv(t, []string{"VISUAL=", "EDITOR=" + script}, "--interval", "0", data)
+	s.WaitFor("1 key")
+	s.Keys("v")
+	s.WaitFor("cfg: line 1, column 15: invalid character")
+	s.WaitFor("Reopen the editor? Invalid JSON at line 1, column 15.")
 	if got := readFile(t, seen+".1"); got != "{\n  \"port\": 80\n}\n" {
 		t.Fatalf("the editor got %q, want the pretty-printed value", got)
 	}
@@ -116,18 +108,18 @@ fi
 	if !strings.HasSuffix(name, ".json") {
 		t.Fatalf("temporary file %q does not end in .json", name)
 	}
-	s.keys("y")
-	s.waitFor("applied cfg")
+	s.Keys("y")
+	s.WaitFor("applied cfg")
 	if got := readFile(t, seen+".2"); got != "{\"port\": 8080,}\n" {
 		t.Fatalf("reopened on %q, want the user's text kept", got)
 	}
 	if _, err := os.Stat(name); !os.IsNotExist(err) {
 		t.Fatalf("the temporary file is still there after applying: %v", err)
 	}
-	s.waitFor(`"port": 8080`)
-	s.keys("C-s")
-	s.waitSaved()
-	s.quit()
+	s.WaitFor(`"port": 8080`)
+	s.Keys("C-s")
+	s.WaitSaved()
+	s.Quit()
 	if got := readFile(t, data); got != "{\n  \"cfg\": {\n    \"port\": 8080\n  }\n}\n" {
 		t.Fatalf("file:\n%s", got)
 	}
@@ -148,24 +140,24 @@ func TestE2ELockedOffersReadOnly(t *testing.T) {
 
 	// The holder is this test process, and the lock file says so.
 	holderName := fmt.Sprintf("another writer (process %d)", os.Getpid())
-	no := startProgram(t, data)
-	no.waitFor("data.json is in use by " + holderName + ". Open it read-only? [y/N]")
-	no.keys("n")
-	if code := no.waitExit(); code != "1" {
+	no := tmuxtest.StartProgram(t, data)
+	no.WaitFor("data.json is in use by " + holderName + ". Open it read-only? [y/N]")
+	no.Keys("n")
+	if code := no.WaitExit(); code != "1" {
 		t.Fatalf("exit status %s after declining", code)
 	}
 
-	s := startProgram(t, data)
-	s.waitFor("Open it read-only? [y/N]")
-	s.keys("y") // one key, no Enter
-	scr := s.waitFor("read-only │ " + holderName + " has the file")
+	s := tmuxtest.StartProgram(t, data)
+	s.WaitFor("Open it read-only? [y/N]")
+	s.Keys("y") // one key, no Enter
+	scr := s.WaitFor("read-only │ " + holderName + " has the file")
 	for _, gone := range []string{"edit", "n new", "rename", "delete", "save"} {
 		if strings.Contains(scr, gone) {
 			t.Fatalf("the read-only help offers %q:\n%s", gone, scr)
 		}
 	}
-	s.keys("d")
-	s.waitFor("read-only: keys cannot be deleted")
+	s.Keys("d")
+	s.WaitFor("read-only: keys cannot be deleted")
 
 	// The writer saves: ctrl+r shows it at once, and the refresh timer
 	// picks up the next save without a key.
@@ -175,16 +167,16 @@ func TestE2ELockedOffersReadOnly(t *testing.T) {
 	if err := holder.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	s.keys("C-r")
-	s.waitFor("2 keys")
+	s.Keys("C-r")
+	s.WaitFor("2 keys")
 	if err := holder.SetRaw("c", []byte("3")); err != nil {
 		t.Fatal(err)
 	}
 	if err := holder.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	s.waitFor("3 keys")
-	s.quit()
+	s.WaitFor("3 keys")
+	s.Quit()
 	if got := readFile(t, data); strings.Contains(got, "null") || !strings.Contains(got, `"c": 3`) {
 		t.Fatalf("file after viewing read-only:\n%s", got)
 	}
@@ -197,27 +189,27 @@ func TestE2EOutsideEditThenSave(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"a": 1, "b": 2}`)
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("2 keys")
-	s.keys("e", "End", "0", "C-s") // a: 10
-	s.waitFor("applied a")
-	s.keys("j", "e", "End", "0", "C-s") // b: 20
-	s.waitFor("2 unsaved changes")
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("2 keys")
+	s.Keys("e", "End", "0", "C-s") // a: 10
+	s.WaitFor("applied a")
+	s.Keys("j", "e", "End", "0", "C-s") // b: 20
+	s.WaitFor("2 unsaved changes")
 	writeFile(t, data, `{"a": 1, "b": 200, "hand": true}`)
-	s.keys("C-s")
-	s.waitFor("save failed: the file changed on disk (ctrl+s to resolve)")
+	s.Keys("C-s")
+	s.WaitFor("save failed: the file changed on disk (ctrl+s to resolve)")
 	if got := readFile(t, data); got != `{"a": 1, "b": 200, "hand": true}` {
 		t.Fatalf("the failed save touched the file:\n%s", got)
 	}
-	s.keys("C-s")
-	s.waitFor("1 key changed on both sides")
-	s.waitFor("theirs: 200")
-	s.keys("Enter")
-	s.waitFor("1 collision still needs a choice")
-	s.keys("m", "Enter")
-	s.waitFor("merged with the file")
-	s.waitFor("3 keys")
-	s.quit()
+	s.Keys("C-s")
+	s.WaitFor("1 key changed on both sides")
+	s.WaitFor("theirs: 200")
+	s.Keys("Enter")
+	s.WaitFor("1 collision still needs a choice")
+	s.Keys("m", "Enter")
+	s.WaitFor("merged with the file")
+	s.WaitFor("3 keys")
+	s.Quit()
 	want := "{\n  \"a\": 10,\n  \"b\": 20,\n  \"hand\": true\n}\n"
 	if got := readFile(t, data); got != want {
 		t.Fatalf("file:\n%s\nwant:\n%s", got, want)
@@ -252,30 +244,30 @@ func TestE2EHostileData(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s := startProgram(t, data)
+	s := tmuxtest.StartProgram(t, data)
 	// tmux turns the OSC 52 copies it receives into paste buffers.
-	s.run("set-option", "-g", "set-clipboard", "on")
-	s.waitFor("8 keys")
+	s.Run("set-option", "-g", "set-clipboard", "on")
+	s.WaitFor("8 keys")
 	for range len(hostile) {
-		s.keys("y", "Y", "j")
+		s.Keys("y", "Y", "j")
 	}
-	s.waitFor("copied the key wide")
-	s.keys("g")
-	scr := s.waitFor(`title\u001b]0;PWNED\u0007`)
+	s.WaitFor("copied the key wide")
+	s.Keys("g")
+	scr := s.WaitFor(`title\u001b]0;PWNED\u0007`)
 	for _, want := range []string{`csi\u001b[31mred`, `link\u001b]8;;http://x`, `c1\u009d0;PWNED3`, `""`} {
 		if !strings.Contains(scr, want) {
 			t.Fatalf("the screen does not show %q escaped:\n%s", want, scr)
 		}
 	}
-	title := strings.TrimSpace(s.run("display", "-p", "-t", "0", "#{pane_title}"))
+	title := strings.TrimSpace(s.Run("display", "-p", "-t", "0", "#{pane_title}"))
 	if title != "kvstore: data.json" {
 		t.Fatalf("pane title %q: data changed it", title)
 	}
 	// What y and Y copied arrived byte for byte; the data's own OSC 52
 	// (base64 of PWNED) set nothing.
 	copied := map[string]bool{}
-	for _, name := range strings.Fields(s.run("list-buffers", "-F", "#{buffer_name}")) {
-		copied[s.run("show-buffer", "-b", name)] = true
+	for _, name := range strings.Fields(s.Run("list-buffers", "-F", "#{buffer_name}")) {
+		copied[s.Run("show-buffer", "-b", name)] = true
 	}
 	if copied["PWNED"] {
 		t.Fatal("a value's OSC 52 sequence set the clipboard")
@@ -289,16 +281,16 @@ func TestE2EHostileData(t *testing.T) {
 	if len(lines) != 30 || !strings.Contains(lines[28], "data.json") {
 		t.Fatalf("the layout broke (%d lines):\n%s", len(lines), scr)
 	}
-	s.quit()
+	s.Quit()
 }
 
 // A name that does not exist opens as a new, empty store, and says so.
 func TestE2ENewFileSaysSo(t *testing.T) {
 	t.Parallel()
 	data := filepath.Join(t.TempDir(), "tpyo.json")
-	p := startProgram(t, data)
-	p.waitFor("new file: tpyo.json (created on the first save)")
-	p.quit()
+	p := tmuxtest.StartProgram(t, data)
+	p.WaitFor("new file: tpyo.json (created on the first save)")
+	p.Quit()
 	if _, err := os.Stat(data); !os.IsNotExist(err) {
 		t.Fatalf("quitting without a change created the file (%v)", err)
 	}

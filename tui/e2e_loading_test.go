@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // writeLargeFile writes a store of n keys of about 170 bytes each.
@@ -45,18 +47,18 @@ func TestE2ELoadingScreen(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeLargeFile(t, data, 400_000)
 
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("loading data.json (")
-	s.waitFor("400,000 keys")
-	s.quit()
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("loading data.json (")
+	s.WaitFor("400,000 keys")
+	s.Quit()
 
-	q := startProgram(t, "--interval", "0", data)
-	q.waitFor("loading data.json (")
-	q.keys("q")
-	if code := q.waitExit(); code != "0" {
+	q := tmuxtest.StartProgram(t, "--interval", "0", data)
+	q.WaitFor("loading data.json (")
+	q.Keys("q")
+	if code := q.WaitExit(); code != "0" {
 		t.Fatalf("exit status %s after q while loading", code)
 	}
-	if scr := strings.TrimSpace(q.screen()); scr != "" {
+	if scr := strings.TrimSpace(q.Screen()); scr != "" {
 		t.Fatalf("the terminal shows what was typed:\n%s", scr)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // sgrMouse is what a terminal in SGR mouse mode sends for button b at the
@@ -27,30 +29,30 @@ func TestE2EMouse(t *testing.T) {
 		items = append(items, fmt.Sprintf(`"item %02d"`, i))
 	}
 	writeFile(t, data, `{"alpha": 1, "beta": [`+strings.Join(items, ",")+`], "gamma": 3}`)
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("3 keys")
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("3 keys")
 	// The 100-column pane puts the key list at x 0-32; line 0 is the title.
-	s.keys("-l", sgrMouse(0, 4, 2, 'M')+sgrMouse(0, 4, 2, 'm'))
-	s.waitFor("▸ beta")
-	s.waitFor(`"item 00"`)
+	s.Keys("-l", sgrMouse(0, 4, 2, 'M')+sgrMouse(0, 4, 2, 'm'))
+	s.WaitFor("▸ beta")
+	s.WaitFor(`"item 00"`)
 	for range 4 {
-		s.keys("-l", sgrMouse(65, 50, 10, 'M'))
+		s.Keys("-l", sgrMouse(65, 50, 10, 'M'))
 	}
-	s.waitFor("13-")
-	if strings.Contains(s.screen(), `"item 00"`) {
-		t.Fatalf("the wheel did not scroll the value:\n%s", s.screen())
+	s.WaitFor("13-")
+	if strings.Contains(s.Screen(), `"item 00"`) {
+		t.Fatalf("the wheel did not scroll the value:\n%s", s.Screen())
 	}
-	s.keys("-l", sgrMouse(0, 50, 10, 'M')+sgrMouse(0, 50, 10, 'm'))
-	s.waitFor("▹ beta") // the list lost the focus to the value pane
-	s.keys("-l", sgrMouse(0, 4, 3, 'M')+sgrMouse(0, 4, 3, 'm'))
-	s.waitFor("▸ gamma")
+	s.Keys("-l", sgrMouse(0, 50, 10, 'M')+sgrMouse(0, 50, 10, 'm'))
+	s.WaitFor("▹ beta") // the list lost the focus to the value pane
+	s.Keys("-l", sgrMouse(0, 4, 3, 'M')+sgrMouse(0, 4, 3, 'm'))
+	s.WaitFor("▸ gamma")
 	// A click on the bracket that opens the array (the value pane's first
 	// column, 34 at 100 columns) folds it, another unfolds it.
-	s.keys("-l", sgrMouse(0, 4, 2, 'M')+sgrMouse(0, 4, 2, 'm'))
-	s.waitFor("▸ beta")
-	s.keys("-l", sgrMouse(0, 34, 1, 'M')+sgrMouse(0, 34, 1, 'm'))
-	s.waitFor("[…] 60 items")
-	s.keys("-l", sgrMouse(0, 34, 1, 'M')+sgrMouse(0, 34, 1, 'm'))
-	s.waitFor(`"item 00"`)
-	s.quit()
+	s.Keys("-l", sgrMouse(0, 4, 2, 'M')+sgrMouse(0, 4, 2, 'm'))
+	s.WaitFor("▸ beta")
+	s.Keys("-l", sgrMouse(0, 34, 1, 'M')+sgrMouse(0, 34, 1, 'm'))
+	s.WaitFor("[…] 60 items")
+	s.Keys("-l", sgrMouse(0, 34, 1, 'M')+sgrMouse(0, 34, 1, 'm'))
+	s.WaitFor(`"item 00"`)
+	s.Quit()
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // TestE2EQuitWithoutSaving deletes a key by accident in the built program,
@@ -17,24 +19,24 @@ func TestE2EQuitWithoutSaving(t *testing.T) {
 	data := filepath.Join(dir, "data.json")
 	const before = "{\"a\": 1, \"b\": 2}"
 	writeFile(t, data, before)
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("2 keys")
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("2 keys")
 
-	s.keys("d")
-	s.waitFor("Delete a?")
-	s.keys("y")
-	s.waitFor("1 unsaved change")
+	s.Keys("d")
+	s.WaitFor("Delete a?")
+	s.Keys("y")
+	s.WaitFor("1 unsaved change")
 	cp := filepath.Join(dir, "copy.json")
-	s.keys("w")
-	s.waitFor("Write the data to: ./data-")
-	s.keys("C-u", cp, "Enter")
-	s.waitFor("Copy written. Quit without saving data.json?")
-	s.keys("n")
-	s.waitFor("? help")
-	s.keys("Q")
-	s.waitFor("Quit without saving? 1 unsaved change will be lost.")
-	s.keys("y")
-	if code := s.waitExit(); code != "0" {
+	s.Keys("w")
+	s.WaitFor("Write the data to: ./data-")
+	s.Keys("C-u", cp, "Enter")
+	s.WaitFor("Copy written. Quit without saving data.json?")
+	s.Keys("n")
+	s.WaitFor("? help")
+	s.Keys("Q")
+	s.WaitFor("Quit without saving? 1 unsaved change will be lost.")
+	s.Keys("y")
+	if code := s.WaitExit(); code != "0" {
 		t.Fatalf("exit status %s", code)
 	}
 	if got := readFile(t, data); got != before {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // TestE2EReadOnlyDirectoryOffersReadOnly opens a file whose directory the
@@ -16,7 +18,7 @@ import (
 // nobody (setpriv), so the directory's mode counts.
 func TestE2EReadOnlyDirectoryOffersReadOnly(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
-	bin := buildBinary(t)
+	bin := tmuxtest.Binary(t)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data.json")
 	writeFile(t, data, `{"a": 1}`)
@@ -36,13 +38,13 @@ func TestE2EReadOnlyDirectoryOffersReadOnly(t *testing.T) {
 	t.Cleanup(func() { os.Chmod(dir, 0o755) })
 
 	command := strings.Join(append(prefix, bin, data), " ")
-	s := startTmux(t, command+" </dev/null; echo status $?; "+command+"; echo then $?; exec sleep 600")
-	s.waitFor("(--read-only opens it for viewing)")
-	s.waitFor("status 1")
-	s.waitFor("data.json cannot be opened for writing (permission denied). Open it read-only? [y/N]")
-	s.keys("y")
-	s.waitFor("read-only │ opened read-only: the file cannot be written (permission denied)")
-	s.waitFor(`▸ a`)
-	s.keys("q")
-	s.waitFor("then 0")
+	s := tmuxtest.Start(t, command+" </dev/null; echo status $?; "+command+"; echo then $?; exec sleep 600")
+	s.WaitFor("(--read-only opens it for viewing)")
+	s.WaitFor("status 1")
+	s.WaitFor("data.json cannot be opened for writing (permission denied). Open it read-only? [y/N]")
+	s.Keys("y")
+	s.WaitFor("read-only │ opened read-only: the file cannot be written (permission denied)")
+	s.WaitFor(`▸ a`)
+	s.Keys("q")
+	s.WaitFor("then 0")
 }

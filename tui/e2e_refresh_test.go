@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // End-to-end tests of following changes made by other programs, in the
@@ -29,8 +30,8 @@ func TestE2EReadOnlyFollowsAlwaysSaveWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	s := startProgram(t, "--read-only", data)
-	s.waitFor("1 key")
+	s := tmuxtest.StartProgram(t, "--read-only", data)
+	s.WaitFor("1 key")
 
 	// A heartbeat key written every 100 ms keeps the writer from pausing.
 	stop := make(chan struct{})
@@ -57,12 +58,12 @@ func TestE2EReadOnlyFollowsAlwaysSaveWriter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s.waitFor("5 keys") // a, the heartbeat, k0-k2
-	s.waitFor("the writer saved; view updated")
+	s.WaitFor("5 keys") // a, the heartbeat, k0-k2
+	s.WaitFor("the writer saved; view updated")
 	if got := readFile(t, data); strings.Contains(got, "k2") {
 		t.Fatalf("the writes reached the data file, so the test proves nothing about the journal:\n%s", got)
 	}
-	s.quit()
+	s.Quit()
 }
 
 // TestE2EWritableFollowsOutsideChange changes the file behind a writable
@@ -73,28 +74,28 @@ func TestE2EWritableFollowsOutsideChange(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"a": 1}`)
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("1 key")
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("1 key")
 
 	writeFile(t, data, `{"a": 1, "b": 2}`)
-	s.waitFor("the file changed on disk; view updated")
-	s.waitFor("2 keys")
+	s.WaitFor("the file changed on disk; view updated")
+	s.WaitFor("2 keys")
 
-	s.keys("e", "End", "0", "C-s") // a: 10
-	s.waitFor("1 unsaved change")
+	s.Keys("e", "End", "0", "C-s") // a: 10
+	s.WaitFor("1 unsaved change")
 	hand := `{"a": 1, "b": 2, "hand": true}`
 	writeFile(t, data, hand)
-	s.waitFor("the file changed on disk (ctrl+s to resolve)")
+	s.WaitFor("the file changed on disk (ctrl+s to resolve)")
 	if got := readFile(t, data); got != hand {
 		t.Fatalf("the file was touched:\n%s", got)
 	}
-	s.keys("C-s")
-	s.waitFor("The file changed on disk since it was loaded.")
-	s.waitFor("The file changed 1 key, you changed 1 key")
-	s.keys("Enter")
-	s.waitFor("merged with the file")
-	s.waitFor("3 keys")
-	s.quit()
+	s.Keys("C-s")
+	s.WaitFor("The file changed on disk since it was loaded.")
+	s.WaitFor("The file changed 1 key, you changed 1 key")
+	s.Keys("Enter")
+	s.WaitFor("merged with the file")
+	s.WaitFor("3 keys")
+	s.Quit()
 	want := "{\n  \"a\": 10,\n  \"b\": 2,\n  \"hand\": true\n}\n"
 	if got := readFile(t, data); got != want {
 		t.Fatalf("file:\n%s\nwant:\n%s", got, want)

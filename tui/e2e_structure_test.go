@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // TestE2EJQQuery runs a jq query on a value and over every value in the
@@ -16,25 +18,25 @@ func TestE2EJQQuery(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"user/1": {"name": "Ann", "age": 30, "balance": 10.50},
 		"user/2": {"name": "Bo", "age": 41}, "user/3": {"name": "Cy", "age": 52}}`)
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("3 keys")
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("3 keys")
 
-	s.keys("Tab", ".")
-	s.waitFor("jq: .")
-	s.keys("balance")
-	s.waitFor("jq .balance")
-	s.waitFor("10.50")
-	s.keys("Escape")
-	s.waitFor(`"name": "Ann"`)
+	s.Keys("Tab", ".")
+	s.WaitFor("jq: .")
+	s.Keys("balance")
+	s.WaitFor("jq .balance")
+	s.WaitFor("10.50")
+	s.Keys("Escape")
+	s.WaitFor(`"name": "Ann"`)
 
-	s.keys("Tab", ":")
-	s.waitFor("keys where jq:")
-	s.keys(".age > 40")
-	s.waitFor("jq: .age > 40")
-	s.waitFor("2 of 3 keys")
-	s.keys("Enter")
-	s.waitFor(`"name": "Bo"`)
-	s.quit()
+	s.Keys("Tab", ":")
+	s.WaitFor("keys where jq:")
+	s.Keys(".age > 40")
+	s.WaitFor("jq: .age > 40")
+	s.WaitFor("2 of 3 keys")
+	s.Keys("Enter")
+	s.WaitFor(`"name": "Bo"`)
+	s.Quit()
 }
 
 // TestE2EEditRefusedBySchema: with NAME.schemas.json beside the file, an
@@ -48,19 +50,19 @@ func TestE2EEditRefusedBySchema(t *testing.T) {
 	writeFile(t, data, original)
 	writeFile(t, filepath.Join(dir, "data.schemas.json"),
 		`{"user/*": {"type": "object", "required": ["name"], "properties": {"age": {"type": "integer"}}}}`)
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("user/2 ✗ schema")
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("user/2 ✗ schema")
 
-	s.keys("e")
-	s.waitFor("Editing user/1")
-	s.keys("Down", "Down", "End", "BSpace", "BSpace", `"x"`)
-	s.keys("C-s")
-	s.waitFor("breaks its schema at /age: got string, want integer")
-	s.keys("Escape")
-	s.waitFor("Discard your changes")
-	s.keys("y")
-	s.waitFor("2 keys")
-	s.quit()
+	s.Keys("e")
+	s.WaitFor("Editing user/1")
+	s.Keys("Down", "Down", "End", "BSpace", "BSpace", `"x"`)
+	s.Keys("C-s")
+	s.WaitFor("breaks its schema at /age: got string, want integer")
+	s.Keys("Escape")
+	s.WaitFor("Discard your changes")
+	s.Keys("y")
+	s.WaitFor("2 keys")
+	s.Quit()
 	if got, err := os.ReadFile(data); err != nil || string(got) != original {
 		t.Fatalf("the file changed: %q, %v", got, err)
 	}

@@ -29,170 +29,13 @@ package tui
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
-
-// tmuxSession is the program running in a pane of a private tmux server.
-type tmuxSession struct {
-	t    *testing.T
-	sock string
-}
-
-// startTmux starts command (run by sh) in a detached 100x30 session of a
-// tmux server of its own, killed when the test ends.
-func startTmux(t *testing.T, command string) *tmuxSession {
-	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Fatal("tmux is not installed; the end-to-end tests need it (apt-get install tmux)")
-	}
-	s := &tmuxSession{t: t, sock: filepath.Join(t.TempDir(), "tmux.sock")}
-	s.run("new-session", "-d", "-x", "100", "-y", "30", "sh", "-c", command)
-	t.Cleanup(func() {
-		exec.Command("tmux", "-S", s.sock, "kill-server").Run()
-	})
-	return s
-}
-
-func (s *tmuxSession) run(args ...string) string {
-	s.t.Helper()
-	args = append([]string{"-S", s.sock, "-f", "/dev/null"}, args...)
-	out, err := exec.Command("tmux", args...).CombinedOutput()
-	if err != nil {
-		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// keys types into the pane; each argument is a tmux key name or literal text.
-func (s *tmuxSession) keys(keys ...string) {
-	s.t.Helper()
-	s.run(append([]string{"send-keys", "-t", "0"}, keys...)...)
-}
-
-func (s *tmuxSession) screen() string {
-	s.t.Helper()
-	return s.run("capture-pane", "-p", "-t", "0")
-}
-
-// waitFor polls the pane until it shows want, failing after a deadline.
-func (s *tmuxSession) waitFor(want string) string {
-	s.t.Helper()
-	return s.waitUntil(fmt.Sprintf("showed %q", want), func(scr string) bool { return strings.Contains(scr, want) })
-}
-
-// savedAt is the status bar's report of a save, with its time: the time
-// tells it from "no unsaved changes" and "1 unsaved change".
-var savedAt = regexp.MustCompile(`saved \d\d:\d\d:\d\d`)
-
-// waitSaved polls the pane until the status bar reports a save.
-func (s *tmuxSession) waitSaved() string {
-	s.t.Helper()
-	return s.waitMatch(savedAt)
-}
-
-// waitMatch polls the pane until it matches re, failing after a deadline.
-func (s *tmuxSession) waitMatch(re *regexp.Regexp) string {
-	s.t.Helper()
-	return s.waitUntil("matched "+re.String(), re.MatchString)
-}
-
-// waitUntil polls the pane until ok accepts what it shows, failing after
-// a deadline with what, the condition, and the last screen.
-func (s *tmuxSession) waitUntil(what string, ok func(screen string) bool) string {
-	s.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		scr := s.screen()
-		if ok(scr) {
-			return scr
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("the pane never %s; it shows:\n%s", what, scr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// program is the built program running in a tmux pane.
-type program struct {
-	*tmuxSession
-	pid    int
-	status string // file that receives the exit status
-}
-
-// startProgram runs the built program with args in a tmux pane. The shell
-// around it records its pid and exit status and then stays, so the pane
-// still shows what the program left on the screen. The program gets the
-// terminal as its standard input explicitly: a shell without job control
-// would otherwise give a background command /dev/null.
-func startProgram(t *testing.T, args ...string) *program {
-	t.Helper()
-	return startProgramEnv(t, nil, args...)
-}
-
-// startProgramEnv is startProgram with environment variables (NAME=value)
-// set for the program. The program runs in a temporary directory of its
-// own, so that nothing it writes beside itself lands in the source tree.
-func startProgramEnv(t *testing.T, env []string, args ...string) *program {
-	t.Helper()
-	return startProgramIn(t, t.TempDir(), env, args...)
-}
-
-// startProgramIn is startProgramEnv with the program's working directory
-// set to cwd.
-func startProgramIn(t *testing.T, cwd string, env []string, args ...string) *program {
-	t.Helper()
-	dir := t.TempDir()
-	pidFile, status := filepath.Join(dir, "pid"), filepath.Join(dir, "status")
-	quoted := make([]string, len(args))
-	for i, a := range args {
-		quoted[i] = "'" + a + "'"
-	}
-	prefix := ""
-	for _, e := range env {
-		prefix += "'" + e + "' "
-	}
-	if prefix != "" {
-		prefix = "env " + prefix
-	}
-	prefix = "cd '" + cwd + "' && " + prefix
-	s := startTmux(t, fmt.Sprintf("exec 3<&0; %s%s %s <&3 & echo $! >%s; wait $!; echo $? >%s; exec sleep 600",
-		prefix, buildBinary(t), strings.Join(quoted, " "), pidFile, status))
-	pid, err := strconv.Atoi(strings.TrimSpace(waitFile(t, pidFile, "\n")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &program{tmuxSession: s, pid: pid, status: status}
-}
-
-// waitExit waits for the program to end and returns its exit status.
-func (p *program) waitExit() string {
-	p.t.Helper()
-	return strings.TrimSpace(waitFile(p.t, p.status, "\n"))
-}
-
-// waitFile polls until path holds want.
-func waitFile(t *testing.T, path, want string) string {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		data, _ := os.ReadFile(path)
-		if strings.Contains(string(data), want) {
-			return string(data)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never held %q; it holds:\n%s", path, want, data)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
 
 // TestEndToEnd drives the built program in a real terminal: open a store,
 // move, filter, make a mistake in an edit, fix it, apply, see the periodic
@@ -201,34 +44,34 @@ func TestEndToEnd(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"alpha": 1, "beta": {"list": [1, 2]}, "gamma": "g"}`)
-	s := startProgram(t, "--interval", "300ms", data)
+	s := tmuxtest.StartProgram(t, "--interval", "300ms", data)
 
-	s.waitFor("3 keys")
-	s.waitFor("no unsaved changes")
-	s.keys("j")
-	s.waitFor(`"list": [`)
-	s.keys("/", "gam")
-	s.waitFor("1 of 3 keys")
-	s.keys("Enter", "e")
-	s.waitFor("Editing gamma")
+	s.WaitFor("3 keys")
+	s.WaitFor("no unsaved changes")
+	s.Keys("j")
+	s.WaitFor(`"list": [`)
+	s.Keys("/", "gam")
+	s.WaitFor("1 of 3 keys")
+	s.Keys("Enter", "e")
+	s.WaitFor("Editing gamma")
 	// "g" -> "gh  (the closing quote deleted: invalid)
-	s.keys("End", "BSpace", "h", "C-s")
-	scr := s.waitFor("line 1, column 1: unterminated string")
+	s.Keys("End", "BSpace", "h", "C-s")
+	scr := s.WaitFor("line 1, column 1: unterminated string")
 	if !strings.Contains(scr, `"gh`) {
 		t.Fatalf("the typed text is not shown after the error:\n%s", scr)
 	}
-	s.keys("End", `"`, "C-s") // the cursor went to the error
-	s.waitFor("applied gamma")
-	s.waitSaved()
-	waitFile(t, data, `"gamma": "gh"`)
+	s.Keys("End", `"`, "C-s") // the cursor went to the error
+	s.WaitFor("applied gamma")
+	s.WaitSaved()
+	tmuxtest.WaitFile(t, data, `"gamma": "gh"`)
 	// esc alone: followed at once by another key, the terminal would send
 	// alt+key.
-	s.keys("Escape")
-	s.waitFor("Keys") // the list's title again, instead of the filter
-	s.keys("k")
-	s.waitFor("▸ beta")
-	s.keys("q")
-	if code := s.waitExit(); code != "0" {
+	s.Keys("Escape")
+	s.WaitFor("Keys") // the list's title again, instead of the filter
+	s.Keys("k")
+	s.WaitFor("▸ beta")
+	s.Keys("q")
+	if code := s.WaitExit(); code != "0" {
 		t.Fatalf("exit status %s", code)
 	}
 	got, err := os.ReadFile(data)
@@ -264,8 +107,8 @@ func TestKeyTable(t *testing.T) {
 	writeFile(t, data, b.String())
 	// true, as the editor, exits at once without changing the file. With
 	// no periodic save, only ctrl+s saves, so the steps see every change.
-	s := startProgramEnv(t, []string{"VISUAL=", "EDITOR=true"}, "--interval", "0", data)
-	s.waitFor("40 keys")
+	s := tmuxtest.StartProgramEnv(t, []string{"VISUAL=", "EDITOR=true"}, "--interval", "0", data)
+	s.WaitFor("40 keys")
 
 	// At 100x30 the list shows 26 keys; a page moves 25.
 	steps := []struct {
@@ -320,15 +163,15 @@ func TestKeyTable(t *testing.T) {
 		{[]string{"C-r"}, "reloaded data.json"},
 	}
 	for _, st := range steps {
-		s.keys(st.keys...)
+		s.Keys(st.keys...)
 		if st.want == "" {
-			s.waitSaved()
+			s.WaitSaved()
 		} else {
-			s.waitFor(st.want)
+			s.WaitFor(st.want)
 		}
 	}
-	s.keys("C-c")
-	if code := s.waitExit(); code != "0" {
+	s.Keys("C-c")
+	if code := s.WaitExit(); code != "0" {
 		t.Fatalf("exit status %s after ctrl+c", code)
 	}
 }
@@ -340,12 +183,12 @@ func TestHangupSaves(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"n": 1}`)
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("1 key")
-	s.keys("e", "End", "0", "C-s")
-	s.waitFor("1 unsaved change")
-	s.run("kill-session", "-t", "0")
-	waitFile(t, data, `"n": 10`)
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("1 key")
+	s.Keys("e", "End", "0", "C-s")
+	s.WaitFor("1 unsaved change")
+	s.Run("kill-session", "-t", "0")
+	tmuxtest.WaitFile(t, data, `"n": 10`)
 }
 
 // TestSignalWithFailedSaveExits1 sends SIGTERM, or SIGHUP as a closed
@@ -360,22 +203,22 @@ func TestSignalWithFailedSaveExits1(t *testing.T) {
 			dir := t.TempDir()
 			data := filepath.Join(dir, "data.json")
 			writeFile(t, data, `{"n": 1}`)
-			s := startProgram(t, "--interval", "0", data)
-			s.waitFor("1 key")
-			s.keys("e", "End", "0", "C-s")
-			s.waitFor("1 unsaved change")
+			s := tmuxtest.StartProgram(t, "--interval", "0", data)
+			s.WaitFor("1 key")
+			s.Keys("e", "End", "0", "C-s")
+			s.WaitFor("1 unsaved change")
 			theirs := `{"n": 2, "theirs": true}`
 			writeFile(t, filepath.Join(dir, "other.json"), theirs)
 			if err := os.Rename(filepath.Join(dir, "other.json"), data); err != nil {
 				t.Fatal(err)
 			}
-			if err := syscall.Kill(s.pid, sig); err != nil {
+			if err := syscall.Kill(s.Pid, sig); err != nil {
 				t.Fatal(err)
 			}
-			if code := s.waitExit(); code != "1" {
-				t.Fatalf("exit status %s after %v with a save that failed; the pane shows:\n%s", code, sig, s.screen())
+			if code := s.WaitExit(); code != "1" {
+				t.Fatalf("exit status %s after %v with a save that failed; the pane shows:\n%s", code, sig, s.Screen())
 			}
-			s.waitFor("data.json changed on disk, so your version was written to")
+			s.WaitFor("data.json changed on disk, so your version was written to")
 			if got, err := os.ReadFile(data); err != nil || string(got) != theirs {
 				t.Errorf("the other program's file now holds %q (%v)", got, err)
 			}
@@ -396,18 +239,18 @@ func TestTerminateSaves(t *testing.T) {
 	t.Parallel() // each test has its own tmux server
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeFile(t, data, `{"n": 1}`)
-	s := startProgram(t, "--interval", "0", data)
-	s.waitFor("1 key")
-	s.keys("e", "End", "5", "C-s")
-	s.waitFor("1 unsaved change")
-	if err := syscall.Kill(s.pid, syscall.SIGTERM); err != nil {
+	s := tmuxtest.StartProgram(t, "--interval", "0", data)
+	s.WaitFor("1 key")
+	s.Keys("e", "End", "5", "C-s")
+	s.WaitFor("1 unsaved change")
+	if err := syscall.Kill(s.Pid, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if code := s.waitExit(); code != "0" {
+	if code := s.WaitExit(); code != "0" {
 		t.Fatalf("exit status %s after SIGTERM", code)
 	}
-	waitFile(t, data, `"n": 15`)
-	if scr := s.screen(); strings.Contains(scr, "Keys") || strings.Contains(scr, "data.json") {
+	tmuxtest.WaitFile(t, data, `"n": 15`)
+	if scr := s.Screen(); strings.Contains(scr, "Keys") || strings.Contains(scr, "data.json") {
 		t.Fatalf("the UI is still on the screen after SIGTERM:\n%s", scr)
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
 
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
+
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // The -update flag rewrites the golden files. teatest's golden package
@@ -34,15 +36,8 @@ func TestMain(m *testing.M) {
 		// teatest starts a goroutine per program that waits for SIGINT for
 		// the rest of the process; it is the test library's, not ours.
 		goleak.IgnoreTopFunction("github.com/charmbracelet/x/exp/teatest/v2.NewTestModel.func2"),
-		// A cluster's members talk plain HTTP to each other, and after one
-		// is stopped their idle keep-alive connections can outlive the
-		// test by a moment: the servers' goroutines, never the UI's.
-		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
-		goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
-		goleak.IgnoreAnyFunction("net/http.(*connReader).backgroundRead"),
 		goleak.Cleanup(func(int) {
-			removeBinary()
+			tmuxtest.Cleanup()
 			removeBenchFiles()
 		}))
 }

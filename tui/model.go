@@ -51,6 +51,12 @@ type Options struct {
 	// stored value it refuses with a *schema.ValidationError are marked
 	// in the key list. kvstore/schema's Set.Validate is one.
 	Validate func(key string, raw []byte) error
+	// Tick makes the UI's timers: the refresh, the automatic retry while
+	// the cluster is out of reach, and a status message's expiry each ask
+	// it for a Cmd that sends fn's message after d. Nil means tea.Tick; a
+	// program that runs the UI on a clock of its own (a replay, a test
+	// that fires the timers itself) gives its own.
+	Tick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 }
 
 // Model is the root Bubble Tea model.
@@ -137,6 +143,9 @@ func New(src Source, opts Options) Model {
 	// The help names the conflict screen's O as the data's words do:
 	// shared data has no file to overwrite.
 	m.keys.Overwrite.SetHelp(m.keys.Overwrite.Help().Key, m.words.overwriteKey)
+	if opts.Tick != nil {
+		m.tick = opts.Tick
+	}
 	m.waitEvents = func() tea.Cmd { return waitForEvent(src.Events()) }
 	m.validate = opts.Validate
 	m.loads = newValueLoads(src)

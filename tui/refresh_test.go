@@ -324,3 +324,24 @@ func TestIdleKeepsOnlyTheRefreshTimer(t *testing.T) {
 		t.Fatalf("the timer waiting sends %T, want the refresh", h.timers[0].msg)
 	}
 }
+
+// For a file, the editor's notice speaks of the file, and says what
+// applying then does: the file's change was read in, and yours replaces it.
+func TestEditorHearsOfAFileChangeUnderneath(t *testing.T) {
+	s := openStore(t, map[string]string{"a": "1", "b": "2"}, nil)
+	h := refreshing(t, FileSource(s))
+	h.send(keyText("e"), keyEnd, keyText("0"))
+	if err := os.WriteFile(s.Path(), []byte(`{"a": 5, "b": 2}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.fireRefresh()
+	h.wantScreen("⚠ changed in the file since you opened it — ctrl+s puts yours over it")
+	if got := h.editor().ed.Text(); got != "10" {
+		t.Fatalf("the editor holds %q after the refresh, want the user's 10", got)
+	}
+	h.send(keyCtrlS)
+	h.send(keyCtrlS)
+	if got := fileValues(t, s.Path()); string(got["a"]) != "10" {
+		t.Errorf("the file holds a = %s after applying, want 10", got["a"])
+	}
+}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package tui
+package uitest
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // TestE2EEtcdLive runs the built program on a prefix of an etcd in this
@@ -23,26 +24,26 @@ func TestE2EEtcdLive(t *testing.T) {
 	etcdPut(t, other, "/app/a", "1")
 	etcdPut(t, other, "/app/plain", "plain\ttext <not JSON>")
 
-	s := startProgram(t, "etcd://"+endpoint+"/app/")
-	s.waitFor("2 keys")
-	s.keys("j")
-	s.waitFor("plain · not JSON, shown as a string")
-	s.waitFor("plain ¬JSON")
-	s.waitFor(`"plain\ttext <not JSON>"`)
+	s := tmuxtest.StartProgram(t, "etcd://"+endpoint+"/app/")
+	s.WaitFor("2 keys")
+	s.Keys("j")
+	s.WaitFor("plain · not JSON, shown as a string")
+	s.WaitFor("plain ¬JSON")
+	s.WaitFor(`"plain\ttext <not JSON>"`)
 
-	s.keys("k", "e")
-	s.waitFor("Editing a")
-	s.keys("End", "0") // 10
-	s.waitFor("Editing a (modified)")
+	s.Keys("k", "e")
+	s.WaitFor("Editing a")
+	s.Keys("End", "0") // 10
+	s.WaitFor("Editing a (modified)")
 	etcdPut(t, other, "/app/a", "5")
-	s.waitFor("⚠ changed by another client since you opened it")
-	s.waitFor("1 │ 10")
-	s.keys("C-s")
-	s.waitFor("another client changed these keys (ctrl+s to resolve)")
-	s.keys("C-s")
-	s.waitFor("mine: 10")
-	s.waitFor("theirs: 5")
-	s.keys("m", "Enter")
+	s.WaitFor("⚠ changed by another client since you opened it")
+	s.WaitFor("1 │ 10")
+	s.Keys("C-s")
+	s.WaitFor("another client changed these keys (ctrl+s to resolve)")
+	s.Keys("C-s")
+	s.WaitFor("mine: 10")
+	s.WaitFor("theirs: 5")
+	s.Keys("m", "Enter")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := other.Get(ctx, "/app/a")
@@ -57,5 +58,5 @@ func TestE2EEtcdLive(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	s.quit()
+	s.Quit()
 }

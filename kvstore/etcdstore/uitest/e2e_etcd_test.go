@@ -1,6 +1,6 @@
 //go:build unix
 
-package tui
+package uitest
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // TestE2EEtcd runs the built program on a prefix of an etcd in this
@@ -24,33 +25,33 @@ func TestE2EEtcd(t *testing.T) {
 	etcdPut(t, other, "/app/b", "2")
 	etcdPut(t, other, "/elsewhere", "3")
 
-	s := startProgram(t, "etcd://"+endpoint+"/app/")
-	s.waitFor("2 keys")
-	s.waitFor("/app/")
+	s := tmuxtest.StartProgram(t, "etcd://"+endpoint+"/app/")
+	s.WaitFor("2 keys")
+	s.WaitFor("/app/")
 
-	s.keys("e", "End", "0", "C-s") // a: 10
+	s.Keys("e", "End", "0", "C-s") // a: 10
 	waitEtcd(t, other, "/app/a", "10", 10*time.Second)
-	s.waitSaved()
+	s.WaitSaved()
 
 	etcdPut(t, other, "/app/c", `"from another client"`)
-	s.waitFor("3 keys")
-	s.waitFor("view updated")
+	s.WaitFor("3 keys")
+	s.WaitFor("view updated")
 
-	s.keys("e")
-	s.waitFor("ctrl+s apply")
+	s.Keys("e")
+	s.WaitFor("ctrl+s apply")
 	etcdPut(t, other, "/app/a", "5")
 	// The view, read again under the editor, sees the change; the
 	// editor says so and keeps its text.
-	s.waitFor("⚠ changed by another client since you opened it")
-	s.keys("End", "0", "C-s") // the editor still holds 10: 100
-	s.waitFor("save failed")
+	s.WaitFor("⚠ changed by another client since you opened it")
+	s.Keys("End", "0", "C-s") // the editor still holds 10: 100
+	s.WaitFor("save failed")
 	waitEtcd(t, other, "/app/a", "5", 10*time.Second)
-	s.keys("C-s")
-	s.waitFor("mine: 100")
-	s.waitFor("theirs: 5")
-	s.keys("m", "Enter")
+	s.Keys("C-s")
+	s.WaitFor("mine: 100")
+	s.WaitFor("theirs: 5")
+	s.Keys("m", "Enter")
 	waitEtcd(t, other, "/app/a", "100", 10*time.Second)
-	s.quit()
+	s.Quit()
 }
 
 // TestE2EEtcdAsksForPassword runs a command with --user NAME on a
@@ -73,13 +74,13 @@ func TestE2EEtcdAsksForPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s := startProgram(t, "get", "etcd://"+endpoint+"/app/", "a", "--user", "root")
-	s.waitFor("Password for root:")
-	s.keys("s3cret", "Enter")
-	if code := s.waitExit(); code != "0" {
-		t.Fatalf("exit status %s; the pane shows:\n%s", code, s.screen())
+	s := tmuxtest.StartProgram(t, "get", "etcd://"+endpoint+"/app/", "a", "--user", "root")
+	s.WaitFor("Password for root:")
+	s.Keys("s3cret", "Enter")
+	if code := s.WaitExit(); code != "0" {
+		t.Fatalf("exit status %s; the pane shows:\n%s", code, s.Screen())
 	}
-	scr := s.waitFor(`"the value"`)
+	scr := s.WaitFor(`"the value"`)
 	if strings.Contains(scr, "s3cret") {
 		t.Errorf("the password was echoed:\n%s", scr)
 	}

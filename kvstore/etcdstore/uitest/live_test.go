@@ -1,24 +1,24 @@
-package tui
+package uitest
 
 import (
 	"context"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
-	tea "charm.land/bubbletea/v2"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
+	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
 )
 
 // The UI on a live etcd prefix: the watch lost and recovered, an editor
@@ -160,23 +160,6 @@ func openEtcdStore(t *testing.T, cfg etcdstore.Config) *etcdstore.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
-}
-
-// refreshUntil fires refreshes until the status line holds want, for at
-// most 30 seconds: the store reconnects and reads again on its own time.
-func (h *harness) refreshUntil(want string) {
-	h.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		h.fireRefresh()
-		if strings.Contains(h.statusLine(), want) {
-			return
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("the status line never said %q; it says %q", want, h.statusLine())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // The UI is cut off from etcd while another client changes the prefix and
@@ -322,9 +305,7 @@ func TestEtcdEditorHearsOfAChangeUnderneath(t *testing.T) {
 		}
 		h.fireRefresh()
 		h.wantScreen(changedUnderneath)
-		if got := h.editor().ed.Text(); got != "10" {
-			t.Fatalf("deleted %v: the editor holds %q after the refresh, want the user's 10", deleted, got)
-		}
+		h.wantEditorText("10") // the user's text, after the refresh
 		h.send(keyCtrlS)
 		if deleted {
 			f.wantEtcd("a", "(none)")
@@ -333,32 +314,11 @@ func TestEtcdEditorHearsOfAChangeUnderneath(t *testing.T) {
 		}
 		h.wantStatus("another client changed these keys (ctrl+s to resolve)")
 		h.send(keyCtrlS)
-		if !topIs[*resolver](h) {
+		if !h.conflictShown() {
 			t.Fatalf("deleted %v: ctrl+s did not open the conflict screen:\n%s", deleted, h.screen())
 		}
 		h.wantScreen("mine: 10")
 		h.wantScreen("theirs: " + theirs)
-	}
-}
-
-// For a file, the editor's notice speaks of the file, and says what
-// applying then does: the file's change was read in, and yours replaces it.
-func TestEditorHearsOfAFileChangeUnderneath(t *testing.T) {
-	s := openStore(t, map[string]string{"a": "1", "b": "2"}, nil)
-	h := refreshing(t, FileSource(s))
-	h.send(keyText("e"), keyEnd, keyText("0"))
-	if err := os.WriteFile(s.Path(), []byte(`{"a": 5, "b": 2}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	h.fireRefresh()
-	h.wantScreen("⚠ changed in the file since you opened it — ctrl+s puts yours over it")
-	if got := h.editor().ed.Text(); got != "10" {
-		t.Fatalf("the editor holds %q after the refresh, want the user's 10", got)
-	}
-	h.send(keyCtrlS)
-	h.send(keyCtrlS)
-	if got := fileValues(t, s.Path()); string(got["a"]) != "10" {
-		t.Errorf("the file holds a = %s after applying, want 10", got["a"])
 	}
 }
 
@@ -421,11 +381,9 @@ func TestEtcdNotJSONIsMarkedAndLeftAlone(t *testing.T) {
 	}
 	f.wantEtcd("plain", notJSONBytes)
 
-	var copied string
-	h.m.clip = func(s string) tea.Cmd { copied = s; return nil }
 	h.send(keyText("y"))
-	if copied != notJSONBytes {
-		t.Errorf("y copied %q, want the bytes as stored %q", copied, notJSONBytes)
+	if len(h.copied) != 1 || h.copied[0] != notJSONBytes {
+		t.Errorf("y copied %q, want the bytes as stored %q", h.copied, notJSONBytes)
 	}
 	h.wantStatus("as stored")
 }
@@ -479,7 +437,7 @@ func TestEtcdNotJSONKeepsItsBytesThroughMerge(t *testing.T) {
 	}
 	f.wantEtcd("q", notJSONBytes)
 	f.wantEtcd("plain", "(none)")
-	if !notJSON(src, "q") {
+	if !src.NotJSON("q") {
 		t.Error("the merged value is not marked as not JSON")
 	}
 }
@@ -492,9 +450,7 @@ func TestEtcdEditorOnNotJSON(t *testing.T) {
 	h := watching(t, etcdSource(f.store))
 	h.send(keyDown, keyText("e"))
 	h.wantScreen("not JSON where stored: applying stores it as JSON")
-	if got, want := h.editor().ed.Text(), `"plain <text>\u001b[31m\ufffd"`; got != want {
-		t.Errorf("the editor opens on %q, want the JSON string %q", got, want)
-	}
+	h.wantEditorText(`"plain <text>\u001b[31m\ufffd"`) // the JSON string
 	h.send(keyCtrlS)
 	h.wantStatus("no changes to plain")
 	f.wantEtcd("plain", notJSONBytes)
@@ -529,6 +485,19 @@ func TestGoldenNotJSON(t *testing.T) {
 	}
 }
 
+// firstUnsafe returns the first character of s a terminal could take for
+// a control, quoted, or "" if there is none.
+func firstUnsafe(s string) string {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || termsafe.Unsafe(r) {
+			return fmt.Sprintf("%q", s[i:i+size])
+		}
+		i += size
+	}
+	return ""
+}
+
 // loopbackPort matches a loopback endpoint, whose port changes from run
 // to run.
 var loopbackPort = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
@@ -560,8 +529,8 @@ func TestEtcdOthersChangesShowWithEditsPending(t *testing.T) {
 	f.del("c")
 	h.fireRefresh()
 	h.send(keyDown, keyDown)
-	if got := h.selected(); got != "new" {
-		t.Errorf("the third key listed is %q, want new: c was deleted", got)
+	if !strings.Contains(h.screen(), "▸ new") {
+		t.Errorf("the third key listed is not new, though c was deleted:\n%s", h.screen())
 	}
 	if got := h.store.Keys(); !slices.Equal(got, []string{"a", "b", "new"}) {
 		t.Errorf("the UI lists %q, want a, b and new", got)
@@ -575,7 +544,7 @@ func TestEtcdOthersChangesShowWithEditsPending(t *testing.T) {
 	h.wantStatus("another client changed these keys (ctrl+s to resolve)")
 
 	h.send(keyCtrlS)
-	if !topIs[*resolver](h) {
+	if !h.conflictShown() {
 		t.Fatalf("ctrl+s did not open the conflict screen:\n%s", h.screen())
 	}
 	h.wantScreen("Others changed 1 key, you changed 1 key; 1 key changed on both sides.")

@@ -1,6 +1,6 @@
 //go:build unix
 
-package tui
+package uitest
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
+	"github.com/kvstore-dev/kvstore/tui/tmuxtest"
 )
 
 // TestE2EEtcdUnreachable runs the built program on an etcd that goes
@@ -27,35 +28,35 @@ func TestE2EEtcdUnreachable(t *testing.T) {
 	etcdPut(t, other, "/app/a", "1")
 	etcdPut(t, other, "/app/b", "2")
 
-	s := startProgram(t, "etcd://"+srv.Endpoint()+"/app/")
-	s.waitFor("2 keys")
+	s := tmuxtest.StartProgram(t, "etcd://"+srv.Endpoint()+"/app/")
+	s.WaitFor("2 keys")
 
 	srv.Stop()
-	s.keys("e", "End", "0", "C-s") // a: 10
-	s.waitFor("unreachable · retrying · 1 pending")
-	s.keys("c")
-	s.waitFor("changed  a")
-	s.keys("Escape")
+	s.Keys("e", "End", "0", "C-s") // a: 10
+	s.WaitFor("unreachable · retrying · 1 pending")
+	s.Keys("c")
+	s.WaitFor("changed  a")
+	s.Keys("Escape")
 	srv.Restart(t)
 	// The program retries with a growing wait, a few seconds by now, and
 	// each failed attempt takes its timeout: allow for several.
 	waitEtcd(t, other, "/app/a", "10", 45*time.Second)
-	s.waitSaved()
+	s.WaitSaved()
 
 	srv.Stop()
-	s.keys("j", "e", "End", "0", "C-s") // b: 20
-	s.waitFor("unreachable · retrying · 1 pending")
-	s.keys("q")
-	s.waitFor("1 change waits to be saved.")
-	s.waitFor("w write to a file • y quit, drop them • n keep retrying • c list")
-	s.keys("w")
-	s.waitFor("Write the changes to: ./kvstore-pending-")
+	s.Keys("j", "e", "End", "0", "C-s") // b: 20
+	s.WaitFor("unreachable · retrying · 1 pending")
+	s.Keys("q")
+	s.WaitFor("1 change waits to be saved.")
+	s.WaitFor("w write to a file • y quit, drop them • n keep retrying • c list")
+	s.Keys("w")
+	s.WaitFor("Write the changes to: ./kvstore-pending-")
 	path := filepath.Join(t.TempDir(), "pending.json")
-	s.keys("C-u", path, "Enter")
-	s.waitFor("Wrote 1 change to")
-	s.keys("y")
-	if code := s.waitExit(); code != "0" {
-		t.Fatalf("exit status %s; the pane shows:\n%s", code, s.screen())
+	s.Keys("C-u", path, "Enter")
+	s.WaitFor("Wrote 1 change to")
+	s.Keys("y")
+	if code := s.WaitExit(); code != "0" {
+		t.Fatalf("exit status %s; the pane shows:\n%s", code, s.Screen())
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -81,23 +82,23 @@ func TestE2EEtcdTerminateKeepsWaitingEdits(t *testing.T) {
 	cli := etcdtest.Client(t, srv.Endpoint())
 	etcdPut(t, cli, "/app/a", "1")
 	cwd := t.TempDir()
-	s := startProgramIn(t, cwd, nil, "etcd://"+srv.Endpoint()+"/app/")
-	s.waitFor("1 key")
+	s := tmuxtest.StartProgramIn(t, cwd, nil, "etcd://"+srv.Endpoint()+"/app/")
+	s.WaitFor("1 key")
 	srv.Stop()
-	s.keys("e", "End", "0", "C-s") // a: 10
-	s.waitFor("unreachable · retrying · 1 pending")
-	if err := syscall.Kill(s.pid, syscall.SIGTERM); err != nil {
+	s.Keys("e", "End", "0", "C-s") // a: 10
+	s.WaitFor("unreachable · retrying · 1 pending")
+	if err := syscall.Kill(s.Pid, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	// The prefix does not have the edit: the exit status says so.
-	if code := s.waitExit(); code != "1" {
-		t.Fatalf("exit status %s after SIGTERM, want 1; the pane shows:\n%s", code, s.screen())
+	if code := s.WaitExit(); code != "1" {
+		t.Fatalf("exit status %s after SIGTERM, want 1; the pane shows:\n%s", code, s.Screen())
 	}
 	files, _ := filepath.Glob(filepath.Join(cwd, "kvstore-pending-*.json"))
 	if len(files) != 1 {
 		t.Fatalf("%d files of pending changes in the working directory, want 1", len(files))
 	}
-	s.waitFor("kvstore: 1 unsaved change went to ./" + filepath.Base(files[0]))
+	s.WaitFor("kvstore: 1 unsaved change went to ./" + filepath.Base(files[0]))
 	raw, err := os.ReadFile(files[0])
 	if err != nil {
 		t.Fatal(err)
@@ -115,13 +116,13 @@ func TestE2EEtcdTerminateKeepsWaitingEdits(t *testing.T) {
 		_, err := cli.Put(context.Background(), "/app/a", "7")
 		return err
 	})
-	code, _, errOut := runBinaryStdin(t, string(raw), "import", "--changes", src)
+	code, _, errOut := tmuxtest.RunStdin(t, string(raw), "import", "--changes", src)
 	if code != 1 || !strings.Contains(errOut, "another client changed the key since it was read") ||
 		!strings.Contains(errOut, "after the edit was made") {
 		t.Fatalf("import over another client's change: exit %d, stderr %q", code, errOut)
 	}
 	waitEtcd(t, cli, "/app/a", "7", 10*time.Second)
-	if code, _, errOut := runBinaryStdin(t, string(raw), "import", "--changes", "--force", src); code != 0 {
+	if code, _, errOut := tmuxtest.RunStdin(t, string(raw), "import", "--changes", "--force", src); code != 0 {
 		t.Fatalf("import --force: exit %d, stderr %q", code, errOut)
 	}
 	waitEtcd(t, cli, "/app/a", "10", 10*time.Second)

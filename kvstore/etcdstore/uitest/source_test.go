@@ -1,4 +1,4 @@
-package tui
+package uitest
 
 import (
 	"context"
@@ -87,18 +87,8 @@ func (f *etcdFixture) get(key string) string {
 	return string(resp.Kvs[0].Value)
 }
 
-// watching returns a harness, wide enough for the status bar to show the
-// prefix and a whole message, whose model looks at the data every second.
-func watching(t *testing.T, src Source) *harness {
-	t.Helper()
-	h := newHarness(t, src, 160, 24)
-	h.m.refresh = time.Second
-	h.send(h.run(h.m.Init())...)
-	return h
-}
-
 // etcdSource is store as the UI's Source, as the program opens it.
-func etcdSource(store *etcdstore.Store) Source {
+func etcdSource(store *etcdstore.Store) *etcdstore.Backend {
 	return etcdstore.NewBackend(store, etcdstore.BackendOptions{WriteTimeout: 4 * time.Second})
 }
 
@@ -130,7 +120,8 @@ func TestEtcdListAndEdit(t *testing.T) {
 	h.send(keyUp, keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
 	f.wantEtcd("a", "10")
 	f.wantEtcd("b", `{"x": 1}`)
-	h.wantSaved(h.nextEvent())
+	h.nextEvent()
+	h.wantSaved()
 	if h.editing() {
 		t.Error("the editor stayed open after the value was stored")
 	}
@@ -170,7 +161,7 @@ func TestEtcdEditOfAChangedValueConflicts(t *testing.T) {
 		h.wantStatus("another client changed these keys (ctrl+s to resolve)")
 
 		h.send(keyCtrlS)
-		if !topIs[*resolver](h) {
+		if !h.conflictShown() {
 			t.Fatalf("ctrl+s did not open the conflict screen:\n%s", h.screen())
 		}
 		h.wantScreen("Another client changed keys you changed")

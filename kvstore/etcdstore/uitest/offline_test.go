@@ -1,4 +1,4 @@
-package tui
+package uitest
 
 import (
 	"context"
@@ -7,15 +7,15 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
+	"github.com/kvstore-dev/kvstore/tui"
 )
 
 // The UI on an etcd that goes away and comes back: edits made meanwhile
@@ -28,42 +28,6 @@ func newOfflineFixture(t *testing.T, endpoints []string, values map[string]strin
 	t.Helper()
 	f := openEtcdFixture(t, values, etcdstore.Config{Endpoints: endpoints, Prefix: "/app/", OpTimeout: 3 * time.Second})
 	return f, etcdstore.NewBackend(f.store, etcdstore.BackendOptions{WriteTimeout: time.Second})
-}
-
-// fireRetry fires the automatic retry's timer.
-func (h *harness) fireRetry() {
-	h.t.Helper()
-	for i, tm := range h.timers {
-		if _, ok := tm.msg.(retryTickMsg); ok {
-			h.timers = append(h.timers[:i], h.timers[i+1:]...)
-			h.send(tm.msg)
-			return
-		}
-	}
-	h.t.Fatalf("no retry timer is running; status %q", h.statusLine())
-}
-
-// retryArmed reports whether a retry timer is running.
-func (h *harness) retryArmed() bool {
-	for _, tm := range h.timers {
-		if tick, ok := tm.msg.(retryTickMsg); ok && tick.id == h.m.retry.id {
-			return true
-		}
-	}
-	return false
-}
-
-// retryUntilSaved fires the retry timer until nothing waits: the
-// cluster's client reconnects by itself, within a few attempts.
-func (h *harness) retryUntilSaved() {
-	h.t.Helper()
-	for range 20 {
-		if !h.m.waitingForCluster() {
-			return
-		}
-		h.fireRetry()
-	}
-	h.t.Fatalf("still waiting after 20 retries: %q", h.statusLine())
 }
 
 // With the only member stopped, an edit gives up within the Source's
@@ -102,11 +66,10 @@ func TestEtcdUnreachableEditsWaitAndGoThrough(t *testing.T) {
 		if !h.retryArmed() {
 			t.Fatal("no retry is scheduled while changes wait")
 		}
-		delays = append(delays, h.m.retry.delay)
-		h.fireRetry()
+		delays = append(delays, h.fireRetry())
 		h.wantStatus("unreachable · retrying · 2 pending")
 	}
-	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, retryMax, retryMax}
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second, 15 * time.Second}
 	if !slices.Equal(delays, want) {
 		t.Errorf("retry delays %v, want %v", delays, want)
 	}
@@ -117,17 +80,20 @@ func TestEtcdUnreachableEditsWaitAndGoThrough(t *testing.T) {
 	f.wantEtcd("b", "(none)")
 	f.wantEtcd("c", "3")
 	// The failed attempts' events come first, then the one that saved.
-	ev := h.nextEvent()
-	for ev.Err != nil {
-		ev = h.nextEvent()
+	for h.nextEvent(); !savedAt.MatchString(h.statusLine()); {
+		h.nextEvent()
 	}
-	h.wantSaved(ev)
+	h.wantSaved()
 	if h.retryArmed() {
 		t.Error("a retry is still scheduled with nothing waiting")
 	}
-	// The next wait starts short again.
-	if h.m.retry.delay != 0 {
-		t.Errorf("after saving the retry delay is %v, want it reset", h.m.retry.delay)
+	// The next wait starts short again: an edit that waits for the
+	// cluster once more is retried after the first delay.
+	srv.Stop()
+	h.send(keyText("g"), keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 100
+	h.wantStatus("unreachable · retrying · 1 pending")
+	if d, ok := h.retryDelay(); !ok || d != time.Second {
+		t.Errorf("after saving, the next retry waits %v (scheduled %v), want it reset to 1s", d, ok)
 	}
 }
 
@@ -149,7 +115,7 @@ func TestEtcdWaitingEditMeetsAnotherClientsChange(t *testing.T) {
 	srv.Restart(t)
 	f.put("a", "5") // another client, before the UI's retry
 	for range 20 {
-		if !h.m.waitingForCluster() {
+		if !h.waitingForCluster() {
 			break
 		}
 		h.fireRetry()
@@ -162,7 +128,7 @@ func TestEtcdWaitingEditMeetsAnotherClientsChange(t *testing.T) {
 	}
 
 	h.send(keyCtrlS)
-	if !topIs[*resolver](h) {
+	if !h.conflictShown() {
 		t.Fatalf("ctrl+s did not open the conflict screen:\n%s", h.screen())
 	}
 	h.wantScreen("mine: 10")
@@ -174,6 +140,10 @@ func TestEtcdWaitingEditMeetsAnotherClientsChange(t *testing.T) {
 		t.Errorf("%d changes pending after the conflict was settled", src.Pending())
 	}
 }
+
+// offered is the prompt of w at the question about quitting: a new file
+// in the current directory.
+var offered = regexp.MustCompile(`Write the changes to: \./kvstore-pending-\S*\.json`)
 
 // Quitting an etcd prefix with changes waiting for it asks; w writes them
 // to a new file, named in the current directory by default, that holds
@@ -189,7 +159,7 @@ func TestEtcdQuitWithWaitingChangesWritesThemToAFile(t *testing.T) {
 	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
 	h.send(keyDown, keyText("d"), keyText("y"))          // delete b
 	h.send(keyDown, keyText("r"))                        // rename c to d
-	h.send(tea.KeyPressMsg{Code: tea.KeyBackspace}, keyText("d"), keyEnter)
+	h.send(keyBackspace, keyText("d"), keyEnter)
 	h.wantStatus("4 pending")
 
 	h.send(keyText("q"))
@@ -202,13 +172,12 @@ func TestEtcdQuitWithWaitingChangesWritesThemToAFile(t *testing.T) {
 	}
 	// n stays, and the retries go on.
 	h.send(keyText("n"))
-	if !h.browsing() || !h.retryArmed() {
+	if strings.Contains(h.screen(), "wait to be saved") || !h.retryArmed() {
 		t.Fatalf("n did not go back to the keys with the retry scheduled:\n%s", h.screen())
 	}
 
 	h.send(keyText("q"), keyText("w"))
-	p, ok := h.m.top().(*prompt)
-	if !ok || !strings.HasPrefix(p.text, "./kvstore-pending-") || !strings.HasSuffix(p.text, ".json") {
+	if !offered.MatchString(h.screen()) {
 		t.Fatalf("w did not offer a file in the current directory:\n%s", h.screen())
 	}
 	dir := t.TempDir()
@@ -216,19 +185,20 @@ func TestEtcdQuitWithWaitingChangesWritesThemToAFile(t *testing.T) {
 	if err := os.WriteFile(taken, []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p.text, p.pos = taken, len(taken)
+	h.send(keyCtrlU)
+	h.typeText(taken)
 	h.send(keyEnter)
 	h.wantStatus("already exists")
 	if got, _ := os.ReadFile(taken); string(got) != "mine" {
 		t.Errorf("an existing file was written over: %q", got)
 	}
-	p, ok = h.m.top().(*prompt)
-	if !ok || p.text != taken {
+	if !strings.Contains(h.screen(), "Write the changes to: "+taken+"▏") {
 		t.Fatalf("after the failure the prompt does not hold the path typed:\n%s", h.screen())
 	}
 
 	path := filepath.Join(dir, "pending.json")
-	p.text, p.pos = path, len(path)
+	h.send(keyCtrlU)
+	h.typeText(path)
 	h.send(keyEnter)
 	h.wantScreen("Wrote 4 changes to")
 	raw, err := os.ReadFile(path)
@@ -299,10 +269,14 @@ func TestEtcdLeaderLossWhileApplying(t *testing.T) {
 			}()
 		}
 		key, value := fmt.Sprintf("k%04d", i), fmt.Sprintf(`{"i":%d}`, i)
-		h.send(opMsg{op: operation{kind: opSet, key: key, raw: []byte(value)}})
+		h.send(keyText("n"))
+		h.typeText(key)
+		h.send(keyEnter, keyCtrlEnd, keyBackspace, keyBackspace) // the new key's {}
+		h.typeText(value)
+		h.send(keyCtrlS)
 		want[key] = value
 		edits++
-		if h.m.waitingForCluster() {
+		if h.waitingForCluster() {
 			waited++
 		}
 		if stopped != nil {
@@ -377,9 +351,9 @@ func TestEtcdShutdownWritesWaitingChangesToAFile(t *testing.T) {
 	_, src := newOfflineFixture(t, []string{srv.Endpoint()}, map[string]string{"a": "1", "b": "2"})
 
 	h := watching(t, src)
-	h.send(ShutdownMsg{})
-	if !h.quit || h.m.ExitNotice() != "" {
-		t.Fatalf("a shutdown with nothing pending: quit %v, notice %q", h.quit, h.m.ExitNotice())
+	h.send(tui.ShutdownMsg{})
+	if !h.quit || h.model().ExitNotice() != "" {
+		t.Fatalf("a shutdown with nothing pending: quit %v, notice %q", h.quit, h.model().ExitNotice())
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Fatalf("a shutdown with nothing pending wrote %d files", len(entries))
@@ -389,7 +363,7 @@ func TestEtcdShutdownWritesWaitingChangesToAFile(t *testing.T) {
 	srv.Stop()
 	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
 	h.wantStatus("unreachable")
-	h.send(ShutdownMsg{})
+	h.send(tui.ShutdownMsg{})
 	if !h.quit {
 		t.Fatal("the shutdown did not quit")
 	}
@@ -398,7 +372,7 @@ func TestEtcdShutdownWritesWaitingChangesToAFile(t *testing.T) {
 		t.Fatalf("the shutdown wrote %d files of pending changes, want 1", len(files))
 	}
 	want := "kvstore: 1 unsaved change went to ./" + filepath.Base(files[0])
-	if got := h.m.ExitNotice(); got != want {
+	if got := h.model().ExitNotice(); got != want {
 		t.Errorf("exit notice %q, want %q", got, want)
 	}
 	raw, err := os.ReadFile(files[0])
@@ -427,16 +401,16 @@ func TestEtcdShutdownFallsBackToTheTempDir(t *testing.T) {
 	srv.Stop()
 	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
 	h.wantStatus("unreachable")
-	h.send(ShutdownMsg{})
+	h.send(tui.ShutdownMsg{})
 	if !h.quit {
 		t.Fatal("the shutdown did not quit")
 	}
 	files, _ := filepath.Glob(filepath.Join(tmp, "kvstore-pending-*.json"))
 	if len(files) != 1 {
-		t.Fatalf("the shutdown wrote %d files of pending changes to the temporary directory, want 1 (notice %q)", len(files), h.m.ExitNotice())
+		t.Fatalf("the shutdown wrote %d files of pending changes to the temporary directory, want 1 (notice %q)", len(files), h.model().ExitNotice())
 	}
-	if want := "kvstore: 1 unsaved change went to " + files[0]; h.m.ExitNotice() != want {
-		t.Errorf("exit notice %q, want %q", h.m.ExitNotice(), want)
+	if want := "kvstore: 1 unsaved change went to " + files[0]; h.model().ExitNotice() != want {
+		t.Errorf("exit notice %q, want %q", h.model().ExitNotice(), want)
 	}
 	raw, err := os.ReadFile(files[0])
 	if err != nil {
