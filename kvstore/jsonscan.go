@@ -2,6 +2,7 @@ package kvstore
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -450,6 +451,26 @@ func parseObject(src, arena []byte, visit func(key string, keyOff, end int, valu
 		return errAt(src, i, "after the top-level object")
 	}
 	return nil
+}
+
+// Members parses text as Open parses a data file, one JSON object, and
+// returns its members, each value compact. Unlike encoding/json it keeps
+// the bytes of keys and values that are not UTF-8, so that what the
+// command line exports from such a file imports unchanged. Invalid text,
+// or a key given twice, is a *SyntaxError with the line and column.
+func Members(text []byte) (map[string]json.RawMessage, error) {
+	members := map[string]json.RawMessage{}
+	serr := parseObject(text, nil, func(key string, keyOff, _ int, value []byte) *scanError {
+		if _, dup := members[key]; dup {
+			return &scanError{off: keyOff, msg: fmt.Sprintf("duplicate key %q", key)}
+		}
+		members[key] = value
+		return nil
+	})
+	if serr != nil {
+		return nil, serr.syntaxError("", text)
+	}
+	return members, nil
 }
 
 // appendQuoted appends s as a JSON string. Unlike encoding/json it does not
