@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -130,7 +131,7 @@ func runTUI(c cli.TUIOptions) error {
 		return errors.Join(err, closeSrc())
 	}
 	final, runErr := runProgram(tui.New(src, uiOptions(notice)))
-	return finish(final, runErr, closeSrc, stderr)
+	return finish(final, runErr, closeSrc)
 }
 
 // uiOptionsFor is what the UI is given for the source c names: the key
@@ -214,7 +215,7 @@ func runLoading(c cli.TUIOptions, size int64, uiOptions func(string) tui.Options
 	final, runErr := runProgram(loader)
 	<-ready // quitting while it loads leaves the opening to finish
 	if _, loading := final.(tui.Loader); !loading {
-		return true, finish(final, runErr, store.Close, stderr)
+		return true, finish(final, runErr, store.Close)
 	}
 	if opErr == nil {
 		// Quit before the UI showed: nothing was changed.
@@ -256,11 +257,21 @@ func runProgram(model tea.Model) (tea.Model, error) {
 	return final, runErr
 }
 
-// finish says what the UI has to say as it exits and closes the data,
-// saving a file's pending changes.
-func finish(final tea.Model, runErr error, closeSrc func() error, stderr io.Writer) error {
-	if m, ok := final.(tui.Model); ok && m.ExitNotice() != "" {
-		fmt.Fprintln(stderr, m.ExitNotice())
+// finish closes the data, saving a file's pending changes, and returns
+// what the UI has to say as it exits as the error: a close that failed, or
+// changes a signal left unsaved (written to a file), which must fail the
+// exit status too.
+func finish(final tea.Model, runErr error, closeSrc func() error) error {
+	var unsaved error
+	if m, ok := final.(tui.Model); ok && m.ExitUnsaved() {
+		// Changes the data does not have went to a file, or were lost:
+		// said as the error, so the exit status tells it too.
+		unsaved = errors.New(strings.TrimPrefix(m.ExitNotice(), "kvstore: "))
+	}
+	if runErr == nil {
+		runErr = unsaved
+	} else if unsaved != nil {
+		runErr = fmt.Errorf("%w; %w", runErr, unsaved)
 	}
 	if err := closeSrc(); err != nil {
 		// One sentence: where the user's version went and how to bring

@@ -1,8 +1,10 @@
 package kvstore
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
+	"time"
 )
 
 // Backend is everything a front end (the terminal UI, the command line)
@@ -96,8 +98,9 @@ func (s *KVStore) Name() string { return filepath.Base(s.Path()) }
 // Optional abilities of a Backend, each found with a type assertion; the
 // comment of each says what a front end does without it.
 type (
-	// TextGetter hands out a value's JSON text as a string in one copy, as
-	// *KVStore does. Without it, a front end converts GetRaw's bytes.
+	// TextGetter hands out a value's JSON text as a string, as *KVStore
+	// does without copying it. Without it, a front end converts GetRaw's
+	// bytes.
 	TextGetter interface {
 		GetText(key string) (string, bool)
 	}
@@ -145,6 +148,41 @@ type (
 	// beside it. A front end words its messages for shared data.
 	Shared interface {
 		Shared() bool
+	}
+
+	// ValueLoader is a Backend that holds its keys in memory but reads
+	// values from where they live when asked, keeping only the recent
+	// ones, as an etcd prefix opened keys-only does: its reads of a value
+	// not loaded (GetRaw, ByteValues' methods) wait for a round trip. A
+	// front end that must not wait (one drawing a screen) asks Loaded
+	// first, shows that the value is loading, and calls LoadValues off its
+	// drawing path. Without it, every value is in memory.
+	ValueLoader interface {
+		// Loaded reports whether the value under key can be read without
+		// I/O: it is loaded, pending, or key does not exist.
+		Loaded(key string) bool
+		// Load reads the values of keys not loaded, in one round trip per
+		// page of them, and keeps them for the reads that follow; values
+		// loaded long ago may be dropped to bound the memory.
+		LoadValues(ctx context.Context, keys []string) error
+		// ScanValues calls fn, in ascending key order, for every key with
+		// its JSON text as GetRaw gives it and the size of the value as
+		// stored, with the pending changes; it reads the values in pages
+		// and keeps none. It stops when fn returns false, returning nil,
+		// or at the first error (ctx ending included), which it returns.
+		ScanValues(ctx context.Context, fn func(key string, raw []byte, size int) bool) error
+	}
+
+	// Leases is a Backend whose keys may be attached to a lease, and go
+	// when it expires, as etcd keys may.
+	Leases interface {
+		// Leased reports whether key is attached to a lease, as far as
+		// is known without I/O: a ValueLoader may know it only once the
+		// key's value is loaded.
+		Leased(key string) bool
+		// LeaseTTL asks how long the lease of key has left; ok is false
+		// when key has no lease.
+		LeaseTTL(ctx context.Context, key string) (ttl time.Duration, ok bool, err error)
 	}
 
 	// Rescuer is a Backend whose Close drops the changes it could not

@@ -9,21 +9,19 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-
-	"github.com/tidwall/btree"
 )
 
 // tempPrefix names the temporary files a save writes before renaming them
 // over the data file; Open removes strays left by a crash.
 func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
 
-// dataFile is the data file as read: its entries, their lookup map (when
+// dataFile is the data file as read: its entries, their lookup index (when
 // asked for), the file's FileInfo (nil if there is none), its content id
 // (when asked for, see fileid.go) and its style, with the layout of its
 // members.
 type dataFile struct {
-	m     *btree.Map[string, []byte]
-	index map[string][]byte
+	m     *kvTree
+	index *hashIndex
 	info  os.FileInfo
 	id    string
 	style fileStyle
@@ -35,7 +33,7 @@ func loadFile(fsys fileSystem, path string) (*dataFile, error) {
 	return readData(fsys, path, false, false)
 }
 
-// loadIndexed is loadFile that also builds the lookup map of the entries
+// loadIndexed is loadFile that also builds the lookup index of the entries
 // and, with withID, computes the file's content id.
 func loadIndexed(fsys fileSystem, path string, withID bool) (*dataFile, error) {
 	return readData(fsys, path, true, withID)
@@ -44,7 +42,7 @@ func loadIndexed(fsys fileSystem, path string, withID bool) (*dataFile, error) {
 func readData(fsys fileSystem, path string, withIndex, withID bool) (*dataFile, error) {
 	data, info, err := fsys.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &dataFile{m: new(btree.Map[string, []byte]), index: map[string][]byte{}, id: noFile, style: canonicalStyle}, nil
+		return &dataFile{m: newKVTree(), index: newHashIndex(0), id: noFile, style: canonicalStyle}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("kvstore: read %s: %w", path, err)
@@ -63,7 +61,9 @@ func readData(fsys fileSystem, path string, withIndex, withID bool) (*dataFile, 
 		ix = &indexBuilder{size: len(data)}
 	}
 	// Compact the values into data itself, which saves allocating and
-	// clearing a second file-sized buffer (a third of load time).
+	// clearing a second file-sized buffer (a third of load time); each is
+	// then copied, still in the cache, into the entries' text blocks, so
+	// that data is garbage once the load is done.
 	size := int64(len(data))
 	lb := layoutBuilder{size: len(data)}
 	m, index, err := parse(path, data, data[:0], ix, &lb)
@@ -89,29 +89,32 @@ func readData(fsys fileSystem, path string, withIndex, withID bool) (*dataFile, 
 // parseFile turns the bytes of a data file into an ordered map of compact
 // values, leaving data as it was. Duplicate keys are an error: keeping
 // either value would silently drop the other at the next save.
-func parseFile(name string, data []byte) (*btree.Map[string, []byte], error) {
+func parseFile(name string, data []byte) (*kvTree, error) {
 	m, _, err := parse(name, data, make([]byte, 0, len(data)), nil, nil)
 	return m, err
 }
 
 // parse parses data, writing the compacted values to arena, which may be
-// data[:0]. With ix, it also returns the lookup map of the entries; with lb,
-// it records where each member lies.
-func parse(name string, data, arena []byte, ix *indexBuilder, lb *layoutBuilder) (*btree.Map[string, []byte], map[string][]byte, error) {
-	m := new(btree.Map[string, []byte])
+// data[:0], from where they are copied into the entries. With ix, it also
+// returns the lookup index of the entries; with lb, it records where each
+// member lies.
+func parse(name string, data, arena []byte, ix *indexBuilder, lb *layoutBuilder) (*kvTree, *hashIndex, error) {
+	m := newKVTree()
+	var text textArena
 	serr := parseObject(data, arena, func(key string, keyOff, end int, value []byte) *scanError {
 		if lb != nil {
 			lb.add(m, key, keyOff, end)
 		}
-		if _, dup := m.Load(key, value); dup {
+		e := text.entry(key, value)
+		if _, dup := m.t.Load(e); dup {
 			return &scanError{off: keyOff, msg: fmt.Sprintf("duplicate key %q", key)}
 		}
 		if ix != nil {
-			ix.add(key, value, keyOff)
+			ix.add(e, keyOff)
 		}
 		return nil
 	})
-	var index map[string][]byte
+	var index *hashIndex
 	if ix != nil {
 		index = ix.finish()
 	}
@@ -125,55 +128,51 @@ func parse(name string, data, arena []byte, ix *indexBuilder, lb *layoutBuilder)
 // at a time.
 const indexBatch = 4096
 
-// indexBuilder fills the lookup map on a second goroutine while the parser
-// goes on. Each insert into a large map is a cache miss or two; at 1M keys
+// indexBuilder fills the lookup index on a second goroutine while the
+// parser goes on. Each insert into a large index is a cache miss or two
+// (measured with a Go map, the index before hashIndex); at 1M keys
 // the inserts took a fifth of a load when they followed the parse, and on
 // two cores overlapping them cut a load from 0.75–0.91 s to 0.58–0.67 s
 // (interleaved runs of BenchmarkLoad). A file of fewer than indexBatch
-// entries is indexed inline; a process limited to one thread builds the map
-// after the parse (readData).
+// entries is indexed inline; a process limited to one thread builds the
+// index after the parse (readData).
 type indexBuilder struct {
 	size  int // bytes in the file, to estimate the number of entries
-	batch []indexEntry
-	full  chan []indexEntry // batches to insert; closed after the last
-	free  chan []indexEntry // inserted batches, for reuse
-	built chan map[string][]byte
-}
-
-type indexEntry struct {
-	key   string
-	value []byte
+	batch []*entry
+	full  chan []*entry // batches to insert; closed after the last
+	free  chan []*entry // inserted batches, for reuse
+	built chan *hashIndex
 }
 
 // add queues one entry; off is its offset in the file.
-func (b *indexBuilder) add(key string, value []byte, off int) {
-	b.batch = append(b.batch, indexEntry{key, value})
+func (b *indexBuilder) add(e *entry, off int) {
+	b.batch = append(b.batch, e)
 	if len(b.batch) < indexBatch {
 		return
 	}
 	if b.full == nil {
-		// Size the map for the whole file, as the first batch's entries
+		// Size the index for the whole file, as the first batch's entries
 		// average, so it does not grow while it fills.
 		hint := int(int64(indexBatch) * int64(b.size) / int64(max(off, 1)))
-		b.full = make(chan []indexEntry, 4)
-		b.free = make(chan []indexEntry, 8)
-		b.built = make(chan map[string][]byte, 1)
+		b.full = make(chan []*entry, 4)
+		b.free = make(chan []*entry, 8)
+		b.built = make(chan *hashIndex, 1)
 		go fillIndex(hint, b.full, b.free, b.built)
 	}
 	b.full <- b.batch
 	select {
 	case b.batch = <-b.free:
 	default:
-		b.batch = make([]indexEntry, 0, indexBatch)
+		b.batch = make([]*entry, 0, indexBatch)
 	}
 }
 
-// finish returns the map of every entry added.
-func (b *indexBuilder) finish() map[string][]byte {
+// finish returns the index of every entry added.
+func (b *indexBuilder) finish() *hashIndex {
 	if b.full == nil {
-		index := make(map[string][]byte, len(b.batch))
+		index := newHashIndex(len(b.batch))
 		for _, e := range b.batch {
-			index[e.key] = e.value
+			index.put(e)
 		}
 		return index
 	}
@@ -182,11 +181,11 @@ func (b *indexBuilder) finish() map[string][]byte {
 	return <-b.built
 }
 
-func fillIndex(hint int, full <-chan []indexEntry, free chan<- []indexEntry, built chan<- map[string][]byte) {
-	index := make(map[string][]byte, hint)
+func fillIndex(hint int, full <-chan []*entry, free chan<- []*entry, built chan<- *hashIndex) {
+	index := newHashIndex(hint)
 	for batch := range full {
 		for _, e := range batch {
-			index[e.key] = e.value
+			index.put(e)
 		}
 		select {
 		case free <- batch[:0]:
@@ -211,7 +210,7 @@ const saveChunk = 1 << 20
 // writeEncoded writes a snapshot as the data file's bytes in style st,
 // saveChunk at a time: one object, keys sorted, a member per line. Equal
 // snapshots give equal bytes.
-func writeEncoded(w io.Writer, m *btree.Map[string, []byte], st *fileStyle) error {
+func writeEncoded(w io.Writer, m *kvTree, st *fileStyle) error {
 	return encodeEntries(w, m.Scan, m.Len(), st, nil)
 }
 

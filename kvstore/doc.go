@@ -19,7 +19,8 @@
 // Set, and reading a value gives the same Go type whether or not the store
 // was reopened in between. Get decodes the way encoding/json decodes into an
 // interface{}; GetAs decodes into a type of the caller's choosing; GetRaw and
-// the iterators return the JSON itself.
+// the iterators return a copy of the JSON itself, and GetText the stored
+// text, uncopied, as an immutable string.
 //
 // # Concurrency
 //
@@ -33,7 +34,9 @@
 // the holder's process id where the lock file records it. Stores opened with
 // Options.ReadOnly take no lock and may view a file that a writer owns;
 // because the data file is only ever replaced by rename, they always read a
-// complete file.
+// complete file. ReadKey reads one key the way such a store would, without
+// building one: for a single value from a large file it costs a read and a
+// check of the file instead of a load of every key.
 //
 // # Save strategies
 //

@@ -23,6 +23,9 @@ package kvstore
 //     journal of valid entries loads exactly what replaying it with
 //     `encoding/json` gives (with renames, and with each field exactly once);
 //     reopening, read-only or read-write, always loads the same state.
+//   - `FuzzReadKey` (in `readkey_internal_test.go`): arbitrary bytes as a
+//     data file and a key. `ReadKey`'s scan fails exactly where a load fails,
+//     with the same error, and otherwise finds the value the load has.
 //   - `FuzzDecodeCompact`: arbitrary text that is valid JSON, compacted as the
 //     store keeps it. `Get`'s decoder gives exactly what `json.Unmarshal` into
 //     an `interface{}` gives, or hands the value to it (only a number beyond
@@ -47,8 +50,6 @@ import (
 	"sync"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/tidwall/btree"
 )
 
 // The fuzz targets below run their seed corpus (testdata/fuzz/FuzzXxx) in
@@ -135,7 +136,7 @@ func jsonDepth(b []byte) int {
 }
 
 // encoded returns the bytes a save writes for m.
-func encoded(t *testing.T, m *btree.Map[string, []byte]) []byte {
+func encoded(t *testing.T, m *kvTree) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := writeEncoded(&b, m, &canonicalStyle); err != nil {
@@ -148,7 +149,7 @@ func encoded(t *testing.T, m *btree.Map[string, []byte]) []byte {
 // store writes parses back to the same keys and byte-identical values,
 // writing that again gives the same bytes, and encoding/json reads the
 // same keys and values from it.
-func checkRoundTrip(t *testing.T, m *btree.Map[string, []byte]) {
+func checkRoundTrip(t *testing.T, m *kvTree) {
 	t.Helper()
 	out := encoded(t, m)
 	back, err := parseFile("saved.json", out)
@@ -300,7 +301,7 @@ func FuzzSetRaw(f *testing.F) {
 		if err := json.Compact(&back, mine); err != nil || !bytes.Equal(back.Bytes(), got) {
 			t.Fatalf("the indented value %q is not the stored %q (%v)", mine, got, err)
 		}
-		m := new(btree.Map[string, []byte])
+		m := newKVTree()
 		m.Set(key, got)
 		checkRoundTrip(t, m)
 	})

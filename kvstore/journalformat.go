@@ -138,15 +138,15 @@ func parseJournalLine(line []byte) (op journalOp, msg string) {
 	return journalOp{}, `a journal entry must be {"set":key,"value":v}, {"del":key}, {"ren":key,"to":key,"value":v} or {"file":[id,...]}, with keys JSON strings`
 }
 
-// replayJournal applies the journal text data, read from the file name, to
-// e, which then shares data's memory; data's lines
-// are compacted in place. A crash during an append can leave the end of the
-// journal torn: a final run of lines that do not parse, with no valid line
-// after them, or a hole (see tornHole) with anything after it. Those were
-// never acknowledged, so they are dropped. Any other bad line followed by a
-// good one is corruption, reported as a *SyntaxError naming the file and
-// line.
-func replayJournal(name string, data []byte, e entries) error {
+// replayOps calls apply with each change in the journal text data, read
+// from the file name, in order; the changes share data's memory, whose
+// lines are compacted in place. A crash during an append can leave the end
+// of the journal torn: a final run of lines that do not parse, with no
+// valid line after them, or a hole (see tornHole) with anything after it.
+// Those were never acknowledged, so they are dropped. Any other bad line
+// followed by a good one is corruption, reported as a *SyntaxError naming
+// the file and line.
+func replayOps(name string, data []byte, apply func(journalOp)) error {
 	type bad struct {
 		off int
 		msg string
@@ -176,7 +176,7 @@ func replayJournal(name string, data []byte, e entries) error {
 			return &SyntaxError{File: name, Line: line, Column: col, Offset: int64(firstBad.off),
 				Msg: "corrupt journal entry followed by valid ones: " + firstBad.msg}
 		default:
-			op.apply(e)
+			apply(op)
 		}
 		off += end + 1
 	}
@@ -298,8 +298,14 @@ func journalNames(texts []journalText) string {
 // replayJournals applies the journal texts in order to e, which then
 // shares the texts' memory.
 func replayJournals(texts []journalText, e entries) error {
+	return replayAllOps(texts, func(op journalOp) { op.apply(e) })
+}
+
+// replayAllOps calls apply with each change in the journal texts, in
+// order (see replayOps).
+func replayAllOps(texts []journalText, apply func(journalOp)) error {
 	for _, t := range texts {
-		if err := replayJournal(t.name, t.data, e); err != nil {
+		if err := replayOps(t.name, t.data, apply); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,9 @@ package kvstore
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -139,6 +141,42 @@ func TestLineCol(t *testing.T) {
 	for off, want := range map[int][2]int{0: {1, 1}, 2: {1, 3}, 3: {2, 1}, 6: {3, 1}, 8: {4, 2}, 99: {4, 3}} {
 		if l, c := lineCol(src, off); l != want[0] || c != want[1] {
 			t.Errorf("lineCol(%d) = %d:%d, want %d:%d", off, l, c, want[0], want[1])
+		}
+	}
+}
+
+// plainWord passes eight bytes at once exactly when the byte loop would
+// pass each of them: every byte value, at every position, among bytes
+// that are plain and among the other kind's neighbours.
+func TestPlainWordAgreesWithTheByteTable(t *testing.T) {
+	for _, filler := range []byte{'a', ' ', 0x7f, '"' + 1, '\\' - 1, '!', 0x1f, 0x80, '"', '\\', 0} {
+		for b := range 256 {
+			for pos := range 8 {
+				word := bytes.Repeat([]byte{filler}, 8)
+				word[pos] = byte(b)
+				want := true
+				for _, c := range word {
+					want = want && plainStringByte[c]
+				}
+				if got := plainWord(binary.LittleEndian.Uint64(word)); got != want {
+					t.Fatalf("plainWord(%q) = %v, want %v", word, got, want)
+				}
+			}
+		}
+	}
+	// Words of several bytes near the edges, where borrows between bytes
+	// could hide one or invent one.
+	edge := []byte{0, 0x1f, 0x20, 0x21, '"', '#', '[', '\\', ']', 0x7f, 0x80, 0xc3, 0xff, 'a'}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200_000 {
+		var word [8]byte
+		want := true
+		for i := range word {
+			word[i] = edge[rng.IntN(len(edge))]
+			want = want && plainStringByte[word[i]]
+		}
+		if got := plainWord(binary.LittleEndian.Uint64(word[:])); got != want {
+			t.Fatalf("plainWord(%q) = %v, want %v", word, got, want)
 		}
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
-
-	"github.com/tidwall/btree"
 )
 
 // Conflict describes how this store and the data file on disk have each
@@ -39,7 +37,7 @@ func (s *KVStore) Conflict() (*Conflict, error) {
 
 // conflictBetween compares ours and disk, the store's state and the file's,
 // with base, the file as the store last read or wrote it.
-func conflictBetween(base, ours, disk *btree.Map[string, []byte]) *Conflict {
+func conflictBetween(base, ours, disk *kvTree) *Conflict {
 	c := &Conflict{Ours: diffMaps(base, ours), Theirs: diffMaps(base, disk)}
 	for k, mine := range c.Ours {
 		if theirs, ok := c.Theirs[k]; ok && !bytes.Equal(mine, theirs) {
@@ -50,23 +48,23 @@ func conflictBetween(base, ours, disk *btree.Map[string, []byte]) *Conflict {
 	return c
 }
 
-// diffMaps returns the keys whose values differ between a and b, with their
-// values in b (nil for a key that b lacks).
-func diffMaps(a, b *btree.Map[string, []byte]) map[string]json.RawMessage {
+// diffMaps returns the keys whose values differ between a and b, with
+// copies of their values in b (nil for a key that b lacks).
+func diffMaps(a, b *kvTree) map[string]json.RawMessage {
 	d := map[string]json.RawMessage{}
 	ia, ib := a.Iter(), b.Iter()
 	okA, okB := ia.First(), ib.First()
 	for okA || okB {
 		switch {
 		case okB && (!okA || ib.Key() < ia.Key()):
-			d[ib.Key()] = ib.Value()
+			d[ib.Key()] = bytes.Clone(ib.Value())
 			okB = ib.Next()
 		case okA && (!okB || ia.Key() < ib.Key()):
 			d[ia.Key()] = nil
 			okA = ia.Next()
 		default:
-			if !bytes.Equal(ia.Value(), ib.Value()) {
-				d[ib.Key()] = ib.Value()
+			if !sameBytes(ia.Value(), ib.Value()) {
+				d[ib.Key()] = bytes.Clone(ib.Value())
 			}
 			okA, okB = ia.Next(), ib.Next()
 		}
@@ -100,7 +98,7 @@ func (s *KVStore) Merge(keepOurs func(key string) bool) error {
 	// lock (it may read the store): a collision it has not yet decided sends
 	// Merge out to ask and back to compare again.
 	decided := map[string]bool{}
-	var merged *btree.Map[string, []byte]
+	var merged *kvTree
 	for merged == nil {
 		s.mu.Lock()
 		c := conflictBetween(s.base, s.data.tree, disk)

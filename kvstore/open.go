@@ -9,8 +9,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/tidwall/btree"
 )
 
 // loadPatience bounds how long a read-only load keeps retrying while a
@@ -22,22 +20,10 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 	if opts != nil {
 		o = *opts
 	}
-	if path == "" {
-		return nil, errors.New("kvstore: open: empty path")
-	}
 	given := path
-	path, err := resolveLinks(path)
+	path, err := dataPath(fsys, path)
 	if err != nil {
-		return nil, fmt.Errorf("kvstore: open %s: %w", given, err)
-	}
-	dir := filepath.Dir(path)
-	switch info, err := fsys.Stat(dir); {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("kvstore: open %s: directory %s does not exist", path, dir)
-	case err != nil:
-		return nil, fmt.Errorf("kvstore: open %s: %w", path, err)
-	case !info.IsDir():
-		return nil, fmt.Errorf("kvstore: open %s: %s is not a directory", path, dir)
+		return nil, err
 	}
 
 	s := &KVStore{
@@ -99,6 +85,29 @@ func open(path string, opts *Options, fsys fileSystem) (*KVStore, error) {
 	return s, nil
 }
 
+// dataPath checks the path of a data file given to Open and returns the
+// file it names, with symbolic links followed: the file need not exist, but
+// its directory must.
+func dataPath(fsys fileSystem, given string) (string, error) {
+	if given == "" {
+		return "", errors.New("kvstore: open: empty path")
+	}
+	path, err := resolveLinks(given)
+	if err != nil {
+		return "", fmt.Errorf("kvstore: open %s: %w", given, err)
+	}
+	dir := filepath.Dir(path)
+	switch info, err := fsys.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", fmt.Errorf("kvstore: open %s: directory %s does not exist", path, dir)
+	case err != nil:
+		return "", fmt.Errorf("kvstore: open %s: %w", path, err)
+	case !info.IsDir():
+		return "", fmt.Errorf("kvstore: open %s: %s is not a directory", path, dir)
+	}
+	return path, nil
+}
+
 // Path returns the data file's path as given to Open. If that is a
 // symbolic link, the store reads and writes the file it points to (see
 // File), and the link stays in place.
@@ -120,79 +129,67 @@ func (s *KVStore) ReadOnly() bool { return s.opts.ReadOnly }
 // retries, with growing pauses that let the writer's compaction finish,
 // load gives up with an error and the store keeps what it had.
 func (s *KVStore) load() error {
-	pause := time.Millisecond
-	deadline := time.Now().Add(loadPatience)
-	for {
-		segmentsBefore, _ := journalSegments(s.fsys, s.path)
+	var df *dataFile
+	js, err := readState(s.fsys, s.path, s.opts.ReadOnly, func(segments []int) bool {
 		// A writer keeps the id to tell a change of the file's mode or
 		// owner from an edit (see onlyMetadataChanged).
-		df, err := loadIndexed(s.fsys, s.path, !s.opts.ReadOnly || s.needsIDs(segmentsBefore))
-		if err != nil {
-			return err
+		return !s.opts.ReadOnly || s.needsIDs(segments)
+	}, func(withID bool) (os.FileInfo, string, error) {
+		var err error
+		if df, err = loadIndexed(s.fsys, s.path, withID); err != nil {
+			return nil, "", err
 		}
-		data, index, info, id := df.m, df.index, df.info, df.id
-		texts, err := readJournals(s.fsys, s.path)
-		if err != nil {
-			return err
-		}
-		ids, recorded := journalFiles(texts)
-		// A read-only load that found no journal when it read the data
-		// file, and one since, does not know the file's id: it reads both
-		// again, as after any other change under it.
-		if s.opts.ReadOnly && (!s.consistentRead(info, segmentsBefore) || recorded && id == "") {
-			if time.Now().After(deadline) {
-				return fmt.Errorf("kvstore: read %s: the writer kept replacing the file and its journal for %v; try again", s.path, loadPatience)
-			}
-			time.Sleep(pause)
-			pause = min(2*pause, 100*time.Millisecond)
-			continue
-		}
-		var ours *btree.Map[string, []byte]
-		var unshown error
-		switch {
-		case recorded && !slices.Contains(ids, id) && s.opts.ReadOnly:
-			// As below; a reader shows the file alone, a state that
-			// existed, and leaves the rescue to the next writer.
-			unshown = fmt.Errorf("kvstore: read %s: %w: %s was written against another version of the file (a writer stopped with a conflict unsettled, or the file was replaced or deleted since); showing the file alone, without the journal's changes, which the next writer to open the file saves to a rescue file",
-				s.path, ErrConflict, journalNames(texts))
-		case recorded && !slices.Contains(ids, id):
-			// The journals were written against a file that is gone:
-			// someone replaced it since, and replaying them over theirs
-			// would silently undo their edits. The store takes the file;
-			// recoverJournal keeps the journals' state apart.
-			ours = data.Copy()
-			err = replayJournals(texts, entries{ours, map[string][]byte{}}) // the map is not kept
-		default:
-			err = replayJournals(texts, entries{data, index})
-		}
-		if err != nil {
-			return err
-		}
-		s.mu.Lock()
-		s.data = entries{data, index}
-		s.base = data.Copy()
-		if s.opts.ReadOnly {
-			s.lastErr = unshown
-		}
-		s.mu.Unlock()
-		if s.opts.ReadOnly {
-			df.style.layout = nil // a reader never saves
-		}
-		s.disk, s.diskID, s.style = info, id, df.style
-		s.journalConflict = ours
-		if id != "" {
-			s.journal.mu.Lock()
-			s.journal.accept = []string{id}
-			s.journal.mu.Unlock()
-		}
-		if info != nil {
-			s.lastSize.Store(info.Size())
-			s.perm.Store(uint32(sidecarPerm(info.Mode())))
-		}
-		s.staleJournal = s.staleJournal || len(texts) > 0
-		s.rememberLoaded(info)
-		return nil
+		return df.info, df.id, nil
+	})
+	if err != nil {
+		return err
 	}
+	data, index, info, id := df.m, df.index, df.info, df.id
+	texts := js.texts
+	var ours *kvTree
+	var unshown error
+	switch {
+	case js.elsewhere(id) && s.opts.ReadOnly:
+		// As below; a reader shows the file alone, a state that
+		// existed, and leaves the rescue to the next writer.
+		unshown = unshownJournals(s.path, texts)
+	case js.elsewhere(id):
+		// The journals were written against a file that is gone:
+		// someone replaced it since, and replaying them over theirs
+		// would silently undo their edits. The store takes the file;
+		// recoverJournal keeps the journals' state apart.
+		ours = data.Copy()
+		err = replayJournals(texts, entries{ours, newHashIndex(0)}) // the index is not kept
+	default:
+		err = replayJournals(texts, entries{data, index})
+	}
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.data = entries{data, index}
+	s.base = data.Copy()
+	if s.opts.ReadOnly {
+		s.lastErr = unshown
+	}
+	s.mu.Unlock()
+	if s.opts.ReadOnly {
+		df.style.layout = nil // a reader never saves
+	}
+	s.disk, s.diskID, s.style = info, id, df.style
+	s.journalConflict = ours
+	if id != "" {
+		s.journal.mu.Lock()
+		s.journal.accept = []string{id}
+		s.journal.mu.Unlock()
+	}
+	if info != nil {
+		s.lastSize.Store(info.Size())
+		s.perm.Store(uint32(sidecarPerm(info.Mode())))
+	}
+	s.staleJournal = s.staleJournal || len(texts) > 0
+	s.rememberLoaded(info)
+	return nil
 }
 
 // needsIDs reports whether this store must know the data file's content id
@@ -200,25 +197,90 @@ func (s *KVStore) load() error {
 // given the journal segments on disk.
 func (s *KVStore) needsIDs(segments []int) bool {
 	// A reader's staleJournal only says that an earlier load saw one.
-	if !s.opts.ReadOnly && (s.journal.on || s.staleJournal) || len(segments) > 0 {
+	return !s.opts.ReadOnly && (s.journal.on || s.staleJournal) || hasJournal(s.fsys, s.path, segments)
+}
+
+// hasJournal reports whether the data file at path has a journal beside it,
+// given its journal segments on disk.
+func hasJournal(fsys fileSystem, path string, segments []int) bool {
+	if len(segments) > 0 {
 		return true
 	}
-	_, err := s.fsys.Stat(journalPath(s.path))
+	_, err := fsys.Stat(journalPath(path))
 	return !errors.Is(err, fs.ErrNotExist)
 }
 
-// consistentRead reports whether a read of the data file, described by
-// info, and of the journals, whose segments were segmentsBefore when the
-// read began, saw one state of the writer's.
-func (s *KVStore) consistentRead(info os.FileInfo, segmentsBefore []int) bool {
+// journals are the journal files beside a data file, as readState read
+// them, with the data files they may be replayed over (see journalFiles).
+type journals struct {
+	texts    []journalText
+	ids      []string
+	recorded bool
+}
+
+// elsewhere reports whether the journals were written against another data
+// file than the one whose content id is id: replaying them over it would
+// undo what replaced their file.
+func (j journals) elsewhere(id string) bool {
+	return j.recorded && !slices.Contains(j.ids, id)
+}
+
+// unshownJournals is a reader's error for journals written against another
+// version of the data file at path: it shows the file alone.
+func unshownJournals(path string, texts []journalText) error {
+	return fmt.Errorf("kvstore: read %s: %w: %s was written against another version of the file (a writer stopped with a conflict unsettled, or the file was replaced or deleted since); showing the file alone, without the journal's changes, which the next writer to open the file saves to a rescue file",
+		path, ErrConflict, journalNames(texts))
+}
+
+// readState reads the data file at path, through read, and then its
+// journals. needsID says, given the journal segments on disk, whether read
+// must compute the file's content id; read returns the file's FileInfo (nil
+// if there is none) and that id. A writer owns the files and reads them
+// once. A reader (readOnly) may race a writer's compaction, which replaces
+// the file and removes journal lines that a file read a moment earlier
+// lacks, so it reads both again until it has read them as they were at
+// one moment, or gives up after loadPatience with an error.
+func readState(fsys fileSystem, path string, readOnly bool, needsID func(segments []int) bool, read func(withID bool) (os.FileInfo, string, error)) (journals, error) {
+	pause := time.Millisecond
+	deadline := time.Now().Add(loadPatience)
+	for {
+		segmentsBefore, _ := journalSegments(fsys, path)
+		info, id, err := read(needsID(segmentsBefore))
+		if err != nil {
+			return journals{}, err
+		}
+		texts, err := readJournals(fsys, path)
+		if err != nil {
+			return journals{}, err
+		}
+		ids, recorded := journalFiles(texts)
+		// A read-only load that found no journal when it read the data
+		// file, and one since, does not know the file's id: it reads both
+		// again, as after any other change under it.
+		if readOnly && (!consistentRead(fsys, path, info, segmentsBefore) || recorded && id == "") {
+			if time.Now().After(deadline) {
+				return journals{}, fmt.Errorf("kvstore: read %s: the writer kept replacing the file and its journal for %v; try again", path, loadPatience)
+			}
+			time.Sleep(pause)
+			pause = min(2*pause, 100*time.Millisecond)
+			continue
+		}
+		return journals{texts, ids, recorded}, nil
+	}
+}
+
+// consistentRead reports whether a read of the data file at path,
+// described by info, and of its journals, whose segments were
+// segmentsBefore when the read began, saw one state of the writer's.
+func consistentRead(fsys fileSystem, path string, info os.FileInfo, segmentsBefore []int) bool {
 	// A compaction between reading the file and the journals may have
 	// removed journal lines that the file read lacks.
-	if now, err := s.fsys.Stat(s.path); err == nil && !sameFile(now, info) || err != nil && info != nil {
+	if now, err := fsys.Stat(path); err == nil && !sameFile(now, info) || err != nil && info != nil {
 		return false
 	}
 	// A rotation while reading renames the active journal to a new segment,
 	// which this read may have missed under either name.
-	segmentsAfter, err := journalSegments(s.fsys, s.path)
+	segmentsAfter, err := journalSegments(fsys, path)
 	return err == nil && slices.Equal(segmentsBefore, segmentsAfter)
 }
 
@@ -264,7 +326,7 @@ func (s *KVStore) recoverJournal() error {
 // conflict, and the store reports ErrConflict naming it. Then the journals
 // are removed. If either step fails Open fails, having changed nothing the
 // next Open could not redo. The caller holds flushMu.
-func (s *KVStore) settleJournalConflict(ours *btree.Map[string, []byte]) error {
+func (s *KVStore) settleJournalConflict(ours *kvTree) error {
 	changed := len(diffMaps(s.base, ours)) > 0
 	var rescued string
 	if changed {

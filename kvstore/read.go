@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"iter"
 	"strings"
-
-	"github.com/tidwall/btree"
 )
 
-func (s *KVStore) lookup(key string) ([]byte, bool) {
+// lookup returns the stored text of key itself, not a copy.
+func (s *KVStore) lookup(key string) (string, bool) {
 	s.mu.RLock()
 	v, ok := s.data.get(key)
 	s.mu.RUnlock()
@@ -29,7 +28,7 @@ func (s *KVStore) Get(key string) (interface{}, bool) {
 	if !ok {
 		return nil, false
 	}
-	return decodeAny(raw), true
+	return decodeAny(bytesOf(raw)), true
 }
 
 // decodeAny decodes stored, valid JSON. Only a number that overflows float64
@@ -57,7 +56,7 @@ func (s *KVStore) GetRaw(key string) (json.RawMessage, bool) {
 	if !ok {
 		return nil, false
 	}
-	return bytes.Clone(raw), true
+	return json.RawMessage(raw), true
 }
 
 // GetAs decodes the value stored under key into a T. It returns an error
@@ -75,7 +74,8 @@ func GetAs[T any](s *KVStore, key string) (T, error) {
 	if !ok {
 		return v, fmt.Errorf("%w: %q", ErrNotFound, key)
 	}
-	if err := json.Unmarshal(raw, &v); err != nil {
+	// A copy: a type's UnmarshalJSON may keep the bytes it is given.
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
 		return v, fmt.Errorf("kvstore: get %q as %T: %w", key, v, err)
 	}
 	return v, nil
@@ -108,7 +108,7 @@ func (s *KVStore) Len() int {
 
 // snapshot returns a copy-on-write copy of the data in O(1); later writes
 // to the store do not show in it.
-func (s *KVStore) snapshot() *btree.Map[string, []byte] {
+func (s *KVStore) snapshot() *kvTree {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.data.tree.Copy()

@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"time"
-
-	"github.com/tidwall/btree"
 )
 
 // flushLocked writes the whole state to the data file if the file is behind
@@ -67,7 +65,7 @@ func (s *KVStore) flushLocked(reason FlushReason, force bool) error {
 // between that second look and the rename, a few microseconds, which no
 // rename-based save can close: an editor that replaces the file in that
 // instant loses to this save, as it would to any other program's.
-func (s *KVStore) save(snap *btree.Map[string, []byte], force bool) (int, error) {
+func (s *KVStore) save(snap *kvTree, force bool) (int, error) {
 	cur, err := s.checkDisk(force)
 	if err != nil {
 		return 0, err
@@ -357,7 +355,7 @@ func (s *KVStore) rescueLocked(conflict error) error {
 
 // writeRescue writes snap to a new file beside the data file, named after
 // it and the time, and returns the name. The caller holds flushMu.
-func (s *KVStore) writeRescue(snap *btree.Map[string, []byte]) (string, error) {
+func (s *KVStore) writeRescue(snap *kvTree) (string, error) {
 	stamp := time.Now().Format("20060102-150405.000")
 	name := fmt.Sprintf("%s.unsaved-%s.json", s.path, stamp)
 	// Never replace an earlier rescue made in the same millisecond; the
@@ -428,7 +426,7 @@ func (s *KVStore) Close() error {
 	close(s.events)
 	s.emitMu.Unlock()
 	s.mu.Lock()
-	s.data = newEntries(new(btree.Map[string, []byte]), nil)
+	s.data = newEntries(newKVTree(), nil)
 	s.mu.Unlock()
 	return err
 }

@@ -5,8 +5,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-
-	"github.com/tidwall/btree"
 )
 
 // SaveCopy writes the store's state, pending changes included, to a new
@@ -42,7 +40,7 @@ func (s *KVStore) saveCopy(path string, keys []string) error {
 	snap := s.data.tree.Copy()
 	s.mu.Unlock()
 	if keys != nil {
-		part := new(btree.Map[string, []byte])
+		part := newKVTree()
 		for _, k := range keys {
 			if v, ok := snap.Get(k); ok {
 				part.Set(k, v)

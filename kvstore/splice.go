@@ -9,8 +9,6 @@ import (
 	"os"
 	"slices"
 	"unsafe"
-
-	"github.com/tidwall/btree"
 )
 
 // A save is a splice. The store remembers where each member of the data
@@ -75,7 +73,7 @@ type memberEdit struct {
 // no members, or (with force, for Overwrite) is no longer the one whose
 // layout the store knows. Without force, a file that is not that one is a
 // conflict. The caller holds flushMu and closes the file.
-func (s *KVStore) openSplice(snap *btree.Map[string, []byte], force bool) (sourceFile, *splicePlan, error) {
+func (s *KVStore) openSplice(snap *kvTree, force bool) (sourceFile, *splicePlan, error) {
 	l := s.style.layout
 	if l == nil || !l.lined || len(l.spans) == 0 {
 		return nil, nil, nil
@@ -117,7 +115,7 @@ func (s *KVStore) openSplice(snap *btree.Map[string, []byte], force bool) (sourc
 
 // writeWhole writes snap as a whole data file in style st and returns its
 // layout.
-func writeWhole(w io.Writer, snap *btree.Map[string, []byte], st *fileStyle) (*fileLayout, error) {
+func writeWhole(w io.Writer, snap *kvTree, st *fileStyle) (*fileLayout, error) {
 	spans := make([]memberSpan, 0, snap.Len())
 	cw := &countWriter{w: w}
 	if err := encodeEntries(cw, snap.Scan, snap.Len(), st, &spans); err != nil {
@@ -144,7 +142,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 // file was changed in place, without a trace in its size or time. It
 // returns a nil plan when the new content has no members, which is written
 // whole as {}.
-func planSplice(src sourceFile, l *fileLayout, snap *btree.Map[string, []byte], st *fileStyle) (*splicePlan, error) {
+func planSplice(src sourceFile, l *fileLayout, snap *kvTree, st *fileStyle) (*splicePlan, error) {
 	edits := diffLayout(l, snap)
 	p := &splicePlan{next: &fileLayout{tree: snap, lined: true}}
 	n := len(l.spans)
@@ -268,7 +266,7 @@ func planSplice(src sourceFile, l *fileLayout, snap *btree.Map[string, []byte], 
 // diffLayout returns the changes that turn the content of the file l
 // describes into snap, in the order of the file's members, a new member
 // before the member it goes before.
-func diffLayout(l *fileLayout, snap *btree.Map[string, []byte]) []memberEdit {
+func diffLayout(l *fileLayout, snap *kvTree) []memberEdit {
 	n := len(l.spans)
 	var edits []memberEdit
 	ia, ib := l.tree.Iter(), snap.Iter()

@@ -2,8 +2,6 @@ package kvstore
 
 import (
 	"slices"
-
-	"github.com/tidwall/btree"
 )
 
 // Where each member of the data file lies, recorded as the file is read or
@@ -16,10 +14,10 @@ type memberSpan struct{ key, end int64 }
 // fileLayout is where the members of one version of the data file lie, and
 // what they hold: the file the store last read or wrote (KVStore.disk).
 type fileLayout struct {
-	size  int64                      // its length
-	tree  *btree.Map[string, []byte] // its content, as parsed
-	spans []memberSpan               // its members, in file order
-	keys  []string                   // their keys in file order; nil when that is key order
+	size  int64        // its length
+	tree  *kvTree      // its content, as parsed
+	spans []memberSpan // its members, in file order
+	keys  []string     // their keys in file order; nil when that is key order
 	// lined: the members are on lines of their own below the opening brace.
 	// A file on one line is rewritten whole instead: splicing into it would
 	// keep it unreadable.
@@ -37,7 +35,7 @@ type layoutBuilder struct {
 }
 
 // add records a member, before m (the members so far) gets it.
-func (b *layoutBuilder) add(m *btree.Map[string, []byte], key string, keyOff, end int) {
+func (b *layoutBuilder) add(m *kvTree, key string, keyOff, end int) {
 	switch {
 	case b.unsorted:
 		b.keys = append(b.keys, key)
@@ -59,6 +57,6 @@ func (b *layoutBuilder) add(m *btree.Map[string, []byte], key string, keyOff, en
 
 // finish returns the layout of the file read, given its content, length
 // and whether its members are on lines of their own.
-func (b *layoutBuilder) finish(tree *btree.Map[string, []byte], size int64, lined bool) *fileLayout {
+func (b *layoutBuilder) finish(tree *kvTree, size int64, lined bool) *fileLayout {
 	return &fileLayout{size: size, tree: tree, spans: b.spans, keys: b.keys, lined: lined}
 }

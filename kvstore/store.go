@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-
-	"github.com/tidwall/btree"
 )
 
 // KVStore is a key-value store kept in one JSON file. All methods are safe
@@ -46,12 +44,12 @@ type KVStore struct {
 	// gets it saves every change made so far, so the writers behind it find
 	// their change already on disk (group commit).
 	flushMu  sync.Mutex
-	disk     os.FileInfo                // the data file as last read or written; nil if absent
-	diskID   string                     // its content id (fileid.go); "" if unknown
-	style    fileStyle                  // the data file's layout, kept when it is rewritten
-	base     *btree.Map[string, []byte] // its content then, to tell our changes from theirs
-	released bool                       // Close has made its final save and dropped the lock
-	mounted  bool                       // the data file is a mount point, saved in place (mount.go)
+	disk     os.FileInfo // the data file as last read or written; nil if absent
+	diskID   string      // its content id (fileid.go); "" if unknown
+	style    fileStyle   // the data file's layout, kept when it is rewritten
+	base     *kvTree     // its content then, to tell our changes from theirs
+	released bool        // Close has made its final save and dropped the lock
+	mounted  bool        // the data file is a mount point, saved in place (mount.go)
 	// staleJournal: journal files are on disk whose changes the data file
 	// may lack; the next whole-file save removes them.
 	staleJournal bool
@@ -64,7 +62,7 @@ type KVStore struct {
 	voidJournal bool
 	// journalConflict is set by load when the journals were written
 	// against another data file: their state, for recoverJournal to rescue.
-	journalConflict *btree.Map[string, []byte]
+	journalConflict *kvTree
 
 	journal journalState
 
@@ -163,7 +161,7 @@ func (s *KVStore) Delete(key string) error {
 // does. Durability is as for Set, and a crash never leaves both keys or
 // neither: in always-save mode the rename is one journal line.
 func (s *KVStore) Rename(from, to string) error {
-	var checked []byte // the value Validate accepted under to
+	var checked string // the value Validate accepted under to
 	s.mu.Lock()
 	for {
 		if err := s.writableLocked(); err != nil {
@@ -176,13 +174,13 @@ func (s *KVStore) Rename(from, to string) error {
 			return fmt.Errorf("kvstore: rename %q: %w", from, ErrNotFound)
 		}
 		if _, taken := s.data.get(to); taken || s.opts.Validate == nil || from == to ||
-			(checked != nil && bytes.Equal(raw, checked)) {
+			(checked != "" && raw == checked) {
 			break
 		}
 		// Validate runs without the lock; if the value changes meanwhile,
 		// the new one is checked too.
 		s.mu.Unlock()
-		if err := s.validate("rename "+strconv.Quote(from)+" to", to, raw); err != nil {
+		if err := s.validate("rename "+strconv.Quote(from)+" to", to, []byte(raw)); err != nil {
 			return err
 		}
 		checked = raw
@@ -196,9 +194,9 @@ func (s *KVStore) Rename(from, to string) error {
 		s.mu.Unlock()
 		return fmt.Errorf("kvstore: rename %q to %q: %w", from, to, ErrExists)
 	}
-	s.data.set(to, raw)
+	s.data.set(to, bytesOf(raw))
 	s.data.del(from)
-	return s.commitLocked(func(dst []byte) []byte { return appendJournalRename(dst, from, to, raw) })
+	return s.commitLocked(func(dst []byte) []byte { return appendJournalRename(dst, from, to, bytesOf(raw)) })
 }
 
 // validate asks Options.Validate about raw, to be stored under key by op.
@@ -226,7 +224,7 @@ func (s *KVStore) apply(key string, raw []byte, del bool) error {
 		}
 		s.data.del(key)
 	} else {
-		if old, ok := s.data.get(key); ok && bytes.Equal(old, raw) {
+		if old, ok := s.data.get(key); ok && old == string(raw) {
 			return s.noopLocked()
 		}
 		s.data.set(key, raw)

@@ -1,12 +1,12 @@
 package kvstore
 
-// GetText returns the JSON text stored under key as a string, in one copy:
-// for a caller that keeps the text, such as a display, converting GetRaw's
-// bytes would copy a large value twice and hold both copies at once.
+// GetText returns the JSON text stored under key, the store's own compact
+// text, without copying it: a read is a lookup, whatever the value's size.
+// This is safe because a Go string cannot be changed: a later write to key
+// stores new text and leaves this string as it was, so the caller may keep
+// it as long as it likes (holding it keeps its memory alive, which for a
+// value loaded from the data file is the block of values it was loaded
+// with). GetRaw returns the same text as a copy the caller may modify.
 func (s *KVStore) GetText(key string) (string, bool) {
-	raw, ok := s.lookup(key)
-	if !ok {
-		return "", false
-	}
-	return string(raw), true
+	return s.lookup(key)
 }

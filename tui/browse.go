@@ -208,6 +208,9 @@ func (m Model) startEdit() (tea.Model, tea.Cmd) {
 	if !ok {
 		return m, m.noSelection()
 	}
+	if !m.loaded(k) {
+		return m, m.stillLoading(k)
+	}
 	raw, ok := m.src.GetRaw(k)
 	if !ok {
 		return m, m.flash(display.KeyLabel(k)+" no longer exists", true)
@@ -292,6 +295,9 @@ func (m Model) copySelected(value bool) (tea.Model, tea.Cmd) {
 	if !value {
 		return m, tea.Batch(m.clip(k), m.flash("copied the key "+display.KeyLabel(k), false))
 	}
+	if !m.loaded(k) {
+		return m, m.stillLoading(k)
+	}
 	if bs, ok := m.src.(byteSource); ok && bs.NotJSON(k) {
 		// Bytes that are not JSON are copied as stored, not as the JSON
 		// string the pane shows: that is the text another program put
@@ -343,20 +349,26 @@ func (m Model) toggleSortBySize() (tea.Model, tea.Cmd) {
 	if m.list.InTree() {
 		return m, m.flash("the key tree is sorted by key; "+m.keys.Tree.Help().Key+" shows the list", true)
 	}
+	if m.loads != nil {
+		return m.toggleSortBySizeLoading()
+	}
 	src := m.src
-	m.list.SetBySize(!m.list.BySize(), func(k string) int {
-		if bs, ok := src.(byteSource); ok && bs.NotJSON(k) {
-			b, _ := bs.Bytes(k)
-			return len(b)
-		}
-		raw, _ := src.GetRaw(k)
-		return len(raw)
-	})
+	m.list.SetBySize(!m.list.BySize(), func(k string) int { return valueSize(src, k) })
 	msg := "keys sorted by key"
 	if m.list.BySize() {
 		msg = "keys sorted by value size, largest first"
 	}
 	return m, tea.Batch(m.followSelection(), m.flash(msg, false))
+}
+
+// valueSize is the size of the value under key as stored.
+func valueSize(src Source, k string) int {
+	if bs, ok := src.(byteSource); ok && bs.NotJSON(k) {
+		b, _ := bs.Bytes(k)
+		return len(b)
+	}
+	raw, _ := src.GetRaw(k)
+	return len(raw)
 }
 
 // copyString copies again what the y before copied, when it is a JSON
@@ -376,6 +388,9 @@ func (m Model) copyString() (tea.Model, tea.Cmd) {
 		k, ok := m.list.Selected()
 		if !ok {
 			return m, m.noSelection()
+		}
+		if !m.loaded(k) {
+			return m, m.stillLoading(k)
 		}
 		raw, ok := m.src.GetRaw(k)
 		if !ok {

@@ -157,6 +157,11 @@ func (e *editOverlay) noticeChange(src Source) {
 	if e.changedUnder {
 		return
 	}
+	if l, ok := src.(valueLoader); ok && !l.Loaded(e.ed.Key()) {
+		// Changed since it was read: the key is on screen, so its value
+		// is being read, and the next refresh compares it.
+		return
+	}
 	cur, exists := src.GetRaw(e.ed.Key())
 	if exists == (e.shown != nil) && (!exists || jsonEqual(cur, e.shown)) {
 		return
@@ -169,7 +174,7 @@ func (e *editOverlay) noticeChange(src Source) {
 func (e *editOverlay) showNotices() {
 	var lines []string
 	if e.notJSON {
-		lines = append(lines, "not JSON in etcd: applying stores it as JSON")
+		lines = append(lines, "not JSON where stored: applying stores it as JSON")
 	}
 	if e.changedUnder {
 		lines = append(lines, "⚠ "+fmt.Sprintf(e.words.editChanged, e.app.Apply.Help().Key))

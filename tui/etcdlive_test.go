@@ -491,7 +491,7 @@ func TestEtcdEditorOnNotJSON(t *testing.T) {
 	f := newEtcdFixture(t, map[string]string{"a": "1", "plain": notJSONBytes}, false)
 	h := watching(t, etcdSource(f.store))
 	h.send(keyDown, keyText("e"))
-	h.wantScreen("not JSON in etcd: applying stores it as JSON")
+	h.wantScreen("not JSON where stored: applying stores it as JSON")
 	if got, want := h.editor().ed.Text(), `"plain <text>\u001b[31m\ufffd"`; got != want {
 		t.Errorf("the editor opens on %q, want the JSON string %q", got, want)
 	}

@@ -119,6 +119,9 @@ func (m Model) startExternal() (tea.Model, tea.Cmd) {
 	if !ok {
 		return m, m.noSelection()
 	}
+	if !m.loaded(k) {
+		return m, m.stillLoading(k)
+	}
 	raw, ok := m.src.GetRaw(k)
 	if !ok {
 		return m, m.flash(display.KeyLabel(k)+" no longer exists", true)

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"slices"
 	"sync/atomic"
 	"unsafe"
@@ -58,6 +59,9 @@ type foundMsg struct {
 	query textmatch.Query
 	keys  []string
 	rows  []int
+	// err ended the search before it looked at every value: the values
+	// are read from where they live (a valueLoader) and a read failed.
+	err error
 }
 
 // findState is the root's part of find in values.
@@ -210,6 +214,9 @@ func (m Model) onFound(msg foundMsg) (tea.Model, tea.Cmd) {
 	if msg.seq != m.find.seq {
 		return m, nil
 	}
+	if msg.err != nil {
+		return m, m.flash("find stopped, values could not be read: "+msg.err.Error(), true)
+	}
 	if keys := m.list.Keys(); !sameKeys(msg.keys, keys) {
 		// The keys changed while it ran: its rows are of the old ones.
 		return m, searchCmd(m.src, keys, nil, msg.query, msg.seq, m.find.latest)
@@ -226,6 +233,22 @@ func (m Model) onFound(msg foundMsg) (tea.Model, tea.Cmd) {
 func searchCmd(src Source, keys []string, within []int, q textmatch.Query, seq int, latest *atomic.Int64) tea.Cmd {
 	return func() tea.Msg {
 		stale := func() bool { return latest.Load() != int64(seq) }
+		if l, ok := src.(valueLoader); ok {
+			if _, raw := src.(rawScanner); !raw {
+				// The values are read in pages as one listing, kept no
+				// longer than it takes to look at them; a newer search
+				// ends the listing.
+				var err error
+				scan := scannerFunc(func(fn func(key string, raw []byte) bool) {
+					err = l.ScanValues(context.Background(), func(k string, raw []byte, _ int) bool { return fn(k, raw) })
+				})
+				rows, ok := scanSearch(scan, keys, within, q, stale)
+				if !ok {
+					return nil
+				}
+				return foundMsg{seq: seq, query: q, keys: keys, rows: rows, err: err}
+			}
+		}
 		rows, ok := search(src, keys, within, q, stale)
 		if !ok {
 			return nil
@@ -240,6 +263,12 @@ func searchCmd(src Source, keys []string, within []int, q textmatch.Query, seq i
 type rawScanner interface {
 	ScanRaw(fn func(key string, raw []byte) bool)
 }
+
+// scannerFunc is a function as a rawScanner.
+type scannerFunc func(fn func(key string, raw []byte) bool)
+
+// ScanRaw calls f.
+func (f scannerFunc) ScanRaw(fn func(key string, raw []byte) bool) { f(fn) }
 
 // staleEvery is how many keys a search looks at between checks that it is
 // still wanted.

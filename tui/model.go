@@ -82,6 +82,7 @@ type Model struct {
 	find     findState    // find in values
 	jq       jqState      // jq queries on a value or over every value
 	marks    *schemaMarks // which stored values break their schema
+	loads    *valueLoads  // values read when shown; nil if all are in memory
 	validate func(key string, raw []byte) error
 	save     saveReport    // what the store's events said
 	retry    retryState    // saving again while the cluster is out of reach
@@ -133,8 +134,12 @@ func New(src Source, opts Options) Model {
 		refresh: opts.Refresh,
 		find:    findState{latest: new(atomic.Int64)},
 	}
+	// The help names the conflict screen's O as the data's words do:
+	// shared data has no file to overwrite.
+	m.keys.Overwrite.SetHelp(m.keys.Overwrite.Help().Key, m.words.overwriteKey)
 	m.waitEvents = func() tea.Cmd { return waitForEvent(src.Events()) }
 	m.validate = opts.Validate
+	m.loads = newValueLoads(src)
 	m.marks = &schemaMarks{validate: opts.Validate, bad: map[string]bool{}}
 	if _, ok := src.(byteSource); ok || opts.Validate != nil {
 		m.list.SetMarked(markFunc(src, m.marks))
@@ -175,10 +180,20 @@ func (m *Model) setStyles(st Styles) {
 // to the top overlay, which is how an overlay hears the answer to a
 // question it asked.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var next tea.Model
+	var cmd tea.Cmd
 	if _, ok := msg.(tea.KeyPressMsg); ok {
-		return m.pressKey(msg)
+		next, cmd = m.pressKey(msg)
+	} else {
+		next, cmd = m.route(msg)
 	}
-	return m.route(msg)
+	// Whatever moved the list, the values it now shows are read.
+	if nm, ok := next.(Model); ok && nm.loads != nil {
+		if load := nm.loadShown(); load != nil {
+			return nm, tea.Batch(cmd, load)
+		}
+	}
+	return next, cmd
 }
 
 // pressKey routes a key press. A key that opens or closes an overlay starts
@@ -233,7 +248,14 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case opDoneMsg:
 		return m.onOpDone(msg)
 	case refreshTickMsg:
+		m.retryLoads()
 		return m, m.enqueue(operation{kind: opRefresh})
+	case valuesLoadedMsg:
+		return m.onValuesLoaded(msg)
+	case leaseMsg:
+		return m.onLease(msg)
+	case sizesMsg:
+		return m.onSizes(msg)
 	case retryTickMsg:
 		return m.onRetryTick(msg)
 	case writePendingMsg:
@@ -320,10 +342,18 @@ func (m *Model) showSelected() tea.Cmd {
 		}
 		return nil
 	}
+	if !m.loaded(k) {
+		// Update's loadShown reads it; its message shows it.
+		m.value.SetNote("loading the value of " + display.KeyLabel(k) + "…")
+		return nil
+	}
 	text, exists := valueText(m.src, k)
 	cmd := m.value.SetValue(k, text, exists)
 	if notJSON(m.src, k) {
 		m.value.SetTag(notJSONTag)
+	}
+	if exists {
+		cmd = tea.Batch(cmd, m.leaseCmd(k))
 	}
 	return cmd
 }
@@ -340,6 +370,11 @@ func (m *Model) followSelection() tea.Cmd {
 // refreshKeys reads the key list again after a change of keys.
 func (m *Model) refreshKeys() {
 	m.list.SetKeys(m.src.Keys())
+	if m.loads != nil && m.list.BySize() {
+		// The sizes of new and changed values are read again; the old
+		// ones show meanwhile.
+		m.loads.remeasure = true
+	}
 }
 
 // selectKey selects key, clearing a filter that hides it.

@@ -83,9 +83,9 @@ func TestEtcdUnreachableEditsWaitAndGoThrough(t *testing.T) {
 	if h.editing() {
 		t.Fatalf("the editor stayed open on an edit that waits:\n%s", h.screen())
 	}
-	h.wantStatus("etcd unreachable · retrying · 1 pending")
+	h.wantStatus("unreachable · retrying · 1 pending")
 	h.send(keyDown, keyText("d"), keyText("y")) // delete b
-	h.wantStatus("etcd unreachable · retrying · 2 pending")
+	h.wantStatus("unreachable · retrying · 2 pending")
 	if raw, _ := src.GetRaw("a"); string(raw) != "10" || src.Has("b") {
 		t.Errorf("while waiting the UI shows a = %s, has b %v; want the user's changes", raw, src.Has("b"))
 	}
@@ -104,7 +104,7 @@ func TestEtcdUnreachableEditsWaitAndGoThrough(t *testing.T) {
 		}
 		delays = append(delays, h.m.retry.delay)
 		h.fireRetry()
-		h.wantStatus("etcd unreachable · retrying · 2 pending")
+		h.wantStatus("unreachable · retrying · 2 pending")
 	}
 	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, retryMax, retryMax}
 	if !slices.Equal(delays, want) {
@@ -144,7 +144,7 @@ func TestEtcdWaitingEditMeetsAnotherClientsChange(t *testing.T) {
 	srv.Stop()
 	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS)          // a: 10
 	h.send(keyDown, keyText("e"), keyEnd, keyText("0"), keyCtrlS) // b: 20
-	h.wantStatus("etcd unreachable · retrying · 2 pending")
+	h.wantStatus("unreachable · retrying · 2 pending")
 
 	srv.Restart(t)
 	f.put("a", "5") // another client, before the UI's retry
@@ -193,7 +193,7 @@ func TestEtcdQuitWithWaitingChangesWritesThemToAFile(t *testing.T) {
 	h.wantStatus("4 pending")
 
 	h.send(keyText("q"))
-	h.wantScreen("4 changes wait for etcd.")
+	h.wantScreen("4 changes wait to be saved.")
 	h.wantScreen("w write them to a file")
 	h.wantScreen("y quit, dropping them")
 	h.wantScreen("n keep retrying")
@@ -357,7 +357,7 @@ func TestEtcdQuitQuestionQuitsOnceSaved(t *testing.T) {
 	srv.Stop()
 	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
 	h.send(keyText("q"))
-	h.wantScreen("1 change waits for etcd.")
+	h.wantScreen("1 change waits to be saved.")
 	srv.Restart(t)
 	h.retryUntilSaved()
 	if !h.quit {
@@ -388,7 +388,7 @@ func TestEtcdShutdownWritesWaitingChangesToAFile(t *testing.T) {
 	h = watching(t, src)
 	srv.Stop()
 	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
-	h.wantStatus("etcd unreachable")
+	h.wantStatus("unreachable")
 	h.send(ShutdownMsg{})
 	if !h.quit {
 		t.Fatal("the shutdown did not quit")
@@ -397,7 +397,7 @@ func TestEtcdShutdownWritesWaitingChangesToAFile(t *testing.T) {
 	if len(files) != 1 {
 		t.Fatalf("the shutdown wrote %d files of pending changes, want 1", len(files))
 	}
-	want := "kvstore: 1 change that etcd does not have went to ./" + filepath.Base(files[0])
+	want := "kvstore: 1 unsaved change went to ./" + filepath.Base(files[0])
 	if got := h.m.ExitNotice(); got != want {
 		t.Errorf("exit notice %q, want %q", got, want)
 	}
@@ -426,7 +426,7 @@ func TestEtcdShutdownFallsBackToTheTempDir(t *testing.T) {
 	h := watching(t, src)
 	srv.Stop()
 	h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
-	h.wantStatus("etcd unreachable")
+	h.wantStatus("unreachable")
 	h.send(ShutdownMsg{})
 	if !h.quit {
 		t.Fatal("the shutdown did not quit")
@@ -435,7 +435,7 @@ func TestEtcdShutdownFallsBackToTheTempDir(t *testing.T) {
 	if len(files) != 1 {
 		t.Fatalf("the shutdown wrote %d files of pending changes to the temporary directory, want 1 (notice %q)", len(files), h.m.ExitNotice())
 	}
-	if want := "kvstore: 1 change that etcd does not have went to " + files[0]; h.m.ExitNotice() != want {
+	if want := "kvstore: 1 unsaved change went to " + files[0]; h.m.ExitNotice() != want {
 		t.Errorf("exit notice %q, want %q", h.m.ExitNotice(), want)
 	}
 	raw, err := os.ReadFile(files[0])
@@ -461,7 +461,7 @@ func TestGoldenEtcdUnreachable(t *testing.T) {
 			if src.Pending() == 0 {
 				h.send(keyText("e"), keyEnd, keyText("0"), keyCtrlS) // a: 10
 			}
-			h.wantStatus("etcd unreachable")
+			h.wantStatus("unreachable")
 			golden(t, fmt.Sprintf("etcd-unreachable-%dx%d", size[0], size[1]), zeroPorts(h.screen()))
 			h.send(keyText("q"))
 			golden(t, fmt.Sprintf("etcd-quit-waiting-%dx%d", size[0], size[1]), zeroPorts(h.screen()))

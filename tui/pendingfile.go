@@ -76,12 +76,12 @@ func (m Model) shutdown() (tea.Model, tea.Cmd) {
 			var err2 error
 			if n, err2 = r.WritePending(path); err2 != nil {
 				return shutdownWrittenMsg{notice: fmt.Sprintf(
-					"kvstore: %s that etcd does not have could not be kept: %s",
-					display.Plural(m.src.Pending(), "change"), cleanError(err))}
+					"kvstore: %s could not be kept: %s",
+					display.Plural(m.src.Pending(), "unsaved change"), cleanError(err))}
 			}
 		}
 		return shutdownWrittenMsg{notice: fmt.Sprintf(
-			"kvstore: %s that etcd does not have went to %s", display.Plural(n, "change"), path)}
+			"kvstore: %s went to %s", display.Plural(n, "unsaved change"), path)}
 	}
 }
 
@@ -89,3 +89,8 @@ func (m Model) shutdown() (tea.Model, tea.Cmd) {
 // there is nothing to say: where the changes pending when a signal ended
 // the UI went, since nobody was asked (see ShutdownMsg).
 func (m Model) ExitNotice() string { return m.exitNotice }
+
+// ExitUnsaved reports whether the UI ended, at a signal, with changes the
+// data does not have: written to a file (ExitNotice says where) or lost.
+// The program then exits with a failure, for whatever sent the signal.
+func (m Model) ExitUnsaved() bool { return m.exitNotice != "" }

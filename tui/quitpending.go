@@ -34,9 +34,9 @@ func (m *Model) quitPendingQuestion(err error) *quitPending {
 	q := &quitPending{keys: m.keys, waiting: unreachable(err)}
 	switch {
 	case q.waiting && m.src.Pending() == 1:
-		q.text = n + " waits for etcd."
+		q.text = n + " waits to be saved."
 	case q.waiting:
-		q.text = n + " wait for etcd."
+		q.text = n + " wait to be saved."
 	case errors.Is(err, kvstore.ErrConflict):
 		q.text = "Another client changed keys you changed."
 	default:

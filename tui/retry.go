@@ -21,7 +21,7 @@ const (
 
 // unreachableText is what the status bar calls the state of changes that
 // wait for the cluster.
-const unreachableText = "etcd unreachable"
+const unreachableText = "unreachable"
 
 // unreachable reports whether a save error means the changes wait for
 // the cluster.

@@ -6,7 +6,7 @@ import (
 
 // Source is the data the UI shows and changes, and the only way it reaches
 // that data: the backend contract, kvstore.Backend, which a kvstore file
-// and an etcd prefix (etcdstore.Backend) both implement. The UI names no
+// and an etcd prefix both implement. The UI names no
 // backend; what only some backends can do it finds with a type assertion
 // on the small interfaces below.
 //

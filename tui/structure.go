@@ -328,28 +328,53 @@ func whereCmd(ctx context.Context, cancel context.CancelFunc, src Source, keys [
 	return func() tea.Msg {
 		defer cancel()
 		msg := jqWhereMsg{seq: seq, expr: q.String(), keys: keys, rows: []int{}}
-		for i, k := range keys {
-			if err := ctx.Err(); err != nil {
-				msg.err = err
-				return msg
-			}
-			text, ok := valueText(src, k)
-			if !ok {
-				continue
-			}
-			match, err := q.Match(ctx, []byte(text))
+		err := eachValue(ctx, src, keys, func(i int, text []byte) bool {
+			match, err := q.Match(ctx, text)
 			switch {
 			case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 				msg.err = err
-				return msg
+				return false
 			case err != nil:
 				msg.failed++
 			case match:
 				msg.rows = append(msg.rows, i)
 			}
+			return true
+		})
+		if msg.err == nil {
+			msg.err = err
 		}
 		return msg
 	}
+}
+
+// eachValue calls fn with the index in keys (sorted, as the list's are)
+// and the JSON text of each key's value, until fn returns false or ctx
+// ends. A valueLoader's values are read in pages as one listing, and kept
+// no longer than fn takes; the error is why they could not be.
+func eachValue(ctx context.Context, src Source, keys []string, fn func(i int, text []byte) bool) error {
+	if l, ok := src.(valueLoader); ok {
+		i := 0
+		return l.ScanValues(ctx, func(k string, raw []byte, _ int) bool {
+			for i < len(keys) && keys[i] < k {
+				i++
+			}
+			if i == len(keys) {
+				return false
+			}
+			return keys[i] != k || fn(i, raw)
+		})
+	}
+	for i, k := range keys {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		text, ok := valueText(src, k)
+		if ok && !fn(i, []byte(text)) {
+			return nil
+		}
+	}
+	return nil
 }
 
 // onJQWhere narrows the key list to a query's matches.
@@ -397,7 +422,12 @@ type schemaMarks struct {
 // markFunc returns the key list's marks for src: ¬JSON for a value stored
 // as bytes that are not JSON, ✗ schema for one that breaks its schema.
 func markFunc(src Source, marks *schemaMarks) func(key string) string {
+	loader, _ := src.(valueLoader)
 	return func(key string) string {
+		if loader != nil && !loader.Loaded(key) {
+			// Marked once read, which the rows on screen are at once.
+			return ""
+		}
 		if notJSON(src, key) {
 			return "¬JSON"
 		}

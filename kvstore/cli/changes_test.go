@@ -66,9 +66,14 @@ func TestImportChangesChecksRevisions(t *testing.T) {
 	revA = put("a", "5")
 	stale := fmt.Sprintf(`{"set": {"a": 20, "d": 1}, "revisions": {"a": %d, "d": 0}}`, revA-1)
 	err := runImport(stale, dst, "--changes")
-	if err == nil || !strings.Contains(err.Error(), "another client changed the key after the edit was made") ||
+	if err == nil || !strings.Contains(err.Error(), "after the edit was made") ||
 		!strings.Contains(err.Error(), "--force") {
 		t.Fatalf("import of a stale change: %v", err)
+	}
+	// Worded for data other clients share: no file, and the revisions.
+	want := fmt.Sprintf(`"a": another client changed the key since it was read (revision %d, now %d)`, revA-1, revA)
+	if msg := err.Error(); strings.Contains(msg, "file") || strings.Contains(msg, "disk") || !strings.Contains(msg, want) {
+		t.Errorf("the conflict says %q, want one with %q and no file", msg, want)
 	}
 	if a, d := get("a"), get("d"); a != "5" || d != "(none)" {
 		t.Fatalf("a refused import wrote a = %s, d = %s", a, d)

@@ -106,12 +106,20 @@ func waitFor(name string) error {
 func TestScripts(t *testing.T) {
 	endpoint, authEndpoint := etcdtest.Start(t, "cli"), startEtcdWithAuth(t)
 	silent, silent2 := etcdtest.Silent(t), etcdtest.Silent(t)
+	tlsEndpoint, tlsFiles := etcdtest.StartTLS(t, "cli-tls")
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		// $ETCD is the endpoint of an etcd the scripts share, $ETCD_AUTH
-		// one that takes only root:secret, and $SILENT and $SILENT2
-		// addresses where nobody answers.
+		// one that takes only root:secret, $SILENT and $SILENT2
+		// addresses where nobody answers, and $ETCD_TLS one that serves
+		// only TLS to clients with a certificate ($TLS_CERT, $TLS_KEY)
+		// signed by $TLS_CA ($TLS_OTHER_CA signed none of it).
 		Setup: func(env *testscript.Env) error {
+			env.Setenv("ETCD_TLS", tlsEndpoint)
+			env.Setenv("TLS_CA", tlsFiles.CA)
+			env.Setenv("TLS_CERT", tlsFiles.Cert)
+			env.Setenv("TLS_KEY", tlsFiles.Key)
+			env.Setenv("TLS_OTHER_CA", tlsFiles.OtherCA)
 			env.Setenv("ETCD", endpoint)
 			env.Setenv("ETCD_AUTH", authEndpoint)
 			env.Setenv("SILENT", silent)

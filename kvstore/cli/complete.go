@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 )
@@ -21,8 +22,8 @@ func completeFile(_ *cobra.Command, a []string, _ string) ([]cobra.Completion, c
 // argument number last (no limit if negative), with the keys of the store
 // SRC names, opened read-only so that completing never waits for or
 // disturbs a writer. A key already on the line is not offered again, and
-// neither is one holding a control character, which a shell line cannot
-// carry as typed.
+// neither is one holding a control character or bytes that are not UTF-8,
+// which a shell line cannot carry as typed (keys lists those quoted).
 func completeKeys(last int) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, a []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		switch {
@@ -39,7 +40,7 @@ func completeKeys(last int) cobra.CompletionFunc {
 		defer store.Close()
 		var keys []cobra.Completion
 		for _, key := range keysWithPrefix(store, toComplete) {
-			if !strings.ContainsFunc(key, isControl) && !slices.Contains(a[1:], key) {
+			if utf8.ValidString(key) && !strings.ContainsFunc(key, isControl) && !slices.Contains(a[1:], key) {
 				keys = append(keys, key)
 			}
 		}

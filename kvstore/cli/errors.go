@@ -104,20 +104,22 @@ func PrintError(w io.Writer, _ fang.Styles, err error) {
 }
 
 // oneLine makes an error message fit one line of stderr without a prefix:
-// the store's errors start with "kvstore: " and sometimes wrap one another,
+// the stores' errors start with "kvstore: " or "etcdstore: " and sometimes
+// wrap one another,
 // so the prefix is dropped wherever it follows the start or a ": " outside a
 // quoted string (keys are quoted, and a key may well contain "kvstore: ").
 // Line ends become spaces, and every other character termsafe calls unsafe,
 // which a file name may hold, is escaped, so the message cannot move the
 // cursor, colour the terminal or reorder its own text.
 func oneLine(msg string) string {
-	const prefix = "kvstore: "
 	var b strings.Builder
 	quoted := false
 	for i := 0; i < len(msg); {
-		if !quoted && strings.HasPrefix(msg[i:], prefix) && (i == 0 || strings.HasSuffix(msg[:i], ": ")) {
-			i += len(prefix)
-			continue
+		if !quoted && (i == 0 || strings.HasSuffix(msg[:i], ": ")) {
+			if p := packagePrefix(msg[i:]); p != "" {
+				i += len(p)
+				continue
+			}
 		}
 		r, size := utf8.DecodeRuneInString(msg[i:])
 		switch {
@@ -141,6 +143,17 @@ func oneLine(msg string) string {
 		i += size
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// packagePrefix returns the prefix of the stores' errors that msg starts
+// with, or "".
+func packagePrefix(msg string) string {
+	for _, p := range []string{"kvstore: ", "etcdstore: "} {
+		if strings.HasPrefix(msg, p) {
+			return p
+		}
+	}
+	return ""
 }
 
 // isControl reports whether r is a C0 or C1 control character or DEL:

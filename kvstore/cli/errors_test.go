@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 )
 
@@ -21,6 +22,7 @@ func TestOneLine(t *testing.T) {
 		{"kvstore: data.json is in use", "data.json is in use"},
 		{"kvstore: open x.json: kvstore: invalid JSON", "open x.json: invalid JSON"},
 		{"kvstore: kvstore: twice", "twice"},
+		{`etcd://h/a/ not saved: etcdstore: apply "k": another client`, `etcd://h/a/ not saved: apply "k": another client`},
 		{`no key "a: kvstore: b" in x.json`, `no key "a: kvstore: b" in x.json`},
 		{`no key "a\\" in kvstore: x`, `no key "a\\" in kvstore: x`},
 		{`no key "q\"x: kvstore: y" in f`, `no key "q\"x: kvstore: y" in f`},
@@ -50,5 +52,34 @@ func TestTimedOutSeesGRPCDeadlines(t *testing.T) {
 	}
 	if timedOut(status.Error(codes.Unavailable, "no leader")) {
 		t.Error("an unavailable cluster was taken for a timeout")
+	}
+}
+
+// The exit status table kvstore --help prints is the one ExitCode gives:
+// each status, for an error of the kind its line names.
+func TestExitStatusTable(t *testing.T) {
+	root := New(nil)
+	for _, line := range []string{"  0  success", "  1  failure: a missing key", "  2  a command line that does not fit",
+		"  3  an etcd cluster could not be reached"} {
+		if !strings.Contains(root.Long, line) {
+			t.Errorf("kvstore --help lacks %q", line)
+		}
+	}
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{errNoKey("data.json", "k"), 1},
+		{fmt.Errorf("x not saved: %w", kvstore.ErrConflict), 1},
+		{usagef(root, "bad"), 2},
+		{describeEtcdError(etcdstore.Config{Endpoints: []string{"h:1"}},
+			fmt.Errorf("%w to h:1: %w", etcdstore.ErrConnect, context.DeadlineExceeded)), 3},
+		{describeEtcdError(etcdstore.Config{Endpoints: []string{"h:1"}},
+			fmt.Errorf("%w: %w", etcdstore.ErrConnect, &etcdstore.TLSError{Endpoint: "h:1", ServesTLS: true})), 1},
+	} {
+		if got := ExitCode(c.err); got != c.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", c.err, got, c.want)
+		}
 	}
 }

@@ -226,3 +226,36 @@ func TestExportImportRoundTripRewritesNothing(t *testing.T) {
 		}
 	}
 }
+
+// set --raw stores bytes that are neither JSON nor UTF-8 exactly, and
+// get --raw gives them back exactly, with nothing added.
+func TestRawBytesRoundTrip(t *testing.T) {
+	endpoint := etcdtest.Start(t, "cli")
+	value := "x\x00\xff\x1b[2J\n"
+	run := func(stdin string, args ...string) string {
+		t.Helper()
+		var out strings.Builder
+		root := cli.New(func(cli.TUIOptions) error { return nil })
+		root.SetArgs(args)
+		root.SetIn(strings.NewReader(stdin))
+		root.SetOut(&out)
+		root.SetErr(io.Discard)
+		if err := root.ExecuteContext(t.Context()); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return out.String()
+	}
+	run(value, "set", "etcd://"+endpoint+"/b/", "k", "--raw")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := etcdtest.Client(t, endpoint).Get(ctx, "/b/k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Kvs) != 1 || string(resp.Kvs[0].Value) != value {
+		t.Fatalf("etcd holds %v, want %q", resp.Kvs, value)
+	}
+	if got := run("", "get", "etcd://"+endpoint+"/b/", "k", "--raw"); got != value {
+		t.Errorf("get --raw = %q, want %q", got, value)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
+	"github.com/kvstore-dev/kvstore/kvstore/exactjson"
 	"github.com/spf13/cobra"
 )
 
@@ -25,7 +26,7 @@ func exportCommand() *cobra.Command {
 		Long: "export prints every key and value as one JSON object in the store's canonical file " +
 			"format (keys sorted, two-space indentation), whatever the layout of SRC itself. kvstore " +
 			"import reads it back. --where exports only the keys whose value makes a jq expression " +
-			"true, as keys --where lists them.",
+			"true, as keys --where lists them.\n\n" + exactHelp,
 		Example: `  kvstore export data.json > backup.json
   kvstore export data.json | kvstore import copy.json --replace
   kvstore export data.json --where '.active' > active.json`,
@@ -37,12 +38,27 @@ func exportCommand() *cobra.Command {
 				return err
 			}
 			var failed error
-			entries, err := where.filter(cmd, store.All(), &failed)
+			all := store.All()
+			bytesOf := map[string][]byte{}
+			if bl, ok := store.(byteLister); ok {
+				all = func(yield func(string, json.RawMessage) bool) {
+					for key, raw := range bl.PrefixBytes("") {
+						shown, plain := showBytes(raw)
+						if !plain {
+							bytesOf[key] = raw
+						}
+						if !yield(key, shown) {
+							return
+						}
+					}
+				}
+			}
+			entries, err := where.filter(cmd, all, &failed)
 			if err != nil {
 				return closeStore(store, err)
 			}
 			var out bytes.Buffer
-			err = kvstore.WriteCanonical(&out, entries)
+			err = kvstore.WriteCanonical(&out, exportEntries(entries, bytesOf))
 			if failed != nil {
 				err = failed
 			}
@@ -66,16 +82,21 @@ func importCommand() *cobra.Command {
 		Use:   "import DST",
 		Short: "Store every key of a JSON object read from stdin",
 		Long: "import reads one JSON object from stdin and stores each of its keys in DST, keeping the " +
-			"others (null is a value like any other, not a deletion). With --replace, DST becomes " +
+			"others (null is a value like any other, not a deletion), and its \"" + exactjson.Member +
+			"\" member's keys with their exact bytes, as export writes them (see kvstore export --help). " +
+			"On an etcd prefix a key that already holds what it would be given is not written again, " +
+			"so that no watcher wakes for nothing. With --replace, DST becomes " +
 			"exactly that object. With --changes, stdin is a file of changes as the terminal UI writes " +
 			"when edits cannot reach etcd: the keys of its \"set\" are stored and those listed in its " +
 			"\"delete\" removed. On an etcd prefix each of them must still be at the revision its " +
 			"edit was based on (the file's \"revisions\"), so a key another client changed since is " +
-			"not overwritten; --force writes it anyway. The whole import is one atomic, durable save; " +
-			"invalid JSON is an error naming its line and column, and nothing is written. --replace " +
+			"not overwritten; --force writes it anyway. The whole import is one atomic, durable save. " +
+			"Invalid JSON is an error naming its line and column, and nothing is written. --replace " +
 			"lists on stderr the keys it deletes, and deletes more than " + fmt.Sprint(maxUnconfirmed) +
 			" only with --yes (stdin carries the object, so there is nobody to ask). --dry-run prints " +
-			"the changes it would make, one per line (set KEY, delete KEY), and writes nothing.",
+			"the changes it would make, one per line (set KEY, delete KEY), and writes nothing.\n\n" +
+			limitFlagsHelp("running the same import again finishes the job, since keys that already "+
+				"hold their new bytes are not written again."),
 		Args:              operands(1, 1),
 		ValidArgsFunction: completeFile,
 		RunE: func(cmd *cobra.Command, a []string) error {
@@ -84,6 +105,9 @@ func importCommand() *cobra.Command {
 				return usagef(cmd, "import takes --replace or --changes, not both")
 			case force && !changes:
 				return usagef(cmd, "import --force goes with --changes")
+			}
+			if err := checkLimitFlags(cmd, a[0]); err != nil {
+				return err
 			}
 			text, err := stdinText(cmd)
 			if err != nil {
@@ -94,11 +118,14 @@ func importCommand() *cobra.Command {
 				return fmt.Errorf("import: %w", err)
 			}
 			var cf changeFile
+			var exact map[string][]byte
 			if changes {
 				if cf, err = parseChanges(object); err != nil {
 					return fmt.Errorf("import --changes: %w", err)
 				}
-				object = cf.set
+				object, exact = cf.set, cf.exact
+			} else if exact, err = takeExact(object); err != nil {
+				return fmt.Errorf("import: %w", err)
 			}
 			dst := a[0]
 			set, err := schemas.load(dst)
@@ -109,7 +136,7 @@ func importCommand() *cobra.Command {
 				return err
 			}
 			_, statErr := os.Stat(dst)
-			named := slices.Concat(slices.Collect(maps.Keys(object)), cf.deleted)
+			named := slices.Concat(slices.Collect(maps.Keys(object)), slices.Collect(maps.Keys(exact)), cf.deleted)
 			store, err := openSource(cmd, dst, false, named...)
 			if err != nil {
 				return err
@@ -117,7 +144,8 @@ func importCommand() *cobra.Command {
 			drop := slices.Clone(cf.deleted)
 			if replace {
 				for _, key := range store.Keys() {
-					if _, keep := object[key]; !keep {
+					_, keep := object[key]
+					if _, exactly := exact[key]; !keep && !exactly {
 						drop = append(drop, key)
 					}
 				}
@@ -125,7 +153,7 @@ func importCommand() *cobra.Command {
 					return closeStore(store, err)
 				}
 				if len(drop) > 0 && !dryRun {
-					reportDeletions(cmd, drop)
+					reportDeletions(cmd, "import --replace deletes", " not on stdin", drop)
 				}
 				if len(drop) > maxUnconfirmed && !yes && !dryRun {
 					return closeStore(store, fmt.Errorf("import --replace would delete %d keys of %s, more than %d: "+
@@ -133,14 +161,30 @@ func importCommand() *cobra.Command {
 				}
 			}
 			if dryRun {
-				return closeStore(store, writeOut(cmd, plan(store, object, drop)))
+				return closeStore(store, writeOut(cmd, plan(store, object, exact, drop)))
 			}
 			for _, key := range drop {
 				if err := store.Delete(key); err != nil {
 					return closeStore(store, err)
 				}
 			}
+			for _, key := range slices.Sorted(maps.Keys(exact)) {
+				value := exact[key]
+				if holdsExact(store, key, value) {
+					continue
+				}
+				if err := storeExact(store, key, value); err != nil {
+					err = fmt.Errorf("import %s: %w", displayKey(key), err)
+					if rerr := store.Reload(); rerr != nil {
+						err = fmt.Errorf("%w; and undoing the import failed: %w", err, rerr)
+					}
+					return closeStore(store, err)
+				}
+			}
 			for key, value := range object {
+				if _, done := exact[key]; done {
+					continue
+				}
 				if err := store.SetRaw(key, value); err != nil {
 					// encoding/json has checked the text, but the store
 					// checks it again with its own scanner. Should that
@@ -163,10 +207,10 @@ func importCommand() *cobra.Command {
 				// afterwards, as it does after any other import.
 				err = store.Overwrite()
 			}
-			err = closeStore(store, err)
+			err = describeLimit(cmd, closeStore(store, err))
 			if changes && errors.Is(err, kvstore.ErrConflict) {
-				err = fmt.Errorf("import --changes: %w; another client changed the key after the edit was made: "+
-					"look at it, and --force writes the file's changes anyway", err)
+				err = fmt.Errorf("import --changes: %w, after the edit was made: "+
+					"look at it, and --force writes these changes anyway", err)
 			}
 			return err
 		},
@@ -179,6 +223,7 @@ func importCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the changes the import would make, and make none")
 	schemas.define(cmd)
 	writerFlags(cmd)
+	limitFlags(cmd)
 	return cmd
 }
 
@@ -187,14 +232,15 @@ func importCommand() *cobra.Command {
 // likely a wrong prefix or the wrong file.
 const maxUnconfirmed = 10
 
-// reportDeletions says on stderr which keys import --replace deletes, one
-// per line, each a JSON string.
-func reportDeletions(cmd *cobra.Command, keys []string) {
+// reportDeletions says on stderr which keys a command deletes, one per
+// line, each a JSON string, after "kvstore: WHAT N keys WHICH:" (what:
+// "import --replace deletes", which: " not on stdin").
+func reportDeletions(cmd *cobra.Command, what, which string, keys []string) {
 	noun := "keys"
 	if len(keys) == 1 {
 		noun = "key"
 	}
-	out := fmt.Appendf(nil, "kvstore: import --replace deletes %d %s not on stdin:\n", len(keys), noun)
+	out := fmt.Appendf(nil, "kvstore: %s %d %s%s:\n", what, len(keys), noun, which)
 	for _, key := range keys {
 		out = append(appendQuoted(append(out, "  "...), key), '\n')
 	}
@@ -202,15 +248,28 @@ func reportDeletions(cmd *cobra.Command, keys []string) {
 }
 
 // plan is --dry-run's output: "set KEY" for each key of object whose value
-// is not already the same JSON in store, and "delete KEY" for each of
-// drop, keys as JSON strings, in key order.
-func plan(store source, object map[string]json.RawMessage, drop []string) []byte {
-	var out []byte
-	for key, value := range sortedValues(object) {
+// is not already the same JSON in store, and of exact whose bytes store
+// does not hold, and "delete KEY" for each of drop, keys quoted as keys
+// lists them, in key order.
+func plan(store source, object map[string]json.RawMessage, exact map[string][]byte, drop []string) []byte {
+	var sets []string
+	for key, value := range object {
+		if _, ok := exact[key]; ok {
+			continue
+		}
 		now, ok := store.GetRaw(key)
 		if c, err := kvstore.Compact(value); ok && err == nil && bytes.Equal(c, now) {
 			continue
 		}
+		sets = append(sets, key)
+	}
+	for key, value := range exact {
+		if !holdsExact(store, key, value) {
+			sets = append(sets, key)
+		}
+	}
+	var out []byte
+	for _, key := range slices.Sorted(slices.Values(sets)) {
 		out = append(appendQuoted(append(out, "set "...), key), '\n')
 	}
 	for _, key := range slices.Sorted(slices.Values(drop)) {
@@ -238,6 +297,7 @@ func sortedValues(object map[string]json.RawMessage) iter.Seq2[string, []byte] {
 // the key did not exist then).
 type changeFile struct {
 	set       map[string]json.RawMessage
+	exact     map[string][]byte // set's keys to store exactly (see takeExact)
 	deleted   []string
 	revisions map[string]int64
 }
@@ -259,10 +319,10 @@ func parseChanges(object map[string]json.RawMessage) (changeFile, error) {
 	var cf changeFile
 	for name := range object {
 		switch name {
-		case "set", "delete", "revisions", "source":
+		case "set", "delete", "revisions", "exact revisions", "source":
 		default:
 			return cf, fmt.Errorf("stdin is not a file of changes: it has %s, and a file of changes has only "+
-				"\"set\", \"delete\", \"revisions\" and \"source\"", quote(name))
+				"\"set\", \"delete\", \"revisions\", \"exact revisions\" and \"source\"", quote(name))
 		}
 	}
 	if _, ok := object["set"]; !ok {
@@ -275,9 +335,21 @@ func parseChanges(object map[string]json.RawMessage) (changeFile, error) {
 			return cf, errors.New(`"set" is not an object of keys and values`)
 		}
 	}
+	var err error
+	if cf.exact, err = takeExact(cf.set); err != nil {
+		return cf, fmt.Errorf(`"set": %w`, err)
+	}
 	if raw, ok := object["delete"]; ok && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cf.deleted); err != nil {
+		var keys []json.RawMessage
+		if err := json.Unmarshal(raw, &keys); err != nil {
 			return cf, errors.New(`"delete" is not an array of keys`)
+		}
+		for i, k := range keys {
+			key, ok := exactjson.DecodeBytes(k)
+			if !ok {
+				return cf, fmt.Errorf(`"delete"[%d] is not a key: a string, or {"base64": "..."}`, i)
+			}
+			cf.deleted = append(cf.deleted, string(key))
 		}
 	}
 	if raw, ok := object["revisions"]; ok && string(raw) != "null" {
@@ -285,14 +357,37 @@ func parseChanges(object map[string]json.RawMessage) (changeFile, error) {
 			return cf, errors.New(`"revisions" is not an object of keys and revisions`)
 		}
 	}
+	if raw, ok := object["exact revisions"]; ok && string(raw) != "null" {
+		var list []struct {
+			Key      json.RawMessage `json:"key"`
+			Revision int64           `json:"revision"`
+		}
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return cf, errors.New(`"exact revisions" is not an array of {"key": K, "revision": N}`)
+		}
+		if cf.revisions == nil {
+			cf.revisions = map[string]int64{}
+		}
+		for i, e := range list {
+			key, ok := exactjson.DecodeBytes(e.Key)
+			if !ok {
+				return cf, fmt.Errorf(`"exact revisions"[%d] has no key: a string, or {"base64": "..."}`, i)
+			}
+			cf.revisions[string(key)] = e.Revision
+		}
+	}
+	isSet := func(key string) bool {
+		_, plain := cf.set[key]
+		_, exactly := cf.exact[key]
+		return plain || exactly
+	}
 	for _, key := range cf.deleted {
-		if _, both := cf.set[key]; both {
-			return cf, fmt.Errorf("%s is both set and deleted", quote(key))
+		if isSet(key) {
+			return cf, fmt.Errorf("%s is both set and deleted", displayKey(key))
 		}
 	}
 	for key, rev := range cf.revisions {
-		_, isSet := cf.set[key]
-		if !isSet && !slices.Contains(cf.deleted, key) {
+		if !isSet(key) && !slices.Contains(cf.deleted, key) {
 			return cf, fmt.Errorf(`"revisions" has %s, which is neither set nor deleted`, quote(key))
 		}
 		if rev < 0 {

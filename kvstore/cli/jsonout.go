@@ -4,23 +4,29 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
 
 	"github.com/kvstore-dev/kvstore/kvstore/termsafe"
 )
 
 // appendQuoted appends s as a JSON string that shows the key
 // unambiguously: quote, backslash, C0 and C1 controls, DEL and U+2028/U+2029
-// are escaped, but not <, > and &, so keys stay readable.
+// are escaped, but not <, > and &, so keys stay readable. A byte that is
+// not UTF-8 is written \xNN, as the terminal UI shows it, which makes the
+// string no longer JSON: such a key has no JSON string (see appendJSONKey).
 func appendQuoted(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = fmt.Appendf(dst, `\x%02x`, s[i])
 		case r == '"' || r == '\\':
 			dst = append(dst, '\\', byte(r))
 		case r == '\n':
@@ -43,11 +49,9 @@ func appendQuoted(dst []byte, s string) []byte {
 // written as a JSON string to be read back exactly: it holds a control
 // character or a line separator, or it starts with a quote and would be
 // taken for one. On a terminal, every character termsafe calls unsafe
-// counts, since the key would not look like what it is, and so does a byte
-// that is not UTF-8, which escapeForTerminal shows as \xNN: quoted, that
-// key never looks like one holding a backslash and an x.
+// counts, since the key would not look like what it is.
 func needsQuotes(key string, tty bool) bool {
-	if strings.HasPrefix(key, `"`) || (tty && !utf8.ValidString(key)) {
+	if strings.HasPrefix(key, `"`) || !utf8.ValidString(key) {
 		return true
 	}
 	for _, r := range key {
@@ -95,4 +99,33 @@ func escapeForTerminal(text []byte) []byte {
 		i += size
 	}
 	return out
+}
+
+// writeRaw writes a value's bytes to stdout as they are. On a terminal,
+// which would act on control characters and show other bytes as what
+// they are not, those are escaped as Go escapes them in a string (\x1b,
+// \xff, \u202e), except line ends and tabs.
+func writeRaw(cmd *cobra.Command, value []byte) error {
+	w := cmd.OutOrStdout()
+	if isTerminal(w) {
+		var out []byte
+		for i := 0; i < len(value); {
+			r, size := utf8.DecodeRune(value[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				out = fmt.Appendf(out, `\x%02x`, value[i])
+			case r == '\n' || r == '\t':
+				out = append(out, value[i])
+			case isControl(r) || termsafe.Unsafe(r):
+				q := strconv.QuoteRuneToASCII(r)
+				out = append(out, q[1:len(q)-1]...)
+			default:
+				out = append(out, value[i:i+size]...)
+			}
+			i += size
+		}
+		value = out
+	}
+	_, err := w.Write(value)
+	return err
 }

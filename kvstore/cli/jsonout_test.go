@@ -39,7 +39,7 @@ func TestNeedsQuotes(t *testing.T) {
 		{"csi\u009b", false, true},
 		{"bidi\u202e", false, false},
 		{"bidi\u202e", true, true},
-		{"caf\xe9", false, false},
+		{"caf\xe9", false, true},
 		{"caf\xe9", true, true},
 	} {
 		if got := needsQuotes(c.key, c.tty); got != c.want {

@@ -1,10 +1,3 @@
-// Package cli is the kvstore program's command line: the subcommands that
-// read and write a store from scripts (get, set, del, mv, keys, export,
-// import), and the flags of the terminal UI, which it starts through a
-// function the program passes in, so that scripts never load the UI.
-//
-// New builds the cobra command tree; the program runs it with fang.Execute,
-// PrintError as fang's error handler, and ExitCode for the exit status.
 package cli
 
 import (
@@ -17,6 +10,15 @@ import (
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/schema"
 )
+
+// exitStatusTable is the end of kvstore --help, and of the package
+// documentation: every exit status the program gives.
+const exitStatusTable = "Exit status:\n" +
+	"  0  success (watch: also when interrupted)\n" +
+	"  1  failure: a missing key (get, del, mv), an invalid value, a conflict with another writer or\n" +
+	"     etcd client, a TLS or credentials mistake\n" +
+	"  2  a command line that does not fit (see the command's --help)\n" +
+	"  3  an etcd cluster could not be reached or did not answer in time; trying again later may succeed"
 
 // defaultInterval is the terminal UI's periodic save interval. It is shorter
 // than the library's minute because a person is watching the status bar.
@@ -59,11 +61,7 @@ func New(launch TUILauncher) *cobra.Command {
 			"FILE, a command still does its work and exits 0, with a warning on stderr: a reader shows " +
 			"FILE alone, and a writer moves those changes to FILE.unsaved-TIME.json, which the warning " +
 			"names, for you to compare and merge.\n\n" +
-			"Exit status:\n" +
-			"  0  success\n" +
-			"  1  failure: a missing key, an invalid value, a conflict with another writer\n" +
-			"  2  a command line that does not fit (see the command's --help)\n" +
-			"  3  an etcd cluster could not be reached or did not answer in time; trying again later may succeed",
+			exitStatusTable,
 		Example: `  kvstore data.json
   kvstore etcd://127.0.0.1:2379/app/
   kvstore --demo
@@ -95,7 +93,7 @@ func New(launch TUILauncher) *cobra.Command {
 	tuiFlags(open, &openOpts)
 
 	root.AddCommand(open, getCommand(), keysCommand(), exportCommand(),
-		setCommand(), delCommand(), mvCommand(), importCommand(), validateCommand())
+		setCommand(), delCommand(), mvCommand(), importCommand(), validateCommand(), watchCommand())
 
 	// cobra would add its completion command only when the program runs;
 	// added now, the argument checks of its shell commands can report

@@ -61,8 +61,8 @@ func openSource(cmd *cobra.Command, src string, readOnly bool, keys ...string) (
 	}
 	opts := &kvstore.Options{SaveInterval: -1, WriteReadOnlyFile: force}
 	if readOnly {
-		if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s does not exist", src)
+		if err := mustExist(src); err != nil {
+			return nil, err
 		}
 		opts = &kvstore.Options{ReadOnly: true}
 	}
@@ -71,14 +71,47 @@ func openSource(cmd *cobra.Command, src string, readOnly bool, keys ...string) (
 		// A nil *KVStore would be a non-nil source.
 		return nil, err
 	}
-	// The open went on, but found a crashed writer's journal written
-	// against another version of the file: a reader shows the file alone,
-	// a writer has moved the journal's changes to a rescue file. Either
-	// way the command does what it was asked, and says what it left out.
-	if err := store.LastSaveError(); errors.Is(err, kvstore.ErrConflict) {
+	warnLeftOut(cmd, store.LastSaveError())
+	return store, nil
+}
+
+// readFileKey reads the value of key from the data file src as a reader
+// that opened it with openSource would see it, with the same errors and
+// warning, but keeps no other key (see kvstore.ReadKey): a get of one key
+// from a large file costs a read of the file, not a load of every key.
+func readFileKey(cmd *cobra.Command, src, key string) (raw []byte, ok bool, err error) {
+	if err := checkNoEtcdFlags(cmd); err != nil {
+		return nil, false, err
+	}
+	if err := mustExist(src); err != nil {
+		return nil, false, err
+	}
+	got, err := kvstore.ReadKey(src, key)
+	if err != nil {
+		return nil, false, err
+	}
+	warnLeftOut(cmd, got.Unshown)
+	return got.Value, got.Found, nil
+}
+
+// mustExist fails if a reader's file src does not exist, since reading a
+// typo as an empty store would hide the mistake.
+func mustExist(src string) error {
+	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s does not exist", src)
+	}
+	return nil
+}
+
+// warnLeftOut warns on stderr when err, from opening a file, says that the
+// open went on but found a crashed writer's journal written against another
+// version of the file: a reader shows the file alone, a writer has moved
+// the journal's changes to a rescue file. Either way the command does what
+// it was asked, and says what it left out.
+func warnLeftOut(cmd *cobra.Command, err error) {
+	if errors.Is(err, kvstore.ErrConflict) {
 		fmt.Fprintln(cmd.ErrOrStderr(), "kvstore: warning: "+oneLine(err.Error()))
 	}
-	return store, nil
 }
 
 // loader is a source that knows only the keys it was asked to read, as

@@ -3,16 +3,15 @@ package etcdstore
 import (
 	"context"
 	"fmt"
-	"unicode/utf8"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
-// MaxApply is the most writes one Apply may carry: etcd refuses a
-// transaction of more operations than its --max-txn-ops, which is 128
-// unless the cluster was started with another.
+// MaxApply is the most writes one Apply may carry unless Config.MaxTxnOps
+// says otherwise: etcd refuses a transaction of more operations than its
+// --max-txn-ops, which is 128 unless the cluster was started with another.
 const MaxApply = 128
 
 // AnyRevision as a Write's Revision makes the write whatever etcd holds.
@@ -55,7 +54,9 @@ func Compact(raw []byte) ([]byte, error) { return kvstore.Compact(raw) }
 // nothing and returns an error wrapping kvstore.ErrConflict that names a
 // key that moved. It returns once the cluster has committed the writes and
 // the view shows them, like Set, and what an error means is as for Set. A
-// key may appear once; at most MaxApply writes. ctx is used as by SetIf.
+// key may appear once; at most Config.MaxTxnOps writes (MaxApply by
+// default), and no more bytes than Config.MaxRequestBytes, or it returns a
+// *LimitError without sending anything. ctx is used as by SetIf.
 // With no writes it sends nothing, and returns kvstore.ErrReadOnly or
 // kvstore.ErrClosed if the Store takes no writes.
 //
@@ -67,17 +68,17 @@ func (s *Store) Apply(ctx context.Context, writes []Write) (int64, error) {
 	if len(writes) == 0 {
 		return 0, s.writable()
 	}
-	if len(writes) > MaxApply {
-		return 0, fmt.Errorf("etcdstore: apply: %d writes, more than etcd takes in one transaction (%d)", len(writes), MaxApply)
+	if len(writes) > s.cfg.maxTxnOps() {
+		return 0, fmt.Errorf("etcdstore: apply: %d writes, more than etcd takes in one transaction (%d)", len(writes), s.cfg.maxTxnOps())
+	}
+	if err := s.oneTransaction(writes); err != nil {
+		return 0, err
 	}
 	var cmps []clientv3.Cmp
 	var ops, reads []clientv3.Op
 	seen := make(map[string]bool, len(writes))
 	size := 0
 	for _, w := range writes {
-		if !utf8.ValidString(w.Key) {
-			return 0, fmt.Errorf("etcdstore: apply %q: key is not valid UTF-8", w.Key)
-		}
 		if seen[w.Key] {
 			return 0, fmt.Errorf("etcdstore: apply: key %q given twice", w.Key)
 		}
@@ -99,7 +100,7 @@ func (s *Store) Apply(ctx context.Context, writes []Write) (int64, error) {
 	txn := s.cli.Txn(ctx).If(cmps...).Then(ops...).Else(reads...)
 	resp, err := s.commit(ctx, "apply", writes[0].Key, size, txn)
 	if err != nil {
-		return 0, err
+		return 0, s.refusedForSize(err)
 	}
 	if resp.Succeeded {
 		return resp.Header.Revision, nil
@@ -111,7 +112,7 @@ func (s *Store) Apply(ctx context.Context, writes []Write) (int64, error) {
 			continue
 		}
 		if now := modRev(resp.Responses[i].GetResponseRange().GetKvs()); now != w.Revision {
-			return 0, conflict("apply", w.Key, now)
+			return 0, conflict("apply", w.Key, w.Revision, now)
 		}
 		i++
 	}

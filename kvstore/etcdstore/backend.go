@@ -2,6 +2,7 @@ package etcdstore
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -32,9 +33,13 @@ import (
 // error wrapping kvstore.ErrUnreachable, and the next Flush sends it
 // again with the same check.
 //
+// On a KeysOnly Store, the view holds the keys only: a value is read when
+// asked for and the recent ones are kept (kvstore.ValueLoader), so the
+// memory is the key list plus what was read lately.
+//
 // A Backend also implements kvstore.Store over the same staged view, and
 // the optional kvstore.ByteValues, kvstore.EditTracker, kvstore.Watched,
-// kvstore.Shared and kvstore.Rescuer.
+// kvstore.Shared, kvstore.Rescuer, kvstore.ValueLoader and kvstore.Leases.
 type Backend struct {
 	store *Store
 	name  string
@@ -58,6 +63,8 @@ type Backend struct {
 	// watch is the watch's state as the notices Changed took tell it;
 	// Watch hands out its Recovered flag once.
 	watch kvstore.WatchState
+	// cache keeps the recent values of a KeysOnly Store's keys.
+	cache valueCache
 	// uncertain holds the keys of writes that failed for want of the
 	// cluster: they may have committed all the same, which the next
 	// attempt's revision check then takes for another client's change.
@@ -82,7 +89,17 @@ type BackendOptions struct {
 	// (see Get), are not sent, so another client's bytes stay exact.
 	// Without it, each write is committed as it is made, as the terminal
 	// UI does, and Close drops what is still pending.
+	//
+	// A Deferred Backend commits all its changes in one transaction, or
+	// none: changes that need more than one within the cluster's limits
+	// (Config.MaxTxnOps, MaxRequestBytes) make Flush fail with a
+	// *LimitError before anything is sent.
 	Deferred bool
+	// Batch lets a Deferred Backend commit its changes in as many
+	// transactions as the cluster's limits take, in key order, each whole.
+	// Should one fail, the ones before it stay committed; doing the same
+	// again finishes the job, since what etcd already holds is not sent.
+	Batch bool
 	// WriteTimeout bounds each transaction. A write that cannot reach
 	// the cluster gives up after it and waits, pending. Zero means the
 	// Store's OpTimeout.
@@ -181,6 +198,18 @@ func (b *Backend) Overwrite() error {
 // moved from the one the change was based on, with both values (nil for a
 // deletion). It remembers the revisions it showed, which Merge requires.
 func (b *Backend) Conflict() (*kvstore.Conflict, error) {
+	// A KeysOnly Store's view has no values: theirs are read from etcd.
+	var current map[string]entry
+	if b.store.cfg.KeysOnly {
+		b.mu.Lock()
+		keys := slices.Collect(maps.Keys(b.pending))
+		b.mu.Unlock()
+		got, _, err := b.store.fetch(context.Background(), keys)
+		if err != nil {
+			return nil, err
+		}
+		current = got
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c := &kvstore.Conflict{Ours: map[string]json.RawMessage{}, Theirs: map[string]json.RawMessage{}}
@@ -191,6 +220,9 @@ func (b *Backend) Conflict() (*kvstore.Conflict, error) {
 		}
 		c.Ours[k] = ours
 		e, exists := b.store.lookup(k)
+		if current != nil {
+			e, exists = current[k]
+		}
 		if e.rev == p.base {
 			continue
 		}

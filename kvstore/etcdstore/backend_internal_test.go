@@ -15,25 +15,30 @@ import (
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
 
-// Writes go in transactions etcd accepts: no more than MaxApply writes or
-// about a MiB of keys and values each, in the order given, none left out.
+// Writes go in transactions etcd accepts: no more than MaxTxnOps writes or
+// MaxRequestBytes each, in the order given, none left out; a write too
+// large alone is an error that names it, and nothing is split.
 func TestBatches(t *testing.T) {
+	s := &Store{cfg: Config{Prefix: "/app/"}}
 	var writes []Write
 	for range 2*MaxApply + 1 {
-		writes = append(writes, Write{Key: "k", Value: []byte("1")})
+		writes = append(writes, Write{Key: "k", Value: []byte("1"), Revision: AnyRevision})
 	}
-	big := bytes.Repeat([]byte("x"), maxBatchBytes/2+1)
+	big := bytes.Repeat([]byte("x"), defaultMaxRequestBytes/2)
 	for range 3 {
 		writes = append(writes, Write{Key: "big", Value: big})
 	}
-	writes = append(writes, Write{Key: "huge", Value: bytes.Repeat([]byte("x"), maxBatchBytes+1)})
+	parts, err := s.batches(writes)
+	if err != nil {
+		t.Fatal(err)
+	}
 	n := 0
-	for _, b := range batches(writes) {
-		size := 0
+	for _, b := range parts {
+		size := txnOverhead
 		for _, w := range b {
-			size += len(w.Key) + len(w.Value)
+			size += writeSize("/app/"+w.Key, w)
 		}
-		if len(b) > MaxApply || size > maxBatchBytes && len(b) > 1 {
+		if len(b) > MaxApply || size > defaultMaxRequestBytes {
 			t.Errorf("a batch of %d writes, %d bytes", len(b), size)
 		}
 		if &b[0] != &writes[n] {
@@ -43,6 +48,14 @@ func TestBatches(t *testing.T) {
 	}
 	if n != len(writes) {
 		t.Errorf("batches hold %d writes, want %d", n, len(writes))
+	}
+	if len(parts) != 5 {
+		t.Errorf("%d batches, want 5: two of small writes, then one per big write, the first with the last small one", len(parts))
+	}
+	writes = append(writes, Write{Key: "huge", Value: bytes.Repeat([]byte("x"), defaultMaxRequestBytes)})
+	var le *LimitError
+	if _, err := s.batches(writes); !errors.As(err, &le) || le.Key != "huge" || !errors.Is(err, ErrTooLarge) {
+		t.Errorf("batches with a write too large for any request: %v, want a LimitError naming it", err)
 	}
 }
 

@@ -187,3 +187,33 @@ func TestLazyReadsOnlyWhatIsAsked(t *testing.T) {
 		t.Errorf("etcd holds %d keys, a = %s; want the other client's a and no d", len(resp.Kvs), resp.Kvs[0].Value)
 	}
 }
+
+// An edit larger than etcd takes in one request is refused before it is
+// sent, with an error that names it and stays pending; it does not hold
+// up the edits after it.
+func TestEditTooLargeForEtcdStandsAlone(t *testing.T) {
+	endpoint := etcdtest.Start(t, "big")
+	store := openStore(t, etcdstore.Config{Endpoints: []string{endpoint}, Prefix: "/huge/"})
+	b := etcdstore.NewBackend(store, etcdstore.BackendOptions{})
+	huge := []byte(`"` + strings.Repeat("x", 2<<20) + `"`)
+	var le *etcdstore.LimitError
+	if err := b.SetRaw("huge", huge); !errors.As(err, &le) || le.Key != "huge" || !errors.Is(err, etcdstore.ErrTooLarge) {
+		t.Fatalf("SetRaw of 2 MiB: %v, want a LimitError naming the key", err)
+	}
+	if err := b.SetRaw("small", []byte("1")); err != nil {
+		t.Fatalf("SetRaw of a small value after it: %v", err)
+	}
+	if err := b.Flush(); !errors.Is(err, etcdstore.ErrTooLarge) {
+		t.Errorf("Flush: %v, want the large edit's error again", err)
+	}
+	if got := b.Pending(); got != 1 {
+		t.Errorf("%d edits pending, want the large one", got)
+	}
+	resp, err := etcdtest.Client(t, endpoint).Get(context.Background(), "/huge/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Kvs) != 1 || string(resp.Kvs[0].Key) != "/huge/small" {
+		t.Errorf("etcd holds %v, want only /huge/small", resp.Kvs)
+	}
+}

@@ -20,7 +20,13 @@ func (b *Backend) lookupLocked(key string) (entry, bool) {
 		}
 		return *p.v, true
 	}
-	return b.shown.Get(key)
+	e, ok := b.shown.Get(key)
+	if ok && e.lazy {
+		if v, hit := b.cache.get(key, e.rev); hit {
+			return v, true
+		}
+	}
+	return e, ok
 }
 
 func (b *Backend) lookup(key string) (entry, bool) {
@@ -65,6 +71,14 @@ func (b *Backend) ListErr() error {
 // as they were when the loop started, in ascending key order: from the
 // view as shown, or on a Lazy Store from etcd, in pages.
 func (b *Backend) merged(prefix string, keysOnly bool) iter.Seq2[string, entry] {
+	return b.mergedCtx(b.store.ctx, true, prefix, keysOnly, nil)
+}
+
+// mergedCtx is merged with its listing bounded by ctx, and by OpTimeout
+// only if bounded; the error that ended a listing early goes to *errp
+// too when errp is not nil. A KeysOnly Store's values are listed from
+// etcd as a Lazy Store's are.
+func (b *Backend) mergedCtx(ctx context.Context, bounded bool, prefix string, keysOnly bool, errp *error) iter.Seq2[string, entry] {
 	return func(yield func(string, entry) bool) {
 		type change struct {
 			key string
@@ -79,14 +93,17 @@ func (b *Backend) merged(prefix string, keysOnly bool) iter.Seq2[string, entry] 
 		}
 		var listErr error
 		var base iter.Seq2[string, entry]
-		if b.store.cfg.Lazy {
+		if b.store.cfg.Lazy || b.store.cfg.KeysOnly && !keysOnly {
 			b.listErr = nil
-			base = b.store.listing(prefix, keysOnly, &listErr)
+			base = b.store.listingCtx(ctx, bounded, prefix, keysOnly, &listErr)
 			defer func() {
 				if listErr != nil {
 					b.mu.Lock()
 					b.listErr = listErr
 					b.mu.Unlock()
+					if errp != nil {
+						*errp = listErr
+					}
 				}
 			}()
 		} else {
@@ -136,7 +153,7 @@ func (b *Backend) Len() int { return len(b.Keys()) }
 // GetRaw returns a copy of the JSON under key, with the pending changes. A
 // value that is not JSON comes back as a JSON string of its text.
 func (b *Backend) GetRaw(key string) (json.RawMessage, bool) {
-	e, ok := b.lookup(key)
+	e, ok := b.valued(key)
 	if !ok {
 		return nil, false
 	}
@@ -145,7 +162,7 @@ func (b *Backend) GetRaw(key string) (json.RawMessage, bool) {
 
 // Get returns the value under key decoded as the file store's Get does.
 func (b *Backend) Get(key string) (interface{}, bool) {
-	e, ok := b.lookup(key)
+	e, ok := b.valued(key)
 	if !ok {
 		return nil, false
 	}
@@ -161,14 +178,14 @@ func (b *Backend) Has(key string) bool {
 
 // NotJSON reports whether the bytes under key are not JSON.
 func (b *Backend) NotJSON(key string) bool {
-	e, ok := b.lookup(key)
+	e, ok := b.valued(key)
 	return ok && !e.json
 }
 
 // Bytes returns the bytes under key as etcd holds them or is to hold
 // them.
 func (b *Backend) Bytes(key string) ([]byte, bool) {
-	e, ok := b.lookup(key)
+	e, ok := b.valued(key)
 	if !ok {
 		return nil, false
 	}
@@ -185,6 +202,31 @@ func (b *Backend) Prefix(prefix string) iter.Seq2[string, json.RawMessage] {
 	return func(yield func(string, json.RawMessage) bool) {
 		for k, e := range b.merged(prefix, false) {
 			if !yield(k, bytes.Clone(e.shown)) {
+				return
+			}
+		}
+	}
+}
+
+// Items is Prefix with each key's Item: its bytes as etcd holds them (or
+// is to hold them), its revision and its lease. A key with a pending
+// change has revision 0 until it is committed.
+func (b *Backend) Items(prefix string) iter.Seq2[string, Item] {
+	return func(yield func(string, Item) bool) {
+		for k, e := range b.merged(prefix, false) {
+			if !yield(k, e.item()) {
+				return
+			}
+		}
+	}
+}
+
+// PrefixBytes is Prefix with each value's bytes as etcd holds them, or is
+// to hold them, JSON or not: what an exact copy of the prefix needs.
+func (b *Backend) PrefixBytes(prefix string) iter.Seq2[string, []byte] {
+	return func(yield func(string, []byte) bool) {
+		for k, e := range b.merged(prefix, false) {
+			if !yield(k, bytes.Clone(e.raw)) {
 				return
 			}
 		}

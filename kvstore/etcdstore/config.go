@@ -1,8 +1,11 @@
 package etcdstore
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
@@ -38,6 +41,15 @@ type Config struct {
 	// Cert and Key are the PEM files of a client certificate and its key,
 	// for servers that require one. Both or neither.
 	Cert, Key string
+	// TLS makes the connection TLS even when none of CACert, Cert and Key
+	// is set, verifying the servers with the system's roots, as etcdctl
+	// --insecure-transport=false does. An endpoint written https://
+	// always uses TLS, and one written http:// never does.
+	TLS bool
+	// InsecureSkipVerify accepts any certificate a server presents, over a
+	// TLS connection: for a test cluster whose CA is not at hand, as
+	// etcdctl --insecure-skip-tls-verify.
+	InsecureSkipVerify bool
 
 	// Username and Password authenticate with etcd's own user database.
 	// Empty Username means no authentication.
@@ -49,6 +61,24 @@ type Config struct {
 	// as one command, then costs what it reads: one round trip for a key,
 	// whatever the prefix holds. The view is not kept live.
 	Lazy bool
+
+	// MaxTxnOps and MaxRequestBytes are the cluster's limits on one
+	// transaction, as its members were started with (--max-txn-ops,
+	// --max-request-bytes): writes are checked against them before they are
+	// sent, and waiting writes are split to fit. Zero means etcd's defaults,
+	// 128 operations and 1.5 MiB.
+	MaxTxnOps, MaxRequestBytes int
+
+	// KeysOnly makes Open list the keys without their values (one
+	// keys-only read, streamed or in pages) and keeps that list live with
+	// the watch, which then keeps no values either. A Backend on such a
+	// Store reads a value when it is asked for, keeps the recent ones
+	// (kvstore.ValueLoader), and reads every value in pages only for a
+	// scan: its memory is the key list plus what was shown lately, as a
+	// terminal UI on a large prefix needs. The Store's own Get, GetRaw
+	// and Item read the value from etcd on each call. Lazy takes
+	// precedence.
+	KeysOnly bool
 
 	// ReadOnly makes every write return kvstore.ErrReadOnly. The view is
 	// still read and kept live.
@@ -93,15 +123,28 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// tlsInfo returns the TLS settings, or ok false when the connection is
-// plain: etcd serves TLS only when asked to, so none of the files set means
-// none wanted.
-func (c Config) tlsInfo() (info transport.TLSInfo, ok bool, err error) {
+// isHTTPS reports whether an endpoint is written https://.
+func isHTTPS(endpoint string) bool { return strings.HasPrefix(endpoint, "https://") }
+
+// tlsConfig returns the TLS settings, or nil when the connections are
+// plain: etcd serves TLS only when asked to, so none of the files set, no
+// TLS and no https:// endpoint means none wanted. An endpoint written
+// http:// stays plain whatever it returns (clientv3 drops TLS for it).
+func (c Config) tlsConfig() (*tls.Config, error) {
 	if c.CACert == "" && c.Cert == "" && c.Key == "" {
-		return info, false, nil
+		if !c.TLS && !slices.ContainsFunc(c.Endpoints, isHTTPS) {
+			return nil, nil
+		}
+		return &tls.Config{InsecureSkipVerify: c.InsecureSkipVerify}, nil
 	}
 	if (c.Cert == "") != (c.Key == "") {
-		return info, false, errors.New("etcdstore: Cert and Key must be given together")
+		return nil, errors.New("etcdstore: Cert and Key must be given together")
 	}
-	return transport.TLSInfo{CertFile: c.Cert, KeyFile: c.Key, TrustedCAFile: c.CACert}, true, nil
+	info := transport.TLSInfo{CertFile: c.Cert, KeyFile: c.Key, TrustedCAFile: c.CACert}
+	cfg, err := info.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("etcdstore: TLS: %w", err)
+	}
+	cfg.InsecureSkipVerify = c.InsecureSkipVerify
+	return cfg, nil
 }

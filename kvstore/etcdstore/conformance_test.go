@@ -62,13 +62,21 @@ func TestBackendContract(t *testing.T) {
 	other := etcdtest.Client(t, endpoint)
 	var n atomic.Int64
 	for _, mode := range []struct {
-		name string
-		opts etcdstore.BackendOptions
-	}{{"AtOnce", etcdstore.BackendOptions{}}, {"Deferred", etcdstore.BackendOptions{Deferred: true}}} {
+		name     string
+		opts     etcdstore.BackendOptions
+		keysOnly bool
+	}{
+		{"AtOnce", etcdstore.BackendOptions{}, false},
+		{"Deferred", etcdstore.BackendOptions{Deferred: true}, false},
+		// As the terminal UI opens a prefix: keys listed, values read
+		// when asked.
+		{"KeysOnly", etcdstore.BackendOptions{}, true},
+	} {
 		t.Run(mode.name, func(t *testing.T) {
 			storetest.TestBackend(t, func(t *testing.T) storetest.Data {
 				prefix := fmt.Sprintf("/conformance/%d/", n.Add(1))
-				return &prefixData{cfg: etcdstore.Config{Endpoints: []string{endpoint}, Prefix: prefix}, opts: mode.opts, other: other}
+				cfg := etcdstore.Config{Endpoints: []string{endpoint}, Prefix: prefix, KeysOnly: mode.keysOnly}
+				return &prefixData{cfg: cfg, opts: mode.opts, other: other}
 			})
 		})
 	}

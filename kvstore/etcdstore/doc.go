@@ -49,7 +49,9 @@
 //
 // SetIf, DeleteIf and RenameIf take the key's revision the caller was shown
 // (Revision, Item; 0 for a key that must not exist) and fail with an error
-// wrapping kvstore.ErrConflict if etcd holds another, changing nothing.
+// wrapping kvstore.ErrConflict if etcd holds another, changing nothing: a
+// *ConflictError, which names the key, the revision required and the one
+// etcd holds, in words for shared data rather than a file.
 // Rename always compares: the source at the revision the view shows and the
 // target absent, in one transaction.
 //
@@ -66,8 +68,13 @@
 // kvstore.ErrUnreachable, and Flush sends it again, with the same check;
 // should the earlier attempt have committed after all, the retry
 // recognises its own value. Waiting writes go in as few transactions as
-// etcd takes: at most MaxApply writes and about a MiB of keys and values
-// each, so that any number of them fits. WritePending writes them to a
+// etcd takes: at most Config.MaxTxnOps writes and Config.MaxRequestBytes
+// each (etcd's defaults, 128 and 1.5 MiB, unless told otherwise), so that
+// any number of them fits; a Deferred Backend, whose changes are meant to
+// commit together, refuses with a *LimitError before sending anything
+// when they need more than one, unless BackendOptions.Batch allows it. A
+// single value larger than one request may be is refused before it is
+// sent. WritePending writes them to a
 // rescue file that `kvstore import --changes` applies later.
 //
 // A Backend shows the prefix as it was shown last, with its pending
@@ -86,14 +93,26 @@
 // the new key, and a write that checks nothing (Set, Backend.Put, which is
 // what etcdctl put is) keeps whatever lease the key has when it commits.
 // Item.Lease gives the lease, and Store.LeaseTTL its time left. A Deferred
-// Backend does not send a value etcd already holds as the same JSON (other
-// spacing, or text that is not JSON and reads as a JSON string), so an
-// export piped back into import leaves every key's bytes and revision as
-// they were.
+// Backend does not send a value etcd already holds: the same bytes, or,
+// for a value given as JSON (SetRaw) rather than as bytes (SetBytes), the
+// same JSON (other spacing, or text that is not JSON and reads as a JSON
+// string). So an export piped back into import leaves every key's bytes
+// and revision as they were, and into another prefix, given as bytes, it
+// copies them exactly. Keys are bytes too: a key that is not UTF-8 is
+// read, written, renamed and deleted like any other, and a rescue file
+// keeps it (see Backend.WritePending).
+//
+// Backend.PutBytes stores bytes exactly as given, JSON or not, as etcdctl
+// put does; Backend.Items lists keys with their bytes, revisions and
+// leases; Store.WatchKeys reports every change of a key or prefix, from a
+// revision if asked, as etcdctl watch does.
 //
 // # Timeouts
 //
-// Open waits for a connection for Config.DialTimeout. The kvstore.Store
+// Open waits for a connection for Config.DialTimeout. A connection that
+// failed rather than waited (a TLS mistake) is explained once that has run
+// out: Open handshakes with each member itself and returns a *TLSError
+// saying what went wrong, where gRPC would only have gone on retrying. The kvstore.Store
 // methods take no context: each is bounded by Config.OpTimeout. The
 // etcd-specific writes take a context, which also gets Config.OpTimeout
 // when it has no deadline. Close cancels every call in flight.

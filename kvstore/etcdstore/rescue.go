@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"unicode/utf8"
+
+	"github.com/kvstore-dev/kvstore/kvstore/exactjson"
 )
 
 // A rescue file keeps the changes a Backend has not committed, which its
@@ -27,11 +30,25 @@ import (
 // value; revisions holds the revision in etcd each change was based on (0:
 // the key did not exist). `kvstore import --changes SRC < FILE` applies
 // it with the same revision checks the Backend would have made.
+//
+// Keys and values are kept exactly, as an export keeps them (package
+// exactjson): set lists, in its member "kvstore:exact", each key and value
+// its other members cannot carry as they are (bytes that are not JSON, or
+// not compact, or not UTF-8); delete gives a key that is not UTF-8 as
+// {"base64": "..."}; and the revisions of such keys, which cannot be
+// member names, are in "exact revisions", [{"key": K, "revision": N}].
 type rescueFile struct {
-	Source    string                     `json:"source"`
-	Set       map[string]json.RawMessage `json:"set"`
-	Delete    []string                   `json:"delete"`
-	Revisions map[string]int64           `json:"revisions"`
+	Source         string                     `json:"source"`
+	Set            map[string]json.RawMessage `json:"set"`
+	Delete         []json.RawMessage          `json:"delete"`
+	Revisions      map[string]int64           `json:"revisions"`
+	ExactRevisions []exactRevision            `json:"exact revisions,omitempty"`
+}
+
+// exactRevision is the revision of a key that is not UTF-8.
+type exactRevision struct {
+	Key      json.RawMessage `json:"key"`
+	Revision int64           `json:"revision"`
 }
 
 // WritePending writes the pending changes to a new file at path, in the
@@ -40,19 +57,33 @@ type rescueFile struct {
 // text goes to a temporary file beside it, which is synced and then
 // linked to path, an operation that fails rather than replace a file.
 func (b *Backend) WritePending(path string) (int, error) {
-	f := rescueFile{Source: b.name, Set: map[string]json.RawMessage{}, Delete: []string{}, Revisions: map[string]int64{}}
+	f := rescueFile{Source: b.name, Set: map[string]json.RawMessage{}, Delete: []json.RawMessage{}, Revisions: map[string]int64{}}
+	var exact []exactjson.Entry
 	b.mu.Lock()
 	for _, k := range slices.Sorted(maps.Keys(b.pending)) {
 		p := b.pending[k]
-		if p.v != nil {
+		switch {
+		case p.v == nil:
+			f.Delete = append(f.Delete, exactjson.AppendBytes(nil, []byte(k)))
+		case !exactjson.PlainKey(k):
+			exact = append(exact, exactjson.Entry{Key: k, Value: p.v.raw})
+		default:
 			f.Set[k] = p.v.shown
-		} else {
-			f.Delete = append(f.Delete, k)
+			if !exactjson.PlainValue(p.v.raw) {
+				exact = append(exact, exactjson.Entry{Key: k, Value: p.v.raw})
+			}
 		}
-		f.Revisions[k] = p.base
+		if utf8.ValidString(k) {
+			f.Revisions[k] = p.base
+		} else {
+			f.ExactRevisions = append(f.ExactRevisions, exactRevision{Key: exactjson.AppendBytes(nil, []byte(k)), Revision: p.base})
+		}
 	}
 	b.mu.Unlock()
-	return len(f.Set) + len(f.Delete), writeNewFile(path, f)
+	if len(exact) > 0 {
+		f.Set[exactjson.Member] = exactjson.Encode(exact)
+	}
+	return len(f.Revisions) + len(f.ExactRevisions), writeNewFile(path, f)
 }
 
 func writeNewFile(path string, f rescueFile) error {

@@ -8,10 +8,12 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,14 +103,21 @@ func TestTLSWithClientCertificate(t *testing.T) {
 	if v, _ := s.Get("k"); v != "over TLS" {
 		t.Errorf("Get = %v", v)
 	}
+	// Each failure says what TLS found, rather than that nobody answered.
 	for name, c := range map[string]etcdstore.Config{
 		"without a client certificate": {Endpoints: []string{ep}, CACert: caFile},
 		"without trusting the CA":      {Endpoints: []string{ep}, Cert: clientCert, Key: clientKey},
+		"in plain text":                {Endpoints: []string{strings.TrimPrefix(ep, "https://")}},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		if s, err := etcdstore.Open(ctx, c); err == nil {
+		s, err := etcdstore.Open(ctx, c)
+		var tlsErr *etcdstore.TLSError
+		switch {
+		case err == nil:
 			s.Close()
 			t.Errorf("Open %s succeeded", name)
+		case !errors.As(err, &tlsErr):
+			t.Errorf("Open %s: %v, want a TLSError", name, err)
 		}
 		cancel()
 	}

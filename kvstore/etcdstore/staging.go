@@ -2,6 +2,7 @@ package etcdstore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,10 +18,6 @@ import (
 // must find, then sent as a transaction that requires it; a change that
 // cannot reach the cluster waits, its error wrapping
 // kvstore.ErrUnreachable, for the next Flush.
-
-// maxBatchBytes keeps each transaction well under etcd's default request
-// limit of 1.5 MiB (--max-request-bytes), keys and values together.
-const maxBatchBytes = 1 << 20
 
 // SetRaw stages raw under key, compact, to be written only where etcd
 // still holds the revision the edit started from, or else the one shown.
@@ -60,11 +57,15 @@ func (b *Backend) Set(key string, value any) error {
 }
 
 // SetBytes stages b under key exactly, JSON or not, with SetRaw's checks.
+// A Deferred Backend leaves a key alone that already holds these bytes,
+// and writes one that holds the same JSON spaced otherwise.
 func (b *Backend) SetBytes(key string, v []byte) error {
 	if err := b.writable(); err != nil {
 		return err
 	}
-	return b.set(key, entryOf(bytes.Clone(v), 0, 0))
+	e := entryOf(bytes.Clone(v), 0, 0)
+	e.exact = true
+	return b.set(key, e)
 }
 
 // Put stages raw under key, compact, to be written whatever etcd holds
@@ -82,11 +83,30 @@ func (b *Backend) Put(key string, raw []byte) error {
 	return b.commitUnlock(key)
 }
 
+// PutBytes is Put for bytes stored exactly as given, JSON or not, as
+// etcdctl put stores them: nothing is checked or compacted.
+func (b *Backend) PutBytes(key string, v []byte) error {
+	if err := b.writable(); err != nil {
+		return err
+	}
+	e := entryOf(bytes.Clone(v), 0, 0)
+	b.mu.Lock()
+	b.pending[key] = staged{v: &e, base: b.baseLocked(key), blind: true}
+	return b.commitUnlock(key)
+}
+
 // set stages v under key, checked against the revision the edit of key
 // started from, if one is under way, or else the revision shown. The key
 // keeps its lease: a service's registration must still expire with the
 // service after someone edits it.
 func (b *Backend) set(key string, v entry) error {
+	if e, ok := b.lookup(key); ok && e.lazy {
+		// A key listed keys-only has no lease in the listing: the read
+		// tells it, so the write keeps it.
+		if _, ok := b.valued(key); !ok && b.Has(key) {
+			return fmt.Errorf("etcdstore: set %q: cannot read its lease: %w", key, b.ListErr())
+		}
+	}
 	b.mu.Lock()
 	base, ok := b.editBase[key]
 	if ok {
@@ -121,9 +141,16 @@ func (b *Backend) Rename(from, to string) error {
 	if err := b.writable(); err != nil {
 		return err
 	}
+	// The value moved is the one read now, if it was not loaded.
+	if _, ok := b.valued(from); !ok && b.Has(from) {
+		return fmt.Errorf("etcdstore: rename %q: %w", from, b.ListErr())
+	}
 	b.mu.Lock()
 	v, ok := b.lookupLocked(from)
 	switch {
+	case ok && v.lazy:
+		b.mu.Unlock()
+		return b.Rename(from, to)
 	case !ok:
 		b.mu.Unlock()
 		return fmt.Errorf("etcdstore: rename %q: %w", from, kvstore.ErrNotFound)
@@ -204,7 +231,10 @@ func (b *Backend) commitUnlock(keys ...string) error {
 
 // commit writes the pending changes of keys (all of them if none given)
 // in batches etcd takes, each one transaction checking the revisions the
-// changes were based on, or none when force is set. What is committed
+// changes were based on, or none when force is set. A Deferred Backend
+// commits them in one transaction, unless it may Batch them, and changes
+// that need more are an error (a *LimitError) before anything is sent, as
+// is a single change too large for any. What is committed
 // leaves pending; what fails stays, and its error is the save error.
 func (b *Backend) commit(force bool, keys ...string) error {
 	b.mu.Lock()
@@ -238,17 +268,37 @@ func (b *Backend) commit(force bool, keys ...string) error {
 		sent[k] = p
 	}
 	b.mu.Unlock()
-	var err error
-	done := 0
-	for _, batch := range batches(writes) {
-		if err = b.apply(batch, sent); err != nil {
-			if done > 0 {
-				err = fmt.Errorf("only the first %d of %d changes were committed: %w", done, len(writes), err)
+	var tooLarge error
+	if !b.opts.Deferred {
+		// Each change of the terminal UI stands alone: one too large for
+		// etcd stays pending with its error, and does not hold up the
+		// others.
+		fit := writes[:0:0]
+		for _, w := range writes {
+			if err := b.store.fits(w); err != nil {
+				tooLarge = cmp.Or(tooLarge, err)
+				continue
 			}
+			fit = append(fit, w)
+		}
+		writes = fit
+	}
+	parts, err := b.store.batches(writes)
+	if err == nil && b.opts.Deferred && !b.opts.Batch && len(parts) > 1 {
+		err = b.store.oneTransaction(writes)
+	}
+	done := 0
+	for i, batch := range parts {
+		if err != nil {
 			break
+		}
+		if err = b.apply(batch, sent); err != nil && i > 0 {
+			err = fmt.Errorf("%d of %d changes committed, in %d of %d transactions, before this one failed: %w",
+				done, len(writes), i, len(parts), err)
 		}
 		done += len(batch)
 	}
+	err = cmp.Or(err, tooLarge)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err != nil || len(b.pending) > 0 {
@@ -262,37 +312,17 @@ func (b *Backend) commit(force bool, keys ...string) error {
 }
 
 // holdsLocked reports whether etcd, as the view shows it, already holds
-// what the pending change p of key would make: the same bytes, or bytes
-// that read as the same JSON (another client's spacing, or text that is
-// not JSON, which reads as a JSON string). Writing those would only
-// replace another client's exact bytes with ours and wake every watcher,
-// as an export piped back into import would, key by key.
+// what the pending change p of key would make: the same bytes, or, for a
+// value given as JSON rather than as bytes (SetBytes), bytes that read as
+// the same JSON (another client's spacing, or text that is not JSON,
+// which reads as a JSON string). Writing those would only replace another
+// client's exact bytes with ours and wake every watcher.
 func (b *Backend) holdsLocked(key string, p staged) bool {
 	e, exists := b.store.lookup(key)
 	if p.v == nil {
 		return !exists && p.base == 0
 	}
-	return exists && (bytes.Equal(e.raw, p.v.raw) || p.v.json && bytes.Equal(e.shown, p.v.shown))
-}
-
-// batches splits writes, in order, into transactions etcd takes: at most
-// MaxApply writes and maxBatchBytes of keys and values each. A single
-// write larger than that goes alone, for etcd to judge.
-func batches(writes []Write) [][]Write {
-	var out [][]Write
-	start, size := 0, 0
-	for i, w := range writes {
-		n := len(w.Key) + len(w.Value)
-		if i > start && (i-start == MaxApply || size+n > maxBatchBytes) {
-			out = append(out, writes[start:i])
-			start, size = i, 0
-		}
-		size += n
-	}
-	if start < len(writes) {
-		out = append(out, writes[start:])
-	}
-	return out
+	return exists && !e.lazy && (bytes.Equal(e.raw, p.v.raw) || !p.v.exact && p.v.json && bytes.Equal(e.shown, p.v.shown))
 }
 
 // apply sends one transaction, within the write timeout, and records what
@@ -374,9 +404,24 @@ func (b *Backend) apply(writes []Write, sent map[string]staged) error {
 func (b *Backend) madeEarlier(writes []Write) bool {
 	deadline := time.Now().Add(time.Second)
 	for {
+		// A KeysOnly Store's view has no values: etcd is asked, and
+		// answers as of now, so there is nothing to wait for.
+		lookup := b.store.lookup
+		if b.store.cfg.KeysOnly {
+			keys := make([]string, len(writes))
+			for i, w := range writes {
+				keys[i] = w.Key
+			}
+			got, _, err := b.store.fetch(context.Background(), keys)
+			if err != nil {
+				return false
+			}
+			lookup = func(k string) (entry, bool) { e, ok := got[k]; return e, ok }
+			deadline = time.Time{}
+		}
 		moved, same := true, true
 		for _, w := range writes {
-			e, exists := b.store.lookup(w.Key)
+			e, exists := lookup(w.Key)
 			if w.Revision != AnyRevision && e.rev == w.Revision {
 				moved = false
 			}

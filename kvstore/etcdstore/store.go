@@ -51,6 +51,9 @@ type Store struct {
 
 var _ kvstore.Store = (*Store)(nil)
 
+// clientSendLimit is the most clientv3 sends in one request by default.
+const clientSendLimit = 2 << 20
+
 // ErrConnect is wrapped by the error of an Open that could not connect to
 // any member of the cluster within Config.DialTimeout, as opposed to one
 // that connected and then failed or ran out of time reading.
@@ -74,15 +77,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// it, which may be a full-screen UI.
 		Logger: zap.NewNop(),
 	}
-	info, useTLS, err := cfg.tlsInfo()
+	if n := cfg.maxRequestBytes() + txnOverhead; n > clientSendLimit {
+		// The client refuses to send more than 2 MiB unless told.
+		ccfg.MaxCallSendMsgSize = n
+	}
+	tlsCfg, err := cfg.tlsConfig()
 	if err != nil {
 		return nil, err
 	}
-	if useTLS {
-		if ccfg.TLS, err = info.ClientConfig(); err != nil {
-			return nil, fmt.Errorf("etcdstore: TLS: %w", err)
-		}
-	}
+	ccfg.TLS = tlsCfg
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cfg.OpTimeout)
@@ -90,9 +93,18 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	cli, err := clientv3.New(ccfg)
 	if err == nil {
-		err = awaitConnected(ctx, cli.ActiveConnection(), cfg.DialTimeout)
+		var refused bool
+		refused, err = awaitConnected(ctx, cli.ActiveConnection(), cfg.DialTimeout)
 		if err != nil {
 			cli.Close()
+		}
+		// A member that took the connection and then failed it may have
+		// failed the TLS handshake, which gRPC does not say. ctx may have
+		// run out with the dial timeout.
+		if err != nil && refused {
+			if why := probeTLS(context.WithoutCancel(ctx), cfg.Endpoints, tlsCfg); why != nil {
+				err = why
+			}
 		}
 	}
 	if err != nil {
@@ -109,6 +121,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.writes.init()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if cfg.Lazy {
+		s.cfg.KeysOnly = false
 		s.view = new(btree.Map[string, entry])
 		close(s.done)
 		return s, nil
@@ -127,17 +140,22 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // awaitConnected waits, within timeout, until conn has a connection to a
 // member: the client connects lazily, and without this a cluster that is
 // not there would cost the read's whole timeout instead of the dial's.
-func awaitConnected(ctx context.Context, conn *grpc.ClientConn, timeout time.Duration) error {
+// refused reports whether a connection attempt failed meanwhile, rather
+// than only waiting.
+func awaitConnected(ctx context.Context, conn *grpc.ClientConn, timeout time.Duration) (refused bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	conn.Connect()
 	for {
 		state := conn.GetState()
-		if state == connectivity.Ready {
-			return nil
+		switch state {
+		case connectivity.Ready:
+			return refused, nil
+		case connectivity.TransientFailure:
+			refused = true
 		}
 		if !conn.WaitForStateChange(ctx, state) {
-			return ctx.Err()
+			return refused, ctx.Err()
 		}
 	}
 }
@@ -215,7 +233,7 @@ func (s *Store) lookup(key string) (entry, bool) {
 // interface{}, like the file store's Get. A value that is not JSON comes
 // back as a string of its text (see Item).
 func (s *Store) Get(key string) (interface{}, bool) {
-	e, ok := s.lookup(key)
+	e, ok := s.valued(key)
 	if !ok {
 		return nil, false
 	}
@@ -229,7 +247,7 @@ func (s *Store) Get(key string) (interface{}, bool) {
 // GetRaw returns a copy of the compact JSON under key. A value that is not
 // JSON comes back as a JSON string of its text (see Item).
 func (s *Store) GetRaw(key string) (json.RawMessage, bool) {
-	e, ok := s.lookup(key)
+	e, ok := s.valued(key)
 	if !ok {
 		return nil, false
 	}
@@ -239,7 +257,7 @@ func (s *Store) GetRaw(key string) (json.RawMessage, bool) {
 // Item returns the bytes etcd holds under key, whether they are JSON, and
 // the revision that last changed them.
 func (s *Store) Item(key string) (Item, bool) {
-	e, ok := s.lookup(key)
+	e, ok := s.valued(key)
 	if !ok {
 		return Item{}, false
 	}
@@ -301,7 +319,16 @@ func (s *Store) Prefix(prefix string) iter.Seq2[string, json.RawMessage] {
 		snap := s.view.Copy()
 		s.mu.Unlock()
 		snap.Ascend(prefix, func(k string, e entry) bool {
-			return strings.HasPrefix(k, prefix) && yield(k, bytes.Clone(e.shown))
+			if !strings.HasPrefix(k, prefix) {
+				return false
+			}
+			if e.lazy {
+				var ok bool
+				if e, ok = s.valued(k); !ok {
+					return true
+				}
+			}
+			return yield(k, bytes.Clone(e.shown))
 		})
 	}
 }

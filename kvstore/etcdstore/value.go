@@ -60,7 +60,16 @@ type entry struct {
 	json  bool
 	rev   int64
 	lease int64 // the lease the key is attached to, 0 for none
+	// exact marks a pending value given as bytes (SetBytes): etcd holds it
+	// only if it holds these very bytes, not merely the same JSON.
+	exact bool
+	// lazy marks a key listed without its value (Config.KeysOnly): raw
+	// and shown are empty until the value is read.
+	lazy bool
 }
+
+// lazyEntry is a key listed without its value.
+func lazyEntry(rev, lease int64) entry { return entry{rev: rev, lease: lease, lazy: true} }
 
 func entryOf(raw []byte, rev, lease int64) entry {
 	e := entry{raw: raw, rev: rev, lease: lease}

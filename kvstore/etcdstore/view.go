@@ -25,15 +25,22 @@ func (s *Store) span() (start, end string) {
 	return s.cfg.Prefix, clientv3.GetPrefixRangeEnd(s.cfg.Prefix)
 }
 
-// readAll reads every key under the prefix at one revision (see scan), so
+// readAll reads every key under the prefix at one revision (see scan),
+// without the values on a KeysOnly Store, so
 // the result is one consistent snapshot however many requests it takes. It
 // starts over if that revision is compacted before the read ends.
 func (s *Store) readAll(ctx context.Context) (*btree.Map[string, entry], int64, error) {
 	for {
 		view := new(btree.Map[string, entry])
 		from, end := s.span()
-		rev, err := s.scan(ctx, from, end, false, func(kv *mvccpb.KeyValue) bool {
-			view.Set(string(kv.Key[len(s.cfg.Prefix):]), entryOf(kv.Value, kv.ModRevision, kv.Lease))
+		keysOnly := s.cfg.KeysOnly
+		rev, err := s.scan(ctx, from, end, keysOnly, func(kv *mvccpb.KeyValue) bool {
+			key := string(kv.Key[len(s.cfg.Prefix):])
+			if keysOnly {
+				view.Set(key, lazyEntry(kv.ModRevision, kv.Lease))
+			} else {
+				view.Set(key, entryOf(kv.Value, kv.ModRevision, kv.Lease))
+			}
 			return true
 		})
 		if errors.Is(err, rpctypes.ErrCompacted) && ctx.Err() == nil {
@@ -95,6 +102,11 @@ func (s *Store) apply(events []*clientv3.Event) {
 		if ev.Type == mvccpb.DELETE {
 			c.Kind = ChangeDelete
 			s.view.Delete(key)
+		} else if s.cfg.KeysOnly {
+			// The event carries the value, but keeping every value that
+			// changes would grow without bound: a Backend reads the ones
+			// it shows.
+			s.view.Set(key, lazyEntry(ev.Kv.ModRevision, ev.Kv.Lease))
 		} else {
 			s.view.Set(key, entryOf(ev.Kv.Value, ev.Kv.ModRevision, ev.Kv.Lease))
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -71,9 +70,6 @@ func (s *Store) SetIf(ctx context.Context, key string, raw []byte, rev int64) (i
 }
 
 func (s *Store) put(ctx context.Context, key string, raw []byte, cmp *clientv3.Cmp) (int64, error) {
-	if !utf8.ValidString(key) {
-		return 0, fmt.Errorf("etcdstore: set %q: key is not valid UTF-8", key)
-	}
 	full := s.cfg.Prefix + key
 	// Without a revision to check, the lease the view shows may be gone.
 	lease := KeepLease
@@ -86,7 +82,7 @@ func (s *Store) put(ctx context.Context, key string, raw []byte, cmp *clientv3.C
 		return 0, err
 	}
 	if !resp.Succeeded {
-		return 0, conflict("set", key, modRev(resp.Responses[0].GetResponseRange().GetKvs()))
+		return 0, conflict("set", key, cmp.GetCompare().GetModRevision(), modRev(resp.Responses[0].GetResponseRange().GetKvs()))
 	}
 	return resp.Header.Revision, nil
 }
@@ -126,7 +122,7 @@ func (s *Store) del(ctx context.Context, key string, cmp *clientv3.Cmp) error {
 		return err
 	}
 	if !resp.Succeeded {
-		return conflict("delete", key, modRev(resp.Responses[0].GetResponseRange().GetKvs()))
+		return conflict("delete", key, cmp.GetCompare().GetModRevision(), modRev(resp.Responses[0].GetResponseRange().GetKvs()))
 	}
 	return nil
 }
@@ -152,16 +148,13 @@ func (s *Store) RenameIf(ctx context.Context, from, to string, rev int64) error 
 }
 
 func (s *Store) rename(ctx context.Context, from, to string, rev int64) error {
-	if !utf8.ValidString(to) {
-		return fmt.Errorf("etcdstore: rename %q to %q: the new key is not valid UTF-8", from, to)
-	}
-	e, ok := s.lookup(from)
+	e, ok := s.valued(from)
 	if !ok || rev == 0 {
 		return fmt.Errorf("etcdstore: rename %q: %w", from, kvstore.ErrNotFound)
 	}
 	if e.rev != rev {
 		// The value to move is the one at rev, which the view no longer has.
-		return conflict("rename", from, e.rev)
+		return conflict("rename", from, rev, e.rev)
 	}
 	if from == to {
 		return s.writable()
@@ -196,7 +189,7 @@ func (s *Store) rename(ctx context.Context, from, to string, rev int64) error {
 	case len(resp.Responses[1].GetResponseRange().GetKvs()) > 0:
 		return fmt.Errorf("etcdstore: rename %q to %q: %w", from, to, kvstore.ErrExists)
 	}
-	return conflict("rename", from, modRev(srcNow))
+	return conflict("rename", from, rev, modRev(srcNow))
 }
 
 func modRev(kvs []*mvccpb.KeyValue) int64 {
@@ -206,8 +199,38 @@ func modRev(kvs []*mvccpb.KeyValue) int64 {
 	return kvs[0].ModRevision
 }
 
-func conflict(op, key string, now int64) error {
-	return fmt.Errorf("etcdstore: %s %q: %w (etcd has revision %d)", op, key, kvstore.ErrConflict, now)
+// ConflictError is the error of a write that found another client's
+// change: the key was not at the revision the write required. It is
+// kvstore.ErrConflict for errors.Is, and says so in words for shared
+// data, with no file in them.
+type ConflictError struct {
+	Op  string // "set", "delete", "rename", "apply"
+	Key string
+	// Read is the revision the write required (0: absent), Now the one
+	// etcd held (0: absent).
+	Read, Now int64
+}
+
+func (e *ConflictError) Error() string {
+	var what string
+	switch {
+	case e.Now == 0:
+		what = fmt.Sprintf("another client deleted the key since it was read (revision %d, now absent)", e.Read)
+	case e.Read == 0:
+		what = fmt.Sprintf("another client created the key since it was read as absent (now revision %d)", e.Now)
+	default:
+		what = fmt.Sprintf("another client changed the key since it was read (revision %d, now %d)", e.Read, e.Now)
+	}
+	return fmt.Sprintf("etcdstore: %s %q: %s", e.Op, e.Key, what)
+}
+
+// Is reports whether target is kvstore.ErrConflict.
+func (e *ConflictError) Is(target error) bool { return target == kvstore.ErrConflict }
+
+// conflict is the error of op on key, which required revision read and
+// found now.
+func conflict(op, key string, read, now int64) error {
+	return &ConflictError{Op: op, Key: key, Read: read, Now: now}
 }
 
 // opContext returns the context for one operation: ctx, ended also by

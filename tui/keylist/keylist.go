@@ -441,3 +441,16 @@ func (l *Model) move(msg tea.KeyPressMsg) {
 		l.clamp()
 	}
 }
+
+// Shown returns the keys on the rows the pane shows now, in order; the
+// tree's group rows are left out.
+func (l *Model) Shown() []string {
+	var keys []string
+	for row := l.offset; row < min(l.offset+l.height, l.Len()); row++ {
+		if l.treeOn && l.treeRowAt(row).group {
+			continue
+		}
+		keys = append(keys, l.At(row))
+	}
+	return keys
+}

@@ -27,6 +27,14 @@ import (
 // client endpoint (HOST:PORT) once it is ready. It stops with the test.
 func Start(tb testing.TB, name string) string {
 	tb.Helper()
+	return StartWith(tb, name, nil)
+}
+
+// StartWith is Start with configure, if not nil, changing the member's
+// configuration before it starts, such as its limits on a request
+// (MaxRequestBytes, MaxTxnOps).
+func StartWith(tb testing.TB, name string, configure func(*embed.Config)) string {
+	tb.Helper()
 	cfg := embed.NewConfig()
 	cfg.Name = name
 	cfg.Dir = tb.TempDir()
@@ -35,6 +43,9 @@ func Start(tb testing.TB, name string) string {
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{local}, []url.URL{local}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{local}, []url.URL{local}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	if configure != nil {
+		configure(cfg)
+	}
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		tb.Fatal(err)

@@ -1,0 +1,203 @@
+package compare
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/tidwall/buntdb"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
+)
+
+// readKeys is the number of keys BenchmarkReadText reads from.
+const readKeys = 100_000
+
+// BenchmarkReadText reads the stored text of a key from all cores at once,
+// each goroutine striding through the keys so that consecutive reads touch
+// unrelated memory. The store's GetText and GetRaw (which copies) are
+// measured beside the floor of a shared sync.Map holding the same strings,
+// buntdb's Get, bbolt's Get (which returns the bytes of its memory map,
+// valid inside the transaction, and is not asked to copy them) and
+// pebble's Get (its bytes, valid until the closer is closed, not copied
+// either; the keys are flushed to one table, so a read is a table lookup). Each variant
+// runs alone in memory, so that no other store's heap is scanned by the
+// collections in its run.
+//
+//	go test -run '^$' -bench ReadText -benchtime 2s -count 3
+func BenchmarkReadText(b *testing.B) {
+	keys := make([]string, readKeys)
+	for i := range keys {
+		keys[i] = benchKey(i)
+	}
+	path := writeStoreFile(b, readKeys)
+	variants := []struct {
+		name string
+		// get returns the last byte of key's text, 0 if it is missing: a
+		// use of the text that the compiler cannot drop with the call.
+		open func(b *testing.B) (get func(key string) byte, release func())
+	}{
+		{"kvstore/GetText", func(b *testing.B) (func(string) byte, func()) {
+			s := openReader(b, path)
+			return func(k string) byte {
+				text, _ := s.GetText(k)
+				return lastByte(text)
+			}, func() { s.Close() }
+		}},
+		{"kvstore/GetRaw", func(b *testing.B) (func(string) byte, func()) {
+			s := openReader(b, path)
+			return func(k string) byte {
+				raw, _ := s.GetRaw(k)
+				keep(raw)
+				return lastByte(raw)
+			}, func() { s.Close() }
+		}},
+		{"syncmap/Load", func(b *testing.B) (func(string) byte, func()) {
+			var m sync.Map
+			for i, k := range keys {
+				m.Store(k, string(benchValue(i)))
+			}
+			if v, ok := m.Load(keys[7]); !ok || v.(string) != string(benchValue(7)) {
+				b.Fatal("sync.Map lost a value")
+			}
+			return func(k string) byte {
+				v, _ := m.Load(k)
+				text, _ := v.(string)
+				return lastByte(text)
+			}, func() {}
+		}},
+		{"buntdb/Get", func(b *testing.B) (func(string) byte, func()) {
+			db := loadBunt(b, readKeys)
+			if !buntHas(db, keys[7], string(benchValue(7))) {
+				b.Fatal("buntdb lost a value")
+			}
+			return func(k string) byte {
+				var last byte
+				db.View(func(tx *buntdb.Tx) error {
+					text, _ := tx.Get(k)
+					last = lastByte(text)
+					return nil
+				})
+				return last
+			}, func() { db.Close() }
+		}},
+		{"bbolt/Get", func(b *testing.B) (func(string) byte, func()) {
+			db := loadBolt(b, readKeys)
+			if !boltHas(db, keys[7], string(benchValue(7))) {
+				b.Fatal("bbolt lost a value")
+			}
+			return func(k string) byte {
+				var last byte
+				db.View(func(tx *bolt.Tx) error {
+					last = lastByte(tx.Bucket(boltBucket).Get([]byte(k)))
+					return nil
+				})
+				return last
+			}, func() { db.Close() }
+		}},
+		{"pebble/Get", func(b *testing.B) (func(string) byte, func()) {
+			db := loadPebble(b, readKeys)
+			if !pebbleHas(db, keys[7], string(benchValue(7))) {
+				b.Fatal("pebble lost a value")
+			}
+			return func(k string) byte {
+				v, closer, err := db.Get([]byte(k))
+				if err != nil {
+					return 0
+				}
+				last := lastByte(v)
+				closer.Close()
+				return last
+			}, func() { db.Close() }
+		}},
+	}
+	for _, v := range variants {
+		b.Run(fmt.Sprintf("%s/keys=%d/parallel", v.name, readKeys), func(b *testing.B) {
+			get, release := v.open(b)
+			defer release()
+			heapAlloc() // collect the setup's garbage before the timed part
+			b.ReportAllocs()
+			b.ResetTimer()
+			var seed atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				i := int(seed.Add(7919))
+				for pb.Next() {
+					i = (i + 104729) % readKeys
+					if get(keys[i]) != '}' {
+						b.Error("missing key")
+					}
+				}
+			})
+		})
+	}
+}
+
+// openReader opens a read-only store on path and checks one value.
+func openReader(b *testing.B, path string) *kvstore.KVStore {
+	s, err := kvstore.Open(path, &kvstore.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if text, ok := s.GetText(benchKey(7)); !ok || text != string(benchValue(7)) {
+		b.Fatalf("GetText(%q) = %q, %v; want %q", benchKey(7), text, ok, benchValue(7))
+	}
+	return s
+}
+
+// kept is where keep would put a slice.
+var kept []byte
+
+// keep makes b escape to the heap, as a caller's copy that it keeps does:
+// the compiler never makes it store b, but cannot prove it, so a
+// conversion whose result is passed here cannot share a string's bytes.
+//
+//go:noinline
+func keep(b []byte) {
+	if len(b) < 0 {
+		kept = b
+	}
+}
+
+// lastByte returns the last byte of text, or 0 if it is empty.
+func lastByte[T ~string | ~[]byte](text T) byte {
+	if len(text) == 0 {
+		return 0
+	}
+	return text[len(text)-1]
+}
+
+// buntHas reports whether key holds want in db.
+func buntHas(db *buntdb.DB, key, want string) bool {
+	var ok bool
+	db.View(func(tx *buntdb.Tx) error {
+		v, err := tx.Get(key)
+		ok = err == nil && v == want
+		return nil
+	})
+	return ok
+}
+
+// boltHas is buntHas for bbolt.
+func boltHas(db *bolt.DB, key, want string) bool {
+	var ok bool
+	db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(boltBucket).Get([]byte(key))
+		ok = string(v) == want
+		return nil
+	})
+	return ok
+}
+
+// pebbleHas is buntHas for pebble.
+func pebbleHas(db *pebble.DB, key, want string) bool {
+	v, closer, err := db.Get([]byte(key))
+	if err != nil {
+		return false
+	}
+	ok := string(v) == want
+	closer.Close()
+	return ok
+}

@@ -1,0 +1,181 @@
+package etcdstore_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+)
+
+// A KeysOnly Store lists the keys without their values; its Backend reads
+// a value when asked, keeps a bounded number of them, sees other clients'
+// changes through the watch, and shows theirs on the conflict screen.
+func TestKeysOnlyReadsValuesWhenAsked(t *testing.T) {
+	ep := startEtcd(t)
+	cli := rawClient(t, ep)
+	ctx := context.Background()
+	const n = 5000
+	for start := 0; start < n; start += 128 {
+		var ops []clientv3.Op
+		for i := start; i < min(start+128, n); i++ {
+			ops = append(ops, clientv3.OpPut(fmt.Sprintf("/ko/k%05d", i), fmt.Sprintf(`{"i":%d}`, i)))
+		}
+		if _, err := cli.Txn(ctx).Then(ops...).Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := openStore(t, etcdstore.Config{Endpoints: []string{ep}, Prefix: "/ko/", KeysOnly: true})
+	b := etcdstore.NewBackend(s, etcdstore.BackendOptions{})
+	if got := len(b.Keys()); got != n {
+		t.Fatalf("%d keys listed, want %d", got, n)
+	}
+	if b.Loaded("k00001") {
+		t.Fatal("a value was read before it was asked for")
+	}
+	if err := b.LoadValues(ctx, []string{"k00001", "k00002", "missing"}); err != nil {
+		t.Fatal(err)
+	}
+	if !b.Loaded("k00001") || !b.Loaded("k00002") || b.Loaded("k00003") {
+		t.Fatal("LoadValues read other values than those asked for")
+	}
+	if raw, ok := b.GetRaw("k00001"); !ok || string(raw) != `{"i":1}` {
+		t.Fatalf("GetRaw = %s, %v", raw, ok)
+	}
+	// A value not loaded is read by the read that needs it.
+	if raw, ok := b.GetRaw("k04000"); !ok || string(raw) != `{"i":4000}` {
+		t.Fatalf("GetRaw of a value not loaded = %s, %v", raw, ok)
+	}
+
+	// Reading every value one page at a time keeps a bounded number.
+	all := b.Keys()
+	for i := 0; i < len(all); i += 500 {
+		if err := b.LoadValues(ctx, all[i:min(i+500, len(all))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loaded := 0
+	for _, k := range all {
+		if b.Loaded(k) {
+			loaded++
+		}
+	}
+	if loaded == n || loaded == 0 {
+		t.Fatalf("%d of %d values kept after reading them all; want a bounded number", loaded, n)
+	}
+
+	// ScanValues reads every value, with our pending changes, and keeps
+	// none.
+	if err := b.SetRaw("k00003", []byte(`"ours"`)); err != nil {
+		t.Fatal(err)
+	}
+	count, ours := 0, ""
+	err := b.ScanValues(ctx, func(k string, raw []byte, size int) bool {
+		count++
+		if k == "k00003" {
+			ours = string(raw)
+		}
+		if size != len(raw) {
+			t.Errorf("%s: size %d, text %s", k, size, raw)
+		}
+		return true
+	})
+	if err != nil || count != n || ours != `"ours"` {
+		t.Fatalf("ScanValues: %d values, k00003 = %s, %v", count, ours, err)
+	}
+
+	// Another client's change shows, and the value read is the new one.
+	if err := b.LoadValues(ctx, []string{"k00010"}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := cli.Put(ctx, "/ko/k00010", `"theirs"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the change reaches the view", func() bool { return s.ViewRevision() >= resp.Header.Revision })
+	if changed, err := b.Changed(); err != nil || !changed {
+		t.Fatalf("Changed = %v, %v", changed, err)
+	}
+	if b.Loaded("k00010") {
+		t.Fatal("the value read before another client's change still counts as loaded")
+	}
+	if raw, _ := b.GetRaw("k00010"); string(raw) != `"theirs"` {
+		t.Fatalf("k00010 = %s after another client's change", raw)
+	}
+
+	// A conflict shows their value, which the view never held.
+	if err := b.LoadValues(ctx, []string{"k00020"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.Put(ctx, "/ko/k00020", `"theirs too"`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetRaw("k00020", []byte(`"mine"`)); err == nil {
+		t.Fatal("a write over another client's change went through")
+	}
+	c, err := b.Conflict()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(c.Theirs["k00020"]); got != `"theirs too"` {
+		t.Fatalf("the conflict shows theirs as %q", got)
+	}
+	if len(c.Collisions) != 1 || c.Collisions[0] != "k00020" {
+		t.Fatalf("collisions %v", c.Collisions)
+	}
+}
+
+// A key attached to a lease says so without a round trip, and how long it
+// has left with one.
+func TestKeysOnlyLeases(t *testing.T) {
+	ep := startEtcd(t)
+	cli := rawClient(t, ep)
+	ctx := context.Background()
+	lease, err := cli.Grant(ctx, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.Put(ctx, "/l/svc", `"up"`, clientv3.WithLease(lease.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.Put(ctx, "/l/plain", `1`); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, etcdstore.Config{Endpoints: []string{ep}, Prefix: "/l/", KeysOnly: true})
+	b := etcdstore.NewBackend(s, etcdstore.BackendOptions{})
+	// A keys-only listing does not tell leases; the value's read does.
+	if err := b.LoadValues(ctx, []string{"svc", "plain"}); err != nil {
+		t.Fatal(err)
+	}
+	if !b.Leased("svc") || b.Leased("plain") {
+		t.Fatal("Leased does not tell the leased key")
+	}
+	ttl, ok, err := b.LeaseTTL(ctx, "svc")
+	if err != nil || !ok || ttl <= 0 || ttl > 300e9 {
+		t.Fatalf("LeaseTTL = %v, %v, %v", ttl, ok, err)
+	}
+	if _, ok, _ := b.LeaseTTL(ctx, "plain"); ok {
+		t.Fatal("a key without a lease has a TTL")
+	}
+	if raw, ok := b.GetRaw("svc"); !ok || !strings.Contains(string(raw), "up") {
+		t.Fatalf("GetRaw = %s, %v", raw, ok)
+	}
+
+	// A write of a key never read keeps the lease the listing did not
+	// show.
+	if _, err := cli.Put(ctx, "/l/svc2", `"up"`, clientv3.WithLease(lease.ID)); err != nil {
+		t.Fatal(err)
+	}
+	s2 := openStore(t, etcdstore.Config{Endpoints: []string{ep}, Prefix: "/l/", KeysOnly: true})
+	b2 := etcdstore.NewBackend(s2, etcdstore.BackendOptions{})
+	if err := b2.SetRaw("svc2", []byte(`"down"`)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := cli.Get(ctx, "/l/svc2")
+	if err != nil || len(resp.Kvs) != 1 || resp.Kvs[0].Lease != int64(lease.ID) || string(resp.Kvs[0].Value) != `"down"` {
+		t.Fatalf("after the write: %v, %v; want the value with the lease kept", resp.Kvs, err)
+	}
+}

@@ -1,0 +1,99 @@
+package kvstore
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// ReadKey sees what another store, open in always-save mode, has written
+// to its journal and not yet into the file: sets, deletes and renames.
+func TestReadKeySeesAnotherStoresJournal(t *testing.T) {
+	// Only the test's own calls fold the journal into the file.
+	defer func(idle time.Duration) { compactIdle = idle }(compactIdle)
+	compactIdle = time.Hour
+	path := filepath.Join(t.TempDir(), "data.json")
+	file := "{\n  \"a\": 1,\n  \"b\": 2,\n  \"c\": 3\n}\n"
+	if err := os.WriteFile(path, []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Open(path, &Options{AlwaysSave: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, step := range []error{
+		w.SetRaw("a", []byte(`{"new": [1, 2]}`)),
+		w.Delete("b"),
+		w.Rename("c", "d"),
+		w.SetRaw("e", []byte(`"added"`)),
+	} {
+		if step != nil {
+			t.Fatal(step)
+		}
+	}
+	if got, _ := os.ReadFile(path); string(got) != file {
+		t.Fatalf("the writes reached the file; the test needs them in the journal only:\n%s", got)
+	}
+	want := map[string]string{"a": `{"new":[1,2]}`, "b": "", "c": "", "d": "3", "e": `"added"`, "f": ""}
+	for key, value := range want {
+		got, err := ReadKey(path, key)
+		if err != nil || got.Found != (value != "") || string(got.Value) != value || got.Unshown != nil {
+			t.Errorf("ReadKey(%q) = %s, %v, %v, %v; want %s", key, got.Value, got.Found, got.Unshown, err, value)
+		}
+	}
+	// Once the writer folds its journal into the file, the file alone
+	// gives the same.
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for key, value := range want {
+		if got, err := ReadKey(path, key); err != nil || string(got.Value) != value {
+			t.Errorf("after Close, ReadKey(%q) = %s, %v; want %s", key, got.Value, err, value)
+		}
+	}
+}
+
+// FuzzReadKey checks findMember against the load's parser on arbitrary
+// bytes as a data file: the same error where the load fails, and where it
+// succeeds, the same value for the key, or none.
+func FuzzReadKey(f *testing.F) {
+	for _, seed := range []struct{ data, key string }{
+		{"{\n  \"a\": 1,\n  \"b\": {\"x\": [1, 2.50]}\n}\n", "b"},
+		{`{"b": 2, "a": 1, "c": [ ]}`, "a"},
+		{`{"b": 1, "a": 2, "b": 3}`, "b"},
+		{`{"a": 1, "\u0061": 2}`, "a"},
+		{`{"\u00e9": 1, "é": 2}`, "é"},
+		{`{"b": 1, "a": x}`, "a"},
+		{"\xef\xbb\xbf{\"k\": 1e400}", "k"},
+		{`{"": 0, "a": 1}`, ""},
+		{`{"a\ud800": 1}`, "a"},
+		{"{\"a\xff\": 1}", "a"},
+		{`[1]`, "a"},
+		{"", "a"},
+	} {
+		f.Add([]byte(seed.data), seed.key)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, key string) {
+		m, err := parseFile("data.json", data)
+		value, found, serr := findMember(data, key)
+		if err != nil {
+			if serr == nil || serr == errOutOfOrder {
+				t.Fatalf("the load fails (%v), findMember gives %s, %v, %v", err, value, found, serr)
+			}
+			if got := serr.syntaxError("data.json", data).Error(); got != err.Error() {
+				t.Fatalf("findMember: %s\nthe load: %v", got, err)
+			}
+			return
+		}
+		if serr != nil {
+			t.Fatalf("the load succeeds, findMember fails: %s", serr.syntaxError("data.json", data))
+		}
+		want, ok := m.Get(key)
+		if found != ok || !bytes.Equal(value, want) {
+			t.Fatalf("findMember(%q) = %s, %v; the load has %s, %v", key, value, found, want, ok)
+		}
+	})
+}
