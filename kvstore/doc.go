@@ -204,9 +204,15 @@
 //
 // Invalid JSON, in the data file at Open or Reload or in the text given to
 // SetRaw, is reported as a *SyntaxError with the line and column, and
-// errors.Is(err, ErrCorrupt) holds. JSON text is UTF-8 (RFC 8259, section
-// 8.1): a string holding a byte that is not is invalid too, as it is for
-// the etcd store, which validates values with the same Compact. A store never writes over a file it could
+// errors.Is(err, ErrCorrupt) holds. A control character inside a string
+// is invalid; a byte inside a string that is not UTF-8 is not: the file,
+// SetRaw and the etcd store (which validates values with the same Compact)
+// accept it as encoding/json's Valid does, keep it in keys and values, and
+// a save writes it back unchanged. Get decodes such a byte as U+FFFD, as
+// encoding/json does; GetRaw, Keys and Scan return it as it is, and the
+// terminal UI and the command line show it as \xNN on a terminal. A key
+// with a \u escape of a lone UTF-16 surrogate is refused, since no Go
+// string can keep it. A store never writes over a file it could
 // not parse: Open fails and the file is left as it was. An empty file, or
 // one holding only white space, is an empty store; a file whose top-level
 // value is not an object is an error.

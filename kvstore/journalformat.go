@@ -135,7 +135,7 @@ func parseJournalLine(line []byte) (op journalOp, msg string) {
 			return journalOp{key: from, to: dest, rename: true, value: value}, ""
 		}
 	}
-	return journalOp{}, `a journal entry must be {"set":key,"value":v}, {"del":key}, {"ren":key,"to":key,"value":v} or {"file":[id,...]}, with keys valid UTF-8 strings`
+	return journalOp{}, `a journal entry must be {"set":key,"value":v}, {"del":key}, {"ren":key,"to":key,"value":v} or {"file":[id,...]}, with keys JSON strings`
 }
 
 // replayOps calls apply with each change in the journal text data, read

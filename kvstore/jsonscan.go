@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -40,13 +40,17 @@ func lineCol(src []byte, off int) (line, col int) {
 	return line, col
 }
 
-// plainStringByte marks bytes that may be copied verbatim inside a string.
-// Bytes from 0x80 up start a UTF-8 sequence, which is checked: JSON text is
-// UTF-8 (RFC 8259, section 8.1), and a store holding other bytes could not
-// hand them to etcd, to encoding/json or to a terminal unchanged.
+// plainStringByte marks bytes that may be copied verbatim inside a string:
+// all but the quote, the backslash and the control characters, which JSON
+// must escape. Bytes from 0x80 up are kept as they are, whether or not they
+// form UTF-8, as encoding/json's Valid and Compact keep them: a file that a
+// program wrote in Latin-1, or with a string cut inside a character, still
+// opens, and a save writes those bytes back unchanged. (Decoding such a
+// string, as Get does, turns each bad byte into U+FFFD; the terminal UI
+// and the command line show it as \xNN.)
 var plainStringByte = func() (t [256]bool) {
 	for i := range t {
-		t[i] = i >= 0x20 && i < utf8.RuneSelf && i != '"' && i != '\\'
+		t[i] = i >= 0x20 && i != '"' && i != '\\'
 	}
 	return t
 }()
@@ -117,12 +121,6 @@ func scanString(dst, src []byte, i int) ([]byte, int, *scanError) {
 			default:
 				return dst, i, &scanError{off: i + 1, msg: "invalid character " + describe(src[i+1]) + " in string escape"}
 			}
-		case c >= utf8.RuneSelf:
-			r, size := utf8.DecodeRune(src[i:])
-			if r == utf8.RuneError && size == 1 {
-				return dst, i, &scanError{off: i, msg: "invalid UTF-8 " + describe(c) + " in string"}
-			}
-			i += size
 		case c == '\n':
 			return dst, i, &scanError{off: i, msg: "line break inside a string (missing closing quote?)"}
 		default:
@@ -311,7 +309,8 @@ func compactValue(dst, src []byte, i int) ([]byte, int, *scanError) {
 }
 
 // Compact checks raw as SetRaw does (exactly one JSON value, surrounding
-// white space allowed, valid UTF-8, nesting at most 10,000 deep) and returns
+// white space allowed, nesting at most 10,000 deep; bytes inside strings
+// that are not UTF-8 are kept, as in a data file) and returns
 // it without insignificant white space, as the store keeps values. Invalid
 // text gives a *SyntaxError with its line and column, so an editor can check
 // a value before it stores it and point at the mistake.
@@ -336,24 +335,65 @@ func compactJSON(text []byte) ([]byte, *scanError) {
 	return dst, nil
 }
 
-// decodeKey turns a quoted JSON string into a Go string. Keys must be valid
-// UTF-8 so that they survive the round trip through the file unchanged.
+// decodeKey turns a quoted JSON string, as scanString accepted it, into a
+// Go string holding the same bytes: escapes are decoded and every other
+// byte is kept, bytes that are not UTF-8 included, so that a save writes
+// the key back as it was (appendQuoted copies such bytes). It refuses a key
+// with a \u escape of a lone UTF-16 surrogate, which encoding/json would
+// turn into U+FFFD and no Go string can hold, rather than change it.
 func decodeKey(quoted []byte) (string, bool) {
 	inner := quoted[1 : len(quoted)-1]
-	if !utf8.Valid(inner) {
-		return "", false
-	}
 	if bytes.IndexByte(inner, '\\') < 0 {
 		return string(inner), true
 	}
-	var s string
-	if json.Unmarshal(quoted, &s) != nil {
-		return "", false
+	b := make([]byte, 0, len(inner))
+	for i := 0; i < len(inner); {
+		c := inner[i]
+		if c != '\\' {
+			b = append(b, c)
+			i++
+			continue
+		}
+		e := inner[i+1]
+		if e != 'u' {
+			b = append(b, unescaped[e])
+			i += 2
+			continue
+		}
+		r := hexRune(inner[i+2 : i+6])
+		i += 6
+		if utf16.IsSurrogate(r) {
+			if i+6 > len(inner) || inner[i] != '\\' || inner[i+1] != 'u' {
+				return "", false
+			}
+			if r = utf16.DecodeRune(r, hexRune(inner[i+2:i+6])); r == utf8.RuneError {
+				return "", false
+			}
+			i += 6
+		}
+		b = utf8.AppendRune(b, r)
 	}
-	// Unmarshal turns a lone surrogate escape into U+FFFD; refuse such a key
-	// rather than change it.
-	want := bytes.Count(inner, []byte("\uFFFD")) + bytes.Count(bytes.ToLower(inner), []byte(`\ufffd`))
-	return s, strings.Count(s, "\uFFFD") == want
+	return string(b), true
+}
+
+// unescaped maps the letter of a one-letter JSON escape to its byte.
+var unescaped = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
+// hexRune decodes the four hex digits of a \u escape.
+func hexRune(h []byte) rune {
+	var r rune
+	for _, c := range h {
+		switch {
+		case c <= '9':
+			c -= '0'
+		case c >= 'a':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }
 
 // parseObject scans a whole data file: an object whose members become
@@ -456,9 +496,9 @@ func walkObject(src []byte, member func(keyOff, keyEnd int) (int, *scanError)) *
 }
 
 // errKeyEncoding is the error for the key string at off that decodeKey
-// refuses.
+// refuses: one with a lone surrogate escape.
 func errKeyEncoding(off int) *scanError {
-	return &scanError{off: off, msg: "object key is not valid UTF-8"}
+	return &scanError{off: off, msg: "object key holds a \\u escape of a lone UTF-16 surrogate, which no key can keep"}
 }
 
 // scanColon checks for the colon after an object key, which ends at
@@ -469,6 +509,26 @@ func scanColon(src []byte, i int) (int, *scanError) {
 		return i, errAt(src, i, "after object key")
 	}
 	return i + 1, nil
+}
+
+// Members parses text as Open parses a data file, one JSON object, and
+// returns its members, each value compact. Unlike encoding/json it keeps
+// the bytes of keys and values that are not UTF-8, so that what the
+// command line exports from such a file imports unchanged. Invalid text,
+// or a key given twice, is a *SyntaxError with the line and column.
+func Members(text []byte) (map[string]json.RawMessage, error) {
+	members := map[string]json.RawMessage{}
+	serr := parseObject(text, nil, func(key string, keyOff, _ int, value []byte) *scanError {
+		if _, dup := members[key]; dup {
+			return &scanError{off: keyOff, msg: fmt.Sprintf("duplicate key %q", key)}
+		}
+		members[key] = value
+		return nil
+	})
+	if serr != nil {
+		return nil, serr.syntaxError("", text)
+	}
+	return members, nil
 }
 
 // appendQuoted appends s as a JSON string. Unlike encoding/json it does not

@@ -81,15 +81,19 @@ func TestValidationMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("compactJSON(%q) accepted invalid JSON", s)
 		}
 	}
-	// encoding/json's Valid accepts strings that are not UTF-8; JSON text
-	// is UTF-8 (RFC 8259, section 8.1), and the scanner says where it is not.
-	for _, s := range []string{"\"\xff\"", "{\"k\":\"a\xc3\"}", "[\"\xed\xa0\x80\"]", "\"\xf4\x90\x80\x80\""} {
-		if _, err := compactJSON([]byte(s)); err == nil || !strings.HasPrefix(err.msg, "invalid UTF-8 byte 0x") {
-			t.Errorf("compactJSON(%q) = %v, want an invalid UTF-8 error", s, err)
+	// Bytes inside strings that are not UTF-8 are kept, as encoding/json's
+	// Valid and Compact keep them; control characters are not.
+	for _, s := range []string{"\"\xff\"", "{\"k\xfe\" : \"a\xc3\"}", "[\"\xed\xa0\x80\"]", "\"\xf4\x90\x80\x80\""} {
+		var want bytes.Buffer
+		if err := json.Compact(&want, []byte(s)); err != nil {
+			t.Fatalf("encoding/json refuses %q: %v", s, err)
+		}
+		if got, err := compactJSON([]byte(s)); err != nil || !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("compactJSON(%q) = %q, %v; want %q", s, got, err, want.Bytes())
 		}
 	}
-	if _, err := compactJSON([]byte("{\"k\":\"a\xc3\"}")); err == nil || err.off != 7 {
-		t.Errorf("the invalid UTF-8 byte is reported at %v, want offset 7", err)
+	if _, err := compactJSON([]byte("{\"k\":\"a\x7f\x1f\"}")); err == nil || err.off != 8 || !strings.Contains(err.msg, "control character byte 0x1f") {
+		t.Errorf("the control character is reported as %v, want offset 8", err)
 	}
 	deep := strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1)
 	if _, err := compactJSON([]byte(deep)); err == nil || !strings.Contains(err.msg, "depth") {
@@ -116,15 +120,16 @@ func TestAppendQuotedRoundTrips(t *testing.T) {
 	}
 }
 
-func TestDecodeKeyRefusesKeysItCannotKeep(t *testing.T) {
+func TestDecodeKeyKeepsBytesAndRefusesLoneSurrogates(t *testing.T) {
 	for quoted, want := range map[string]string{
 		`"a"`: "a", `"\u0041\n"`: "A\n", `"\uD83D\uDE00"`: "😀", `"\ufffd"`: "\ufffd",
+		"\"\xff\"": "\xff", "\"\\\"\xe9\\u00E9\\/\\b\\f\\r\\t\\\\\"": "\"\xe9é/\b\f\r\t\\",
 	} {
 		if got, ok := decodeKey([]byte(quoted)); !ok || got != want {
 			t.Errorf("decodeKey(%s) = %q, %v", quoted, got, ok)
 		}
 	}
-	for _, quoted := range []string{`"\uD800"`, "\"\xff\"", `"a\udc00b"`} {
+	for _, quoted := range []string{`"\uD800"`, `"a\udc00b"`, `"\ud800\u0041"`, `"\ud83d"`} {
 		if got, ok := decodeKey([]byte(quoted)); ok {
 			t.Errorf("decodeKey(%s) accepted a key that would change to %q", quoted, got)
 		}

@@ -138,7 +138,7 @@ func scanForKey(src []byte, key string, withSet bool) (value []byte, found bool,
 	var prev, scratch []byte
 	first := true
 	serr = walkObject(src, func(keyOff, keyEnd int) (int, *scanError) {
-		name := src[keyOff+1 : keyEnd-1] // no escape: the key's text, valid UTF-8
+		name := src[keyOff+1 : keyEnd-1] // no escape: the key's bytes as they are
 		if bytes.IndexByte(name, '\\') >= 0 {
 			k, ok := decodeKey(src[keyOff:keyEnd])
 			if !ok {

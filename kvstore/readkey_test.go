@@ -56,20 +56,20 @@ func TestReadKeyGivesWhatOpenGives(t *testing.T) {
 // spelled the same or not), a file that is not one object.
 func TestReadKeyErrorsAreOpens(t *testing.T) {
 	files := map[string]string{
-		"syntax error":            "{\n  \"a\": 1,\n  \"b\": tru\n}\n",
-		"unterminated":            `{"a": 1`,
-		"trailing text":           `{"a": 1} x`,
-		"not an object":           `[{"a": 1}]`,
-		"key not UTF-8":           "{\"a\xff\": 1}",
-		"lone surrogate key":      `{"a": 1, "\ud800": 2}`,
-		"duplicate, next":         `{"a": 1, "a": 2}`,
-		"duplicate, escaped":      `{"a": 1, "\u0061": 2}`,
-		"duplicate, not sorted":   `{"b": 1, "a": 2, "b": 3}`,
-		"error, then not sorted":  `{"b": 1, "a": x}`,
-		"not sorted, then error":  `{"b": 1, "a": 2, "c": x}`,
-		"duplicate before error":  `{"a": 1, "a": 2, "c": x}`,
-		"error before duplicate":  `{"a": 1, "c": x, "a": 2}`,
-		"duplicate after the key": "{\n  \"a\": 1,\n  \"b\": 2,\n  \"b\": 3\n}",
+		"syntax error":             "{\n  \"a\": 1,\n  \"b\": tru\n}\n",
+		"unterminated":             `{"a": 1`,
+		"trailing text":            `{"a": 1} x`,
+		"not an object":            `[{"a": 1}]`,
+		"control character in key": "{\"a\x01\": 1}",
+		"lone surrogate key":       `{"a": 1, "\ud800": 2}`,
+		"duplicate, next":          `{"a": 1, "a": 2}`,
+		"duplicate, escaped":       `{"a": 1, "\u0061": 2}`,
+		"duplicate, not sorted":    `{"b": 1, "a": 2, "b": 3}`,
+		"error, then not sorted":   `{"b": 1, "a": x}`,
+		"not sorted, then error":   `{"b": 1, "a": 2, "c": x}`,
+		"duplicate before error":   `{"a": 1, "a": 2, "c": x}`,
+		"error before duplicate":   `{"a": 1, "c": x, "a": 2}`,
+		"duplicate after the key":  "{\n  \"a\": 1,\n  \"b\": 2,\n  \"b\": 3\n}",
 	}
 	for name, text := range files {
 		t.Run(name, func(t *testing.T) {

@@ -618,17 +618,6 @@ func TestSaveErrorsNameTheRealCause(t *testing.T) {
 			t.Fatalf("Overwrite wrote %v", got)
 		}
 	})
-	t.Run("rename", func(t *testing.T) {
-		s, _, _ := openFaulty(t, &Options{SaveInterval: -1})
-		defer s.Close()
-		if err := s.Set("x", 1); err != nil {
-			t.Fatal(err)
-		}
-		err := s.Rename("x", "\xff")
-		if err == nil || !strings.Contains(err.Error(), `"x" to "\xff"`) || !strings.Contains(err.Error(), "new key") {
-			t.Fatalf("Rename to an invalid key: %v", err)
-		}
-	})
 }
 
 func writeFileBytes(t *testing.T, path, content string) {

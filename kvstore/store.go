@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 )
 
 // KVStore is a key-value store kept in one JSON file. All methods are safe
@@ -116,23 +115,14 @@ func encodeValue(v any) ([]byte, error) {
 	return bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})), nil
 }
 
-func checkKey(op, key string) error {
-	if !utf8.ValidString(key) {
-		return fmt.Errorf("kvstore: %s %q: key is not valid UTF-8", op, key)
-	}
-	return nil
-}
-
 // Set stores value under key. The value is encoded to JSON now, so later
 // changes to it (a map the caller keeps using) do not reach the store. A
 // value that cannot be encoded (a channel, a func, NaN, a cycle) is refused
-// with an error and the store is unchanged. In always-save mode Set returns
-// once the change is on disk, or the save's error; the change is then kept
-// and stays pending.
+// with an error and the store is unchanged. encoding/json writes a byte of
+// a string that is not UTF-8 as U+FFFD; SetRaw keeps such bytes. In
+// always-save mode Set returns once the change is on disk, or the save's
+// error; the change is then kept and stays pending.
 func (s *KVStore) Set(key string, value any) error {
-	if err := checkKey("set", key); err != nil {
-		return err
-	}
 	raw, err := encodeValue(value)
 	if err != nil {
 		return fmt.Errorf("kvstore: set %q: value cannot be stored as JSON: %w", key, err)
@@ -149,9 +139,6 @@ func (s *KVStore) Set(key string, value any) error {
 // wrapping a *SyntaxError that gives the line and column. Durability is as
 // for Set.
 func (s *KVStore) SetRaw(key string, raw []byte) error {
-	if err := checkKey("set", key); err != nil {
-		return err
-	}
 	compact, serr := compactJSON(raw)
 	if serr != nil {
 		return fmt.Errorf("kvstore: set %q: %w", key, serr.syntaxError("", raw))
@@ -174,9 +161,6 @@ func (s *KVStore) Delete(key string) error {
 // does. Durability is as for Set, and a crash never leaves both keys or
 // neither: in always-save mode the rename is one journal line.
 func (s *KVStore) Rename(from, to string) error {
-	if !utf8.ValidString(to) {
-		return fmt.Errorf("kvstore: rename %q to %q: the new key is not valid UTF-8", from, to)
-	}
 	var checked string // the value Validate accepted under to
 	s.mu.Lock()
 	for {

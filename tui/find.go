@@ -319,35 +319,48 @@ func scanSearch(rs rawScanner, keys []string, within []int, q textmatch.Query, s
 			ok = false
 			return false
 		}
-		// Keys the list does not hold (added since it was read) are
-		// passed over; rows of keys deleted since simply do not match.
-		for i < len(keys) && keys[i] < k {
-			i++
+		// The list almost always holds the store's own key strings, in
+		// its order: then the next row is k itself, known without
+		// comparing text. Otherwise keys the list does not hold (added
+		// since it was read) are passed over; rows of keys deleted since
+		// simply do not match.
+		if i == len(keys) || !sameString(keys[i], k) {
+			for i < len(keys) && keys[i] < k {
+				i++
+			}
+			if i == len(keys) {
+				return false
+			}
+			if keys[i] != k {
+				return true
+			}
 		}
-		if i == len(keys) {
-			return false
-		}
-		if keys[i] != k {
-			return true
-		}
+		row := i
+		i++
 		if within != nil {
-			for w < len(within) && within[w] < i {
+			for w < len(within) && within[w] < row {
 				w++
 			}
 			if w == len(within) {
 				return false
 			}
-			if within[w] != i {
+			if within[w] != row {
 				return true
 			}
 		}
 		// The text is only looked at here and not kept: no copy.
 		if q.In(k) || q.In(unsafe.String(unsafe.SliceData(raw), len(raw))) {
-			rows = append(rows, i)
+			rows = append(rows, row)
 		}
 		return true
 	})
 	return rows, ok
+}
+
+// sameString reports whether a and b are the same string in memory, which
+// costs no look at their text.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
 }
 
 // sameKeys reports whether a and b are the same slice of keys. The key list

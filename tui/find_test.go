@@ -3,6 +3,7 @@ package tui
 import (
 	"github.com/kvstore-dev/kvstore/tui/internal/textmatch"
 
+	"slices"
 	"strings"
 	"testing"
 
@@ -266,5 +267,32 @@ func TestFindAllocatesNothingPerValue(t *testing.T) {
 	})
 	if allocs > 100 {
 		t.Fatalf("a search of 20,000 values made %.0f allocations", allocs)
+	}
+}
+
+// A search of a list read before the store changed finds the rows of the
+// list: a key added since is passed over, one deleted since matches
+// nothing, and keys that are equal copies of the store's (not its own
+// strings) are still found, with every row and with the rows of an
+// earlier result.
+func TestFindSearchesTheListsRows(t *testing.T) {
+	s := openStore(t, map[string]string{"a": `"red"`, "b": `"red"`, "c": `"red"`, "d": `"blue"`, "e": `"red"`}, nil)
+	// The list holds the store's own a and d, b and e as copies, bb
+	// (deleted since) and not c (added since).
+	own := s.Keys()
+	keys := []string{own[0], strings.Clone(own[1]), "bb", own[3], strings.Clone(own[4])}
+	q := textmatch.New("red")
+	never := func() bool { return false }
+	for _, c := range []struct {
+		within []int
+		want   []int
+	}{
+		{nil, []int{0, 1, 4}},
+		{[]int{1, 2, 3, 4}, []int{1, 4}},
+		{[]int{0}, []int{0}},
+	} {
+		if rows, ok := search(FileSource(s), keys, c.within, q, never); !ok || !slices.Equal(rows, c.want) {
+			t.Errorf("search within %v = %v (%v), want rows %v", c.within, rows, ok, c.want)
+		}
 	}
 }

@@ -2,12 +2,15 @@ package tui
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 )
 
@@ -147,5 +150,57 @@ func TestDeeplyNestedValues(t *testing.T) {
 		wantExactLayout(t, h, 80, 24)
 		h.send(keyEsc)
 		h.send(keyText("j"))
+	}
+}
+
+// TestBytesThatAreNotUTF8ShowAsEscapes: a file whose keys and values hold
+// bytes that are not UTF-8 opens, the list and the value pane show each
+// such byte as \xNN, an edit of another key leaves those bytes in the file
+// exactly, and such a key can be renamed and deleted like any other.
+func TestBytesThatAreNotUTF8ShowAsEscapes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.json")
+	latin := "  \"caf\xe9\": \"cr\xe8me \xff\",\n"
+	if err := os.WriteFile(path, []byte("{\n"+latin+"  \"plain\": 1,\n  \"zeta\xfe\": 2\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := kvstore.Open(path, &kvstore.Options{SaveInterval: -1})
+	if err != nil {
+		t.Fatalf("a file with bytes that are not UTF-8 does not open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	h := newHarness(t, FileSource(s), 80, 24)
+	h.wantScreen(`"caf\xe9"`)
+	h.wantScreen(`"zeta\xfe"`)
+	h.wantScreen(`"cr\xe8me \xff"`)
+	if strings.ContainsAny(h.screen(), "\xe9\xe8\xff\xfe\ufffd") {
+		t.Fatalf("a byte that is not UTF-8 reached the screen:\n%q", h.screen())
+	}
+	file := func() string {
+		t.Helper()
+		h.send(keyCtrlS)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+
+	h.send(keyText("j"), keyText("e"), keyEnd, keyText("0"), keyCtrlS)
+	if got := file(); !strings.Contains(got, latin) || !strings.Contains(got, "\"plain\": 10") {
+		t.Fatalf("an edit of plain changed the members it did not touch:\n%q", got)
+	}
+
+	h.send(keyText("g"), keyText("r"))
+	h.wantScreen(`Rename "caf\xe9" to: caf\xe9▏`)
+	h.send(keyBackspace)
+	h.typeText("e")
+	h.send(keyEnter)
+	h.wantStatus(`renamed "caf\xe9" to cafe`)
+	h.send(keyText("G"), keyText("d"))
+	h.wantScreen(`Delete "zeta\xfe"? y yes`)
+	h.send(keyText("y"))
+	h.wantStatus(`deleted "zeta\xfe"`)
+	if got, want := file(), "{\n  \"cafe\": \"cr\xe8me \xff\",\n  \"plain\": 10\n}\n"; got != want {
+		t.Fatalf("file after the rename and the delete:\n%q\nwant\n%q", got, want)
 	}
 }

@@ -61,7 +61,7 @@
 // compact JSON, as a file's always are, exports as the plain object alone,
 // which is what jq users see in the common case. Into a file, which holds
 // JSON, a value that is not JSON is stored as the string it shows as, and
-// a key that is not UTF-8 is an error.
+// a key that is not UTF-8 keeps its bytes, as a file holds them.
 //
 // # Keys that are not UTF-8
 //

@@ -3,9 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"iter"
-	"unicode/utf8"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/exactjson"
@@ -135,13 +133,11 @@ func canonicalJSON(raw []byte) ([]byte, error) {
 }
 
 // storeExact stages value under key exactly where store keeps bytes, and
-// otherwise (a file, which holds JSON) as the JSON it shows as.
+// otherwise (a file, which holds JSON) as the JSON it shows as. A file
+// keeps a key's bytes that are not UTF-8 as they are.
 func storeExact(store source, key string, value []byte) error {
 	if bv, ok := store.(kvstore.ByteValues); ok {
 		return bv.SetBytes(key, value)
-	}
-	if !utf8.ValidString(key) {
-		return fmt.Errorf("%s: the key is not UTF-8, and a JSON file holds only UTF-8 keys", displayKey(key))
 	}
 	return store.SetRaw(key, shownAs(value))
 }

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/exactjson"
@@ -399,7 +400,7 @@ func parseChanges(object map[string]json.RawMessage) (changeFile, error) {
 // parseObject parses text as one JSON object, each value kept as its JSON
 // text. An empty input is an error rather than an empty object: it is what
 // a failed command before the pipe leaves, and with --replace it would
-// empty the store.
+// empty the store. Keys and values keep bytes that are not UTF-8.
 func parseObject(text []byte) (map[string]json.RawMessage, error) {
 	body := bytes.TrimLeft(text, " \t\r\n")
 	switch {
@@ -410,6 +411,15 @@ func parseObject(text []byte) (map[string]json.RawMessage, error) {
 			break
 		}
 		return nil, errors.New("stdin holds a JSON value that is not an object")
+	}
+	if !utf8.Valid(text) {
+		// encoding/json would turn each byte of a key that is not UTF-8
+		// into U+FFFD; the store's own parser keeps them, as export wrote.
+		object, err := kvstore.Members(text)
+		if err != nil {
+			return nil, fmt.Errorf("invalid JSON on stdin at %w", err)
+		}
+		return object, nil
 	}
 	var object map[string]json.RawMessage
 	err := json.Unmarshal(text, &object)

@@ -74,12 +74,18 @@ func isTerminal(w io.Writer) bool {
 // separators, bidi and zero-width characters) as \u escapes. Valid JSON can
 // hold them only inside strings, where the escape means the same character,
 // so the result is the same JSON. C0 controls cannot appear raw in JSON
-// but as the white space between tokens, which stays as it is.
+// but as the white space between tokens, which stays as it is. A byte that
+// is not UTF-8, which a data file may hold inside a string, is shown as
+// \xNN, as the terminal UI shows it: JSON has no escape for it, and a
+// terminal could take it for the start of a control sequence. To a pipe
+// the bytes go as the file holds them, so export and import round trip.
 func escapeForTerminal(text []byte) []byte {
 	out := make([]byte, 0, len(text))
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRune(text[i:])
 		switch {
+		case r == utf8.RuneError && size == 1:
+			out = fmt.Appendf(out, `\x%02x`, text[i])
 		case r >= 0x7f && termsafe.Unsafe(r):
 			if r > 0xffff {
 				hi, lo := utf16.EncodeRune(r)

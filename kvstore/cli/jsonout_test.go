@@ -17,6 +17,7 @@ func TestEscapeForTerminal(t *testing.T) {
 		{"\"tag \U000E0041\"", `"tag \udb40\udc41"`},
 		{"\"ls \u2028 ps \u2029\"", `"ls \u2028 ps \u2029"`},
 		{"{\n  \"a\": 1\n}\n", "{\n  \"a\": 1\n}\n"},
+		{"\"latin-1 caf\xe9, cut \xe2\x98\"", `"latin-1 caf\xe9, cut \xe2\x98"`},
 	} {
 		if got := string(escapeForTerminal([]byte(c.in))); got != c.want {
 			t.Errorf("escapeForTerminal(%q) = %q, want %q", c.in, got, c.want)
@@ -38,6 +39,8 @@ func TestNeedsQuotes(t *testing.T) {
 		{"csi\u009b", false, true},
 		{"bidi\u202e", false, false},
 		{"bidi\u202e", true, true},
+		{"caf\xe9", false, true},
+		{"caf\xe9", true, true},
 	} {
 		if got := needsQuotes(c.key, c.tty); got != c.want {
 			t.Errorf("needsQuotes(%q, tty %v) = %v, want %v", c.key, c.tty, got, c.want)
