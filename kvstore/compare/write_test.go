@@ -82,8 +82,9 @@ type writeVariant struct {
 }
 
 var writeVariants = []writeVariant{
-	{name: "fdatasync", single: true, open: openFdatasyncLoop(false)},
-	{name: "fdatasync-fallocated", single: true, open: openFdatasyncLoop(true)},
+	{name: "fdatasync", single: true, open: openFdatasyncLoop(growing)},
+	{name: "fdatasync-fallocated", single: true, open: openFdatasyncLoop(fallocated)},
+	{name: "fdatasync-zeroed", single: true, open: openFdatasyncLoop(zeroed)},
 	{name: "kvstore", open: openKVStoreWrites},
 	{name: "buntdb", open: openBuntWrites},
 	{name: "bbolt", open: openBoltWrites},
@@ -114,26 +115,34 @@ func runWriteLoad(b *testing.B, writers int, set func(i int) error) time.Duratio
 	return time.Since(start)
 }
 
-func openFdatasyncLoop(fallocated bool) func(b *testing.B, dir string) (func(int) error, func() error) {
+// How the raw loop's file is laid out before the timed appends.
+const (
+	growing    = iota // empty: each append extends the file
+	fallocated        // fallocate'd: the size is set, the blocks unwritten
+	zeroed            // zeros written and fsynced: appends overwrite them
+)
+
+// rawLogRoom is the room a fallocated or zeroed log is given, more than a
+// run appends.
+const rawLogRoom = 64 << 20
+
+func openFdatasyncLoop(layout int) func(b *testing.B, dir string) (func(int) error, func() error) {
 	return func(b *testing.B, dir string) (func(int) error, func() error) {
-		f, err := os.OpenFile(filepath.Join(dir, "log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		f, err := os.OpenFile(filepath.Join(dir, "log"), os.O_WRONLY|os.O_CREATE, 0o644)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if fallocated {
-			// Room for the whole run, zeroed on disk, so that no append
-			// changes the file's size. O_APPEND would write past it, so the
-			// writes go at an offset of their own.
-			if err := unix.Fallocate(int(f.Fd()), 0, 0, 1<<30); err != nil {
-				b.Fatal(err)
-			}
-			if err := f.Sync(); err != nil {
-				b.Fatal(err)
-			}
-			f.Close()
-			if f, err = os.OpenFile(filepath.Join(dir, "log"), os.O_WRONLY, 0); err != nil {
-				b.Fatal(err)
-			}
+		switch layout {
+		case fallocated:
+			err = unix.Fallocate(int(f.Fd()), 0, 0, rawLogRoom)
+		case zeroed:
+			_, err = f.Write(make([]byte, rawLogRoom))
+		}
+		if err == nil {
+			err = f.Sync()
+		}
+		if err != nil {
+			b.Fatal(err)
 		}
 		var mu sync.Mutex
 		var off int64
@@ -141,13 +150,11 @@ func openFdatasyncLoop(fallocated bool) func(b *testing.B, dir string) (func(int
 			line := append(writeValue(i, 1), '\n')
 			mu.Lock()
 			defer mu.Unlock()
-			var err error
-			if fallocated {
-				_, err = f.WriteAt(line, off)
-				off += int64(len(line))
-			} else {
-				_, err = f.Write(line)
+			if off+int64(len(line)) > rawLogRoom {
+				off = 0
 			}
+			_, err := f.WriteAt(line, off)
+			off += int64(len(line))
 			if err != nil {
 				return err
 			}
