@@ -190,14 +190,21 @@ func (s *KVStore) syncJournal(seq uint64) error {
 	s.mu.Unlock()
 	s.emit(FlushEvent{Time: end, Reason: FlushAlways, Keys: keys, Changes: int(upto - prev),
 		Bytes: int64(len(batch)), Duration: end.Sub(start), Err: err})
+	size := s.journal.size
 	s.journal.mu.Unlock()
 	if err != nil {
 		return err
 	}
 	s.lastAppend.Store(end.UnixNano())
-	select {
-	case s.kick <- struct{}{}:
-	default:
+	// The background saver needs to hear of an append only when it may
+	// have to act: the journal has grown large, or its idle timer is not
+	// running (which then watches lastAppend). Waking it after every
+	// append would cost each write a goroutine switch.
+	if !s.idleArmed.Load() || size >= max(s.compactBytes, s.lastSize.Load()) {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
 	}
 	return nil
 }
