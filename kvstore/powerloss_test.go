@@ -11,12 +11,18 @@ package kvstore
 //
 // Two models of what survives:
 //   - strict: only what was fsynced (POSIX's promise);
-//   - reordered: in addition, any prefix of the appends made to a file since
-//     its last fsync, with any run of its pages after the last fsync read
-//     as zeros (writeback may persist a later page before an earlier one),
-//     and any subset, kept in order, of the creates, renames and removes
-//     made in a directory since its last fsync (what ext4, XFS and others
-//     can leave).
+//   - reordered: in addition, any prefix of the writes made to a file since
+//     its last fsync, with any run of its pages from the first unsynced
+//     byte on as the disk held them at that fsync (zeros past the file's
+//     old end, or in a journal's allocated room: writeback may persist a
+//     later page before an earlier one), and any subset, kept in order, of
+//     the creates, renames and removes made in a directory since its last
+//     fsync (what ext4, XFS and others can leave).
+//
+// The model keeps each file's content, not only its length: the journal is
+// allocated ahead of its appends (zeros that the appends overwrite), two
+// pages at a time in the workload, so crashes fall before the allocation
+// is durable, inside the allocated zeros, and across their extension.
 //
 // A crash during the recovery of a crash state (a double crash) is tried
 // the same way: the recovering Open is itself recorded, and every state it
