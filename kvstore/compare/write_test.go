@@ -24,8 +24,9 @@ import (
 // writeKeys keys: the store in always-save mode, buntdb with SyncPolicy
 // Always, bbolt (whose every Update commits with fsync), pebble with Sync
 // writes, and, as the disk's own rate, a plain loop that appends one value
-// to a file and fdatasyncs it (on a growing file, and on one preallocated
-// with fallocate, whose fdatasync carries no change of size). Each variant
+// to a file and fdatasyncs it: on a growing file, on one allocated ahead
+// with fallocate and on one filled with zeros ahead, whose fdatasyncs carry
+// no change of size. Each variant
 // runs in a fresh directory after sync(2), so none pays for the writeback
 // of another. Values are writeValueLen bytes of JSON; each write replaces
 // a preloaded key's value with a different one.
