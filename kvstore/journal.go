@@ -232,22 +232,22 @@ func (s *KVStore) appendJournal(batch []byte) error {
 			batch = append(appendFileLine(nil, s.journal.accept), batch...)
 		}
 	}
-	var err error
 	if need := s.journal.file.End() + int64(len(batch)); need > s.journal.room {
 		// Zeros reserved ahead of the content: the appends that fill them
 		// change neither the file's size nor its blocks, so each one's
 		// fdatasync writes its data alone, not the file's metadata too.
 		// The fdatasync below makes the new length durable with this
 		// batch. Replay takes the zeros after the last line for the end
-		// of the journal (see replayJournal).
+		// of the journal (see replayJournal). The room only saves time: a
+		// disk with less than a chunk free still takes the append, which
+		// then grows the file, and a failure that matters fails the write
+		// or the fdatasync.
 		room := (need/journalChunk + 1) * journalChunk
-		if err = s.journal.file.Allocate(room); err == nil {
+		if s.journal.file.Allocate(room) == nil {
 			s.journal.room = room
 		}
 	}
-	if err == nil {
-		_, err = s.journal.file.Write(batch)
-	}
+	_, err := s.journal.file.Write(batch)
 	if err == nil {
 		err = s.journal.file.Sync()
 	}
