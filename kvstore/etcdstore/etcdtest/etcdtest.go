@@ -166,6 +166,34 @@ func (s *Server) Stop() {
 	s.etcd = nil
 }
 
+// CutClients closes every client connection to the member and refuses
+// new ones until RestoreClients, with the member running on: the network
+// between its clients and it failing. Peers still reach it.
+func (s *Server) CutClients() { s.proxy.cut() }
+
+// RestoreClients lets clients connect to the member again after
+// CutClients. It does not start a stopped member.
+func (s *Server) RestoreClients() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.etcd != nil {
+		s.proxy.restore()
+	}
+}
+
+// Direct is where the member itself listens for clients (HOST:PORT),
+// bypassing the forwarder, so that CutClients does not cut a client of
+// it off; it changes when the member restarts. It is empty while the
+// member is stopped.
+func (s *Server) Direct() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.etcd == nil {
+		return ""
+	}
+	return s.etcd.Clients[0].Addr().String()
+}
+
 // Restart starts a stopped member again on its data directory and
 // addresses, and returns once it is ready: what it held before it stopped
 // is there again.
