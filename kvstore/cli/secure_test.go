@@ -65,9 +65,7 @@ func TestSecureClusterCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer wcancel()
-	out, done := startWatch(t, wctx, append([]string{"watch", src, "w/", "--prefix", "--rev", fmt.Sprint(start.Header.Revision)}, conn...)...)
+	out, done := startWatch(t, ctx, append([]string{"watch", src, "w/", "--prefix", "--rev", fmt.Sprint(start.Header.Revision)}, conn...)...)
 	lines := make(chan string, 100)
 	go func() {
 		defer close(lines)
