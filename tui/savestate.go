@@ -76,6 +76,9 @@ type saveState struct {
 	words     *wording
 	// brief: a save's error is said by its cause alone.
 	brief bool
+	// stale: the watch that keeps shared data live is lost, so other
+	// clients' changes may be missing from the view.
+	stale bool
 }
 
 // saveState derives the save state from the Source and its events.
@@ -90,6 +93,7 @@ func (m *Model) saveState() saveState {
 		report:    m.save,
 		name:      m.src.Name(),
 		words:     m.words,
+		stale:     m.status.watchLost != "",
 	}
 }
 
@@ -128,6 +132,10 @@ func (s saveState) text(st *Styles) string {
 		return st.StatusDirty.Render(display.GroupDigits(s.unsaved) + " unsaved changes")
 	case s.report.closed:
 		return st.StatusNote.Render("closed")
+	case s.stale:
+		// Nothing to save, but nothing to trust either: the view is the
+		// data as last read.
+		return st.StatusError.Render("data may be stale")
 	case !s.report.savedAt.IsZero():
 		return st.StatusSaved.Render("saved " + s.report.savedAt.Format("15:04:05"))
 	default:

@@ -21,7 +21,11 @@
 // reported on Changes. If the watch ends (the revision to resume from was
 // compacted, or the cluster lost its leader or became unreachable), the
 // Store reports ChangeWatchLost, reads everything again with backoff until
-// it succeeds, reports ChangeReloaded, and watches on from there.
+// it succeeds, reports ChangeReloaded, and watches on from there. A
+// cluster that is gone altogether (its only member stopped, the network
+// cut) ends no watch by itself, so while the watch is quiet the Store
+// reads the count of one key every second; one not answered within 2s
+// ends the watch as lost, with the reason "cluster unreachable".
 //
 // Keys are shown without the prefix. Values are JSON, kept compact and
 // validated like the file store's. etcd holds bytes, and another client may

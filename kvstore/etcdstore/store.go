@@ -73,6 +73,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		DialTimeout: cfg.DialTimeout,
 		Username:    cfg.Username,
 		Password:    cfg.Password,
+		// A connection that stops carrying anything (the network to the
+		// member cut without a word) is dropped and dialed again, rather
+		// than waited on until TCP gives up; gRPC pings no more often than
+		// every 10s, and etcd refuses pings more frequent than every 5s.
+		DialKeepAliveTime:    10 * time.Second,
+		DialKeepAliveTimeout: 3 * time.Second,
 		// A library must not write to the terminal of the program using
 		// it, which may be a full-screen UI.
 		Logger: zap.NewNop(),

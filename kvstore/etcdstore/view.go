@@ -3,6 +3,7 @@ package etcdstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"time"
 
@@ -10,6 +11,8 @@ import (
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // errWatchEnded is why the watch was lost when its channel closed without
@@ -69,24 +72,105 @@ func (s *Store) watch() {
 
 // follow applies the events of one watch from the view's revision on, and
 // returns why it ended. The watch requires a leader, so a member cut off
-// from the quorum ends it instead of serving a stale view silently.
+// from the quorum ends it instead of serving a stale view silently. A
+// member that is gone altogether (stopped, or the network to it cut) ends
+// nothing by itself, since the client keeps reconnecting the watch: while
+// the watch is quiet, probe asks the cluster a cheap question now and then,
+// and a question left unanswered ends the watch too.
 func (s *Store) follow() error {
-	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(s.ctx))
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(clientv3.WithRequireLeader(s.ctx))
+	heard := make(chan struct{}, 1)
+	probed := make(chan struct{})
+	go func() {
+		defer close(probed)
+		s.probe(ctx, heard, cancel)
+	}()
+	defer func() {
+		cancel(nil)
+		<-probed
+	}()
 	s.mu.RLock()
 	from := s.rev + 1
 	s.mu.RUnlock()
 	start, end := s.span()
 	for resp := range s.cli.Watch(ctx, start, clientv3.WithRange(end), clientv3.WithRev(from)) {
+		select {
+		case heard <- struct{}{}:
+		default:
+		}
 		if err := resp.Err(); err != nil {
 			return err
 		}
 		if resp.Canceled {
-			return errWatchEnded
+			break
 		}
 		s.apply(resp.Events)
 	}
+	if cause := context.Cause(ctx); errors.Is(cause, errUnreachable) {
+		return cause
+	}
 	return errWatchEnded
+}
+
+// errUnreachable is why the watch was lost when the cluster stopped
+// answering.
+var errUnreachable = errors.New("etcdstore: cluster unreachable")
+
+// How often the watch checks that the cluster answers while it is quiet,
+// and how long an answer may take: together they bound how long a view
+// from a cluster that is gone passes for live.
+const (
+	probeEvery = time.Second
+	probeWait  = 2 * time.Second
+)
+
+// probe reads one key of the prefix, linearizably and without its value,
+// every probeEvery in which the watch delivered nothing (heard), and ends
+// the watch with errUnreachable when the cluster does not answer within
+// probeWait or says it cannot. Other errors (a permission revoked) are left
+// to the watch, which reports them itself. probe returns when ctx ends.
+func (s *Store) probe(ctx context.Context, heard <-chan struct{}, end context.CancelCauseFunc) {
+	tick := time.NewTicker(probeEvery)
+	defer tick.Stop()
+	key, _ := s.span()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-heard:
+			tick.Reset(probeEvery)
+			continue
+		case <-tick.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, probeWait)
+		_, err := s.cli.Get(pctx, key, clientv3.WithCountOnly())
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if unanswered(err) {
+			end(fmt.Errorf("%w: %w", errUnreachable, err))
+			return
+		}
+	}
+}
+
+// unanswered reports whether err says the cluster did not answer: the
+// request ran out of time, or no member could be reached, or none could
+// serve it.
+func unanswered(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return true
+	}
+	return errors.Is(err, rpctypes.ErrNoLeader) || errors.Is(err, rpctypes.ErrTimeout) ||
+		errors.Is(err, rpctypes.ErrTimeoutDueToLeaderFail) || errors.Is(err, rpctypes.ErrTimeoutDueToConnectionLost)
 }
 
 // apply puts a batch of watch events into the view, in revision order.

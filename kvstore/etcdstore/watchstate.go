@@ -73,6 +73,8 @@ func watchLostReason(err error) string {
 		return "revision compacted"
 	case errors.Is(err, rpctypes.ErrNoLeader):
 		return "no leader"
+	case errors.Is(err, errUnreachable):
+		return "cluster unreachable"
 	}
 	// A gRPC status, as such or as text, says "rpc error: code = … desc =
 	// …"; the desc is what matters.

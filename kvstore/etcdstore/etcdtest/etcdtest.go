@@ -5,7 +5,9 @@
 // Start is the simplest: one member for the whole test. StartServer and
 // StartCluster return members the test can stop, as a crash would, and
 // start again on the same data and address, to show what clients do while
-// the cluster, or its leader, is away.
+// the cluster, or its leader, is away. StartTLS and StartSecureCluster
+// serve clients only over TLS; the secure cluster's members also speak
+// TLS to each other, and it has authentication on.
 package etcdtest
 
 import (
@@ -77,7 +79,7 @@ type Server struct {
 // it once it is ready. It stops with the test.
 func StartServer(tb testing.TB, name string) *Server {
 	tb.Helper()
-	return startMembers(tb, []string{name}, "")[0]
+	return startMembers(tb, []string{name}, "", nil)[0]
 }
 
 // StartCluster runs a cluster of n members named m0, m1, … in this
@@ -90,12 +92,19 @@ func StartCluster(tb testing.TB, n int) []*Server {
 	for i := range names {
 		names[i] = fmt.Sprintf("m%d", i)
 	}
-	return startMembers(tb, names, "kvstore-test")
+	return startMembers(tb, names, "kvstore-test", nil)
 }
 
-func startMembers(tb testing.TB, names []string, token string) []*Server {
+// startMembers starts the members named names, and waits until all are
+// ready. With secure set, they speak TLS to clients and to each other, as
+// its Secure method configures them.
+func startMembers(tb testing.TB, names []string, token string, secure *memberTLS) []*Server {
 	var initial []string
 	var servers []*Server
+	scheme := "http"
+	if secure != nil {
+		scheme = "https"
+	}
 	for _, name := range names {
 		s := &Server{name: name, proxy: startProxy(tb), peer: startProxy(tb)}
 		cfg := embed.NewConfig()
@@ -103,10 +112,14 @@ func startMembers(tb testing.TB, names []string, token string) []*Server {
 		cfg.Dir = tb.TempDir()
 		cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
 		// The member listens where the system puts it and advertises its
-		// forwarders, whose addresses never change.
-		local := url.URL{Scheme: "http", Host: "127.0.0.1:0"}
-		client := url.URL{Scheme: "http", Host: s.proxy.addr}
-		peer := url.URL{Scheme: "http", Host: s.peer.addr}
+		// forwarders, whose addresses never change. The forwarders carry
+		// TLS as they carry anything else.
+		local := url.URL{Scheme: scheme, Host: "127.0.0.1:0"}
+		client := url.URL{Scheme: scheme, Host: s.proxy.addr}
+		peer := url.URL{Scheme: scheme, Host: s.peer.addr}
+		if secure != nil {
+			secure.configure(cfg)
+		}
 		cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{local}, []url.URL{client}
 		cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{local}, []url.URL{peer}
 		if len(names) > 1 {
@@ -164,6 +177,34 @@ func (s *Server) Stop() {
 	s.etcd.Server.HardStop()
 	s.etcd.Close()
 	s.etcd = nil
+}
+
+// CutClients closes every client connection to the member and refuses
+// new ones until RestoreClients, with the member running on: the network
+// between its clients and it failing. Peers still reach it.
+func (s *Server) CutClients() { s.proxy.cut() }
+
+// RestoreClients lets clients connect to the member again after
+// CutClients. It does not start a stopped member.
+func (s *Server) RestoreClients() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.etcd != nil {
+		s.proxy.restore()
+	}
+}
+
+// Direct is where the member itself listens for clients (HOST:PORT),
+// bypassing the forwarder, so that CutClients does not cut a client of
+// it off; it changes when the member restarts. It is empty while the
+// member is stopped.
+func (s *Server) Direct() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.etcd == nil {
+		return ""
+	}
+	return s.etcd.Clients[0].Addr().String()
 }
 
 // Restart starts a stopped member again on its data directory and
