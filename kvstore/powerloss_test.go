@@ -11,18 +11,12 @@ package kvstore
 //
 // Two models of what survives:
 //   - strict: only what was fsynced (POSIX's promise);
-//   - reordered: in addition, any prefix of the writes made to a file since
-//     its last fsync, with any run of its pages from the first unsynced
-//     byte on as the disk held them at that fsync (zeros past the file's
-//     old end, or in a journal's allocated room: writeback may persist a
-//     later page before an earlier one), and any subset, kept in order, of
-//     the creates, renames and removes made in a directory since its last
-//     fsync (what ext4, XFS and others can leave).
-//
-// The model keeps each file's content, not only its length: the journal is
-// allocated ahead of its appends (zeros that the appends overwrite), two
-// pages at a time in the workload, so crashes fall before the allocation
-// is durable, inside the allocated zeros, and across their extension.
+//   - reordered: in addition, any prefix of the appends made to a file since
+//     its last fsync, with any run of its pages after the last fsync read
+//     as zeros (writeback may persist a later page before an earlier one),
+//     and any subset, kept in order, of the creates, renames and removes
+//     made in a directory since its last fsync (what ext4, XFS and others
+//     can leave).
 //
 // A crash during the recovery of a crash state (a double crash) is tried
 // the same way: the recovering Open is itself recorded, and every state it
@@ -58,14 +52,12 @@ import (
 	"time"
 )
 
-// shadowFile is one file (an inode) of the shadow model. Its contents are
-// never changed in place: each write makes a new slice, so that the views
-// taken earlier stay as they were.
+// shadowFile is one file (an inode) of the shadow model.
 type shadowFile struct {
-	data    []byte // the content now
-	durable []byte // the content as of the last fsync
-	// writes are the contents after each write since the last fsync.
-	writes [][]byte
+	data   []byte // everything written; only ever appended to
+	synced int    // bytes of data made durable by an fsync
+	// writes are the lengths of data after each write since the last fsync.
+	writes []int
 }
 
 // dirOp is a change to the directory not yet made durable by its fsync.
@@ -77,8 +69,9 @@ type dirOp struct {
 
 // fileView is a shadowFile as it was at one moment.
 type fileView struct {
-	data, durable []byte
-	writes        [][]byte
+	data   []byte
+	synced int
+	writes []int
 }
 
 // crashPoint is the shadow model just before one file operation.
@@ -133,7 +126,7 @@ func newPowerFS(t testing.TB, dir string) *powerFS {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := &shadowFile{data: b, durable: b}
+		f := &shadowFile{data: b, synced: len(b)}
 		p.names[e.Name()] = f
 		p.all = append(p.all, f)
 	}
@@ -150,7 +143,7 @@ func (p *powerFS) point(op, name string) {
 		files:   make(map[*shadowFile]fileView, len(p.all)),
 	}
 	for _, f := range p.all {
-		cp.files[f] = fileView{data: f.data, durable: f.durable, writes: slices.Clone(f.writes)}
+		cp.files[f] = fileView{data: f.data, synced: f.synced, writes: slices.Clone(f.writes)}
 	}
 	p.points = append(p.points, cp)
 }
@@ -255,24 +248,20 @@ func (p *powerFS) SyncDir(dir string) error {
 	return nil
 }
 
-// write and sync update the shadow file of an open file: write puts b at
-// offset off, extending the file if it goes past the end.
-func (p *powerFS) write(op string, sf *shadowFile, name string, off int, b []byte) {
+// write and sync update the shadow file of an open file.
+func (p *powerFS) write(sf *shadowFile, name string, b []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.point(op, name)
-	data := make([]byte, max(len(sf.data), off+len(b)))
-	copy(data, sf.data)
-	copy(data[off:], b)
-	sf.data = data
-	sf.writes = append(sf.writes, data)
+	p.point("write", name)
+	sf.data = append(sf.data[:len(sf.data):len(sf.data)], b...)
+	sf.writes = append(sf.writes, len(sf.data))
 }
 
 func (p *powerFS) sync(sf *shadowFile, name string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.point("fsync", name)
-	sf.durable = sf.data
+	sf.synced = len(sf.data)
 	sf.writes = nil
 }
 
@@ -283,9 +272,8 @@ type powerTemp struct {
 }
 
 func (t *powerTemp) Write(b []byte) (int, error) {
-	off := len(t.file.data)
 	n, err := t.tempFile.Write(b)
-	t.fs.write("write", t.file, t.Name(), off, b[:n])
+	t.fs.write(t.file, t.Name(), b[:n])
 	return n, err
 }
 
@@ -302,22 +290,9 @@ type powerAppend struct {
 }
 
 func (a *powerAppend) Write(b []byte) (int, error) {
-	off := a.appendFile.End()
 	n, err := a.appendFile.Write(b)
-	a.fs.write("write", a.file, a.name, int(off), b[:n])
+	a.fs.write(a.file, a.name, b[:n])
 	return n, err
-}
-
-// Allocate is a write of zeros after the file's end: until the next fsync
-// a crash may leave the file without them.
-func (a *powerAppend) Allocate(size int64) error {
-	if err := a.appendFile.Allocate(size); err != nil {
-		return err
-	}
-	if n := len(a.file.data); int(size) > n {
-		a.fs.write("allocate", a.file, a.name, n, make([]byte, int(size)-n))
-	}
-	return nil
 }
 
 func (a *powerAppend) Sync() error {
@@ -354,43 +329,18 @@ func (cp crashPoint) crashFiles(r *rand.Rand) map[string][]byte {
 	files := map[string][]byte{}
 	for name, f := range dir {
 		v := cp.files[f]
-		data := v.durable
+		n := v.synced
 		if r != nil && len(v.writes) > 0 {
 			if i := r.IntN(len(v.writes) + 1); i > 0 {
-				data = v.writes[i-1]
+				n = v.writes[i-1]
 			}
 		}
-		files[name] = data
-		if r != nil && unsyncedFrom(data, v.durable) < len(data) && r.IntN(2) == 0 {
-			files[name] = withHole(data, v.durable, r)
+		files[name] = v.data[:n]
+		if r != nil && n > v.synced && r.IntN(2) == 0 {
+			files[name] = withHole(v.data[:n], v.synced, r)
 		}
 	}
 	return files
-}
-
-// unsyncedFrom returns the offset of the first byte of data that differs
-// from durable, the file's content as of its last fsync: where the writes
-// since then begin (len(data) if none shows).
-func unsyncedFrom(data, durable []byte) int {
-	for i := range data {
-		if i >= len(durable) || data[i] != durable[i] {
-			return i
-		}
-	}
-	return len(data)
-}
-
-// unwritten puts back, in data[from:to], what the disk held as of the last
-// fsync (durable), or zeros past its end: the pages that writeback never
-// reached. In a journal's preallocated room that is zeros too.
-func unwritten(data, durable []byte, from, to int) {
-	for i := from; i < to; i++ {
-		if i < len(durable) {
-			data[i] = durable[i]
-		} else {
-			data[i] = 0
-		}
-	}
 }
 
 // withEarlierHoles returns crash states of the strict model with one more
@@ -403,11 +353,10 @@ func (cp crashPoint) withEarlierHoles() []map[string][]byte {
 	var states []map[string][]byte
 	for name, f := range cp.durable {
 		v := cp.files[f]
-		from := unsyncedFrom(v.data, v.durable)
-		for b := (from/holeAlign + 1) * holeAlign; b < len(v.data); b += holeAlign {
+		for b := (v.synced/holeAlign + 1) * holeAlign; b < len(v.data); b += holeAlign {
 			files := cp.crashFiles(nil)
 			data := slices.Clone(v.data)
-			unwritten(data, v.durable, from, b)
+			clear(data[v.synced:b])
 			files[name] = data
 			states = append(states, files)
 		}
@@ -415,18 +364,15 @@ func (cp crashPoint) withEarlierHoles() []map[string][]byte {
 	return states
 }
 
-// withHole returns data, whose writes since the last fsync (which left
-// durable) begin at unsyncedFrom, with a run of its pages from there on as
-// the disk held them before those writes: zeros past the old end or in
-// preallocated room. Writeback may persist a later page of an append and
-// not an earlier one.
-func withHole(data, durable []byte, r *rand.Rand) []byte {
-	from := unsyncedFrom(data, durable)
-	first, last := from/holeAlign, (len(data)-1)/holeAlign
+// withHole returns data, of which the bytes from synced on were never
+// fsynced, with a run of its pages after synced read as zeros: writeback
+// may persist a later page of an append and not an earlier one.
+func withHole(data []byte, synced int, r *rand.Rand) []byte {
+	first, last := synced/holeAlign, (len(data)-1)/holeAlign
 	hole := first + r.IntN(last-first+1)
 	end := hole + 1 + r.IntN(last-hole+1)
 	torn := slices.Clone(data)
-	unwritten(torn, durable, max(hole*holeAlign, from), min(end*holeAlign, len(data)))
+	clear(torn[max(hole*holeAlign, synced):min(end*holeAlign, len(data))])
 	return torn
 }
 
@@ -589,8 +535,7 @@ func (p *powerFS) otherSave(t *testing.T, path string, edit func(st state)) stat
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
-	f := &shadowFile{data: []byte(out.String())}
-	f.durable = f.data
+	f := &shadowFile{data: []byte(out.String()), synced: out.Len()}
 	p.all = append(p.all, f)
 	p.names[p.base(path)] = f
 	p.durable = maps.Clone(p.names)
@@ -713,14 +658,8 @@ func conflictRound(t *testing.T, p *powerFS, s *KVStore, path string, round int,
 func powerWorkload(t *testing.T, p *powerFS, path string, seed uint64) {
 	// Background compactions too: whenever the journal outgrows the file,
 	// and after 3 ms without writes.
-	defer func(idle time.Duration, size, chunk int64) {
-		compactIdle, minCompactBytes, journalChunk = idle, size, chunk
-	}(compactIdle, minCompactBytes, journalChunk)
+	defer func(idle time.Duration, size int64) { compactIdle, minCompactBytes = idle, size }(compactIdle, minCompactBytes)
 	compactIdle, minCompactBytes = 3*time.Millisecond, 0
-	// Journals preallocated two pages at a time, so that appends fill the
-	// zeros ahead of them, cross the end of that room and extend it, and
-	// crashes leave every stage of that.
-	journalChunk = 2 * holeAlign
 	s, err := open(path, &Options{AlwaysSave: true, SaveInterval: -1}, p)
 	if err != nil {
 		t.Fatal(err)
@@ -953,7 +892,7 @@ func (p *powerFS) resync(t fataler) {
 		if f == nil || !bytes.Equal(f.data, b) {
 			f = &shadowFile{data: b}
 		}
-		f.durable, f.writes = f.data, nil
+		f.synced, f.writes = len(f.data), nil
 		names[e.Name()] = f
 	}
 	p.names, p.durable, p.pending = names, maps.Clone(names), nil
