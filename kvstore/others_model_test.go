@@ -124,11 +124,20 @@ type world struct {
 	// no longer holds the store's state and writes go to whole-file saves,
 	// which fail while the file is someone else's.
 	broken bool
+	// target is the file the store opened, beside which its journal lies.
+	target string
+	// left holds, by file, the journals crashes left beside files the
+	// path no longer led to. An Open of such a file replays or rescues its
+	// journal, then removes it; a power cut before that removal is durable
+	// leaves the journal there, so it belongs to the world before a call,
+	// as the file does.
+	left map[string]*leftover
 }
 
 func (w world) clone() world {
 	w.mem, w.base, w.file, w.own, w.against = maps.Clone(w.mem), maps.Clone(w.base), maps.Clone(w.file), maps.Clone(w.own), maps.Clone(w.against)
 	w.journal, w.queued = maps.Clone(w.journal), maps.Clone(w.queued)
+	w.left = maps.Clone(w.left) // a leftover is never changed, only replaced
 	return w
 }
 
@@ -225,9 +234,8 @@ type othersModel struct {
 	points []crashPoint
 	last   string // the last call
 
-	left    map[string]*leftover // journals crashes left beside files
-	existed map[string]bool      // every state the data sources have held
-	rescues map[string]bool      // rescue files seen so far
+	existed map[string]bool // every state the data sources have held
+	rescues map[string]bool // rescue files seen so far
 	counter int
 	steps   *atomic.Int64 // steps checked, over all sequences
 }
@@ -248,7 +256,7 @@ var layouts = []string{"plain", "link", "dotdot"}
 // newOthersModel lays out dir with a drawn layout and initial file, and
 // opens the store.
 func newOthersModel(t *rapid.T, dir string, steps *atomic.Int64) *othersModel {
-	m := &othersModel{t: t, dir: dir, left: map[string]*leftover{}, existed: map[string]bool{}, rescues: map[string]bool{}, steps: steps}
+	m := &othersModel{t: t, dir: dir, existed: map[string]bool{}, rescues: map[string]bool{}, steps: steps}
 	var initial state
 	if rapid.Bool().Draw(t, "initial file") {
 		initial = m.drawState(t)
@@ -312,7 +320,7 @@ func (m *othersModel) open(t *rapid.T, always bool) {
 		t.Fatalf("Open(%s): %v", m.given, err)
 	}
 	m.s = s
-	m.w.always = always
+	m.w.always, m.w.target = always, m.target
 }
 
 // fileSnap is a file or link outside the store's reach, as it was.
@@ -745,7 +753,6 @@ func (m *othersModel) PowerCut(t *rapid.T) {
 // the store loads, and the rescue it makes, must be what one of them
 // leaves after a crash.
 func (m *othersModel) reopen(t *rapid.T, candidates []world) {
-	old := m.target
 	if rapid.Bool().Draw(t, "view before reopening") {
 		m.view(t, candidates)
 	}
@@ -754,7 +761,7 @@ func (m *othersModel) reopen(t *rapid.T, candidates []world) {
 	got, lastErr := storeState(m.s), m.s.LastSaveError()
 	var why []string
 	for _, w := range candidates {
-		load, rescue := w.afterCrash(m.left[m.cur])
+		load, rescue := w.afterCrash(w.left[m.cur])
 		switch {
 		case !maps.Equal(got, load):
 			why = append(why, fmt.Sprintf("loaded %v, want %v", got, load))
@@ -765,7 +772,7 @@ func (m *othersModel) reopen(t *rapid.T, candidates []world) {
 		default:
 			file := w.file
 			now, ok := m.fileNow(t)
-			left := m.left[m.cur]
+			left := w.left[m.cur]
 			if !w.moved && !w.edited && len(w.journal) > 0 || w.moved && left != nil && maps.Equal(orEmpty(file), orEmpty(left.against)) || ok && file == nil && len(now) == 0 && maps.Equal(load, orEmpty(file)) {
 				// The Open folded the journal into the file. A journal
 				// the crash left empty records no file, so it is folded
@@ -778,11 +785,15 @@ func (m *othersModel) reopen(t *rapid.T, candidates []world) {
 				why = append(why, fmt.Sprintf("%s holds %v (present %v), want %v (nil: none)", m.given, now, ok, file))
 				continue
 			}
-			m.w = world{always: always, mem: maps.Clone(load), base: maps.Clone(load), file: maps.Clone(file), had: file != nil, mode: w.mode, against: orEmpty(file)}
-			delete(m.left, m.cur)
-			if w.moved && len(w.journal) > 0 {
-				m.left[old] = &leftover{journal: maps.Clone(w.journal), against: maps.Clone(w.against)}
+			lefts := maps.Clone(w.left)
+			if lefts == nil {
+				lefts = map[string]*leftover{}
 			}
+			delete(lefts, m.cur)
+			if w.moved && len(w.journal) > 0 {
+				lefts[w.target] = &leftover{journal: maps.Clone(w.journal), against: maps.Clone(w.against)}
+			}
+			m.w = world{always: always, mem: maps.Clone(load), base: maps.Clone(load), file: maps.Clone(file), had: file != nil, mode: w.mode, against: orEmpty(file), target: m.target, left: lefts}
 			// A power cut during this Open recovers from the same crash.
 			m.pre = w.clone()
 			return
@@ -830,7 +841,7 @@ func (m *othersModel) view(t *rapid.T, candidates []world) {
 		}
 	})
 	for _, w := range candidates {
-		load, _ := w.afterCrash(m.left[m.cur])
+		load, _ := w.afterCrash(w.left[m.cur])
 		if maps.Equal(got, load) || w.edited && m.existed[got.String()] {
 			return
 		}
