@@ -39,7 +39,9 @@ package kvstore
 //   - after a crash, the reopened store holds every acknowledged write, or,
 //     if someone else changed the file, the file's content with the
 //     journal's changes in exactly one new rescue file, reported by
-//     LastSaveError;
+//     LastSaveError; a power cut during or just after that Open loses
+//     neither: it leaves the rescue file, or the journal, which the next
+//     Open rescues again;
 //   - once the path leads to another file (a link replaced or re-pointed),
 //     every save and always-save write fails with ErrConflict, and a crash
 //     leaves the journal beside the store's own file, which the next Open of
@@ -233,6 +235,9 @@ type othersModel struct {
 	pre    world
 	points []crashPoint
 	last   string // the last call
+	// made holds the rescue files the last call wrote, by name, with
+	// their content.
+	made map[string][]byte
 
 	existed map[string]bool // every state the data sources have held
 	rescues map[string]bool // rescue files seen so far
@@ -414,10 +419,16 @@ func (m *othersModel) call(t *rapid.T, what string, do func()) (rescued []string
 			t.Fatalf("%s created %s, which is not the store's file (it names %s)", what, path, m.cur)
 		}
 	}
+	m.made = map[string][]byte{}
 	for _, f := range m.rescueFiles(t) {
 		if !m.rescues[f] {
 			m.rescues[f] = true
 			rescued = append(rescued, f)
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.made[f] = data
 		}
 	}
 	return rescued
@@ -742,6 +753,19 @@ func (m *othersModel) PowerCut(t *rapid.T) {
 	if _, err := os.Stat(m.cur); err == nil {
 		if err := os.Chmod(m.cur, m.w.mode); err != nil {
 			t.Fatal(err)
+		}
+	}
+	// The world after the last call holds the rescue files it reported:
+	// a cut that loses one came before the call was done, and if the
+	// call was done, the changes they held are lost.
+	for name, want := range m.made {
+		if got, err := os.ReadFile(name); err != nil || !bytes.Equal(got, want) {
+			if len(candidates) == 1 {
+				t.Fatalf("a power cut after %s lost rescue file %s, which it reported (now %q, %v)", m.last, name, got, err)
+			}
+			t.Logf("the cut lost rescue file %s, so it came before %s was done", name, m.last)
+			candidates = candidates[1:]
+			break
 		}
 	}
 	m.reopen(t, candidates)
