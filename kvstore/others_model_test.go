@@ -39,7 +39,9 @@ package kvstore
 //   - after a crash, the reopened store holds every acknowledged write, or,
 //     if someone else changed the file, the file's content with the
 //     journal's changes in exactly one new rescue file, reported by
-//     LastSaveError;
+//     LastSaveError; a power cut during or just after that Open loses
+//     neither: it leaves the rescue file, or the journal, which the next
+//     Open rescues again;
 //   - once the path leads to another file (a link replaced or re-pointed),
 //     every save and always-save write fails with ErrConflict, and a crash
 //     leaves the journal beside the store's own file, which the next Open of
@@ -124,11 +126,20 @@ type world struct {
 	// no longer holds the store's state and writes go to whole-file saves,
 	// which fail while the file is someone else's.
 	broken bool
+	// target is the file the store opened, beside which its journal lies.
+	target string
+	// left holds, by file, the journals crashes left beside files the
+	// path no longer led to. An Open of such a file replays or rescues its
+	// journal, then removes it; a power cut before that removal is durable
+	// leaves the journal there, so it belongs to the world before a call,
+	// as the file does.
+	left map[string]*leftover
 }
 
 func (w world) clone() world {
 	w.mem, w.base, w.file, w.own, w.against = maps.Clone(w.mem), maps.Clone(w.base), maps.Clone(w.file), maps.Clone(w.own), maps.Clone(w.against)
 	w.journal, w.queued = maps.Clone(w.journal), maps.Clone(w.queued)
+	w.left = maps.Clone(w.left) // a leftover is never changed, only replaced
 	return w
 }
 
@@ -224,10 +235,12 @@ type othersModel struct {
 	pre    world
 	points []crashPoint
 	last   string // the last call
+	// made holds the rescue files the last call wrote, by name, with
+	// their content.
+	made map[string][]byte
 
-	left    map[string]*leftover // journals crashes left beside files
-	existed map[string]bool      // every state the data sources have held
-	rescues map[string]bool      // rescue files seen so far
+	existed map[string]bool // every state the data sources have held
+	rescues map[string]bool // rescue files seen so far
 	counter int
 	steps   *atomic.Int64 // steps checked, over all sequences
 }
@@ -248,7 +261,7 @@ var layouts = []string{"plain", "link", "dotdot"}
 // newOthersModel lays out dir with a drawn layout and initial file, and
 // opens the store.
 func newOthersModel(t *rapid.T, dir string, steps *atomic.Int64) *othersModel {
-	m := &othersModel{t: t, dir: dir, left: map[string]*leftover{}, existed: map[string]bool{}, rescues: map[string]bool{}, steps: steps}
+	m := &othersModel{t: t, dir: dir, existed: map[string]bool{}, rescues: map[string]bool{}, steps: steps}
 	var initial state
 	if rapid.Bool().Draw(t, "initial file") {
 		initial = m.drawState(t)
@@ -312,7 +325,7 @@ func (m *othersModel) open(t *rapid.T, always bool) {
 		t.Fatalf("Open(%s): %v", m.given, err)
 	}
 	m.s = s
-	m.w.always = always
+	m.w.always, m.w.target = always, m.target
 }
 
 // fileSnap is a file or link outside the store's reach, as it was.
@@ -406,10 +419,16 @@ func (m *othersModel) call(t *rapid.T, what string, do func()) (rescued []string
 			t.Fatalf("%s created %s, which is not the store's file (it names %s)", what, path, m.cur)
 		}
 	}
+	m.made = map[string][]byte{}
 	for _, f := range m.rescueFiles(t) {
 		if !m.rescues[f] {
 			m.rescues[f] = true
 			rescued = append(rescued, f)
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.made[f] = data
 		}
 	}
 	return rescued
@@ -736,6 +755,19 @@ func (m *othersModel) PowerCut(t *rapid.T) {
 			t.Fatal(err)
 		}
 	}
+	// The world after the last call holds the rescue files it reported:
+	// a cut that loses one came before the call was done, and if the
+	// call was done, the changes they held are lost.
+	for name, want := range m.made {
+		if got, err := os.ReadFile(name); err != nil || !bytes.Equal(got, want) {
+			if len(candidates) == 1 {
+				t.Fatalf("a power cut after %s lost rescue file %s, which it reported (now %q, %v)", m.last, name, got, err)
+			}
+			t.Logf("the cut lost rescue file %s, so it came before %s was done", name, m.last)
+			candidates = candidates[1:]
+			break
+		}
+	}
 	m.reopen(t, candidates)
 }
 
@@ -745,7 +777,6 @@ func (m *othersModel) PowerCut(t *rapid.T) {
 // the store loads, and the rescue it makes, must be what one of them
 // leaves after a crash.
 func (m *othersModel) reopen(t *rapid.T, candidates []world) {
-	old := m.target
 	if rapid.Bool().Draw(t, "view before reopening") {
 		m.view(t, candidates)
 	}
@@ -754,7 +785,7 @@ func (m *othersModel) reopen(t *rapid.T, candidates []world) {
 	got, lastErr := storeState(m.s), m.s.LastSaveError()
 	var why []string
 	for _, w := range candidates {
-		load, rescue := w.afterCrash(m.left[m.cur])
+		load, rescue := w.afterCrash(w.left[m.cur])
 		switch {
 		case !maps.Equal(got, load):
 			why = append(why, fmt.Sprintf("loaded %v, want %v", got, load))
@@ -765,7 +796,7 @@ func (m *othersModel) reopen(t *rapid.T, candidates []world) {
 		default:
 			file := w.file
 			now, ok := m.fileNow(t)
-			left := m.left[m.cur]
+			left := w.left[m.cur]
 			if !w.moved && !w.edited && len(w.journal) > 0 || w.moved && left != nil && maps.Equal(orEmpty(file), orEmpty(left.against)) || ok && file == nil && len(now) == 0 && maps.Equal(load, orEmpty(file)) {
 				// The Open folded the journal into the file. A journal
 				// the crash left empty records no file, so it is folded
@@ -778,11 +809,15 @@ func (m *othersModel) reopen(t *rapid.T, candidates []world) {
 				why = append(why, fmt.Sprintf("%s holds %v (present %v), want %v (nil: none)", m.given, now, ok, file))
 				continue
 			}
-			m.w = world{always: always, mem: maps.Clone(load), base: maps.Clone(load), file: maps.Clone(file), had: file != nil, mode: w.mode, against: orEmpty(file)}
-			delete(m.left, m.cur)
-			if w.moved && len(w.journal) > 0 {
-				m.left[old] = &leftover{journal: maps.Clone(w.journal), against: maps.Clone(w.against)}
+			lefts := maps.Clone(w.left)
+			if lefts == nil {
+				lefts = map[string]*leftover{}
 			}
+			delete(lefts, m.cur)
+			if w.moved && len(w.journal) > 0 {
+				lefts[w.target] = &leftover{journal: maps.Clone(w.journal), against: maps.Clone(w.against)}
+			}
+			m.w = world{always: always, mem: maps.Clone(load), base: maps.Clone(load), file: maps.Clone(file), had: file != nil, mode: w.mode, against: orEmpty(file), target: m.target, left: lefts}
 			// A power cut during this Open recovers from the same crash.
 			m.pre = w.clone()
 			return
@@ -830,7 +865,7 @@ func (m *othersModel) view(t *rapid.T, candidates []world) {
 		}
 	})
 	for _, w := range candidates {
-		load, _ := w.afterCrash(m.left[m.cur])
+		load, _ := w.afterCrash(w.left[m.cur])
 		if maps.Equal(got, load) || w.edited && m.existed[got.String()] {
 			return
 		}
