@@ -2,17 +2,7 @@ package etcdstore_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
-	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,69 +11,14 @@ import (
 	"go.etcd.io/etcd/server/v3/embed"
 
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
+	"github.com/kvstore-dev/kvstore/kvstore/etcdstore/etcdtest"
 )
 
-// pki issues certificates for the tests as PEM files in dir.
-type pki struct{ dir string }
-
-func (p pki) write(tb testing.TB, name string, blocks ...*pem.Block) string {
-	path := filepath.Join(p.dir, name)
-	var data []byte
-	for _, b := range blocks {
-		data = append(data, pem.EncodeToMemory(b)...)
-	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	return path
-}
-
-func newKey(tb testing.TB) (*ecdsa.PrivateKey, *pem.Block) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	der, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return key, &pem.Block{Type: "EC PRIVATE KEY", Bytes: der}
-}
-
-// issue makes a certificate for name, valid for 127.0.0.1, signed by ca
-// (self-signed if ca is nil). It returns the certificate and its key, and
-// the paths of their files.
-func (p pki) issue(tb testing.TB, name string, serial int64, ca *x509.Certificate, caKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey, string, string) {
-	key, keyPEM := newKey(tb)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial),
-		Subject:      pkix.Name{CommonName: name},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-	}
-	if ca == nil {
-		tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
-		ca, caKey = tmpl, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return cert, key, p.write(tb, name+".pem", &pem.Block{Type: "CERTIFICATE", Bytes: der}), p.write(tb, name+"-key.pem", keyPEM)
-}
-
 func TestTLSWithClientCertificate(t *testing.T) {
-	p := pki{t.TempDir()}
-	ca, caKey, caFile, _ := p.issue(t, "ca", 1, nil, nil)
-	_, _, serverCert, serverKey := p.issue(t, "server", 2, ca, caKey)
-	_, _, clientCert, clientKey := p.issue(t, "client", 3, ca, caKey)
+	dir := t.TempDir()
+	ca, caKey, caFile, _ := etcdtest.Issue(t, dir, "ca", 1, nil, nil)
+	_, _, serverCert, serverKey := etcdtest.Issue(t, dir, "server", 2, ca, caKey)
+	_, _, clientCert, clientKey := etcdtest.Issue(t, dir, "client", 3, ca, caKey)
 
 	cfg := memberConfig(t, "tls", "https://127.0.0.1:0", "http://127.0.0.1:0")
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)

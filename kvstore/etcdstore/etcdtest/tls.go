@@ -37,10 +37,10 @@ type TLSFiles struct {
 func StartTLS(tb testing.TB, name string) (string, TLSFiles) {
 	tb.Helper()
 	dir := tb.TempDir()
-	ca, caKey, caFile, _ := issue(tb, dir, "ca", 1, nil, nil)
-	_, _, serverCert, serverKey := issue(tb, dir, "server", 2, ca, caKey)
-	_, _, clientCert, clientKey := issue(tb, dir, "client", 3, ca, caKey)
-	_, _, otherCA, _ := issue(tb, dir, "other-ca", 4, nil, nil)
+	ca, caKey, caFile, _ := Issue(tb, dir, "ca", 1, nil, nil)
+	_, _, serverCert, serverKey := Issue(tb, dir, "server", 2, ca, caKey)
+	_, _, clientCert, clientKey := Issue(tb, dir, "client", 3, ca, caKey)
+	_, _, otherCA, _ := Issue(tb, dir, "other-ca", 4, nil, nil)
 
 	cfg := embed.NewConfig()
 	cfg.Name = name
@@ -61,10 +61,10 @@ func StartTLS(tb testing.TB, name string) (string, TLSFiles) {
 	return e.Clients[0].Addr().String(), TLSFiles{CA: caFile, Cert: clientCert, Key: clientKey, OtherCA: otherCA}
 }
 
-// issue makes a certificate for name, valid for 127.0.0.1 for an hour,
+// Issue makes a certificate for name, valid for 127.0.0.1 for an hour,
 // signed by ca (self-signed, a CA, if ca is nil), and writes it and its
-// key to dir. It returns both and the paths of their files.
-func issue(tb testing.TB, dir, name string, serial int64, ca *x509.Certificate, caKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey, string, string) {
+// key to dir as PEM files. It returns both and the paths of their files.
+func Issue(tb testing.TB, dir, name string, serial int64, ca *x509.Certificate, caKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey, string, string) {
 	tb.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -169,10 +169,10 @@ func (c *SecureCluster) Client(tb testing.TB) *clientv3.Client {
 func StartSecureCluster(tb testing.TB, n int) *SecureCluster {
 	tb.Helper()
 	dir := tb.TempDir()
-	ca, caKey, caFile, _ := issue(tb, dir, "ca", 1, nil, nil)
-	_, _, memberCert, memberKey := issue(tb, dir, "member", 2, ca, caKey)
-	_, _, clientCert, clientKey := issue(tb, dir, "client", 3, ca, caKey)
-	_, _, otherCA, _ := issue(tb, dir, "other-ca", 4, nil, nil)
+	ca, caKey, caFile, _ := Issue(tb, dir, "ca", 1, nil, nil)
+	_, _, memberCert, memberKey := Issue(tb, dir, "member", 2, ca, caKey)
+	_, _, clientCert, clientKey := Issue(tb, dir, "client", 3, ca, caKey)
+	_, _, otherCA, _ := Issue(tb, dir, "other-ca", 4, nil, nil)
 	names := make([]string, n)
 	for i := range names {
 		names[i] = fmt.Sprintf("m%d", i)
