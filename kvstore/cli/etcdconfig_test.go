@@ -47,21 +47,7 @@ func TestEtcdConfig(t *testing.T) {
 		}},
 	} {
 		t.Setenv("ETCDCTL_PASSWORD", "")
-		root := New(nil)
-		cmd, rest, err := root.Find(c.args)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.ParseFlags(rest); err != nil {
-			t.Fatal(err)
-		}
-		got, err := etcdConfig(cmd, cmd.Flags().Arg(0))
-		if err != nil {
-			t.Fatalf("%q: %v", c.args, err)
-		}
-		if !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%q:\n got %+v\nwant %+v", c.args, got, c.want)
-		}
+		checkEtcdConfig(t, c.args, c.want)
 	}
 }
 
@@ -101,21 +87,7 @@ func TestEtcdctlEnvironment(t *testing.T) {
 			"--user", "u", "--password", "fpw", "--dial-timeout", "3s", "--command-timeout", "4s",
 			"--insecure-skip-tls-verify=false", "--insecure-transport=true"}, fromFlags},
 	} {
-		root := New(nil)
-		cmd, rest, err := root.Find(c.args)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.ParseFlags(rest); err != nil {
-			t.Fatal(err)
-		}
-		got, err := etcdConfig(cmd, cmd.Flags().Arg(0))
-		if err != nil {
-			t.Fatalf("%q: %v", c.args, err)
-		}
-		if !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%q:\n got %+v\nwant %+v", c.args, got, c.want)
-		}
+		checkEtcdConfig(t, c.args, c.want)
 	}
 	t.Setenv("ETCDCTL_DIAL_TIMEOUT", "soon")
 	root := New(nil)
@@ -123,5 +95,25 @@ func TestEtcdctlEnvironment(t *testing.T) {
 	_ = cmd.ParseFlags(rest)
 	if _, err := etcdConfig(cmd, "etcd:///a/"); err == nil || err.Error() != `$ETCDCTL_DIAL_TIMEOUT must be a positive duration such as 5s, not "soon"` {
 		t.Errorf("a bad $ETCDCTL_DIAL_TIMEOUT gave %v", err)
+	}
+}
+
+// checkEtcdConfig parses args as the command line would and checks the
+// etcd configuration they make.
+func checkEtcdConfig(t *testing.T, args []string, want etcdstore.Config) {
+	t.Helper()
+	cmd, rest, err := New(nil).Find(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.ParseFlags(rest); err != nil {
+		t.Fatal(err)
+	}
+	got, err := etcdConfig(cmd, cmd.Flags().Arg(0))
+	if err != nil {
+		t.Fatalf("%q: %v", args, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%q:\n got %+v\nwant %+v", args, got, want)
 	}
 }
