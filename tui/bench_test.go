@@ -248,10 +248,6 @@ func BenchmarkFirstScreen1M(b *testing.B) {
 		runtime.GC()
 		b.StartTimer()
 	}
-	median := func(v []float64) float64 {
-		slices.Sort(v)
-		return v[len(v)/2]
-	}
 	b.ReportMetric(median(opens), "open-ms")
 	b.ReportMetric(median(firsts), "first-screen-ms")
 }
@@ -426,10 +422,6 @@ func BenchmarkFind1M(b *testing.B) {
 		}
 		b.StartTimer()
 	}
-	median := func(v []float64) float64 {
-		slices.Sort(v)
-		return v[len(v)/2]
-	}
 	b.ReportMetric(median(words), "word-ms")
 	b.ReportMetric(median(keys), "key-ms")
 	b.ReportMetric(median(ratios), "heap-ratio")
@@ -478,11 +470,13 @@ func BenchmarkLoadingScreen1M(b *testing.B) {
 		runtime.GC()
 		b.StartTimer()
 	}
-	median := func(v []float64) float64 {
-		slices.Sort(v)
-		return v[len(v)/2]
-	}
 	b.ReportMetric(median(loadings), "loading-ms")
 	b.ReportMetric(median(uis), "ui-ms")
 	b.ReportMetric(median(opens), "open-ms")
+}
+
+// median returns the middle of v, which it sorts.
+func median(v []float64) float64 {
+	slices.Sort(v)
+	return v[len(v)/2]
 }
