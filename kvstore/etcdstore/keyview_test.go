@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -132,4 +133,22 @@ func TestKeyBaseWideRevisions(t *testing.T) {
 	if v.base.len() != 2 || v.over.Len() != 1 {
 		t.Fatalf("base %d keys, changes %d; want 2 and 1", v.base.len(), v.over.Len())
 	}
+}
+
+// TestKeyBaseLongKeys checks a base of keys long enough that a block's
+// bytes take more than 64 KiB, and the blocks' more than one arena.
+func TestKeyBaseLongKeys(t *testing.T) {
+	var kb keyBuilder
+	want := map[string]entry{}
+	pad := strings.Repeat("x", 90)
+	for i := range 12000 {
+		k := fmt.Sprintf("k%05d/%s", i, pad)
+		kb.add([]byte(k), int64(i+1))
+		want[k] = lazyEntry(int64(i+1), 0)
+	}
+	v := viewOf(&kb)
+	if v.base.blocks[0].ends32 == nil {
+		t.Fatal("a block of 1024 keys of 97 bytes has 2-byte ends")
+	}
+	check(t, "long", v, want)
 }
