@@ -36,8 +36,10 @@ type change struct {
 	gone bool // deleted: the base lists the key, the view has it no more
 }
 
-// Changes below this many are never folded; above it, a fold costs a copy
-// of the base at most once per this many changes, and per base/foldShare.
+// The changes are folded once they outnumber both foldMin and a
+// foldShare-th of the base: a fold copies the base, so that costs at most
+// foldShare keys copied per change, and the tree of changes stays small
+// beside the base.
 const (
 	foldMin   = 4096
 	foldShare = 16
@@ -148,7 +150,7 @@ func (v *keyView) maybeFold() {
 	rest := new(btree.Map[string, change])
 	v.Scan(func(k string, e entry) bool {
 		if baseable(e) {
-			nb.add([]byte(k), e.rev)
+			addKey(&nb, k, e.rev)
 		} else {
 			rest.Set(k, change{e: e})
 		}
@@ -268,10 +270,11 @@ type refusedKey struct {
 	lease int64
 }
 
-// add appends key with revision rev. A key out of order, or one that
-// would take a block past 4 GiB, is refused rather than added: the
-// caller keeps it elsewhere (see refused).
-func (kb *keyBuilder) add(key []byte, rev int64) {
+// addKey appends key with revision rev to kb. A key out of order, or one
+// that would take a block past 4 GiB, is refused rather than added: the
+// caller keeps it elsewhere (see refused). The key is copied, as bytes
+// from a response or as a string, without an allocation of its own.
+func addKey[K string | []byte](kb *keyBuilder, key K, rev int64) {
 	if kb.base.n+len(kb.ends) > 0 && string(key) <= string(kb.last) ||
 		uint64(len(kb.data))+uint64(len(key)) > math.MaxUint32 {
 		kb.refused = append(kb.refused, refusedKey{string(key), rev, 0})

@@ -28,7 +28,7 @@ func TestKeyViewMatchesMap(t *testing.T) {
 			want[k] = lazyEntry(rev, 9)
 			continue
 		}
-		kb.add([]byte(k), rev)
+		addKey(&kb, k, rev)
 		want[k] = lazyEntry(rev, 0)
 	}
 	v := viewOf(&kb)
@@ -124,9 +124,9 @@ func check(t *testing.T, at string, v *keyView, want map[string]entry) {
 // caller.
 func TestKeyBaseWideRevisions(t *testing.T) {
 	var kb keyBuilder
-	kb.add([]byte("a"), 1)
-	kb.add([]byte("b"), math.MaxInt64)
-	kb.add([]byte("a0"), 5)
+	addKey(&kb, "a", 1)
+	addKey(&kb, "b", math.MaxInt64)
+	addKey(&kb, "a0", 5)
 	v := viewOf(&kb)
 	want := map[string]entry{"a": lazyEntry(1, 0), "b": lazyEntry(math.MaxInt64, 0), "a0": lazyEntry(5, 0)}
 	check(t, "wide", v, want)
@@ -143,7 +143,7 @@ func TestKeyBaseLongKeys(t *testing.T) {
 	pad := strings.Repeat("x", 90)
 	for i := range 12000 {
 		k := fmt.Sprintf("k%05d/%s", i, pad)
-		kb.add([]byte(k), int64(i+1))
+		addKey(&kb, k, int64(i+1))
 		want[k] = lazyEntry(int64(i+1), 0)
 	}
 	v := viewOf(&kb)

@@ -44,7 +44,7 @@ func (s *Store) readAll(ctx context.Context) (*keyView, int64, error) {
 			key := kv.Key[len(s.cfg.Prefix):]
 			switch {
 			case keysOnly && kv.Lease == 0:
-				kb.add(key, kv.ModRevision)
+				addKey(&kb, key, kv.ModRevision)
 			case keysOnly:
 				// A base holds no leases.
 				kb.refused = append(kb.refused, refusedKey{string(key), kv.ModRevision, kv.Lease})
