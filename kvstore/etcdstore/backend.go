@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tidwall/btree"
-
 	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
@@ -48,7 +46,7 @@ type Backend struct {
 	mu sync.Mutex
 	// shown is the Store's view as of the last Changed that found a
 	// change, with this Backend's commits since: what the user was shown.
-	shown *btree.Map[string, entry]
+	shown *keyView
 	// pending holds the changes etcd does not have yet, with the revision
 	// each must find.
 	pending map[string]staged

@@ -40,6 +40,13 @@ func (b *Backend) lookup(key string) (entry, bool) {
 // listing that fails ends early, and ListErr says why.
 func (b *Backend) Keys() []string {
 	var keys []string
+	if !b.store.cfg.Lazy {
+		// Room for them all: the UI keeps this slice, and one grown by
+		// appending would be up to a quarter larger than the keys.
+		b.mu.Lock()
+		keys = make([]string, 0, b.shown.Len()+len(b.pending))
+		b.mu.Unlock()
+	}
 	for k := range b.merged("", true) {
 		keys = append(keys, k)
 	}

@@ -75,7 +75,10 @@ type Config struct {
 	// Store reads a value when it is asked for, keeps the recent ones
 	// (kvstore.ValueLoader), and reads every value in pages only for a
 	// scan: its memory is the key list plus what was shown lately, as a
-	// terminal UI on a large prefix needs. The Store's own Get, GetRaw
+	// terminal UI on a large prefix needs. The listed keys are kept
+	// packed, each its bytes and 6 to 12 bytes of position and revision
+	// beside them, with no allocation per key; what changes later is kept
+	// apart until it is merged in. The Store's own Get, GetRaw
 	// and Item read the value from etcd on each call. Lazy takes
 	// precedence.
 	KeysOnly bool

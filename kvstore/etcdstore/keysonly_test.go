@@ -2,12 +2,14 @@ package etcdstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
 )
 
@@ -177,5 +179,88 @@ func TestKeysOnlyLeases(t *testing.T) {
 	resp, err := cli.Get(ctx, "/l/svc2")
 	if err != nil || len(resp.Kvs) != 1 || resp.Kvs[0].Lease != int64(lease.ID) || string(resp.Kvs[0].Value) != `"down"` {
 		t.Fatalf("after the write: %v, %v; want the value with the lease kept", resp.Kvs, err)
+	}
+}
+
+// A KeysOnly Store's view follows more changes of other clients than it
+// keeps apart from the listing (deletions, new keys, updates, a lease):
+// its keys and their revisions stay those etcd holds, and a Backend's
+// checked write of a key another client changed is refused until it is
+// shown.
+func TestKeysOnlyViewFollowsManyChanges(t *testing.T) {
+	ep := startEtcd(t)
+	cli := rawClient(t, ep)
+	ctx := context.Background()
+	put := func(from, to int, v string) {
+		t.Helper()
+		for start := from; start < to; start += 128 {
+			var ops []clientv3.Op
+			for i := start; i < min(start+128, to); i++ {
+				ops = append(ops, clientv3.OpPut(fmt.Sprintf("/many/k%05d", i), v))
+			}
+			if _, err := cli.Txn(ctx).Then(ops...).Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	put(0, 5000, `1`)
+	s := openStore(t, etcdstore.Config{Endpoints: []string{ep}, Prefix: "/many/", KeysOnly: true})
+	b := etcdstore.NewBackend(s, etcdstore.BackendOptions{})
+	b.EditStarted("k03500")
+
+	// 2,500 deleted at one revision, 2,500 new, 1,000 changed, one leased.
+	if _, err := cli.Delete(ctx, "/many/k00000", clientv3.WithRange("/many/k02500")); err != nil {
+		t.Fatal(err)
+	}
+	put(10000, 12500, `2`)
+	put(3000, 4000, `3`)
+	lease, err := cli.Grant(ctx, 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := cli.Put(ctx, "/many/k04500", `4`, clientv3.WithLease(lease.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the view reaches the last change", func() bool {
+		return s.ViewRevision() >= last.Header.Revision
+	})
+
+	resp, err := cli.Get(ctx, "/many/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := s.Keys()
+	if len(keys) != len(resp.Kvs) || s.Len() != len(resp.Kvs) {
+		t.Fatalf("the view has %d keys (Len %d), etcd %d", len(keys), s.Len(), len(resp.Kvs))
+	}
+	for i, kv := range resp.Kvs {
+		k := strings.TrimPrefix(string(kv.Key), "/many/")
+		if keys[i] != k {
+			t.Fatalf("key %d of the view is %q, etcd's %q", i, keys[i], k)
+		}
+		if got := s.Revision(k); got != kv.ModRevision {
+			t.Fatalf("%q is at revision %d in the view, %d in etcd", k, got, kv.ModRevision)
+		}
+	}
+	if s.Has("k00001") || !s.Has("k12499") {
+		t.Fatal("the view still has a deleted key, or lacks a new one")
+	}
+
+	// An edit started before those changes is refused; a write of a key
+	// unchanged goes through.
+	if err := b.SetRaw("k03500", []byte(`"ours"`)); !errors.Is(err, kvstore.ErrConflict) {
+		t.Fatalf("an edit of a key another client changed since it started: %v, want a conflict", err)
+	}
+	b.Reload()
+	if !b.Leased("k04500") {
+		t.Fatal("the key put with a lease does not show as leased once shown")
+	}
+	if err := b.SetRaw("k04999", []byte(`"ours"`)); err != nil {
+		t.Fatalf("a write of a key unchanged since it was shown: %v", err)
+	}
+	got, err := cli.Get(ctx, "/many/k04999")
+	if err != nil || len(got.Kvs) != 1 || string(got.Kvs[0].Value) != `"ours"` {
+		t.Fatalf("etcd holds %v (%v) for the key written", got, err)
 	}
 }

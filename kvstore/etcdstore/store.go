@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tidwall/btree"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -34,11 +33,11 @@ type Store struct {
 
 	// mu guards the view and the bookkeeping that tells this Store's writes
 	// from other clients'. Copies for iteration take it exclusively, since
-	// btree.Map.Copy marks the tree shared.
+	// keyView.Copy marks its tree shared.
 	mu       sync.RWMutex
-	view     *btree.Map[string, entry] // keys without the prefix
-	rev      int64                     // the etcd revision the view reflects
-	advanced chan struct{}             // closed and replaced when rev grows
+	view     *keyView      // keys without the prefix
+	rev      int64         // the etcd revision the view reflects
+	advanced chan struct{} // closed and replaced when rev grows
 	closed   bool
 	writes   writeLog
 
@@ -128,7 +127,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if cfg.Lazy {
 		s.cfg.KeysOnly = false
-		s.view = new(btree.Map[string, entry])
+		s.view = newKeyView(false)
 		close(s.done)
 		return s, nil
 	}
@@ -223,7 +222,7 @@ func (s *Store) KeyPrefix() string { return s.cfg.Prefix }
 
 // snapshot returns a copy of the view, which later changes of the view do
 // not touch. Copy marks the tree shared, so it takes the lock exclusively.
-func (s *Store) snapshot() *btree.Map[string, entry] {
+func (s *Store) snapshot() *keyView {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.view.Copy()

@@ -7,7 +7,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/tidwall/btree"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -32,22 +31,33 @@ func (s *Store) span() (start, end string) {
 // without the values on a KeysOnly Store, so
 // the result is one consistent snapshot however many requests it takes. It
 // starts over if that revision is compacted before the read ends.
-func (s *Store) readAll(ctx context.Context) (*btree.Map[string, entry], int64, error) {
+//
+// A KeysOnly Store's keys go in one packed base (see keyView), without an
+// allocation per key.
+func (s *Store) readAll(ctx context.Context) (*keyView, int64, error) {
 	for {
-		view := new(btree.Map[string, entry])
 		from, end := s.span()
 		keysOnly := s.cfg.KeysOnly
+		var kb keyBuilder
+		view := newKeyView(false)
 		rev, err := s.scan(ctx, from, end, keysOnly, func(kv *mvccpb.KeyValue) bool {
-			key := string(kv.Key[len(s.cfg.Prefix):])
-			if keysOnly {
-				view.Set(key, lazyEntry(kv.ModRevision, kv.Lease))
-			} else {
-				view.Set(key, entryOf(kv.Value, kv.ModRevision, kv.Lease))
+			key := kv.Key[len(s.cfg.Prefix):]
+			switch {
+			case keysOnly && kv.Lease == 0:
+				addKey(&kb, key, kv.ModRevision)
+			case keysOnly:
+				// A base holds no leases.
+				kb.refused = append(kb.refused, refusedKey{string(key), kv.ModRevision, kv.Lease})
+			default:
+				view.Set(string(key), entryOf(kv.Value, kv.ModRevision, kv.Lease))
 			}
 			return true
 		})
 		if errors.Is(err, rpctypes.ErrCompacted) && ctx.Err() == nil {
 			continue
+		}
+		if keysOnly {
+			view = viewOf(&kb)
 		}
 		return view, rev, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 
 	"github.com/kvstore-dev/kvstore/kvstore/etcdstore"
@@ -19,8 +20,15 @@ import (
 // benchKeys is the size of the prefix BenchmarkFirstScreen opens.
 var benchKeys = flag.Int("keys", 100_000, "keys under the prefix BenchmarkFirstScreen opens")
 
+// benchKeyLen is the length of those keys, without the prefix.
+var benchKeyLen = flag.Int("keylen", 11, "bytes of each key BenchmarkFirstScreen opens, 11 or more")
+
+// fillTxn is how many keys BenchmarkFirstScreen puts in one transaction.
+const fillTxn = 4096
+
 // BenchmarkFirstScreen measures the UI's first screen on a prefix of
-// -keys keys of ~200-byte values in an embedded etcd, beside listing the
+// -keys keys (key-0000000…, -keylen bytes each) of ~200-byte values in an
+// embedded etcd, beside listing the
 // prefix's keys only, in pages of 1000 with a plain clientv3 client, in
 // the same run:
 //
@@ -31,10 +39,15 @@ var benchKeys = flag.Int("keys", 100_000, "keys under the prefix BenchmarkFirstS
 // metric is the heap the open prefix and the UI keep, over the bytes of
 // the keys; store-heap/keys is the part the open Store keeps by itself.
 func BenchmarkFirstScreen(b *testing.B) {
-	n := *benchKeys
-	endpoint := etcdtest.Start(b, "bench")
+	n, digits := *benchKeys, *benchKeyLen-len("key-")
+	if len(keyName(n-1, digits)) > *benchKeyLen {
+		b.Fatalf("-keylen %d is too short for %d keys", *benchKeyLen, n)
+	}
+	// Filling a million keys 128 to a transaction takes minutes; the
+	// member takes 4096 (under 1 MB) at once here.
+	endpoint := etcdtest.StartWith(b, "bench", func(c *embed.Config) { c.MaxTxnOps = fillTxn })
 	cli := etcdtest.Client(b, endpoint)
-	keyBytes := fill(b, cli, "/big/", n)
+	keyBytes := fillBatch(b, cli, "/big/", n, fillTxn, digits)
 
 	b.Run("KeysOnlyListing", func(b *testing.B) {
 		for b.Loop() {
@@ -76,7 +89,7 @@ func BenchmarkFirstScreen(b *testing.B) {
 			d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 			d.until(`"user-00000000"`)
 			b.StopTimer()
-			if !strings.Contains(d.screen(), "key-0000030") {
+			if !strings.Contains(d.screen(), keyName(30, digits)) {
 				b.Fatalf("the first screen does not list the keys:\n%s", d.screen())
 			}
 			shown := heapInUse()

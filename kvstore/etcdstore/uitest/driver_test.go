@@ -1,6 +1,7 @@
 package uitest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -152,24 +153,60 @@ func openPrefix(tb testing.TB, endpoint, prefix string) *etcdstore.Backend {
 }
 
 // fill puts n keys key-0000000… under prefix, with values of about 200
-// bytes, 128 to a transaction, and returns the bytes of the keys as the
-// UI holds them (without the prefix).
+// bytes, 128 to a transaction (etcd's default limit), and returns the
+// bytes of the keys as the UI holds them (without the prefix).
 func fill(tb testing.TB, cli *clientv3.Client, prefix string, n int) int {
+	return fillBatch(tb, cli, prefix, n, 128, 7)
+}
+
+// fillBatch is fill with batch keys to a transaction, from two writers at
+// once, for a member whose MaxTxnOps takes them, and keys of digits
+// digits after "key-".
+func fillBatch(tb testing.TB, cli *clientv3.Client, prefix string, n, batch, digits int) int {
 	tb.Helper()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		next  int
+	)
+	for range 2 {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				start := next
+				next += batch
+				failed := first != nil
+				mu.Unlock()
+				if start >= n || failed {
+					return
+				}
+				var ops []clientv3.Op
+				for i := start; i < min(start+batch, n); i++ {
+					ops = append(ops, clientv3.OpPut(prefix+keyName(i, digits), value(i)))
+				}
+				if _, err := cli.Txn(context.Background()).Then(ops...).Commit(); err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		tb.Fatal(first)
+	}
 	keyBytes := 0
-	for start := 0; start < n; start += 128 {
-		var ops []clientv3.Op
-		for i := start; i < min(start+128, n); i++ {
-			k := fmt.Sprintf("key-%07d", i)
-			keyBytes += len(k)
-			ops = append(ops, clientv3.OpPut(prefix+k, value(i)))
-		}
-		if _, err := cli.Txn(context.Background()).Then(ops...).Commit(); err != nil {
-			tb.Fatal(err)
-		}
+	for i := range n {
+		keyBytes += len(keyName(i, digits))
 	}
 	return keyBytes
 }
+
+// keyName is the name of fill's key i.
+func keyName(i, digits int) string { return fmt.Sprintf("key-%0*d", digits, i) }
 
 // value is a JSON object of about 200 bytes.
 func value(i int) string {
