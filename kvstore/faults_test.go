@@ -265,7 +265,7 @@ func traceOf(t *testing.T, opts *Options, durable []fsOp, do func(s *KVStore) er
 // journal and never touches the data file).
 var dataFileUntouched = map[fsOp]bool{
 	opOpen: true, opReadAt: true, opCreateTemp: true, opWrite: true, opChmod: true, opSync: true, opTempStat: true, opClose: true, opRename: true,
-	opOpenAppend: true, opAppendWrite: true, opAppendSync: true,
+	opOpenAppend: true, opAllocate: true, opAppendWrite: true, opAppendSync: true,
 }
 
 // dataFileHolds reports whether the data file alone, without any journal,
