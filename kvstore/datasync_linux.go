@@ -26,20 +26,3 @@ func datasync(f *os.File) error {
 func startWriteback(f *os.File, off, n int64) {
 	unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
 }
-
-// allocate makes f size bytes long if it is shorter, with its blocks
-// reserved (fallocate, mode 0): the new bytes read as zeros, before and
-// after a crash, and writing them later changes no metadata. A file system
-// that cannot do it (EOPNOTSUPP) leaves f as it was.
-func allocate(f *os.File, size int64) error {
-	for {
-		err := unix.Fallocate(int(f.Fd()), 0, 0, size)
-		switch err {
-		case nil, unix.EOPNOTSUPP, unix.ENOSYS:
-			return nil
-		case unix.EINTR:
-			continue
-		}
-		return &os.PathError{Op: "fallocate", Path: f.Name(), Err: err}
-	}
-}

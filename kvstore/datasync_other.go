@@ -11,7 +11,3 @@ func datasync(f *os.File) error { return f.Sync() }
 // startWriteback does nothing where there is no sync_file_range; the fsync
 // after a save writes everything.
 func startWriteback(*os.File, int64, int64) {}
-
-// allocate does nothing where there is no fallocate that also sets the
-// size: the journal grows with each append.
-func allocate(*os.File, int64) error { return nil }

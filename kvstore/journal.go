@@ -40,11 +40,11 @@ import (
 // Journals written before these lines existed have none, and are replayed
 // over whatever file is there, as they always were.
 //
-// The active journal is allocated ahead of its appends, a journalChunk at a
-// time (fallocate on Linux): its length covers zeros after the last line,
+// The active journal is allocated ahead of its appends, a journalChunk of
+// written zeros at a time: its length covers zeros after the last line,
 // which the next appends overwrite. An fdatasync of an append that extends
 // a file must also write the file's new size (a metadata commit on ext4 and
-// XFS); one that fills allocated zeros writes the data alone. Replay takes
+// XFS); one that fills zeros already written writes the data alone. Replay takes
 // the zeros after the last line for the end of the journal, as it takes a
 // torn final append (see replayJournal): the store never writes a zero
 // byte, so no acknowledged line can be mistaken for them, and a damaged
@@ -88,7 +88,7 @@ type journalState struct {
 // journalChunk is how far ahead of its content the active journal is
 // allocated (see appendJournal). It is a variable only so that the
 // power-loss test can make appends cross its boundaries.
-var journalChunk int64 = 1 << 20
+var journalChunk int64 = 64 << 10
 
 // gatherWait bounds how long a journal append waits for the writers of the
 // previous batch to queue their next changes (see syncJournal).

@@ -7,8 +7,6 @@ import (
 	"testing"
 )
 
-// Linux only: elsewhere the journal is not allocated ahead (see allocate).
-
 // An always-save append fills the room allocated ahead of it: the journal
 // keeps its length while appends go in, and grows only a journalChunk at a
 // time, so that an append's fdatasync writes its data and not the file's
