@@ -22,6 +22,12 @@ const journalSettle = 2 * time.Second
 type loadedFile struct {
 	path string
 	info os.FileInfo
+	// end is the end of the journal file's content when its modification
+	// time was recent as it was listed, else -1. A journal is allocated
+	// ahead of its appends (see appendJournal), so an append keeps its
+	// size, and file systems stamp times from a coarse clock: an append in
+	// the same tick as the one before it can leave the stat unchanged.
+	end int64
 }
 
 // loadStamp is what a read-only store's last load read, and what the last
@@ -78,6 +84,16 @@ func (s *KVStore) journalFiles() ([]loadedFile, error) {
 			return nil, err
 		}
 		files[i].info = info
+		files[i].end = -1
+		if info != nil && time.Since(info.ModTime()) < journalSettle {
+			end, err := s.fsys.JournalEnd(files[i].path)
+			switch {
+			case err == nil:
+				files[i].end = end
+			case !errors.Is(err, fs.ErrNotExist):
+				return nil, err
+			}
+		}
 	}
 	return files, nil
 }
@@ -99,7 +115,9 @@ func (s *KVStore) statData() (os.FileInfo, error) {
 }
 
 // Changed reports whether the data on disk is no longer what the store last
-// read or wrote, at the cost of a few stats and no reading.
+// read or wrote, at the cost of a few stats and, in a read-only store while
+// a journal was appended to in the last two seconds, a read of that
+// journal's last bytes.
 //
 // In a read-only store it reports whether the data file or any journal file
 // (the active one or a rotated segment) changed since Open or the last
@@ -136,7 +154,8 @@ func (s *KVStore) Changed() (bool, error) {
 		return true, nil
 	}
 	for i, f := range files {
-		if f.path != was.journal[i].path || !sameFile(f.info, was.journal[i].info) {
+		if f.path != was.journal[i].path || !sameFile(f.info, was.journal[i].info) ||
+			f.end != was.journal[i].end {
 			return true, nil
 		}
 		if !was.before && f.info != nil && f.info.ModTime().After(was.at.Add(-journalSettle)) {

@@ -45,7 +45,10 @@
 // not rewrite the file: it appends one JSON line to a journal beside it
 // (path + ".journal") and fsyncs it, and writers that arrive while an fsync
 // is running share the next one (group commit), so a write costs the same
-// whatever the store's size. The journal is folded into the data file in
+// whatever the store's size. The journal is allocated 64 KiB of zeros
+// ahead of its appends, so an fsync writes the appended line and not the
+// file's new size too; its length on disk is that room, and the zeros after
+// its last line are not part of it (see RELIABILITY.md). The journal is folded into the data file in
 // the background when it grows as large as the file, after a second without
 // writes, by Flush and by Close: at rest the JSON file is complete and no
 // journal exists. Open replays a journal left by a crash and folds it in;

@@ -49,6 +49,7 @@ const (
 	// Methods of a file opened with OpenAppend (the journal).
 	opAppendWrite fsOp = "AppendWrite"
 	opAppendSync  fsOp = "AppendSync"
+	opAllocate    fsOp = "Allocate"
 	opAppendClose fsOp = "AppendClose"
 )
 
@@ -312,6 +313,13 @@ func (f *faultFS) ReadSidecar(name string) ([]byte, error) {
 	return f.base.ReadSidecar(name)
 }
 
+func (f *faultFS) JournalEnd(name string) (int64, error) {
+	if ft := f.check(opReadFile, name); ft != nil {
+		return 0, pathErr(opReadFile, name, ft.err)
+	}
+	return f.base.JournalEnd(name)
+}
+
 func (f *faultFS) Lock(name string, perm os.FileMode) (func() error, error) {
 	if ft := f.check(opLock, name); ft != nil {
 		return nil, pathErr(opLock, name, ft.err)
@@ -405,6 +413,15 @@ func (a *faultAppend) Write(p []byte) (int, error) {
 		return n, pathErr(opAppendWrite, a.name, ft.err)
 	}
 	return a.f.Write(p)
+}
+
+func (a *faultAppend) End() int64 { return a.f.End() }
+
+func (a *faultAppend) Allocate(size int64) error {
+	if ft := a.fs.check(opAllocate, a.name); ft != nil {
+		return pathErr(opAllocate, a.name, ft.err)
+	}
+	return a.f.Allocate(size)
 }
 
 func (a *faultAppend) Sync() error {

@@ -40,6 +40,19 @@ import (
 // Journals written before these lines existed have none, and are replayed
 // over whatever file is there, as they always were.
 //
+// The active journal is allocated ahead of its appends, a journalChunk of
+// written zeros at a time: its length covers zeros after the last line,
+// which the next appends overwrite. An fdatasync of an append that extends
+// a file must also write the file's new size (a metadata commit on ext4 and
+// XFS); one that fills zeros already written writes the data alone. Replay takes
+// the zeros after the last line for the end of the journal, as it takes a
+// torn final append (see replayJournal): the store never writes a zero
+// byte, so no acknowledged line can be mistaken for them, and a damaged
+// line followed by valid ones is still corruption. Files are never reused:
+// a new journal's room is fresh zeros, so no old line lies past the end.
+// Journals that grew with each append, as earlier versions wrote them,
+// replay as before.
+//
 // Compaction writes the whole state to the data file the usual atomic way
 // and removes the journal. It runs in the background when the journal grows
 // as large as the data file, when writes pause, and at Close, so at rest the
@@ -65,11 +78,17 @@ type journalState struct {
 	file      appendFile // the active journal, nil until the next append opens it
 	opened    bool       // the active journal was created since the last rotation
 	size      int64      // bytes appended to the active journal
+	room      int64      // the active journal's length, zeros after size
 	gen       int        // highest segment generation used
 	spare     []byte     // a drained jpending buffer, reused
 	lastBatch uint64     // changes in the previous append
 	accept    []string   // ids of the data files the journal may be replayed over
 }
+
+// journalChunk is how far ahead of its content the active journal is
+// allocated (see appendJournal). It is a variable only so that the
+// power-loss test can make appends cross its boundaries.
+var journalChunk int64 = 64 << 10
 
 // gatherWait bounds how long a journal append waits for the writers of the
 // previous batch to queue their next changes (see syncJournal).
@@ -171,14 +190,21 @@ func (s *KVStore) syncJournal(seq uint64) error {
 	s.mu.Unlock()
 	s.emit(FlushEvent{Time: end, Reason: FlushAlways, Keys: keys, Changes: int(upto - prev),
 		Bytes: int64(len(batch)), Duration: end.Sub(start), Err: err})
+	size := s.journal.size
 	s.journal.mu.Unlock()
 	if err != nil {
 		return err
 	}
 	s.lastAppend.Store(end.UnixNano())
-	select {
-	case s.kick <- struct{}{}:
-	default:
+	// The background saver needs to hear of an append only when it may
+	// have to act: the journal has grown large, or its idle timer is not
+	// running (which then watches lastAppend). Waking it after every
+	// append would cost each write a goroutine switch.
+	if !s.idleArmed.Load() || size >= max(s.compactBytes, s.lastSize.Load()) {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
 	}
 	return nil
 }
@@ -200,9 +226,25 @@ func (s *KVStore) appendJournal(batch []byte) error {
 		}
 		s.journal.file = f
 		s.journal.opened = true
+		s.journal.room = f.End()
 		if len(s.journal.accept) > 0 {
 			// A new journal starts by naming the data file it follows.
 			batch = append(appendFileLine(nil, s.journal.accept), batch...)
+		}
+	}
+	if need := s.journal.file.End() + int64(len(batch)); need > s.journal.room {
+		// Zeros reserved ahead of the content: the appends that fill them
+		// change neither the file's size nor its blocks, so each one's
+		// fdatasync writes its data alone, not the file's metadata too.
+		// The fdatasync below makes the new length durable with this
+		// batch. Replay takes the zeros after the last line for the end
+		// of the journal (see replayJournal). The room only saves time: a
+		// disk with less than a chunk free still takes the append, which
+		// then grows the file, and a failure that matters fails the write
+		// or the fdatasync.
+		room := (need/journalChunk + 1) * journalChunk
+		if s.journal.file.Allocate(room) == nil {
+			s.journal.room = room
 		}
 	}
 	_, err := s.journal.file.Write(batch)
@@ -240,6 +282,7 @@ func (s *KVStore) rotateJournalLocked() error {
 	s.staleJournal = true
 	s.journal.opened = false
 	s.journal.size = 0
+	s.journal.room = 0
 	return nil
 }
 

@@ -21,7 +21,7 @@ func TestJournalHoldsWritesUntilClose(t *testing.T) {
 	if err := s.Delete("a"); err != nil {
 		t.Fatal(err)
 	}
-	journal := readFile(t, path+".journal")
+	journal := journalLines(t, path+".journal")
 	// It starts by naming the data file it follows: none yet.
 	want := `{"file":["none"]}` + "\n" + `{"set":"a","value":1}` + "\n" + `{"set":"b","value":{"x":"y"}}` + "\n" + `{"del":"a"}` + "\n"
 	if journal != want {
@@ -42,6 +42,19 @@ func TestJournalHoldsWritesUntilClose(t *testing.T) {
 	}
 }
 
+// journalLines returns the lines of the journal file at name, and fails the
+// test unless all that follows them is zeros: the room allocated ahead of
+// the appends, which the next appends overwrite.
+func journalLines(t *testing.T, name string) string {
+	t.Helper()
+	b := readFile(t, name)
+	lines := strings.TrimRight(b, "\x00")
+	if !strings.HasSuffix(lines, "\n") || strings.Contains(lines, "\x00") {
+		t.Fatalf("journal %s is not whole lines followed by zeros: %q", name, b)
+	}
+	return lines
+}
+
 // A rename is one journal line, so a crash cannot tear it in two, and a
 // reader replaying the journal sees the value under its new key only.
 func TestJournalRenameIsOneLine(t *testing.T) {
@@ -50,7 +63,7 @@ func TestJournalRenameIsOneLine(t *testing.T) {
 	if err := s.Rename("old", "new"); err != nil {
 		t.Fatal(err)
 	}
-	journal := readFile(t, path+".journal")
+	journal := journalLines(t, path+".journal")
 	want := `{"file":["none"]}` + "\n" + `{"set":"old","value":[1,2]}` + "\n" + `{"ren":"old","to":"new","value":[1,2]}` + "\n"
 	if journal != want {
 		t.Fatalf("journal:\n%s\nwant:\n%s", journal, want)

@@ -11,12 +11,18 @@ package kvstore
 //
 // Two models of what survives:
 //   - strict: only what was fsynced (POSIX's promise);
-//   - reordered: in addition, any prefix of the appends made to a file since
-//     its last fsync, with any run of its pages after the last fsync read
-//     as zeros (writeback may persist a later page before an earlier one),
-//     and any subset, kept in order, of the creates, renames and removes
-//     made in a directory since its last fsync (what ext4, XFS and others
-//     can leave).
+//   - reordered: in addition, any prefix of the writes made to a file since
+//     its last fsync, with any run of its pages from the first unsynced
+//     byte on as the disk held them at that fsync (zeros past the file's
+//     old end, or in a journal's allocated room: writeback may persist a
+//     later page before an earlier one), and any subset, kept in order, of
+//     the creates, renames and removes made in a directory since its last
+//     fsync (what ext4, XFS and others can leave).
+//
+// The model keeps each file's content, not only its length: the journal is
+// allocated ahead of its appends (zeros that the appends overwrite), two
+// pages at a time in the workload, so crashes fall before the allocation
+// is durable, inside the allocated zeros, and across their extension.
 //
 // A crash during the recovery of a crash state (a double crash) is tried
 // the same way: the recovering Open is itself recorded, and every state it
@@ -52,12 +58,14 @@ import (
 	"time"
 )
 
-// shadowFile is one file (an inode) of the shadow model.
+// shadowFile is one file (an inode) of the shadow model. Its contents are
+// never changed in place: each write makes a new slice, so that the views
+// taken earlier stay as they were.
 type shadowFile struct {
-	data   []byte // everything written; only ever appended to
-	synced int    // bytes of data made durable by an fsync
-	// writes are the lengths of data after each write since the last fsync.
-	writes []int
+	data    []byte // the content now
+	durable []byte // the content as of the last fsync
+	// writes are the contents after each write since the last fsync.
+	writes [][]byte
 }
 
 // dirOp is a change to the directory not yet made durable by its fsync.
@@ -69,9 +77,8 @@ type dirOp struct {
 
 // fileView is a shadowFile as it was at one moment.
 type fileView struct {
-	data   []byte
-	synced int
-	writes []int
+	data, durable []byte
+	writes        [][]byte
 }
 
 // crashPoint is the shadow model just before one file operation.
@@ -126,7 +133,7 @@ func newPowerFS(t testing.TB, dir string) *powerFS {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := &shadowFile{data: b, synced: len(b)}
+		f := &shadowFile{data: b, durable: b}
 		p.names[e.Name()] = f
 		p.all = append(p.all, f)
 	}
@@ -143,7 +150,7 @@ func (p *powerFS) point(op, name string) {
 		files:   make(map[*shadowFile]fileView, len(p.all)),
 	}
 	for _, f := range p.all {
-		cp.files[f] = fileView{data: f.data, synced: f.synced, writes: slices.Clone(f.writes)}
+		cp.files[f] = fileView{data: f.data, durable: f.durable, writes: slices.Clone(f.writes)}
 	}
 	p.points = append(p.points, cp)
 }
@@ -248,20 +255,24 @@ func (p *powerFS) SyncDir(dir string) error {
 	return nil
 }
 
-// write and sync update the shadow file of an open file.
-func (p *powerFS) write(sf *shadowFile, name string, b []byte) {
+// write and sync update the shadow file of an open file: write puts b at
+// offset off, extending the file if it goes past the end.
+func (p *powerFS) write(op string, sf *shadowFile, name string, off int, b []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.point("write", name)
-	sf.data = append(sf.data[:len(sf.data):len(sf.data)], b...)
-	sf.writes = append(sf.writes, len(sf.data))
+	p.point(op, name)
+	data := make([]byte, max(len(sf.data), off+len(b)))
+	copy(data, sf.data)
+	copy(data[off:], b)
+	sf.data = data
+	sf.writes = append(sf.writes, data)
 }
 
 func (p *powerFS) sync(sf *shadowFile, name string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.point("fsync", name)
-	sf.synced = len(sf.data)
+	sf.durable = sf.data
 	sf.writes = nil
 }
 
@@ -272,8 +283,9 @@ type powerTemp struct {
 }
 
 func (t *powerTemp) Write(b []byte) (int, error) {
+	off := len(t.file.data)
 	n, err := t.tempFile.Write(b)
-	t.fs.write(t.file, t.Name(), b[:n])
+	t.fs.write("write", t.file, t.Name(), off, b[:n])
 	return n, err
 }
 
@@ -290,9 +302,22 @@ type powerAppend struct {
 }
 
 func (a *powerAppend) Write(b []byte) (int, error) {
+	off := a.appendFile.End()
 	n, err := a.appendFile.Write(b)
-	a.fs.write(a.file, a.name, b[:n])
+	a.fs.write("write", a.file, a.name, int(off), b[:n])
 	return n, err
+}
+
+// Allocate is a write of zeros after the file's end: until the next fsync
+// a crash may leave the file without them.
+func (a *powerAppend) Allocate(size int64) error {
+	if err := a.appendFile.Allocate(size); err != nil {
+		return err
+	}
+	if n := len(a.file.data); int(size) > n {
+		a.fs.write("allocate", a.file, a.name, n, make([]byte, int(size)-n))
+	}
+	return nil
 }
 
 func (a *powerAppend) Sync() error {
@@ -329,18 +354,43 @@ func (cp crashPoint) crashFiles(r *rand.Rand) map[string][]byte {
 	files := map[string][]byte{}
 	for name, f := range dir {
 		v := cp.files[f]
-		n := v.synced
+		data := v.durable
 		if r != nil && len(v.writes) > 0 {
 			if i := r.IntN(len(v.writes) + 1); i > 0 {
-				n = v.writes[i-1]
+				data = v.writes[i-1]
 			}
 		}
-		files[name] = v.data[:n]
-		if r != nil && n > v.synced && r.IntN(2) == 0 {
-			files[name] = withHole(v.data[:n], v.synced, r)
+		files[name] = data
+		if r != nil && unsyncedFrom(data, v.durable) < len(data) && r.IntN(2) == 0 {
+			files[name] = withHole(data, v.durable, r)
 		}
 	}
 	return files
+}
+
+// unsyncedFrom returns the offset of the first byte of data that differs
+// from durable, the file's content as of its last fsync: where the writes
+// since then begin (len(data) if none shows).
+func unsyncedFrom(data, durable []byte) int {
+	for i := range data {
+		if i >= len(durable) || data[i] != durable[i] {
+			return i
+		}
+	}
+	return len(data)
+}
+
+// unwritten puts back, in data[from:to], what the disk held as of the last
+// fsync (durable), or zeros past its end: the pages that writeback never
+// reached. In a journal's preallocated room that is zeros too.
+func unwritten(data, durable []byte, from, to int) {
+	for i := from; i < to; i++ {
+		if i < len(durable) {
+			data[i] = durable[i]
+		} else {
+			data[i] = 0
+		}
+	}
 }
 
 // withEarlierHoles returns crash states of the strict model with one more
@@ -353,10 +403,11 @@ func (cp crashPoint) withEarlierHoles() []map[string][]byte {
 	var states []map[string][]byte
 	for name, f := range cp.durable {
 		v := cp.files[f]
-		for b := (v.synced/holeAlign + 1) * holeAlign; b < len(v.data); b += holeAlign {
+		from := unsyncedFrom(v.data, v.durable)
+		for b := (from/holeAlign + 1) * holeAlign; b < len(v.data); b += holeAlign {
 			files := cp.crashFiles(nil)
 			data := slices.Clone(v.data)
-			clear(data[v.synced:b])
+			unwritten(data, v.durable, from, b)
 			files[name] = data
 			states = append(states, files)
 		}
@@ -364,15 +415,18 @@ func (cp crashPoint) withEarlierHoles() []map[string][]byte {
 	return states
 }
 
-// withHole returns data, of which the bytes from synced on were never
-// fsynced, with a run of its pages after synced read as zeros: writeback
-// may persist a later page of an append and not an earlier one.
-func withHole(data []byte, synced int, r *rand.Rand) []byte {
-	first, last := synced/holeAlign, (len(data)-1)/holeAlign
+// withHole returns data, whose writes since the last fsync (which left
+// durable) begin at unsyncedFrom, with a run of its pages from there on as
+// the disk held them before those writes: zeros past the old end or in
+// preallocated room. Writeback may persist a later page of an append and
+// not an earlier one.
+func withHole(data, durable []byte, r *rand.Rand) []byte {
+	from := unsyncedFrom(data, durable)
+	first, last := from/holeAlign, (len(data)-1)/holeAlign
 	hole := first + r.IntN(last-first+1)
 	end := hole + 1 + r.IntN(last-hole+1)
 	torn := slices.Clone(data)
-	clear(torn[max(hole*holeAlign, synced):min(end*holeAlign, len(data))])
+	unwritten(torn, durable, max(hole*holeAlign, from), min(end*holeAlign, len(data)))
 	return torn
 }
 
@@ -535,7 +589,8 @@ func (p *powerFS) otherSave(t *testing.T, path string, edit func(st state)) stat
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
-	f := &shadowFile{data: []byte(out.String()), synced: out.Len()}
+	f := &shadowFile{data: []byte(out.String())}
+	f.durable = f.data
 	p.all = append(p.all, f)
 	p.names[p.base(path)] = f
 	p.durable = maps.Clone(p.names)
@@ -658,8 +713,14 @@ func conflictRound(t *testing.T, p *powerFS, s *KVStore, path string, round int,
 func powerWorkload(t *testing.T, p *powerFS, path string, seed uint64) {
 	// Background compactions too: whenever the journal outgrows the file,
 	// and after 3 ms without writes.
-	defer func(idle time.Duration, size int64) { compactIdle, minCompactBytes = idle, size }(compactIdle, minCompactBytes)
+	defer func(idle time.Duration, size, chunk int64) {
+		compactIdle, minCompactBytes, journalChunk = idle, size, chunk
+	}(compactIdle, minCompactBytes, journalChunk)
 	compactIdle, minCompactBytes = 3*time.Millisecond, 0
+	// Journals preallocated two pages at a time, so that appends fill the
+	// zeros ahead of them, cross the end of that room and extend it, and
+	// crashes leave every stage of that.
+	journalChunk = 2 * holeAlign
 	s, err := open(path, &Options{AlwaysSave: true, SaveInterval: -1}, p)
 	if err != nil {
 		t.Fatal(err)
@@ -892,7 +953,7 @@ func (p *powerFS) resync(t fataler) {
 		if f == nil || !bytes.Equal(f.data, b) {
 			f = &shadowFile{data: b}
 		}
-		f.synced, f.writes = len(f.data), nil
+		f.durable, f.writes = f.data, nil
 		names[e.Name()] = f
 	}
 	p.names, p.durable, p.pending = names, maps.Clone(names), nil

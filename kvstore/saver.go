@@ -42,12 +42,18 @@ func (s *KVStore) runSaver(interval time.Duration) {
 			} else if !idleArmed {
 				idle.Reset(compactIdle)
 				idleArmed = true
+				s.idleArmed.Store(true)
 			}
 		case <-idle.C:
+			// Cleared before lastAppend is read: an append that saw the
+			// timer armed, and so did not kick, stored its time before
+			// this, and is seen below.
 			idleArmed = false
+			s.idleArmed.Store(false)
 			if wait := compactIdle - time.Since(time.Unix(0, s.lastAppend.Load())); wait > 0 {
 				idle.Reset(wait)
 				idleArmed = true
+				s.idleArmed.Store(true)
 			} else {
 				s.flush(FlushCompact, false)
 			}

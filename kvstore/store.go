@@ -71,6 +71,7 @@ type KVStore struct {
 	perm         atomic.Uint32 // permission bits for sidecars (sidecarPerm)
 	writeRO      atomic.Bool   // saves may replace a read-only data file
 	lastAppend   atomic.Int64  // UnixNano of the last journal append
+	idleArmed    atomic.Bool   // the saver's idle-compaction timer is running
 
 	emitMu sync.Mutex
 	unlock func() error

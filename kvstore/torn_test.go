@@ -263,11 +263,25 @@ func storeFiles(t *testing.T, path string) map[string][]byte {
 	return files
 }
 
+// withoutRoom returns the content of a journal file: its bytes without the
+// zeros allocated ahead of the appends (see appendJournal).
+func withoutRoom(b []byte) []byte { return bytes.TrimRight(b, "\x00") }
+
+// withRoom returns journal content as a preallocated journal holds it:
+// followed by zeros, here to one page past the next page boundary.
+func withRoom(b []byte) []byte {
+	room := (len(b)/holeAlign + 2) * holeAlign
+	return append(slices.Clone(b), make([]byte, room-len(b))...)
+}
+
 // TestTornJournal truncates the journal of an always-save store at every
 // byte offset, as a crash in the middle of an append leaves it. Open must
 // succeed (a torn last line is dropped) and load the state after some
 // prefix of the writes, never losing more as the journal gets longer, and
-// load them all from the whole journal. A corrupt line in the middle must
+// load them all from the whole journal. Each cut is tried as a journal that
+// ends there (as one that grows with each append leaves it, and as the
+// previous version wrote them) and followed by preallocated zeros, which
+// must load the same. A corrupt line in the middle must
 // fail Open with a *SyntaxError naming the journal and the line. Where the
 // store keeps no journal, it checks that the data file alone holds every
 // acknowledged write.
@@ -298,6 +312,7 @@ func TestTornJournal(t *testing.T) {
 
 	jname := filepath.Base(path) + ".journal"
 	journal, ok := files[jname]
+	journal = withoutRoom(journal)
 	if !ok {
 		t.Logf("the store keeps no journal (no %s after always-save writes; files: %v): checking the data file alone", jname, slices.Sorted(maps.Keys(files)))
 		got, ok := oracleState(files[filepath.Base(path)])
@@ -310,14 +325,14 @@ func TestTornJournal(t *testing.T) {
 
 	root := t.TempDir()
 	prev := 0 // index in states of the last state loaded
-	for n := 0; n <= len(journal); n++ {
-		dir := filepath.Join(root, fmt.Sprint(n))
+	load := func(n int, cut []byte) state {
+		dir := filepath.Join(root, fmt.Sprint(n, "-", len(cut)))
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		for name, b := range files {
 			if name == jname {
-				b = b[:n]
+				b = cut
 			}
 			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 				t.Fatal(err)
@@ -326,10 +341,16 @@ func TestTornJournal(t *testing.T) {
 		p := filepath.Join(dir, filepath.Base(path))
 		s, err := Open(p, &Options{ReadOnly: true})
 		if err != nil {
-			t.Fatalf("journal cut at %d of %d bytes: Open failed: %v", n, len(journal), err)
+			t.Fatalf("journal cut at %d of %d bytes (%d with its room): Open failed: %v", n, len(journal), len(cut), err)
 		}
-		got := storeState(s)
-		s.Close()
+		defer s.Close()
+		return storeState(s)
+	}
+	for n := 0; n <= len(journal); n++ {
+		got := load(n, journal[:n])
+		if roomy := load(n, withRoom(journal[:n])); !maps.Equal(roomy, got) {
+			t.Fatalf("journal cut at %d bytes loads %v, and followed by preallocated zeros %v", n, got, roomy)
+		}
 		idx := slices.IndexFunc(states, func(st state) bool { return maps.Equal(st, got) })
 		if idx < 0 {
 			t.Fatalf("journal cut at %d bytes: loaded %v, which is no state the writes went through", n, got)
@@ -362,23 +383,35 @@ func TestTornJournal(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for name, b := range files {
-		if name == jname {
-			b = bytes.Join(bad, nil)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+	// The same with preallocated zeros after the last line: the zeros
+	// end the journal, and the corrupt line before valid ones is still
+	// corruption.
+	for _, roomy := range []bool{false, true} {
+		dir := filepath.Join(root, fmt.Sprint("corrupt-", roomy))
+		if err := os.Mkdir(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-	}
-	p := filepath.Join(dir, filepath.Base(path))
-	before := storeFiles(t, p)
-	_, err = Open(p, &Options{AlwaysSave: true})
-	var se *SyntaxError
-	if !errors.As(err, &se) || se.File != p+".journal" || se.Line != mid+1 {
-		t.Fatalf("Open with a corrupt journal line %d: %v (%+v), want a *SyntaxError naming %s line %d", mid+1, err, se, jname, mid+1)
-	}
-	if after := storeFiles(t, p); !maps.EqualFunc(before, after, bytes.Equal) {
-		t.Fatal("a failed Open changed the store's files")
+		for name, b := range files {
+			if name == jname {
+				b = bytes.Join(bad, nil)
+				if roomy {
+					b = withRoom(b)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := filepath.Join(dir, filepath.Base(path))
+		before := storeFiles(t, p)
+		_, err = Open(p, &Options{AlwaysSave: true})
+		var se *SyntaxError
+		if !errors.As(err, &se) || se.File != p+".journal" || se.Line != mid+1 {
+			t.Fatalf("Open with a corrupt journal line %d (room %v): %v (%+v), want a *SyntaxError naming %s line %d", mid+1, roomy, err, se, jname, mid+1)
+		}
+		if after := storeFiles(t, p); !maps.EqualFunc(before, after, bytes.Equal) {
+			t.Fatal("a failed Open changed the store's files")
+		}
 	}
 }
 
@@ -407,18 +440,25 @@ func TestTornRenameIsAllOrNothing(t *testing.T) {
 	after := storeFiles(t, path)
 	mustClose(t, s)
 	jname := filepath.Base(path) + ".journal"
+	before[jname], after[jname] = withoutRoom(before[jname]), withoutRoom(after[jname])
 	start, end := len(before[jname]), len(after[jname])
 	if end <= start || !bytes.Equal(after[jname][:start], before[jname]) {
 		t.Fatalf("the rename did not append to the journal (%d -> %d bytes)", start, end)
 	}
 	value := `{"moved":[1,"two"]}`
-	for n := start; n <= end; n++ {
-		dir := filepath.Join(t.TempDir(), fmt.Sprint(n))
+	for cut := 2 * start; cut <= 2*end+1; cut++ {
+		// Each cut as the end of the file, and followed by preallocated
+		// zeros.
+		n := cut / 2
+		dir := filepath.Join(t.TempDir(), fmt.Sprint(cut))
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		files := maps.Clone(after)
 		files[jname] = after[jname][:n]
+		if cut%2 == 1 {
+			files[jname] = withRoom(files[jname])
+		}
 		for name, b := range files {
 			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 				t.Fatal(err)
@@ -460,7 +500,7 @@ func TestTornJournalWithHole(t *testing.T) {
 	files := storeFiles(t, path)
 	mustClose(t, s)
 	jname := filepath.Base(path) + ".journal"
-	synced := files[jname]
+	synced := withoutRoom(files[jname])
 	if len(synced) == 0 {
 		t.Fatalf("no journal after always-save writes: files %v", slices.Sorted(maps.Keys(files)))
 	}
@@ -488,16 +528,21 @@ func TestTornJournalWithHole(t *testing.T) {
 			if err := os.Mkdir(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			for name, b := range files {
-				if name == jname {
-					b = torn
-				}
-				if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
 			p := filepath.Join(dir, filepath.Base(path))
-			for _, opts := range []*Options{{ReadOnly: true}, {AlwaysSave: true, SaveInterval: -1}} {
+			// Read-only on the journal as a growing file leaves it; then
+			// as a preallocated one does, followed by zeros, recovering.
+			for i, opts := range []*Options{{ReadOnly: true}, {AlwaysSave: true, SaveInterval: -1}} {
+				for name, b := range files {
+					if name == jname {
+						b = torn
+						if i == 1 {
+							b = withRoom(torn)
+						}
+					}
+					if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
 				s, err := Open(p, opts)
 				if err != nil {
 					t.Fatalf("zeros at bytes %d-%d of a %d-byte journal (%d acknowledged): Open(%+v): %v", from, to, len(torn), len(synced), *opts, err)

@@ -2,9 +2,11 @@ package compare
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/tidwall/buntdb"
@@ -200,4 +202,75 @@ func pebbleHas(db *pebble.DB, key, want string) bool {
 	ok := string(v) == want
 	closer.Close()
 	return ok
+}
+
+// BenchmarkReadTextAlternating measures GetText against a shared sync.Map
+// as BenchmarkReadText does, but in one run: the two take turns in blocks
+// of readBlock reads from every core at once (which goes first changes
+// every block), so that a change in the machine's load during the run
+// moves both alike. b.N reads go to each; the ratio of their times is
+// reported as GetText/syncmap.
+//
+//	go test -run '^$' -bench ReadTextAlternating -count 3
+func BenchmarkReadTextAlternating(b *testing.B) {
+	keys := make([]string, readKeys)
+	var m sync.Map
+	for i := range keys {
+		keys[i] = benchKey(i)
+		m.Store(keys[i], string(benchValue(i)))
+	}
+	s := openReader(b, writeStoreFile(b, readKeys))
+	defer s.Close()
+	fromStore := func(k string) byte {
+		text, _ := s.GetText(k)
+		return lastByte(text)
+	}
+	fromMap := func(k string) byte {
+		v, _ := m.Load(k)
+		text, _ := v.(string)
+		return lastByte(text)
+	}
+	heapAlloc()
+	b.ReportAllocs()
+	b.ResetTimer()
+	var storeTime, mapTime time.Duration
+	for from, turn := 0, 0; from < b.N; from, turn = from+readBlock, turn+1 {
+		n := min(readBlock, b.N-from)
+		if turn%2 == 0 {
+			storeTime += readBlockParallel(b, keys, from, n, fromStore)
+			mapTime += readBlockParallel(b, keys, from, n, fromMap)
+		} else {
+			mapTime += readBlockParallel(b, keys, from, n, fromMap)
+			storeTime += readBlockParallel(b, keys, from, n, fromStore)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(storeTime.Nanoseconds())/float64(b.N), "GetText-ns/read")
+	b.ReportMetric(float64(mapTime.Nanoseconds())/float64(b.N), "syncmap-ns/read")
+	b.ReportMetric(storeTime.Seconds()/mapTime.Seconds(), "GetText/syncmap")
+}
+
+// readBlock is how many reads one side makes before the other takes its
+// turn in BenchmarkReadTextAlternating.
+const readBlock = 20_000
+
+// readBlockParallel makes reads from to from+n-1, striding through keys as
+// BenchmarkReadText does, shared by one goroutine per core, and returns
+// how long they took.
+func readBlockParallel(b *testing.B, keys []string, from, n int, get func(string) byte) time.Duration {
+	procs := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for p := range procs {
+		wg.Go(func() {
+			for j := from + p; j < from+n; j += procs {
+				if get(keys[(j*104729)%len(keys)]) != '}' {
+					b.Error("missing key")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start)
 }
