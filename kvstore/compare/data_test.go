@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/tidwall/buntdb"
@@ -205,4 +206,23 @@ func loadPebble(tb testing.TB, n int) *pebble.DB {
 		tb.Fatal(err)
 	}
 	return db
+}
+
+// takeTurns makes n operations on each of two sides, in blocks of block
+// operations that alternate between them, the side that goes first
+// changing every block, so that a change in the machine's speed during the
+// run falls on both alike. a and b make operations from to from+n-1 and
+// return how long they took; takeTurns returns each side's total.
+func takeTurns(n, block int, a, b func(from, n int) time.Duration) (ta, tb time.Duration) {
+	for from, turn := 0, 0; from < n; from, turn = from+block, turn+1 {
+		k := min(block, n-from)
+		if turn%2 == 0 {
+			ta += a(from, k)
+			tb += b(from, k)
+		} else {
+			tb += b(from, k)
+			ta += a(from, k)
+		}
+	}
+	return ta, tb
 }

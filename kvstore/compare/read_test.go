@@ -233,17 +233,9 @@ func BenchmarkReadTextAlternating(b *testing.B) {
 	heapAlloc()
 	b.ReportAllocs()
 	b.ResetTimer()
-	var storeTime, mapTime time.Duration
-	for from, turn := 0, 0; from < b.N; from, turn = from+readBlock, turn+1 {
-		n := min(readBlock, b.N-from)
-		if turn%2 == 0 {
-			storeTime += readBlockParallel(b, keys, from, n, fromStore)
-			mapTime += readBlockParallel(b, keys, from, n, fromMap)
-		} else {
-			mapTime += readBlockParallel(b, keys, from, n, fromMap)
-			storeTime += readBlockParallel(b, keys, from, n, fromStore)
-		}
-	}
+	storeTime, mapTime := takeTurns(b.N, readBlock,
+		func(from, n int) time.Duration { return readBlockParallel(b, keys, from, n, fromStore) },
+		func(from, n int) time.Duration { return readBlockParallel(b, keys, from, n, fromMap) })
 	b.StopTimer()
 	b.ReportMetric(float64(storeTime.Nanoseconds())/float64(b.N), "GetText-ns/read")
 	b.ReportMetric(float64(mapTime.Nanoseconds())/float64(b.N), "syncmap-ns/read")

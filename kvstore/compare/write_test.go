@@ -149,17 +149,9 @@ func BenchmarkDurableWriteAlternating(b *testing.B) {
 			}()
 			syscall.Sync()
 			b.ResetTimer()
-			var kvTime, pebbleTime time.Duration
-			for from, turn := 0, 0; from < b.N; from, turn = from+alternateBlock, turn+1 {
-				n := min(alternateBlock, b.N-from)
-				if turn%2 == 0 {
-					kvTime += writeBlock(b, writers, from, n, kvSet)
-					pebbleTime += writeBlock(b, writers, from, n, pebbleSet)
-				} else {
-					pebbleTime += writeBlock(b, writers, from, n, pebbleSet)
-					kvTime += writeBlock(b, writers, from, n, kvSet)
-				}
-			}
+			kvTime, pebbleTime := takeTurns(b.N, alternateBlock,
+				func(from, n int) time.Duration { return writeBlock(b, writers, from, n, kvSet) },
+				func(from, n int) time.Duration { return writeBlock(b, writers, from, n, pebbleSet) })
 			b.StopTimer()
 			kvRate := float64(b.N) / kvTime.Seconds()
 			pebbleRate := float64(b.N) / pebbleTime.Seconds()
