@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -246,6 +247,17 @@ func TestKeysOnlyViewFollowsManyChanges(t *testing.T) {
 	if s.Has("k00001") || !s.Has("k12499") {
 		t.Fatal("the view still has a deleted key, or lacks a new one")
 	}
+	// The key lists read from the packed keys agree, the Store's as it is
+	// and the Backend's as it showed the prefix before those changes,
+	// which were folded into a new base since.
+	if got := s.KeyList().Slice(); !slices.Equal(got, keys) {
+		t.Fatalf("the Store's key list has %d keys, Keys %d, or others", len(got), len(keys))
+	}
+	shown := b.KeyList()
+	if shown.Len() != 5000 || shown.At(0) != "k00000" || shown.At(4999) != "k04999" {
+		t.Fatalf("the Backend's key list before it was shown the changes has %d keys, %q to %q, want 5000, k00000 to k04999",
+			shown.Len(), shown.At(0), shown.At(shown.Len()-1))
+	}
 
 	// An edit started before those changes is refused; a write of a key
 	// unchanged goes through.
@@ -253,6 +265,12 @@ func TestKeysOnlyViewFollowsManyChanges(t *testing.T) {
 		t.Fatalf("an edit of a key another client changed since it started: %v, want a conflict", err)
 	}
 	b.Reload()
+	if got := b.KeyList().Slice(); !slices.Equal(got, keys) {
+		t.Fatalf("the Backend's key list once shown the changes has %d keys, etcd %d, or others", len(got), len(keys))
+	}
+	if shown.Len() != 5000 || shown.At(2500) != "k02500" {
+		t.Fatal("the key list taken before Reload changed with it")
+	}
 	if !b.Leased("k04500") {
 		t.Fatal("the key put with a lease does not show as leased once shown")
 	}

@@ -6,8 +6,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
 // TestKeyViewMatchesMap drives a packed view through the changes a
@@ -37,6 +40,7 @@ func TestKeyViewMatchesMap(t *testing.T) {
 
 	var copies []*keyView
 	var copied []map[string]entry
+	var lists []*kvstore.KeyList
 	folds := 0
 	for step := range 5000 {
 		k := fmt.Sprintf("k%05d", r.IntN(6500))
@@ -71,6 +75,7 @@ func TestKeyViewMatchesMap(t *testing.T) {
 			check(t, fmt.Sprintf("step %d", step), v, want)
 			copies = append(copies, v.Copy())
 			copied = append(copied, maps.Clone(want))
+			lists = append(lists, v.keyList(nil))
 		}
 	}
 	if folds < 3 {
@@ -79,6 +84,8 @@ func TestKeyViewMatchesMap(t *testing.T) {
 	check(t, "end", v, want)
 	for i, c := range copies {
 		check(t, fmt.Sprintf("copy %d", i), c, copied[i])
+		// A key list taken then still lists the keys as they were.
+		checkKeyList(t, fmt.Sprintf("key list %d", i), lists[i], slices.Sorted(maps.Keys(copied[i])))
 	}
 }
 
@@ -101,6 +108,24 @@ func check(t *testing.T, at string, v *keyView, want map[string]entry) {
 	if !slices.Equal(got, keys) {
 		t.Fatalf("%s: scanned %d keys, want %d, in order", at, len(got), len(keys))
 	}
+	checkKeyList(t, at, v.keyList(nil), keys)
+	// With changes over the view, as a Backend's pending ones: some keys
+	// deleted, some added, some set again.
+	var extra []keyPresence
+	with := map[string]bool{}
+	for _, k := range keys {
+		with[k] = true
+	}
+	for i := 0; i < 6600; i += 37 {
+		k := fmt.Sprintf("k%05d", i)
+		present := i%3 != 0
+		extra = append(extra, keyPresence{k, present})
+		with[k] = present
+		if !present {
+			delete(with, k)
+		}
+	}
+	checkKeyList(t, at+" with changes", v.keyList(extra), slices.Sorted(maps.Keys(with)))
 	for _, k := range []string{"k00000", "k00001", "k03001", "k06499", "k9"} {
 		e, ok := v.Get(k)
 		w, wok := want[k]
@@ -171,5 +196,27 @@ func BenchmarkKeyViewFold(b *testing.B) {
 		c := v.Copy()
 		c.foldAt = 0
 		c.maybeFold()
+	}
+}
+
+// checkKeyList compares l with keys: its length, every key by index, and
+// Search of every key, of the strings just before and after each, and of
+// the ends.
+func checkKeyList(t *testing.T, at string, l *kvstore.KeyList, keys []string) {
+	t.Helper()
+	if l.Len() != len(keys) {
+		t.Fatalf("%s: the key list has %d keys, want %d", at, l.Len(), len(keys))
+	}
+	for i, k := range keys {
+		if got := l.At(i); got != k {
+			t.Fatalf("%s: key %d of the list is %q, want %q", at, i, got, k)
+		}
+	}
+	for _, k := range append(slices.Clone(keys), "", "k", "k0", "k00000\x00", "k1", "l", "\xff") {
+		for _, probe := range []string{k, k + "\x00", strings.TrimSuffix(k, k[max(len(k)-1, 0):])} {
+			if got, want := l.Search(probe), sort.SearchStrings(keys, probe); got != want {
+				t.Fatalf("%s: Search(%q) = %d, want %d", at, probe, got, want)
+			}
+		}
 	}
 }
