@@ -28,9 +28,9 @@ func (l *Model) measure() {
 	if !l.bySize {
 		return
 	}
-	l.sizes = make([]int, len(l.keys))
-	for i, k := range l.keys {
-		l.sizes[i] = l.sizeOf(k)
+	l.sizes = make([]int, l.keys.Len())
+	for i := range l.sizes {
+		l.sizes[i] = l.sizeOf(l.keys.At(i))
 	}
 }
 
@@ -44,7 +44,7 @@ func (l *Model) reorder() {
 	if l.matches != nil {
 		l.order = slices.Clone(l.matches)
 	} else {
-		l.order = make([]int, len(l.keys))
+		l.order = make([]int, l.keys.Len())
 		for i := range l.order {
 			l.order[i] = i
 		}

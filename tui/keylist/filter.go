@@ -3,6 +3,8 @@ package keylist
 import (
 	"regexp"
 	"strings"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
 // FilterMode is how a filter's text matches keys.
@@ -85,7 +87,7 @@ type matcher struct {
 // match returns the indexes of the keys matching query, in key order. The
 // returned slice is reused by the next call. An expression that does not
 // compile matches nothing, and err says why.
-func (m *matcher) match(keys []string, query string) []int {
+func (m *matcher) match(keys *kvstore.KeyList, query string) []int {
 	mode, text := modeOf(query)
 	m.err = nil
 	var test func(i int) bool
@@ -93,9 +95,9 @@ func (m *matcher) match(keys []string, query string) []int {
 	switch mode {
 	case Substring:
 		if m.folded == nil {
-			m.folded = make([]string, len(keys))
-			for i, k := range keys {
-				m.folded[i] = strings.ToLower(k)
+			m.folded = make([]string, keys.Len())
+			for i := range m.folded {
+				m.folded[i] = strings.ToLower(keys.At(i))
 			}
 		}
 		text = strings.ToLower(text)
@@ -103,14 +105,14 @@ func (m *matcher) match(keys []string, query string) []int {
 		test = func(i int) bool { return strings.Contains(m.folded[i], text) }
 	case Glob:
 		re := globRegexp(text)
-		test = func(i int) bool { return re.MatchString(keys[i]) }
+		test = func(i int) bool { return re.MatchString(keys.At(i)) }
 	case Regex:
 		re, err := regexp.Compile(text)
 		if err != nil {
 			m.err = err
 			test = func(int) bool { return false }
 		} else {
-			test = func(i int) bool { return re.MatchString(keys[i]) }
+			test = func(i int) bool { return re.MatchString(keys.At(i)) }
 		}
 	}
 	out := m.matches[:0]
@@ -122,7 +124,7 @@ func (m *matcher) match(keys []string, query string) []int {
 			}
 		}
 	} else {
-		for i := range keys {
+		for i := range keys.Len() {
 			if test(i) {
 				out = append(out, i)
 			}

@@ -3,6 +3,8 @@ package keylist
 import (
 	"slices"
 	"strings"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
 // DefaultSeparator is the separator that groups keys in the tree when none
@@ -40,19 +42,21 @@ type group struct {
 }
 
 // buildTree groups keys, which are sorted, by sep.
-func buildTree(keys []string, sep string) *tree {
+func buildTree(keys *kvstore.KeyList, sep string) *tree {
+	n := keys.Len()
 	t := &tree{
 		sep:       sep,
-		nodes:     make([]int32, 0, len(keys)+len(keys)/8),
-		keyNode:   make([]int32, len(keys)),
-		keyParent: make([]int32, len(keys)),
+		nodes:     make([]int32, 0, n+n/8),
+		keyNode:   make([]int32, n),
+		keyParent: make([]int32, n),
 		byPrefix:  map[string]int32{},
 	}
 	var open []int32 // the groups of the previous key, outermost first
 	closeGroup := func(g int32, hi int) {
 		t.groups[g].hi, t.groups[g].end = int32(hi), int32(len(t.nodes))
 	}
-	for i, k := range keys {
+	for i := range n {
+		k := keys.At(i)
 		for len(open) > 0 {
 			p := t.groups[open[len(open)-1]].prefix
 			if len(k) > len(p) && strings.HasPrefix(k, p) {
@@ -90,7 +94,7 @@ func buildTree(keys []string, sep string) *tree {
 		t.nodes = append(t.nodes, int32(i))
 	}
 	for len(open) > 0 {
-		closeGroup(open[len(open)-1], len(keys))
+		closeGroup(open[len(open)-1], n)
 		open = open[:len(open)-1]
 	}
 	return t
@@ -123,7 +127,7 @@ func (t *tree) parentNode(node int32) (int32, bool) {
 
 // label is what a row shows: a key's last segment, or a group's prefix
 // without its parent's.
-func (t *tree) label(keys []string, node int32) string {
+func (t *tree) label(keys *kvstore.KeyList, node int32) string {
 	v := t.nodes[node]
 	if v < 0 {
 		g := &t.groups[^v]
@@ -133,9 +137,9 @@ func (t *tree) label(keys []string, node int32) string {
 		return g.prefix[len(t.groups[g.parent].prefix):]
 	}
 	if p := t.keyParent[v]; p >= 0 {
-		return keys[v][len(t.groups[p].prefix):]
+		return keys.At(int(v))[len(t.groups[p].prefix):]
 	}
-	return keys[v]
+	return keys.At(int(v))
 }
 
 // treeView is the rows of the tree on screen: either every node, with the
