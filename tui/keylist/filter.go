@@ -76,7 +76,11 @@ func globRegexp(glob string) *regexp.Regexp {
 // previous one, only the previous matches can still match, so the search
 // narrows to them.
 type matcher struct {
-	folded []string // keys in lower case, built on first use
+	// folded holds the keys that lower case changes, in lower case, by
+	// index, and has marks their indexes, one bit a key: built on first
+	// use, so that keys in lower case already (most) cost a bit.
+	folded map[int]string
+	has    []uint64
 
 	mode    FilterMode
 	query   string // text of the last result: lower case for Substring
@@ -94,15 +98,18 @@ func (m *matcher) match(keys *kvstore.KeyList, query string) []int {
 	narrow := false
 	switch mode {
 	case Substring:
-		if m.folded == nil {
-			m.folded = make([]string, keys.Len())
-			for i := range m.folded {
-				m.folded[i] = strings.ToLower(keys.At(i))
-			}
+		if m.has == nil {
+			m.fold(keys)
 		}
 		text = strings.ToLower(text)
 		narrow = m.mode == Substring && m.matches != nil && m.query != "" && strings.Contains(text, m.query)
-		test = func(i int) bool { return strings.Contains(m.folded[i], text) }
+		test = func(i int) bool {
+			k := keys.At(i)
+			if m.has[i/64]&(1<<(i%64)) != 0 {
+				k = m.folded[i]
+			}
+			return strings.Contains(k, text)
+		}
 	case Glob:
 		re := globRegexp(text)
 		test = func(i int) bool { return re.MatchString(keys.At(i)) }
@@ -137,6 +144,20 @@ func (m *matcher) match(keys *kvstore.KeyList, query string) []int {
 	}
 	m.matches = out
 	return out
+}
+
+// fold records the keys that lower case changes, in lower case.
+func (m *matcher) fold(keys *kvstore.KeyList) {
+	n := keys.Len()
+	m.has, m.folded = make([]uint64, (n+63)/64), map[int]string{}
+	for i := range n {
+		k := keys.At(i)
+		// ToLower returns a key it does not change, not a copy.
+		if f := strings.ToLower(k); f != k {
+			m.has[i/64] |= 1 << (i % 64)
+			m.folded[i] = f
+		}
+	}
 }
 
 // reset forgets the last result, so the next match searches every key.
