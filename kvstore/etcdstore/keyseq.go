@@ -101,6 +101,35 @@ func (s *keySeq) At(i int) string {
 	return s.base.key(r + gone)
 }
 
+// Ascend calls yield with every key and its index, in order: the base's
+// keys in one pass, with the added keys where they fall and without the
+// deleted ones.
+func (s *keySeq) Ascend(yield func(i int, key string) bool) {
+	i, d, j := 0, 0, 0
+	for k := range s.base.len() {
+		for ; j < len(s.ins) && s.insAt[j] == i; j++ {
+			if !yield(i, s.ins[j]) {
+				return
+			}
+			i++
+		}
+		if d < len(s.del) && s.del[d] == k {
+			d++
+			continue
+		}
+		if !yield(i, s.base.key(k)) {
+			return
+		}
+		i++
+	}
+	for ; j < len(s.ins); j++ {
+		if !yield(i, s.ins[j]) {
+			return
+		}
+		i++
+	}
+}
+
 // Search returns the index of the first key not less than key.
 func (s *keySeq) Search(key string) int {
 	i := s.base.search(key)

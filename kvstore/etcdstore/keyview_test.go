@@ -212,11 +212,75 @@ func checkKeyList(t *testing.T, at string, l *kvstore.KeyList, keys []string) {
 			t.Fatalf("%s: key %d of the list is %q, want %q", at, i, got, k)
 		}
 	}
+	n := 0
+	for i, k := range l.All() {
+		if i != n || k != keys[i] {
+			t.Fatalf("%s: All yields %d: %q, want %d: %q", at, i, k, n, keys[n])
+		}
+		n++
+	}
+	if n != len(keys) {
+		t.Fatalf("%s: All yields %d keys, want %d", at, n, len(keys))
+	}
 	for _, k := range append(slices.Clone(keys), "", "k", "k0", "k00000\x00", "k1", "l", "\xff") {
 		for _, probe := range []string{k, k + "\x00", strings.TrimSuffix(k, k[max(len(k)-1, 0):])} {
 			if got, want := l.Search(probe), sort.SearchStrings(keys, probe); got != want {
 				t.Fatalf("%s: Search(%q) = %d, want %d", at, probe, got, want)
 			}
 		}
+	}
+}
+
+// BenchmarkKeyList measures a KeysOnly view's key list at a million keys:
+// making it (KeyList, as the UI does after each change of keys) and
+// reading every key in order, by index (At, as a find does) and in one
+// pass (All, as a filter does),
+// with no changes since the keys were listed and with as many changes as
+// a view keeps before a fold, half of them new keys, half deletions:
+//
+//	go test ./kvstore/etcdstore/ -run '^$' -bench KeyList -benchtime 10x
+func BenchmarkKeyList(b *testing.B) {
+	var kb keyBuilder
+	for i := range 1_000_000 {
+		addKey(&kb, fmt.Sprintf("key-%07d", i), int64(i+1))
+	}
+	listed := viewOf(&kb)
+	changed := listed.Copy()
+	for i := range changed.foldAt - 1 {
+		if i%2 == 0 {
+			changed.Delete(fmt.Sprintf("key-%07d", i*16))
+		} else {
+			changed.Set(fmt.Sprintf("key-%07d+", i*16), lazyEntry(int64(2_000_000+i), 5))
+		}
+	}
+	for _, c := range []struct {
+		name string
+		v    *keyView
+	}{{"listed", listed}, {"changed", changed}} {
+		b.Run(c.name+"/make", func(b *testing.B) {
+			for b.Loop() {
+				c.v.keyList(nil)
+			}
+		})
+		b.Run(c.name+"/At", func(b *testing.B) {
+			l := c.v.keyList(nil)
+			n := 0
+			for b.Loop() {
+				for i := range l.Len() {
+					n += len(l.At(i))
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(l.Len()), "ns/key")
+		})
+		b.Run(c.name+"/All", func(b *testing.B) {
+			l := c.v.keyList(nil)
+			n := 0
+			for b.Loop() {
+				for _, k := range l.All() {
+					n += len(k)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(l.Len()), "ns/key")
+		})
 	}
 }

@@ -114,6 +114,17 @@ func wantList(t *testing.T, what string, l *kvstore.KeyList, keys []string) {
 			t.Errorf("%s: Search(%q) = %d, want %d", what, k+"\x00", j, i+1)
 		}
 	}
+	n := 0
+	for i, k := range l.All() {
+		if i != n || i >= len(keys) || k != keys[i] {
+			t.Errorf("%s: All yields %d: %q at the %dth key", what, i, k, n)
+			return
+		}
+		n++
+	}
+	if n != len(keys) {
+		t.Errorf("%s: All yields %d keys, want %d", what, n, len(keys))
+	}
 	if j := l.Search(""); j != 0 {
 		t.Errorf("%s: Search(\"\") = %d, want 0", what, j)
 	}

@@ -29,8 +29,8 @@ func (l *Model) measure() {
 		return
 	}
 	l.sizes = make([]int, l.keys.Len())
-	for i := range l.sizes {
-		l.sizes[i] = l.sizeOf(l.keys.At(i))
+	for i, k := range l.keys.All() {
+		l.sizes[i] = l.sizeOf(k)
 	}
 }
 

@@ -94,7 +94,8 @@ type matcher struct {
 func (m *matcher) match(keys *kvstore.KeyList, query string) []int {
 	mode, text := modeOf(query)
 	m.err = nil
-	var test func(i int) bool
+	// test tells whether key i, k, matches.
+	var test func(i int, k string) bool
 	narrow := false
 	switch mode {
 	case Substring:
@@ -103,8 +104,7 @@ func (m *matcher) match(keys *kvstore.KeyList, query string) []int {
 		}
 		text = strings.ToLower(text)
 		narrow = m.mode == Substring && m.matches != nil && m.query != "" && strings.Contains(text, m.query)
-		test = func(i int) bool {
-			k := keys.At(i)
+		test = func(i int, k string) bool {
 			if m.has[i/64]&(1<<(i%64)) != 0 {
 				k = m.folded[i]
 			}
@@ -112,27 +112,27 @@ func (m *matcher) match(keys *kvstore.KeyList, query string) []int {
 		}
 	case Glob:
 		re := globRegexp(text)
-		test = func(i int) bool { return re.MatchString(keys.At(i)) }
+		test = func(_ int, k string) bool { return re.MatchString(k) }
 	case Regex:
 		re, err := regexp.Compile(text)
 		if err != nil {
 			m.err = err
-			test = func(int) bool { return false }
+			test = func(int, string) bool { return false }
 		} else {
-			test = func(i int) bool { return re.MatchString(keys.At(i)) }
+			test = func(_ int, k string) bool { return re.MatchString(k) }
 		}
 	}
 	out := m.matches[:0]
 	if narrow {
 		// The keys that hold a longer text held the shorter one.
 		for _, i := range m.matches {
-			if test(i) {
+			if test(i, keys.At(i)) {
 				out = append(out, i)
 			}
 		}
 	} else {
-		for i := range keys.Len() {
-			if test(i) {
+		for i, k := range keys.All() {
+			if test(i, k) {
 				out = append(out, i)
 			}
 		}
@@ -150,8 +150,7 @@ func (m *matcher) match(keys *kvstore.KeyList, query string) []int {
 func (m *matcher) fold(keys *kvstore.KeyList) {
 	n := keys.Len()
 	m.has, m.folded = make([]uint64, (n+63)/64), map[int]string{}
-	for i := range n {
-		k := keys.At(i)
+	for i, k := range keys.All() {
 		// ToLower returns a key it does not change, not a copy.
 		if f := strings.ToLower(k); f != k {
 			m.has[i/64] |= 1 << (i % 64)

@@ -55,8 +55,7 @@ func buildTree(keys *kvstore.KeyList, sep string) *tree {
 	closeGroup := func(g int32, hi int) {
 		t.groups[g].hi, t.groups[g].end = int32(hi), int32(len(t.nodes))
 	}
-	for i := range n {
-		k := keys.At(i)
+	for i, k := range keys.All() {
 		for len(open) > 0 {
 			p := t.groups[open[len(open)-1]].prefix
 			if len(k) > len(p) && strings.HasPrefix(k, p) {
