@@ -155,8 +155,8 @@ func sameKeys(a, b *kvstore.KeyList) bool {
 	if a.Len() != b.Len() {
 		return false
 	}
-	for i := range a.Len() {
-		if a.At(i) != b.At(i) {
+	for i, k := range a.All() {
+		if b.At(i) != k {
 			return false
 		}
 	}
