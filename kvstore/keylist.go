@@ -29,9 +29,10 @@ type KeySeq interface {
 	// Search returns the index of the first key not less than key, Len if
 	// there is none, as sort.SearchStrings does.
 	Search(key string) int
-	// Ascend calls yield with every key and its index, in order, until
-	// it returns false: what At does for each, in less time.
-	Ascend(yield func(i int, key string) bool)
+	// Read copies keys from index from on into buf, in order, as many as
+	// fit and there are, and returns how many: what At does for each, in
+	// less time.
+	Read(from int, buf []string) int
 }
 
 // KeysOf returns the KeyList of keys, which must be sorted in ascending
@@ -74,23 +75,49 @@ func (l *KeyList) Search(key string) int {
 	return sort.SearchStrings(l.keys, key)
 }
 
-// All yields every key with its index, in ascending order: for a scan of
-// every key, cheaper than At for each.
+// Read returns keys from index from on, in order: the list's own slice
+// of them when it was made from one (not to be changed), else as many as
+// fit in buf, read into it. It returns at least one key while from < Len
+// and buf is not empty, and none at Len; a scan of every key reads them
+// so, in plain loops over the slices returned, cheaper than At for each:
+//
+//	for from := 0; from < l.Len(); {
+//		keys := l.Read(from, buf)
+//		for j, k := range keys { ... key from+j is k ... }
+//		from += len(keys)
+//	}
+func (l *KeyList) Read(from int, buf []string) []string {
+	switch {
+	case l == nil:
+		return nil
+	case l.seq != nil:
+		return buf[:l.seq.Read(from, buf)]
+	}
+	return l.keys[from:]
+}
+
+// All yields every key with its index, in ascending order, as Read reads
+// them.
 func (l *KeyList) All() iter.Seq2[int, string] {
 	return func(yield func(int, string) bool) {
-		switch {
-		case l == nil:
-		case l.seq != nil:
-			l.seq.Ascend(yield)
-		default:
-			for i, k := range l.keys {
-				if !yield(i, k) {
+		var buf []string
+		if l != nil && l.seq != nil {
+			buf = make([]string, readBuf)
+		}
+		for from := 0; from < l.Len(); {
+			keys := l.Read(from, buf)
+			for j, k := range keys {
+				if !yield(from+j, k) {
 					return
 				}
 			}
+			from += len(keys)
 		}
 	}
 }
+
+// readBuf is how many keys All reads at a time from a KeySeq.
+const readBuf = 256
 
 // Index returns the index of key, and whether the list holds it.
 func (l *KeyList) Index(key string) (int, bool) {

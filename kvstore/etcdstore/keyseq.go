@@ -101,33 +101,34 @@ func (s *keySeq) At(i int) string {
 	return s.base.key(r + gone)
 }
 
-// Ascend calls yield with every key and its index, in order: the base's
-// keys in one pass, with the added keys where they fall and without the
-// deleted ones.
-func (s *keySeq) Ascend(yield func(i int, key string) bool) {
-	i, d, j := 0, 0, 0
-	for k := range s.base.len() {
-		for ; j < len(s.ins) && s.insAt[j] == i; j++ {
-			if !yield(i, s.ins[j]) {
-				return
-			}
-			i++
-		}
-		if d < len(s.del) && s.del[d] == k {
-			d++
+// Read copies the keys from index from on into buf: found as At finds
+// key from, then the base's keys in one pass, with the added keys where
+// they fall and without the deleted ones.
+func (s *keySeq) Read(from int, buf []string) int {
+	n := min(len(buf), s.n-from)
+	if n <= 0 {
+		return 0
+	}
+	// As in At: j added keys come before key from, and the base's keys
+	// before it are k, of which d deleted.
+	j := sort.SearchInts(s.insAt, from)
+	r := from - j
+	d := sort.Search(len(s.del), func(d int) bool { return s.del[d]-d > r })
+	k := r + d
+	for i := range n {
+		if j < len(s.ins) && s.insAt[j] == from+i {
+			buf[i] = s.ins[j]
+			j++
 			continue
 		}
-		if !yield(i, s.base.key(k)) {
-			return
+		for d < len(s.del) && s.del[d] == k {
+			d++
+			k++
 		}
-		i++
+		buf[i] = s.base.key(k)
+		k++
 	}
-	for ; j < len(s.ins); j++ {
-		if !yield(i, s.ins[j]) {
-			return
-		}
-		i++
-	}
+	return n
 }
 
 // Search returns the index of the first key not less than key.

@@ -222,6 +222,14 @@ func checkKeyList(t *testing.T, at string, l *kvstore.KeyList, keys []string) {
 	if n != len(keys) {
 		t.Fatalf("%s: All yields %d keys, want %d", at, n, len(keys))
 	}
+	// Read from every 7th key, a few at a time.
+	buf := make([]string, 5)
+	for from := 0; from <= len(keys); from += 7 {
+		got := l.Read(from, buf)
+		if want := keys[from:min(from+len(buf), len(keys))]; !slices.Equal(got, want) {
+			t.Fatalf("%s: Read(%d) = %q, want %q", at, from, got, want)
+		}
+	}
 	for _, k := range append(slices.Clone(keys), "", "k", "k0", "k00000\x00", "k1", "l", "\xff") {
 		for _, probe := range []string{k, k + "\x00", strings.TrimSuffix(k, k[max(len(k)-1, 0):])} {
 			if got, want := l.Search(probe), sort.SearchStrings(keys, probe); got != want {

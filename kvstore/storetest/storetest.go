@@ -125,6 +125,20 @@ func wantList(t *testing.T, what string, l *kvstore.KeyList, keys []string) {
 	if n != len(keys) {
 		t.Errorf("%s: All yields %d keys, want %d", what, n, len(keys))
 	}
+	var read []string
+	buf := make([]string, 2)
+	for from := 0; from < l.Len(); {
+		keys := l.Read(from, buf)
+		if len(keys) == 0 {
+			t.Errorf("%s: Read(%d) reads nothing of %d keys", what, from, l.Len())
+			break
+		}
+		read = append(read, keys...)
+		from += len(keys)
+	}
+	if !slices.Equal(read, keys) && (len(read) > 0 || len(keys) > 0) {
+		t.Errorf("%s: Read gives %q, want %q", what, read, keys)
+	}
 	if j := l.Search(""); j != 0 {
 		t.Errorf("%s: Search(\"\") = %d, want 0", what, j)
 	}

@@ -29,8 +29,13 @@ func (l *Model) measure() {
 		return
 	}
 	l.sizes = make([]int, l.keys.Len())
-	for i, k := range l.keys.All() {
-		l.sizes[i] = l.sizeOf(k)
+	buf := make([]string, readBuf)
+	for at := 0; at < len(l.sizes); {
+		read := l.keys.Read(at, buf)
+		for x, k := range read {
+			l.sizes[at+x] = l.sizeOf(k)
+		}
+		at += len(read)
 	}
 }
 

@@ -131,10 +131,15 @@ func (m *matcher) match(keys *kvstore.KeyList, query string) []int {
 			}
 		}
 	} else {
-		for i, k := range keys.All() {
-			if test(i, k) {
-				out = append(out, i)
+		buf := make([]string, readBuf)
+		for from := 0; from < keys.Len(); {
+			read := keys.Read(from, buf)
+			for j, k := range read {
+				if test(from+j, k) {
+					out = append(out, from+j)
+				}
 			}
+			from += len(read)
 		}
 	}
 	m.mode, m.query = mode, text
@@ -150,14 +155,24 @@ func (m *matcher) match(keys *kvstore.KeyList, query string) []int {
 func (m *matcher) fold(keys *kvstore.KeyList) {
 	n := keys.Len()
 	m.has, m.folded = make([]uint64, (n+63)/64), map[int]string{}
-	for i, k := range keys.All() {
-		// ToLower returns a key it does not change, not a copy.
-		if f := strings.ToLower(k); f != k {
-			m.has[i/64] |= 1 << (i % 64)
-			m.folded[i] = f
+	buf := make([]string, readBuf)
+	for from := 0; from < n; {
+		read := keys.Read(from, buf)
+		for j, k := range read {
+			// ToLower returns a key it does not change, not a copy.
+			if f := strings.ToLower(k); f != k {
+				i := from + j
+				m.has[i/64] |= 1 << (i % 64)
+				m.folded[i] = f
+			}
 		}
+		from += len(read)
 	}
 }
+
+// readBuf is how many keys a pass over every key reads at a time from a
+// KeyList that is not a slice.
+const readBuf = 256
 
 // reset forgets the last result, so the next match searches every key.
 func (m *matcher) reset() {

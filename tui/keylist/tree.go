@@ -55,42 +55,48 @@ func buildTree(keys *kvstore.KeyList, sep string) *tree {
 	closeGroup := func(g int32, hi int) {
 		t.groups[g].hi, t.groups[g].end = int32(hi), int32(len(t.nodes))
 	}
-	for i, k := range keys.All() {
-		for len(open) > 0 {
-			p := t.groups[open[len(open)-1]].prefix
-			if len(k) > len(p) && strings.HasPrefix(k, p) {
-				break
+	buf := make([]string, readBuf)
+	for at := 0; at < n; {
+		read := keys.Read(at, buf)
+		for x, k := range read {
+			i := at + x
+			for len(open) > 0 {
+				p := t.groups[open[len(open)-1]].prefix
+				if len(k) > len(p) && strings.HasPrefix(k, p) {
+					break
+				}
+				closeGroup(open[len(open)-1], i)
+				open = open[:len(open)-1]
 			}
-			closeGroup(open[len(open)-1], i)
-			open = open[:len(open)-1]
-		}
-		from := 0
-		if len(open) > 0 {
-			from = len(t.groups[open[len(open)-1]].prefix)
-		}
-		for {
-			j := strings.Index(k[from:], sep)
-			if j < 0 || from+j+len(sep) >= len(k) {
-				break
-			}
-			from += j + len(sep)
-			g := int32(len(t.groups))
-			parent := int32(-1)
+			from := 0
 			if len(open) > 0 {
-				parent = open[len(open)-1]
+				from = len(t.groups[open[len(open)-1]].prefix)
 			}
-			t.groups = append(t.groups, group{prefix: k[:from], depth: int32(len(open)), parent: parent,
-				lo: int32(i), at: int32(len(t.nodes))})
-			t.byPrefix[k[:from]] = g
-			t.nodes = append(t.nodes, ^g)
-			open = append(open, g)
+			for {
+				j := strings.Index(k[from:], sep)
+				if j < 0 || from+j+len(sep) >= len(k) {
+					break
+				}
+				from += j + len(sep)
+				g := int32(len(t.groups))
+				parent := int32(-1)
+				if len(open) > 0 {
+					parent = open[len(open)-1]
+				}
+				t.groups = append(t.groups, group{prefix: k[:from], depth: int32(len(open)), parent: parent,
+					lo: int32(i), at: int32(len(t.nodes))})
+				t.byPrefix[k[:from]] = g
+				t.nodes = append(t.nodes, ^g)
+				open = append(open, g)
+			}
+			t.keyParent[i] = -1
+			if len(open) > 0 {
+				t.keyParent[i] = open[len(open)-1]
+			}
+			t.keyNode[i] = int32(len(t.nodes))
+			t.nodes = append(t.nodes, int32(i))
 		}
-		t.keyParent[i] = -1
-		if len(open) > 0 {
-			t.keyParent[i] = open[len(open)-1]
-		}
-		t.keyNode[i] = int32(len(t.nodes))
-		t.nodes = append(t.nodes, int32(i))
+		at += len(read)
 	}
 	for len(open) > 0 {
 		closeGroup(open[len(open)-1], n)
