@@ -40,7 +40,19 @@ type keyPresence struct {
 func (v *keyView) keyList(extra []keyPresence) *kvstore.KeyList {
 	s := &keySeq{base: v.base}
 	b, lo := v.base, 0
+	if b.len() == 0 {
+		// Every key is a change, and the list their slice: room for them
+		// all, as the list is kept, and one grown by appending would be up
+		// to a quarter larger.
+		s.ins = make([]string, 0, v.over.Len()+len(extra))
+	}
 	add := func(k string, present bool) {
+		if b.len() == 0 {
+			if present {
+				s.ins = append(s.ins, k)
+			}
+			return
+		}
 		// Changes come in ascending order: a key's place in the base is
 		// past the one before it.
 		i := lo + sort.Search(b.len()-lo, func(i int) bool { return b.key(lo+i) >= k })
