@@ -380,6 +380,11 @@ func (m *Model) followSelection() tea.Cmd {
 // refreshKeys reads the key list again after a change of keys.
 func (m *Model) refreshKeys() {
 	m.list.SetKeys(kvstore.ListKeys(m.src))
+	if !sameKeys(m.find.last.keys, m.list.Keys()) {
+		// A find's result over other keys no longer serves (see
+		// onFindQuery, foundIndex): let those keys go.
+		m.find.last = foundMsg{}
+	}
 	if m.loads != nil && m.list.BySize() {
 		// The sizes of new and changed values are read again; the old
 		// ones show meanwhile.

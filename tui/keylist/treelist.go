@@ -231,7 +231,10 @@ func (l *Model) setGroupOpen(open bool) bool {
 			if l.open == nil {
 				l.open = map[string]bool{}
 			}
-			l.open[l.tree.groups[g].prefix] = true
+			// A copy: the set outlives the keys, and a prefix is part of
+			// a key, which may share its memory with many others (an
+			// etcd prefix's blocks of keys).
+			l.open[strings.Clone(l.tree.groups[g].prefix)] = true
 		} else {
 			delete(l.open, l.tree.groups[g].prefix)
 		}
@@ -289,7 +292,7 @@ func (l *Model) reveal(k int) {
 			if l.open == nil {
 				l.open = map[string]bool{}
 			}
-			l.open[l.tree.groups[p].prefix] = true
+			l.open[strings.Clone(l.tree.groups[p].prefix)] = true
 			changed = true
 		}
 	}
