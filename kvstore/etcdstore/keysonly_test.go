@@ -282,3 +282,77 @@ func TestKeysOnlyViewFollowsManyChanges(t *testing.T) {
 		t.Fatalf("etcd holds %v (%v) for the key written", got, err)
 	}
 }
+
+// Key lists taken while the view changes (another client's puts and
+// deletions reaching it through the watch, this Backend's own writes, and
+// Changed showing them) each read as a sorted list of the keys there were
+// when it was taken, however the view changes after.
+func TestKeyListStaysWhileTheViewChanges(t *testing.T) {
+	ep := startEtcd(t)
+	cli := rawClient(t, ep)
+	ctx := context.Background()
+	for start := 0; start < 1000; start += 100 {
+		var ops []clientv3.Op
+		for i := start; i < start+100; i++ {
+			ops = append(ops, clientv3.OpPut(fmt.Sprintf("/stay/k%04d", i), `1`))
+		}
+		if _, err := cli.Txn(ctx).Then(ops...).Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := openStore(t, etcdstore.Config{Endpoints: []string{ep}, Prefix: "/stay/", KeysOnly: true})
+	b := etcdstore.NewBackend(s, etcdstore.BackendOptions{})
+
+	type taken struct {
+		list *kvstore.KeyList
+		keys []string
+	}
+	var lists []taken
+	done := make(chan error, 1)
+	go func() {
+		for i := range 200 {
+			var err error
+			if i%2 == 0 {
+				_, err = cli.Put(ctx, fmt.Sprintf("/stay/n%04d", i), `2`)
+			} else {
+				_, err = cli.Delete(ctx, fmt.Sprintf("/stay/k%04d", i*3))
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for i := 0; ; i++ {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, l := range lists {
+				if got := l.list.Slice(); !slices.Equal(got, l.keys) {
+					t.Fatalf("key list %d changed after it was taken: %d keys, then %d", j, len(l.keys), len(got))
+				}
+			}
+			return
+		default:
+		}
+		if i%3 == 0 {
+			if _, err := b.Changed(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%5 == 0 {
+			if err := b.SetRaw(fmt.Sprintf("own%04d", i), []byte(`3`)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l := b.KeyList()
+		keys := b.Keys()
+		if got := l.Slice(); !slices.Equal(got, keys) {
+			t.Fatalf("the key list has %d keys, Keys %d, or others", len(got), len(keys))
+		}
+		lists = append(lists, taken{l, keys})
+	}
+}
