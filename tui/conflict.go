@@ -332,7 +332,7 @@ func (m Model) onConflict(msg conflictMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case msg.deleted || errors.Is(msg.err, kvstore.ErrCorrupt):
 		u := &unreadable{keys: m.keys, name: m.src.Name(), deleted: msg.deleted,
-			keyN: len(m.src.Keys()), pending: m.src.Pending()}
+			keyN: kvstore.ListKeys(m.src).Len(), pending: m.src.Pending()}
 		if msg.err != nil {
 			u.reason = display.Escape(shortenPaths(strings.ReplaceAll(msg.err.Error(), "kvstore: ", ""), m.src.Name()))
 		}

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 	"github.com/kvstore-dev/kvstore/tui/internal/textmatch"
 )
@@ -57,7 +58,7 @@ type findKeptMsg struct{ query string }
 type foundMsg struct {
 	seq   int
 	query textmatch.Query
-	keys  []string
+	keys  *kvstore.KeyList
 	rows  []int
 	// err ended the search before it looked at every value: the values
 	// are read from where they live (a valueLoader) and a read failed.
@@ -230,7 +231,7 @@ func (m Model) onFound(msg foundMsg) (tea.Model, tea.Cmd) {
 // Cmd, off the UI goroutine. It gives up as soon as a newer search starts
 // (latest moves past seq), so typing a word at once does not queue a full
 // search per letter; its result would be dropped anyway.
-func searchCmd(src Source, keys []string, within []int, q textmatch.Query, seq int, latest *atomic.Int64) tea.Cmd {
+func searchCmd(src Source, keys *kvstore.KeyList, within []int, q textmatch.Query, seq int, latest *atomic.Int64) tea.Cmd {
 	return func() tea.Msg {
 		stale := func() bool { return latest.Load() != int64(seq) }
 		if l, ok := src.(valueLoader); ok {
@@ -277,13 +278,13 @@ const staleEvery = 1024
 // search returns the rows of keys whose key or stored JSON text contains a
 // match of q, in ascending order: of every key, or of the rows within. It
 // reports false, with no rows, when stale says a newer search started.
-func search(src Source, keys []string, within []int, q textmatch.Query, stale func() bool) ([]int, bool) {
+func search(src Source, keys *kvstore.KeyList, within []int, q textmatch.Query, stale func() bool) ([]int, bool) {
 	rows := []int{}
 	if rs, ok := src.(rawScanner); ok {
 		return scanSearch(rs, keys, within, q, stale)
 	}
 	test := func(i int) {
-		k := keys[i]
+		k := keys.At(i)
 		if q.In(k) {
 			rows = append(rows, i)
 			return
@@ -292,7 +293,7 @@ func search(src Source, keys []string, within []int, q textmatch.Query, stale fu
 			rows = append(rows, i)
 		}
 	}
-	n := len(keys)
+	n := keys.Len()
 	if within != nil {
 		n = len(within)
 	}
@@ -311,9 +312,9 @@ func search(src Source, keys []string, within []int, q textmatch.Query, stale fu
 
 // scanSearch is search over the values as the Source holds them, in key
 // order beside keys (sorted, as the list's are), without a copy of any.
-func scanSearch(rs rawScanner, keys []string, within []int, q textmatch.Query, stale func() bool) ([]int, bool) {
+func scanSearch(rs rawScanner, keys *kvstore.KeyList, within []int, q textmatch.Query, stale func() bool) ([]int, bool) {
 	rows := []int{}
-	i, w, seen, ok := 0, 0, 0, true
+	i, w, seen, ok, n := 0, 0, 0, true, keys.Len()
 	rs.ScanRaw(func(k string, raw []byte) bool {
 		if seen++; seen%staleEvery == 0 && stale() {
 			ok = false
@@ -324,14 +325,14 @@ func scanSearch(rs rawScanner, keys []string, within []int, q textmatch.Query, s
 		// comparing text. Otherwise keys the list does not hold (added
 		// since it was read) are passed over; rows of keys deleted since
 		// simply do not match.
-		if i == len(keys) || !sameString(keys[i], k) {
-			for i < len(keys) && keys[i] < k {
+		if i == n || !sameString(keys.At(i), k) {
+			for i < n && keys.At(i) < k {
 				i++
 			}
-			if i == len(keys) {
+			if i == n {
 				return false
 			}
-			if keys[i] != k {
+			if keys.At(i) != k {
 				return true
 			}
 		}
@@ -363,8 +364,9 @@ func sameString(a, b string) bool {
 	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
 }
 
-// sameKeys reports whether a and b are the same slice of keys. The key list
-// never changes its slice but replaces it, so this is an identity check.
-func sameKeys(a, b []string) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+// sameKeys reports whether a and b are the same list of keys. A KeyList
+// never changes, and the key list replaces its own, so this is an identity
+// check.
+func sameKeys(a, b *kvstore.KeyList) bool {
+	return a == b || a.Len() == 0 && b.Len() == 0
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/tui/internal/textmatch"
 
 	"slices"
@@ -257,7 +258,7 @@ func TestFindStopsAStaleSearch(t *testing.T) {
 // not grow with the number of keys.
 func TestFindAllocatesNothingPerValue(t *testing.T) {
 	s := openStore(t, numbered(20_000), nil)
-	keys := s.Keys()
+	keys := kvstore.ListKeys(s)
 	q := textmatch.New("nowhere")
 	never := func() bool { return false }
 	allocs := testing.AllocsPerRun(3, func() {
@@ -280,7 +281,7 @@ func TestFindSearchesTheListsRows(t *testing.T) {
 	// The list holds the store's own a and d, b and e as copies, bb
 	// (deleted since) and not c (added since).
 	own := s.Keys()
-	keys := []string{own[0], strings.Clone(own[1]), "bb", own[3], strings.Clone(own[4])}
+	keys := kvstore.KeysOf([]string{own[0], strings.Clone(own[1]), "bb", own[3], strings.Clone(own[4])})
 	q := textmatch.New("red")
 	never := func() bool { return false }
 	for _, c := range []struct {

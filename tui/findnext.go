@@ -88,8 +88,8 @@ func (m *Model) foundIndex(key string) (int, int) {
 		// Another list (a jq query's) or other keys than it searched.
 		return 0, 0
 	}
-	i := sort.SearchStrings(last.keys, key)
-	if i == len(last.keys) || last.keys[i] != key {
+	i, ok := last.keys.Index(key)
+	if !ok {
 		return 0, 0
 	}
 	at := sort.SearchInts(last.rows, i)

@@ -19,6 +19,7 @@ import (
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 	"github.com/kvstore-dev/kvstore/tui/jsonview"
 	"github.com/kvstore-dev/kvstore/tui/keylist"
@@ -130,7 +131,7 @@ func New(src Source, opts Options) Model {
 		src:     src,
 		words:   wordingFor(src),
 		keys:    opts.Keys,
-		list:    keylist.New(src.Keys(), opts.Keys.listKeys()),
+		list:    keylist.New(kvstore.ListKeys(src), opts.Keys.listKeys()),
 		value:   jsonview.New(nav),
 		status:  statusBar{name: src.Name()},
 		help:    help.New(),
@@ -378,7 +379,12 @@ func (m *Model) followSelection() tea.Cmd {
 
 // refreshKeys reads the key list again after a change of keys.
 func (m *Model) refreshKeys() {
-	m.list.SetKeys(m.src.Keys())
+	m.list.SetKeys(kvstore.ListKeys(m.src))
+	if !sameKeys(m.find.last.keys, m.list.Keys()) {
+		// A find's result over other keys no longer serves (see
+		// onFindQuery, foundIndex): let those keys go.
+		m.find.last = foundMsg{}
+	}
 	if m.loads != nil && m.list.BySize() {
 		// The sizes of new and changed values are read again; the old
 		// ones show meanwhile.

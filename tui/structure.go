@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/kvstore/jq"
 	"github.com/kvstore-dev/kvstore/kvstore/schema"
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
@@ -74,7 +75,7 @@ type jqValueMsg struct {
 type jqWhereMsg struct {
 	seq    int
 	expr   string
-	keys   []string
+	keys   *kvstore.KeyList
 	rows   []int
 	failed int
 	err    error
@@ -324,7 +325,7 @@ func (m *Model) dropQueryResult() tea.Cmd {
 
 // whereCmd runs q over the value of every key off the UI goroutine,
 // stopping when ctx ends (a newer query cancels it).
-func whereCmd(ctx context.Context, cancel context.CancelFunc, src Source, keys []string, q *jq.Query, seq int) tea.Cmd {
+func whereCmd(ctx context.Context, cancel context.CancelFunc, src Source, keys *kvstore.KeyList, q *jq.Query, seq int) tea.Cmd {
 	return func() tea.Msg {
 		defer cancel()
 		msg := jqWhereMsg{seq: seq, expr: q.String(), keys: keys, rows: []int{}}
@@ -352,20 +353,21 @@ func whereCmd(ctx context.Context, cancel context.CancelFunc, src Source, keys [
 // and the JSON text of each key's value, until fn returns false or ctx
 // ends. A valueLoader's values are read in pages as one listing, and kept
 // no longer than fn takes; the error is why they could not be.
-func eachValue(ctx context.Context, src Source, keys []string, fn func(i int, text []byte) bool) error {
+func eachValue(ctx context.Context, src Source, keys *kvstore.KeyList, fn func(i int, text []byte) bool) error {
 	if l, ok := src.(valueLoader); ok {
-		i := 0
+		i, n := 0, keys.Len()
 		return l.ScanValues(ctx, func(k string, raw []byte, _ int) bool {
-			for i < len(keys) && keys[i] < k {
+			for i < n && keys.At(i) < k {
 				i++
 			}
-			if i == len(keys) {
+			if i == n {
 				return false
 			}
-			return keys[i] != k || fn(i, raw)
+			return keys.At(i) != k || fn(i, raw)
 		})
 	}
-	for i, k := range keys {
+	for i := range keys.Len() {
+		k := keys.At(i)
 		if err := ctx.Err(); err != nil {
 			return err
 		}

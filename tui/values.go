@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -41,7 +40,7 @@ type valueLoads struct {
 
 // sizesMsg brings the size of each of keys' values, or why not.
 type sizesMsg struct {
-	keys  []string
+	keys  *kvstore.KeyList
 	sizes []int
 	err   error
 }
@@ -205,16 +204,17 @@ func (m *Model) measureCmd() tea.Cmd {
 	m.loads.remeasure = false
 	loader, keys := m.loads.loader, m.list.Keys()
 	return func() tea.Msg {
-		sizes := make([]int, len(keys))
+		n := keys.Len()
+		sizes := make([]int, n)
 		i := 0
 		err := loader.ScanValues(context.Background(), func(k string, _ []byte, size int) bool {
-			for i < len(keys) && keys[i] < k {
+			for i < n && keys.At(i) < k {
 				i++
 			}
-			if i < len(keys) && keys[i] == k {
+			if i < n && keys.At(i) == k {
 				sizes[i] = size
 			}
-			return i < len(keys)
+			return i < n
 		})
 		return sizesMsg{keys: keys, sizes: sizes, err: err}
 	}
@@ -238,7 +238,7 @@ func (m Model) onSizes(msg sizesMsg) (tea.Model, tea.Cmd) {
 	src := m.src
 	keys, sizes := msg.keys, msg.sizes
 	m.list.SetBySize(true, func(k string) int {
-		if i, ok := slices.BinarySearch(keys, k); ok {
+		if i, ok := keys.Index(k); ok {
 			return sizes[i]
 		}
 		if l, ok := src.(valueLoader); ok && l.Loaded(k) {

@@ -37,7 +37,8 @@ import (
 //
 // A Backend also implements kvstore.Store over the same staged view, and
 // the optional kvstore.ByteValues, kvstore.EditTracker, kvstore.Watched,
-// kvstore.Shared, kvstore.Rescuer, kvstore.ValueLoader and kvstore.Leases.
+// kvstore.Shared, kvstore.Rescuer, kvstore.ValueLoader, kvstore.Leases and
+// kvstore.KeyLister.
 type Backend struct {
 	store *Store
 	name  string
@@ -112,6 +113,7 @@ var (
 	_ kvstore.Watched     = (*Backend)(nil)
 	_ kvstore.Shared      = (*Backend)(nil)
 	_ kvstore.Rescuer     = (*Backend)(nil)
+	_ kvstore.KeyLister   = (*Backend)(nil)
 )
 
 // NewBackend returns store as a kvstore.Backend, named by its endpoints

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -246,6 +247,17 @@ func TestKeysOnlyViewFollowsManyChanges(t *testing.T) {
 	if s.Has("k00001") || !s.Has("k12499") {
 		t.Fatal("the view still has a deleted key, or lacks a new one")
 	}
+	// The key lists read from the packed keys agree, the Store's as it is
+	// and the Backend's as it showed the prefix before those changes,
+	// which were folded into a new base since.
+	if got := s.KeyList().Slice(); !slices.Equal(got, keys) {
+		t.Fatalf("the Store's key list has %d keys, Keys %d, or others", len(got), len(keys))
+	}
+	shown := b.KeyList()
+	if shown.Len() != 5000 || shown.At(0) != "k00000" || shown.At(4999) != "k04999" {
+		t.Fatalf("the Backend's key list before it was shown the changes has %d keys, %q to %q, want 5000, k00000 to k04999",
+			shown.Len(), shown.At(0), shown.At(shown.Len()-1))
+	}
 
 	// An edit started before those changes is refused; a write of a key
 	// unchanged goes through.
@@ -253,6 +265,12 @@ func TestKeysOnlyViewFollowsManyChanges(t *testing.T) {
 		t.Fatalf("an edit of a key another client changed since it started: %v, want a conflict", err)
 	}
 	b.Reload()
+	if got := b.KeyList().Slice(); !slices.Equal(got, keys) {
+		t.Fatalf("the Backend's key list once shown the changes has %d keys, etcd %d, or others", len(got), len(keys))
+	}
+	if shown.Len() != 5000 || shown.At(2500) != "k02500" {
+		t.Fatal("the key list taken before Reload changed with it")
+	}
 	if !b.Leased("k04500") {
 		t.Fatal("the key put with a lease does not show as leased once shown")
 	}
@@ -262,5 +280,79 @@ func TestKeysOnlyViewFollowsManyChanges(t *testing.T) {
 	got, err := cli.Get(ctx, "/many/k04999")
 	if err != nil || len(got.Kvs) != 1 || string(got.Kvs[0].Value) != `"ours"` {
 		t.Fatalf("etcd holds %v (%v) for the key written", got, err)
+	}
+}
+
+// Key lists taken while the view changes (another client's puts and
+// deletions reaching it through the watch, this Backend's own writes, and
+// Changed showing them) each read as a sorted list of the keys there were
+// when it was taken, however the view changes after.
+func TestKeyListStaysWhileTheViewChanges(t *testing.T) {
+	ep := startEtcd(t)
+	cli := rawClient(t, ep)
+	ctx := context.Background()
+	for start := 0; start < 1000; start += 100 {
+		var ops []clientv3.Op
+		for i := start; i < start+100; i++ {
+			ops = append(ops, clientv3.OpPut(fmt.Sprintf("/stay/k%04d", i), `1`))
+		}
+		if _, err := cli.Txn(ctx).Then(ops...).Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := openStore(t, etcdstore.Config{Endpoints: []string{ep}, Prefix: "/stay/", KeysOnly: true})
+	b := etcdstore.NewBackend(s, etcdstore.BackendOptions{})
+
+	type taken struct {
+		list *kvstore.KeyList
+		keys []string
+	}
+	var lists []taken
+	done := make(chan error, 1)
+	go func() {
+		for i := range 200 {
+			var err error
+			if i%2 == 0 {
+				_, err = cli.Put(ctx, fmt.Sprintf("/stay/n%04d", i), `2`)
+			} else {
+				_, err = cli.Delete(ctx, fmt.Sprintf("/stay/k%04d", i*3))
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for i := 0; ; i++ {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, l := range lists {
+				if got := l.list.Slice(); !slices.Equal(got, l.keys) {
+					t.Fatalf("key list %d changed after it was taken: %d keys, then %d", j, len(l.keys), len(got))
+				}
+			}
+			return
+		default:
+		}
+		if i%3 == 0 {
+			if _, err := b.Changed(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%5 == 0 {
+			if err := b.SetRaw(fmt.Sprintf("own%04d", i), []byte(`3`)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l := b.KeyList()
+		keys := b.Keys()
+		if got := l.Slice(); !slices.Equal(got, keys) {
+			t.Fatalf("the key list has %d keys, Keys %d, or others", len(got), len(keys))
+		}
+		lists = append(lists, taken{l, keys})
 	}
 }

@@ -6,8 +6,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
 // TestKeyViewMatchesMap drives a packed view through the changes a
@@ -37,6 +40,7 @@ func TestKeyViewMatchesMap(t *testing.T) {
 
 	var copies []*keyView
 	var copied []map[string]entry
+	var lists []*kvstore.KeyList
 	folds := 0
 	for step := range 5000 {
 		k := fmt.Sprintf("k%05d", r.IntN(6500))
@@ -71,6 +75,7 @@ func TestKeyViewMatchesMap(t *testing.T) {
 			check(t, fmt.Sprintf("step %d", step), v, want)
 			copies = append(copies, v.Copy())
 			copied = append(copied, maps.Clone(want))
+			lists = append(lists, v.keyList(nil))
 		}
 	}
 	if folds < 3 {
@@ -79,6 +84,8 @@ func TestKeyViewMatchesMap(t *testing.T) {
 	check(t, "end", v, want)
 	for i, c := range copies {
 		check(t, fmt.Sprintf("copy %d", i), c, copied[i])
+		// A key list taken then still lists the keys as they were.
+		checkKeyList(t, fmt.Sprintf("key list %d", i), lists[i], slices.Sorted(maps.Keys(copied[i])))
 	}
 }
 
@@ -101,6 +108,24 @@ func check(t *testing.T, at string, v *keyView, want map[string]entry) {
 	if !slices.Equal(got, keys) {
 		t.Fatalf("%s: scanned %d keys, want %d, in order", at, len(got), len(keys))
 	}
+	checkKeyList(t, at, v.keyList(nil), keys)
+	// With changes over the view, as a Backend's pending ones: some keys
+	// deleted, some added, some set again.
+	var extra []keyPresence
+	with := map[string]bool{}
+	for _, k := range keys {
+		with[k] = true
+	}
+	for i := 0; i < 6600; i += 37 {
+		k := fmt.Sprintf("k%05d", i)
+		present := i%3 != 0
+		extra = append(extra, keyPresence{k, present})
+		with[k] = present
+		if !present {
+			delete(with, k)
+		}
+	}
+	checkKeyList(t, at+" with changes", v.keyList(extra), slices.Sorted(maps.Keys(with)))
 	for _, k := range []string{"k00000", "k00001", "k03001", "k06499", "k9"} {
 		e, ok := v.Get(k)
 		w, wok := want[k]
@@ -171,5 +196,99 @@ func BenchmarkKeyViewFold(b *testing.B) {
 		c := v.Copy()
 		c.foldAt = 0
 		c.maybeFold()
+	}
+}
+
+// checkKeyList compares l with keys: its length, every key by index, and
+// Search of every key, of the strings just before and after each, and of
+// the ends.
+func checkKeyList(t *testing.T, at string, l *kvstore.KeyList, keys []string) {
+	t.Helper()
+	if l.Len() != len(keys) {
+		t.Fatalf("%s: the key list has %d keys, want %d", at, l.Len(), len(keys))
+	}
+	for i, k := range keys {
+		if got := l.At(i); got != k {
+			t.Fatalf("%s: key %d of the list is %q, want %q", at, i, got, k)
+		}
+	}
+	n := 0
+	for i, k := range l.All() {
+		if i != n || k != keys[i] {
+			t.Fatalf("%s: All yields %d: %q, want %d: %q", at, i, k, n, keys[n])
+		}
+		n++
+	}
+	if n != len(keys) {
+		t.Fatalf("%s: All yields %d keys, want %d", at, n, len(keys))
+	}
+	// Read from every 7th key, a few at a time.
+	buf := make([]string, 5)
+	for from := 0; from <= len(keys); from += 7 {
+		got := l.Read(from, buf)
+		if want := keys[from:min(from+len(buf), len(keys))]; !slices.Equal(got, want) {
+			t.Fatalf("%s: Read(%d) = %q, want %q", at, from, got, want)
+		}
+	}
+	for _, k := range append(slices.Clone(keys), "", "k", "k0", "k00000\x00", "k1", "l", "\xff") {
+		for _, probe := range []string{k, k + "\x00", strings.TrimSuffix(k, k[max(len(k)-1, 0):])} {
+			if got, want := l.Search(probe), sort.SearchStrings(keys, probe); got != want {
+				t.Fatalf("%s: Search(%q) = %d, want %d", at, probe, got, want)
+			}
+		}
+	}
+}
+
+// BenchmarkKeyList measures a KeysOnly view's key list at a million keys:
+// making it (KeyList, as the UI does after each change of keys) and
+// reading every key in order, by index (At, as a find does) and in one
+// pass (All, as a filter does),
+// with no changes since the keys were listed and with as many changes as
+// a view keeps before a fold, half of them new keys, half deletions:
+//
+//	go test ./kvstore/etcdstore/ -run '^$' -bench KeyList -benchtime 10x
+func BenchmarkKeyList(b *testing.B) {
+	var kb keyBuilder
+	for i := range 1_000_000 {
+		addKey(&kb, fmt.Sprintf("key-%07d", i), int64(i+1))
+	}
+	listed := viewOf(&kb)
+	changed := listed.Copy()
+	for i := range changed.foldAt - 1 {
+		if i%2 == 0 {
+			changed.Delete(fmt.Sprintf("key-%07d", i*16))
+		} else {
+			changed.Set(fmt.Sprintf("key-%07d+", i*16), lazyEntry(int64(2_000_000+i), 5))
+		}
+	}
+	for _, c := range []struct {
+		name string
+		v    *keyView
+	}{{"listed", listed}, {"changed", changed}} {
+		b.Run(c.name+"/make", func(b *testing.B) {
+			for b.Loop() {
+				c.v.keyList(nil)
+			}
+		})
+		b.Run(c.name+"/At", func(b *testing.B) {
+			l := c.v.keyList(nil)
+			n := 0
+			for b.Loop() {
+				for i := range l.Len() {
+					n += len(l.At(i))
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(l.Len()), "ns/key")
+		})
+		b.Run(c.name+"/All", func(b *testing.B) {
+			l := c.v.keyList(nil)
+			n := 0
+			for b.Loop() {
+				for _, k := range l.All() {
+					n += len(k)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(l.Len()), "ns/key")
+		})
 	}
 }

@@ -86,11 +86,61 @@ func want(t *testing.T, b kvstore.Backend, want map[string]string) {
 	if !slices.Equal(keys, wantKeys) && (len(keys) > 0 || len(wantKeys) > 0) {
 		t.Errorf("Keys = %q, want %q", keys, wantKeys)
 	}
+	wantList(t, "ListKeys", kvstore.ListKeys(b), wantKeys)
 	for k, v := range want {
 		raw, ok := b.GetRaw(k)
 		if !ok || string(raw) != v || !b.Has(k) {
 			t.Errorf("GetRaw(%q) = %s, %v (Has %v), want %s", k, raw, ok, b.Has(k), v)
 		}
+	}
+}
+
+// wantList fails unless l lists exactly keys, which are sorted: by
+// index, and by Search of each key and of the strings beside it.
+func wantList(t *testing.T, what string, l *kvstore.KeyList, keys []string) {
+	t.Helper()
+	if got := l.Slice(); !slices.Equal(got, keys) && (len(got) > 0 || len(keys) > 0) {
+		t.Errorf("%s = %q, want %q", what, got, keys)
+		return
+	}
+	for i, k := range keys {
+		if l.At(i) != k {
+			t.Errorf("%s: At(%d) = %q, want %q", what, i, l.At(i), k)
+		}
+		if j, ok := l.Index(k); j != i || !ok {
+			t.Errorf("%s: Index(%q) = %d, %v, want %d, true", what, k, j, ok, i)
+		}
+		if j := l.Search(k + "\x00"); j != i+1 {
+			t.Errorf("%s: Search(%q) = %d, want %d", what, k+"\x00", j, i+1)
+		}
+	}
+	n := 0
+	for i, k := range l.All() {
+		if i != n || i >= len(keys) || k != keys[i] {
+			t.Errorf("%s: All yields %d: %q at the %dth key", what, i, k, n)
+			return
+		}
+		n++
+	}
+	if n != len(keys) {
+		t.Errorf("%s: All yields %d keys, want %d", what, n, len(keys))
+	}
+	var read []string
+	buf := make([]string, 2)
+	for from := 0; from < l.Len(); {
+		keys := l.Read(from, buf)
+		if len(keys) == 0 {
+			t.Errorf("%s: Read(%d) reads nothing of %d keys", what, from, l.Len())
+			break
+		}
+		read = append(read, keys...)
+		from += len(keys)
+	}
+	if !slices.Equal(read, keys) && (len(read) > 0 || len(keys) > 0) {
+		t.Errorf("%s: Read gives %q, want %q", what, read, keys)
+	}
+	if j := l.Search(""); j != 0 {
+		t.Errorf("%s: Search(\"\") = %d, want 0", what, j)
 	}
 }
 
@@ -120,10 +170,13 @@ func testStagedReads(t *testing.T, d Data) {
 	must(t, "SetRaw", b.SetRaw("a", []byte(`"first"`)))
 	must(t, "SetRaw", b.SetRaw("z", []byte(`null`)))
 	want(t, b, map[string]string{"m": `{"x":[1,2]}`, "a": `"first"`, "z": `null`})
+	before := kvstore.ListKeys(b)
 	must(t, "Delete", b.Delete("m"))
 	must(t, "Delete of a missing key", b.Delete("missing"))
 	must(t, "Rename", b.Rename("a", "b"))
 	want(t, b, map[string]string{"b": `"first"`, "z": `null`})
+	// A key list taken before the changes still lists the keys as they were.
+	wantList(t, "ListKeys before the changes", before, []string{"a", "m", "z"})
 	if _, ok := b.GetRaw("m"); ok || b.Has("a") {
 		t.Error("a deleted or renamed key is still there")
 	}
@@ -272,6 +325,7 @@ func testChangedAndReload(t *testing.T, d Data) {
 	if !b.Has("a") || !b.Has("b") {
 		t.Errorf("after Reload the keys are %q, want a, kept, and b, written elsewhere", b.Keys())
 	}
+	wantList(t, "ListKeys after Reload", kvstore.ListKeys(b), b.Keys())
 }
 
 // Every save is reported on Events.

@@ -28,9 +28,14 @@ func (l *Model) measure() {
 	if !l.bySize {
 		return
 	}
-	l.sizes = make([]int, len(l.keys))
-	for i, k := range l.keys {
-		l.sizes[i] = l.sizeOf(k)
+	l.sizes = make([]int, l.keys.Len())
+	buf := make([]string, readBuf)
+	for at := 0; at < len(l.sizes); {
+		read := l.keys.Read(at, buf)
+		for x, k := range read {
+			l.sizes[at+x] = l.sizeOf(k)
+		}
+		at += len(read)
 	}
 }
 
@@ -44,7 +49,7 @@ func (l *Model) reorder() {
 	if l.matches != nil {
 		l.order = slices.Clone(l.matches)
 	} else {
-		l.order = make([]int, len(l.keys))
+		l.order = make([]int, l.keys.Len())
 		for i := range l.order {
 			l.order[i] = i
 		}

@@ -3,6 +3,8 @@ package keylist
 import (
 	"regexp"
 	"strings"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
 // FilterMode is how a filter's text matches keys.
@@ -74,7 +76,11 @@ func globRegexp(glob string) *regexp.Regexp {
 // previous one, only the previous matches can still match, so the search
 // narrows to them.
 type matcher struct {
-	folded []string // keys in lower case, built on first use
+	// folded holds the keys that lower case changes, in lower case, by
+	// index, and has marks their indexes, one bit a key: built on first
+	// use, so that keys in lower case already (most) cost a bit.
+	folded map[int]string
+	has    []uint64
 
 	mode    FilterMode
 	query   string // text of the last result: lower case for Substring
@@ -85,47 +91,55 @@ type matcher struct {
 // match returns the indexes of the keys matching query, in key order. The
 // returned slice is reused by the next call. An expression that does not
 // compile matches nothing, and err says why.
-func (m *matcher) match(keys []string, query string) []int {
+func (m *matcher) match(keys *kvstore.KeyList, query string) []int {
 	mode, text := modeOf(query)
 	m.err = nil
-	var test func(i int) bool
+	// test tells whether key i, k, matches.
+	var test func(i int, k string) bool
 	narrow := false
 	switch mode {
 	case Substring:
-		if m.folded == nil {
-			m.folded = make([]string, len(keys))
-			for i, k := range keys {
-				m.folded[i] = strings.ToLower(k)
-			}
+		if m.has == nil {
+			m.fold(keys)
 		}
 		text = strings.ToLower(text)
 		narrow = m.mode == Substring && m.matches != nil && m.query != "" && strings.Contains(text, m.query)
-		test = func(i int) bool { return strings.Contains(m.folded[i], text) }
+		test = func(i int, k string) bool {
+			if m.has[i/64]&(1<<(i%64)) != 0 {
+				k = m.folded[i]
+			}
+			return strings.Contains(k, text)
+		}
 	case Glob:
 		re := globRegexp(text)
-		test = func(i int) bool { return re.MatchString(keys[i]) }
+		test = func(_ int, k string) bool { return re.MatchString(k) }
 	case Regex:
 		re, err := regexp.Compile(text)
 		if err != nil {
 			m.err = err
-			test = func(int) bool { return false }
+			test = func(int, string) bool { return false }
 		} else {
-			test = func(i int) bool { return re.MatchString(keys[i]) }
+			test = func(_ int, k string) bool { return re.MatchString(k) }
 		}
 	}
 	out := m.matches[:0]
 	if narrow {
 		// The keys that hold a longer text held the shorter one.
 		for _, i := range m.matches {
-			if test(i) {
+			if test(i, keys.At(i)) {
 				out = append(out, i)
 			}
 		}
 	} else {
-		for i := range keys {
-			if test(i) {
-				out = append(out, i)
+		buf := make([]string, readBuf)
+		for from := 0; from < keys.Len(); {
+			read := keys.Read(from, buf)
+			for j, k := range read {
+				if test(from+j, k) {
+					out = append(out, from+j)
+				}
 			}
+			from += len(read)
 		}
 	}
 	m.mode, m.query = mode, text
@@ -136,6 +150,29 @@ func (m *matcher) match(keys []string, query string) []int {
 	m.matches = out
 	return out
 }
+
+// fold records the keys that lower case changes, in lower case.
+func (m *matcher) fold(keys *kvstore.KeyList) {
+	n := keys.Len()
+	m.has, m.folded = make([]uint64, (n+63)/64), map[int]string{}
+	buf := make([]string, readBuf)
+	for from := 0; from < n; {
+		read := keys.Read(from, buf)
+		for j, k := range read {
+			// ToLower returns a key it does not change, not a copy.
+			if f := strings.ToLower(k); f != k {
+				i := from + j
+				m.has[i/64] |= 1 << (i % 64)
+				m.folded[i] = f
+			}
+		}
+		from += len(read)
+	}
+}
+
+// readBuf is how many keys a pass over every key reads at a time from a
+// KeyList that is not a slice.
+const readBuf = 256
 
 // reset forgets the last result, so the next match searches every key.
 func (m *matcher) reset() {

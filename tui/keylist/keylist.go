@@ -5,14 +5,13 @@
 package keylist
 
 import (
-	"slices"
-	"sort"
 	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/tui/internal/display"
 	"github.com/kvstore-dev/kvstore/tui/internal/nav"
 )
@@ -23,12 +22,14 @@ import (
 // It is purpose-built rather than the bubbles list: at 100,000 keys that list
 // spends about half a second per frame in its dot paginator and about 80 ms
 // per filter keystroke without discarding stale results, and its default
-// keymap binds quit to "v". Here the state is a sorted []string, an optional
-// slice of matching indexes and a window start, and a frame draws only the
-// rows on screen, so moving costs the same at 100 keys and at 100,000.
+// keymap binds quit to "v". Here the state is the backend's sorted
+// kvstore.KeyList, read by index (so the list holds nothing of its own per
+// key), an optional slice of matching indexes and a window start, and a
+// frame draws only the rows on screen, so moving costs the same at 100 keys
+// and at 100,000.
 type Model struct {
-	keys    []string // every key, sorted
-	matches []int    // indexes into keys of the filtered view; nil: no filter
+	keys    *kvstore.KeyList // every key, sorted
+	matches []int            // indexes into keys of the filtered view; nil: no filter
 	query   string
 	found   string // the find query whose result is the view; "" when none
 	// foundTitle is the title of a search shown by ShowFoundAs; "" says
@@ -76,8 +77,8 @@ type Styles struct {
 	Marker, Selected, Key, Dim        lipgloss.Style
 }
 
-// New returns the list of keys, which must be sorted.
-func New(keys []string, km KeyMap) Model {
+// New returns the list of keys.
+func New(keys *kvstore.KeyList, km KeyMap) Model {
 	return Model{keys: keys, fkeys: km}
 }
 
@@ -86,7 +87,7 @@ func New(keys []string, km KeyMap) Model {
 //
 // A find result keeps the keys it found that still exist: it was found in
 // the values as they were, and a key just changed stays in view.
-func (l *Model) SetKeys(keys []string) {
+func (l *Model) SetKeys(keys *kvstore.KeyList) {
 	cur, ok := l.Selected()
 	var curGroup string
 	if g, isGroup := l.selectedGroup(); isGroup {
@@ -100,7 +101,7 @@ func (l *Model) SetKeys(keys []string) {
 	// A change can make any value larger or smaller: measure them again.
 	l.measure()
 	if l.treeOn {
-		if slices.Equal(old.keys, keys) {
+		if sameKeys(old.keys, keys) {
 			// The same keys make the same tree: only the views are new.
 			l.tree, l.isOpen = old.tree, old.isOpen
 		}
@@ -112,8 +113,9 @@ func (l *Model) SetKeys(keys []string) {
 	}
 	if found != "" {
 		l.found, l.foundTitle, l.matches = found, old.foundTitle, []int{}
-		for i, k := range keys {
-			if kept[k] {
+		// Both are sorted, so the rows come out ascending.
+		for _, k := range kept {
+			if i, ok := keys.Index(k); ok {
 				l.matches = append(l.matches, i)
 			}
 		}
@@ -133,16 +135,32 @@ func (l *Model) SetKeys(keys []string) {
 	}
 }
 
-// foundKeys returns the keys of a find result, or nil.
-func (l *Model) foundKeys() map[string]bool {
+// foundKeys returns the keys of a find result, in key order, or nil.
+func (l *Model) foundKeys() []string {
 	if l.found == "" {
 		return nil
 	}
-	kept := make(map[string]bool, len(l.matches))
-	for _, i := range l.matches {
-		kept[l.keys[i]] = true
+	kept := make([]string, len(l.matches))
+	for j, i := range l.matches {
+		kept[j] = l.keys.At(i)
 	}
 	return kept
+}
+
+// sameKeys reports whether a and b hold the same keys, in order.
+func sameKeys(a, b *kvstore.KeyList) bool {
+	if a == b {
+		return true
+	}
+	if a.Len() != b.Len() {
+		return false
+	}
+	for i, k := range a.All() {
+		if b.At(i) != k {
+			return false
+		}
+	}
+	return true
 }
 
 // SetMarked makes the list draw, dim after each key, the tag marked
@@ -151,9 +169,10 @@ func (l *Model) foundKeys() map[string]bool {
 // screen, when drawn.
 func (l *Model) SetMarked(marked func(key string) string) { l.marked = marked }
 
-// Keys returns every key, sorted. The slice is the list's own and is never
-// changed (SetKeys replaces it), so a search may read it in a Cmd.
-func (l *Model) Keys() []string { return l.keys }
+// Keys returns every key, sorted. A KeyList never changes (SetKeys
+// replaces it), so a search may read it in a Cmd, and the list's keys are
+// the same as before while Keys returns the same pointer.
+func (l *Model) Keys() *kvstore.KeyList { return l.keys }
 
 // ShowFound narrows the view to rows, indexes into Keys in ascending order,
 // found by a search for query, and selects the first. An empty query shows
@@ -210,7 +229,7 @@ func (l *Model) Len() int {
 	if l.matches != nil {
 		return len(l.matches)
 	}
-	return len(l.keys)
+	return l.keys.Len()
 }
 
 // At returns the key on row of the current view; in the tree, a group's
@@ -220,15 +239,15 @@ func (l *Model) At(row int) string {
 		if x := l.tree.nodes[l.view().rows[row]]; x < 0 {
 			return l.tree.groups[^x].prefix
 		}
-		return l.keys[l.tree.nodes[l.view().rows[row]]]
+		return l.keys.At(int(l.tree.nodes[l.view().rows[row]]))
 	}
 	switch {
 	case l.order != nil:
-		return l.keys[l.order[row]]
+		return l.keys.At(l.order[row])
 	case l.matches != nil:
-		return l.keys[l.matches[row]]
+		return l.keys.At(l.matches[row])
 	}
-	return l.keys[row]
+	return l.keys.At(row)
 }
 
 // Selected returns the selected key, or false if the view is empty or a
@@ -316,8 +335,8 @@ func (l *Model) Query() string { return l.query }
 // holding key are opened.
 func (l *Model) SelectKey(key string) bool {
 	if l.treeOn {
-		k := sort.SearchStrings(l.keys, key)
-		if k >= len(l.keys) || l.keys[k] != key {
+		k, ok := l.keys.Index(key)
+		if !ok {
 			return false
 		}
 		if l.matches == nil {
@@ -332,8 +351,7 @@ func (l *Model) SelectKey(key string) bool {
 		return true
 	}
 	if l.matches == nil && l.order == nil {
-		row := sort.SearchStrings(l.keys, key)
-		if row < len(l.keys) && l.keys[row] == key {
+		if row, ok := l.keys.Index(key); ok {
 			l.sel = row
 			l.clamp()
 			return true

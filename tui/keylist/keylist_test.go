@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"pgregory.net/rapid"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/tui/internal/nav"
 )
 
@@ -28,12 +29,12 @@ func TestMatcherModes(t *testing.T) {
 		{"re:(", []string{}},
 	} {
 		var m matcher
-		if got := names(keys, m.match(keys, c.query)); !slices.Equal(got, c.want) {
+		if got := names(keys, m.match(kvstore.KeysOf(keys), c.query)); !slices.Equal(got, c.want) {
 			t.Errorf("%s: %v, want %v", c.query, got, c.want)
 		}
 	}
 	var m matcher
-	m.match(keys, "re:(")
+	m.match(kvstore.KeysOf(keys), "re:(")
 	if m.err == nil {
 		t.Error("a bad expression gave no error")
 	}
@@ -44,11 +45,11 @@ func TestMatcherModes(t *testing.T) {
 		query := rapid.StringOfN(alpha, 1, 5, -1).Draw(t, "query")
 		var inc matcher
 		for i := 1; i <= len([]rune(query)); i++ {
-			inc.match(keys, string([]rune(query)[:i]))
+			inc.match(kvstore.KeysOf(keys), string([]rune(query)[:i]))
 		}
 		var full matcher
 		a := slices.Clone(inc.matches)
-		b := full.match(keys, query)
+		b := full.match(kvstore.KeysOf(keys), query)
 		if !slices.Equal(a, b) {
 			t.Fatalf("typing %q one rune at a time gave %v, a fresh search %v", query, names(keys, a), names(keys, b))
 		}
@@ -69,25 +70,25 @@ func names(keys []string, idx []int) []string {
 }
 
 func TestKeyListSetKeysKeepsFilterAndSelection(t *testing.T) {
-	l := New([]string{"apple", "apricot", "banana"}, KeyMap{})
+	l := New(kvstore.KeysOf([]string{"apple", "apricot", "banana"}), KeyMap{})
 	l.SetSize(20, 10)
 	l.SetFilter("ap")
 	l.SelectKey("apricot")
-	l.SetKeys([]string{"almond", "apple", "apricot", "avocado", "grape"})
-	if got := names(l.keys, l.matches); !slices.Equal(got, []string{"apple", "apricot", "grape"}) {
+	l.SetKeys(kvstore.KeysOf([]string{"almond", "apple", "apricot", "avocado", "grape"}))
+	if got := names(l.keys.Slice(), l.matches); !slices.Equal(got, []string{"apple", "apricot", "grape"}) {
 		t.Fatalf("matches after new keys: %v", got)
 	}
 	if k, _ := l.Selected(); k != "apricot" {
 		t.Fatalf("selected %q, want apricot kept", k)
 	}
-	l.SetKeys([]string{"zebra"})
+	l.SetKeys(kvstore.KeysOf([]string{"zebra"}))
 	if _, ok := l.Selected(); ok || l.Len() != 0 {
 		t.Fatal("a filter matching none of the new keys still selects something")
 	}
 }
 
 func TestFirstFilterMatchingNothingShowsNothing(t *testing.T) {
-	l := New([]string{"apple", "banana"}, KeyMap{})
+	l := New(kvstore.KeysOf([]string{"apple", "banana"}), KeyMap{})
 	l.SetSize(20, 10)
 	l.SetFilter("zz")
 	if !l.Filtered() || l.Len() != 0 {
@@ -109,7 +110,7 @@ func testKeys() KeyMap {
 // While the filter is typed, printable keys type (j is text, not down),
 // the arrows still move, enter keeps the filter and esc drops it.
 func TestUpdateTypesTheFilter(t *testing.T) {
-	l := New([]string{"jam", "jar", "kiwi", "lime"}, testKeys())
+	l := New(kvstore.KeysOf([]string{"jam", "jar", "kiwi", "lime"}), testKeys())
 	l.SetSize(20, 10)
 	press := func(msgs ...tea.KeyPressMsg) {
 		for _, m := range msgs {
@@ -123,7 +124,7 @@ func TestUpdateTypesTheFilter(t *testing.T) {
 	}
 	l.StartFilter()
 	press(text("j"), text("a"))
-	if got := names(l.keys, l.matches); !slices.Equal(got, []string{"jam", "jar"}) {
+	if got := names(l.keys.Slice(), l.matches); !slices.Equal(got, []string{"jam", "jar"}) {
 		t.Fatalf("typed ja, matches %v", got)
 	}
 	press(tea.KeyPressMsg{Code: tea.KeyDown})
@@ -150,18 +151,18 @@ func TestUpdateTypesTheFilter(t *testing.T) {
 }
 
 func TestShowFoundNarrowsAndSurvivesNewKeys(t *testing.T) {
-	l := New([]string{"a", "b", "c", "d"}, KeyMap{})
+	l := New(kvstore.KeysOf([]string{"a", "b", "c", "d"}), KeyMap{})
 	l.SetSize(30, 10)
 	l.ShowFound("red", []int{1, 3})
-	if got := names(l.keys, l.matches); !slices.Equal(got, []string{"b", "d"}) || l.Found() != "red" {
+	if got := names(l.keys.Slice(), l.matches); !slices.Equal(got, []string{"b", "d"}) || l.Found() != "red" {
 		t.Fatalf("found view %v (%q)", got, l.Found())
 	}
 	if !strings.Contains(l.View(&Styles{}, true), "find: red") || !strings.Contains(l.View(&Styles{}, true), "2 of 4 keys") {
 		t.Fatalf("view:\n%s", l.View(&Styles{}, true))
 	}
 	// b is deleted and e added: d stays found, nothing is added.
-	l.SetKeys([]string{"a", "c", "d", "e"})
-	if got := names(l.keys, l.matches); !slices.Equal(got, []string{"d"}) {
+	l.SetKeys(kvstore.KeysOf([]string{"a", "c", "d", "e"}))
+	if got := names(l.keys.Slice(), l.matches); !slices.Equal(got, []string{"d"}) {
 		t.Fatalf("after new keys the find shows %v", got)
 	}
 	// A filter replaces the find; clearing gives every key back.
@@ -179,7 +180,7 @@ func TestShowFoundNarrowsAndSurvivesNewKeys(t *testing.T) {
 // Marked keys end with ¬JSON, kept in sight when a long key is cut, and
 // the mark survives new keys.
 func TestMarkedKeys(t *testing.T) {
-	l := New([]string{"plain", strings.Repeat("long", 10), "x"}, KeyMap{})
+	l := New(kvstore.KeysOf([]string{"plain", strings.Repeat("long", 10), "x"}), KeyMap{})
 	l.SetSize(20, 6)
 	l.SetMarked(func(k string) string {
 		if k == "x" {
@@ -197,7 +198,7 @@ func TestMarkedKeys(t *testing.T) {
 	if strings.Contains(rows[3], "¬JSON") {
 		t.Errorf("row %q marks an unmarked key", rows[3])
 	}
-	l.SetKeys([]string{"plain", "y"})
+	l.SetKeys(kvstore.KeysOf([]string{"plain", "y"}))
 	if !strings.Contains(l.View(&Styles{}, true), "plain ¬JSON") {
 		t.Error("SetKeys dropped the marks")
 	}

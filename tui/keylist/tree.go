@@ -3,6 +3,8 @@ package keylist
 import (
 	"slices"
 	"strings"
+
+	"github.com/kvstore-dev/kvstore/kvstore"
 )
 
 // DefaultSeparator is the separator that groups keys in the tree when none
@@ -40,57 +42,64 @@ type group struct {
 }
 
 // buildTree groups keys, which are sorted, by sep.
-func buildTree(keys []string, sep string) *tree {
+func buildTree(keys *kvstore.KeyList, sep string) *tree {
+	n := keys.Len()
 	t := &tree{
 		sep:       sep,
-		nodes:     make([]int32, 0, len(keys)+len(keys)/8),
-		keyNode:   make([]int32, len(keys)),
-		keyParent: make([]int32, len(keys)),
+		nodes:     make([]int32, 0, n+n/8),
+		keyNode:   make([]int32, n),
+		keyParent: make([]int32, n),
 		byPrefix:  map[string]int32{},
 	}
 	var open []int32 // the groups of the previous key, outermost first
 	closeGroup := func(g int32, hi int) {
 		t.groups[g].hi, t.groups[g].end = int32(hi), int32(len(t.nodes))
 	}
-	for i, k := range keys {
-		for len(open) > 0 {
-			p := t.groups[open[len(open)-1]].prefix
-			if len(k) > len(p) && strings.HasPrefix(k, p) {
-				break
+	buf := make([]string, readBuf)
+	for at := 0; at < n; {
+		read := keys.Read(at, buf)
+		for x, k := range read {
+			i := at + x
+			for len(open) > 0 {
+				p := t.groups[open[len(open)-1]].prefix
+				if len(k) > len(p) && strings.HasPrefix(k, p) {
+					break
+				}
+				closeGroup(open[len(open)-1], i)
+				open = open[:len(open)-1]
 			}
-			closeGroup(open[len(open)-1], i)
-			open = open[:len(open)-1]
-		}
-		from := 0
-		if len(open) > 0 {
-			from = len(t.groups[open[len(open)-1]].prefix)
-		}
-		for {
-			j := strings.Index(k[from:], sep)
-			if j < 0 || from+j+len(sep) >= len(k) {
-				break
-			}
-			from += j + len(sep)
-			g := int32(len(t.groups))
-			parent := int32(-1)
+			from := 0
 			if len(open) > 0 {
-				parent = open[len(open)-1]
+				from = len(t.groups[open[len(open)-1]].prefix)
 			}
-			t.groups = append(t.groups, group{prefix: k[:from], depth: int32(len(open)), parent: parent,
-				lo: int32(i), at: int32(len(t.nodes))})
-			t.byPrefix[k[:from]] = g
-			t.nodes = append(t.nodes, ^g)
-			open = append(open, g)
+			for {
+				j := strings.Index(k[from:], sep)
+				if j < 0 || from+j+len(sep) >= len(k) {
+					break
+				}
+				from += j + len(sep)
+				g := int32(len(t.groups))
+				parent := int32(-1)
+				if len(open) > 0 {
+					parent = open[len(open)-1]
+				}
+				t.groups = append(t.groups, group{prefix: k[:from], depth: int32(len(open)), parent: parent,
+					lo: int32(i), at: int32(len(t.nodes))})
+				t.byPrefix[k[:from]] = g
+				t.nodes = append(t.nodes, ^g)
+				open = append(open, g)
+			}
+			t.keyParent[i] = -1
+			if len(open) > 0 {
+				t.keyParent[i] = open[len(open)-1]
+			}
+			t.keyNode[i] = int32(len(t.nodes))
+			t.nodes = append(t.nodes, int32(i))
 		}
-		t.keyParent[i] = -1
-		if len(open) > 0 {
-			t.keyParent[i] = open[len(open)-1]
-		}
-		t.keyNode[i] = int32(len(t.nodes))
-		t.nodes = append(t.nodes, int32(i))
+		at += len(read)
 	}
 	for len(open) > 0 {
-		closeGroup(open[len(open)-1], len(keys))
+		closeGroup(open[len(open)-1], n)
 		open = open[:len(open)-1]
 	}
 	return t
@@ -123,7 +132,7 @@ func (t *tree) parentNode(node int32) (int32, bool) {
 
 // label is what a row shows: a key's last segment, or a group's prefix
 // without its parent's.
-func (t *tree) label(keys []string, node int32) string {
+func (t *tree) label(keys *kvstore.KeyList, node int32) string {
 	v := t.nodes[node]
 	if v < 0 {
 		g := &t.groups[^v]
@@ -133,9 +142,9 @@ func (t *tree) label(keys []string, node int32) string {
 		return g.prefix[len(t.groups[g.parent].prefix):]
 	}
 	if p := t.keyParent[v]; p >= 0 {
-		return keys[v][len(t.groups[p].prefix):]
+		return keys.At(int(v))[len(t.groups[p].prefix):]
 	}
-	return keys[v]
+	return keys.At(int(v))
 }
 
 // treeView is the rows of the tree on screen: either every node, with the

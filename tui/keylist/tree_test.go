@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"pgregory.net/rapid"
 
+	"github.com/kvstore-dev/kvstore/kvstore"
 	"github.com/kvstore-dev/kvstore/tui/internal/nav"
 )
 
@@ -20,7 +21,7 @@ var treeKeys = []string{
 
 // treeList returns a tree of keys, 30 cells wide and 20 rows tall.
 func treeList(keys []string, sep string) Model {
-	l := New(keys, testListKeys())
+	l := New(kvstore.KeysOf(keys), testListKeys())
 	l.SetSize(30, 22)
 	l.SetSeparator(sep)
 	l.SetTree(true)
@@ -138,7 +139,7 @@ func TestTreeKeepsStateAcrossToggleAndSetKeys(t *testing.T) {
 
 	// Another writer adds keys: they appear in their groups, and the
 	// open groups stay open.
-	l.SetKeys([]string{"config", "session:42", "users/0", "users/1/name", "users/1/role", "users/10", "users/2/name", "users/2/x/y", "users/3/a", "zeta/"})
+	l.SetKeys(kvstore.KeysOf([]string{"config", "session:42", "users/0", "users/1/name", "users/1/role", "users/10", "users/2/name", "users/2/x/y", "users/3/a", "zeta/"}))
 	wantRows(t, &l, "▸   config", "    session:42", "  ▾ users/ 7", "      0", "    ▸ 1/ 2", "      10", "    ▸ 2/ 2", "    ▸ 3/ 1", "    zeta/")
 	// A selected key found in a closed group when the tree comes back
 	// selects the group.
@@ -149,7 +150,7 @@ func TestTreeKeepsStateAcrossToggleAndSetKeys(t *testing.T) {
 		t.Fatalf("selected %q, want the closed group users/2/ holding the key", g.Prefix)
 	}
 	// A refresh keeps a selected group selected.
-	l.SetKeys(slices.Concat([]string{"a"}, treeKeys))
+	l.SetKeys(kvstore.KeysOf(slices.Concat([]string{"a"}, treeKeys)))
 	if g, _ := l.SelectedGroup(0); g.Prefix != "users/2/" {
 		t.Fatalf("after a refresh selected %q, want users/2/", g.Prefix)
 	}
@@ -220,7 +221,7 @@ func TestTreeMatchesFlatKeys(t *testing.T) {
 		q := rapid.StringOfN(alpha, 1, 2, -1).Draw(t, "query")
 		l.SetFilter(q)
 		var m matcher
-		want := names(keys, m.match(keys, q))
+		want := names(keys, m.match(kvstore.KeysOf(keys), q))
 		slices.Sort(want)
 		got = got[:0]
 		for row := range l.Len() {

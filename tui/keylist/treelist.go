@@ -2,7 +2,6 @@ package keylist
 
 import (
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -89,7 +88,7 @@ func (l *Model) SetTree(on bool) {
 	}
 	l.sel, l.offset = 0, 0
 	if ok {
-		l.selectNode(l.tree.keyNode[sort.SearchStrings(l.keys, cur)])
+		l.selectNode(l.tree.keyNode[l.keys.Search(cur)])
 		l.offset = l.sel - l.height/2
 	}
 	l.clamp()
@@ -207,13 +206,13 @@ func (l *Model) SelectedGroup(first int) (Group, bool) {
 	out := Group{Prefix: gr.prefix, Keys: int(gr.hi - gr.lo), Shown: t.keysUnder(v, g)}
 	if v.src == nil {
 		for i := gr.lo; i < gr.hi && len(out.First) < first; i++ {
-			out.First = append(out.First, l.keys[i])
+			out.First = append(out.First, l.keys.At(int(i)))
 		}
 		return out, true
 	}
 	for p := searchNodes(v.src, gr.at); p < len(v.src) && v.src[p] < gr.end && len(out.First) < first; p++ {
 		if x := t.nodes[v.src[p]]; x >= 0 {
-			out.First = append(out.First, l.keys[x])
+			out.First = append(out.First, l.keys.At(int(x)))
 		}
 	}
 	return out, true
@@ -232,7 +231,10 @@ func (l *Model) setGroupOpen(open bool) bool {
 			if l.open == nil {
 				l.open = map[string]bool{}
 			}
-			l.open[l.tree.groups[g].prefix] = true
+			// A copy: the set outlives the keys, and a prefix is part of
+			// a key, which may share its memory with many others (an
+			// etcd prefix's blocks of keys).
+			l.open[strings.Clone(l.tree.groups[g].prefix)] = true
 		} else {
 			delete(l.open, l.tree.groups[g].prefix)
 		}
@@ -290,7 +292,7 @@ func (l *Model) reveal(k int) {
 			if l.open == nil {
 				l.open = map[string]bool{}
 			}
-			l.open[l.tree.groups[p].prefix] = true
+			l.open[strings.Clone(l.tree.groups[p].prefix)] = true
 			changed = true
 		}
 	}

@@ -103,13 +103,13 @@ func (l *Model) modeText() string {
 // countText describes how many keys are shown, e.g. "12 of 3,400 keys",
 // shortened when it does not fit the pane.
 func (l *Model) countText() string {
-	total := display.GroupDigits(len(l.keys))
+	total := display.GroupDigits(l.keys.Len())
 	var long, short string
 	switch {
 	case l.matches != nil:
 		long = display.GroupDigits(len(l.matches)) + " of " + total + " keys"
 		short = display.GroupDigits(len(l.matches)) + "/" + total
-	case len(l.keys) == 1:
+	case l.keys.Len() == 1:
 		long, short = "1 key", "1 key"
 	default:
 		long, short = total+" keys", total

@@ -129,3 +129,48 @@ func TestPrefixOtherClientsChangesShow(t *testing.T) {
 	}
 	d.until(`"changed": true`, "11 keys")
 }
+
+// The key list of a prefix opened keys-only follows other clients' keys
+// as they come and go, read from the keys as listed with the changes
+// since over them: the count, the first and last keys, a filter, a find
+// and the tree all see the keys as they are.
+func TestPrefixKeyListFollowsOtherClientsKeys(t *testing.T) {
+	endpoint := etcdtest.Start(t, "ui")
+	cli := etcdtest.Client(t, endpoint)
+	fill(t, cli, "/app/", 3000)
+	b := openPrefix(t, endpoint, "/app/")
+	d := newDriverWith(t, b, 100, 20, tui.Options{Keys: tui.DefaultKeyMap(), Refresh: 50 * time.Millisecond})
+	d.until(`"user-00000000"`, "3,000 keys")
+
+	ctx := context.Background()
+	if _, err := cli.Delete(ctx, "/app/key-0000000", clientv3.WithRange("/app/key-0001000")); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a/first", "a/second", "key-0005000", "key-0005001", "z/last"} {
+		if _, err := cli.Put(ctx, "/app/"+k, `{"new":"`+k+`"}`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.until("2,005 keys")
+	d.press("g")
+	d.until("▸ a/first", `"new": "a/first"`)
+	d.press("G")
+	d.until("▸ z/last", `"new": "z/last"`)
+
+	d.press("/", "key-00050")
+	d.until("2 of 2,005 keys", "key-0005000", "key-0005001")
+	d.press("esc")
+	d.until("2,005 keys")
+
+	d.press("ctrl+f", "user-00002718@")
+	d.until("find: user-00002718@", "key-0002718")
+	d.press("esc")
+	d.press("ctrl+f", "user-00000718@")
+	d.until("find: user-00000718@", "0 of 2,005 keys")
+	d.press("esc")
+
+	d.press("t")
+	d.until("Key tree", "▸ a/ 2", "a/first", "a/second")
+	d.press("G")
+	d.until("▸ z/ 1", "z/last")
+}
