@@ -83,6 +83,16 @@ func errAt(src []byte, i int, context string) *scanError {
 // scanString validates the string starting at src[i] (a '"') and appends it
 // verbatim to dst. It returns the index just past the closing quote.
 func scanString(dst, src []byte, i int) ([]byte, int, *scanError) {
+	end, err := stringEnd(src, i)
+	if err != nil {
+		return dst, end, err
+	}
+	return append(dst, src[i:end]...), end, nil
+}
+
+// stringEnd validates the string starting at src[i] (a '"') and returns the
+// index just past the closing quote.
+func stringEnd(src []byte, i int) (int, *scanError) {
 	start := i
 	i++
 	for {
@@ -95,15 +105,14 @@ func scanString(dst, src []byte, i int) ([]byte, int, *scanError) {
 		}
 		i = j
 		if i >= len(src) {
-			return dst, i, &scanError{off: start, msg: "unterminated string"}
+			return i, &scanError{off: start, msg: "unterminated string"}
 		}
 		switch c := src[i]; {
 		case c == '"':
-			i++
-			return append(dst, src[start:i]...), i, nil
+			return i + 1, nil
 		case c == '\\':
 			if i+1 >= len(src) {
-				return dst, i, &scanError{off: start, msg: "unterminated string"}
+				return i, &scanError{off: start, msg: "unterminated string"}
 			}
 			switch src[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -111,17 +120,17 @@ func scanString(dst, src []byte, i int) ([]byte, int, *scanError) {
 			case 'u':
 				for k := 2; k < 6; k++ {
 					if i+k >= len(src) || !isHex(src[i+k]) {
-						return dst, i, &scanError{off: i, msg: `invalid \u escape in string`}
+						return i, &scanError{off: i, msg: `invalid \u escape in string`}
 					}
 				}
 				i += 6
 			default:
-				return dst, i, &scanError{off: i + 1, msg: "invalid character " + describe(src[i+1]) + " in string escape"}
+				return i, &scanError{off: i + 1, msg: "invalid character " + describe(src[i+1]) + " in string escape"}
 			}
 		case c == '\n':
-			return dst, i, &scanError{off: i, msg: "line break inside a string (missing closing quote?)"}
+			return i, &scanError{off: i, msg: "line break inside a string (missing closing quote?)"}
 		default:
-			return dst, i, &scanError{off: i, msg: "invalid control character " + describe(c) + " in string (escape it as \\u00XX)"}
+			return i, &scanError{off: i, msg: "invalid control character " + describe(c) + " in string (escape it as \\u00XX)"}
 		}
 	}
 }
@@ -191,28 +200,48 @@ func scanNumber(src []byte, i int) (int, *scanError) {
 	return i, nil
 }
 
-// scanKey scans an object key and the colon after it, appending both.
-func scanKey(dst, src []byte, i int) ([]byte, int, *scanError) {
+// scanKey scans an object key and the colon after it, appending both if
+// keep is true.
+func scanKey(dst, src []byte, i int, keep bool) ([]byte, int, *scanError) {
 	i = skipSpace(src, i)
 	if i >= len(src) || src[i] != '"' {
 		return dst, i, errAt(src, i, "looking for beginning of object key string")
 	}
-	dst, i, err := scanString(dst, src, i)
+	end, err := stringEnd(src, i)
 	if err != nil {
-		return dst, i, err
+		return dst, end, err
 	}
-	i = skipSpace(src, i)
+	if keep {
+		dst = append(dst, src[i:end]...)
+	}
+	i = skipSpace(src, end)
 	if i >= len(src) || src[i] != ':' {
 		return dst, i, errAt(src, i, "after object key")
 	}
-	return append(dst, ':'), i + 1, nil
+	if keep {
+		dst = append(dst, ':')
+	}
+	return dst, i + 1, nil
 }
 
 // compactValue validates the JSON value that starts at or after src[i] and
 // appends its compact form (all insignificant white space removed, every
 // other byte kept) to dst. It returns the index just past the value.
 func compactValue(dst, src []byte, i int) ([]byte, int, *scanError) {
-	var stack []byte // open containers: '{' or '['
+	return scanValue(dst, src, i, true)
+}
+
+// checkValue validates the JSON value that starts at or after src[i], as
+// compactValue does, and returns the index just past it, with no copy.
+func checkValue(src []byte, i int) (int, *scanError) {
+	_, i, err := scanValue(nil, src, i, false)
+	return i, err
+}
+
+// scanValue is compactValue, which appends to dst only if keep is true.
+func scanValue(dst, src []byte, i int, keep bool) ([]byte, int, *scanError) {
+	var stackBuf [32]byte
+	stack := stackBuf[:0] // open containers: '{' or '['
 	var err *scanError
 	for {
 		// Expecting a value.
@@ -229,30 +258,40 @@ func compactValue(dst, src []byte, i int) ([]byte, int, *scanError) {
 			if len(stack) >= maxDepth {
 				return dst, i, &scanError{off: i, msg: fmt.Sprintf("exceeded max nesting depth of %d", maxDepth)}
 			}
-			dst = append(dst, c)
+			if keep {
+				dst = append(dst, c)
+			}
 			i = skipSpace(src, i+1)
 			if i < len(src) && src[i] == closer {
-				dst = append(dst, closer)
+				if keep {
+					dst = append(dst, closer)
+				}
 				i++
 				break
 			}
 			stack = append(stack, c)
 			if c == '{' {
-				if dst, i, err = scanKey(dst, src, i); err != nil {
+				if dst, i, err = scanKey(dst, src, i, keep); err != nil {
 					return dst, i, err
 				}
 			}
 			continue
 		case c == '"':
-			if dst, i, err = scanString(dst, src, i); err != nil {
+			start := i
+			if i, err = stringEnd(src, i); err != nil {
 				return dst, i, err
+			}
+			if keep {
+				dst = append(dst, src[start:i]...)
 			}
 		case c == '-' || isDigit(c):
 			start := i
 			if i, err = scanNumber(src, i); err != nil {
 				return dst, i, err
 			}
-			dst = append(dst, src[start:i]...)
+			if keep {
+				dst = append(dst, src[start:i]...)
+			}
 		case c == 't' || c == 'f' || c == 'n':
 			lit := "null"
 			if c == 't' {
@@ -265,7 +304,9 @@ func compactValue(dst, src []byte, i int) ([]byte, int, *scanError) {
 					return dst, i + k, errAt(src, i+k, "in literal "+lit+" (expecting '"+lit[k:k+1]+"')")
 				}
 			}
-			dst = append(dst, lit...)
+			if keep {
+				dst = append(dst, lit...)
+			}
 			i += len(lit)
 		default:
 			return dst, i, errAt(src, i, "looking for beginning of value")
@@ -279,17 +320,21 @@ func compactValue(dst, src []byte, i int) ([]byte, int, *scanError) {
 			i = skipSpace(src, i)
 			top := stack[len(stack)-1]
 			if i < len(src) && src[i] == ',' {
-				dst = append(dst, ',')
+				if keep {
+					dst = append(dst, ',')
+				}
 				i++
 				if top == '{' {
-					if dst, i, err = scanKey(dst, src, i); err != nil {
+					if dst, i, err = scanKey(dst, src, i, keep); err != nil {
 						return dst, i, err
 					}
 				}
 				break
 			}
 			if i < len(src) && (top == '{' && src[i] == '}' || top == '[' && src[i] == ']') {
-				dst = append(dst, src[i])
+				if keep {
+					dst = append(dst, src[i])
+				}
 				i++
 				stack = stack[:len(stack)-1]
 				continue
