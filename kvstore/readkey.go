@@ -93,6 +93,11 @@ func readKey(fsys fileSystem, path, key string) (KeyRead, error) {
 // findMember), with the errors readData gives. It returns the file's
 // FileInfo (nil if there is none) and, with withID, its content id.
 func findInFile(fsys fileSystem, path, key string, withID bool) (KeyRead, os.FileInfo, string, error) {
+	if _, real := fsys.(osFS); real {
+		if got, info, id, err, ok := findInMapped(path, key, withID); ok {
+			return got, info, id, err
+		}
+	}
 	data, info, err := fsys.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return KeyRead{}, nil, noFile, nil
@@ -222,18 +227,27 @@ func scanParts(src []byte, key string, starts []int) (value []byte, found bool, 
 			continue // scanned below, in this goroutine
 		}
 		wg.Go(func() {
-			s.stopped, s.err = walkMembers(src, starts[p-1], s.stop, s.member)
+			s.faulted = catchFault(func() {
+				s.stopped, s.err = walkMembers(src, starts[p-1], s.stop, s.member)
+			})
 			if !s.stopped {
 				s.last()
 			}
 		})
 	}
 	s := &parts[0]
-	s.stopped, s.err = walkObjectUntil(src, s.stop, s.member)
+	s.faulted = catchFault(func() {
+		s.stopped, s.err = walkObjectUntil(src, s.stop, s.member)
+	})
 	if !s.stopped {
 		s.last()
 	}
 	wg.Wait()
+	for p := range parts {
+		if parts[p].faulted {
+			return nil, false, errFault
+		}
+	}
 	// Join the parts in order.
 	for p := range parts {
 		s := &parts[p]
@@ -299,6 +313,7 @@ type keyScan struct {
 	stopped bool
 	err     *scanError
 	useful  *atomic.Int64
+	faulted bool // the part read memory that is not there (see catchFault)
 
 	members  int    // members checked
 	firstKey []byte // the first member's key, which is not compared with the one before it
