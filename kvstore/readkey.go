@@ -252,16 +252,14 @@ func scanParts(src []byte, key string, starts []int) (value []byte, found bool, 
 	for p := range parts {
 		s := &parts[p]
 		if p > 0 {
-			// The first member of this part comes before the check of its
-			// key against the last one before the part.
-			if s.err != nil && s.members == 0 {
-				return nil, false, s.err
-			}
+			// The key of this part's first member against the last one
+			// before the part, checked once the member is (a fault in the
+			// member comes first: members is then 0).
 			last := &parts[p-1]
 			if last.members > 0 && s.members > 0 {
 				switch c := bytes.Compare(last.prev, s.firstKey); {
 				case c == 0:
-					return nil, false, errDuplicate(starts[p-1], s.firstKey)
+					return nil, false, errDuplicate(s.firstOff, s.firstKey)
 				case c > 0:
 					return nil, false, errOutOfOrder
 				}
@@ -317,6 +315,7 @@ type keyScan struct {
 
 	members  int    // members checked
 	firstKey []byte // the first member's key, which is not compared with the one before it
+	firstOff int    // and where its key string starts
 	prev     []byte // the last member's key
 	value    []byte
 	found    bool
@@ -357,7 +356,7 @@ func (s *keyScan) member(keyOff, keyEnd int) (int, *scanError) {
 			return i, errOutOfOrder
 		}
 	} else {
-		s.firstKey = name
+		s.firstKey, s.firstOff = name, keyOff
 	}
 	s.members++
 	s.prev = name
