@@ -34,7 +34,9 @@ type KeyRead struct {
 // always-save mode has made durable: the journal's changes to the key that
 // the file does not hold yet. It reads the whole file and checks all of
 // it, so a corrupt file is an error with its line and column wherever the
-// fault lies, as it is for Open.
+// fault lies, as it is for Open. A large file is mapped into memory rather
+// than copied, where the system allows, and checked in parts, one a core,
+// at once; the answer, and the error, are those of a single scan.
 //
 // A missing file holds no keys, as for Open. Duplicate keys are an error;
 // they are found cheaply when the keys come in ascending order, as the
