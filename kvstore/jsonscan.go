@@ -98,15 +98,18 @@ func stringEnd(src []byte, i int) (int, *scanError) {
 	i++
 	for {
 		j := i
-		for j+8 <= len(src) {
+		for {
+			if j+8 > len(src) {
+				for j < len(src) && plainStringByte[src[j]] {
+					j++
+				}
+				break
+			}
 			n := plainPrefix(binary.LittleEndian.Uint64(src[j:]))
 			j += n
 			if n < 8 {
-				break
+				break // src[j] is not plain
 			}
-		}
-		for j < len(src) && plainStringByte[src[j]] {
-			j++
 		}
 		i = j
 		if i >= len(src) {
