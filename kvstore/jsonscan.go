@@ -213,48 +213,28 @@ func scanNumber(src []byte, i int) (int, *scanError) {
 	return i, nil
 }
 
-// scanKey scans an object key and the colon after it, appending both if
-// keep is true.
-func scanKey(dst, src []byte, i int, keep bool) ([]byte, int, *scanError) {
+// scanKey scans an object key and the colon after it, appending both.
+func scanKey(dst, src []byte, i int) ([]byte, int, *scanError) {
 	i = skipSpace(src, i)
 	if i >= len(src) || src[i] != '"' {
 		return dst, i, errAt(src, i, "looking for beginning of object key string")
 	}
-	end, err := stringEnd(src, i)
+	dst, i, err := scanString(dst, src, i)
 	if err != nil {
-		return dst, end, err
+		return dst, i, err
 	}
-	if keep {
-		dst = append(dst, src[i:end]...)
-	}
-	i = skipSpace(src, end)
+	i = skipSpace(src, i)
 	if i >= len(src) || src[i] != ':' {
 		return dst, i, errAt(src, i, "after object key")
 	}
-	if keep {
-		dst = append(dst, ':')
-	}
-	return dst, i + 1, nil
+	return append(dst, ':'), i + 1, nil
 }
 
 // compactValue validates the JSON value that starts at or after src[i] and
 // appends its compact form (all insignificant white space removed, every
 // other byte kept) to dst. It returns the index just past the value.
 func compactValue(dst, src []byte, i int) ([]byte, int, *scanError) {
-	return scanValue(dst, src, i, true)
-}
-
-// checkValue validates the JSON value that starts at or after src[i], as
-// compactValue does, and returns the index just past it, with no copy.
-func checkValue(src []byte, i int) (int, *scanError) {
-	_, i, err := scanValue(nil, src, i, false)
-	return i, err
-}
-
-// scanValue is compactValue, which appends to dst only if keep is true.
-func scanValue(dst, src []byte, i int, keep bool) ([]byte, int, *scanError) {
-	var stackBuf [32]byte
-	stack := stackBuf[:0] // open containers: '{' or '['
+	var stack []byte // open containers: '{' or '['
 	var err *scanError
 	for {
 		// Expecting a value.
@@ -271,40 +251,30 @@ func scanValue(dst, src []byte, i int, keep bool) ([]byte, int, *scanError) {
 			if len(stack) >= maxDepth {
 				return dst, i, &scanError{off: i, msg: fmt.Sprintf("exceeded max nesting depth of %d", maxDepth)}
 			}
-			if keep {
-				dst = append(dst, c)
-			}
+			dst = append(dst, c)
 			i = skipSpace(src, i+1)
 			if i < len(src) && src[i] == closer {
-				if keep {
-					dst = append(dst, closer)
-				}
+				dst = append(dst, closer)
 				i++
 				break
 			}
 			stack = append(stack, c)
 			if c == '{' {
-				if dst, i, err = scanKey(dst, src, i, keep); err != nil {
+				if dst, i, err = scanKey(dst, src, i); err != nil {
 					return dst, i, err
 				}
 			}
 			continue
 		case c == '"':
-			start := i
-			if i, err = stringEnd(src, i); err != nil {
+			if dst, i, err = scanString(dst, src, i); err != nil {
 				return dst, i, err
-			}
-			if keep {
-				dst = append(dst, src[start:i]...)
 			}
 		case c == '-' || isDigit(c):
 			start := i
 			if i, err = scanNumber(src, i); err != nil {
 				return dst, i, err
 			}
-			if keep {
-				dst = append(dst, src[start:i]...)
-			}
+			dst = append(dst, src[start:i]...)
 		case c == 't' || c == 'f' || c == 'n':
 			lit := "null"
 			if c == 't' {
@@ -317,9 +287,7 @@ func scanValue(dst, src []byte, i int, keep bool) ([]byte, int, *scanError) {
 					return dst, i + k, errAt(src, i+k, "in literal "+lit+" (expecting '"+lit[k:k+1]+"')")
 				}
 			}
-			if keep {
-				dst = append(dst, lit...)
-			}
+			dst = append(dst, lit...)
 			i += len(lit)
 		default:
 			return dst, i, errAt(src, i, "looking for beginning of value")
@@ -333,21 +301,17 @@ func scanValue(dst, src []byte, i int, keep bool) ([]byte, int, *scanError) {
 			i = skipSpace(src, i)
 			top := stack[len(stack)-1]
 			if i < len(src) && src[i] == ',' {
-				if keep {
-					dst = append(dst, ',')
-				}
+				dst = append(dst, ',')
 				i++
 				if top == '{' {
-					if dst, i, err = scanKey(dst, src, i, keep); err != nil {
+					if dst, i, err = scanKey(dst, src, i); err != nil {
 						return dst, i, err
 					}
 				}
 				break
 			}
 			if i < len(src) && (top == '{' && src[i] == '}' || top == '[' && src[i] == ']') {
-				if keep {
-					dst = append(dst, src[i])
-				}
+				dst = append(dst, src[i])
 				i++
 				stack = stack[:len(stack)-1]
 				continue
@@ -358,6 +322,114 @@ func scanValue(dst, src []byte, i int, keep bool) ([]byte, int, *scanError) {
 			return dst, i, errAt(src, i, "after array element (missing ',' or ']'?)")
 		}
 	}
+}
+
+// checkValue validates the JSON value that starts at or after src[i], as
+// compactValue does, with the same errors, and returns the index just past
+// it, with no copy: ReadKey's scan checks every member's value and keeps
+// one. It is compactValue with the appends left out, rather than
+// compactValue told not to append, because a 300 MB file's scan is 4%
+// faster for it (and FuzzCheckValue holds the two to the same answers).
+func checkValue(src []byte, i int) (int, *scanError) {
+	var stackBuf [32]byte
+	stack := stackBuf[:0] // open containers: '{' or '['
+	var err *scanError
+	for {
+		// Expecting a value.
+		i = skipSpace(src, i)
+		if i >= len(src) {
+			return i, errAt(src, i, "")
+		}
+		switch c := src[i]; {
+		case c == '{' || c == '[':
+			closer := byte('}')
+			if c == '[' {
+				closer = ']'
+			}
+			if len(stack) >= maxDepth {
+				return i, &scanError{off: i, msg: fmt.Sprintf("exceeded max nesting depth of %d", maxDepth)}
+			}
+			i = skipSpace(src, i+1)
+			if i < len(src) && src[i] == closer {
+				i++
+				break
+			}
+			stack = append(stack, c)
+			if c == '{' {
+				if i, err = checkKey(src, i); err != nil {
+					return i, err
+				}
+			}
+			continue
+		case c == '"':
+			if i, err = stringEnd(src, i); err != nil {
+				return i, err
+			}
+		case c == '-' || isDigit(c):
+			if i, err = scanNumber(src, i); err != nil {
+				return i, err
+			}
+		case c == 't' || c == 'f' || c == 'n':
+			lit := "null"
+			if c == 't' {
+				lit = "true"
+			} else if c == 'f' {
+				lit = "false"
+			}
+			for k := 0; k < len(lit); k++ {
+				if i+k >= len(src) || src[i+k] != lit[k] {
+					return i + k, errAt(src, i+k, "in literal "+lit+" (expecting '"+lit[k:k+1]+"')")
+				}
+			}
+			i += len(lit)
+		default:
+			return i, errAt(src, i, "looking for beginning of value")
+		}
+
+		// A value is complete: close containers until one wants more.
+		for {
+			if len(stack) == 0 {
+				return i, nil
+			}
+			i = skipSpace(src, i)
+			top := stack[len(stack)-1]
+			if i < len(src) && src[i] == ',' {
+				i++
+				if top == '{' {
+					if i, err = checkKey(src, i); err != nil {
+						return i, err
+					}
+				}
+				break
+			}
+			if i < len(src) && (top == '{' && src[i] == '}' || top == '[' && src[i] == ']') {
+				i++
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			if top == '{' {
+				return i, errAt(src, i, "after object key:value pair (missing ',' or '}'?)")
+			}
+			return i, errAt(src, i, "after array element (missing ',' or ']'?)")
+		}
+	}
+}
+
+// checkKey is scanKey with no copy, for checkValue.
+func checkKey(src []byte, i int) (int, *scanError) {
+	i = skipSpace(src, i)
+	if i >= len(src) || src[i] != '"' {
+		return i, errAt(src, i, "looking for beginning of object key string")
+	}
+	end, err := stringEnd(src, i)
+	if err != nil {
+		return end, err
+	}
+	i = skipSpace(src, end)
+	if i >= len(src) || src[i] != ':' {
+		return i, errAt(src, i, "after object key")
+	}
+	return i + 1, nil
 }
 
 // Compact checks raw as SetRaw does (exactly one JSON value, surrounding

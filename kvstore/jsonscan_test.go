@@ -181,3 +181,26 @@ func TestPlainPrefixAgreesWithTheByteTable(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckValue holds checkValue, which ReadKey runs on every value of a
+// file it scans, to compactValue, which the load runs: on any bytes, from
+// any offset, the same end and the same error at the same offset.
+func FuzzCheckValue(f *testing.F) {
+	for _, s := range jsonSamples {
+		f.Add([]byte(s), 0)
+	}
+	for _, s := range []string{`{"a": [1, tru]}`, `[1 2]`, `{"a" 1}`, `{"a": 1,}`, "\"a\x01\"", `{"a": {"b": [[]]}} x`, ` `, `-`, `1.`, `"\u12"`} {
+		f.Add([]byte(s), 0)
+	}
+	f.Add([]byte(`x {"a": 1}`), 2)
+	f.Fuzz(func(t *testing.T, src []byte, at int) {
+		if at < 0 || at > len(src) {
+			return
+		}
+		_, wantEnd, wantErr := compactValue(nil, src, at)
+		end, err := checkValue(src, at)
+		if end != wantEnd || (err == nil) != (wantErr == nil) || err != nil && *err != *wantErr {
+			t.Fatalf("checkValue(%q, %d) = %d, %v; compactValue: %d, %v", src, at, end, err, wantEnd, wantErr)
+		}
+	})
+}
