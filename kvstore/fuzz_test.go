@@ -25,7 +25,11 @@ package kvstore
 //     reopening, read-only or read-write, always loads the same state.
 //   - `FuzzReadKey` (in `readkey_internal_test.go`): arbitrary bytes as a
 //     data file and a key. `ReadKey`'s scan fails exactly where a load fails,
-//     with the same error, and otherwise finds the value the load has.
+//     with the same error, and otherwise finds the value the load has, in
+//     one part and split into parts at many offsets.
+//   - `FuzzCheckValue` (in `jsonscan_test.go`): arbitrary bytes from any
+//     offset. `checkValue`, which `ReadKey` runs, ends and fails exactly as
+//     `compactValue`, which the load runs.
 //   - `FuzzDecodeCompact`: arbitrary text that is valid JSON, compacted as the
 //     store keeps it. `Get`'s decoder gives exactly what `json.Unmarshal` into
 //     an `interface{}` gives, or hands the value to it (only a number beyond

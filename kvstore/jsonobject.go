@@ -99,22 +99,33 @@ func parseObject(src, arena []byte, visit func(key string, keyOff, end int, valu
 	})
 }
 
+// memberFunc checks one member of a data file's object after its key
+// string, which starts at src[keyOff] and ends just before src[keyEnd]: the
+// key's decoding, the colon and the value. It returns the offset past the
+// value, or the member's error, which ends the walk.
+type memberFunc func(keyOff, keyEnd int) (int, *scanError)
+
 // walkObject checks the frame of a data file: an optional byte order mark,
 // then one object, or nothing but white space. For each member it scans
 // the key string and calls member with the offsets of the key's opening
-// quote and of the byte past its closing one; member checks the rest of
-// the member (the key's decoding, the colon, the value) and returns the
-// offset past the value, or the member's error, which ends the walk. The
-// first error in the text is the one returned, so every reader of the file
-// reports a fault at the same line and column.
-func walkObject(src []byte, member func(keyOff, keyEnd int) (int, *scanError)) *scanError {
+// quote and of the byte past its closing one. The first error in the text
+// is the one returned, so every reader of the file reports a fault at the
+// same line and column.
+func walkObject(src []byte, member memberFunc) *scanError {
+	_, err := walkObjectUntil(src, -1, member)
+	return err
+}
+
+// walkObjectUntil is walkObject that stops, with stopped true and no error,
+// where walkMembers with stop would.
+func walkObjectUntil(src []byte, stop int, member memberFunc) (stopped bool, err *scanError) {
 	i := 0
 	if bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) { // UTF-8 byte order mark
 		i = 3
 	}
 	i = skipSpace(src, i)
 	if i >= len(src) {
-		return nil
+		return false, nil
 	}
 	if src[i] != '{' {
 		kind := "value"
@@ -130,41 +141,56 @@ func walkObject(src []byte, member func(keyOff, keyEnd int) (int, *scanError)) *
 		case c == 'n':
 			kind = "null"
 		default:
-			return errAt(src, i, "looking for beginning of object")
+			return false, errAt(src, i, "looking for beginning of object")
 		}
-		return &scanError{off: i, msg: "the top-level value is " + kind + "; a store file must hold a JSON object"}
+		return false, &scanError{off: i, msg: "the top-level value is " + kind + "; a store file must hold a JSON object"}
 	}
 	i = skipSpace(src, i+1)
 	if i < len(src) && src[i] == '}' {
-		i++
-	} else {
-		var keyBuf []byte // scanString copies the key here; only its end is used
-		for {
-			i = skipSpace(src, i)
-			if i >= len(src) || src[i] != '"' {
-				return errAt(src, i, "looking for beginning of object key string")
-			}
-			keyOff := i
-			var err *scanError
-			var keyEnd int
-			if keyBuf, keyEnd, err = scanString(keyBuf[:0], src, i); err != nil {
-				return err
-			}
-			if i, err = member(keyOff, keyEnd); err != nil {
-				return err
-			}
-			i = skipSpace(src, i)
-			if i < len(src) && src[i] == ',' {
-				i++
-				continue
-			}
-			if i < len(src) && src[i] == '}' {
-				i++
-				break
-			}
-			return errAt(src, i, "after object key:value pair (missing ',' or '}'?)")
-		}
+		return false, afterObject(src, i+1)
 	}
+	return walkMembers(src, i, stop, member)
+}
+
+// walkMembers walks the data file's members from src[i], a place where a
+// member's key is due (past the object's '{', or past a ',' between two
+// members), to the end of the file, as walkObject does. If the next key
+// would start at src[stop], it stops there instead, with stopped true: a
+// walk that starts at stop from the same place goes on exactly as this
+// one would, which is what lets findMember check the parts of a file on
+// several cores at once.
+func walkMembers(src []byte, i, stop int, member memberFunc) (stopped bool, err *scanError) {
+	for {
+		i = skipSpace(src, i)
+		if i == stop {
+			return true, nil
+		}
+		if i >= len(src) || src[i] != '"' {
+			return false, errAt(src, i, "looking for beginning of object key string")
+		}
+		keyOff := i
+		var keyEnd int
+		if keyEnd, err = stringEnd(src, i); err != nil {
+			return false, err
+		}
+		if i, err = member(keyOff, keyEnd); err != nil {
+			return false, err
+		}
+		i = skipSpace(src, i)
+		if i < len(src) && src[i] == ',' {
+			i++
+			continue
+		}
+		if i < len(src) && src[i] == '}' {
+			return false, afterObject(src, i+1)
+		}
+		return false, errAt(src, i, "after object key:value pair (missing ',' or '}'?)")
+	}
+}
+
+// afterObject checks that nothing but white space follows the top-level
+// object, which ends just before src[i].
+func afterObject(src []byte, i int) *scanError {
 	if i = skipSpace(src, i); i < len(src) {
 		return errAt(src, i, "after the top-level object")
 	}

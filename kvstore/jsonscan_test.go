@@ -145,21 +145,24 @@ func TestLineCol(t *testing.T) {
 	}
 }
 
-// plainWord passes eight bytes at once exactly when the byte loop would
-// pass each of them: every byte value, at every position, among bytes
-// that are plain and among the other kind's neighbours.
-func TestPlainWordAgreesWithTheByteTable(t *testing.T) {
+// plainPrefix passes exactly the bytes the byte loop would pass, up to
+// eight: every byte value, at every position, among bytes that are plain
+// and among the other kind's neighbours.
+func TestPlainPrefixAgreesWithTheByteTable(t *testing.T) {
+	prefix := func(word []byte) int {
+		n := 0
+		for n < len(word) && plainStringByte[word[n]] {
+			n++
+		}
+		return n
+	}
 	for _, filler := range []byte{'a', ' ', 0x7f, '"' + 1, '\\' - 1, '!', 0x1f, 0x80, '"', '\\', 0} {
 		for b := range 256 {
 			for pos := range 8 {
 				word := bytes.Repeat([]byte{filler}, 8)
 				word[pos] = byte(b)
-				want := true
-				for _, c := range word {
-					want = want && plainStringByte[c]
-				}
-				if got := plainWord(binary.LittleEndian.Uint64(word)); got != want {
-					t.Fatalf("plainWord(%q) = %v, want %v", word, got, want)
+				if got, want := plainPrefix(binary.LittleEndian.Uint64(word)), prefix(word); got != want {
+					t.Fatalf("plainPrefix(%q) = %d, want %d", word, got, want)
 				}
 			}
 		}
@@ -170,13 +173,34 @@ func TestPlainWordAgreesWithTheByteTable(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 200_000 {
 		var word [8]byte
-		want := true
 		for i := range word {
 			word[i] = edge[rng.IntN(len(edge))]
-			want = want && plainStringByte[word[i]]
 		}
-		if got := plainWord(binary.LittleEndian.Uint64(word[:])); got != want {
-			t.Fatalf("plainWord(%q) = %v, want %v", word, got, want)
+		if got, want := plainPrefix(binary.LittleEndian.Uint64(word[:])), prefix(word[:]); got != want {
+			t.Fatalf("plainPrefix(%q) = %d, want %d", word, got, want)
 		}
 	}
+}
+
+// FuzzCheckValue holds checkValue, which ReadKey runs on every value of a
+// file it scans, to compactValue, which the load runs: on any bytes, from
+// any offset, the same end and the same error at the same offset.
+func FuzzCheckValue(f *testing.F) {
+	for _, s := range jsonSamples {
+		f.Add([]byte(s), 0)
+	}
+	for _, s := range []string{`{"a": [1, tru]}`, `[1 2]`, `{"a" 1}`, `{"a": 1,}`, "\"a\x01\"", `{"a": {"b": [[]]}} x`, ` `, `-`, `1.`, `"\u12"`} {
+		f.Add([]byte(s), 0)
+	}
+	f.Add([]byte(`x {"a": 1}`), 2)
+	f.Fuzz(func(t *testing.T, src []byte, at int) {
+		if at < 0 || at > len(src) {
+			return
+		}
+		_, wantEnd, wantErr := compactValue(nil, src, at)
+		end, err := checkValue(src, at)
+		if end != wantEnd || (err == nil) != (wantErr == nil) || err != nil && *err != *wantErr {
+			t.Fatalf("checkValue(%q, %d) = %d, %v; compactValue: %d, %v", src, at, end, err, wantEnd, wantErr)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package kvstore
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -58,7 +59,11 @@ func TestReadKeySeesAnotherStoresJournal(t *testing.T) {
 
 // FuzzReadKey checks findMember against the load's parser on arbitrary
 // bytes as a data file: the same error where the load fails, and where it
-// succeeds, the same value for the key, or none.
+// succeeds, the same value for the key, or none. It checks the scan in
+// parts too, with the second part starting at up to 65 offsets spread over the
+// input (every offset of a short one; most are nowhere near a key at the
+// top level, which the scan must find out), and with a part starting at
+// each quote.
 func FuzzReadKey(f *testing.F) {
 	for _, seed := range []struct{ data, key string }{
 		{"{\n  \"a\": 1,\n  \"b\": {\"x\": [1, 2.50]}\n}\n", "b"},
@@ -73,27 +78,48 @@ func FuzzReadKey(f *testing.F) {
 		{"{\"a\xff\": 1}", "a"},
 		{`[1]`, "a"},
 		{"", "a"},
+		{"{\n  \"a\": {\n    \"b\": \"x\"\n  },\n  \"a\": 2\n}", "a"},
+		{"{\n  \"a\": 1,\n  \"b\": [\n  \"c\"\n  ],\n  \"d\": tru\n}", "d"},
 	} {
 		f.Add([]byte(seed.data), seed.key)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, key string) {
 		m, err := parseFile("data.json", data)
+		check := func(how string, value []byte, found bool, serr *scanError) {
+			t.Helper()
+			if err != nil {
+				if serr == nil || serr == errOutOfOrder || serr == errCanceled {
+					t.Fatalf("%s: the load fails (%v), findMember gives %s, %v, %v", how, err, value, found, serr)
+				}
+				if got := serr.syntaxError("data.json", data).Error(); got != err.Error() {
+					t.Fatalf("%s: findMember: %s\nthe load: %v", how, got, err)
+				}
+				return
+			}
+			if serr != nil {
+				t.Fatalf("%s: the load succeeds, findMember fails: %s", how, serr.syntaxError("data.json", data))
+			}
+			want, ok := m.Get(key)
+			if found != ok || !bytes.Equal(value, want) {
+				t.Fatalf("%s: findMember(%q) = %s, %v; the load has %s, %v", how, key, value, found, want, ok)
+			}
+		}
 		value, found, serr := findMember(data, key)
-		if err != nil {
-			if serr == nil || serr == errOutOfOrder {
-				t.Fatalf("the load fails (%v), findMember gives %s, %v, %v", err, value, found, serr)
+		check("one scan", value, found, serr)
+		step := max(1, (len(data)+63)/64)
+		for at := 0; at <= len(data); at += step {
+			value, found, serr := findMemberIn(data, key, []int{at})
+			check(fmt.Sprintf("parts from 0 and %d", at), value, found, serr)
+		}
+		var quotes []int
+		for i, c := range data {
+			if c == '"' {
+				quotes = append(quotes, i)
 			}
-			if got := serr.syntaxError("data.json", data).Error(); got != err.Error() {
-				t.Fatalf("findMember: %s\nthe load: %v", got, err)
-			}
-			return
 		}
-		if serr != nil {
-			t.Fatalf("the load succeeds, findMember fails: %s", serr.syntaxError("data.json", data))
-		}
-		want, ok := m.Get(key)
-		if found != ok || !bytes.Equal(value, want) {
-			t.Fatalf("findMember(%q) = %s, %v; the load has %s, %v", key, value, found, want, ok)
-		}
+		value, found, serr = findMemberIn(data, key, quotes)
+		check(fmt.Sprintf("parts from each quote, %v", quotes), value, found, serr)
+		value, found, serr = findMemberIn(data, key, splitPoints(data, 3))
+		check("parts from splitPoints", value, found, serr)
 	})
 }
