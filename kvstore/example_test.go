@@ -205,3 +205,57 @@ func ExampleCompact() {
 	// {"port":8080} <nil>
 	// line 3, column 1: invalid character '}' looking for beginning of object key string
 }
+
+// ReadKey prints one value of a data file without opening a store: what
+// `kvstore get FILE KEY` does. It checks the whole file as Open would.
+func ExampleReadKey() {
+	dir := exampleDir()
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "settings.json")
+	if err := os.WriteFile(path, []byte(`{
+  "theme": "dark",
+  "window": {"width": 1280, "height": 800}
+}
+`), 0o644); err != nil {
+		log.Fatal(err)
+	}
+
+	got, err := kvstore.ReadKey(path, "window")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(got.Value), got.Found)
+	got, err = kvstore.ReadKey(path, "font")
+	fmt.Println(got.Found, err)
+	// Output:
+	// {"width":1280,"height":800} true
+	// false <nil>
+}
+
+// A KeyList is read by index and searched, as a terminal UI scrolls and
+// jumps through a long list of keys; ListKeys gives any backend's.
+func ExampleKeyList() {
+	dir := exampleDir()
+	defer os.RemoveAll(dir)
+	store, err := kvstore.Open(filepath.Join(dir, "data.json"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	for _, k := range []string{"user/3", "user/1", "config", "user/2"} {
+		store.Set(k, true)
+	}
+
+	keys := kvstore.ListKeys(store)
+	fmt.Println(keys.Len(), keys.At(0))
+	i := keys.Search("user/")
+	fmt.Println(i, keys.At(i))
+	for _, k := range keys.All() {
+		fmt.Print(k, " ")
+	}
+	fmt.Println()
+	// Output:
+	// 4 config
+	// 1 user/1
+	// config user/1 user/2 user/3
+}
