@@ -276,16 +276,9 @@ func compactValue(dst, src []byte, i int) ([]byte, int, *scanError) {
 			}
 			dst = append(dst, src[start:i]...)
 		case c == 't' || c == 'f' || c == 'n':
-			lit := "null"
-			if c == 't' {
-				lit = "true"
-			} else if c == 'f' {
-				lit = "false"
-			}
-			for k := 0; k < len(lit); k++ {
-				if i+k >= len(src) || src[i+k] != lit[k] {
-					return dst, i + k, errAt(src, i+k, "in literal "+lit+" (expecting '"+lit[k:k+1]+"')")
-				}
+			var lit string
+			if lit, err = scanLiteral(src, i); err != nil {
+				return dst, i + len(lit), err
 			}
 			dst = append(dst, lit...)
 			i += len(lit)
@@ -370,18 +363,11 @@ func checkValue(src []byte, i int) (int, *scanError) {
 				return i, err
 			}
 		case c == 't' || c == 'f' || c == 'n':
-			lit := "null"
-			if c == 't' {
-				lit = "true"
-			} else if c == 'f' {
-				lit = "false"
-			}
-			for k := 0; k < len(lit); k++ {
-				if i+k >= len(src) || src[i+k] != lit[k] {
-					return i + k, errAt(src, i+k, "in literal "+lit+" (expecting '"+lit[k:k+1]+"')")
-				}
-			}
+			lit, err := scanLiteral(src, i)
 			i += len(lit)
+			if err != nil {
+				return i, err
+			}
 		default:
 			return i, errAt(src, i, "looking for beginning of value")
 		}
@@ -457,4 +443,23 @@ func compactJSON(text []byte) ([]byte, *scanError) {
 		return nil, errAt(text, i, "after top-level value")
 	}
 	return dst, nil
+}
+
+// scanLiteral checks the literal true, false or null that starts at
+// src[i], whose first byte is t, f or n. It returns the literal; on a
+// mismatch it returns the part that matched and an error at the first
+// byte that differs.
+func scanLiteral(src []byte, i int) (string, *scanError) {
+	lit := "null"
+	if src[i] == 't' {
+		lit = "true"
+	} else if src[i] == 'f' {
+		lit = "false"
+	}
+	for k := 0; k < len(lit); k++ {
+		if i+k >= len(src) || src[i+k] != lit[k] {
+			return lit[:k], errAt(src, i+k, "in literal "+lit+" (expecting '"+lit[k:k+1]+"')")
+		}
+	}
+	return lit, nil
 }

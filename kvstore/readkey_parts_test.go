@@ -209,13 +209,22 @@ func TestScanPartsKeysAcrossTheJoin(t *testing.T) {
 	for keyOffs[k] != splitPoints(text, 2)[0] {
 		k++
 	}
-	t.Run("duplicate", func(t *testing.T) {
-		key := func(i int) string {
-			if i == k {
-				return partsKey(k - 1)
-			}
-			return partsKey(i)
+	// key repeats key k-1 as key k; name(j) makes value j a bad literal.
+	key := func(i int) string {
+		if i == k {
+			return partsKey(k - 1)
 		}
+		return partsKey(i)
+	}
+	name := func(j int) func(int) string {
+		return func(i int) string {
+			if i == j {
+				return "nul"
+			}
+			return partsName(i)
+		}
+	}
+	t.Run("duplicate", func(t *testing.T) {
 		text, _ := partsFile(2000, key, partsName)
 		se, _ := scanTwoWays(t, text, partsKey(3))
 		want := fmt.Sprintf("duplicate key %q", partsKey(k-1))
@@ -224,37 +233,13 @@ func TestScanPartsKeysAcrossTheJoin(t *testing.T) {
 		}
 	})
 	t.Run("duplicate, then a fault", func(t *testing.T) {
-		key := func(i int) string {
-			if i == k {
-				return partsKey(k - 1)
-			}
-			return partsKey(i)
-		}
-		name := func(i int) string {
-			if i == k+1 {
-				return "nul"
-			}
-			return partsName(i)
-		}
-		text, _ := partsFile(2000, key, name)
+		text, _ := partsFile(2000, key, name(k+1))
 		if se, _ := scanTwoWays(t, text, partsKey(3)); se == nil || se.Line != 2+7*k {
 			t.Fatalf("error %v, want the duplicate on line %d", se, 2+7*k)
 		}
 	})
 	t.Run("a fault in the second part's first member, then the duplicate", func(t *testing.T) {
-		key := func(i int) string {
-			if i == k {
-				return partsKey(k - 1)
-			}
-			return partsKey(i)
-		}
-		name := func(i int) string {
-			if i == k {
-				return "nul"
-			}
-			return partsName(i)
-		}
-		text, _ := partsFile(2000, key, name)
+		text, _ := partsFile(2000, key, name(k))
 		if se, _ := scanTwoWays(t, text, partsKey(3)); se == nil || se.Line != 2+7*k+1 || !strings.Contains(se.Msg, "null") {
 			t.Fatalf("error %v, want the value's fault on line %d", se, 2+7*k+1)
 		}
