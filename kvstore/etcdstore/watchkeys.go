@@ -31,8 +31,9 @@ type KeyEvent struct {
 // that cannot go on (rev compacted away, the cluster without a leader for
 // longer than Config.OpTimeout) ends with its error; one ended by a leader
 // election, or by a member that does not know the client's auth token
-// yet, resumes after the last change it reported, so nothing is missed
-// or told twice. It is a watch of its own, apart from the one that
+// yet (for as long as the cluster answers other requests, up to
+// maxTokenRetries times in a row), resumes after the last change it
+// reported, so nothing is missed or told twice. It is a watch of its own, apart from the one that
 // keeps the Store's view live, and works on a Lazy Store too.
 func (s *Store) WatchKeys(ctx context.Context, key string, prefix bool, rev int64) iter.Seq2[KeyEvent, error] {
 	return func(yield func(KeyEvent, error) bool) {
@@ -45,6 +46,7 @@ func (s *Store) WatchKeys(ctx context.Context, key string, prefix bool, rev int6
 		}
 		next := rev         // the revision to resume from; 0: from now
 		var since time.Time // when the watch last failed without progress
+		tokenRetries := 0   // refusals of a new token since the last progress
 		for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
 			resumed := next
 			err := s.watchKeysOnce(ctx, full, append(opts, clientv3.WithRev(next)), &next, yield)
@@ -64,7 +66,17 @@ func (s *Store) WatchKeys(ctx context.Context, key string, prefix bool, rev int6
 					}
 				}
 				if next != resumed || since.IsZero() {
-					since, wait = time.Now(), 50*time.Millisecond
+					since, wait, tokenRetries = time.Now(), 50*time.Millisecond, 0
+				}
+				if invalidToken(err) && tokenRetries < maxTokenRetries && s.answers(ctx, full) {
+					// clientv3 authenticates afresh for every new watch
+					// stream, and the member that serves the stream may
+					// not have applied that new token yet. On a loaded
+					// cluster a follower can stay that far behind
+					// attempt after attempt, while the cluster itself
+					// answers: no outage, so the wait starts again.
+					tokenRetries++
+					since = time.Now()
 				}
 				if time.Since(since) < s.cfg.OpTimeout {
 					select {
@@ -79,6 +91,32 @@ func (s *Store) WatchKeys(ctx context.Context, key string, prefix bool, rev int6
 			return
 		}
 	}
+}
+
+// maxTokenRetries bounds how many times in a row WatchKeys opens a new
+// watch after one refused for an auth token the member did not know,
+// while the cluster answers other requests.
+const maxTokenRetries = 20
+
+// invalidToken reports whether err is a member's refusal of the client's
+// auth token.
+func invalidToken(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if errors.Is(rpctypes.Error(e), rpctypes.ErrInvalidAuthToken) {
+			return true
+		}
+	}
+	return false
+}
+
+// answers reports whether the cluster answers a read of one key within
+// the operation timeout: a unary request, which clientv3 retries with a
+// fresh token itself.
+func (s *Store) answers(ctx context.Context, key string) bool {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.OpTimeout)
+	defer cancel()
+	_, err := s.cli.Get(ctx, key, clientv3.WithKeysOnly())
+	return err == nil
 }
 
 // errStopped says the consumer of WatchKeys stopped.
